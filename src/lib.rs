@@ -1,0 +1,5 @@
+//! virt-cpu's engine: lossless domain XML, libvirt-exact `-cpu`, `<qemu:cpu>`, checks and edits.
+//!
+//! Nothing in the engine touches a terminal; the CLI and the TUI are fronts over it.
+
+pub mod xml;

@@ -1,0 +1,85 @@
+//! Attributes with their exact byte spans.
+//!
+//! quick-xml parses attributes but does not report where each one is in the source; lossless
+//! editing needs the value's byte range and its quote character, so this small scanner runs over
+//! the raw start tag that quick-xml has already delimited.
+
+use std::ops::Range;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attr {
+    /// The qualified name (`xmlns:qemu`, `name`).
+    pub name: Range<usize>,
+    /// The raw value between the quotes (references not resolved).
+    pub value: Range<usize>,
+    /// `'` or `"`.
+    pub quote: u8,
+    /// From the whitespace before the name to the closing quote: what removing it removes.
+    pub whole: Range<usize>,
+}
+
+impl Attr {
+    /// The value as an XML parser reports it: references resolved, and tab, CR and LF turned
+    /// into spaces (attribute-value normalisation, XML 1.0 §3.3.3).
+    pub fn value(&self, src: &str) -> String {
+        let raw = &src[self.value.clone()];
+        let resolved = quick_xml::escape::unescape(raw).map(|c| c.into_owned()).unwrap_or_else(|_| raw.to_string());
+        if resolved.contains(['\t', '\r', '\n']) {
+            resolved.replace("\r\n", " ").replace(['\t', '\r', '\n'], " ")
+        } else {
+            resolved
+        }
+    }
+}
+
+/// Scans the attributes of the start tag `src[tag]`, whose name ends at `name_end`.
+/// Returns the attributes or (offset, message) for the first malformed one.
+pub(crate) fn scan(src: &str, name_end: usize, tag_end: usize) -> Result<Vec<Attr>, (usize, String)> {
+    let bytes = src.as_bytes();
+    let mut out = Vec::new();
+    let mut i = name_end;
+    loop {
+        let ws_start = i;
+        while i < tag_end && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= tag_end {
+            return Ok(out);
+        }
+        if i == ws_start {
+            return Err((i, "attributes must be separated by whitespace".into()));
+        }
+        let name_start = i;
+        while i < tag_end && !bytes[i].is_ascii_whitespace() && bytes[i] != b'=' {
+            i += 1;
+        }
+        let name = name_start..i;
+        while i < tag_end && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= tag_end || bytes[i] != b'=' {
+            return Err((name_start, format!("attribute `{}` has no value", &src[name.clone()])));
+        }
+        i += 1;
+        while i < tag_end && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= tag_end || (bytes[i] != b'\'' && bytes[i] != b'"') {
+            return Err((i, format!("the value of attribute `{}` is not quoted", &src[name.clone()])));
+        }
+        let quote = bytes[i];
+        let value_start = i + 1;
+        let Some(len) = bytes[value_start..tag_end].iter().position(|&b| b == quote) else {
+            return Err((i, format!("the value of attribute `{}` is not closed", &src[name.clone()])));
+        };
+        let value = value_start..value_start + len;
+        if src[value.clone()].contains('<') {
+            return Err((value_start, format!("the value of attribute `{}` contains `<`", &src[name.clone()])));
+        }
+        i = value.end + 1;
+        if out.iter().any(|a: &Attr| src[a.name.clone()] == src[name.clone()]) {
+            return Err((name_start, format!("attribute `{}` is given twice", &src[name.clone()])));
+        }
+        out.push(Attr { name, value, quote, whole: ws_start..i });
+    }
+}

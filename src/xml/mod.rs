@@ -1,0 +1,225 @@
+//! The lossless document: the original bytes plus a flat index of every element's byte spans.
+//!
+//! Nothing here re-serialises XML. Reading goes through the index; writing is done by splicing
+//! new bytes into ranges of the original text (see [`splice`]), so every byte outside an edit is
+//! copied unchanged.
+
+mod attrs;
+mod error;
+mod index;
+pub mod splice;
+mod style;
+
+pub use attrs::Attr;
+pub use error::{LoadError, Position};
+pub use splice::Splice;
+pub use style::Style;
+
+use std::ops::Range;
+
+/// The libvirt QEMU namespace (`<qemu:commandline>`, and the proposed `<qemu:cpu>`).
+pub const QEMU_NS: &str = "http://libvirt.org/schemas/domain/qemu/1.0";
+
+/// Files above this size are refused before parsing (DESIGN §3).
+pub const MAX_FILE_SIZE: usize = 64 * 1024 * 1024;
+
+/// Index of an element in [`Document::elements`].
+pub type ElemId = usize;
+
+/// One element of the document, by byte spans into the source text.
+#[derive(Debug, Clone)]
+pub struct Element {
+    /// The whole start tag (`<cpu mode='x'>` or the empty-element tag `<cpu/>`).
+    pub open: Range<usize>,
+    /// The end tag (`</cpu>`), `None` for an empty-element tag.
+    pub close: Option<Range<usize>>,
+    /// The qualified name as written (`qemu:cpu`).
+    pub qname: Range<usize>,
+    /// Length of the prefix including the colon (0 when unprefixed).
+    pub prefix_len: usize,
+    /// Namespace URI index into [`Document::namespaces`], if the element is in a namespace.
+    pub ns: Option<usize>,
+    pub parent: Option<ElemId>,
+    pub first_child: Option<ElemId>,
+    pub next_sibling: Option<ElemId>,
+    pub depth: usize,
+    /// Attributes are stored flat in [`Document::attrs`]; this is this element's slice.
+    pub attrs: Range<usize>,
+}
+
+impl Element {
+    /// Bytes between the start and the end tag (empty range at the tag's end for `<x/>`).
+    pub fn inner(&self) -> Range<usize> {
+        match &self.close {
+            Some(close) => self.open.end..close.start,
+            None => self.open.end..self.open.end,
+        }
+    }
+
+    /// From the `<` of the start tag to the `>` of the end tag.
+    pub fn outer(&self) -> Range<usize> {
+        match &self.close {
+            Some(close) => self.open.start..close.end,
+            None => self.open.clone(),
+        }
+    }
+
+    pub fn is_empty_tag(&self) -> bool {
+        self.close.is_none()
+    }
+}
+
+/// A parsed document: the exact source plus its element index.
+#[derive(Debug, Clone)]
+pub struct Document {
+    src: String,
+    elements: Vec<Element>,
+    attrs: Vec<Attr>,
+    namespaces: Vec<String>,
+    root: ElemId,
+    style: Style,
+}
+
+impl Document {
+    /// Parses `bytes` into a lossless document, refusing what virt-cpu cannot edit safely.
+    pub fn parse(bytes: &[u8]) -> Result<Document, LoadError> {
+        index::build(bytes)
+    }
+
+    pub fn source(&self) -> &str {
+        &self.src
+    }
+
+    pub fn into_source(self) -> String {
+        self.src
+    }
+
+    pub fn style(&self) -> &Style {
+        &self.style
+    }
+
+    pub fn root(&self) -> ElemId {
+        self.root
+    }
+
+    pub fn element(&self, id: ElemId) -> &Element {
+        &self.elements[id]
+    }
+
+    pub fn element_count(&self) -> usize {
+        self.elements.len()
+    }
+
+    pub fn namespaces(&self) -> &[String] {
+        &self.namespaces
+    }
+
+    /// The qualified name as written.
+    pub fn qname(&self, id: ElemId) -> &str {
+        &self.src[self.elements[id].qname.clone()]
+    }
+
+    /// The name without its prefix.
+    pub fn local_name(&self, id: ElemId) -> &str {
+        let e = &self.elements[id];
+        &self.src[e.qname.start + e.prefix_len..e.qname.end]
+    }
+
+    /// The prefix as written, without the colon (`None` when unprefixed).
+    pub fn prefix(&self, id: ElemId) -> Option<&str> {
+        let e = &self.elements[id];
+        (e.prefix_len > 0).then(|| &self.src[e.qname.start..e.qname.start + e.prefix_len - 1])
+    }
+
+    pub fn namespace(&self, id: ElemId) -> Option<&str> {
+        self.elements[id].ns.map(|n| self.namespaces[n].as_str())
+    }
+
+    /// True when the element is in no namespace (plain libvirt elements).
+    pub fn is_plain(&self, id: ElemId, local: &str) -> bool {
+        self.elements[id].ns.is_none() && self.local_name(id) == local
+    }
+
+    /// True when the element is `local` in the libvirt QEMU namespace, whatever its prefix.
+    pub fn is_qemu(&self, id: ElemId, local: &str) -> bool {
+        self.namespace(id) == Some(QEMU_NS) && self.local_name(id) == local
+    }
+
+    pub fn parent(&self, id: ElemId) -> Option<ElemId> {
+        self.elements[id].parent
+    }
+
+    /// Direct child elements, in document order.
+    pub fn children(&self, id: ElemId) -> Children<'_> {
+        Children { doc: self, next: self.elements[id].first_child }
+    }
+
+    /// Direct children in no namespace with this local name.
+    pub fn plain_children<'a>(&'a self, id: ElemId, local: &'a str) -> impl Iterator<Item = ElemId> + 'a {
+        self.children(id).filter(move |&c| self.is_plain(c, local))
+    }
+
+    /// The first direct child in no namespace with this local name.
+    pub fn plain_child(&self, id: ElemId, local: &str) -> Option<ElemId> {
+        self.plain_children(id, local).next()
+    }
+
+    pub fn attrs(&self, id: ElemId) -> &[Attr] {
+        &self.attrs[self.elements[id].attrs.clone()]
+    }
+
+    /// The attribute with this exact (qualified) name.
+    pub fn attr(&self, id: ElemId, name: &str) -> Option<&Attr> {
+        self.attrs(id).iter().find(|a| &self.src[a.name.clone()] == name)
+    }
+
+    /// The attribute's value with entity and character references resolved and whitespace
+    /// normalised as an XML parser (and so libvirt) sees it.
+    pub fn attr_value(&self, id: ElemId, name: &str) -> Option<String> {
+        self.attr(id, name).map(|a| a.value(&self.src))
+    }
+
+    /// The element's text content (text and CDATA of its direct children, references
+    /// resolved), which is what libvirt reads for `<model>NAME</model>`.
+    pub fn text(&self, id: ElemId) -> String {
+        index::text_content(&self.src, self.elements[id].inner())
+    }
+
+    /// 1-based line and column of a byte offset.
+    pub fn position(&self, offset: usize) -> Position {
+        Position::of(&self.src, offset)
+    }
+
+    /// The prefix bound to the QEMU namespace at the root element, if any (`Some("")` for a
+    /// default-namespace binding, which we cannot use for new prefixed elements).
+    pub fn qemu_prefix_on_root(&self) -> Option<String> {
+        self.attrs(self.root).iter().find_map(|a| {
+            let name = &self.src[a.name.clone()];
+            let prefix = name.strip_prefix("xmlns:")?;
+            (a.value(&self.src) == QEMU_NS).then(|| prefix.to_string())
+        })
+    }
+
+    /// The leading whitespace of the line the element starts on, when the element is the
+    /// first thing on its line.
+    pub fn line_indent(&self, id: ElemId) -> Option<&str> {
+        let start = self.elements[id].open.start;
+        let line_start = self.src[..start].rfind('\n').map_or(0, |p| p + 1);
+        let before = &self.src[line_start..start];
+        before.chars().all(|c| c == ' ' || c == '\t').then_some(before)
+    }
+}
+
+pub struct Children<'a> {
+    doc: &'a Document,
+    next: Option<ElemId>,
+}
+
+impl Iterator for Children<'_> {
+    type Item = ElemId;
+    fn next(&mut self) -> Option<ElemId> {
+        let id = self.next?;
+        self.next = self.doc.elements[id].next_sibling;
+        Some(id)
+    }
+}
