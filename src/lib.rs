@@ -2,4 +2,7 @@
 //!
 //! Nothing in the engine touches a terminal; the CLI and the TUI are fronts over it.
 
+pub mod argv;
+pub mod catalog;
+pub mod domain;
 pub mod xml;

@@ -1,0 +1,73 @@
+//! What libvirt knows about the QEMU binary and the host when it builds `-cpu`.
+//!
+//! libvirt's result depends on the QEMU capabilities of the emulator (default CPU model of the
+//! machine type, a few capability flags, the list of CPU models QEMU offers, the host-model
+//! expansion) and on the host CPU. This is that input, explicit, so the same generator serves
+//! the CLI (capabilities of the QEMU virt-cpu was built against, host from `virsh
+//! domcapabilities`) and the conformance tests (libvirt's recorded or synthetic capabilities).
+
+/// A CPU model as QEMU offers it to libvirt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferedModel {
+    pub name: String,
+    pub usable: Option<bool>,
+    pub deprecated: bool,
+    /// Features QEMU says block the model on this host (`unavailable-features`).
+    pub blockers: Vec<String>,
+}
+
+/// A CPU given as a model plus features (libvirt spelling), like libvirt's host CPU.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HostCpu {
+    pub model: String,
+    pub vendor: Option<String>,
+    /// (libvirt feature name, enabled) in the order libvirt lists them.
+    pub features: Vec<(String, bool)>,
+}
+
+impl HostCpu {
+    pub fn enabled(&self) -> impl Iterator<Item = &str> {
+        self.features.iter().filter(|(_, on)| *on).map(|(n, _)| n.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct QemuCaps {
+    /// The machine type's default CPU model (`qemu64` for qemu-system-x86_64), filled in by
+    /// libvirt at define time when the domain names no model. `None` with synthetic caps.
+    pub default_model: Option<String>,
+    /// `cpu.migratable`: `migratable=on|off` is written for host-passthrough/maximum.
+    pub cpu_migratable: bool,
+    /// `cpu-cache`: the `l3-cache` / `host-cache-info` options exist.
+    pub cpu_cache: bool,
+    /// `cpu-unavailable-features`: MSR-based features can be used.
+    pub cpu_unavailable_features: bool,
+    /// `cpu-max`: the `max` model exists.
+    pub cpu_max: bool,
+    /// Models QEMU offers for the domain's accelerator; `None` when unknown (then every model of
+    /// libvirt's map is taken as offered).
+    pub models: Option<Vec<OfferedModel>>,
+    /// The host-model CPU (QEMU's expansion of `host`, decoded, migratable features only).
+    pub host_model: Option<HostCpu>,
+    /// The host CPU as libvirt sees it (for `check` comparisons); falls back to `host_model`.
+    pub host_cpu: Option<HostCpu>,
+    /// Feature names (libvirt spelling) QEMU knows, from its host expansion: `disable` entries
+    /// outside this list are dropped. `None` when the caps hold no expansion.
+    pub known_features: Option<Vec<String>>,
+}
+
+impl QemuCaps {
+    /// Whether QEMU offers `name` (exact, case-sensitive).
+    pub fn offers(&self, name: &str) -> bool {
+        self.models.as_ref().is_none_or(|list| list.iter().any(|m| m.name == name))
+    }
+
+    pub fn offered(&self, name: &str) -> Option<&OfferedModel> {
+        self.models.as_ref()?.iter().find(|m| m.name == name)
+    }
+
+    /// The host CPU for comparisons.
+    pub fn host(&self) -> Option<&HostCpu> {
+        self.host_cpu.as_ref().or(self.host_model.as_ref())
+    }
+}

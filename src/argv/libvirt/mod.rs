@@ -1,0 +1,69 @@
+//! libvirt 9.0's `-cpu` generator, re-implemented rule by rule (see
+//! LIBVIRT-CPU-SEMANTICS.md): parse and validate, post-parse defaults, start preparation, build.
+
+mod build;
+mod prepare;
+mod validate;
+
+pub use build::FlagItem;
+pub use prepare::{Policy, PreparedCpu};
+
+use super::caps::QemuCaps;
+use super::error::LibvirtError;
+use crate::catalog::LibvirtMap;
+use crate::domain::Domain;
+
+/// libvirt's `-cpu`: the value, split into the model part and the items other configuration
+/// appends (kept apart so `<qemu:cpu>` can take the model part's place).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LibvirtCpu {
+    /// The prepared CPU definition, when libvirt has one.
+    pub prepared: Option<PreparedCpu>,
+    pub model_part: String,
+    pub flags: Vec<FlagItem>,
+}
+
+impl LibvirtCpu {
+    /// The whole `-cpu` value, or `None` when libvirt emits no `-cpu`.
+    pub fn value(&self) -> Option<String> {
+        if self.model_part.is_empty() {
+            return None;
+        }
+        let mut out = self.model_part.clone();
+        for f in &self.flags {
+            out.push(',');
+            out.push_str(&f.text);
+        }
+        Some(out)
+    }
+}
+
+/// The machine name libvirt quotes in messages (aliases resolved as QEMU 7.2 does).
+fn canonical_machine(machine: Option<&str>) -> String {
+    match machine {
+        Some("q35") => "pc-q35-7.2".into(),
+        Some("pc") | None => "pc-i440fx-7.2".into(),
+        Some(m) => m.into(),
+    }
+}
+
+/// Runs libvirt's pipeline on the domain. `Err` carries libvirt's message for a domain it
+/// refuses.
+pub fn generate(dom: &Domain, caps: &QemuCaps, map: &LibvirtMap) -> Result<LibvirtCpu, LibvirtError> {
+    validate::parse(dom)?;
+    let ctx = prepare::Context { dom, caps, map };
+    let defined = ctx.post_parse()?;
+    validate::validate(dom, caps, &canonical_machine(dom.machine.as_deref()))?;
+    let prepared = match defined {
+        Some(cpu) => Some(ctx.start(cpu)?),
+        None => None,
+    };
+    let mut model_part = prepared.as_ref().map(|c| build::model_part(c, caps)).unwrap_or_default();
+    let flags = build::flag_items(dom, prepared.as_ref(), caps);
+    if model_part.is_empty()
+        && let Some(legacy) = build::legacy_model(dom, !flags.is_empty())
+    {
+        model_part = legacy.to_string();
+    }
+    Ok(LibvirtCpu { prepared, model_part, flags })
+}

@@ -1,0 +1,349 @@
+//! libvirt's parse, post-parse and validate checks that concern `-cpu` (semantics doc §6.1–6.2),
+//! with libvirt's exact messages. Order follows libvirt's parser: `<cpu>`, `<features>`,
+//! `<clock>`, devices, then the QEMU driver's validation.
+
+use super::super::caps::QemuCaps;
+use super::super::error::{LibvirtError, Stage, invalid_value, unsupported, xml_error};
+use crate::domain::{CpuDef, Domain, Hyperv, Timer, Toggle};
+
+const MODES: &[&str] = &["custom", "host-model", "host-passthrough", "maximum"];
+const MATCHES: &[&str] = &["minimum", "exact", "strict"];
+const CHECKS: &[&str] = &["none", "partial", "full"];
+const POLICIES: &[&str] = &["force", "require", "optional", "disable", "forbid"];
+
+/// libvirt 9.0's `<features>` children (`virDomainFeature`).
+const DOMAIN_FEATURES: &[&str] = &[
+    "acpi", "apic", "pae", "hap", "viridian", "privnet", "hyperv", "kvm", "pvspinlock", "capabilities", "pmu", "vmport", "gic",
+    "smm", "ioapic", "hpt", "vmcoreinfo", "htm", "nested-hv", "msrs", "ccf-assist", "xen", "cfpc", "sbbc", "ibs", "tcg",
+];
+
+/// Hyper-V enlightenments in libvirt's enum order, which is also the order of `hv-*` options.
+pub(crate) const HYPERV: &[&str] = &[
+    "relaxed", "vapic", "spinlocks", "vpindex", "runtime", "synic", "stimer", "reset", "vendor_id", "frequencies",
+    "reenlightenment", "tlbflush", "ipi", "evmcs", "avic",
+];
+
+/// `<kvm>` children in libvirt's enum order.
+pub(crate) const KVM: &[&str] = &["hidden", "hint-dedicated", "poll-control", "pv-ipi", "dirty-ring"];
+
+const TIMERS: &[&str] = &["platform", "pit", "rtc", "hpet", "tsc", "kvmclock", "hypervclock", "armvtimer"];
+
+pub(crate) fn parse(dom: &Domain) -> Result<(), LibvirtError> {
+    if let Some(cpu) = &dom.cpu {
+        parse_cpu(cpu)?;
+    }
+    parse_features(dom)?;
+    for t in &dom.timers {
+        parse_timer(t)?;
+    }
+    if dom.hyperv_panics.len() > 1 {
+        return Err(xml_error(Some(dom.hyperv_panics[1]), "Multiple panic devices with model 'hyperv'"));
+    }
+    Ok(())
+}
+
+fn one_of(value: &Option<String>, allowed: &[&str]) -> bool {
+    value.as_deref().is_none_or(|v| allowed.contains(&v))
+}
+
+/// The mode libvirt uses (`custom` when the attribute is absent).
+pub(crate) fn mode_of(cpu: &CpuDef) -> &str {
+    cpu.mode.as_deref().unwrap_or("custom")
+}
+
+/// A `<model>` with a non-empty name.
+pub(crate) fn has_model(cpu: &CpuDef) -> bool {
+    cpu.model.as_ref().is_some_and(|m| !m.name.is_empty())
+}
+
+fn parse_cpu(cpu: &CpuDef) -> Result<(), LibvirtError> {
+    let el = Some(cpu.el);
+    if !one_of(&cpu.mode, MODES) {
+        return Err(unsupported(Stage::Parse, el, format!("Invalid mode attribute '{}'", cpu.mode.as_deref().unwrap_or_default())));
+    }
+    if !one_of(&cpu.match_, MATCHES) {
+        return Err(invalid_value(el, "match", "cpu", cpu.match_.as_deref().unwrap_or_default()));
+    }
+    if !one_of(&cpu.check, CHECKS) {
+        return Err(invalid_value(el, "check", "cpu", cpu.check.as_deref().unwrap_or_default()));
+    }
+    let mode = mode_of(cpu);
+    let passthrough_like = matches!(mode, "host-passthrough" | "maximum");
+    if let Some(m) = &cpu.migratable {
+        if m != "on" && m != "off" {
+            return Err(invalid_value(el, "migratable", "cpu", m));
+        }
+        if !passthrough_like {
+            return Err(unsupported(Stage::Parse, el, "Attribute migratable is only allowed for 'host-passthrough' / 'maximum' CPU mode"));
+        }
+    }
+    if let Some(model) = &cpu.model
+        && !passthrough_like
+    {
+        if !one_of(&model.fallback, &["allow", "forbid"]) {
+            return Err(unsupported(Stage::Parse, Some(model.el), "Invalid fallback attribute"));
+        }
+        if let Some(v) = &model.vendor_id {
+            if v.len() != 12 {
+                return Err(xml_error(Some(model.el), "vendor_id must be exactly 12 characters long"));
+            }
+            if v.contains(',') {
+                return Err(xml_error(Some(model.el), "vendor id is invalid"));
+            }
+        }
+    }
+    if cpu.vendor.is_some() && !has_model(cpu) {
+        return Err(xml_error(el, "CPU vendor specified without CPU model"));
+    }
+    if !cpu.features.is_empty() && mode == "custom" && !has_model(cpu) {
+        return Err(xml_error(el, "Non-empty feature list specified without CPU model"));
+    }
+    for (i, f) in cpu.features.iter().enumerate() {
+        if !one_of(&f.policy, POLICIES) {
+            return Err(unsupported(Stage::Parse, Some(f.el), "Invalid CPU feature policy"));
+        }
+        let name = f.name.as_deref().unwrap_or_default();
+        if name.is_empty() {
+            return Err(xml_error(Some(f.el), "Invalid CPU feature name"));
+        }
+        if cpu.features[..i].iter().any(|g| g.name.as_deref() == Some(name)) {
+            return Err(xml_error(Some(f.el), format!("CPU feature '{name}' specified more than once")));
+        }
+    }
+    if cpu.caches.len() > 1 {
+        return Err(xml_error(Some(cpu.caches[1].el), "at most one CPU cache element may be specified"));
+    }
+    if let Some(cache) = cpu.caches.first() {
+        if let Some(level) = &cache.level
+            && !matches!(level.parse::<i64>(), Ok(1..=3))
+        {
+            return Err(xml_error(Some(cache.el), "invalid CPU cache level, must be in range [1,3]"));
+        }
+        match cache.mode.as_deref() {
+            None => return Err(xml_error(Some(cache.el), "Missing required attribute 'mode' in element 'cache'")),
+            Some("emulate" | "passthrough" | "disable") => {}
+            Some(other) => return Err(invalid_value(Some(cache.el), "mode", "cache", other)),
+        }
+    }
+    if let Some(addr) = &cpu.maxphysaddr {
+        match addr.mode.as_deref() {
+            None => return Err(xml_error(Some(addr.el), "Missing required attribute 'mode' in element 'maxphysaddr'")),
+            Some("emulate" | "passthrough") => {}
+            Some(other) => return Err(invalid_value(Some(addr.el), "mode", "maxphysaddr", other)),
+        }
+        if let Some(bits) = &addr.bits
+            && bits.parse::<u32>().is_err()
+        {
+            return Err(xml_error(Some(addr.el), format!("Invalid value for attribute 'bits' in element 'maxphysaddr': '{bits}'. Expected non-negative value")));
+        }
+    }
+    Ok(())
+}
+
+fn on_off(el: crate::xml::ElemId, attr: &str, element: &str, value: &Option<String>) -> Result<(), LibvirtError> {
+    match value.as_deref() {
+        None | Some("on" | "off") => Ok(()),
+        Some(v) => Err(invalid_value(Some(el), attr, element, v)),
+    }
+}
+
+fn parse_features(dom: &Domain) -> Result<(), LibvirtError> {
+    let f = &dom.features;
+    for (el, name) in &f.names {
+        if !DOMAIN_FEATURES.contains(&name.as_str()) {
+            return Err(unsupported(Stage::Parse, Some(*el), format!("unexpected feature '{name}'")));
+        }
+    }
+    if let Some((el, v)) = &f.apic_eoi {
+        on_off(*el, "eoi", "apic", v)?;
+    }
+    if let Some((el, v)) = &f.pvspinlock {
+        on_off(*el, "state", "pvspinlock", v)?;
+    }
+    if let Some((el, v)) = &f.pmu {
+        on_off(*el, "state", "pmu", v)?;
+    }
+    if let Some(h) = &f.hyperv {
+        parse_hyperv(h)?;
+    }
+    if let Some(kvm) = &f.kvm {
+        for t in kvm {
+            if !KVM.contains(&t.name.as_str()) {
+                return Err(unsupported(Stage::Parse, Some(t.el), format!("unsupported KVM feature: {}", t.name)));
+            }
+            state_of(t)?;
+            if t.name == "dirty-ring" && t.state.as_deref() == Some("on") {
+                let size = t.extra("size").ok_or_else(|| xml_error(Some(t.el), "Missing required attribute 'size' in element 'dirty-ring'"))?;
+                let ok = size.parse::<u32>().is_ok_and(|n| n.is_power_of_two() && (1024..=65536).contains(&n));
+                if !ok {
+                    return Err(xml_error(Some(t.el), "dirty ring must be power of 2 and ranges [1024, 65536]"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn state_of(t: &Toggle) -> Result<bool, LibvirtError> {
+    match t.state.as_deref() {
+        None => Err(xml_error(Some(t.el), format!("Missing required attribute 'state' in element '{}'", t.name))),
+        Some("on") => Ok(true),
+        Some("off") => Ok(false),
+        Some(v) => Err(invalid_value(Some(t.el), "state", &t.name, v)),
+    }
+}
+
+/// Parses an unsigned 32-bit number with C's base detection (`0x` hex, leading `0` octal).
+pub(crate) fn parse_c_uint(s: &str) -> Option<u32> {
+    let s = s.trim_start();
+    if let Some(hex) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        u32::from_str_radix(hex, 16).ok()
+    } else if s.len() > 1 && s.starts_with('0') {
+        u32::from_str_radix(&s[1..], 8).ok()
+    } else {
+        s.parse().ok()
+    }
+}
+
+fn parse_hyperv(h: &Hyperv) -> Result<(), LibvirtError> {
+    if !one_of(&h.mode, &["custom", "passthrough"]) {
+        return Err(invalid_value(Some(h.el), "mode", "hyperv", h.mode.as_deref().unwrap_or_default()));
+    }
+    for t in &h.children {
+        if !HYPERV.contains(&t.name.as_str()) {
+            return Err(unsupported(Stage::Parse, Some(t.el), format!("unsupported HyperV Enlightenment feature: {}", t.name)));
+        }
+        if !state_of(t)? {
+            continue;
+        }
+        match t.name.as_str() {
+            "spinlocks" => {
+                let retries = t.extra("retries").ok_or_else(|| xml_error(Some(t.el), "Missing required attribute 'retries' in element 'spinlocks'"))?;
+                let n = parse_c_uint(retries).ok_or_else(|| {
+                    xml_error(Some(t.el), format!("Invalid value for attribute 'retries' in element 'spinlocks': '{retries}'. Expected non-negative integer value"))
+                })?;
+                if n < 4095 {
+                    return Err(xml_error(Some(t.el), "HyperV spinlock retry count must be at least 4095"));
+                }
+            }
+            "vendor_id" => {
+                let value = t.extra("value").ok_or_else(|| xml_error(Some(t.el), "missing 'value' attribute for HyperV feature 'vendor_id'"))?;
+                if value.len() > 12 {
+                    return Err(xml_error(Some(t.el), "HyperV vendor_id value must not be more than 12 characters."));
+                }
+                if value.contains(',') {
+                    return Err(xml_error(Some(t.el), "HyperV vendor_id value is invalid"));
+                }
+            }
+            "stimer" => {
+                for c in &t.children {
+                    if c.name != "direct" {
+                        return Err(unsupported(Stage::Parse, Some(c.el), format!("unsupported Hyper-V stimer feature: {}", c.name)));
+                    }
+                    state_of(c)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn parse_timer(t: &Timer) -> Result<(), LibvirtError> {
+    let el = Some(t.el);
+    let name = t.name.as_deref().unwrap_or_default();
+    if !TIMERS.contains(&name) {
+        return Err(xml_error(el, format!("unknown timer name '{name}'")));
+    }
+    if let Some(p) = &t.present
+        && p != "yes"
+        && p != "no"
+    {
+        return Err(invalid_value(el, "present", "timer", p));
+    }
+    if let Some(f) = &t.frequency
+        && f.parse::<u64>().is_err()
+    {
+        return Err(xml_error(el, format!("Invalid value for attribute 'frequency' in element 'timer': '{f}'. Expected integer value")));
+    }
+    // Post-parse (virDomainDefPostParseTimer).
+    if matches!(name, "kvmclock" | "hypervclock") && t.tickpolicy.is_some() {
+        return Err(unsupported(Stage::Define, el, format!("timer {name} doesn't support setting of timer tickpolicy")));
+    }
+    if name != "tsc" && t.frequency.is_some() {
+        return Err(unsupported(Stage::Define, el, format!("timer {name} doesn't support setting of timer frequency")));
+    }
+    if t.has_catchup && t.tickpolicy.as_deref() != Some("catchup") {
+        return Err(LibvirtError::new(Stage::Define, el, "XML error: setting of timer catchup policies is only supported with tickpolicy='catchup'"));
+    }
+    Ok(())
+}
+
+/// QEMU driver validation (`qemuValidateDomainDef*`) of what reaches `-cpu`.
+pub(crate) fn validate(dom: &Domain, caps: &QemuCaps, machine: &str) -> Result<(), LibvirtError> {
+    if let Some(cpu) = &dom.cpu {
+        let mode = mode_of(cpu);
+        let pt = matches!(mode, "host-passthrough" | "maximum");
+        if let Some(addr) = &cpu.maxphysaddr {
+            match addr.mode.as_deref() {
+                Some("passthrough") if addr.bits.is_some() => {
+                    return Err(unsupported(
+                        Stage::Define,
+                        Some(addr.el),
+                        "CPU maximum physical address bits number specification cannot be used with mode='passthrough'",
+                    ));
+                }
+                Some("emulate") if addr.bits.is_none() => {
+                    return Err(unsupported(
+                        Stage::Define,
+                        Some(addr.el),
+                        "if using CPU maximum physical address mode='emulate', bits= must be specified too",
+                    ));
+                }
+                _ => {}
+            }
+        }
+        if let Some(cache) = cpu.caches.first() {
+            match cache.mode.as_deref() {
+                Some("emulate") if cache.level.as_deref() != Some("3") => {
+                    return Err(unsupported(Stage::Define, Some(cache.el), "CPU cache mode 'emulate' can only be used with level='3'"));
+                }
+                Some("passthrough") if !pt => {
+                    return Err(unsupported(
+                        Stage::Define,
+                        Some(cache.el),
+                        "CPU cache mode 'passthrough' can only be used with 'host-passthrough' / 'maximum' CPUs",
+                    ));
+                }
+                Some(m @ ("passthrough" | "disable")) if cache.level.is_some() => {
+                    return Err(unsupported(Stage::Define, Some(cache.el), format!("unsupported CPU cache level for mode '{m}'")));
+                }
+                _ => {}
+            }
+        }
+        if mode == "host-passthrough" && cpu.migratable.as_deref() == Some("on") && !caps.cpu_migratable {
+            return Err(unsupported(Stage::Define, Some(cpu.el), "Migratable attribute for host-passthrough CPU is not supported by this QEMU binary"));
+        }
+        if mode == "maximum" && !caps.cpu_max {
+            return Err(unsupported(Stage::Define, Some(cpu.el), "maximum CPU is not supported by QEMU binary"));
+        }
+    }
+    for t in &dom.timers {
+        match t.name.as_deref() {
+            Some("platform") => return Err(unsupported(Stage::Define, Some(t.el), "unsupported timer type (name) 'platform'")),
+            Some("armvtimer") => {
+                return Err(unsupported(
+                    Stage::Define,
+                    Some(t.el),
+                    format!(
+                        "Configuring the 'armvtimer' timer is not supported for virtType={} arch={} machine={machine} guests",
+                        dom.virt_type,
+                        dom.guest_arch()
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}

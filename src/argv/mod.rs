@@ -1,0 +1,10 @@
+//! Building QEMU's `-cpu` value: libvirt's own generator, and the proposal's `<qemu:cpu>`
+//! in its two readings.
+
+pub mod caps;
+pub mod error;
+pub mod libvirt;
+pub mod shell;
+
+pub use caps::{HostCpu, OfferedModel, QemuCaps};
+pub use error::{LibvirtError, Stage};

@@ -1,0 +1,208 @@
+//! A typed read of the CPU-relevant parts of a domain: `<cpu>`, `<qemu:cpu>`, `<features>`,
+//! `<clock>`, `<os>`, hyperv panic devices and `<qemu:commandline>`.
+//!
+//! Values are kept raw (as strings, exactly as libvirt would read them) together with the
+//! element they come from, so that the checks can point at the place and libvirt's own
+//! validation rules (in `argv::libvirt`) can be applied faithfully.
+
+mod error;
+mod read;
+
+pub use error::DomainError;
+
+use crate::xml::{Document, ElemId};
+
+/// The domain's `<cpu>` element.
+#[derive(Debug, Clone, Default)]
+pub struct CpuDef {
+    pub el: ElemId,
+    pub mode: Option<String>,
+    pub match_: Option<String>,
+    pub check: Option<String>,
+    pub migratable: Option<String>,
+    pub model: Option<Model>,
+    pub vendor: Option<String>,
+    pub features: Vec<Feature>,
+    pub caches: Vec<Cache>,
+    pub maxphysaddr: Option<MaxPhysAddr>,
+    pub has_topology: bool,
+    pub has_numa: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    pub el: ElemId,
+    /// The element's whole text content (libvirt does not trim it).
+    pub name: String,
+    pub fallback: Option<String>,
+    pub vendor_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Feature {
+    pub el: ElemId,
+    pub name: Option<String>,
+    pub policy: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Cache {
+    pub el: ElemId,
+    pub level: Option<String>,
+    pub mode: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MaxPhysAddr {
+    pub el: ElemId,
+    pub mode: Option<String>,
+    pub bits: Option<String>,
+}
+
+/// The proposed `<qemu:cpu>` element.
+#[derive(Debug, Clone, Default)]
+pub struct QemuCpu {
+    pub el: ElemId,
+    /// Every `<qemu:model>` child (more than one is an error the checks report).
+    pub models: Vec<QemuModelRef>,
+    pub options: Vec<QemuOption>,
+    /// Children that are neither `<qemu:model>` nor `<qemu:option>`.
+    pub unknown_children: Vec<ElemId>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct QemuModelRef {
+    pub el: ElemId,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct QemuOption {
+    pub el: ElemId,
+    pub name: Option<String>,
+    pub value: Option<String>,
+}
+
+impl QemuOption {
+    /// The option as it appears in `-cpu`: `name=value`, or the bare name without a value.
+    pub fn to_arg(&self) -> String {
+        let name = self.name.as_deref().unwrap_or_default();
+        match &self.value {
+            Some(v) => format!("{name}={v}"),
+            None => name.to_string(),
+        }
+    }
+}
+
+/// A child of `<hyperv>` or `<kvm>` (`<relaxed state='on'/>`).
+#[derive(Debug, Clone, Default)]
+pub struct Toggle {
+    pub el: ElemId,
+    pub name: String,
+    pub state: Option<String>,
+    /// Other attributes libvirt reads (`retries`, `value`, `size`).
+    pub extra: Vec<(String, String)>,
+    /// Child toggles (`<stimer><direct state='on'/></stimer>`).
+    pub children: Vec<Toggle>,
+}
+
+impl Toggle {
+    pub fn extra(&self, name: &str) -> Option<&str> {
+        self.extra.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Features {
+    pub el: Option<ElemId>,
+    /// Every child element of `<features>` by local name, in document order.
+    pub names: Vec<(ElemId, String)>,
+    pub apic_eoi: Option<(ElemId, Option<String>)>,
+    pub pvspinlock: Option<(ElemId, Option<String>)>,
+    pub pmu: Option<(ElemId, Option<String>)>,
+    pub hyperv: Option<Hyperv>,
+    pub kvm: Option<Vec<Toggle>>,
+    pub kvm_el: Option<ElemId>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Hyperv {
+    pub el: ElemId,
+    pub mode: Option<String>,
+    pub children: Vec<Toggle>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Timer {
+    pub el: ElemId,
+    pub name: Option<String>,
+    pub present: Option<String>,
+    pub tickpolicy: Option<String>,
+    pub frequency: Option<String>,
+    pub mode: Option<String>,
+    pub has_catchup: bool,
+}
+
+/// An argument of `<qemu:commandline>`.
+#[derive(Debug, Clone, Default)]
+pub struct CommandlineArg {
+    pub el: ElemId,
+    pub value: Option<String>,
+}
+
+/// Everything about a domain that decides its `-cpu`.
+#[derive(Debug, Clone, Default)]
+pub struct Domain {
+    /// `<domain type=…>`: `kvm`, `qemu`, …
+    pub virt_type: String,
+    /// `<os><type arch=…>`, when given.
+    pub arch: Option<String>,
+    pub machine: Option<String>,
+    /// `<devices><emulator>`, when given.
+    pub emulator: Option<String>,
+    pub cpu: Option<CpuDef>,
+    pub qemu_cpu: Option<QemuCpu>,
+    /// The `xmlns:…` attribute on `<domain>` that binds the QEMU namespace, if any.
+    pub qemu_ns_declared: bool,
+    pub features: Features,
+    pub timers: Vec<Timer>,
+    pub hyperv_panics: Vec<ElemId>,
+    pub commandline: Vec<CommandlineArg>,
+    /// `<qemu:env>` entries exist (they taint `custom-argv` too).
+    pub has_qemu_env: bool,
+    /// `<qemu:override><qemu:device>` entries exist (taint `custom-device`).
+    pub has_qemu_device_override: bool,
+    /// `<qemu:capabilities>` with add/del entries (taint `custom-hypervisor-feature`).
+    pub has_qemu_capabilities: bool,
+}
+
+impl Domain {
+    /// Reads the domain from a parsed document, refusing what is not an x86 libvirt domain.
+    pub fn read(doc: &Document) -> Result<Domain, DomainError> {
+        read::read(doc)
+    }
+
+    /// The guest architecture libvirt uses: the `arch` attribute, or the host's (x86_64).
+    pub fn guest_arch(&self) -> &str {
+        self.arch.as_deref().unwrap_or("x86_64")
+    }
+
+    pub fn is_i686(&self) -> bool {
+        self.guest_arch() == "i686"
+    }
+
+    /// The `-cpu` values given through `<qemu:commandline>`, in order.
+    pub fn commandline_cpu_values(&self) -> Vec<(ElemId, String)> {
+        let mut out = Vec::new();
+        let mut iter = self.commandline.iter();
+        while let Some(arg) = iter.next() {
+            // QEMU takes `-cpu` and `--cpu` alike, with the value as the next argument.
+            if matches!(arg.value.as_deref(), Some("-cpu" | "--cpu"))
+                && let Some(next) = iter.next()
+            {
+                out.push((next.el, next.value.clone().unwrap_or_default()));
+            }
+        }
+        out
+    }
+}

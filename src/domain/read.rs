@@ -1,0 +1,184 @@
+//! Reading the typed view out of the document index.
+
+use super::*;
+use crate::xml::Document;
+
+pub(super) fn read(doc: &Document) -> Result<Domain, DomainError> {
+    let root = doc.root();
+    if !doc.is_plain(root, "domain") {
+        return Err(DomainError::NotDomain { position: doc.position(doc.element(root).open.start), found: doc.qname(root).to_string() });
+    }
+    let mut dom = Domain { virt_type: doc.attr_value(root, "type").unwrap_or_default(), ..Domain::default() };
+    dom.qemu_ns_declared = doc.qemu_prefix_on_root().is_some_and(|p| !p.is_empty());
+
+    let mut first_cpu: Option<ElemId> = None;
+    let mut first_qemu_cpu: Option<ElemId> = None;
+    for child in doc.children(root) {
+        if doc.is_plain(child, "cpu") {
+            once(doc, &mut first_cpu, child)?;
+            dom.cpu = Some(read_cpu(doc, child)?);
+        } else if doc.is_qemu(child, "cpu") {
+            once(doc, &mut first_qemu_cpu, child)?;
+            dom.qemu_cpu = Some(read_qemu_cpu(doc, child));
+        } else if doc.is_plain(child, "os") {
+            if let Some(t) = doc.plain_child(child, "type") {
+                dom.arch = doc.attr_value(t, "arch");
+                dom.machine = doc.attr_value(t, "machine");
+            }
+        } else if doc.is_plain(child, "features") {
+            dom.features = read_features(doc, child);
+        } else if doc.is_plain(child, "clock") {
+            dom.timers.extend(doc.plain_children(child, "timer").map(|t| read_timer(doc, t)));
+        } else if doc.is_plain(child, "devices") {
+            read_devices(doc, child, &mut dom);
+        } else if doc.is_qemu(child, "commandline") {
+            for arg in doc.children(child) {
+                if doc.is_qemu(arg, "arg") {
+                    dom.commandline.push(CommandlineArg { el: arg, value: doc.attr_value(arg, "value") });
+                } else if doc.is_qemu(arg, "env") {
+                    dom.has_qemu_env = true;
+                }
+            }
+        } else if doc.is_qemu(child, "override") {
+            dom.has_qemu_device_override |= doc.children(child).any(|d| doc.is_qemu(d, "device"));
+        } else if doc.is_qemu(child, "capabilities") {
+            dom.has_qemu_capabilities |= doc.children(child).any(|c| doc.is_qemu(c, "add") || doc.is_qemu(c, "del"));
+        }
+    }
+    if let Some(arch) = dom.arch.as_deref()
+        && arch != "x86_64"
+        && arch != "i686"
+    {
+        let os = doc.plain_child(root, "os").and_then(|os| doc.plain_child(os, "type")).unwrap_or(root);
+        return Err(DomainError::NotX86 { arch: arch.to_string(), position: doc.position(doc.element(os).open.start) });
+    }
+    Ok(dom)
+}
+
+/// Refuses a second `<cpu>` / `<qemu:cpu>`.
+fn once(doc: &Document, first: &mut Option<ElemId>, el: ElemId) -> Result<(), DomainError> {
+    if let Some(f) = *first {
+        return Err(DomainError::Twice {
+            element: doc.qname(el).to_string(),
+            position: doc.position(doc.element(el).open.start),
+            first: doc.position(doc.element(f).open.start),
+        });
+    }
+    *first = Some(el);
+    Ok(())
+}
+
+fn read_cpu(doc: &Document, el: ElemId) -> Result<CpuDef, DomainError> {
+    let mut cpu = CpuDef {
+        el,
+        mode: doc.attr_value(el, "mode"),
+        match_: doc.attr_value(el, "match"),
+        check: doc.attr_value(el, "check"),
+        migratable: doc.attr_value(el, "migratable"),
+        ..CpuDef::default()
+    };
+    for child in doc.children(el) {
+        if doc.is_qemu(child, "cpu") {
+            return Err(DomainError::QemuCpuInsideCpu { element: doc.qname(child).to_string(), position: doc.position(doc.element(child).open.start) });
+        }
+        if doc.namespace(child).is_some() {
+            continue;
+        }
+        match doc.local_name(child) {
+            // libvirt reads the first <model> only (XPath ./model[1]).
+            "model" if cpu.model.is_none() => {
+                cpu.model = Some(Model {
+                    el: child,
+                    name: doc.text(child),
+                    fallback: doc.attr_value(child, "fallback"),
+                    vendor_id: doc.attr_value(child, "vendor_id"),
+                })
+            }
+            "vendor" if cpu.vendor.is_none() => cpu.vendor = Some(doc.text(child)),
+            "feature" => cpu.features.push(Feature { el: child, name: doc.attr_value(child, "name"), policy: doc.attr_value(child, "policy") }),
+            "cache" => cpu.caches.push(Cache { el: child, level: doc.attr_value(child, "level"), mode: doc.attr_value(child, "mode") }),
+            "maxphysaddr" if cpu.maxphysaddr.is_none() => {
+                cpu.maxphysaddr = Some(MaxPhysAddr { el: child, mode: doc.attr_value(child, "mode"), bits: doc.attr_value(child, "bits") })
+            }
+            "topology" => cpu.has_topology = true,
+            "numa" => cpu.has_numa = true,
+            _ => {}
+        }
+    }
+    Ok(cpu)
+}
+
+fn read_qemu_cpu(doc: &Document, el: ElemId) -> QemuCpu {
+    let mut q = QemuCpu { el, ..QemuCpu::default() };
+    for child in doc.children(el) {
+        if doc.is_qemu(child, "model") {
+            q.models.push(QemuModelRef { el: child, name: doc.attr_value(child, "name") });
+        } else if doc.is_qemu(child, "option") {
+            q.options.push(QemuOption { el: child, name: doc.attr_value(child, "name"), value: doc.attr_value(child, "value") });
+        } else {
+            q.unknown_children.push(child);
+        }
+    }
+    q
+}
+
+fn read_toggle(doc: &Document, el: ElemId) -> Toggle {
+    let mut extra = Vec::new();
+    for a in doc.attrs(el) {
+        let name = &doc.source()[a.name.clone()];
+        if name != "state" {
+            extra.push((name.to_string(), a.value(doc.source())));
+        }
+    }
+    Toggle {
+        el,
+        name: doc.local_name(el).to_string(),
+        state: doc.attr_value(el, "state"),
+        extra,
+        children: doc.children(el).map(|c| read_toggle(doc, c)).collect(),
+    }
+}
+
+fn read_features(doc: &Document, el: ElemId) -> Features {
+    let mut f = Features { el: Some(el), ..Features::default() };
+    for child in doc.children(el) {
+        let name = doc.local_name(child).to_string();
+        match name.as_str() {
+            "apic" => f.apic_eoi = Some((child, doc.attr_value(child, "eoi"))),
+            "pvspinlock" => f.pvspinlock = Some((child, doc.attr_value(child, "state"))),
+            "pmu" => f.pmu = Some((child, doc.attr_value(child, "state"))),
+            "hyperv" => {
+                f.hyperv = Some(Hyperv { el: child, mode: doc.attr_value(child, "mode"), children: doc.children(child).map(|c| read_toggle(doc, c)).collect() })
+            }
+            "kvm" => {
+                f.kvm_el = Some(child);
+                f.kvm = Some(doc.children(child).map(|c| read_toggle(doc, c)).collect());
+            }
+            _ => {}
+        }
+        f.names.push((child, name));
+    }
+    f
+}
+
+fn read_timer(doc: &Document, el: ElemId) -> Timer {
+    Timer {
+        el,
+        name: doc.attr_value(el, "name"),
+        present: doc.attr_value(el, "present"),
+        tickpolicy: doc.attr_value(el, "tickpolicy"),
+        frequency: doc.attr_value(el, "frequency"),
+        mode: doc.attr_value(el, "mode"),
+        has_catchup: doc.plain_child(el, "catchup").is_some(),
+    }
+}
+
+fn read_devices(doc: &Document, el: ElemId, dom: &mut Domain) {
+    for child in doc.children(el) {
+        if doc.is_plain(child, "emulator") {
+            dom.emulator = Some(doc.text(child).trim().to_string());
+        } else if doc.is_plain(child, "panic") && doc.attr_value(child, "model").as_deref() == Some("hyperv") {
+            dom.hyperv_panics.push(child);
+        }
+    }
+}
