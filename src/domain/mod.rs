@@ -27,6 +27,8 @@ pub struct CpuDef {
     pub maxphysaddr: Option<MaxPhysAddr>,
     pub has_topology: bool,
     pub has_numa: bool,
+    /// `<numa><cell id=…>` elements with their `id` attribute.
+    pub numa_cells: Vec<(ElemId, Option<String>)>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -31,6 +31,7 @@ const TIMERS: &[&str] = &["platform", "pit", "rtc", "hpet", "tsc", "kvmclock", "
 pub(crate) fn parse(dom: &Domain) -> Result<(), LibvirtError> {
     if let Some(cpu) = &dom.cpu {
         parse_cpu(cpu)?;
+        parse_numa(cpu)?;
     }
     parse_features(dom)?;
     for t in &dom.timers {
@@ -136,6 +137,26 @@ fn parse_cpu(cpu: &CpuDef) -> Result<(), LibvirtError> {
         {
             return Err(xml_error(Some(addr.el), format!("Invalid value for attribute 'bits' in element 'maxphysaddr': '{bits}'. Expected non-negative value")));
         }
+    }
+    Ok(())
+}
+
+/// `virDomainNumaDefParseXML`: cell ids must be exactly 0..n-1, each once.
+fn parse_numa(cpu: &CpuDef) -> Result<(), LibvirtError> {
+    let n = cpu.numa_cells.len();
+    let mut seen = vec![false; n];
+    for (el, id) in &cpu.numa_cells {
+        let Some(id) = id else {
+            return Err(xml_error(Some(*el), "Missing 'id' attribute in NUMA cell"));
+        };
+        let id: usize = id.parse().map_err(|_| xml_error(Some(*el), format!("Invalid 'id' attribute in NUMA cell: '{id}'")))?;
+        if id >= n || seen[id] {
+            return Err(xml_error(
+                Some(*el),
+                "Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or ranges not starting from 0 are not allowed",
+            ));
+        }
+        seen[id] = true;
     }
     Ok(())
 }
