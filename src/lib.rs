@@ -4,5 +4,9 @@
 
 pub mod argv;
 pub mod catalog;
+pub mod check;
+pub mod cli;
 pub mod domain;
+pub mod host;
+pub mod store;
 pub mod xml;

@@ -71,3 +71,32 @@ impl QemuCaps {
         self.host_cpu.as_ref().or(self.host_model.as_ref())
     }
 }
+
+impl QemuCaps {
+    /// The capabilities of the QEMU the catalog describes (the QEMU that would run the guest),
+    /// as libvirt would probe them: `qemu-system-x86_64` unless the guest is i686 without an
+    /// x86_64 emulator, in which case libvirt runs `qemu-system-i386` — whose caps lack
+    /// `cpu.migratable` and `cpu-unavailable-features` (semantics doc 1.2.d, 2.1.c, 3.5.b).
+    pub fn from_catalog(dom: &crate::domain::Domain, catalog: &crate::catalog::Catalog) -> QemuCaps {
+        let i386_binary = dom.is_i686() && !dom.emulator.as_deref().is_some_and(|e| e.contains("x86_64"));
+        let models = (!catalog.qemu.models.is_empty()).then(|| {
+            catalog
+                .qemu
+                .models
+                .iter()
+                .map(|m| OfferedModel { name: m.name.clone(), usable: None, deprecated: m.deprecated, blockers: Vec::new() })
+                .collect()
+        });
+        QemuCaps {
+            default_model: Some(if i386_binary { "qemu32" } else { "qemu64" }.into()),
+            cpu_migratable: !i386_binary,
+            cpu_cache: true,
+            cpu_unavailable_features: !i386_binary,
+            cpu_max: true,
+            models,
+            host_model: None,
+            host_cpu: None,
+            known_features: None,
+        }
+    }
+}

@@ -2,9 +2,11 @@
 //! in its two readings.
 
 pub mod caps;
+pub mod effective;
 pub mod error;
 pub mod libvirt;
 pub mod shell;
 
 pub use caps::{HostCpu, OfferedModel, QemuCaps};
+pub use effective::{CpuArg, Reading, Source, compute};
 pub use error::{LibvirtError, Stage};

@@ -1,0 +1,80 @@
+//! One finding about a domain: a stable code, a severity, what to do, and where.
+
+use crate::xml::{Document, ElemId, Position};
+use serde::Serialize;
+use std::ops::Range;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        })
+    }
+}
+
+/// Another place a diagnostic is about (the other side of a clash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Related {
+    pub position: Position,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// Stable identifier scripts can rely on (`unknown-model`, `model-twice`, …).
+    pub code: &'static str,
+    pub severity: Severity,
+    /// What is wrong and what to do.
+    pub message: String,
+    /// The replacement to use, when there is one (did-you-mean).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
+    /// Where: 1-based line and column of the element.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<Position>,
+    /// The element's byte range in the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub span: Option<Range<usize>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Related>,
+    /// The element the diagnostic is about (for fixes; not part of the JSON contract).
+    #[serde(skip)]
+    pub el: Option<ElemId>,
+}
+
+impl Diagnostic {
+    pub fn new(code: &'static str, severity: Severity, message: impl Into<String>) -> Diagnostic {
+        Diagnostic { code, severity, message: message.into(), suggestion: None, position: None, span: None, related: Vec::new(), el: None }
+    }
+
+    /// Points the diagnostic at an element's start tag.
+    pub fn at(mut self, doc: &Document, el: Option<ElemId>) -> Diagnostic {
+        if let Some(el) = el {
+            let open = doc.element(el).open.clone();
+            self.position = Some(doc.position(open.start));
+            self.span = Some(doc.element(el).outer());
+            self.el = Some(el);
+        }
+        self
+    }
+
+    pub fn suggest(mut self, suggestion: Option<String>) -> Diagnostic {
+        self.suggestion = suggestion;
+        self
+    }
+
+    pub fn related(mut self, doc: &Document, el: ElemId, message: impl Into<String>) -> Diagnostic {
+        self.related.push(Related { position: doc.position(doc.element(el).open.start), message: message.into() });
+        self
+    }
+}

@@ -1,0 +1,118 @@
+//! Diagnostics and taints: what is wrong with a domain's CPU configuration, where, and what
+//! to do, before libvirt or QEMU refuse it.
+
+mod diagnostic;
+mod qemu_cpu;
+mod suggest;
+mod taint;
+
+pub use diagnostic::{Diagnostic, Related, Severity};
+pub use suggest::did_you_mean;
+pub use taint::{Taint, taints};
+
+use crate::argv::{self, CpuArg, LibvirtError, QemuCaps, Reading};
+use crate::catalog::Catalog;
+use crate::domain::Domain;
+use crate::xml::Document;
+
+/// Everything `check` reports about a domain.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub arg: CpuArg,
+    pub diagnostics: Vec<Diagnostic>,
+    pub taints: Vec<Taint>,
+}
+
+impl Report {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+    }
+}
+
+/// Runs every check on a loaded domain.
+pub fn check(doc: &Document, dom: &Domain, caps: &QemuCaps, catalog: &Catalog, reading: Reading) -> Report {
+    let arg = argv::compute(dom, caps, &catalog.libvirt, reading);
+    let mut diagnostics = Vec::new();
+    if let Err(e) = &arg.libvirt {
+        diagnostics.push(from_libvirt(doc, dom, catalog, e));
+    }
+    qemu_cpu::check(doc, dom, catalog, &arg, &mut diagnostics);
+    commandline(doc, dom, &mut diagnostics);
+    diagnostics.sort_by_key(|d| (d.severity, d.position.map(|p| (p.line, p.column))));
+    Report { arg, diagnostics, taints: taints(dom, caps) }
+}
+
+/// libvirt's refusal, classified under a stable code and given a suggestion where one helps.
+fn from_libvirt(doc: &Document, dom: &Domain, catalog: &Catalog, e: &LibvirtError) -> Diagnostic {
+    let msg = &e.message;
+    if e.needs_host {
+        return Diagnostic::new("needs-host", Severity::Info, msg.clone()).at(doc, e.el);
+    }
+    let stage = match e.stage {
+        argv::Stage::Parse | argv::Stage::Define => "libvirt refuses this definition",
+        argv::Stage::Start => "libvirt accepts this definition but refuses to start it",
+    };
+    let libvirt_names = || catalog.libvirt.models.iter().map(|m| m.name.as_str());
+    if let Some(name) = msg.strip_prefix("internal error: Unknown CPU model ") {
+        let suggestion = versioned_base(name, catalog).or_else(|| did_you_mean(name, libvirt_names()));
+        let mut text = format!("{stage}: libvirt 9.0 knows no CPU model '{name}' ({msg})");
+        if let Some(s) = &suggestion {
+            text.push_str(&format!("; did you mean '{s}'?"));
+        }
+        if name.contains("-v") {
+            text.push_str(" libvirt's <cpu> takes no versioned names; to pass a versioned QEMU model, put it in <qemu:cpu>");
+        }
+        return Diagnostic::new("unknown-model", Severity::Error, text).at(doc, e.el).suggest(suggestion);
+    }
+    if let Some(name) = msg.strip_prefix("unsupported configuration: unknown CPU feature: ") {
+        let suggestion = did_you_mean(name, catalog.libvirt.features.iter().map(|f| f.name.as_str()));
+        let mut text = format!("{stage}: libvirt knows no CPU feature '{name}'");
+        if let Some(s) = &suggestion {
+            text.push_str(&format!("; did you mean '{s}'? (<cpu> uses libvirt's feature names)"));
+        }
+        return Diagnostic::new("unknown-feature", Severity::Error, text).at(doc, e.el).suggest(suggestion);
+    }
+    let code = if msg.contains("Invalid mode attribute") {
+        "bad-mode"
+    } else if msg.contains("Invalid CPU feature policy") {
+        "bad-policy"
+    } else if msg.contains("specified more than once") {
+        "feature-twice"
+    } else {
+        "libvirt-rejects"
+    };
+    let hint = match code {
+        "bad-mode" => " Use one of custom, host-model, host-passthrough, maximum.",
+        "bad-policy" => " Use one of force, require, optional, disable, forbid.",
+        "feature-twice" => " Keep one <feature> per name.",
+        _ => "",
+    };
+    let _ = dom;
+    Diagnostic::new(code, Severity::Error, format!("{stage}: {msg}.{hint}").replace("..", ".")).at(doc, e.el)
+}
+
+/// `Skylake-Client-v4` → `Skylake-Client` when libvirt knows the unversioned name.
+fn versioned_base(name: &str, catalog: &Catalog) -> Option<String> {
+    let (base, version) = name.rsplit_once("-v")?;
+    (version.chars().all(|c| c.is_ascii_digit()) && catalog.libvirt.model(base).is_some()).then(|| base.to_string())
+}
+
+/// `<qemu:commandline>` with its own `-cpu`: QEMU uses only the last one.
+fn commandline(doc: &Document, dom: &Domain, out: &mut Vec<Diagnostic>) {
+    let values = dom.commandline_cpu_values();
+    let Some((last_el, last)) = values.last() else { return };
+    let mut d = Diagnostic::new(
+        "commandline-overrides-cpu",
+        Severity::Warning,
+        format!(
+            "<qemu:commandline> passes -cpu {last}: QEMU keeps only the last -cpu, whole, so libvirt's own -cpu{} is ignored \
+             (its Hyper-V, KVM and other appended options included); libvirt still checks <cpu> at start",
+            if dom.qemu_cpu.is_some() { " and <qemu:cpu>" } else { "" }
+        ),
+    )
+    .at(doc, Some(*last_el));
+    if let Some(cpu) = &dom.cpu {
+        d = d.related(doc, cpu.el, "the <cpu> libvirt turns into its own -cpu");
+    }
+    out.push(d);
+}

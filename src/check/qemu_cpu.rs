@@ -1,0 +1,203 @@
+//! Checks of the proposed `<qemu:cpu>` and how it meets the rest of the domain.
+
+use super::{Diagnostic, Severity, did_you_mean};
+use crate::argv::{CpuArg, Reading};
+use crate::catalog::Catalog;
+use crate::domain::{Domain, QemuCpu};
+use crate::xml::Document;
+
+pub(super) fn check(doc: &Document, dom: &Domain, catalog: &Catalog, arg: &CpuArg, out: &mut Vec<Diagnostic>) {
+    let Some(q) = &dom.qemu_cpu else { return };
+    out.push(
+        Diagnostic::new(
+            "libvirt-drops-qemu-cpu",
+            Severity::Warning,
+            "libvirt 9.0 does not know <qemu:cpu>: `virsh define` drops it silently and `virsh edit` / \
+             `define --validate` reject it (\"Element domain has extra content: cpu\"); \
+             `virt-cpu convert FILE --to commandline` writes the same -cpu as <qemu:commandline>, which works today",
+        )
+        .at(doc, Some(q.el)),
+    );
+    if !dom.qemu_ns_declared {
+        out.push(
+            Diagnostic::new(
+                "namespace-missing",
+                Severity::Error,
+                format!(
+                    "<domain> does not declare the QEMU namespace: add xmlns:qemu='{}' to <domain> (libvirt reads qemu: elements only then)",
+                    crate::xml::QEMU_NS
+                ),
+            )
+            .at(doc, Some(q.el)),
+        );
+    }
+    model_twice(doc, dom, q, out);
+    model(doc, catalog, q, out);
+    options(doc, q, out);
+    conflicts(doc, dom, q, arg, out);
+    for &child in &q.unknown_children {
+        out.push(
+            Diagnostic::new(
+                "unknown-element",
+                Severity::Error,
+                format!("<{}> has no meaning in <qemu:cpu>; use <qemu:model name='…'/> and <qemu:option name='…' value='…'/>", doc.qname(child)),
+            )
+            .at(doc, Some(child)),
+        );
+    }
+}
+
+fn model_twice(doc: &Document, dom: &Domain, q: &QemuCpu, out: &mut Vec<Diagnostic>) {
+    let Some(cpu) = &dom.cpu else { return };
+    let cpu_model = cpu.model.as_ref().filter(|m| !m.name.is_empty());
+    let cpu_features = !cpu.features.is_empty();
+    let cpu_mode = cpu.mode.as_deref().filter(|m| *m != "custom");
+    if cpu_model.is_none() && !cpu_features && cpu_mode.is_none() {
+        return;
+    }
+    if q.models.is_empty() && q.options.is_empty() {
+        return;
+    }
+    let what = match (cpu_model, cpu_mode) {
+        (Some(m), _) => format!("model '{}'", m.name),
+        (None, Some(mode)) => format!("mode '{mode}'"),
+        (None, None) => "features".to_string(),
+    };
+    let mut d = Diagnostic::new(
+        "model-twice",
+        Severity::Error,
+        format!(
+            "the CPU is defined twice: <cpu> has {what} and <qemu:cpu> sets the model and options too; keep the model and \
+             features in one place (`virt-cpu set FILE --move-to qemu` or `--move-to cpu`); <cpu> keeps topology, NUMA and cache"
+        ),
+    )
+    .at(doc, Some(q.el));
+    let at = cpu_model.map(|m| m.el).or_else(|| cpu.features.first().map(|f| f.el)).unwrap_or(cpu.el);
+    d = d.related(doc, at, "the <cpu> definition");
+    out.push(d);
+}
+
+fn model(doc: &Document, catalog: &Catalog, q: &QemuCpu, out: &mut Vec<Diagnostic>) {
+    let Some(first) = q.models.first() else {
+        out.push(
+            Diagnostic::new(
+                "qemu-cpu-without-model",
+                Severity::Error,
+                "<qemu:cpu> has no <qemu:model name='…'/>: QEMU's -cpu starts with a model; add one (e.g. `virt-cpu set FILE --qemu-model Icelake-Server-v4`)",
+            )
+            .at(doc, Some(q.el)),
+        );
+        return;
+    };
+    for extra in &q.models[1..] {
+        out.push(
+            Diagnostic::new("model-twice", Severity::Error, "<qemu:cpu> has more than one <qemu:model>; keep one")
+                .at(doc, Some(extra.el))
+                .related(doc, first.el, "the first <qemu:model>"),
+        );
+    }
+    let Some(name) = first.name.as_deref() else {
+        out.push(Diagnostic::new("qemu-cpu-without-model", Severity::Error, "<qemu:model> has no name attribute; add name='MODEL'").at(doc, Some(first.el)));
+        return;
+    };
+    if name.contains(',') {
+        out.push(comma(doc, first.el, "model name", name));
+        return;
+    }
+    let qemu = &catalog.qemu;
+    if qemu.models.is_empty() {
+        return;
+    }
+    match qemu.model(name) {
+        None => {
+            let suggestion = did_you_mean(name, qemu.models.iter().map(|m| m.name.as_str()));
+            let mut text = format!("QEMU has no CPU model '{name}' (names are case-sensitive): the guest would not start (\"unable to find CPU model '{name}'\")");
+            if let Some(s) = &suggestion {
+                text.push_str(&format!("; did you mean '{s}'?"));
+            }
+            out.push(Diagnostic::new("unknown-model", Severity::Error, text).at(doc, Some(first.el)).suggest(suggestion));
+        }
+        Some(m) if m.deprecated => {
+            out.push(Diagnostic::new("deprecated-model", Severity::Warning, format!("QEMU marks CPU model '{name}' deprecated; pick a newer version or model")).at(doc, Some(first.el)));
+        }
+        Some(_) => {}
+    }
+}
+
+fn comma(doc: &Document, el: crate::xml::ElemId, what: &str, value: &str) -> Diagnostic {
+    Diagnostic::new(
+        "comma-in-value",
+        Severity::Error,
+        format!("the {what} '{value}' contains a comma: QEMU's -cpu splits on every comma and has no escape for it; remove the comma"),
+    )
+    .at(doc, Some(el))
+}
+
+/// The option name QEMU compares: `+feat`/`-feat` as written, `_` read as `-` in `name=value`
+/// and bare names (QEMU's -cpu parser).
+pub(crate) fn normalised_name(name: &str) -> String {
+    if name.starts_with('+') || name.starts_with('-') {
+        name[1..].to_string()
+    } else {
+        name.replace('_', "-")
+    }
+}
+
+fn options(doc: &Document, q: &QemuCpu, out: &mut Vec<Diagnostic>) {
+    for (i, o) in q.options.iter().enumerate() {
+        let Some(name) = o.name.as_deref() else {
+            out.push(Diagnostic::new("bad-option", Severity::Error, "<qemu:option> has no name attribute; add name='…'").at(doc, Some(o.el)));
+            continue;
+        };
+        if name.contains(',') || name.contains('=') {
+            out.push(comma(doc, o.el, "option name", name));
+            continue;
+        }
+        if let Some(v) = &o.value
+            && v.contains(',')
+        {
+            out.push(comma(doc, o.el, "option value", v));
+            continue;
+        }
+        let norm = normalised_name(name);
+        if let Some(prev) = q.options[..i].iter().find(|p| p.name.as_deref().map(normalised_name).as_deref() == Some(norm.as_str())) {
+            out.push(
+                Diagnostic::new(
+                    "feature-twice",
+                    Severity::Warning,
+                    format!("option '{norm}' is given twice in <qemu:cpu>; QEMU uses the last one ({}); remove one", o.to_arg()),
+                )
+                .at(doc, Some(o.el))
+                .related(doc, prev.el, "the first one"),
+            );
+        }
+    }
+}
+
+fn conflicts(doc: &Document, dom: &Domain, q: &QemuCpu, arg: &CpuArg, out: &mut Vec<Diagnostic>) {
+    let Ok(libvirt) = &arg.libvirt else { return };
+    let _ = dom;
+    for o in &q.options {
+        let Some(name) = o.name.as_deref() else { continue };
+        let norm = normalised_name(name);
+        for item in &libvirt.flags {
+            let item_name = item.text.split_once('=').map_or(item.text.as_str(), |(n, _)| n);
+            if normalised_name(item_name) != norm {
+                continue;
+            }
+            let winner = match arg.reading {
+                Reading::Merge => format!("QEMU ends up with {} (libvirt's part comes later and the last one wins)", item.text),
+                Reading::Override => format!("in the override reading libvirt appends nothing, so QEMU ends up with {}", o.to_arg()),
+            };
+            out.push(
+                Diagnostic::new(
+                    "option-conflict",
+                    Severity::Warning,
+                    format!("'{norm}' is set both in <qemu:cpu> ({}) and by other configuration ({}): {winner}; set it in one place", o.to_arg(), item.text),
+                )
+                .at(doc, Some(o.el))
+                .related(doc, item.el, format!("sets {}", item.text)),
+            );
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! `virt-cpu argv FILE`: the `-cpu` QEMU gets, in the form a script wants.
+
+use super::common::{self, EXIT_FINDINGS, EXIT_OK, InputArgs};
+use crate::argv::{Reading, shell};
+use crate::catalog::Catalog;
+use crate::check;
+use serde_json::json;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// The value alone, on one line.
+    #[default]
+    Value,
+    /// `-cpu VALUE`.
+    Arg,
+    /// `-cpu VALUE` quoted as libvirt's .args files and `virsh domxml-to-native` do.
+    Shell,
+    /// {value, argv, reading, source, taints, diagnostics}.
+    Json,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ArgvArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// How <qemu:cpu> combines with libvirt's appended options.
+    #[arg(long, value_enum, default_value_t = Reading::Merge)]
+    pub reading: Reading,
+    #[arg(long, value_enum, default_value_t = Format::Value)]
+    pub format: Format,
+}
+
+pub fn run(args: &ArgvArgs) -> anyhow::Result<i32> {
+    let loaded = args.input.load()?;
+    let catalog = Catalog::embedded();
+    let caps = common::caps_for(&loaded, catalog);
+    let report = check::check(&loaded.doc, &loaded.domain, &caps, catalog, args.reading);
+    let value = report.arg.value.clone();
+    if args.format == Format::Json {
+        let doc = json!({
+            "value": value,
+            "argv": value.as_ref().map(|v| vec!["-cpu".to_string(), v.clone()]),
+            "reading": args.reading,
+            "source": report.arg.source,
+            "taints": report.taints,
+            "diagnostics": report.diagnostics,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(if value.is_some() { EXIT_OK } else { EXIT_FINDINGS });
+    }
+    let Some(value) = value else {
+        eprintln!("{}: no -cpu value:", loaded.display_name());
+        for d in report.diagnostics.iter().filter(|d| d.severity == check::Severity::Error) {
+            eprintln!("  {}", d.message);
+        }
+        return Ok(EXIT_FINDINGS);
+    };
+    match args.format {
+        Format::Value => println!("{value}"),
+        Format::Arg => println!("-cpu {value}"),
+        Format::Shell => println!("-cpu {}", shell::quote(&value)),
+        Format::Json => unreachable!("handled above"),
+    }
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,69 @@
+//! `virt-cpu check FILE`: every diagnostic, the resulting `-cpu` and the taints.
+
+use super::common::{self, EXIT_FINDINGS, EXIT_OK, InputArgs};
+use crate::argv::Reading;
+use crate::catalog::Catalog;
+use crate::check::{self, Report};
+use serde_json::json;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// How <qemu:cpu> combines with libvirt's appended options.
+    #[arg(long, value_enum, default_value_t = Reading::Merge)]
+    pub reading: Reading,
+    /// Print one JSON document.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
+    let loaded = args.input.load()?;
+    let catalog = Catalog::embedded();
+    let caps = common::caps_for(&loaded, catalog);
+    let report = check::check(&loaded.doc, &loaded.domain, &caps, catalog, args.reading);
+    if args.json {
+        let doc = json!({
+            "file": loaded.display_name(),
+            "value": report.arg.value,
+            "reading": args.reading,
+            "source": report.arg.source,
+            "errors": report.diagnostics.iter().filter(|d| d.severity == check::Severity::Error).count(),
+            "diagnostics": report.diagnostics,
+            "taints": report.taints,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        print_text(&loaded.display_name(), &report);
+    }
+    Ok(if report.has_errors() { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+fn print_text(name: &str, report: &Report) {
+    for d in &report.diagnostics {
+        let at = d.position.map(|p| format!("{name}:{p}")).unwrap_or_else(|| name.to_string());
+        println!("{at}: {}[{}]: {}", d.severity, d.code, d.message);
+        if let Some(s) = &d.suggestion {
+            println!("  suggestion: {s}");
+        }
+        for r in &d.related {
+            println!("  {name}:{}: {}", r.position, r.message);
+        }
+    }
+    match &report.arg.value {
+        Some(v) => println!("-cpu {v}"),
+        None => println!("-cpu: none (libvirt refuses the domain)"),
+    }
+    if report.taints.is_empty() {
+        println!("taints: none");
+    }
+    for t in &report.taints {
+        let detail = t.detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
+        let when = t.when.map(|w| format!(" — {w}")).unwrap_or_default();
+        println!("taint: {}{detail}: {}{when}", t.name, t.message);
+    }
+    let errors = report.diagnostics.iter().filter(|d| d.severity == check::Severity::Error).count();
+    let warnings = report.diagnostics.iter().filter(|d| d.severity == check::Severity::Warning).count();
+    println!("{errors} error(s), {warnings} warning(s)");
+}

@@ -1,0 +1,84 @@
+//! Loading a domain: from a file or standard input, refusing what cannot be a domain XML
+//! before reading it all.
+
+use crate::domain::{Domain, DomainError};
+use crate::xml::{Document, LoadError, MAX_FILE_SIZE};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// Where the document came from, and what it looked like then (for "changed on disk").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    File { path: PathBuf, modified: Option<SystemTime>, len: u64 },
+    Stdin,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("{path}: no such file; check the path")]
+    NotFound { path: String },
+    #[error("{path}: is a directory; give a domain XML file (e.g. `virsh dumpxml NAME > NAME.xml`)")]
+    Directory { path: String },
+    #[error("{path}: permission denied; check the file's permissions (or run as a user who can read it)")]
+    PermissionDenied { path: String },
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{path}: {source}")]
+    Xml { path: String, source: LoadError },
+    #[error("{path}: {source}")]
+    Domain { path: String, source: DomainError },
+}
+
+/// A loaded domain: the lossless document, its typed view and its origin.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub doc: Document,
+    pub domain: Domain,
+    pub origin: Origin,
+}
+
+impl Loaded {
+    /// The name to show for the origin (`-` for standard input).
+    pub fn display_name(&self) -> String {
+        match &self.origin {
+            Origin::File { path, .. } => path.display().to_string(),
+            Origin::Stdin => "<stdin>".into(),
+        }
+    }
+}
+
+/// Parses bytes into a document and a domain, naming `label` in errors.
+pub fn from_bytes(bytes: &[u8], label: &str, origin: Origin) -> Result<Loaded, OpenError> {
+    let doc = Document::parse(bytes).map_err(|source| OpenError::Xml { path: label.into(), source })?;
+    let domain = Domain::read(&doc).map_err(|source| OpenError::Domain { path: label.into(), source })?;
+    Ok(Loaded { doc, domain, origin })
+}
+
+/// Loads a file, or standard input for `-`.
+pub fn open(path: &Path) -> Result<Loaded, OpenError> {
+    if path.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .take(MAX_FILE_SIZE as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|source| OpenError::Io { path: "<stdin>".into(), source })?;
+        return from_bytes(&bytes, "<stdin>", Origin::Stdin);
+    }
+    let label = path.display().to_string();
+    let io = |source: std::io::Error| match source.kind() {
+        std::io::ErrorKind::NotFound => OpenError::NotFound { path: label.clone() },
+        std::io::ErrorKind::PermissionDenied => OpenError::PermissionDenied { path: label.clone() },
+        _ => OpenError::Io { path: label.clone(), source },
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if meta.is_dir() {
+        return Err(OpenError::Directory { path: label });
+    }
+    if meta.len() > MAX_FILE_SIZE as u64 {
+        return Err(OpenError::Xml { path: label, source: LoadError::TooLarge { size: meta.len(), limit: MAX_FILE_SIZE } });
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    let origin = Origin::File { path: path.to_path_buf(), modified: meta.modified().ok(), len: meta.len() };
+    from_bytes(&bytes, &label, origin)
+}
