@@ -1,0 +1,33 @@
+//! Per-accelerator defaults QEMU 7.2 applies on top of every built-in model.
+//!
+//! They are not visible over QMP as such: the catalog is refreshed under TCG (no KVM needed), so
+//! what QEMU reports already has the TCG defaults applied, and the KVM defaults must be applied by
+//! us. Both tables are copied from QEMU 7.2's source and apply only to built-in models
+//! (`xcc->model` set: not `max`, `host` or `base`):
+//! - `target/i386/kvm/kvm-cpu.c`, `kvm_default_props[]`, applied in `kvm_cpu_instance_init`.
+//!   `x2apic` becomes off without an in-kernel irqchip and `kvm-msi-ext-dest-id` on with a split
+//!   irqchip; libvirt always uses the in-kernel irqchip, so the table below is what libvirt
+//!   guests get by default.
+//! - `target/i386/tcg/tcg-cpu.c`, `tcg_default_props[]`, applied in `tcg_cpu_instance_init`.
+//!
+//! On top of that, `x86_cpu_expand_features` clears the KVM paravirt word whenever KVM is not the
+//! accelerator; the refresh observes which features that clears (they stay off under TCG even
+//! when asked for) rather than trusting a name pattern.
+
+/// `kvm_default_props[]`: property, value.
+pub const KVM_DEFAULTS: &[(&str, bool)] = &[
+    ("kvmclock", true),
+    ("kvm-nopiodelay", true),
+    ("kvm-asyncpf", true),
+    ("kvm-steal-time", true),
+    ("kvm-pv-eoi", true),
+    ("kvmclock-stable-bit", true),
+    ("x2apic", true),
+    ("kvm-msi-ext-dest-id", false),
+    ("acpi", false),
+    ("monitor", false),
+    ("svm", false),
+];
+
+/// `tcg_default_props[]`: property, value.
+pub const TCG_DEFAULTS: &[(&str, bool)] = &[("vme", false)];

@@ -1,0 +1,238 @@
+//! `virsh domcapabilities` output: which CPU models a host can run, and its host-model CPU.
+//!
+//! libvirt reports `usable='yes|no'` for its own (unversioned) model names. For every other
+//! model, and to say *why* a model is unusable, the host's features are reconstructed from the
+//! host-model definition (libvirt's model + required − disabled features) and compared with the
+//! model's features from the catalog.
+
+use super::{HostError, Runner};
+use crate::catalog::{Catalog, FeatureSet};
+use crate::xml::Document;
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct DomCaps {
+    /// Where it came from (file name or `virsh -c URI`), for messages.
+    pub source: String,
+    pub emulator: String,
+    /// `kvm` or `qemu` (TCG).
+    pub domain: String,
+    pub machine: String,
+    pub arch: String,
+    pub host_passthrough: bool,
+    pub maximum: bool,
+    pub host_model: Option<HostModel>,
+    /// `<mode name='custom'>` models, in libvirt's order.
+    pub models: Vec<CapsModel>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct HostModel {
+    pub model: String,
+    pub vendor: Option<String>,
+    /// libvirt names with `policy='require'`.
+    pub required: Vec<String>,
+    /// libvirt names with `policy='disable'`.
+    pub disabled: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct CapsModel {
+    pub name: String,
+    pub usable: Option<bool>,
+    pub vendor: Option<String>,
+    pub deprecated: bool,
+    /// libvirt's `<blockers>` for this model (libvirt names), when it printed them.
+    pub blockers: Vec<String>,
+}
+
+impl DomCaps {
+    pub fn parse(xml: &str, source: &str) -> Result<DomCaps, HostError> {
+        let bad = |d: String| HostError::Caps(format!("{source}: {d}"));
+        let doc = Document::parse(xml.as_bytes()).map_err(|e| bad(e.to_string()))?;
+        let root = doc.root();
+        if doc.local_name(root) != "domainCapabilities" {
+            return Err(bad(format!("expected <domainCapabilities>, found <{}>", doc.local_name(root))));
+        }
+        let text = |name: &str| doc.plain_child(root, name).map(|e| doc.text(e).trim().to_string()).unwrap_or_default();
+        let mut caps = DomCaps {
+            source: source.to_string(),
+            emulator: text("path"),
+            domain: text("domain"),
+            machine: text("machine"),
+            arch: text("arch"),
+            ..DomCaps::default()
+        };
+        let Some(cpu) = doc.plain_child(root, "cpu") else { return Ok(caps) };
+        for mode in doc.plain_children(cpu, "mode") {
+            let supported = doc.attr_value(mode, "supported").as_deref() == Some("yes");
+            match doc.attr_value(mode, "name").as_deref() {
+                Some("host-passthrough") => caps.host_passthrough = supported,
+                Some("maximum") => caps.maximum = supported,
+                Some("host-model") if supported => {
+                    let mut hm = HostModel::default();
+                    for child in doc.children(mode) {
+                        match doc.local_name(child) {
+                            "model" => hm.model = doc.text(child).trim().to_string(),
+                            "vendor" => hm.vendor = Some(doc.text(child).trim().to_string()),
+                            "feature" => {
+                                let name = doc.attr_value(child, "name").unwrap_or_default();
+                                match doc.attr_value(child, "policy").as_deref() {
+                                    Some("disable" | "forbid") => hm.disabled.push(name),
+                                    _ => hm.required.push(name),
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    caps.host_model = Some(hm);
+                }
+                Some("custom") if supported => {
+                    for child in doc.children(mode) {
+                        match doc.local_name(child) {
+                            "model" => caps.models.push(CapsModel {
+                                name: doc.text(child).trim().to_string(),
+                                usable: doc.attr_value(child, "usable").map(|u| u == "yes"),
+                                vendor: doc.attr_value(child, "vendor").filter(|v| v != "unknown"),
+                                deprecated: doc.attr_value(child, "deprecated").as_deref() == Some("yes"),
+                                blockers: Vec::new(),
+                            }),
+                            "blockers" => {
+                                let model = doc.attr_value(child, "model").unwrap_or_default();
+                                let names = doc.plain_children(child, "feature").filter_map(|f| doc.attr_value(f, "name"));
+                                let names: Vec<String> = names.collect();
+                                if let Some(m) = caps.models.iter_mut().find(|m| m.name == model) {
+                                    m.blockers = names;
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(caps)
+    }
+
+    pub fn read(path: &Path) -> Result<DomCaps, HostError> {
+        let xml = std::fs::read_to_string(path).map_err(|e| HostError::Caps(format!("cannot read {}: {e}", path.display())))?;
+        DomCaps::parse(&xml, &path.display().to_string())
+    }
+
+    /// Asks libvirt live: `virsh [-c URI] domcapabilities`.
+    pub fn from_virsh(runner: &dyn Runner, uri: Option<&str>) -> Result<DomCaps, HostError> {
+        let mut args = Vec::new();
+        if let Some(u) = uri {
+            args.extend(["-c", u]);
+        }
+        args.push("domcapabilities");
+        let out = runner.run("virsh", &args, b"")?;
+        if !out.success() {
+            return Err(HostError::Failed { program: "virsh".into(), status: out.status, stderr: out.stderr.trim().to_string() });
+        }
+        DomCaps::parse(&out.stdout, &format!("virsh {}", args.join(" ")))
+    }
+
+    pub fn model(&self, name: &str) -> Option<&CapsModel> {
+        self.models.iter().find(|m| m.name == name)
+    }
+
+    /// The host's CPU features as QEMU names: libvirt's host-model definition expanded through
+    /// libvirt's CPU map, then translated. `None` without a usable host-model.
+    pub fn host_features(&self, catalog: &Catalog) -> Option<FeatureSet> {
+        let hm = self.host_model.as_ref()?;
+        let base = catalog.libvirt.model(&hm.model)?;
+        let mut names: BTreeSet<&str> = base.features.iter().map(String::as_str).collect();
+        names.extend(hm.required.iter().map(String::as_str));
+        for d in &hm.disabled {
+            names.remove(d.as_str());
+        }
+        let mut set = FeatureSet::new();
+        for n in names {
+            if let Some(i) = catalog.qemu.feature_by_libvirt(n).and_then(|f| catalog.qemu.feature_index(&f.name)) {
+                set.insert(i);
+            }
+        }
+        Some(set)
+    }
+}
+
+/// Whether one host (or a pool of hosts) can run a model, and what blocks it.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Usability {
+    /// `None` when nothing is known (no caps given, or neither reported nor computable).
+    pub usable: Option<bool>,
+    /// libvirt's own `usable=` answer for every host, when it gave one.
+    pub reported: Option<bool>,
+    /// The answer computed from the host-model features, when computable.
+    pub computed: Option<bool>,
+    /// QEMU names of the features some host lacks (libvirt's blockers where given, else computed).
+    pub blockers: Vec<String>,
+}
+
+/// Usability across a migration pool: a model is usable only when every host can run it.
+#[derive(Debug, Clone)]
+pub struct PoolUsability<'a> {
+    catalog: &'a Catalog,
+    hosts: Vec<(&'a DomCaps, Option<FeatureSet>)>,
+    /// Features the host-model check ignores: only meaningful to KVM and not in libvirt's map
+    /// (kvmclock & co. come from KVM itself, not from the host CPU).
+    ignored: FeatureSet,
+}
+
+impl<'a> PoolUsability<'a> {
+    pub fn new(catalog: &'a Catalog, hosts: &'a [DomCaps]) -> PoolUsability<'a> {
+        let hosts = hosts.iter().map(|h| (h, h.host_features(catalog))).collect();
+        let ignored = catalog
+            .qemu
+            .features
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.libvirt.is_none() || catalog.qemu.kvm_only.contains(&f.name))
+            .map(|(i, _)| i)
+            .collect();
+        PoolUsability { catalog, hosts, ignored }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.hosts.is_empty()
+    }
+
+    /// Usability of a QEMU model (any name QEMU accepts) or a libvirt model name.
+    pub fn usability(&self, name: &str) -> Usability {
+        if self.hosts.is_empty() {
+            return Usability::default();
+        }
+        let qemu = &self.catalog.qemu;
+        let model_features = qemu.model(name).map(|m| m.features.difference(&self.ignored));
+        let mut reported = Some(true);
+        let mut computed = Some(true);
+        let mut blockers: BTreeSet<String> = BTreeSet::new();
+        for (caps, host) in &self.hosts {
+            let entry = caps.model(name);
+            match entry.and_then(|m| m.usable) {
+                Some(u) => reported = reported.map(|r| r && u),
+                None => reported = None,
+            }
+            if let Some(e) = entry.filter(|e| !e.blockers.is_empty()) {
+                blockers.extend(e.blockers.iter().map(|b| crate::catalog::names::libvirt_to_qemu(b).to_string()));
+            }
+            match (&model_features, host) {
+                (Some(mf), Some(hf)) => {
+                    let missing = mf.difference(hf);
+                    if !missing.is_empty() {
+                        computed = computed.map(|_| false);
+                        if entry.is_none_or(|e| e.blockers.is_empty()) {
+                            blockers.extend(qemu.names(&missing).map(str::to_string));
+                        }
+                    }
+                }
+                _ => computed = None,
+            }
+        }
+        Usability { usable: reported.or(computed), reported, computed, blockers: blockers.into_iter().collect() }
+    }
+}

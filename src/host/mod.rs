@@ -1,0 +1,88 @@
+//! Facts about the host, taken from the real programs: QEMU over QMP (for the catalog refresh)
+//! and libvirt's `virsh domcapabilities` (which models this host can run).
+//!
+//! Every external program runs through a [`Runner`], so tests feed recorded output instead of
+//! starting QEMU or virsh.
+
+pub mod domcaps;
+pub mod qmp;
+
+pub use domcaps::{DomCaps, HostModel, PoolUsability};
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// What a finished program left behind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Output {
+    /// Exit code; `None` when killed by a signal.
+    pub status: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn success(&self) -> bool {
+        self.status == Some(0)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    #[error("cannot run {program}: {source}")]
+    Spawn { program: String, source: std::io::Error },
+    #[error("{program} failed (exit {status:?}): {stderr}")]
+    Failed { program: String, status: Option<i32>, stderr: String },
+    #[error("unexpected output from {program}: {detail}")]
+    Protocol { program: String, detail: String },
+    #[error("{0}")]
+    Caps(String),
+}
+
+/// Runs a program to completion with the given standard input.
+pub trait Runner {
+    fn run(&self, program: &str, args: &[&str], stdin: &[u8]) -> Result<Output, HostError>;
+}
+
+/// Runs real processes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemRunner;
+
+impl Runner for SystemRunner {
+    fn run(&self, program: &str, args: &[&str], stdin: &[u8]) -> Result<Output, HostError> {
+        let spawn_err = |source| HostError::Spawn { program: program.to_string(), source };
+        let mut child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(spawn_err)?;
+        // Feed stdin from a thread: QEMU answers while it reads, and a large answer would fill
+        // the stdout pipe and deadlock a writer that waits for the whole input to be taken.
+        let mut input = child.stdin.take().expect("stdin is piped");
+        let data = stdin.to_vec();
+        let writer = std::thread::spawn(move || {
+            let _ = input.write_all(&data);
+        });
+        let out = child.wait_with_output().map_err(spawn_err)?;
+        let _ = writer.join();
+        Ok(Output {
+            status: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        })
+    }
+}
+
+/// A runner that answers from a closure (tests, recorded sessions).
+pub struct FnRunner<F>(pub F);
+
+impl<F> Runner for FnRunner<F>
+where
+    F: Fn(&str, &[&str], &[u8]) -> Result<Output, HostError>,
+{
+    fn run(&self, program: &str, args: &[&str], stdin: &[u8]) -> Result<Output, HostError> {
+        (self.0)(program, args, stdin)
+    }
+}
