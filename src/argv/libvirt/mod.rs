@@ -2,6 +2,7 @@
 //! LIBVIRT-CPU-SEMANTICS.md): parse and validate, post-parse defaults, start preparation, build.
 
 mod build;
+pub mod decode;
 mod prepare;
 mod validate;
 

@@ -163,7 +163,7 @@ impl Context<'_> {
                 self.compare_partial(&cpu, def)?;
             }
             self.update(&mut cpu, def)?;
-            self.translate(&cpu, def)?;
+            self.translate(&mut cpu, def)?;
         }
         self.filter(&mut cpu);
         Ok(cpu)
@@ -272,8 +272,10 @@ impl Context<'_> {
         Ok(())
     }
 
-    /// `virCPUTranslate`: a model libvirt knows but QEMU does not offer.
-    fn translate(&self, cpu: &PreparedCpu, def: &crate::domain::CpuDef) -> Result<(), LibvirtError> {
+    /// `virCPUTranslate`: a model libvirt knows but QEMU does not offer is refused with
+    /// `fallback='forbid'`, and otherwise replaced by the closest model QEMU offers
+    /// (`virCPUx86Translate`, rule 2.4.b).
+    fn translate(&self, cpu: &mut PreparedCpu, def: &crate::domain::CpuDef) -> Result<(), LibvirtError> {
         let name = cpu.model.clone().unwrap_or_default();
         if self.caps.offers(&name) {
             return Ok(());
@@ -283,15 +285,11 @@ impl Context<'_> {
         if forbid {
             return Err(unsupported(Stage::Start, el, format!("CPU model {name} is not supported by hypervisor")));
         }
-        Err(LibvirtError {
-            message: format!(
-                "CPU model {name} is not offered by this QEMU; libvirt would replace it by the closest model QEMU offers \
-                 (fallback='allow'), which virt-cpu does not reproduce yet — pick a model QEMU offers"
-            ),
-            stage: Stage::Start,
-            el,
-            needs_host: false,
-        })
+        let (model, features) = super::decode::translate(&name, &cpu.features, self.caps.models.as_deref(), self.map)
+            .map_err(|e| LibvirtError::new(Stage::Start, el, e.to_string()))?;
+        cpu.model = Some(model);
+        cpu.features = features;
+        Ok(())
     }
 
     /// `virQEMUCapsCPUFilterFeatures` and `qemuProcessDropUnknownCPUFeatures`.
