@@ -43,3 +43,4 @@ pub fn require_program(name: &str) -> bool {
     }
     found
 }
+pub mod conformance;
