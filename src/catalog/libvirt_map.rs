@@ -1,5 +1,8 @@
 //! libvirt's x86 CPU map (`/usr/share/libvirt/cpu_map/x86_*.xml`): the models and features
 //! libvirt knows, which decide what `<cpu>` accepts and how libvirt rewrites it.
+//!
+//! `virt-cpu catalog refresh` reads it with [`LibvirtMap::read_dir`] and writes
+//! `assets/catalog/libvirt-x86.json` (with `--output assets/catalog`).
 
 use crate::xml::{Document, ElemId};
 use serde::{Deserialize, Serialize};
@@ -189,19 +192,4 @@ fn parse_model(doc: &Document, el: ElemId) -> Result<LibvirtModel, String> {
         }
     }
     Ok(model)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Regenerates `assets/catalog/libvirt-x86.json` from the installed libvirt:
-    /// `cargo test --lib write_embedded_libvirt_map -- --ignored`.
-    #[test]
-    #[ignore = "writes assets; run by hand after a libvirt upgrade"]
-    fn write_embedded_libvirt_map() {
-        let map = LibvirtMap::read_dir(Path::new("/usr/share/libvirt/cpu_map")).unwrap();
-        let json = serde_json::to_string_pretty(&map).unwrap();
-        std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/catalog/libvirt-x86.json"), json + "\n").unwrap();
-    }
 }

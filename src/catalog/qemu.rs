@@ -169,6 +169,10 @@ pub struct QemuModel {
     /// Other properties whose value differs from the featureless `base` model (level, xlevel, …).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub props: BTreeMap<String, serde_json::Value>,
+    /// What QEMU reports missing under TCG besides features (`kvm` for `host`). A model that
+    /// needs something carries no feature data: it describes the host, not a fixed CPU.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub needs: Vec<String>,
     /// Why QEMU could not expand the model here (`host` needs KVM).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expansion_error: Option<String>,
@@ -263,6 +267,7 @@ impl QemuCatalog {
             m.tcg_unavailable = t.tcg_unavailable;
             m.props = t.props;
             m.expansion_error = t.expansion_error;
+            m.needs = t.needs;
         }
         self.index = index;
     }
@@ -319,6 +324,13 @@ impl QemuCatalog {
     /// A feature by libvirt's name (`lahf_lm`, `pclmuldq`, `sse4.1`).
     pub fn feature_by_libvirt(&self, libvirt_name: &str) -> Option<&QemuFeature> {
         self.features.iter().find(|f| f.libvirt.as_deref() == Some(libvirt_name))
+    }
+
+    /// A feature named any way a user might: a QEMU spelling, libvirt's name, or a `name=value`
+    /// spelling with `_` (which QEMU rewrites to `-`). For the CLI's `--has`; checks that must
+    /// follow QEMU exactly use [`Self::feature`] after [`super::qemu_cpu_string::parse`].
+    pub fn feature_loose(&self, name: &str) -> Option<&QemuFeature> {
+        self.feature(name).or_else(|| self.feature_by_libvirt(name)).or_else(|| self.feature(&name.replace('_', "-")))
     }
 
     /// A non-feature `-cpu` property by name or alias (`enforce`, `hv-apicv` → `hv-avic`).

@@ -179,14 +179,24 @@ fn query_qemu(runner: &dyn Runner, qemu: &str, libvirt: &LibvirtMap) -> Result<Q
             }
         }
     }
-    // Non-boolean `foo_bar` properties next to a `foo-bar` one of the same type are the
-    // underscore aliases QEMU keeps for old command lines (lbr_fmt).
+    // `foo_bar` next to a `foo-bar` of the same type is one of the underscore aliases QEMU keeps
+    // for old command lines. The probe cannot see those whose target TCG keeps off (`kvm_*`,
+    // or `svm_lock` on a model without `svm`), nor non-boolean ones (`lbr_fmt`).
     let types: HashMap<&str, &str> = qom_props.iter().map(|(n, t, _)| (n.as_str(), t.as_str())).collect();
+    let probed: BTreeSet<String> = feature_aliases.values().chain(property_aliases.values()).flatten().cloned().collect();
     for (name, ty, _) in &qom_props {
         let dashed = name.replace('_', "-");
-        if ty != "bool" && dashed != *name && types.get(dashed.as_str()) == Some(&ty.as_str()) {
+        if dashed == *name || probed.contains(name) {
+            continue;
+        }
+        if feature_set.contains(dashed.as_str()) && ty == "bool" {
+            feature_aliases.entry(dashed).or_default().push(name.clone());
+        } else if types.get(dashed.as_str()) == Some(&ty.as_str()) {
             property_aliases.entry(dashed).or_default().push(name.clone());
         }
+    }
+    for list in feature_aliases.values_mut().chain(property_aliases.values_mut()) {
+        list.sort();
     }
     let alias_names: BTreeSet<&str> =
         feature_aliases.values().chain(property_aliases.values()).flatten().map(String::as_str).collect();
@@ -252,10 +262,14 @@ fn query_qemu(runner: &dyn Runner, qemu: &str, libvirt: &LibvirtMap) -> Result<Q
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        m.tcg_unavailable = catalog.set_of(unavailable).0;
+        let (unavailable, needs) = catalog.set_of(unavailable);
+        m.tcg_unavailable = unavailable;
+        m.needs = needs.into_iter().map(str::to_string).collect();
         let tcg = model_replies[2 * i].as_ref().map_err(String::clone).and_then(|v| props_of(v).map_err(|e| e.to_string()));
         match tcg {
             Err(e) => m.expansion_error = Some(e),
+            // QEMU expands `host` under TCG anyway, as `max`; that says nothing about the host.
+            Ok(_) if !m.needs.is_empty() => {}
             Ok(tcg) => {
                 m.vendor = tcg.get("vendor").and_then(Value::as_str).unwrap_or_default().to_string();
                 m.family = tcg.get("family").and_then(Value::as_i64).unwrap_or(0);

@@ -1,6 +1,7 @@
 //! The command-line front: one module per subcommand, text and JSON output.
 
 pub mod argv;
+pub mod catalog;
 pub mod check;
 pub mod common;
 
@@ -24,6 +25,8 @@ pub enum Command {
     Argv(argv::ArgvArgs),
     /// Report problems, the resulting -cpu and the taints; exit 1 when there are errors.
     Check(check::CheckArgs),
+    /// Show the catalog in use; `catalog refresh` rebuilds it from the installed QEMU and libvirt.
+    Catalog(catalog::CatalogArgs),
 }
 
 /// Runs the parsed command line and returns the exit code.
@@ -31,6 +34,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
     match &cli.command {
         Some(Command::Argv(a)) => argv::run(a),
         Some(Command::Check(a)) => check::run(a),
+        Some(Command::Catalog(a)) => catalog::run(a),
         None => {
             eprintln!(
                 "virt-cpu: the interactive view is not part of this version yet; use `virt-cpu check FILE` or `virt-cpu argv FILE` \

@@ -1,0 +1,122 @@
+//! `virt-cpu catalog` (which catalog is in use) and `virt-cpu catalog refresh` (rebuild it from
+//! the installed QEMU and libvirt).
+
+use crate::catalog::refresh::{self, Sources};
+use crate::catalog::{Catalog, Origin};
+use crate::host::SystemRunner;
+use serde::Serialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct CatalogArgs {
+    #[command(subcommand)]
+    pub action: Option<CatalogAction>,
+    /// Use this catalog (a directory or its qemu-x86.json) instead of the cache or the embedded one.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+    /// Print one JSON document.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum CatalogAction {
+    /// Rebuild the catalog from the installed qemu-system-x86_64 and libvirt's CPU map.
+    Refresh(RefreshArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct RefreshArgs {
+    /// Write here instead of the user's cache (`--output assets/catalog` regenerates the
+    /// embedded catalog).
+    #[arg(long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// The QEMU binary to ask.
+    #[arg(long, default_value = "qemu-system-x86_64")]
+    pub qemu: String,
+    /// libvirt's CPU map directory.
+    #[arg(long, default_value = "/usr/share/libvirt/cpu_map", value_name = "DIR")]
+    pub cpu_map: PathBuf,
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    origin: &'a Origin,
+    qemu_version: &'a str,
+    qemu_package: &'a str,
+    libvirt_version: &'a str,
+    qemu_models: usize,
+    qemu_features: usize,
+    qemu_properties: usize,
+    libvirt_models: usize,
+    libvirt_features: usize,
+    cache_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    written_to: Option<PathBuf>,
+}
+
+impl<'a> Summary<'a> {
+    fn of(c: &'a Catalog, written_to: Option<PathBuf>) -> Summary<'a> {
+        Summary {
+            origin: &c.origin,
+            qemu_version: &c.qemu.version,
+            qemu_package: &c.qemu.package,
+            libvirt_version: &c.qemu.libvirt_version,
+            qemu_models: c.qemu.models.len(),
+            qemu_features: c.qemu.features.len(),
+            qemu_properties: c.qemu.properties.len(),
+            libvirt_models: c.libvirt.models.len(),
+            libvirt_features: c.libvirt.features.len(),
+            cache_dir: refresh::cache_dir(),
+            written_to,
+        }
+    }
+
+    fn print(&self) {
+        let origin = match self.origin {
+            Origin::Embedded => "embedded in the binary".to_string(),
+            Origin::Cache(p) => format!("user cache {}", p.display()),
+            Origin::File(p) => format!("{} (--catalog)", p.display()),
+        };
+        if let Some(p) = &self.written_to {
+            println!("wrote:     {}", p.display());
+        }
+        println!("catalog:   {origin}");
+        println!("QEMU:      {} ({})", self.qemu_version, self.qemu_package);
+        println!("libvirt:   {}", if self.libvirt_version.is_empty() { "unknown" } else { self.libvirt_version });
+        println!("QEMU:      {} models, {} features, {} other properties", self.qemu_models, self.qemu_features, self.qemu_properties);
+        println!("libvirt:   {} models, {} features", self.libvirt_models, self.libvirt_features);
+        if let Some(d) = &self.cache_dir {
+            println!("cache dir: {}", d.display());
+        }
+    }
+}
+
+pub fn run(args: &CatalogArgs) -> anyhow::Result<i32> {
+    match &args.action {
+        None => {
+            let catalog = Catalog::active(args.catalog.as_deref())?;
+            emit(args.json, &Summary::of(catalog, None))
+        }
+        Some(CatalogAction::Refresh(r)) => {
+            let dir = match &r.output {
+                Some(d) => d.clone(),
+                None => refresh::cache_dir().ok_or_else(|| anyhow::anyhow!("no cache directory: set XDG_CACHE_HOME or HOME, or pass --output DIR"))?,
+            };
+            let sources = Sources { qemu: r.qemu.clone(), cpu_map: r.cpu_map.clone(), ..Sources::default() };
+            let mut catalog = refresh::refresh(&SystemRunner, &sources)?;
+            refresh::write_dir(&catalog, &dir)?;
+            catalog.origin = Origin::File(dir.clone());
+            emit(args.json, &Summary::of(&catalog, Some(dir)))
+        }
+    }
+}
+
+fn emit(json: bool, s: &Summary) -> anyhow::Result<i32> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(s)?);
+    } else {
+        s.print();
+    }
+    Ok(0)
+}
