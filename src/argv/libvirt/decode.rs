@@ -68,8 +68,17 @@ impl CpuData {
         let mut data = CpuData::new();
         for b in bits {
             match *b {
-                FeatureBits::Cpuid { eax_in, ecx_in, eax, ebx, ecx, edx } => data.add_item(Leaf::Cpuid { eax_in, ecx_in }, [eax, ebx, ecx, edx]),
-                FeatureBits::Msr { index, eax, edx } => data.add_item(Leaf::Msr { index }, [eax, 0, 0, edx]),
+                FeatureBits::Cpuid {
+                    eax_in,
+                    ecx_in,
+                    eax,
+                    ebx,
+                    ecx,
+                    edx,
+                } => data.add_item(Leaf::Cpuid { eax_in, ecx_in }, [eax, ebx, ecx, edx]),
+                FeatureBits::Msr { index, eax, edx } => {
+                    data.add_item(Leaf::Msr { index }, [eax, 0, 0, edx])
+                }
             }
         }
         data
@@ -105,9 +114,15 @@ impl CpuData {
 
     /// `x86DataIsSubset`: every bit of `subset` is set here.
     fn contains(&self, subset: &CpuData) -> bool {
-        subset.items.iter().filter(|(_, regs)| **regs != [0; 4]).all(|(leaf, mask)| {
-            self.items.get(leaf).is_some_and(|regs| regs.iter().zip(mask).all(|(r, m)| r & m == *m))
-        })
+        subset
+            .items
+            .iter()
+            .filter(|(_, regs)| **regs != [0; 4])
+            .all(|(leaf, mask)| {
+                self.items
+                    .get(leaf)
+                    .is_some_and(|regs| regs.iter().zip(mask).all(|(r, m)| r & m == *m))
+            })
     }
 
     fn get(&self, leaf: Leaf) -> Option<&[u32; 4]> {
@@ -122,7 +137,10 @@ impl CpuData {
 
     /// `virCPUx86DataSetSignature`: family/model/stepping in CPUID leaf 1 eax.
     pub fn set_signature(&mut self, family: u32, model: u32, stepping: u32) {
-        self.add_item(LEAF_SIGNATURE, [make_signature(family, model, stepping), 0, 0, 0]);
+        self.add_item(
+            LEAF_SIGNATURE,
+            [make_signature(family, model, stepping), 0, 0, 0],
+        );
     }
 
     /// `virCPUx86DataAddFeature`: a feature of libvirt's map by its libvirt name. Names the map
@@ -136,12 +154,19 @@ impl CpuData {
 
     /// `x86DataToSignature`: leaf 1 eax without its reserved bits.
     fn signature(&self) -> u32 {
-        self.get(LEAF_SIGNATURE).map_or(0, |r| r[0] & SIGNATURE_MASK)
+        self.get(LEAF_SIGNATURE)
+            .map_or(0, |r| r[0] & SIGNATURE_MASK)
     }
 }
 
-const LEAF_VENDOR: Leaf = Leaf::Cpuid { eax_in: 0, ecx_in: 0 };
-const LEAF_SIGNATURE: Leaf = Leaf::Cpuid { eax_in: 1, ecx_in: 0 };
+const LEAF_VENDOR: Leaf = Leaf::Cpuid {
+    eax_in: 0,
+    ecx_in: 0,
+};
+const LEAF_SIGNATURE: Leaf = Leaf::Cpuid {
+    eax_in: 1,
+    ecx_in: 0,
+};
 /// `SIGNATURE_MASK` of cpu_x86.c: reserved bits of the processor signature masked out.
 const SIGNATURE_MASK: u32 = 0x0fff_3fff;
 /// `BASE_PENALTY` of cpu_x86.c: the weight of the first disabled feature of a candidate.
@@ -173,7 +198,11 @@ fn make_signature(family: u32, model: u32, stepping: u32) -> u32 {
 
 /// `virCPUx86SignatureFromCPUID`: (family, model, stepping).
 fn split_signature(sig: u32) -> (u32, u32, u32) {
-    (((sig >> 20) & 0xff) + ((sig >> 8) & 0xf), ((sig >> 12) & 0xf0) + ((sig >> 4) & 0xf), sig & 0xf)
+    (
+        ((sig >> 20) & 0xff) + ((sig >> 8) & 0xf),
+        ((sig >> 12) & 0xf0) + ((sig >> 4) & 0xf),
+        sig & 0xf,
+    )
 }
 
 /// The steppings of a map signature (`virBitmapParse` of e.g. `0-4`, `5-7`, `10-11`, over 16
@@ -207,13 +236,18 @@ fn steppings(sig: &Signature) -> Option<u16> {
 /// `virCPUx86SignaturesMatch`.
 fn signatures_match(sigs: &[Signature], signature: u32) -> bool {
     let (family, model, stepping) = split_signature(signature);
-    sigs.iter()
-        .any(|s| s.family == family && s.model == model && steppings(s).is_none_or(|set| set & (1 << stepping) != 0))
+    sigs.iter().any(|s| {
+        s.family == family
+            && s.model == model
+            && steppings(s).is_none_or(|set| set & (1 << stepping) != 0)
+    })
 }
 
 /// `virCPUx86SignatureToCPUID`: the first stepping of the set (0 without one).
 fn signature_to_cpuid(sig: &Signature) -> u32 {
-    let stepping = steppings(sig).filter(|&s| s != 0).map_or(0, |s| s.trailing_zeros());
+    let stepping = steppings(sig)
+        .filter(|&s| s != 0)
+        .map_or(0, |s| s.trailing_zeros());
     make_signature(sig.family, sig.model, stepping)
 }
 
@@ -230,7 +264,11 @@ struct DecodeMap<'a> {
 
 impl<'a> DecodeMap<'a> {
     fn new(map: &'a LibvirtMap) -> DecodeMap<'a> {
-        let features: Vec<CpuData> = map.features.iter().map(|f| CpuData::from_bits(&f.bits)).collect();
+        let features: Vec<CpuData> = map
+            .features
+            .iter()
+            .map(|f| CpuData::from_bits(&f.bits))
+            .collect();
         let models = map
             .models
             .iter()
@@ -245,8 +283,17 @@ impl<'a> DecodeMap<'a> {
                 data
             })
             .collect();
-        let vendors = map.vendors.iter().map(|v| vendor_regs(&v.string).unwrap_or_default()).collect();
-        DecodeMap { map, features, models, vendors }
+        let vendors = map
+            .vendors
+            .iter()
+            .map(|v| vendor_regs(&v.string).unwrap_or_default())
+            .collect();
+        DecodeMap {
+            map,
+            features,
+            models,
+            vendors,
+        }
     }
 
     fn feature_data(&self, name: &str) -> Option<&CpuData> {
@@ -280,7 +327,13 @@ impl<'a> DecodeMap<'a> {
 
     /// `x86DataToCPU`: the candidate model plus the features `data` has beyond it (require)
     /// and the model's features `data` lacks (disable).
-    fn to_cpu(&self, data: &CpuData, index: usize, offered: Option<&OfferedModel>, cpu_type: CpuType) -> Vec<(String, Policy)> {
+    fn to_cpu(
+        &self,
+        data: &CpuData,
+        index: usize,
+        offered: Option<&OfferedModel>,
+        cpu_type: CpuType,
+    ) -> Vec<(String, Policy)> {
         let model = &self.map.models[index];
         let mut extra = data.clone();
         let mut missing = self.models[index].clone();
@@ -365,11 +418,21 @@ pub struct Decoded {
 
 /// `x86Decode`: the model of libvirt's map closest to `data`, among those QEMU offers
 /// (`models`; `None` = every map model).
-pub fn decode(data: &CpuData, models: Option<&[OfferedModel]>, cpu_type: CpuType, map: &LibvirtMap) -> Result<Decoded, DecodeError> {
+pub fn decode(
+    data: &CpuData,
+    models: Option<&[OfferedModel]>,
+    cpu_type: CpuType,
+    map: &LibvirtMap,
+) -> Result<Decoded, DecodeError> {
     decode_with(&DecodeMap::new(map), data, models, cpu_type)
 }
 
-fn decode_with(dm: &DecodeMap, data: &CpuData, models: Option<&[OfferedModel]>, cpu_type: CpuType) -> Result<Decoded, DecodeError> {
+fn decode_with(
+    dm: &DecodeMap,
+    data: &CpuData,
+    models: Option<&[OfferedModel]>,
+    cpu_type: CpuType,
+) -> Result<Decoded, DecodeError> {
     let mut data = data.clone();
     let vendor = dm.take_vendor(&mut data);
     let signature = data.signature();
@@ -391,7 +454,13 @@ fn decode_with(dm: &DecodeMap, data: &CpuData, models: Option<&[OfferedModel]>, 
             continue;
         }
         let features = dm.to_cpu(&data, index, offered, cpu_type);
-        if use_candidate(best.as_ref().map(|(m, f)| (*m, f.as_slice())), candidate, &features, signature, cpu_type) {
+        if use_candidate(
+            best.as_ref().map(|(m, f)| (*m, f.as_slice())),
+            candidate,
+            &features,
+            signature,
+            cpu_type,
+        ) {
             best = Some((candidate, features));
         }
     }
@@ -421,7 +490,9 @@ fn use_candidate(
     if cpu_type == CpuType::Host && features.iter().any(|(_, p)| *p == Policy::Disable) {
         return false;
     }
-    let Some((current, current_features)) = current else { return true };
+    let Some((current, current_features)) = current else {
+        return true;
+    };
     // A model whose family/model matches the CPU's is preferred to one that does not.
     if signature != 0 {
         let cur = signatures_match(&current.signatures, signature);
@@ -445,7 +516,9 @@ fn filter_broken_tsx(dm: &DecodeMap, data: &mut CpuData, vendor: Option<&str>) {
     if vendor != Some("Intel") {
         return;
     }
-    let (family, model, stepping) = data.get(LEAF_SIGNATURE).map_or((0, 0, 0), |r| split_signature(r[0]));
+    let (family, model, stepping) = data
+        .get(LEAF_SIGNATURE)
+        .map_or((0, 0, 0), |r| split_signature(r[0]));
     if family == 6 && ((model == 63 && stepping < 4) || matches!(model, 60 | 69 | 70)) {
         for name in ["hle", "rtm"] {
             if let Some(f) = dm.feature_data(name) {
@@ -470,18 +543,28 @@ pub fn translate(
     map: &LibvirtMap,
 ) -> Result<(String, Vec<(String, Policy)>), DecodeError> {
     let dm = DecodeMap::new(map);
-    let index = map.models.iter().position(|m| m.name == model).ok_or_else(|| DecodeError::UnknownModel(model.to_string()))?;
+    let index = map
+        .models
+        .iter()
+        .position(|m| m.name == model)
+        .ok_or_else(|| DecodeError::UnknownModel(model.to_string()))?;
     let source = &map.models[index];
     let mut data = dm.models[index].clone();
     for (name, policy) in features {
-        let fdata = dm.feature_data(name).ok_or_else(|| DecodeError::UnknownFeature(name.clone()))?;
+        let fdata = dm
+            .feature_data(name)
+            .ok_or_else(|| DecodeError::UnknownFeature(name.clone()))?;
         match policy {
             Policy::Force | Policy::Require => data.add(fdata),
             Policy::Disable | Policy::Forbid => data.subtract(fdata),
             Policy::Optional => {}
         }
     }
-    if let Some(v) = source.vendor.as_deref().and_then(|v| map.vendors.iter().position(|x| x.name == v)) {
+    if let Some(v) = source
+        .vendor
+        .as_deref()
+        .and_then(|v| map.vendors.iter().position(|x| x.name == v))
+    {
         data.add_item(LEAF_VENDOR, dm.vendors[v]);
     }
     if let Some(sig) = source.signatures.first() {
@@ -512,6 +595,43 @@ pub struct QemuCpuProperty {
     pub value: QemuPropertyValue,
     /// `migratable='yes'|'no'`; `None` when QEMU said nothing.
     pub migratable: Option<bool>,
+}
+
+/// QEMU's host CPU expansion as libvirt stores it in its capabilities XML (the
+/// `/var/cache/libvirt/qemu/capabilities/*.xml` cache, and the `caps_*.xml` files of libvirt's
+/// tests): the `<hostCPU type='kvm|tcg'>` element for `accel`, as its property list and its
+/// `migratability` flag (`virQEMUCapsLoadHostCPUModelInfo`). `None` without such an element.
+pub fn qemu_properties_from_caps_xml(
+    doc: &crate::xml::Document,
+    accel: &str,
+) -> Option<(Vec<QemuCpuProperty>, bool)> {
+    let root = doc.root();
+    let host = doc
+        .plain_children(root, "hostCPU")
+        .find(|&h| doc.attr_value(h, "type").as_deref() == Some(accel))?;
+    let props = doc
+        .plain_children(host, "property")
+        .filter_map(|p| {
+            let name = doc.attr_value(p, "name")?;
+            let value = doc.attr_value(p, "value")?;
+            let value = match doc.attr_value(p, "type")?.as_str() {
+                "boolean" => QemuPropertyValue::Boolean(value == "true"),
+                "string" => QemuPropertyValue::String(value),
+                "number" => QemuPropertyValue::Number(value.parse().ok()?),
+                _ => return None,
+            };
+            let migratable = doc.attr_value(p, "migratable").map(|m| m == "yes");
+            Some(QemuCpuProperty {
+                name,
+                value,
+                migratable,
+            })
+        })
+        .collect();
+    Some((
+        props,
+        doc.attr_value(host, "migratability").as_deref() == Some("yes"),
+    ))
 }
 
 /// Features libvirt's map marks `migratable='no'` (`x86_features.xml`): `virCPUCopyMigratable`
@@ -579,7 +699,10 @@ pub fn host_model_from_qemu_properties(
     Ok(HostCpu {
         model: decoded.model,
         vendor: decoded.vendor,
-        features: features.into_iter().map(|(n, p)| (n, p.enables())).collect(),
+        features: features
+            .into_iter()
+            .map(|(n, p)| (n, p.enables()))
+            .collect(),
     })
 }
 

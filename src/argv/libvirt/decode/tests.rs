@@ -39,7 +39,11 @@ fn host_from_arg(arg: &str, vendor: &str) -> HostCpu {
             (qemu_to_libvirt(name).to_string(), value == "on")
         })
         .collect();
-    HostCpu { model, vendor: Some(vendor.into()), features }
+    HostCpu {
+        model,
+        vendor: Some(vendor.into()),
+        features,
+    }
 }
 
 /// libvirt 9.0 with QEMU 7.2 under TCG, as in semantics doc §11.
@@ -69,20 +73,45 @@ fn qemu72_tcg() -> QemuCaps {
 /// The synthetic capabilities of libvirt's qemuxml2argv harness (`testAddCPUModels`) with its
 /// default host CPU (`cpuDefaultData`, a core2duo).
 fn harness_caps(legacy_models: bool) -> QemuCaps {
-    let mut names = vec!["Opteron_G3", "Opteron_G2", "Opteron_G1", "Nehalem", "Penryn", "Conroe", "Haswell-noTSX", "Haswell"];
+    let mut names = vec![
+        "Opteron_G3",
+        "Opteron_G2",
+        "Opteron_G1",
+        "Nehalem",
+        "Penryn",
+        "Conroe",
+        "Haswell-noTSX",
+        "Haswell",
+    ];
     if legacy_models {
-        names.extend(["n270", "athlon", "pentium3", "pentium2", "pentium", "486", "coreduo", "kvm32", "qemu32", "kvm64", "core2duo", "phenom", "qemu64"]);
+        names.extend([
+            "n270", "athlon", "pentium3", "pentium2", "pentium", "486", "coreduo", "kvm32",
+            "qemu32", "kvm64", "core2duo", "phenom", "qemu64",
+        ]);
     }
     let host = HostCpu {
         model: "core2duo".into(),
         vendor: Some("Intel".into()),
-        features: ["ds", "acpi", "ss", "ht", "tm", "pbe", "ds_cpl", "vmx", "est", "tm2", "cx16", "xtpr", "lahf_lm"]
-            .iter()
-            .map(|f| (f.to_string(), true))
-            .collect(),
+        features: [
+            "ds", "acpi", "ss", "ht", "tm", "pbe", "ds_cpl", "vmx", "est", "tm2", "cx16", "xtpr",
+            "lahf_lm",
+        ]
+        .iter()
+        .map(|f| (f.to_string(), true))
+        .collect(),
     };
     QemuCaps {
-        models: Some(names.iter().map(|n| OfferedModel { name: n.to_string(), usable: None, deprecated: false, blockers: vec![] }).collect()),
+        models: Some(
+            names
+                .iter()
+                .map(|n| OfferedModel {
+                    name: n.to_string(),
+                    usable: None,
+                    deprecated: false,
+                    blockers: vec![],
+                })
+                .collect(),
+        ),
         host_model: Some(host.clone()),
         host_cpu: Some(host),
         ..QemuCaps::default()
@@ -109,14 +138,26 @@ fn tcg(cpu: &str) -> Result<String, String> {
 
 #[test]
 fn pentiumpro_becomes_qemu32() {
-    assert_eq!(tcg("<cpu><model>pentiumpro</model></cpu>").unwrap(), "qemu32,pni=off");
+    assert_eq!(
+        tcg("<cpu><model>pentiumpro</model></cpu>").unwrap(),
+        "qemu32,pni=off"
+    );
 }
 
 #[test]
 fn fallback_forbid_refuses_a_model_qemu_does_not_offer() {
-    for model in ["pentiumpro", "cpu64-rhel5", "cpu64-rhel6", "Icelake-Client", "Icelake-Client-noTSX"] {
+    for model in [
+        "pentiumpro",
+        "cpu64-rhel5",
+        "cpu64-rhel6",
+        "Icelake-Client",
+        "Icelake-Client-noTSX",
+    ] {
         assert_eq!(
-            tcg(&format!("<cpu><model fallback='forbid'>{model}</model></cpu>")).unwrap_err(),
+            tcg(&format!(
+                "<cpu><model fallback='forbid'>{model}</model></cpu>"
+            ))
+            .unwrap_err(),
             format!("unsupported configuration: CPU model {model} is not supported by hypervisor")
         );
     }
@@ -124,7 +165,10 @@ fn fallback_forbid_refuses_a_model_qemu_does_not_offer() {
 
 #[test]
 fn cpu64_rhel6_becomes_kvm64() {
-    assert_eq!(tcg("<cpu><model>cpu64-rhel6</model></cpu>").unwrap(), "kvm64,lahf-lm=on");
+    assert_eq!(
+        tcg("<cpu><model>cpu64-rhel6</model></cpu>").unwrap(),
+        "kvm64,lahf-lm=on"
+    );
 }
 
 #[test]
@@ -155,7 +199,10 @@ fn icelake_client_notsx_becomes_ivybridge_with_blockers_disabled() {
 
 #[test]
 fn offered_models_are_not_translated() {
-    assert_eq!(tcg("<cpu><model>Westmere</model></cpu>").unwrap(), "Westmere");
+    assert_eq!(
+        tcg("<cpu><model>Westmere</model></cpu>").unwrap(),
+        "Westmere"
+    );
 }
 
 /// libvirt's `cpu-fallback` test: Westmere is not among the harness's models.
@@ -164,7 +211,10 @@ fn libvirt_cpu_fallback() {
     let cpu = "<cpu match='exact'><model>Westmere</model><feature policy='disable' name='sse4.1'/>\
                <feature policy='disable' name='sse4.2'/><feature policy='disable' name='popcnt'/>\
                <feature policy='disable' name='aes'/></cpu>";
-    assert_eq!(run("kvm", cpu, &harness_caps(true)).unwrap(), "Conroe,cx16=on,sse4.1=off,sse4.2=off,popcnt=off,aes=off");
+    assert_eq!(
+        run("kvm", cpu, &harness_caps(true)).unwrap(),
+        "Conroe,cx16=on,sse4.1=off,sse4.2=off,popcnt=off,aes=off"
+    );
 }
 
 /// libvirt's `cpu-host-model-fallback` test: the host model core2duo is not offered
@@ -180,9 +230,15 @@ fn libvirt_cpu_host_model_fallback() {
 #[test]
 fn nothing_suitable_is_libvirts_error() {
     // No model of the map is offered.
-    let caps = QemuCaps { models: Some(vec![offered("max", &[])]), ..qemu72_tcg() };
+    let caps = QemuCaps {
+        models: Some(vec![offered("max", &[])]),
+        ..qemu72_tcg()
+    };
     let err = translate("pentiumpro", &[], caps.models.as_deref(), map()).unwrap_err();
-    assert_eq!(err.to_string(), "internal error: Cannot find suitable CPU model for given data");
+    assert_eq!(
+        err.to_string(),
+        "internal error: Cannot find suitable CPU model for given data"
+    );
 }
 
 #[test]
@@ -190,16 +246,29 @@ fn signatures_round_trip() {
     for (f, m, s) in [(6, 85, 7), (23, 113, 0), (15, 6, 1), (25, 1, 1)] {
         assert_eq!(split_signature(make_signature(f, m, s)), (f, m, s));
     }
-    let sig = Signature { family: 6, model: 85, stepping: Some("5-7".into()) };
-    assert!(signatures_match(std::slice::from_ref(&sig), make_signature(6, 85, 6)));
-    assert!(!signatures_match(std::slice::from_ref(&sig), make_signature(6, 85, 4)));
+    let sig = Signature {
+        family: 6,
+        model: 85,
+        stepping: Some("5-7".into()),
+    };
+    assert!(signatures_match(
+        std::slice::from_ref(&sig),
+        make_signature(6, 85, 6)
+    ));
+    assert!(!signatures_match(
+        std::slice::from_ref(&sig),
+        make_signature(6, 85, 4)
+    ));
     assert_eq!(split_signature(signature_to_cpuid(&sig)), (6, 85, 5));
 }
 
 #[test]
 fn disabled_feature_penalty_follows_libvirt() {
     let list = |on: usize, off: usize| -> Vec<(String, Policy)> {
-        (0..on).map(|i| (format!("a{i}"), Policy::Require)).chain((0..off).map(|i| (format!("d{i}"), Policy::Disable))).collect()
+        (0..on)
+            .map(|i| (format!("a{i}"), Policy::Require))
+            .chain((0..off).map(|i| (format!("d{i}"), Policy::Disable)))
+            .collect()
     };
     assert_eq!(weigh(&list(3, 0), CpuType::Guest), (3, 0));
     assert_eq!(weigh(&list(0, 1), CpuType::Guest), (2, 2));
@@ -223,22 +292,56 @@ fn host_model_from_properties_drops_non_migratable_and_decodes() {
             migratable: Some(true),
         })
         .collect();
-    props.push(QemuCpuProperty { name: "invtsc".into(), value: QemuPropertyValue::Boolean(true), migratable: Some(false) });
-    props.push(QemuCpuProperty { name: "vmx".into(), value: QemuPropertyValue::Boolean(true), migratable: Some(true) });
-    props.push(QemuCpuProperty { name: "ia64".into(), value: QemuPropertyValue::Boolean(false), migratable: None });
-    props.push(QemuCpuProperty { name: "vendor".into(), value: QemuPropertyValue::String("GenuineIntel".into()), migratable: None });
-    props.push(QemuCpuProperty { name: "family".into(), value: QemuPropertyValue::Number(6), migratable: None });
-    props.push(QemuCpuProperty { name: "model".into(), value: QemuPropertyValue::Number(44), migratable: None });
-    let caps = QemuCaps { models: None, cpu_unavailable_features: true, ..QemuCaps::default() };
+    props.push(QemuCpuProperty {
+        name: "invtsc".into(),
+        value: QemuPropertyValue::Boolean(true),
+        migratable: Some(false),
+    });
+    props.push(QemuCpuProperty {
+        name: "vmx".into(),
+        value: QemuPropertyValue::Boolean(true),
+        migratable: Some(true),
+    });
+    props.push(QemuCpuProperty {
+        name: "ia64".into(),
+        value: QemuPropertyValue::Boolean(false),
+        migratable: None,
+    });
+    props.push(QemuCpuProperty {
+        name: "vendor".into(),
+        value: QemuPropertyValue::String("GenuineIntel".into()),
+        migratable: None,
+    });
+    props.push(QemuCpuProperty {
+        name: "family".into(),
+        value: QemuPropertyValue::Number(6),
+        migratable: None,
+    });
+    props.push(QemuCpuProperty {
+        name: "model".into(),
+        value: QemuPropertyValue::Number(44),
+        migratable: None,
+    });
+    let caps = QemuCaps {
+        models: None,
+        cpu_unavailable_features: true,
+        ..QemuCaps::default()
+    };
     let mig = host_model_from_qemu_properties(&props, true, true, &caps, map).unwrap();
     assert_eq!(mig.model, "Westmere");
     assert_eq!(mig.vendor.as_deref(), Some("Intel"));
     assert_eq!(mig.features, vec![("vmx".to_string(), true)]);
     let full = host_model_from_qemu_properties(&props, true, false, &caps, map).unwrap();
     assert!(full.features.contains(&("invtsc".to_string(), true)));
-    let bad = QemuCpuProperty { name: "vendor".into(), value: QemuPropertyValue::String("Intel".into()), migratable: None };
+    let bad = QemuCpuProperty {
+        name: "vendor".into(),
+        value: QemuPropertyValue::String("Intel".into()),
+        migratable: None,
+    };
     assert_eq!(
-        host_model_from_qemu_properties(&[bad], true, true, &caps, map).unwrap_err().to_string(),
+        host_model_from_qemu_properties(&[bad], true, true, &caps, map)
+            .unwrap_err()
+            .to_string(),
         "internal error: Invalid CPU vendor string 'Intel'"
     );
 }
