@@ -344,8 +344,8 @@ impl QemuCatalog {
     }
 
     /// Canonical names of a set, in catalog order.
-    pub fn names<'a>(&'a self, set: &'a FeatureSet) -> impl Iterator<Item = &'a str> + 'a {
-        set.iter().filter_map(|i| self.features.get(i)).map(|f| f.name.as_str())
+    pub fn names(&self, set: &FeatureSet) -> Vec<&str> {
+        set.iter().filter_map(|i| self.features.get(i)).map(|f| f.name.as_str()).collect()
     }
 
     /// A set from canonical names or aliases; unknown names are returned separately.

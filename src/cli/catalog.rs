@@ -5,6 +5,7 @@ use crate::catalog::refresh::{self, Sources};
 use crate::catalog::{Catalog, Origin};
 use crate::host::SystemRunner;
 use serde::Serialize;
+use super::out::outln;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -79,15 +80,15 @@ impl<'a> Summary<'a> {
             Origin::File(p) => format!("{} (--catalog)", p.display()),
         };
         if let Some(p) = &self.written_to {
-            println!("wrote:     {}", p.display());
+            outln!("wrote:     {}", p.display());
         }
-        println!("catalog:   {origin}");
-        println!("QEMU:      {} ({})", self.qemu_version, self.qemu_package);
-        println!("libvirt:   {}", if self.libvirt_version.is_empty() { "unknown" } else { self.libvirt_version });
-        println!("QEMU:      {} models, {} features, {} other properties", self.qemu_models, self.qemu_features, self.qemu_properties);
-        println!("libvirt:   {} models, {} features", self.libvirt_models, self.libvirt_features);
+        outln!("catalog:   {origin}");
+        outln!("QEMU:      {} ({})", self.qemu_version, self.qemu_package);
+        outln!("libvirt:   {}", if self.libvirt_version.is_empty() { "unknown" } else { self.libvirt_version });
+        outln!("QEMU:      {} models, {} features, {} other properties", self.qemu_models, self.qemu_features, self.qemu_properties);
+        outln!("libvirt:   {} models, {} features", self.libvirt_models, self.libvirt_features);
         if let Some(d) = &self.cache_dir {
-            println!("cache dir: {}", d.display());
+            outln!("cache dir: {}", d.display());
         }
     }
 }
@@ -114,7 +115,7 @@ pub fn run(args: &CatalogArgs) -> anyhow::Result<i32> {
 
 fn emit(json: bool, s: &Summary) -> anyhow::Result<i32> {
     if json {
-        println!("{}", serde_json::to_string_pretty(s)?);
+        outln!("{}", serde_json::to_string_pretty(s)?);
     } else {
         s.print();
     }

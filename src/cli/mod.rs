@@ -4,6 +4,11 @@ pub mod argv;
 pub mod catalog;
 pub mod check;
 pub mod common;
+pub mod convert;
+pub mod output;
+pub mod set;
+pub mod models;
+pub mod out;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -25,8 +30,18 @@ pub enum Command {
     Argv(argv::ArgvArgs),
     /// Report problems, the resulting -cpu and the taints; exit 1 when there are errors.
     Check(check::CheckArgs),
+    /// Edit <cpu> and <qemu:cpu> (model, mode, features, options, move between them).
+    Set(set::SetArgs),
+    /// Convert <qemu:cpu> to <qemu:commandline> (works on libvirt 9.0) and back, or to <cpu>.
+    Convert(convert::ConvertArgs),
     /// Show the catalog in use; `catalog refresh` rebuilds it from the installed QEMU and libvirt.
     Catalog(catalog::CatalogArgs),
+    /// List QEMU's CPU models; filter by vendor, feature, text; usability on hosts.
+    Models(models::ModelsArgs),
+    /// Show one model: features, versions, aliases, TCG differences, libvirt's view.
+    Model(models::ModelArgs),
+    /// Compare two models' features and properties.
+    Diff(models::DiffArgs),
 }
 
 /// Runs the parsed command line and returns the exit code.
@@ -34,7 +49,12 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
     match &cli.command {
         Some(Command::Argv(a)) => argv::run(a),
         Some(Command::Check(a)) => check::run(a),
+        Some(Command::Set(a)) => set::run(a),
+        Some(Command::Convert(a)) => convert::run(a),
         Some(Command::Catalog(a)) => catalog::run(a),
+        Some(Command::Models(a)) => models::run_models(a),
+        Some(Command::Model(a)) => models::run_model(a),
+        Some(Command::Diff(a)) => models::run_diff(a),
         None => {
             eprintln!(
                 "virt-cpu: the interactive view is not part of this version yet; use `virt-cpu check FILE` or `virt-cpu argv FILE` \

@@ -226,7 +226,7 @@ impl<'a> PoolUsability<'a> {
                     if !missing.is_empty() {
                         computed = computed.map(|_| false);
                         if entry.is_none_or(|e| e.blockers.is_empty()) {
-                            blockers.extend(qemu.names(&missing).map(str::to_string));
+                            blockers.extend(qemu.names(&missing).into_iter().map(str::to_string));
                         }
                     }
                 }
