@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod check;
 pub mod cli;
 pub mod domain;
+pub mod edit;
 pub mod host;
 pub mod store;
 pub mod xml;

@@ -3,15 +3,13 @@
 
 mod diagnostic;
 mod qemu_cpu;
-mod suggest;
 mod taint;
 
 pub use diagnostic::{Diagnostic, Related, Severity};
-pub use suggest::did_you_mean;
 pub use taint::{Taint, taints};
 
 use crate::argv::{self, CpuArg, LibvirtError, QemuCaps, Reading};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, suggest};
 use crate::domain::Domain;
 use crate::xml::Document;
 
@@ -52,9 +50,8 @@ fn from_libvirt(doc: &Document, dom: &Domain, catalog: &Catalog, e: &LibvirtErro
         argv::Stage::Parse | argv::Stage::Define => "libvirt refuses this definition",
         argv::Stage::Start => "libvirt accepts this definition but refuses to start it",
     };
-    let libvirt_names = || catalog.libvirt.models.iter().map(|m| m.name.as_str());
     if let Some(name) = msg.strip_prefix("internal error: Unknown CPU model ") {
-        let suggestion = versioned_base(name, catalog).or_else(|| did_you_mean(name, libvirt_names()));
+        let suggestion = versioned_base(name, catalog).or_else(|| suggest::libvirt_model(&catalog.libvirt, name).map(|s| s.name));
         let mut text = format!("{stage}: libvirt 9.0 knows no CPU model '{name}' ({msg})");
         if let Some(s) = &suggestion {
             text.push_str(&format!("; did you mean '{s}'?"));
@@ -65,7 +62,7 @@ fn from_libvirt(doc: &Document, dom: &Domain, catalog: &Catalog, e: &LibvirtErro
         return Diagnostic::new("unknown-model", Severity::Error, text).at(doc, e.el).suggest(suggestion);
     }
     if let Some(name) = msg.strip_prefix("unsupported configuration: unknown CPU feature: ") {
-        let suggestion = did_you_mean(name, catalog.libvirt.features.iter().map(|f| f.name.as_str()));
+        let suggestion = suggest::libvirt_feature(&catalog.libvirt, name).map(|s| s.name);
         let mut text = format!("{stage}: libvirt knows no CPU feature '{name}'");
         if let Some(s) = &suggestion {
             text.push_str(&format!("; did you mean '{s}'? (<cpu> uses libvirt's feature names)"));

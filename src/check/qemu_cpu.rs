@@ -1,6 +1,7 @@
 //! Checks of the proposed `<qemu:cpu>` and how it meets the rest of the domain.
 
-use super::{Diagnostic, Severity, did_you_mean};
+use super::{Diagnostic, Severity};
+use crate::catalog::suggest;
 use crate::argv::{CpuArg, Reading};
 use crate::catalog::Catalog;
 use crate::domain::{Domain, QemuCpu};
@@ -33,7 +34,7 @@ pub(super) fn check(doc: &Document, dom: &Domain, catalog: &Catalog, arg: &CpuAr
     }
     model_twice(doc, dom, q, out);
     model(doc, catalog, q, out);
-    options(doc, q, out);
+    options(doc, catalog, q, out);
     conflicts(doc, dom, q, arg, out);
     for &child in &q.unknown_children {
         out.push(
@@ -110,7 +111,7 @@ fn model(doc: &Document, catalog: &Catalog, q: &QemuCpu, out: &mut Vec<Diagnosti
     }
     match qemu.model(name) {
         None => {
-            let suggestion = did_you_mean(name, qemu.models.iter().map(|m| m.name.as_str()));
+            let suggestion = suggest::qemu_model(qemu, name).map(|s| s.name);
             let mut text = format!("QEMU has no CPU model '{name}' (names are case-sensitive): the guest would not start (\"unable to find CPU model '{name}'\")");
             if let Some(s) = &suggestion {
                 text.push_str(&format!("; did you mean '{s}'?"));
@@ -143,7 +144,7 @@ pub(crate) fn normalised_name(name: &str) -> String {
     }
 }
 
-fn options(doc: &Document, q: &QemuCpu, out: &mut Vec<Diagnostic>) {
+fn options(doc: &Document, catalog: &Catalog, q: &QemuCpu, out: &mut Vec<Diagnostic>) {
     for (i, o) in q.options.iter().enumerate() {
         let Some(name) = o.name.as_deref() else {
             out.push(Diagnostic::new("bad-option", Severity::Error, "<qemu:option> has no name attribute; add name='…'").at(doc, Some(o.el)));
@@ -160,6 +161,16 @@ fn options(doc: &Document, q: &QemuCpu, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let norm = normalised_name(name);
+        if !catalog.qemu.models.is_empty() && catalog.qemu.option(&norm).is_none() {
+            let suggestion = suggest::qemu_option(&catalog.qemu, &norm).map(|s| s.name);
+            let mut text = format!(
+                "QEMU's x86 CPU has no option '{norm}': the guest would not start (\"Property '…-x86_64-cpu.{norm}' not found\")"
+            );
+            if let Some(s) = &suggestion {
+                text.push_str(&format!("; did you mean '{s}'?"));
+            }
+            out.push(Diagnostic::new("unknown-option", Severity::Error, text).at(doc, Some(o.el)).suggest(suggestion));
+        }
         if let Some(prev) = q.options[..i].iter().find(|p| p.name.as_deref().map(normalised_name).as_deref() == Some(norm.as_str())) {
             out.push(
                 Diagnostic::new(

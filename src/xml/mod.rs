@@ -5,6 +5,7 @@
 //! copied unchanged.
 
 mod attrs;
+mod edit;
 mod error;
 mod index;
 pub mod splice;

@@ -1,0 +1,63 @@
+//! `virt-cpu convert FILE --to commandline|qemu-cpu|cpu`: the same -cpu in another form.
+
+use super::common::{self, EXIT_FINDINGS};
+use super::output::{self, OutputArgs};
+use crate::argv::{Reading, Source};
+use crate::catalog::Catalog;
+use crate::check;
+use crate::edit::{Edit, Edited};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Target {
+    /// <qemu:commandline> arguments: works on today's libvirt (taint custom-argv).
+    Commandline,
+    /// The proposed <qemu:cpu> (taint custom-cpu), from <qemu:commandline> or <cpu>.
+    QemuCpu,
+    /// libvirt's own <cpu>, from <qemu:cpu>.
+    Cpu,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConvertArgs {
+    #[command(flatten)]
+    pub input: common::InputArgs,
+    #[arg(long, value_enum)]
+    pub to: Target,
+    /// Write even when the result has new errors.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+pub fn run(args: &ConvertArgs) -> anyhow::Result<i32> {
+    let loaded = args.input.load()?;
+    let catalog = Catalog::embedded();
+    let caps = common::caps_for(&loaded, catalog);
+    let before = check::check(&loaded.doc, &loaded.domain, &caps, catalog, Reading::Merge);
+    let edit = match args.to {
+        Target::Commandline => match (&before.arg.value, before.arg.source) {
+            (Some(value), Source::QemuCpu) => Edit::ToCommandline { value: value.clone() },
+            _ => {
+                eprintln!("virt-cpu: {}: there is no <qemu:cpu> to convert", loaded.display_name());
+                return Ok(EXIT_FINDINGS);
+            }
+        },
+        Target::QemuCpu if !loaded.domain.commandline_cpu_values().is_empty() => {
+            let appended = before.arg.libvirt.as_ref().map(|c| c.flags.iter().map(|f| f.text.clone()).collect()).unwrap_or_default();
+            Edit::FromCommandline { appended }
+        }
+        Target::QemuCpu => Edit::MoveToQemu,
+        Target::Cpu => Edit::MoveToCpu,
+    };
+    let mut state = Edited::new(loaded.doc.clone())?;
+    if let Err(err) = state.apply(&edit) {
+        eprintln!("virt-cpu: {err}; nothing was written");
+        return Ok(EXIT_FINDINGS);
+    }
+    let after = check::check(&state.doc, &state.dom, &caps, catalog, Reading::Merge);
+    if let Some(code) = output::refuse_new_errors(&before.diagnostics, &after.diagnostics, args.force) {
+        return Ok(code);
+    }
+    output::deliver(&loaded, state.doc.source(), &args.out)
+}

@@ -1,0 +1,68 @@
+//! Where an edited document goes: a new file, the file itself (atomically), or a diff.
+
+use super::common::{EXIT_FINDINGS, EXIT_OK};
+use crate::store::save::{Saved, save_atomic};
+use crate::store::{Loaded, Origin};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, clap::Args)]
+#[group(required = true, multiple = false)]
+pub struct OutputArgs {
+    /// Write the result to OUT (always written, even when unchanged).
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// Replace FILE atomically (no change: no write, mtime untouched).
+    #[arg(long)]
+    pub in_place: bool,
+    /// Print a unified diff; write nothing.
+    #[arg(long)]
+    pub diff: bool,
+}
+
+/// A unified diff of two versions of a document.
+pub fn unified_diff(name: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new).unified_diff().context_radius(3).header(name, &format!("{name} (edited)")).to_string()
+}
+
+/// Delivers the edited text as the user asked. Returns the exit code.
+pub fn deliver(loaded: &Loaded, new: &str, out: &OutputArgs) -> anyhow::Result<i32> {
+    let old = loaded.doc.source();
+    if out.diff {
+        print!("{}", unified_diff(&loaded.display_name(), old, new));
+        return Ok(EXIT_OK);
+    }
+    if let Some(path) = &out.output {
+        if path.as_os_str() == "-" {
+            print!("{new}");
+            return Ok(EXIT_OK);
+        }
+        save_atomic(path, new.as_bytes(), None)?;
+        return Ok(EXIT_OK);
+    }
+    let Origin::File { path, .. } = &loaded.origin else {
+        eprintln!("virt-cpu: --in-place needs a file, not standard input; use -o OUT");
+        return Ok(super::common::EXIT_USAGE);
+    };
+    match save_atomic(path, new.as_bytes(), Some(old.as_bytes()))? {
+        Saved::Unchanged => eprintln!("{}: unchanged, not written", path.display()),
+        Saved::Written => eprintln!("{}: written", path.display()),
+    }
+    Ok(EXIT_OK)
+}
+
+/// Refuses an edit that adds errors, unless forced. Returns the exit code to stop with.
+pub fn refuse_new_errors(before: &[crate::check::Diagnostic], after: &[crate::check::Diagnostic], force: bool) -> Option<i32> {
+    let new: Vec<&crate::check::Diagnostic> = after
+        .iter()
+        .filter(|d| d.severity == crate::check::Severity::Error)
+        .filter(|d| !before.iter().any(|b| b.code == d.code && b.message == d.message))
+        .collect();
+    if new.is_empty() || force {
+        return None;
+    }
+    eprintln!("virt-cpu: the edit would introduce {} error(s); nothing was written (use --force to write anyway):", new.len());
+    for d in new {
+        eprintln!("  error[{}]: {}", d.code, d.message);
+    }
+    Some(EXIT_FINDINGS)
+}

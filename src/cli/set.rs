@@ -1,0 +1,130 @@
+//! `virt-cpu set FILE …`: edit `<cpu>` and `<qemu:cpu>` without touching any other byte.
+
+use super::common::{self, EXIT_USAGE, InputArgs};
+use super::output::{self, OutputArgs};
+use crate::argv::Reading;
+use crate::catalog::Catalog;
+use crate::check;
+use crate::edit::{Edit, Edited};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MoveTarget {
+    /// Move model and features from <cpu> to <qemu:cpu>.
+    Qemu,
+    /// Move model and options from <qemu:cpu> to <cpu>.
+    Cpu,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SetArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// <cpu><model>: a libvirt model name.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// <cpu mode=…>: custom, host-model, host-passthrough or maximum.
+    #[arg(long)]
+    pub mode: Option<String>,
+    /// Features: `+a` require, `-b` disable, `POLICY:c` (force, require, optional, disable, forbid); comma-separated, repeatable.
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    pub feature: Vec<String>,
+    /// Remove <feature name=NAME> from <cpu>.
+    #[arg(long)]
+    pub drop_feature: Vec<String>,
+    /// <qemu:cpu><qemu:model name=…>: a QEMU model name, verbatim.
+    #[arg(long)]
+    pub qemu_model: Option<String>,
+    /// <qemu:option>: `k=v` (or a bare `k`); replaces an option of that name, else appends.
+    #[arg(long)]
+    pub qemu_option: Vec<String>,
+    /// Remove every <qemu:option name=K>.
+    #[arg(long)]
+    pub qemu_remove: Vec<String>,
+    /// Move the model and features to the other element, translating names and policies.
+    #[arg(long, value_enum)]
+    pub move_to: Option<MoveTarget>,
+    /// Write even when the edit introduces errors.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// `+a`, `-b`, `policy:c` → (name, policy).
+pub fn parse_feature(spec: &str) -> Result<(String, String), String> {
+    const POLICIES: &[&str] = &["force", "require", "optional", "disable", "forbid"];
+    if let Some(n) = spec.strip_prefix('+') {
+        return Ok((n.to_string(), "require".into()));
+    }
+    if let Some(n) = spec.strip_prefix('-') {
+        return Ok((n.to_string(), "disable".into()));
+    }
+    match spec.split_once(':') {
+        Some((p, n)) if POLICIES.contains(&p) => Ok((n.to_string(), p.to_string())),
+        Some((p, _)) => Err(format!("unknown policy '{p}' in --feature {spec}; use one of {}", POLICIES.join(", "))),
+        None => Ok((spec.to_string(), "require".into())),
+    }
+}
+
+impl SetArgs {
+    fn edits(&self) -> Result<Vec<Edit>, String> {
+        let mut edits = Vec::new();
+        if let Some(m) = &self.mode {
+            edits.push(Edit::SetMode(m.clone()));
+        }
+        if let Some(m) = &self.model {
+            edits.push(Edit::SetModel(m.clone()));
+        }
+        for spec in self.feature.iter().filter(|s| !s.is_empty()) {
+            let (name, policy) = parse_feature(spec)?;
+            edits.push(Edit::SetFeature { name, policy });
+        }
+        edits.extend(self.drop_feature.iter().map(|n| Edit::DropFeature(n.clone())));
+        if let Some(m) = &self.qemu_model {
+            edits.push(Edit::SetQemuModel(m.clone()));
+        }
+        for o in &self.qemu_option {
+            let (name, value) = match o.split_once('=') {
+                Some((k, v)) => (k.to_string(), Some(v.to_string())),
+                None => (o.clone(), None),
+            };
+            edits.push(Edit::SetQemuOption { name, value });
+        }
+        edits.extend(self.qemu_remove.iter().map(|n| Edit::RemoveQemuOption(n.clone())));
+        match self.move_to {
+            Some(MoveTarget::Qemu) => edits.push(Edit::MoveToQemu),
+            Some(MoveTarget::Cpu) => edits.push(Edit::MoveToCpu),
+            None => {}
+        }
+        if edits.is_empty() {
+            return Err("nothing to set: give --model, --mode, --feature, --qemu-model, --qemu-option, … (see `virt-cpu set --help`)".into());
+        }
+        Ok(edits)
+    }
+}
+
+pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
+    let edits = match args.edits() {
+        Ok(e) => e,
+        Err(msg) => {
+            eprintln!("virt-cpu: {msg}");
+            return Ok(EXIT_USAGE);
+        }
+    };
+    let loaded = args.input.load()?;
+    let catalog = Catalog::embedded();
+    let mut state = Edited::new(loaded.doc.clone())?;
+    for e in &edits {
+        if let Err(err) = state.apply(e) {
+            eprintln!("virt-cpu: {err}; nothing was written");
+            return Ok(common::EXIT_FINDINGS);
+        }
+    }
+    let caps = common::caps_for(&loaded, catalog);
+    let before = check::check(&loaded.doc, &loaded.domain, &caps, catalog, Reading::Merge);
+    let after = check::check(&state.doc, &state.dom, &caps, catalog, Reading::Merge);
+    if let Some(code) = output::refuse_new_errors(&before.diagnostics, &after.diagnostics, args.force) {
+        return Ok(code);
+    }
+    output::deliver(&loaded, state.doc.source(), &args.out)
+}

@@ -1,0 +1,115 @@
+//! High-level edits of a domain's CPU configuration, turned into splices of the document;
+//! an undo/redo history of exact inverse splices.
+
+mod cpu;
+mod history;
+mod moves;
+mod qemu_cpu;
+
+pub use history::History;
+
+use crate::domain::{Domain, DomainError};
+use crate::xml::{Document, LoadError, Splice, splice};
+
+/// What the user asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edit {
+    /// `<cpu><model>NAME</model>` (creating `<cpu>` / `<model>` as needed).
+    SetModel(String),
+    /// `<cpu mode=…>`.
+    SetMode(String),
+    /// `<feature policy=… name=…/>`: added, or its policy changed in place.
+    SetFeature { name: String, policy: String },
+    /// Removes `<feature name=…/>`.
+    DropFeature(String),
+    /// `<qemu:cpu><qemu:model name=…/>` (creating `<qemu:cpu>` and the namespace as needed).
+    SetQemuModel(String),
+    /// `<qemu:option name=… value=…/>`: replaces an option of that name, else appends.
+    SetQemuOption { name: String, value: Option<String> },
+    /// Removes every `<qemu:option>` of that name.
+    RemoveQemuOption(String),
+    /// Moves the model and features from `<cpu>` to `<qemu:cpu>` (names translated).
+    MoveToQemu,
+    /// Moves the model and options from `<qemu:cpu>` to `<cpu>` (names translated).
+    MoveToCpu,
+    /// Replaces `<qemu:cpu>` by `<qemu:commandline>` arguments giving QEMU the same -cpu.
+    ToCommandline { value: String },
+    /// Turns a `-cpu` of `<qemu:commandline>` back into `<qemu:cpu>`, minus what libvirt
+    /// appends (`appended`).
+    FromCommandline { appended: Vec<String> },
+}
+
+#[derive(Debug, thiserror::Error, Clone, PartialEq)]
+pub enum EditError {
+    #[error("{0}")]
+    Refused(String),
+    #[error("the edit produced XML that does not parse ({0}); nothing was changed — please report this")]
+    Reparse(#[from] LoadError),
+    #[error("the edit produced an invalid domain ({0}); nothing was changed — please report this")]
+    Domain(#[from] DomainError),
+}
+
+/// A document with its typed view; edits replace both.
+#[derive(Debug, Clone)]
+pub struct Edited {
+    pub doc: Document,
+    pub dom: Domain,
+}
+
+impl Edited {
+    pub fn new(doc: Document) -> Result<Edited, EditError> {
+        let dom = Domain::read(&doc)?;
+        Ok(Edited { doc, dom })
+    }
+
+    /// The splices one edit makes, against the current document.
+    pub fn splices(&self, edit: &Edit) -> Result<Vec<Splice>, EditError> {
+        let (doc, dom) = (&self.doc, &self.dom);
+        match edit {
+            Edit::SetModel(name) => Ok(cpu::set_model(doc, dom, name)),
+            Edit::SetMode(mode) => Ok(cpu::set_mode(doc, dom, mode)),
+            Edit::SetFeature { name, policy } => Ok(cpu::set_feature(doc, dom, name, policy)),
+            Edit::DropFeature(name) => cpu::drop_feature(doc, dom, name),
+            Edit::SetQemuModel(name) => Ok(qemu_cpu::set_model(doc, dom, name)),
+            Edit::SetQemuOption { name, value } => Ok(qemu_cpu::set_option(doc, dom, name, value.as_deref())),
+            Edit::RemoveQemuOption(name) => qemu_cpu::remove_option(doc, dom, name),
+            Edit::MoveToQemu => moves::to_qemu(doc, dom),
+            Edit::MoveToCpu => moves::to_cpu(doc, dom),
+            Edit::ToCommandline { value } => moves::to_commandline(doc, dom, value),
+            Edit::FromCommandline { appended } => moves::from_commandline(doc, dom, appended),
+        }
+    }
+
+    /// Applies an edit; returns the inverse splices (for undo). An edit that changes nothing
+    /// returns an empty list.
+    pub fn apply(&mut self, edit: &Edit) -> Result<Vec<Splice>, EditError> {
+        let splices = self.splices(edit)?;
+        self.apply_splices(&splices)
+    }
+
+    /// Applies raw splices (an edit, or an undo), re-indexing the result.
+    pub fn apply_splices(&mut self, splices: &[Splice]) -> Result<Vec<Splice>, EditError> {
+        if splices.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (text, inverse) = splice::apply(self.doc.source(), splices);
+        if text == self.doc.source() {
+            return Ok(Vec::new());
+        }
+        let doc = Document::parse(text.as_bytes())?;
+        let dom = Domain::read(&doc)?;
+        self.doc = doc;
+        self.dom = dom;
+        Ok(inverse)
+    }
+}
+
+/// An element written in the document's style: `<name a='1' b='2'/>`.
+pub(crate) fn empty_element(doc: &Document, name: &str, attrs: &[(&str, &str)]) -> String {
+    let mut out = format!("<{name}");
+    for (k, v) in attrs {
+        out.push_str(&doc.style().attribute(k, v));
+    }
+    out.push_str("/>");
+    out
+}

@@ -1,0 +1,253 @@
+//! Moving the CPU model and features between `<cpu>` and `<qemu:cpu>`, and converting
+//! `<qemu:cpu>` to and from `<qemu:commandline>` (which works on today's libvirt).
+
+use super::cpu::{insert_in_domain, strip_cpu};
+use super::qemu_cpu::{OptionSpec, new_qemu_cpu};
+use super::{EditError, empty_element};
+use crate::argv::libvirt::Policy;
+use crate::catalog::Catalog;
+use crate::catalog::names::{libvirt_to_qemu, qemu_to_libvirt};
+use crate::domain::Domain;
+use crate::xml::{Document, ElemId, Splice};
+
+fn refuse<T>(msg: impl Into<String>) -> Result<T, EditError> {
+    Err(EditError::Refused(msg.into()))
+}
+
+pub(super) fn to_qemu(doc: &Document, dom: &Domain) -> Result<Vec<Splice>, EditError> {
+    let Some(cpu) = &dom.cpu else { return refuse("there is no <cpu> to move to <qemu:cpu>") };
+    let mode = cpu.mode.as_deref().unwrap_or("custom");
+    let model = match mode {
+        "host-passthrough" => "host".to_string(),
+        "maximum" => "max".to_string(),
+        "host-model" => {
+            return refuse("host-model is resolved by libvirt from the host CPU at start; QEMU has no equivalent — pick a model first (--model)");
+        }
+        _ => match cpu.model.as_ref().filter(|m| !m.name.is_empty()) {
+            Some(m) => m.name.clone(),
+            None => return refuse("<cpu> has no model to move"),
+        },
+    };
+    if dom.qemu_cpu.as_ref().is_some_and(|q| !q.models.is_empty()) {
+        return refuse("<qemu:cpu> already has a model; remove one of the two first");
+    }
+    let mut options: Vec<OptionSpec> = Vec::new();
+    if let Some(m) = cpu.migratable.as_ref().filter(|_| mode != "custom") {
+        options.push(("migratable".into(), Some(m.clone())));
+    }
+    if let Some(v) = cpu.model.as_ref().and_then(|m| m.vendor_id.clone()).filter(|_| mode == "custom") {
+        options.push(("vendor".into(), Some(v)));
+    }
+    for f in &cpu.features {
+        let name = f.name.clone().unwrap_or_default();
+        let policy = Policy::parse(f.policy.as_deref());
+        let value = match policy {
+            Policy::Optional => {
+                return refuse(format!(
+                    "feature '{name}' is optional, which QEMU cannot express (libvirt resolves it against the host); set it to require or disable first"
+                ));
+            }
+            p if p.enables() => "on",
+            _ => "off",
+        };
+        options.push((libvirt_to_qemu(&name).to_string(), Some(value.to_string())));
+    }
+    let mut moved: Vec<ElemId> = cpu.features.iter().map(|f| f.el).collect();
+    moved.extend(cpu.model.as_ref().map(|m| m.el));
+    moved.extend(doc.plain_children(cpu.el, "vendor"));
+    let mut out = strip_cpu(doc, cpu.el, &moved, &["mode", "match", "check", "migratable"]);
+    if let Some(q) = &dom.qemu_cpu {
+        options.extend(q.options.iter().map(|o| (o.name.clone().unwrap_or_default(), o.value.clone())));
+        out.push(doc.remove_element(q.el));
+    }
+    out.extend(new_qemu_cpu(doc, Some(&model), &options));
+    Ok(out)
+}
+
+/// One `-cpu` option split into QEMU's name and an on/off state, when it is a boolean.
+fn as_feature(name: &str, value: Option<&str>) -> Option<(String, bool)> {
+    if let Some(rest) = name.strip_prefix('+') {
+        return Some((rest.to_string(), true));
+    }
+    if let Some(rest) = name.strip_prefix('-') {
+        return Some((rest.to_string(), false));
+    }
+    match value {
+        None | Some("on") => Some((name.replace('_', "-"), true)),
+        Some("off") => Some((name.replace('_', "-"), false)),
+        _ => None,
+    }
+}
+
+pub(super) fn to_cpu(doc: &Document, dom: &Domain) -> Result<Vec<Splice>, EditError> {
+    let Some(q) = &dom.qemu_cpu else { return refuse("there is no <qemu:cpu> to move to <cpu>") };
+    let Some(qmodel) = q.models.first().and_then(|m| m.name.clone()) else { return refuse("<qemu:cpu> has no model to move") };
+    if let Some(cpu) = &dom.cpu
+        && (cpu.model.as_ref().is_some_and(|m| !m.name.is_empty()) || !cpu.features.is_empty())
+    {
+        return refuse("<cpu> already has a model or features; remove one of the two first");
+    }
+    let map = &Catalog::embedded().libvirt;
+    let (mode, model) = match qmodel.as_str() {
+        "host" => ("host-passthrough", None),
+        "max" => ("maximum", None),
+        name if map.model(name).is_some() => ("custom", Some(name.to_string())),
+        name => match name.strip_suffix("-v1").filter(|base| map.model(base).is_some()) {
+            Some(base) => ("custom", Some(base.to_string())),
+            None => {
+                return refuse(format!(
+                    "libvirt 9.0's <cpu> knows no model '{name}' (it has no versioned names except through the plain name, which is -v1); keep it in <qemu:cpu>"
+                ));
+            }
+        },
+    };
+    let mut features = Vec::new();
+    let mut vendor_id = None;
+    let mut migratable = None;
+    let mut unmovable = Vec::new();
+    for o in &q.options {
+        let name = o.name.clone().unwrap_or_default();
+        match (name.as_str(), o.value.as_deref()) {
+            ("vendor", Some(v)) if mode == "custom" => vendor_id = Some(v.to_string()),
+            ("migratable", Some(v @ ("on" | "off"))) if mode != "custom" => migratable = Some(v.to_string()),
+            _ => match as_feature(&name, o.value.as_deref()) {
+                Some((qname, on)) if map.feature(qemu_to_libvirt(&qname)).is_some() => {
+                    features.push((qemu_to_libvirt(&qname).to_string(), if on { "require" } else { "disable" }));
+                }
+                _ => unmovable.push(o.to_arg()),
+            },
+        }
+    }
+    if !unmovable.is_empty() {
+        return refuse(format!("libvirt's <cpu> cannot express {}; keep these in <qemu:cpu> (or remove them first)", unmovable.join(", ")));
+    }
+    let mut children = Vec::new();
+    if let Some(m) = &model {
+        let mut attrs: Vec<(&str, &str)> = Vec::new();
+        if let Some(v) = &vendor_id {
+            attrs.push(("vendor_id", v));
+        }
+        let mut open = String::from("<model");
+        for (k, v) in attrs {
+            open.push_str(&doc.style().attribute(k, v));
+        }
+        children.push(format!("{open}>{}</model>", crate::xml::Style::escape_text(m)));
+    }
+    children.extend(features.iter().map(|(n, p)| empty_element(doc, "feature", &[("policy", p), ("name", n)])));
+    let mut out = vec![doc.remove_element(q.el)];
+    match &dom.cpu {
+        Some(cpu) => {
+            if mode != "custom" {
+                out.push(doc.set_attr(cpu.el, "mode", mode));
+            }
+            if let Some(m) = &migratable {
+                out.push(doc.set_attr(cpu.el, "migratable", m));
+            }
+            out.extend(add_children(doc, cpu.el, &children));
+        }
+        None => {
+            let nl = doc.style().newline;
+            let indent = doc.child_indent(doc.root());
+            let mut fragment = String::from("<cpu");
+            if mode != "custom" {
+                fragment.push_str(&doc.style().attribute("mode", mode));
+            }
+            if let Some(m) = &migratable {
+                fragment.push_str(&doc.style().attribute("migratable", m));
+            }
+            if children.is_empty() {
+                fragment.push_str("/>");
+            } else {
+                fragment.push('>');
+                for c in &children {
+                    fragment.push_str(&format!("{nl}{indent}{}{c}", doc.style().indent));
+                }
+                fragment.push_str(&format!("{nl}{indent}</cpu>"));
+            }
+            out.push(insert_in_domain(doc, &fragment, &["features"], &["clock", "on_poweroff", "devices"]));
+        }
+    }
+    Ok(out)
+}
+
+/// Adds children to `<cpu>`: the model first (as libvirt orders them), features last.
+fn add_children(doc: &Document, cpu: ElemId, children: &[String]) -> Vec<Splice> {
+    if children.is_empty() {
+        return Vec::new();
+    }
+    let nl = doc.style().newline;
+    let indent = doc.child_indent(cpu);
+    let (models, features): (Vec<&String>, Vec<&String>) = children.iter().partition(|c| c.starts_with("<model"));
+    match (doc.children(cpu).next(), doc.children(cpu).last()) {
+        (Some(first), Some(last)) => {
+            let mut out = Vec::new();
+            if !models.is_empty() {
+                out.push(doc.insert_before(first, &models.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(&format!("{nl}{indent}"))));
+            }
+            if !features.is_empty() {
+                out.push(doc.insert_after(last, &features.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(&format!("{nl}{indent}"))));
+            }
+            out
+        }
+        _ => vec![doc.append_child(cpu, &children.join(&format!("{nl}{indent}")))],
+    }
+}
+
+pub(super) fn to_commandline(doc: &Document, dom: &Domain, value: &str) -> Result<Vec<Splice>, EditError> {
+    let Some(q) = &dom.qemu_cpu else { return refuse("there is no <qemu:cpu> to convert") };
+    if !dom.commandline_cpu_values().is_empty() {
+        return refuse("<qemu:commandline> already passes -cpu; remove it first");
+    }
+    let prefix = doc.prefix(q.el).unwrap_or("qemu").to_string();
+    let arg = |v: &str| empty_element(doc, &format!("{prefix}:arg"), &[("value", v)]);
+    let mut out = vec![doc.remove_element(q.el)];
+    let existing = doc.children(doc.root()).find(|&c| doc.is_qemu(c, "commandline"));
+    match existing {
+        Some(cl) => {
+            let indent = doc.child_indent(cl);
+            let nl = doc.style().newline;
+            out.push(doc.append_child(cl, &format!("{}{nl}{indent}{}", arg("-cpu"), arg(value))));
+        }
+        None => {
+            let nl = doc.style().newline;
+            let indent = doc.child_indent(doc.root());
+            let inner = format!("{indent}{}", doc.style().indent);
+            let fragment = format!("<{prefix}:commandline>{nl}{inner}{}{nl}{inner}{}{nl}{indent}</{prefix}:commandline>", arg("-cpu"), arg(value));
+            let last = doc.children(doc.root()).last().expect("a domain has children");
+            out.push(doc.insert_after(last, &fragment));
+        }
+    }
+    Ok(out)
+}
+
+pub(super) fn from_commandline(doc: &Document, dom: &Domain, appended: &[String]) -> Result<Vec<Splice>, EditError> {
+    if dom.qemu_cpu.is_some() {
+        return refuse("the domain already has <qemu:cpu>");
+    }
+    let args = &dom.commandline;
+    let Some(i) = args.iter().rposition(|a| matches!(a.value.as_deref(), Some("-cpu" | "--cpu"))) else {
+        return refuse("<qemu:commandline> passes no -cpu to convert");
+    };
+    let Some(value_arg) = args.get(i + 1) else { return refuse("the last -cpu in <qemu:commandline> has no value") };
+    let value = value_arg.value.clone().unwrap_or_default();
+    let mut items: Vec<&str> = value.split(',').collect();
+    // Drop what libvirt appends anyway (the merge reading adds it back).
+    if items.len() > appended.len() && items[items.len() - appended.len()..].iter().zip(appended).all(|(a, b)| a == b) {
+        items.truncate(items.len() - appended.len());
+    }
+    let model = items.first().map(|s| s.to_string()).filter(|s| !s.is_empty());
+    let options: Vec<OptionSpec> = items
+        .iter()
+        .skip(1)
+        .filter(|s| !s.is_empty())
+        .map(|s| match s.split_once('=') {
+            Some((n, v)) => (n.to_string(), Some(v.to_string())),
+            None => (s.to_string(), None),
+        })
+        .collect();
+    let cl = doc.parent(args[i].el).expect("an arg has a parent");
+    let others = doc.children(cl).filter(|&c| c != args[i].el && c != value_arg.el).count();
+    let mut out = if others == 0 { vec![doc.remove_element(cl)] } else { vec![doc.remove_element(args[i].el), doc.remove_element(value_arg.el)] };
+    out.extend(new_qemu_cpu(doc, model.as_deref(), &options));
+    Ok(out)
+}
