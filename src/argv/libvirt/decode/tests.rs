@@ -13,6 +13,11 @@ use crate::xml::Document;
 /// QEMU 7.2's CPU definitions under TCG, with the features blocking each model.
 const QEMU_72_TCG: &str = include_str!("qemu-7.2-tcg-cpu-definitions.txt");
 
+/// The same for `qemu-system-i386`, and QEMU's expansions of the TCG host CPU (`max`).
+const QEMU_I386_72_TCG: &str = include_str!("qemu-i386-7.2-tcg-cpu-definitions.txt");
+const QEMU_72_TCG_HOST: &str = include_str!("qemu-7.2-tcg-host-expansion.txt");
+const QEMU_I386_72_TCG_HOST: &str = include_str!("qemu-i386-7.2-tcg-host-expansion.txt");
+
 /// The host-model string `H` of semantics doc §11 (QEMU 7.2 TCG), as libvirt's host-model CPU.
 const H: &str = "EPYC,acpi=on,ss=on,monitor=on,hypervisor=on,erms=on,mpx=on,pcommit=on,clwb=on,umip=on,pku=on,vaes=on,la57=on,pks=on,3dnowext=on,3dnow=on,npt=on,vgif=on,svme-addr-chk=on,vme=off,rdseed=off,sha-ni=off,xsavec=off,fxsr-opt=off,misalignsse=off,3dnowprefetch=off,osvw=off,topoext=off,nrip-save=off";
 
@@ -46,17 +51,53 @@ fn host_from_arg(arg: &str, vendor: &str) -> HostCpu {
     }
 }
 
-/// libvirt 9.0 with QEMU 7.2 under TCG, as in semantics doc §11.
-fn qemu72_tcg() -> QemuCaps {
-    let models = QEMU_72_TCG
-        .lines()
+/// A CPU definition list (`NAME [BLOCKER...]` lines).
+fn offered_models(text: &str) -> Vec<OfferedModel> {
+    text.lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .map(|l| {
             let mut words = l.split_whitespace();
             let name = words.next().unwrap();
             offered(name, &words.collect::<Vec<_>>())
         })
-        .collect();
+        .collect()
+}
+
+/// A host CPU expansion (`NAME TYPE VALUE [MIGRATABLE]` lines; string values with spaces are
+/// JSON-quoted).
+fn expansion(text: &str) -> Vec<QemuCpuProperty> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let (name, rest) = l.split_once(' ').unwrap();
+            let (kind, rest) = rest.split_once(' ').unwrap();
+            let (value, migratable) = if let Some(quoted) = rest.strip_prefix('"') {
+                let end = quoted.find('"').unwrap();
+                (quoted[..end].to_string(), None)
+            } else {
+                let mut words = rest.split(' ');
+                (
+                    words.next().unwrap().to_string(),
+                    words.next().map(|m| m == "yes"),
+                )
+            };
+            let value = match kind {
+                "boolean" => QemuPropertyValue::Boolean(value == "true"),
+                "number" => QemuPropertyValue::Number(value.parse().unwrap()),
+                _ => QemuPropertyValue::String(value),
+            };
+            QemuCpuProperty {
+                name: name.into(),
+                value,
+                migratable,
+            }
+        })
+        .collect()
+}
+
+/// libvirt 9.0 with QEMU 7.2 under TCG, as in semantics doc §11.
+fn qemu72_tcg() -> QemuCaps {
+    let models = offered_models(QEMU_72_TCG);
     QemuCaps {
         default_model: Some("qemu64".into()),
         cpu_migratable: true,
@@ -120,9 +161,13 @@ fn harness_caps(legacy_models: bool) -> QemuCaps {
 
 /// The `-cpu` value (or libvirt's error) for a domain with this `<cpu>` element.
 fn run(virt_type: &str, cpu: &str, caps: &QemuCaps) -> Result<String, String> {
+    run_arch(virt_type, "x86_64", cpu, caps)
+}
+
+fn run_arch(virt_type: &str, arch: &str, cpu: &str, caps: &QemuCaps) -> Result<String, String> {
     let xml = format!(
         "<domain type='{virt_type}'><name>t</name><memory unit='KiB'>262144</memory><vcpu>2</vcpu>\
-         <os><type arch='x86_64' machine='q35'>hvm</type></os>{cpu}</domain>"
+         <os><type arch='{arch}' machine='q35'>hvm</type></os>{cpu}</domain>"
     );
     let doc = Document::parse(xml.as_bytes()).unwrap();
     let dom = Domain::read(&doc).unwrap();
@@ -343,5 +388,64 @@ fn host_model_from_properties_drops_non_migratable_and_decodes() {
             .unwrap_err()
             .to_string(),
         "internal error: Invalid CPU vendor string 'Intel'"
+    );
+}
+
+/// QEMU 7.2's own TCG host CPU, decoded, is libvirt's host model `H` (§11).
+#[test]
+fn qemu72_tcg_host_expansion_decodes_to_h() {
+    let caps = qemu72_tcg();
+    let host =
+        host_model_from_qemu_properties(&expansion(QEMU_72_TCG_HOST), true, true, &caps, map())
+            .unwrap();
+    assert_eq!(host, host_from_arg(H, "AMD"));
+    // And the host-model CPU built from it.
+    let caps = QemuCaps {
+        host_model: Some(host),
+        ..caps
+    };
+    assert_eq!(
+        run(
+            "qemu",
+            "<cpu mode='host-model'><model fallback='forbid'/></cpu>",
+            &caps
+        )
+        .unwrap(),
+        H
+    );
+}
+
+/// `qemu-system-i386` (no `cpu-unavailable-features`, no 64-bit features): the i686
+/// host-model CPU of §11.
+#[test]
+fn qemu_i386_72_tcg_host_model() {
+    let mut caps = QemuCaps {
+        default_model: Some("qemu32".into()),
+        cpu_migratable: false,
+        cpu_cache: true,
+        cpu_unavailable_features: false,
+        cpu_max: true,
+        models: Some(offered_models(QEMU_I386_72_TCG)),
+        host_model: None,
+        host_cpu: None,
+        known_features: None,
+    };
+    caps.host_model = Some(
+        host_model_from_qemu_properties(
+            &expansion(QEMU_I386_72_TCG_HOST),
+            true,
+            true,
+            &caps,
+            map(),
+        )
+        .unwrap(),
+    );
+    assert_eq!(
+        run_arch("qemu", "i686", "<cpu mode='host-model'/>", &caps).unwrap(),
+        "Opteron_G2,acpi=on,ss=on,pclmulqdq=on,monitor=on,ssse3=on,fma=on,sse4.1=on,sse4.2=on,movbe=on,popcnt=on,aes=on,\
+         xsave=on,avx=on,f16c=on,rdrand=on,hypervisor=on,arat=on,fsgsbase=on,bmi1=on,avx2=on,smep=on,bmi2=on,erms=on,\
+         mpx=on,adx=on,smap=on,pcommit=on,clflushopt=on,clwb=on,umip=on,pku=on,vaes=on,la57=on,pks=on,xsaveopt=on,\
+         xgetbv1=on,mmxext=on,pdpe1gb=on,3dnowext=on,3dnow=on,cr8legacy=on,abm=on,sse4a=on,npt=on,vgif=on,\
+         svme-addr-chk=on,syscall=off,lm=off"
     );
 }
