@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use virt_cpu::argv::error::LibvirtError;
+use virt_cpu::argv::libvirt::decode::{host_model_from_qemu_properties, qemu_properties_from_caps_xml};
 use virt_cpu::argv::libvirt::{LibvirtCpu, generate};
 use virt_cpu::argv::{HostCpu, OfferedModel, QemuCaps};
 use virt_cpu::catalog::Catalog;
@@ -101,6 +102,11 @@ pub fn real_caps(path: &Path, accel: &str) -> QemuCaps {
                 .map(|n| qemu_to_libvirt(&n).to_string())
                 .collect(),
         );
+    }
+    // libvirt's host-model CPU: QEMU's expansion of the host CPU, decoded against the models
+    // this QEMU offers.
+    if let Some((props, migratability)) = qemu_properties_from_caps_xml(&doc, accel) {
+        caps.host_model = Some(host_model_from_qemu_properties(&props, migratability, true, &caps, &Catalog::embedded().libvirt).unwrap());
     }
     caps
 }
