@@ -25,7 +25,7 @@ fn libvirt_conformance() {
         let category = format!("{} {}", if row.host_dependent { "host-dependent" } else { "host-independent" }, row.expect);
         let score = scores.entry(category).or_default();
         score.total += 1;
-        let result = generate_row(&dir, &row, &catalog);
+        let result = generate_row(&dir, &row, catalog);
         let ok = match (row.expect.as_str(), &result) {
             ("ok", Ok(cpu)) => cpu.value().as_deref() == Some(row.cpu_arg.as_str()),
             ("error", Err(e)) => {

@@ -21,7 +21,12 @@ pub fn corpus_files() -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|x| x == "xml"))
         .collect();
     files.sort();
-    assert!(files.len() > 1000, "expected the 1691-file corpus in {}, found {}", dir.display(), files.len());
+    assert!(
+        files.len() > 1000,
+        "expected the 1691-file corpus in {}, found {}",
+        dir.display(),
+        files.len()
+    );
     files
 }
 
@@ -37,10 +42,60 @@ pub fn require_program(name: &str) -> bool {
         .unwrap_or(false);
     if !found {
         if must_not_skip() {
-            panic!("{name} is required under CI=true but was not found on PATH (.ci/run installs it)");
+            panic!(
+                "{name} is required under CI=true but was not found on PATH (.ci/run installs it)"
+            );
         }
         eprintln!("SKIP: {name} not found on PATH; install it to run this test");
     }
     found
 }
 pub mod conformance;
+
+/// The libvirt URI the tests that need a daemon talk to.
+pub const LIBVIRT_URI: &str = "qemu:///system";
+
+/// Skips (or, under CI, fails) a test that needs a running libvirt daemon: `virsh` must be on PATH
+/// and `virsh -c qemu:///system version` must answer (.ci/start-libvirt starts one without systemd).
+pub fn require_libvirt_daemon() -> bool {
+    if !require_program("virsh") {
+        return false;
+    }
+    let out = std::process::Command::new("virsh")
+        .args(["-c", LIBVIRT_URI, "version"])
+        .output();
+    let answer = match out {
+        Ok(o) if o.status.success() => return true,
+        Ok(o) => String::from_utf8_lossy(&o.stderr).trim().to_string(),
+        Err(e) => e.to_string(),
+    };
+    if must_not_skip() {
+        panic!(
+            "a libvirt daemon is required under CI=true but `virsh -c {LIBVIRT_URI} version` failed: {answer} (.ci/start-libvirt starts one)"
+        );
+    }
+    eprintln!(
+        "SKIP: no libvirt daemon answers on {LIBVIRT_URI} ({answer}); run .ci/start-libvirt as root to start one"
+    );
+    false
+}
+
+/// Runs the `virt-cpu` binary built for these tests.
+pub fn virt_cpu(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_virt-cpu"))
+        .args(args)
+        .output()
+        .expect("run virt-cpu")
+}
+
+/// The demo domains shipped in assets/examples/, sorted.
+pub fn example_domains() -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/examples");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{} not readable: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+        .collect();
+    files.sort();
+    files
+}
