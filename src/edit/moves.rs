@@ -2,7 +2,7 @@
 //! `<qemu:cpu>` to and from `<qemu:commandline>` (which works on today's libvirt).
 
 use super::cpu::{insert_in_domain, strip_cpu};
-use super::qemu_cpu::{OptionSpec, new_qemu_cpu};
+use super::qemu_cpu::{OptionSpec, new_qemu_cpu, qemu_cpu_replacing};
 use super::{EditError, empty_element};
 use crate::argv::libvirt::Policy;
 use crate::catalog::Catalog;
@@ -55,12 +55,24 @@ pub(super) fn to_qemu(doc: &Document, dom: &Domain) -> Result<Vec<Splice>, EditE
     let mut moved: Vec<ElemId> = cpu.features.iter().map(|f| f.el).collect();
     moved.extend(cpu.model.as_ref().map(|m| m.el));
     moved.extend(doc.plain_children(cpu.el, "vendor"));
-    let mut out = strip_cpu(doc, cpu.el, &moved, &["mode", "match", "check", "migratable"]);
     if let Some(q) = &dom.qemu_cpu {
         options.extend(q.options.iter().map(|o| (o.name.clone().unwrap_or_default(), o.value.clone())));
-        out.push(doc.remove_element(q.el));
     }
-    out.extend(new_qemu_cpu(doc, Some(&model), &options));
+    let stripped = strip_cpu(doc, cpu.el, &moved, &["mode", "match", "check", "migratable"]);
+    let cpu_removed = stripped == [doc.remove_element(cpu.el)];
+    let mut out = Vec::new();
+    match (&dom.qemu_cpu, cpu_removed) {
+        // The new <qemu:cpu> takes the place of the old one, or of the emptied <cpu>.
+        (Some(q), _) => {
+            out.extend(stripped);
+            out.extend(qemu_cpu_replacing(doc, q.el, Some(&model), &options));
+        }
+        (None, true) => out.extend(qemu_cpu_replacing(doc, cpu.el, Some(&model), &options)),
+        (None, false) => {
+            out.extend(stripped);
+            out.extend(new_qemu_cpu(doc, Some(&model), &options));
+        }
+    }
     Ok(out)
 }
 

@@ -19,6 +19,24 @@ fn option_element(doc: &Document, prefix: &str, name: &str, value: Option<&str>)
 /// A whole new `<qemu:cpu>` element (and the namespace declaration when missing).
 pub(crate) fn new_qemu_cpu(doc: &Document, model: Option<&str>, options: &[OptionSpec]) -> Vec<Splice> {
     let (prefix, ns) = doc.ensure_qemu_namespace();
+    let fragment = qemu_cpu_fragment(doc, &prefix, model, options);
+    let mut out = vec![insert_in_domain(doc, &fragment, &["cpu", "features"], &["clock", "on_poweroff", "devices"])];
+    out.extend(ns);
+    out
+}
+
+/// A new `<qemu:cpu>` that takes the place of `el` (which the edit removes), plus the
+/// namespace declaration when missing.
+pub(crate) fn qemu_cpu_replacing(doc: &Document, el: crate::xml::ElemId, model: Option<&str>, options: &[OptionSpec]) -> Vec<Splice> {
+    let (prefix, ns) = doc.ensure_qemu_namespace();
+    let fragment = qemu_cpu_fragment(doc, &prefix, model, options);
+    let mut out = vec![Splice::replace(doc.element(el).outer(), fragment)];
+    out.extend(ns);
+    out
+}
+
+/// `<qemu:cpu>` text indented for the domain level.
+fn qemu_cpu_fragment(doc: &Document, prefix: &str, model: Option<&str>, options: &[OptionSpec]) -> String {
     let nl = doc.style().newline;
     let indent = doc.child_indent(doc.root());
     let inner = format!("{indent}{}", doc.style().indent);
@@ -27,12 +45,10 @@ pub(crate) fn new_qemu_cpu(doc: &Document, model: Option<&str>, options: &[Optio
         fragment.push_str(&format!("{nl}{inner}{}", super::empty_element(doc, &format!("{prefix}:model"), &[("name", m)])));
     }
     for (name, value) in options {
-        fragment.push_str(&format!("{nl}{inner}{}", option_element(doc, &prefix, name, value.as_deref())));
+        fragment.push_str(&format!("{nl}{inner}{}", option_element(doc, prefix, name, value.as_deref())));
     }
     fragment.push_str(&format!("{nl}{indent}</{prefix}:cpu>"));
-    let mut out = vec![insert_in_domain(doc, &fragment, &["cpu", "features"], &["clock", "on_poweroff", "devices"])];
-    out.extend(ns);
-    out
+    fragment
 }
 
 /// The prefix the existing `<qemu:cpu>` uses.
