@@ -31,3 +31,11 @@ pub const KVM_DEFAULTS: &[(&str, bool)] = &[
 
 /// `tcg_default_props[]`: property, value.
 pub const TCG_DEFAULTS: &[(&str, bool)] = &[("vme", false)];
+
+/// Features QEMU 7.2 reports as supported under KVM whatever the host CPU says, because QEMU or
+/// KVM emulates them (`target/i386/kvm/kvm.c`, `kvm_arch_get_supported_cpuid`): MTRR/PAT/MCE/MCA,
+/// the hypervisor bit, TSC-deadline (with the in-kernel irqchip libvirt uses), ARAT ("safe
+/// because of emulated APIC") and TOPOEXT ("safe to enable even if not returned by
+/// GET_SUPPORTED_CPUID"). A host's CPU description (libvirt's host-model) may lack them, yet a
+/// model needing them still runs.
+pub const KVM_ALWAYS_SUPPORTED: &[&str] = &["mtrr", "pat", "mce", "mca", "hypervisor", "tsc-deadline", "arat", "topoext"];

@@ -6,7 +6,7 @@
 //! model's features from the catalog.
 
 use super::{HostError, Runner};
-use crate::catalog::{Catalog, FeatureSet};
+use crate::catalog::{Catalog, FeatureSet, accel};
 use crate::xml::Document;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -136,6 +136,11 @@ impl DomCaps {
         DomCaps::parse(&out.stdout, &format!("virsh {}", args.join(" ")))
     }
 
+    /// KVM guests (`<domain>kvm</domain>`); otherwise QEMU runs the guest with TCG.
+    pub fn is_kvm(&self) -> bool {
+        self.domain == "kvm"
+    }
+
     pub fn model(&self, name: &str) -> Option<&CapsModel> {
         self.models.iter().find(|m| m.name == name)
     }
@@ -154,6 +159,13 @@ impl DomCaps {
         for n in names {
             if let Some(i) = catalog.qemu.feature_by_libvirt(n).and_then(|f| catalog.qemu.feature_index(&f.name)) {
                 set.insert(i);
+            }
+        }
+        if self.is_kvm() {
+            for f in accel::KVM_ALWAYS_SUPPORTED {
+                if let Some(i) = catalog.qemu.feature_index(f) {
+                    set.insert(i);
+                }
             }
         }
         Some(set)
@@ -207,7 +219,7 @@ impl<'a> PoolUsability<'a> {
             return Usability::default();
         }
         let qemu = &self.catalog.qemu;
-        let model_features = qemu.model(name).map(|m| m.features.difference(&self.ignored));
+        let model = qemu.model(name);
         let mut reported = Some(true);
         let mut computed = Some(true);
         let mut blockers: BTreeSet<String> = BTreeSet::new();
@@ -220,6 +232,12 @@ impl<'a> PoolUsability<'a> {
             if let Some(e) = entry.filter(|e| !e.blockers.is_empty()) {
                 blockers.extend(e.blockers.iter().map(|b| crate::catalog::names::libvirt_to_qemu(b).to_string()));
             }
+            // A TCG host runs the TCG view of the model (x2apic off, no KVM defaults), and asks
+            // for what TCG cannot emulate too: those features make QEMU report the model unusable.
+            let model_features = model.map(|m| {
+                let wanted = if caps.is_kvm() { m.features.clone() } else { m.tcg_features.union(&m.tcg_unavailable) };
+                wanted.difference(&self.ignored)
+            });
             match (&model_features, host) {
                 (Some(mf), Some(hf)) => {
                     let missing = mf.difference(hf);
