@@ -45,6 +45,8 @@ pub enum EditError {
     Refused(String),
     #[error("the edit produced XML that does not parse ({0}); nothing was changed — please report this")]
     Reparse(#[from] LoadError),
+    #[error("{0}; nothing was changed — please report this")]
+    Overlap(#[from] splice::Overlap),
     #[error("the edit produced an invalid domain ({0}); nothing was changed — please report this")]
     Domain(#[from] DomainError),
 }
@@ -92,7 +94,7 @@ impl Edited {
         if splices.is_empty() {
             return Ok(Vec::new());
         }
-        let (text, inverse) = splice::apply(self.doc.source(), splices);
+        let (text, inverse) = splice::apply(self.doc.source(), splices)?;
         if text == self.doc.source() {
             return Ok(Vec::new());
         }

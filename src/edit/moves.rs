@@ -212,23 +212,21 @@ pub(super) fn to_commandline(doc: &Document, dom: &Domain, value: &str) -> Resul
     }
     let prefix = doc.prefix(q.el).unwrap_or("qemu").to_string();
     let arg = |v: &str| empty_element(doc, &format!("{prefix}:arg"), &[("value", v)]);
-    let mut out = vec![doc.remove_element(q.el)];
     let existing = doc.children(doc.root()).find(|&c| doc.is_qemu(c, "commandline"));
-    match existing {
+    let nl = doc.style().newline;
+    let out = match existing {
         Some(cl) => {
             let indent = doc.child_indent(cl);
-            let nl = doc.style().newline;
-            out.push(doc.append_child(cl, &format!("{}{nl}{indent}{}", arg("-cpu"), arg(value))));
+            vec![doc.remove_element(q.el), doc.append_child(cl, &format!("{}{nl}{indent}{}", arg("-cpu"), arg(value)))]
         }
         None => {
-            let nl = doc.style().newline;
+            // The arguments take the place of <qemu:cpu>.
             let indent = doc.child_indent(doc.root());
             let inner = format!("{indent}{}", doc.style().indent);
             let fragment = format!("<{prefix}:commandline>{nl}{inner}{}{nl}{inner}{}{nl}{indent}</{prefix}:commandline>", arg("-cpu"), arg(value));
-            let last = doc.children(doc.root()).last().expect("a domain has children");
-            out.push(doc.insert_after(last, &fragment));
+            vec![Splice::replace(doc.element(q.el).outer(), fragment)]
         }
-    }
+    };
     Ok(out)
 }
 

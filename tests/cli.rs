@@ -1,0 +1,297 @@
+//! The real binary: the CLI contract (DESIGN §7), output formats, exit codes, bad input.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_virt-cpu"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).stdin(Stdio::null()).output().expect("run virt-cpu")
+}
+
+fn run_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = bin().args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn example(name: &str) -> String {
+    format!("{}/assets/examples/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+const PROPOSAL: &str = "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <name>p</name>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <features><hyperv mode='custom'><relaxed state='on'/></hyperv></features>
+  <cpu>
+    <topology sockets='240' dies='1' cores='1' threads='1'/>
+  </cpu>
+  <qemu:cpu>
+    <qemu:model name='Icelake-Server-v4'/>
+    <qemu:option name='enforce' value='on'/>
+    <qemu:option name='smap' value='on'/>
+    <qemu:option name='avx' value='on'/>
+    <qemu:option name='tsc-adjust' value='off'/>
+    <qemu:option name='strange-option' value='1234'/>
+  </qemu:cpu>
+</domain>
+";
+
+fn temp_file(dir: &tempfile::TempDir, name: &str, content: &[u8]) -> PathBuf {
+    let p = dir.path().join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+#[test]
+fn the_proposal_example_in_both_readings() {
+    let o = run_stdin(&["argv", "-", "--reading", "override"], PROPOSAL.as_bytes());
+    assert_eq!(stdout(&o), "Icelake-Server-v4,enforce=on,smap=on,avx=on,tsc-adjust=off,strange-option=1234\n", "{}", stderr(&o));
+    let o = run_stdin(&["argv", "-"], PROPOSAL.as_bytes());
+    assert_eq!(stdout(&o), "Icelake-Server-v4,enforce=on,smap=on,avx=on,tsc-adjust=off,strange-option=1234,hv-relaxed=on\n");
+    let o = run_stdin(&["argv", "-", "--format", "arg"], PROPOSAL.as_bytes());
+    assert!(stdout(&o).starts_with("-cpu Icelake-Server-v4,"));
+}
+
+#[test]
+fn shell_format_quotes_like_libvirt() {
+    let xml = "<domain type='kvm'><features><hyperv><vendor_id state='on' value='KVM Hv'/></hyperv></features></domain>";
+    let o = run_stdin(&["argv", "-", "--format", "shell"], xml.as_bytes());
+    assert_eq!(stdout(&o), "-cpu 'qemu64,hv-vendor-id=KVM Hv'\n");
+}
+
+#[test]
+fn json_format_has_the_contract_fields() {
+    let o = run_stdin(&["argv", "-", "--format", "json"], PROPOSAL.as_bytes());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["argv"][0], "-cpu");
+    assert_eq!(v["value"], v["argv"][1]);
+    assert_eq!(v["reading"], "merge");
+    assert!(v["taints"].as_array().unwrap().iter().any(|t| t["name"] == "custom-cpu"));
+    assert!(v["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "unknown-option"));
+}
+
+#[test]
+fn check_flags_the_seed_typo_with_a_suggestion_and_exits_1() {
+    let o = run(&["check", &example("icelake-240.xml"), "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let d = v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "unknown-model").expect("unknown-model");
+    assert_eq!(d["suggestion"], "Icelake-Server-v4");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["position"]["line"], 24);
+}
+
+#[test]
+fn check_model_twice_and_option_conflict() {
+    let xml = "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <features><pmu state='off'/></features>
+  <cpu><model>Skylake-Client</model></cpu>
+  <qemu:cpu>
+    <qemu:model name='Skylake-Client-v4'/>
+    <qemu:option name='pmu' value='on'/>
+  </qemu:cpu>
+</domain>";
+    let o = run_stdin(&["check", "-", "--json"], xml.as_bytes());
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let codes: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"model-twice"), "{codes:?}");
+    let conflict = v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "option-conflict").expect("option-conflict");
+    let msg = conflict["message"].as_str().unwrap();
+    assert!(msg.contains("pmu=on") && msg.contains("pmu=off") && msg.contains("QEMU ends up with pmu=off"), "{msg}");
+    assert_eq!(conflict["related"][0]["position"]["line"], 2);
+}
+
+#[test]
+fn versioned_model_in_cpu_is_an_error_with_the_unversioned_suggestion() {
+    let xml = "<domain type='kvm'><cpu><model>Skylake-Client-v4</model></cpu></domain>";
+    let o = run_stdin(&["check", "-", "--json"], xml.as_bytes());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let d = v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "unknown-model").unwrap();
+    assert_eq!(d["suggestion"], "Skylake-Client");
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn commandline_cpu_overrides_and_is_reported() {
+    let xml = "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <cpu><model>Nehalem</model></cpu>
+  <qemu:commandline><qemu:arg value='-cpu'/><qemu:arg value='Nehalem-v1,vmx=on'/></qemu:commandline>
+</domain>";
+    let o = run_stdin(&["argv", "-"], xml.as_bytes());
+    assert_eq!(stdout(&o), "Nehalem-v1,vmx=on\n");
+    let o = run_stdin(&["check", "-"], xml.as_bytes());
+    assert!(stdout(&o).contains("warning[commandline-overrides-cpu]"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("taint: custom-argv"), "{}", stdout(&o));
+}
+
+#[test]
+fn comma_in_a_qemu_value_is_an_error() {
+    let xml = "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <qemu:cpu><qemu:model name='qemu64'/><qemu:option name='model-id' value='a,b'/></qemu:cpu>
+</domain>";
+    let o = run_stdin(&["check", "-"], xml.as_bytes());
+    assert!(stdout(&o).contains("error[comma-in-value]"), "{}", stdout(&o));
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn set_in_place_writes_only_on_change_and_keeps_mtime_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(&dir, "d.xml", PROPOSAL.as_bytes());
+    let before = std::fs::metadata(&f).unwrap().modified().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let o = run(&["set", f.to_str().unwrap(), "--qemu-model", "Icelake-Server-v4", "--in-place"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::metadata(&f).unwrap().modified().unwrap(), before, "unchanged file was rewritten");
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), PROPOSAL);
+    let o = run(&["set", f.to_str().unwrap(), "--qemu-remove", "strange-option", "--qemu-option", "enforce=off", "--in-place"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let after = std::fs::read_to_string(&f).unwrap();
+    assert_eq!(after, PROPOSAL.replace("    <qemu:option name='strange-option' value='1234'/>\n", "").replace("'enforce' value='on'", "'enforce' value='off'"));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers.len(), 1, "temporary files left behind: {leftovers:?}");
+}
+
+#[test]
+fn set_refuses_an_edit_that_creates_an_error_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(&dir, "d.xml", PROPOSAL.as_bytes());
+    let o = run(&["set", f.to_str().unwrap(), "--model", "Nehalem", "--in-place"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("model-twice"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), PROPOSAL);
+    let o = run(&["set", f.to_str().unwrap(), "--model", "Nehalem", "--in-place", "--force"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(std::fs::read_to_string(&f).unwrap().contains("<model>Nehalem</model>"));
+}
+
+#[test]
+fn set_features_and_diff() {
+    let xml = "<domain type='kvm'>\n  <cpu mode='custom'>\n    <model>Nehalem</model>\n  </cpu>\n</domain>\n";
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(&dir, "d.xml", xml.as_bytes());
+    let o = run(&["set", f.to_str().unwrap(), "--feature", "+vmx,-pcid,forbid:svm", "--diff"]);
+    let out = stdout(&o);
+    assert!(out.contains("+    <feature policy='require' name='vmx'/>"), "{out}");
+    assert!(out.contains("+    <feature policy='disable' name='pcid'/>"), "{out}");
+    assert!(out.contains("+    <feature policy='forbid' name='svm'/>"), "{out}");
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), xml, "--diff wrote the file");
+}
+
+#[test]
+fn move_and_convert_round_trip() {
+    let xml = "<domain type='kvm'>\n  <cpu mode='custom' match='exact'>\n    <model>Nehalem</model>\n    <feature policy='require' name='lahf_lm'/>\n    <feature policy='disable' name='vmx'/>\n    <topology sockets='1' dies='1' cores='2' threads='1'/>\n  </cpu>\n</domain>\n";
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(&dir, "d.xml", xml.as_bytes());
+    let q = dir.path().join("q.xml");
+    let o = run(&["set", f.to_str().unwrap(), "--move-to", "qemu", "-o", q.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let moved = std::fs::read_to_string(&q).unwrap();
+    assert!(moved.contains("<qemu:option name='lahf-lm' value='on'/>"), "{moved}");
+    assert_eq!(stdout(&run(&["argv", q.to_str().unwrap()])), "Nehalem,lahf-lm=on,vmx=off\n");
+    assert_eq!(stdout(&run(&["argv", f.to_str().unwrap()])), "Nehalem,lahf-lm=on,vmx=off\n");
+    let back = dir.path().join("back.xml");
+    let o = run(&["set", q.to_str().unwrap(), "--move-to", "cpu", "-o", back.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&run(&["argv", back.to_str().unwrap()])), "Nehalem,lahf-lm=on,vmx=off\n");
+    let cl = dir.path().join("cl.xml");
+    assert_eq!(run(&["convert", q.to_str().unwrap(), "--to", "commandline", "-o", cl.to_str().unwrap()]).status.code(), Some(0));
+    assert_eq!(stdout(&run(&["argv", cl.to_str().unwrap()])), "Nehalem,lahf-lm=on,vmx=off\n");
+    let again = dir.path().join("again.xml");
+    assert_eq!(run(&["convert", cl.to_str().unwrap(), "--to", "qemu-cpu", "-o", again.to_str().unwrap()]).status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&again).unwrap(), moved, "commandline → qemu-cpu does not restore the original");
+}
+
+/// Each bad input: a clear message naming the problem, exit 2, no panic.
+#[test]
+fn bad_input_gets_a_clear_message_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let nonx86 = common::corpus_files().into_iter().find(|p| {
+        let s = std::fs::read_to_string(p).unwrap_or_default();
+        s.contains("arch='aarch64'")
+    });
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty", b"".to_vec(), "empty"),
+        ("not XML", b"hello world".to_vec(), "not well-formed"),
+        ("truncated", b"<domain type='kvm'><cpu><model>Nehalem</model>".to_vec(), "truncated"),
+        ("binary", vec![0x7f, b'E', b'L', b'F', 0, 1, 2], "binary"),
+        ("latin-1", b"<?xml version='1.0' encoding='ISO-8859-1'?><domain><name>caf\xe9</name></domain>".to_vec(), "ISO-8859-1"),
+        (
+            "billion laughs",
+            b"<?xml version='1.0'?><!DOCTYPE lolz [<!ENTITY lol 'lol'><!ENTITY lol2 '&lol;&lol;'>]><domain>&lol2;</domain>".to_vec(),
+            "entit",
+        ),
+        ("two cpu", b"<domain><cpu/><cpu/></domain>".to_vec(), "second <cpu>"),
+        (
+            "two qemu:cpu",
+            b"<domain xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><qemu:cpu/><qemu:cpu/></domain>".to_vec(),
+            "second <qemu:cpu>",
+        ),
+        (
+            "qemu:cpu inside cpu",
+            b"<domain xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><cpu><qemu:cpu/></cpu></domain>".to_vec(),
+            "inside <cpu>",
+        ),
+        ("undeclared prefix", b"<domain><qemu:cpu/></domain>".to_vec(), "not declared"),
+        ("not a domain", b"<network><name>x</name></network>".to_vec(), "not <domain>"),
+    ];
+    for (what, content, needle) in cases {
+        let f = temp_file(&dir, "bad.xml", &content);
+        let o = run(&["check", f.to_str().unwrap()]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{what}: exit {:?}, stderr {err}", o.status.code());
+        assert!(err.contains(needle), "{what}: message lacks '{needle}': {err}");
+        assert!(!err.contains("panicked"), "{what}: {err}");
+    }
+    if let Some(p) = nonx86 {
+        let o = run(&["check", p.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains("x86"), "{}", stderr(&o));
+    }
+    let o = run(&["check", dir.path().to_str().unwrap()]);
+    assert!(stderr(&o).contains("is a directory") && o.status.code() == Some(2));
+    let o = run(&["check", "/nonexistent/d.xml"]);
+    assert!(stderr(&o).contains("no such file") && o.status.code() == Some(2));
+    // Over the size limit: refused from the file size alone (a sparse file, nothing read).
+    let big = dir.path().join("big.xml");
+    std::fs::File::create(&big).unwrap().set_len(65 * 1024 * 1024).unwrap();
+    let o = run(&["check", big.to_str().unwrap()]);
+    assert!(stderr(&o).contains("limit") && o.status.code() == Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn read_only_target_is_refused_and_left_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(&dir, "ro.xml", PROPOSAL.as_bytes());
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let o = run(&["set", f.to_str().unwrap(), "--qemu-option", "enforce=off", "--in-place"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("read-only"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), PROPOSAL);
+}
+
+#[test]
+fn changed_on_disk_is_detected_by_the_save_path() {
+    use virt_cpu::store::save::{SaveError, save_atomic};
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(&dir, "d.xml", b"<domain/>");
+    let r = save_atomic(Path::new(&f), b"<domain type='kvm'/>", Some(b"<domain type='qemu'/>"));
+    assert!(matches!(r, Err(SaveError::ChangedOnDisk { .. })), "{r:?}");
+    assert_eq!(std::fs::read(&f).unwrap(), b"<domain/>");
+}
