@@ -100,3 +100,37 @@ impl QemuCaps {
         }
     }
 }
+
+/// Features QEMU's host CPU expansion reports with `migratable: false` on x86: in every
+/// capability dump of libvirt 9.0's test suite (QEMU 4.2 to 8.0) that is `invtsc` alone.
+const QEMU_UNMIGRATABLE: &[&str] = &["invtsc"];
+
+impl QemuCaps {
+    /// Takes the host facts of a `virsh domcapabilities` document: the host-model CPU (which is
+    /// also the CPU libvirt compares guests with) and, per model, usability and blockers.
+    pub fn with_host(mut self, host: &crate::host::DomCaps) -> QemuCaps {
+        if let Some(hm) = &host.host_model {
+            let features: Vec<(String, bool)> =
+                hm.required.iter().map(|n| (n.clone(), true)).chain(hm.disabled.iter().map(|n| (n.clone(), false))).collect();
+            let cpu = HostCpu { model: hm.model.clone(), vendor: hm.vendor.clone(), features };
+            // domcapabilities shows the host-model CPU as reported; a guest gets the migratable
+            // variant, without the features QEMU marks unmigratable.
+            let migratable = HostCpu {
+                features: cpu.features.iter().filter(|(n, _)| !QEMU_UNMIGRATABLE.contains(&n.as_str())).cloned().collect(),
+                ..cpu.clone()
+            };
+            self.host_cpu = Some(cpu);
+            self.host_model = Some(migratable);
+        }
+        if let Some(models) = &mut self.models {
+            for m in models.iter_mut() {
+                if let Some(c) = host.model(&m.name) {
+                    m.usable = c.usable;
+                    m.blockers = c.blockers.clone();
+                    m.deprecated |= c.deprecated;
+                }
+            }
+        }
+        self
+    }
+}

@@ -23,6 +23,8 @@ pub enum Format {
 pub struct ArgvArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub host: common::HostArgs,
     /// How <qemu:cpu> combines with libvirt's appended options.
     #[arg(long, value_enum, default_value_t = Reading::Merge)]
     pub reading: Reading,
@@ -33,7 +35,8 @@ pub struct ArgvArgs {
 pub fn run(args: &ArgvArgs) -> anyhow::Result<i32> {
     let loaded = args.input.load()?;
     let catalog = Catalog::embedded();
-    let caps = common::caps_for(&loaded, catalog);
+    let host = args.host.load()?;
+    let caps = common::caps_for(&loaded, catalog, host.as_ref());
     let report = check::check(&loaded.doc, &loaded.domain, &caps, catalog, args.reading);
     let value = report.arg.value.clone();
     if args.format == Format::Json {
@@ -50,8 +53,10 @@ pub fn run(args: &ArgvArgs) -> anyhow::Result<i32> {
     }
     let Some(value) = value else {
         eprintln!("{}: no -cpu value:", loaded.display_name());
-        for d in report.diagnostics.iter().filter(|d| d.severity == check::Severity::Error) {
-            eprintln!("  {}", d.message);
+        let errors: Vec<&check::Diagnostic> = report.diagnostics.iter().filter(|d| d.severity == check::Severity::Error).collect();
+        let shown = if errors.is_empty() { report.diagnostics.iter().collect() } else { errors };
+        for d in shown {
+            eprintln!("  {}[{}]: {}", d.severity, d.code, d.message);
         }
         return Ok(EXIT_FINDINGS);
     };

@@ -10,6 +10,8 @@ use serde_json::json;
 pub struct CheckArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub host: common::HostArgs,
     /// How <qemu:cpu> combines with libvirt's appended options.
     #[arg(long, value_enum, default_value_t = Reading::Merge)]
     pub reading: Reading,
@@ -21,7 +23,8 @@ pub struct CheckArgs {
 pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
     let loaded = args.input.load()?;
     let catalog = Catalog::embedded();
-    let caps = common::caps_for(&loaded, catalog);
+    let host = args.host.load()?;
+    let caps = common::caps_for(&loaded, catalog, host.as_ref());
     let report = check::check(&loaded.doc, &loaded.domain, &caps, catalog, args.reading);
     if args.json {
         let doc = json!({

@@ -2,7 +2,9 @@
 
 use crate::argv::QemuCaps;
 use crate::catalog::Catalog;
+use crate::host::{DomCaps, SystemRunner};
 use crate::store::{self, Loaded};
+use anyhow::Context;
 use std::path::PathBuf;
 
 /// Exit codes of the CLI contract (DESIGN §7).
@@ -22,7 +24,34 @@ impl InputArgs {
     }
 }
 
-/// The capabilities libvirt would use for this domain.
-pub fn caps_for(loaded: &Loaded, catalog: &Catalog) -> QemuCaps {
-    QemuCaps::from_catalog(&loaded.domain, catalog)
+/// Where the host's facts come from, for host-model, optional features and `check`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct HostArgs {
+    /// `virsh domcapabilities` XML of the host that will run the domain.
+    #[arg(long = "host-caps", value_name = "FILE")]
+    pub host_caps: Option<PathBuf>,
+    /// Ask libvirt at this URI (`virsh -c URI domcapabilities`).
+    #[arg(short = 'c', long = "connect", value_name = "URI", conflicts_with = "host_caps")]
+    pub connect: Option<String>,
+}
+
+impl HostArgs {
+    pub fn load(&self) -> anyhow::Result<Option<DomCaps>> {
+        if let Some(f) = &self.host_caps {
+            return Ok(Some(DomCaps::read(f)?));
+        }
+        if let Some(uri) = &self.connect {
+            return Ok(Some(DomCaps::from_virsh(&SystemRunner, Some(uri)).with_context(|| format!("asking libvirt at {uri}"))?));
+        }
+        Ok(None)
+    }
+}
+
+/// The capabilities libvirt would use for this domain, with the host's facts when given.
+pub fn caps_for(loaded: &Loaded, catalog: &Catalog, host: Option<&DomCaps>) -> QemuCaps {
+    let caps = QemuCaps::from_catalog(&loaded.domain, catalog);
+    match host {
+        Some(h) => caps.with_host(h),
+        None => caps,
+    }
 }

@@ -33,7 +33,7 @@ pub struct ConvertArgs {
 pub fn run(args: &ConvertArgs) -> anyhow::Result<i32> {
     let loaded = args.input.load()?;
     let catalog = Catalog::embedded();
-    let caps = common::caps_for(&loaded, catalog);
+    let caps = common::caps_for(&loaded, catalog, None);
     let before = check::check(&loaded.doc, &loaded.domain, &caps, catalog, Reading::Merge);
     let edit = match args.to {
         Target::Commandline => match (&before.arg.value, before.arg.source) {

@@ -120,7 +120,7 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
             return Ok(common::EXIT_FINDINGS);
         }
     }
-    let caps = common::caps_for(&loaded, catalog);
+    let caps = common::caps_for(&loaded, catalog, None);
     let before = check::check(&loaded.doc, &loaded.domain, &caps, catalog, Reading::Merge);
     let after = check::check(&state.doc, &state.dom, &caps, catalog, Reading::Merge);
     if let Some(code) = output::refuse_new_errors(&before.diagnostics, &after.diagnostics, args.force) {
