@@ -47,14 +47,17 @@ pub struct Diagnostic {
     pub span: Option<Range<usize>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<Related>,
-    /// The element the diagnostic is about (for fixes; not part of the JSON contract).
+    /// The element the diagnostic is about (not part of the JSON contract).
     #[serde(skip)]
     pub el: Option<ElemId>,
+    /// The edit that fixes it, when one does (applying the did-you-mean).
+    #[serde(skip)]
+    pub fix: Option<crate::edit::Edit>,
 }
 
 impl Diagnostic {
     pub fn new(code: &'static str, severity: Severity, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { code, severity, message: message.into(), suggestion: None, position: None, span: None, related: Vec::new(), el: None }
+        Diagnostic { code, severity, message: message.into(), suggestion: None, position: None, span: None, related: Vec::new(), el: None, fix: None }
     }
 
     /// Points the diagnostic at an element's start tag.
@@ -70,6 +73,11 @@ impl Diagnostic {
 
     pub fn suggest(mut self, suggestion: Option<String>) -> Diagnostic {
         self.suggestion = suggestion;
+        self
+    }
+
+    pub fn fix(mut self, edit: Option<crate::edit::Edit>) -> Diagnostic {
+        self.fix = edit;
         self
     }
 

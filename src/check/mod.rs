@@ -32,7 +32,7 @@ pub fn check(doc: &Document, dom: &Domain, caps: &QemuCaps, catalog: &Catalog, r
     let arg = argv::compute(dom, caps, &catalog.libvirt, reading);
     let mut diagnostics = Vec::new();
     if let Err(e) = &arg.libvirt {
-        diagnostics.push(from_libvirt(doc, dom, catalog, e));
+        diagnostics.push(from_libvirt(doc, catalog, e));
     }
     qemu_cpu::check(doc, dom, catalog, &arg, &mut diagnostics);
     commandline(doc, dom, &mut diagnostics);
@@ -41,7 +41,7 @@ pub fn check(doc: &Document, dom: &Domain, caps: &QemuCaps, catalog: &Catalog, r
 }
 
 /// libvirt's refusal, classified under a stable code and given a suggestion where one helps.
-fn from_libvirt(doc: &Document, dom: &Domain, catalog: &Catalog, e: &LibvirtError) -> Diagnostic {
+fn from_libvirt(doc: &Document, catalog: &Catalog, e: &LibvirtError) -> Diagnostic {
     let msg = &e.message;
     if e.needs_host {
         return Diagnostic::new("needs-host", Severity::Info, msg.clone()).at(doc, e.el);
@@ -59,7 +59,8 @@ fn from_libvirt(doc: &Document, dom: &Domain, catalog: &Catalog, e: &LibvirtErro
         if name.contains("-v") {
             text.push_str(" libvirt's <cpu> takes no versioned names; to pass a versioned QEMU model, put it in <qemu:cpu>");
         }
-        return Diagnostic::new("unknown-model", Severity::Error, text).at(doc, e.el).suggest(suggestion);
+        let fix = suggestion.clone().map(crate::edit::Edit::SetModel);
+        return Diagnostic::new("unknown-model", Severity::Error, text).at(doc, e.el).suggest(suggestion).fix(fix);
     }
     if let Some(name) = msg.strip_prefix("unsupported configuration: unknown CPU feature: ") {
         let suggestion = suggest::libvirt_feature(&catalog.libvirt, name).map(|s| s.name);
@@ -67,7 +68,8 @@ fn from_libvirt(doc: &Document, dom: &Domain, catalog: &Catalog, e: &LibvirtErro
         if let Some(s) = &suggestion {
             text.push_str(&format!("; did you mean '{s}'? (<cpu> uses libvirt's feature names)"));
         }
-        return Diagnostic::new("unknown-feature", Severity::Error, text).at(doc, e.el).suggest(suggestion);
+        let fix = suggestion.clone().map(|to| crate::edit::Edit::RenameFeature { from: name.to_string(), to });
+        return Diagnostic::new("unknown-feature", Severity::Error, text).at(doc, e.el).suggest(suggestion).fix(fix);
     }
     let code = if msg.contains("Invalid mode attribute") {
         "bad-mode"
@@ -84,7 +86,6 @@ fn from_libvirt(doc: &Document, dom: &Domain, catalog: &Catalog, e: &LibvirtErro
         "feature-twice" => " Keep one <feature> per name.",
         _ => "",
     };
-    let _ = dom;
     Diagnostic::new(code, Severity::Error, format!("{stage}: {msg}.{hint}").replace("..", ".")).at(doc, e.el)
 }
 

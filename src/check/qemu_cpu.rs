@@ -116,7 +116,8 @@ fn model(doc: &Document, catalog: &Catalog, q: &QemuCpu, out: &mut Vec<Diagnosti
             if let Some(s) = &suggestion {
                 text.push_str(&format!("; did you mean '{s}'?"));
             }
-            out.push(Diagnostic::new("unknown-model", Severity::Error, text).at(doc, Some(first.el)).suggest(suggestion));
+            let fix = suggestion.clone().map(crate::edit::Edit::SetQemuModel);
+            out.push(Diagnostic::new("unknown-model", Severity::Error, text).at(doc, Some(first.el)).suggest(suggestion).fix(fix));
         }
         Some(m) if m.deprecated => {
             out.push(Diagnostic::new("deprecated-model", Severity::Warning, format!("QEMU marks CPU model '{name}' deprecated; pick a newer version or model")).at(doc, Some(first.el)));
@@ -169,7 +170,8 @@ fn options(doc: &Document, catalog: &Catalog, q: &QemuCpu, out: &mut Vec<Diagnos
             if let Some(s) = &suggestion {
                 text.push_str(&format!("; did you mean '{s}'?"));
             }
-            out.push(Diagnostic::new("unknown-option", Severity::Error, text).at(doc, Some(o.el)).suggest(suggestion));
+            let fix = suggestion.clone().map(|to| crate::edit::Edit::RenameQemuOption { from: name.to_string(), to });
+            out.push(Diagnostic::new("unknown-option", Severity::Error, text).at(doc, Some(o.el)).suggest(suggestion).fix(fix));
         }
         if let Some(prev) = q.options[..i].iter().find(|p| p.name.as_deref().map(normalised_name).as_deref() == Some(norm.as_str())) {
             out.push(

@@ -91,6 +91,15 @@ pub(super) fn drop_feature(doc: &Document, dom: &Domain, name: &str) -> Result<V
     Ok(vec![doc.remove_element(f.el)])
 }
 
+pub(super) fn rename_feature(doc: &Document, dom: &Domain, from: &str, to: &str) -> Result<Vec<Splice>, EditError> {
+    let f = dom
+        .cpu
+        .as_ref()
+        .and_then(|c| c.features.iter().find(|f| f.name.as_deref() == Some(from)))
+        .ok_or_else(|| EditError::Refused(format!("<cpu> has no feature '{from}'")))?;
+    Ok(vec![doc.set_attr(f.el, "name", to)])
+}
+
 /// The whole `<cpu>` minus the given children, attributes removed too; the element itself
 /// goes when nothing is left in it.
 pub(crate) fn strip_cpu(doc: &Document, cpu: ElemId, children: &[ElemId], attrs: &[&str]) -> Vec<Splice> {

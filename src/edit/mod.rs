@@ -22,12 +22,16 @@ pub enum Edit {
     SetFeature { name: String, policy: String },
     /// Removes `<feature name=…/>`.
     DropFeature(String),
+    /// Renames a `<cpu>` feature in place (the did-you-mean fix), keeping its policy.
+    RenameFeature { from: String, to: String },
     /// `<qemu:cpu><qemu:model name=…/>` (creating `<qemu:cpu>` and the namespace as needed).
     SetQemuModel(String),
     /// `<qemu:option name=… value=…/>`: replaces an option of that name, else appends.
     SetQemuOption { name: String, value: Option<String> },
     /// Removes every `<qemu:option>` of that name.
     RemoveQemuOption(String),
+    /// Renames `<qemu:option name=…>` in place (the did-you-mean fix).
+    RenameQemuOption { from: String, to: String },
     /// Moves the model and features from `<cpu>` to `<qemu:cpu>` (names translated).
     MoveToQemu,
     /// Moves the model and options from `<qemu:cpu>` to `<cpu>` (names translated).
@@ -72,9 +76,11 @@ impl Edited {
             Edit::SetMode(mode) => Ok(cpu::set_mode(doc, dom, mode)),
             Edit::SetFeature { name, policy } => Ok(cpu::set_feature(doc, dom, name, policy)),
             Edit::DropFeature(name) => cpu::drop_feature(doc, dom, name),
+            Edit::RenameFeature { from, to } => cpu::rename_feature(doc, dom, from, to),
             Edit::SetQemuModel(name) => Ok(qemu_cpu::set_model(doc, dom, name)),
             Edit::SetQemuOption { name, value } => Ok(qemu_cpu::set_option(doc, dom, name, value.as_deref())),
             Edit::RemoveQemuOption(name) => qemu_cpu::remove_option(doc, dom, name),
+            Edit::RenameQemuOption { from, to } => qemu_cpu::rename_option(doc, dom, from, to),
             Edit::MoveToQemu => moves::to_qemu(doc, dom),
             Edit::MoveToCpu => moves::to_cpu(doc, dom),
             Edit::ToCommandline { value } => moves::to_commandline(doc, dom, value),

@@ -98,3 +98,12 @@ pub(super) fn remove_option(doc: &Document, dom: &Domain, name: &str) -> Result<
     }
     Ok(found)
 }
+
+pub(super) fn rename_option(doc: &Document, dom: &Domain, from: &str, to: &str) -> Result<Vec<Splice>, EditError> {
+    let q = dom.qemu_cpu.as_ref().ok_or_else(|| EditError::Refused(format!("there is no <qemu:cpu>, so no option '{from}'")))?;
+    let found: Vec<Splice> = q.options.iter().filter(|o| o.name.as_deref() == Some(from)).map(|o| doc.set_attr(o.el, "name", to)).collect();
+    if found.is_empty() {
+        return Err(EditError::Refused(format!("<qemu:cpu> has no option '{from}'")));
+    }
+    Ok(found)
+}
