@@ -9,11 +9,35 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// One CPUID leaf bit set or one MSR bit set that defines a feature.
+///
+/// Serialised as a plain array — `[eax_in, ecx_in, eax, ebx, ecx, edx]` for CPUID,
+/// `[index, eax, edx]` for an MSR — because an internally tagged enum makes serde buffer every
+/// object, and the embedded catalog must load in under a millisecond.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
+#[serde(into = "Vec<u32>", try_from = "Vec<u32>")]
 pub enum FeatureBits {
     Cpuid { eax_in: u32, ecx_in: u32, eax: u32, ebx: u32, ecx: u32, edx: u32 },
     Msr { index: u32, eax: u32, edx: u32 },
+}
+
+impl From<FeatureBits> for Vec<u32> {
+    fn from(b: FeatureBits) -> Vec<u32> {
+        match b {
+            FeatureBits::Cpuid { eax_in, ecx_in, eax, ebx, ecx, edx } => vec![eax_in, ecx_in, eax, ebx, ecx, edx],
+            FeatureBits::Msr { index, eax, edx } => vec![index, eax, edx],
+        }
+    }
+}
+
+impl TryFrom<Vec<u32>> for FeatureBits {
+    type Error = String;
+    fn try_from(v: Vec<u32>) -> Result<FeatureBits, String> {
+        match v[..] {
+            [eax_in, ecx_in, eax, ebx, ecx, edx] => Ok(FeatureBits::Cpuid { eax_in, ecx_in, eax, ebx, ecx, edx }),
+            [index, eax, edx] => Ok(FeatureBits::Msr { index, eax, edx }),
+            _ => Err(format!("feature bits need 6 (CPUID) or 3 (MSR) numbers, not {}", v.len())),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

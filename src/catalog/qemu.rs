@@ -7,7 +7,7 @@
 use super::feature_set::FeatureSet;
 use super::features::{self, Category};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// QEMU's side of the catalog.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -34,11 +34,21 @@ pub struct QemuCatalog {
     pub(super) index: Index,
 }
 
+/// Lookup tables: indexes sorted by the name they stand for, searched by binary search. They
+/// borrow the names from the vectors instead of copying them (no allocation per name), which
+/// keeps loading the catalog well under a millisecond.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Index {
-    models: HashMap<String, usize>,
-    features: HashMap<String, usize>,
-    properties: HashMap<String, usize>,
+    /// Model positions sorted by name.
+    models: Vec<u32>,
+    /// (feature, spelling) sorted by spelling; spelling 0 is the name, n the alias n-1.
+    features: Vec<(u32, u32)>,
+    /// (property, spelling), likewise.
+    properties: Vec<(u32, u32)>,
+}
+
+fn spelling_of<'a>(name: &'a str, aliases: &'a [String], s: u32) -> &'a str {
+    if s == 0 { name } else { &aliases[s as usize - 1] }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq, Eq)]
@@ -133,18 +143,19 @@ impl QemuProperty {
 #[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq, Eq)]
 pub struct QemuModel {
     pub name: String,
-    /// QOM type name (`Skylake-Client-v1-x86_64-cpu`).
-    #[serde(default)]
+    /// QOM type name (`Skylake-Client-v1-x86_64-cpu`); left out of the file when it is the
+    /// usual `NAME-x86_64-cpu`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub typename: String,
     /// The versioned model a plain name or alias resolves to (`Skylake-Client-IBRS` → `Skylake-Client-v2`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alias_of: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub deprecated: bool,
     /// QEMU's `static` flag (the model never changes across QEMU versions).
-    #[serde(default, rename = "static")]
+    #[serde(default, rename = "static", skip_serializing_if = "is_false")]
     pub static_model: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub migration_safe: bool,
     /// CPUID vendor string (`GenuineIntel`, `AuthenticAMD`, `HygonGenuine`, `CentaurHauls`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -176,6 +187,10 @@ pub struct QemuModel {
     /// Why QEMU could not expand the model here (`host` needs KVM).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expansion_error: Option<String>,
+}
+
+fn is_false(v: &bool) -> bool {
+    !*v
 }
 
 fn is_zero(v: &i64) -> bool {
@@ -239,22 +254,19 @@ impl QemuCatalog {
     /// Rebuilds the lookup tables and copies each alias's data from its target. Called after
     /// deserialising; call it again after changing the vectors by hand.
     pub fn reindex(&mut self) {
-        let mut index = Index::default();
-        for (i, m) in self.models.iter().enumerate() {
-            index.models.insert(m.name.clone(), i);
-        }
-        for (i, f) in self.features.iter().enumerate() {
-            for s in f.spellings() {
-                index.features.insert(s.to_string(), i);
-            }
-        }
-        for (i, p) in self.properties.iter().enumerate() {
-            for s in std::iter::once(&p.name).chain(&p.aliases) {
-                index.properties.insert(s.clone(), i);
-            }
-        }
+        let mut models: Vec<u32> = (0..self.models.len() as u32).collect();
+        models.sort_unstable_by(|&a, &b| self.models[a as usize].name.cmp(&self.models[b as usize].name));
+        let mut features: Vec<(u32, u32)> =
+            self.features.iter().enumerate().flat_map(|(i, f)| (0..=f.aliases.len() as u32).map(move |s| (i as u32, s))).collect();
+        let fname = |&(i, s): &(u32, u32)| spelling_of(&self.features[i as usize].name, &self.features[i as usize].aliases, s);
+        features.sort_unstable_by(|a, b| fname(a).cmp(fname(b)));
+        let mut properties: Vec<(u32, u32)> =
+            self.properties.iter().enumerate().flat_map(|(i, p)| (0..=p.aliases.len() as u32).map(move |s| (i as u32, s))).collect();
+        let pname = |&(i, s): &(u32, u32)| spelling_of(&self.properties[i as usize].name, &self.properties[i as usize].aliases, s);
+        properties.sort_unstable_by(|a, b| pname(a).cmp(pname(b)));
+        self.index = Index { models, features, properties };
         for i in 0..self.models.len() {
-            let Some(target) = self.models[i].alias_of.as_ref().and_then(|t| index.models.get(t)).copied() else { continue };
+            let Some(target) = self.models[i].alias_of.as_deref().and_then(|t| self.model_position(t)) else { continue };
             let t = self.models[target].clone();
             let m = &mut self.models[i];
             m.vendor = t.vendor;
@@ -269,12 +281,21 @@ impl QemuCatalog {
             m.expansion_error = t.expansion_error;
             m.needs = t.needs;
         }
-        self.index = index;
+        for m in &mut self.models {
+            if m.typename.is_empty() {
+                m.typename = format!("{}-x86_64-cpu", m.name);
+            }
+        }
+    }
+
+    fn model_position(&self, name: &str) -> Option<usize> {
+        let i = self.index.models.binary_search_by(|&i| self.models[i as usize].name.as_str().cmp(name)).ok()?;
+        Some(self.index.models[i] as usize)
     }
 
     /// Exact, case-sensitive lookup, as QEMU does it.
     pub fn model(&self, name: &str) -> Option<&QemuModel> {
-        self.index.models.get(name).map(|&i| &self.models[i])
+        self.model_position(name).map(|i| &self.models[i])
     }
 
     /// The concrete model a name stands for: itself, or the versioned model its alias points to
@@ -317,8 +338,12 @@ impl QemuCatalog {
     }
 
     /// Position of a feature in [`Self::features`] (the bit in a [`FeatureSet`]).
-    pub fn feature_index(&self, spelling: &str) -> Option<usize> {
-        self.index.features.get(spelling).copied()
+    pub fn feature_index(&self, name: &str) -> Option<usize> {
+        let f = &self.index.features;
+        let i = f
+            .binary_search_by(|&(i, s)| spelling_of(&self.features[i as usize].name, &self.features[i as usize].aliases, s).cmp(name))
+            .ok()?;
+        Some(f[i].0 as usize)
     }
 
     /// A feature by libvirt's name (`lahf_lm`, `pclmuldq`, `sse4.1`).
@@ -335,7 +360,11 @@ impl QemuCatalog {
 
     /// A non-feature `-cpu` property by name or alias (`enforce`, `hv-apicv` → `hv-avic`).
     pub fn property(&self, name: &str) -> Option<&QemuProperty> {
-        self.index.properties.get(name).map(|&i| &self.properties[i])
+        let p = &self.index.properties;
+        let i = p
+            .binary_search_by(|&(i, s)| spelling_of(&self.properties[i as usize].name, &self.properties[i as usize].aliases, s).cmp(name))
+            .ok()?;
+        Some(&self.properties[p[i].0 as usize])
     }
 
     /// A feature or a property, as QEMU would look the name up.
@@ -411,6 +440,12 @@ impl From<QemuCatalog> for Wire {
         let models = c
             .models
             .into_iter()
+            .map(|mut m| {
+                if m.typename == format!("{}-x86_64-cpu", m.name) {
+                    m.typename.clear();
+                }
+                m
+            })
             .map(|m| match m.alias_of {
                 Some(_) => QemuModel {
                     name: m.name,

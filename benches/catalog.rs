@@ -1,0 +1,24 @@
+//! Catalog speed (issue 4 §5): loading the embedded catalog ≤ 1 ms; filtering all models by a
+//! search string ≤ 0.2 ms.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use std::hint::black_box;
+use virt_cpu::catalog::{Catalog, FeatureSet};
+use virt_cpu::cli::models::ModelFilter;
+
+fn load(c: &mut Criterion) {
+    c.bench_function("catalog load (embedded JSON → indexed catalog)", |b| b.iter(|| black_box(Catalog::parse_embedded())));
+}
+
+fn filter(c: &mut Criterion) {
+    let q = &Catalog::embedded().qemu;
+    let none = FeatureSet::new();
+    let filter = ModelFilter { vendor: None, wanted: &none, search: Some("sky") };
+    c.bench_function("filter all models by search text", |b| b.iter(|| black_box(filter.apply(black_box(q)).len())));
+    let (avx512, _) = q.set_of(["avx512f", "avx512vl"]);
+    let filter = ModelFilter { vendor: Some("intel"), wanted: &avx512, search: None };
+    c.bench_function("filter all models by vendor and features", |b| b.iter(|| black_box(filter.apply(black_box(q)).len())));
+}
+
+criterion_group!(benches, load, filter);
+criterion_main!(benches);
