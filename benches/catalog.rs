@@ -7,17 +7,31 @@ use virt_cpu::catalog::{Catalog, FeatureSet};
 use virt_cpu::cli::models::ModelFilter;
 
 fn load(c: &mut Criterion) {
-    c.bench_function("catalog load (embedded JSON → indexed catalog)", |b| b.iter(|| black_box(Catalog::parse_embedded())));
+    c.bench_function("catalog load (embedded JSON → indexed catalog)", |b| {
+        b.iter(|| black_box(Catalog::parse_embedded()))
+    });
 }
 
 fn filter(c: &mut Criterion) {
     let q = &Catalog::embedded().qemu;
     let none = FeatureSet::new();
-    let filter = ModelFilter { vendor: None, wanted: &none, search: Some("sky") };
-    c.bench_function("filter all models by search text", |b| b.iter(|| black_box(filter.apply(black_box(q)).len())));
+    let filter = ModelFilter {
+        vendor: None,
+        wanted: &none,
+        search: Some("sky"),
+    };
+    c.bench_function("filter all models by search text", |b| {
+        b.iter(|| black_box(filter.apply(black_box(q)).len()))
+    });
     let (avx512, _) = q.set_of(["avx512f", "avx512vl"]);
-    let filter = ModelFilter { vendor: Some("intel"), wanted: &avx512, search: None };
-    c.bench_function("filter all models by vendor and features", |b| b.iter(|| black_box(filter.apply(black_box(q)).len())));
+    let filter = ModelFilter {
+        vendor: Some("intel"),
+        wanted: &avx512,
+        search: None,
+    };
+    c.bench_function("filter all models by vendor and features", |b| {
+        b.iter(|| black_box(filter.apply(black_box(q)).len()))
+    });
 }
 
 criterion_group!(benches, load, filter);

@@ -16,7 +16,11 @@ fn caps_files() -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|x| x == "xml"))
         .collect();
     files.sort();
-    assert!(files.len() >= 4, "expected the recorded domcapabilities files in {}", dir.display());
+    assert!(
+        files.len() >= 4,
+        "expected the recorded domcapabilities files in {}",
+        dir.display()
+    );
     files
 }
 
@@ -24,17 +28,37 @@ fn caps_files() -> Vec<PathBuf> {
 fn cli_usable_column_matches_each_recorded_file() {
     for file in caps_files() {
         let caps = DomCaps::read(&file).unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_virt-cpu")).args(["models", "--json", "--host-caps"]).arg(&file).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new(env!("CARGO_BIN_EXE_virt-cpu"))
+            .args(["models", "--json", "--host-caps"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let rows = json["models"].as_array().unwrap();
         let mut checked = 0;
         for m in &caps.models {
-            let Some(row) = rows.iter().find(|r| r["name"] == m.name.as_str()) else { continue };
-            assert_eq!(row["usable"]["usable"].as_bool(), m.usable, "{}: {}", file.display(), m.name);
+            let Some(row) = rows.iter().find(|r| r["name"] == m.name.as_str()) else {
+                continue;
+            };
+            assert_eq!(
+                row["usable"]["usable"].as_bool(),
+                m.usable,
+                "{}: {}",
+                file.display(),
+                m.name
+            );
             checked += 1;
         }
-        assert!(checked > 40, "{}: only {checked} models compared", file.display());
+        assert!(
+            checked > 40,
+            "{}: only {checked} models compared",
+            file.display()
+        );
     }
 }
 
@@ -48,25 +72,45 @@ fn computed_usability_matches_libvirt() {
         let pool = PoolUsability::new(catalog, &caps);
         for m in &caps[0].models {
             let u = pool.usability(&m.name);
-            let (Some(reported), Some(computed)) = (m.usable, u.computed) else { continue };
+            let (Some(reported), Some(computed)) = (m.usable, u.computed) else {
+                continue;
+            };
             compared += 1;
             if reported != computed {
-                disagreements.push(format!("{} {}: libvirt {reported}, computed {computed} {:?}", file.file_name().unwrap().to_string_lossy(), m.name, u.blockers));
+                disagreements.push(format!(
+                    "{} {}: libvirt {reported}, computed {computed} {:?}",
+                    file.file_name().unwrap().to_string_lossy(),
+                    m.name,
+                    u.blockers
+                ));
             }
         }
     }
     assert!(compared > 200, "only {compared} comparisons");
-    assert!(disagreements.is_empty(), "{} of {compared} disagree:\n{}", disagreements.len(), disagreements.join("\n"));
+    assert!(
+        disagreements.is_empty(),
+        "{} of {compared} disagree:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
 }
 
 #[test]
 fn a_pool_is_usable_only_where_every_host_is() {
     let catalog = Catalog::embedded();
-    let caps: Vec<DomCaps> = caps_files().iter().filter(|f| f.to_string_lossy().contains("q35")).map(|f| DomCaps::read(f).unwrap()).collect();
+    let caps: Vec<DomCaps> = caps_files()
+        .iter()
+        .filter(|f| f.to_string_lossy().contains("q35"))
+        .map(|f| DomCaps::read(f).unwrap())
+        .collect();
     let pool = PoolUsability::new(catalog, &caps);
     for m in &caps[0].models {
-        let all = caps.iter().all(|c| c.model(&m.name).and_then(|x| x.usable) == Some(true));
-        let any_unknown = caps.iter().any(|c| c.model(&m.name).and_then(|x| x.usable).is_none());
+        let all = caps
+            .iter()
+            .all(|c| c.model(&m.name).and_then(|x| x.usable) == Some(true));
+        let any_unknown = caps
+            .iter()
+            .any(|c| c.model(&m.name).and_then(|x| x.usable).is_none());
         if !any_unknown {
             assert_eq!(pool.usability(&m.name).usable, Some(all), "{}", m.name);
         }

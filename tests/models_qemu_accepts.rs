@@ -15,15 +15,37 @@ struct Run {
 
 fn start(model: &str) -> Run {
     let mut child = Command::new("qemu-system-x86_64")
-        .args(["-accel", "tcg", "-machine", "q35", "-m", "64", "-cpu", model, "-nodefaults", "-display", "none", "-S", "-qmp", "stdio"])
+        .args([
+            "-accel",
+            "tcg",
+            "-machine",
+            "q35",
+            "-m",
+            "64",
+            "-cpu",
+            model,
+            "-nodefaults",
+            "-display",
+            "none",
+            "-S",
+            "-qmp",
+            "stdio",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start qemu");
-    let _ = child.stdin.take().unwrap().write_all(b"{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n");
+    let _ = child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n");
     let out = child.wait_with_output().unwrap();
-    Run { ok: out.status.success(), stderr: String::from_utf8_lossy(&out.stderr).into_owned() }
+    Run {
+        ok: out.status.success(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
 }
 
 /// Feature names from "TCG doesn't support requested feature: CPUID.01H:ECX.x2apic [bit 21]"
@@ -31,7 +53,10 @@ fn start(model: &str) -> Run {
 fn warned_features(stderr: &str) -> BTreeSet<String> {
     stderr
         .lines()
-        .filter_map(|l| l.split_once("doesn't support requested feature: ").map(|(_, r)| r))
+        .filter_map(|l| {
+            l.split_once("doesn't support requested feature: ")
+                .map(|(_, r)| r)
+        })
         .filter_map(|r| r.split(" [bit").next())
         .filter_map(|r| r.rsplit('.').next())
         .map(str::to_string)
@@ -56,7 +81,11 @@ fn every_model_starts_under_tcg_with_the_recorded_warnings() {
                     if !m.needs.is_empty() {
                         // `host`: the catalog records that QEMU needs KVM for it.
                         if run.ok || !run.stderr.contains("requires KVM") {
-                            bad.push(format!("{name}: catalog says it needs {:?}, QEMU said: {}", m.needs, run.stderr.trim()));
+                            bad.push(format!(
+                                "{name}: catalog says it needs {:?}, QEMU said: {}",
+                                m.needs,
+                                run.stderr.trim()
+                            ));
                         }
                         continue;
                     }
@@ -65,15 +94,31 @@ fn every_model_starts_under_tcg_with_the_recorded_warnings() {
                         continue;
                     }
                     let warned = warned_features(&run.stderr);
-                    let recorded: BTreeSet<String> = q.names(&m.tcg_unavailable).into_iter().map(str::to_string).collect();
+                    let recorded: BTreeSet<String> = q
+                        .names(&m.tcg_unavailable)
+                        .into_iter()
+                        .map(str::to_string)
+                        .collect();
                     if warned != recorded {
-                        bad.push(format!("{name}: QEMU warned about {warned:?}, the catalog records {recorded:?}"));
+                        bad.push(format!(
+                            "{name}: QEMU warned about {warned:?}, the catalog records {recorded:?}"
+                        ));
                     }
                 }
                 bad
             })
         });
-        halves.collect::<Vec<_>>().into_iter().flat_map(|h| h.join().unwrap()).collect()
+        halves
+            .collect::<Vec<_>>()
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
     });
-    assert!(failures.is_empty(), "{} of {} models disagree:\n{}", failures.len(), names.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} models disagree:\n{}",
+        failures.len(),
+        names.len(),
+        failures.join("\n")
+    );
 }

@@ -38,4 +38,13 @@ pub const TCG_DEFAULTS: &[(&str, bool)] = &[("vme", false)];
 /// because of emulated APIC") and TOPOEXT ("safe to enable even if not returned by
 /// GET_SUPPORTED_CPUID"). A host's CPU description (libvirt's host-model) may lack them, yet a
 /// model needing them still runs.
-pub const KVM_ALWAYS_SUPPORTED: &[&str] = &["mtrr", "pat", "mce", "mca", "hypervisor", "tsc-deadline", "arat", "topoext"];
+pub const KVM_ALWAYS_SUPPORTED: &[&str] = &[
+    "mtrr",
+    "pat",
+    "mce",
+    "mca",
+    "hypervisor",
+    "tsc-deadline",
+    "arat",
+    "topoext",
+];

@@ -34,7 +34,9 @@ impl FeatureSet {
     }
 
     pub fn contains(&self, index: usize) -> bool {
-        self.words.get(index / 64).is_some_and(|w| w & (1 << (index % 64)) != 0)
+        self.words
+            .get(index / 64)
+            .is_some_and(|w| w & (1 << (index % 64)) != 0)
     }
 
     pub fn len(&self) -> usize {
@@ -47,22 +49,33 @@ impl FeatureSet {
 
     /// Feature indexes in ascending order.
     pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        self.words
-            .iter()
-            .enumerate()
-            .flat_map(|(i, &w)| (0..64).filter(move |b| w & (1 << b) != 0).map(move |b| i * 64 + b))
+        self.words.iter().enumerate().flat_map(|(i, &w)| {
+            (0..64)
+                .filter(move |b| w & (1 << b) != 0)
+                .map(move |b| i * 64 + b)
+        })
     }
 
     /// Elements of `self` that are not in `other`.
     pub fn difference(&self, other: &FeatureSet) -> FeatureSet {
-        let words = self.words.iter().enumerate().map(|(i, w)| w & !other.words.get(i).copied().unwrap_or(0)).collect();
+        let words = self
+            .words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| w & !other.words.get(i).copied().unwrap_or(0))
+            .collect();
         let mut set = FeatureSet { words };
         set.trim();
         set
     }
 
     pub fn intersection(&self, other: &FeatureSet) -> FeatureSet {
-        let words = self.words.iter().zip(&other.words).map(|(a, b)| a & b).collect();
+        let words = self
+            .words
+            .iter()
+            .zip(&other.words)
+            .map(|(a, b)| a & b)
+            .collect();
         let mut set = FeatureSet { words };
         set.trim();
         set
@@ -71,7 +84,9 @@ impl FeatureSet {
     pub fn union(&self, other: &FeatureSet) -> FeatureSet {
         let n = self.words.len().max(other.words.len());
         let words = (0..n)
-            .map(|i| self.words.get(i).copied().unwrap_or(0) | other.words.get(i).copied().unwrap_or(0))
+            .map(|i| {
+                self.words.get(i).copied().unwrap_or(0) | other.words.get(i).copied().unwrap_or(0)
+            })
             .collect();
         FeatureSet { words }
     }
@@ -123,7 +138,8 @@ impl Serialize for FeatureSet {
 impl<'de> Deserialize<'de> for FeatureSet {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<FeatureSet, D::Error> {
         let hex = <&str>::deserialize(d)?;
-        FeatureSet::from_hex(hex).ok_or_else(|| serde::de::Error::custom("feature set must be hex, 16 digits per word"))
+        FeatureSet::from_hex(hex)
+            .ok_or_else(|| serde::de::Error::custom("feature set must be hex, 16 digits per word"))
     }
 }
 

@@ -16,14 +16,32 @@ use std::path::Path;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "Vec<u32>", try_from = "Vec<u32>")]
 pub enum FeatureBits {
-    Cpuid { eax_in: u32, ecx_in: u32, eax: u32, ebx: u32, ecx: u32, edx: u32 },
-    Msr { index: u32, eax: u32, edx: u32 },
+    Cpuid {
+        eax_in: u32,
+        ecx_in: u32,
+        eax: u32,
+        ebx: u32,
+        ecx: u32,
+        edx: u32,
+    },
+    Msr {
+        index: u32,
+        eax: u32,
+        edx: u32,
+    },
 }
 
 impl From<FeatureBits> for Vec<u32> {
     fn from(b: FeatureBits) -> Vec<u32> {
         match b {
-            FeatureBits::Cpuid { eax_in, ecx_in, eax, ebx, ecx, edx } => vec![eax_in, ecx_in, eax, ebx, ecx, edx],
+            FeatureBits::Cpuid {
+                eax_in,
+                ecx_in,
+                eax,
+                ebx,
+                ecx,
+                edx,
+            } => vec![eax_in, ecx_in, eax, ebx, ecx, edx],
             FeatureBits::Msr { index, eax, edx } => vec![index, eax, edx],
         }
     }
@@ -33,9 +51,19 @@ impl TryFrom<Vec<u32>> for FeatureBits {
     type Error = String;
     fn try_from(v: Vec<u32>) -> Result<FeatureBits, String> {
         match v[..] {
-            [eax_in, ecx_in, eax, ebx, ecx, edx] => Ok(FeatureBits::Cpuid { eax_in, ecx_in, eax, ebx, ecx, edx }),
+            [eax_in, ecx_in, eax, ebx, ecx, edx] => Ok(FeatureBits::Cpuid {
+                eax_in,
+                ecx_in,
+                eax,
+                ebx,
+                ecx,
+                edx,
+            }),
             [index, eax, edx] => Ok(FeatureBits::Msr { index, eax, edx }),
-            _ => Err(format!("feature bits need 6 (CPUID) or 3 (MSR) numbers, not {}", v.len())),
+            _ => Err(format!(
+                "feature bits need 6 (CPUID) or 3 (MSR) numbers, not {}",
+                v.len()
+            )),
         }
     }
 }
@@ -50,7 +78,9 @@ pub struct LibvirtFeature {
 impl LibvirtFeature {
     /// Features defined by MSR bits need QEMU's `cpu-unavailable-features` capability.
     pub fn is_msr(&self) -> bool {
-        self.bits.iter().any(|b| matches!(b, FeatureBits::Msr { .. }))
+        self.bits
+            .iter()
+            .any(|b| matches!(b, FeatureBits::Msr { .. }))
     }
 }
 
@@ -93,7 +123,10 @@ pub struct LibvirtMap {
 #[derive(Debug, thiserror::Error)]
 pub enum MapError {
     #[error("cannot read libvirt's CPU map file {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("libvirt's CPU map file {path} is not valid: {detail}")]
     Invalid { path: String, detail: String },
 }
@@ -107,9 +140,14 @@ impl LibvirtMap {
         let x86 = index
             .plain_children(root, "arch")
             .find(|&a| index.attr_value(a, "name").as_deref() == Some("x86"))
-            .ok_or_else(|| MapError::Invalid { path: dir.join("index.xml").display().to_string(), detail: "no <arch name='x86'>".into() })?;
+            .ok_or_else(|| MapError::Invalid {
+                path: dir.join("index.xml").display().to_string(),
+                detail: "no <arch name='x86'>".into(),
+            })?;
         for inc in index.plain_children(x86, "include") {
-            let Some(file) = index.attr_value(inc, "filename") else { continue };
+            let Some(file) = index.attr_value(inc, "filename") else {
+                continue;
+            };
             let path = dir.join(&file);
             let doc = read_doc(&path)?;
             map.absorb(&doc, &path)?;
@@ -118,7 +156,10 @@ impl LibvirtMap {
     }
 
     fn absorb(&mut self, doc: &Document, path: &Path) -> Result<(), MapError> {
-        let invalid = |detail: String| MapError::Invalid { path: path.display().to_string(), detail };
+        let invalid = |detail: String| MapError::Invalid {
+            path: path.display().to_string(),
+            detail,
+        };
         for child in doc.children(doc.root()) {
             match doc.local_name(child) {
                 "vendor" => self.vendors.push(Vendor {
@@ -126,8 +167,13 @@ impl LibvirtMap {
                     string: doc.attr_value(child, "string").unwrap_or_default(),
                 }),
                 "feature" => self.features.push(LibvirtFeature {
-                    name: doc.attr_value(child, "name").ok_or_else(|| invalid("feature without name".into()))?,
-                    bits: doc.children(child).filter_map(|b| parse_bits(doc, b)).collect(),
+                    name: doc
+                        .attr_value(child, "name")
+                        .ok_or_else(|| invalid("feature without name".into()))?,
+                    bits: doc
+                        .children(child)
+                        .filter_map(|b| parse_bits(doc, b))
+                        .collect(),
                 }),
                 "model" => self.models.push(parse_model(doc, child).map_err(invalid)?),
                 _ => {}
@@ -150,13 +196,22 @@ impl LibvirtMap {
     }
 
     pub fn vendor_string(&self, name: &str) -> Option<&str> {
-        self.vendors.iter().find(|v| v.name == name).map(|v| v.string.as_str())
+        self.vendors
+            .iter()
+            .find(|v| v.name == name)
+            .map(|v| v.string.as_str())
     }
 }
 
 fn read_doc(path: &Path) -> Result<Document, MapError> {
-    let bytes = std::fs::read(path).map_err(|source| MapError::Io { path: path.display().to_string(), source })?;
-    Document::parse(&bytes).map_err(|e| MapError::Invalid { path: path.display().to_string(), detail: e.to_string() })
+    let bytes = std::fs::read(path).map_err(|source| MapError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    Document::parse(&bytes).map_err(|e| MapError::Invalid {
+        path: path.display().to_string(),
+        detail: e.to_string(),
+    })
 }
 
 fn hex(doc: &Document, el: ElemId, name: &str) -> u32 {
@@ -175,7 +230,11 @@ fn parse_bits(doc: &Document, el: ElemId) -> Option<FeatureBits> {
             ecx: hex(doc, el, "ecx"),
             edx: hex(doc, el, "edx"),
         }),
-        "msr" => Some(FeatureBits::Msr { index: hex(doc, el, "index"), eax: hex(doc, el, "eax"), edx: hex(doc, el, "edx") }),
+        "msr" => Some(FeatureBits::Msr {
+            index: hex(doc, el, "index"),
+            eax: hex(doc, el, "eax"),
+            edx: hex(doc, el, "edx"),
+        }),
         _ => None,
     }
 }
@@ -198,20 +257,33 @@ fn parse_model(doc: &Document, el: ElemId) -> Result<LibvirtModel, String> {
                 model.decode_guest = doc.attr_value(child, "guest").as_deref() != Some("off");
             }
             "signature" => model.signatures.push(Signature {
-                family: doc.attr_value(child, "family").and_then(|v| v.parse().ok()).unwrap_or(0),
-                model: doc.attr_value(child, "model").and_then(|v| v.parse().ok()).unwrap_or(0),
+                family: doc
+                    .attr_value(child, "family")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0),
+                model: doc
+                    .attr_value(child, "model")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0),
                 stepping: doc.attr_value(child, "stepping"),
             }),
             "vendor" => model.vendor = doc.attr_value(child, "name"),
             "feature" => {
-                let fname = doc.attr_value(child, "name").ok_or("feature without name")?;
+                let fname = doc
+                    .attr_value(child, "name")
+                    .ok_or("feature without name")?;
                 if doc.attr_value(child, "removed").as_deref() == Some("yes") {
                     model.removed.push(fname);
                 } else {
                     model.features.push(fname);
                 }
             }
-            "model" => return Err(format!("model {} inherits from another model, which virt-cpu does not support", model.name)),
+            "model" => {
+                return Err(format!(
+                    "model {} inherits from another model, which virt-cpu does not support",
+                    model.name
+                ));
+            }
             _ => {}
         }
     }

@@ -46,9 +46,15 @@ pub enum Origin {
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
     #[error("cannot read catalog file {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("catalog file {path} is not a valid virt-cpu catalog: {source}")]
-    Json { path: String, source: serde_json::Error },
+    Json {
+        path: String,
+        source: serde_json::Error,
+    },
 }
 
 const EMBEDDED_LIBVIRT: &str = include_str!("../../assets/catalog/libvirt-x86.json");
@@ -65,7 +71,8 @@ impl Catalog {
     /// Parses the embedded JSON afresh (what [`Catalog::embedded`] does once; for benchmarks).
     pub fn parse_embedded() -> Catalog {
         Catalog {
-            libvirt: serde_json::from_str(EMBEDDED_LIBVIRT).expect("embedded libvirt catalog is valid JSON"),
+            libvirt: serde_json::from_str(EMBEDDED_LIBVIRT)
+                .expect("embedded libvirt catalog is valid JSON"),
             qemu: serde_json::from_str(EMBEDDED_QEMU).expect("embedded QEMU catalog is valid JSON"),
             origin: Origin::Embedded,
         }
@@ -74,17 +81,30 @@ impl Catalog {
     /// Reads a catalog written by `catalog refresh`: a directory holding `qemu-x86.json` and
     /// `libvirt-x86.json`, or the path of either file (its sibling is read too).
     pub fn read(path: &Path) -> Result<Catalog, CatalogError> {
-        let dir = if path.is_dir() { path } else { path.parent().unwrap_or(Path::new(".")) };
+        let dir = if path.is_dir() {
+            path
+        } else {
+            path.parent().unwrap_or(Path::new("."))
+        };
         let read = |name: &str| {
             let p = dir.join(name);
-            let text = std::fs::read_to_string(&p).map_err(|source| CatalogError::Io { path: p.display().to_string(), source })?;
+            let text = std::fs::read_to_string(&p).map_err(|source| CatalogError::Io {
+                path: p.display().to_string(),
+                source,
+            })?;
             Ok::<_, CatalogError>((p, text))
         };
         let (qp, qemu) = read(refresh::QEMU_FILE)?;
         let (lp, libvirt) = read(refresh::LIBVIRT_FILE)?;
         Ok(Catalog {
-            qemu: serde_json::from_str(&qemu).map_err(|source| CatalogError::Json { path: qp.display().to_string(), source })?,
-            libvirt: serde_json::from_str(&libvirt).map_err(|source| CatalogError::Json { path: lp.display().to_string(), source })?,
+            qemu: serde_json::from_str(&qemu).map_err(|source| CatalogError::Json {
+                path: qp.display().to_string(),
+                source,
+            })?,
+            libvirt: serde_json::from_str(&libvirt).map_err(|source| CatalogError::Json {
+                path: lp.display().to_string(),
+                source,
+            })?,
             origin: Origin::File(dir.to_path_buf()),
         })
     }

@@ -18,12 +18,18 @@ const LIBVIRT_TO_QEMU: &[(&str, &str)] = &[
 
 /// The spelling libvirt writes to `-cpu` for a libvirt feature name.
 pub fn libvirt_to_qemu(name: &str) -> &str {
-    LIBVIRT_TO_QEMU.iter().find(|(l, _)| *l == name).map_or(name, |(_, q)| q)
+    LIBVIRT_TO_QEMU
+        .iter()
+        .find(|(l, _)| *l == name)
+        .map_or(name, |(_, q)| q)
 }
 
 /// The libvirt name for a QEMU feature name (the same table read backwards).
 pub fn qemu_to_libvirt(name: &str) -> &str {
-    LIBVIRT_TO_QEMU.iter().find(|(_, q)| *q == name).map_or(name, |(l, _)| l)
+    LIBVIRT_TO_QEMU
+        .iter()
+        .find(|(_, q)| *q == name)
+        .map_or(name, |(l, _)| l)
 }
 
 /// libvirt drops these on x86 whatever the policy (`virQEMUCapsCPUFilterFeatures`).

@@ -48,7 +48,11 @@ pub(super) struct Index {
 }
 
 fn spelling_of<'a>(name: &'a str, aliases: &'a [String], s: u32) -> &'a str {
-    if s == 0 { name } else { &aliases[s as usize - 1] }
+    if s == 0 {
+        name
+    } else {
+        &aliases[s as usize - 1]
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq, Eq)]
@@ -103,7 +107,10 @@ pub enum ValueKind {
     /// `on`/`off`/`auto`.
     OnOffAuto,
     /// An integer of the given width and signedness.
-    Int { signed: bool, bits: u8 },
+    Int {
+        signed: bool,
+        bits: u8,
+    },
     Str,
     /// A type virt-cpu does not interpret.
     Other,
@@ -115,7 +122,10 @@ impl QemuProperty {
             "bool" => ValueKind::Bool,
             "OnOffAuto" => ValueKind::OnOffAuto,
             "str" | "string" => ValueKind::Str,
-            "int" => ValueKind::Int { signed: true, bits: 64 },
+            "int" => ValueKind::Int {
+                signed: true,
+                bits: 64,
+            },
             t => {
                 let (signed, digits) = match t.strip_prefix("uint") {
                     Some(d) => (false, d),
@@ -255,18 +265,52 @@ impl QemuCatalog {
     /// deserialising; call it again after changing the vectors by hand.
     pub fn reindex(&mut self) {
         let mut models: Vec<u32> = (0..self.models.len() as u32).collect();
-        models.sort_unstable_by(|&a, &b| self.models[a as usize].name.cmp(&self.models[b as usize].name));
-        let mut features: Vec<(u32, u32)> =
-            self.features.iter().enumerate().flat_map(|(i, f)| (0..=f.aliases.len() as u32).map(move |s| (i as u32, s))).collect();
-        let fname = |&(i, s): &(u32, u32)| spelling_of(&self.features[i as usize].name, &self.features[i as usize].aliases, s);
+        models.sort_unstable_by(|&a, &b| {
+            self.models[a as usize]
+                .name
+                .cmp(&self.models[b as usize].name)
+        });
+        let mut features: Vec<(u32, u32)> = self
+            .features
+            .iter()
+            .enumerate()
+            .flat_map(|(i, f)| (0..=f.aliases.len() as u32).map(move |s| (i as u32, s)))
+            .collect();
+        let fname = |&(i, s): &(u32, u32)| {
+            spelling_of(
+                &self.features[i as usize].name,
+                &self.features[i as usize].aliases,
+                s,
+            )
+        };
         features.sort_unstable_by(|a, b| fname(a).cmp(fname(b)));
-        let mut properties: Vec<(u32, u32)> =
-            self.properties.iter().enumerate().flat_map(|(i, p)| (0..=p.aliases.len() as u32).map(move |s| (i as u32, s))).collect();
-        let pname = |&(i, s): &(u32, u32)| spelling_of(&self.properties[i as usize].name, &self.properties[i as usize].aliases, s);
+        let mut properties: Vec<(u32, u32)> = self
+            .properties
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| (0..=p.aliases.len() as u32).map(move |s| (i as u32, s)))
+            .collect();
+        let pname = |&(i, s): &(u32, u32)| {
+            spelling_of(
+                &self.properties[i as usize].name,
+                &self.properties[i as usize].aliases,
+                s,
+            )
+        };
         properties.sort_unstable_by(|a, b| pname(a).cmp(pname(b)));
-        self.index = Index { models, features, properties };
+        self.index = Index {
+            models,
+            features,
+            properties,
+        };
         for i in 0..self.models.len() {
-            let Some(target) = self.models[i].alias_of.as_deref().and_then(|t| self.model_position(t)) else { continue };
+            let Some(target) = self.models[i]
+                .alias_of
+                .as_deref()
+                .and_then(|t| self.model_position(t))
+            else {
+                continue;
+            };
             let t = self.models[target].clone();
             let m = &mut self.models[i];
             m.vendor = t.vendor;
@@ -289,7 +333,11 @@ impl QemuCatalog {
     }
 
     fn model_position(&self, name: &str) -> Option<usize> {
-        let i = self.index.models.binary_search_by(|&i| self.models[i as usize].name.as_str().cmp(name)).ok()?;
+        let i = self
+            .index
+            .models
+            .binary_search_by(|&i| self.models[i as usize].name.as_str().cmp(name))
+            .ok()?;
         Some(self.index.models[i] as usize)
     }
 
@@ -315,20 +363,28 @@ impl QemuCatalog {
     /// All versions of the family `name` belongs to, oldest first (`Skylake-Client-v1` … `-v4`).
     /// Models without versions (`max`, `host`, `base`) return themselves.
     pub fn versions(&self, name: &str) -> Vec<&QemuModel> {
-        let Some(m) = self.resolve_model(name) else { return Vec::new() };
+        let Some(m) = self.resolve_model(name) else {
+            return Vec::new();
+        };
         if m.version().is_none() {
             return vec![m];
         }
         let family = m.family_name();
-        let mut v: Vec<&QemuModel> =
-            self.models.iter().filter(|x| !x.is_alias() && x.version().is_some() && x.family_name() == family).collect();
+        let mut v: Vec<&QemuModel> = self
+            .models
+            .iter()
+            .filter(|x| !x.is_alias() && x.version().is_some() && x.family_name() == family)
+            .collect();
         v.sort_by_key(|x| x.version());
         v
     }
 
     /// Names that resolve to the concrete model `name` (its plain name and named aliases).
     pub fn aliases_of(&self, name: &str) -> Vec<&QemuModel> {
-        self.models.iter().filter(|m| m.alias_of.as_deref() == Some(name)).collect()
+        self.models
+            .iter()
+            .filter(|m| m.alias_of.as_deref() == Some(name))
+            .collect()
     }
 
     /// A feature by any spelling QEMU accepts as a property name (`sse4.1`, `sse4-1`, `sse4_1`).
@@ -341,44 +397,70 @@ impl QemuCatalog {
     pub fn feature_index(&self, name: &str) -> Option<usize> {
         let f = &self.index.features;
         let i = f
-            .binary_search_by(|&(i, s)| spelling_of(&self.features[i as usize].name, &self.features[i as usize].aliases, s).cmp(name))
+            .binary_search_by(|&(i, s)| {
+                spelling_of(
+                    &self.features[i as usize].name,
+                    &self.features[i as usize].aliases,
+                    s,
+                )
+                .cmp(name)
+            })
             .ok()?;
         Some(f[i].0 as usize)
     }
 
     /// A feature by libvirt's name (`lahf_lm`, `pclmuldq`, `sse4.1`).
     pub fn feature_by_libvirt(&self, libvirt_name: &str) -> Option<&QemuFeature> {
-        self.features.iter().find(|f| f.libvirt.as_deref() == Some(libvirt_name))
+        self.features
+            .iter()
+            .find(|f| f.libvirt.as_deref() == Some(libvirt_name))
     }
 
     /// A feature named any way a user might: a QEMU spelling, libvirt's name, or a `name=value`
     /// spelling with `_` (which QEMU rewrites to `-`). For the CLI's `--has`; checks that must
     /// follow QEMU exactly use [`Self::feature`] after [`super::qemu_cpu_string::parse`].
     pub fn feature_loose(&self, name: &str) -> Option<&QemuFeature> {
-        self.feature(name).or_else(|| self.feature_by_libvirt(name)).or_else(|| self.feature(&name.replace('_', "-")))
+        self.feature(name)
+            .or_else(|| self.feature_by_libvirt(name))
+            .or_else(|| self.feature(&name.replace('_', "-")))
     }
 
     /// A non-feature `-cpu` property by name or alias (`enforce`, `hv-apicv` → `hv-avic`).
     pub fn property(&self, name: &str) -> Option<&QemuProperty> {
         let p = &self.index.properties;
         let i = p
-            .binary_search_by(|&(i, s)| spelling_of(&self.properties[i as usize].name, &self.properties[i as usize].aliases, s).cmp(name))
+            .binary_search_by(|&(i, s)| {
+                spelling_of(
+                    &self.properties[i as usize].name,
+                    &self.properties[i as usize].aliases,
+                    s,
+                )
+                .cmp(name)
+            })
             .ok()?;
         Some(&self.properties[p[i].0 as usize])
     }
 
     /// A feature or a property, as QEMU would look the name up.
     pub fn option(&self, name: &str) -> Option<CpuOption<'_>> {
-        self.feature(name).map(CpuOption::Feature).or_else(|| self.property(name).map(CpuOption::Property))
+        self.feature(name)
+            .map(CpuOption::Feature)
+            .or_else(|| self.property(name).map(CpuOption::Property))
     }
 
     /// Canonical names of a set, in catalog order.
     pub fn names(&self, set: &FeatureSet) -> Vec<&str> {
-        set.iter().filter_map(|i| self.features.get(i)).map(|f| f.name.as_str()).collect()
+        set.iter()
+            .filter_map(|i| self.features.get(i))
+            .map(|f| f.name.as_str())
+            .collect()
     }
 
     /// A set from canonical names or aliases; unknown names are returned separately.
-    pub fn set_of<'n>(&self, names: impl IntoIterator<Item = &'n str>) -> (FeatureSet, Vec<&'n str>) {
+    pub fn set_of<'n>(
+        &self,
+        names: impl IntoIterator<Item = &'n str>,
+    ) -> (FeatureSet, Vec<&'n str>) {
         let mut set = FeatureSet::new();
         let mut unknown = Vec::new();
         for n in names {
@@ -392,7 +474,8 @@ impl QemuCatalog {
 
     /// Does the model (as a KVM guest gets it) have the feature (any spelling)?
     pub fn model_has(&self, model: &QemuModel, feature: &str) -> bool {
-        self.feature_index(feature).is_some_and(|i| model.features.contains(i))
+        self.feature_index(feature)
+            .is_some_and(|i| model.features.contains(i))
     }
 }
 
@@ -478,7 +561,10 @@ mod tests {
 
     #[test]
     fn version_suffix() {
-        assert_eq!(version_split("Skylake-Client-v12"), Some(("Skylake-Client", 12)));
+        assert_eq!(
+            version_split("Skylake-Client-v12"),
+            Some(("Skylake-Client", 12))
+        );
         assert_eq!(version_split("Skylake-Client"), None);
         assert_eq!(version_split("-v1"), None);
         assert_eq!(version_split("x-v"), None);
@@ -486,10 +572,32 @@ mod tests {
 
     #[test]
     fn property_kinds() {
-        let p = |t: &str| QemuProperty { name: "x".into(), qom_type: t.into(), ..Default::default() };
-        assert_eq!(p("uint32").kind(), ValueKind::Int { signed: false, bits: 32 });
-        assert_eq!(p("int32").kind(), ValueKind::Int { signed: true, bits: 32 });
-        assert_eq!(p("int").kind(), ValueKind::Int { signed: true, bits: 64 });
+        let p = |t: &str| QemuProperty {
+            name: "x".into(),
+            qom_type: t.into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            p("uint32").kind(),
+            ValueKind::Int {
+                signed: false,
+                bits: 32
+            }
+        );
+        assert_eq!(
+            p("int32").kind(),
+            ValueKind::Int {
+                signed: true,
+                bits: 32
+            }
+        );
+        assert_eq!(
+            p("int").kind(),
+            ValueKind::Int {
+                signed: true,
+                bits: 64
+            }
+        );
         assert_eq!(p("OnOffAuto").kind(), ValueKind::OnOffAuto);
         assert_eq!(p("string").kind(), ValueKind::Str);
         assert_eq!(p("GuestPanicInformation").kind(), ValueKind::Other);

@@ -102,9 +102,21 @@ pub fn parse(value: &str) -> Result<CpuString, CpuStringError> {
             continue; // strtok skips empty tokens
         }
         let item = if let Some(name) = piece.strip_prefix('+') {
-            CpuItem { raw: piece.into(), span, syntax: Syntax::Plus, name: name.into(), value: "on".into() }
+            CpuItem {
+                raw: piece.into(),
+                span,
+                syntax: Syntax::Plus,
+                name: name.into(),
+                value: "on".into(),
+            }
         } else if let Some(name) = piece.strip_prefix('-') {
-            CpuItem { raw: piece.into(), span, syntax: Syntax::Minus, name: name.into(), value: "off".into() }
+            CpuItem {
+                raw: piece.into(),
+                span,
+                syntax: Syntax::Minus,
+                name: name.into(),
+                value: "off".into(),
+            }
         } else {
             let (name, val, syntax) = match piece.split_once('=') {
                 Some((n, v)) => (n, v.to_string(), Syntax::Assign),
@@ -113,15 +125,27 @@ pub fn parse(value: &str) -> Result<CpuString, CpuStringError> {
             let mut name = name.replace('_', "-");
             let mut val = val;
             if name == "tsc-freq" {
-                let hz = parse_metric(&val).ok_or_else(|| CpuStringError::BadTscFreq { value: val.clone(), span: span.clone() })?;
+                let hz = parse_metric(&val).ok_or_else(|| CpuStringError::BadTscFreq {
+                    value: val.clone(),
+                    span: span.clone(),
+                })?;
                 name = "tsc-frequency".into();
                 val = hz.to_string();
             }
-            CpuItem { raw: piece.into(), span, syntax, name, value: val }
+            CpuItem {
+                raw: piece.into(),
+                span,
+                syntax,
+                name,
+                value: val,
+            }
         };
         items.push(item);
     }
-    Ok(CpuString { model: model.to_string(), items })
+    Ok(CpuString {
+        model: model.to_string(),
+        items,
+    })
 }
 
 /// `qemu_strtosz_metric`: a number with an optional k/M/G/T/P/E suffix (powers of 1000),
@@ -163,7 +187,9 @@ impl CpuString {
         for (j, later) in self.items.iter().enumerate() {
             if matches!(later.syntax, Syntax::Assign | Syntax::Bare) {
                 for (i, earlier) in self.items[..j].iter().enumerate() {
-                    if matches!(earlier.syntax, Syntax::Plus | Syntax::Minus) && earlier.name == later.name {
+                    if matches!(earlier.syntax, Syntax::Plus | Syntax::Minus)
+                        && earlier.name == later.name
+                    {
                         out.push((i, j));
                     }
                 }
@@ -185,14 +211,23 @@ impl CpuString {
         let mut out: Vec<Effective> = Vec::new();
         let mut apply = |idx: usize, item: &CpuItem| {
             let (name, known) = key(&item.name);
-            let value = parse_bool(&item.value).map_or_else(|| item.value.clone(), |b| if b { "on" } else { "off" }.to_string());
+            let value = parse_bool(&item.value).map_or_else(
+                || item.value.clone(),
+                |b| if b { "on" } else { "off" }.to_string(),
+            );
             match out.iter_mut().find(|e| e.name == name) {
                 Some(e) => {
                     e.overridden.push(e.winner);
                     e.winner = idx;
                     e.value = value;
                 }
-                None => out.push(Effective { name, known, value, winner: idx, overridden: Vec::new() }),
+                None => out.push(Effective {
+                    name,
+                    known,
+                    value,
+                    winner: idx,
+                    overridden: Vec::new(),
+                }),
             }
         };
         // Globals in order, then every `+`, then every `-` (x86_cpu_expand_features).
@@ -217,16 +252,26 @@ mod tests {
     use super::*;
 
     fn names(s: &CpuString) -> Vec<(&str, &str)> {
-        s.items.iter().map(|i| (i.name.as_str(), i.value.as_str())).collect()
+        s.items
+            .iter()
+            .map(|i| (i.name.as_str(), i.value.as_str()))
+            .collect()
     }
 
     #[test]
     fn model_and_items_with_qemu_normalisation() {
-        let s = parse("Skylake-Client,+sse4_1,-tsc_deadline,lahf_lm,x2apic=off,,tsc_freq=2.5G").unwrap();
+        let s = parse("Skylake-Client,+sse4_1,-tsc_deadline,lahf_lm,x2apic=off,,tsc_freq=2.5G")
+            .unwrap();
         assert_eq!(s.model, "Skylake-Client");
         assert_eq!(
             names(&s),
-            vec![("sse4_1", "on"), ("tsc_deadline", "off"), ("lahf-lm", "on"), ("x2apic", "off"), ("tsc-frequency", "2500000000")]
+            vec![
+                ("sse4_1", "on"),
+                ("tsc_deadline", "off"),
+                ("lahf-lm", "on"),
+                ("x2apic", "off"),
+                ("tsc-frequency", "2500000000")
+            ]
         );
         assert_eq!(s.items[2].syntax, Syntax::Bare);
         let raw = "Skylake-Client,+sse4_1,-tsc_deadline,lahf_lm,x2apic=off,,tsc_freq=2.5G";
@@ -238,7 +283,10 @@ mod tests {
     #[test]
     fn errors_qemu_reports_while_parsing() {
         assert_eq!(parse(""), Err(CpuStringError::Empty));
-        assert!(matches!(parse("qemu64,tsc-freq=fast"), Err(CpuStringError::BadTscFreq { .. })));
+        assert!(matches!(
+            parse("qemu64,tsc-freq=fast"),
+            Err(CpuStringError::BadTscFreq { .. })
+        ));
         assert_eq!(parse(",x").unwrap().model, "");
     }
 
@@ -254,7 +302,14 @@ mod tests {
         let s = parse("m,-x2apic,x2apic=on,+x2apic,pmu=on,pmu=false").unwrap();
         let e = s.effective(&cat);
         let x2apic = e.iter().find(|e| e.name == "x2apic").unwrap();
-        assert_eq!((x2apic.value.as_str(), x2apic.winner, x2apic.overridden.clone()), ("off", 0, vec![1, 2]));
+        assert_eq!(
+            (
+                x2apic.value.as_str(),
+                x2apic.winner,
+                x2apic.overridden.clone()
+            ),
+            ("off", 0, vec![1, 2])
+        );
         let pmu = e.iter().find(|e| e.name == "pmu").unwrap();
         assert_eq!((pmu.value.as_str(), pmu.winner), ("off", 4));
     }

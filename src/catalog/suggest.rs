@@ -36,8 +36,15 @@ pub fn best<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> O
         return None;
     }
     let lower = input.to_lowercase();
-    if let Some(c) = candidates.iter().copied().find(|c| c.to_lowercase() == lower) {
-        return Some(Suggestion { name: c.to_string(), reason: Reason::Case });
+    if let Some(c) = candidates
+        .iter()
+        .copied()
+        .find(|c| c.to_lowercase() == lower)
+    {
+        return Some(Suggestion {
+            name: c.to_string(),
+            reason: Reason::Case,
+        });
     }
     // One edit per four characters, at least one, at most three: close enough to be a typo,
     // far enough apart that short names do not match everything.
@@ -49,14 +56,20 @@ pub fn best<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> O
         .filter(|(d, _)| *d <= bound)
         .min_by_key(|(d, c)| (*d, c.len()));
     if let Some((d, c)) = closest {
-        return Some(Suggestion { name: c.to_string(), reason: Reason::Distance(d) });
+        return Some(Suggestion {
+            name: c.to_string(),
+            reason: Reason::Distance(d),
+        });
     }
     candidates
         .iter()
         .copied()
         .filter(|c| c.len() > input.len() && c.to_lowercase().starts_with(&lower))
         .min_by_key(|c| c.len())
-        .map(|c| Suggestion { name: c.to_string(), reason: Reason::Prefix })
+        .map(|c| Suggestion {
+            name: c.to_string(),
+            reason: Reason::Prefix,
+        })
 }
 
 /// A QEMU model name (`-cpu` / `<qemu:cpu>` model), aliases and versions included.
@@ -67,7 +80,10 @@ pub fn qemu_model(catalog: &QemuCatalog, input: &str) -> Option<Suggestion> {
 /// A QEMU feature or property name (an option in `<qemu:cpu>` or `-cpu`), any accepted spelling.
 pub fn qemu_option(catalog: &QemuCatalog, input: &str) -> Option<Suggestion> {
     let features = catalog.features.iter().flat_map(|f| f.spellings());
-    let props = catalog.properties.iter().flat_map(|p| std::iter::once(p.name.as_str()).chain(p.aliases.iter().map(String::as_str)));
+    let props = catalog
+        .properties
+        .iter()
+        .flat_map(|p| std::iter::once(p.name.as_str()).chain(p.aliases.iter().map(String::as_str)));
     best(input, features.chain(props))
 }
 
@@ -90,7 +106,14 @@ pub fn libvirt_feature(map: &LibvirtMap, input: &str) -> Option<Suggestion> {
 mod tests {
     use super::*;
 
-    const NAMES: &[&str] = &["Icelake-Server-v4", "Icelake-Server", "Skylake-Client", "Skylake-Client-v1", "sse4.1", "ssse3"];
+    const NAMES: &[&str] = &[
+        "Icelake-Server-v4",
+        "Icelake-Server",
+        "Skylake-Client",
+        "Skylake-Client-v1",
+        "sse4.1",
+        "ssse3",
+    ];
 
     fn s(input: &str) -> Option<Suggestion> {
         best(input, NAMES.iter().copied())
@@ -98,10 +121,28 @@ mod tests {
 
     #[test]
     fn case_first_then_distance_then_prefix() {
-        assert_eq!(s("Icelake-Server-V4").unwrap(), Suggestion { name: "Icelake-Server-v4".into(), reason: Reason::Case });
+        assert_eq!(
+            s("Icelake-Server-V4").unwrap(),
+            Suggestion {
+                name: "Icelake-Server-v4".into(),
+                reason: Reason::Case
+            }
+        );
         assert_eq!(s("Skylake-Clinet").unwrap().name, "Skylake-Client");
-        assert_eq!(s("sse4.2").unwrap(), Suggestion { name: "sse4.1".into(), reason: Reason::Distance(1) });
-        assert_eq!(s("Skyl").unwrap(), Suggestion { name: "Skylake-Client".into(), reason: Reason::Prefix });
+        assert_eq!(
+            s("sse4.2").unwrap(),
+            Suggestion {
+                name: "sse4.1".into(),
+                reason: Reason::Distance(1)
+            }
+        );
+        assert_eq!(
+            s("Skyl").unwrap(),
+            Suggestion {
+                name: "Skylake-Client".into(),
+                reason: Reason::Prefix
+            }
+        );
         assert_eq!(s("Skylake-Client"), None, "exact names need no suggestion");
         assert_eq!(s("zzzzzz"), None);
     }

@@ -1,11 +1,11 @@
 //! `virt-cpu catalog` (which catalog is in use) and `virt-cpu catalog refresh` (rebuild it from
 //! the installed QEMU and libvirt).
 
+use super::out::outln;
 use crate::catalog::refresh::{self, Sources};
 use crate::catalog::{Catalog, Origin};
 use crate::host::SystemRunner;
 use serde::Serialize;
-use super::out::outln;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -84,9 +84,25 @@ impl<'a> Summary<'a> {
         }
         outln!("catalog:   {origin}");
         outln!("QEMU:      {} ({})", self.qemu_version, self.qemu_package);
-        outln!("libvirt:   {}", if self.libvirt_version.is_empty() { "unknown" } else { self.libvirt_version });
-        outln!("QEMU:      {} models, {} features, {} other properties", self.qemu_models, self.qemu_features, self.qemu_properties);
-        outln!("libvirt:   {} models, {} features", self.libvirt_models, self.libvirt_features);
+        outln!(
+            "libvirt:   {}",
+            if self.libvirt_version.is_empty() {
+                "unknown"
+            } else {
+                self.libvirt_version
+            }
+        );
+        outln!(
+            "QEMU:      {} models, {} features, {} other properties",
+            self.qemu_models,
+            self.qemu_features,
+            self.qemu_properties
+        );
+        outln!(
+            "libvirt:   {} models, {} features",
+            self.libvirt_models,
+            self.libvirt_features
+        );
         if let Some(d) = &self.cache_dir {
             outln!("cache dir: {}", d.display());
         }
@@ -102,9 +118,17 @@ pub fn run(args: &CatalogArgs) -> anyhow::Result<i32> {
         Some(CatalogAction::Refresh(r)) => {
             let dir = match &r.output {
                 Some(d) => d.clone(),
-                None => refresh::cache_dir().ok_or_else(|| anyhow::anyhow!("no cache directory: set XDG_CACHE_HOME or HOME, or pass --output DIR"))?,
+                None => refresh::cache_dir().ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "no cache directory: set XDG_CACHE_HOME or HOME, or pass --output DIR"
+                    )
+                })?,
             };
-            let sources = Sources { qemu: r.qemu.clone(), cpu_map: r.cpu_map.clone(), ..Sources::default() };
+            let sources = Sources {
+                qemu: r.qemu.clone(),
+                cpu_map: r.cpu_map.clone(),
+                ..Sources::default()
+            };
             let mut catalog = refresh::refresh(&SystemRunner, &sources)?;
             refresh::write_dir(&catalog, &dir)?;
             catalog.origin = Origin::File(dir.clone());

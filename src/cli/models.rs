@@ -1,12 +1,12 @@
 //! `virt-cpu models`, `virt-cpu model NAME`, `virt-cpu diff A B`: exploring the catalog, with
 //! host usability from `virsh domcapabilities`.
 
+use super::out::outln;
 use crate::catalog::{Catalog, FeatureSet, QemuCatalog, QemuModel, suggest};
 use crate::host::domcaps::Usability;
 use crate::host::{DomCaps, PoolUsability, SystemRunner};
 use anyhow::Context;
 use serde::Serialize;
-use super::out::outln;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -71,7 +71,10 @@ impl SourceArgs {
             hosts.push(DomCaps::read(f)?);
         }
         if let Some(uri) = &self.connect {
-            hosts.push(DomCaps::from_virsh(&SystemRunner, Some(uri)).with_context(|| format!("asking libvirt at {uri}"))?);
+            hosts.push(
+                DomCaps::from_virsh(&SystemRunner, Some(uri))
+                    .with_context(|| format!("asking libvirt at {uri}"))?,
+            );
         }
         Ok(Explore { catalog, hosts })
     }
@@ -98,27 +101,53 @@ pub fn run_models(args: &ModelsArgs) -> anyhow::Result<i32> {
     let mut wanted = FeatureSet::new();
     for f in &args.has {
         match q.feature_loose(f) {
-            Some(feat) => wanted.insert(q.feature_index(&feat.name).expect("catalog feature has an index")),
+            Some(feat) => wanted.insert(
+                q.feature_index(&feat.name)
+                    .expect("catalog feature has an index"),
+            ),
             None => {
-                let hint = suggest::qemu_feature(q, f).map(|s| format!(" (did you mean {}?)", s.name)).unwrap_or_default();
+                let hint = suggest::qemu_feature(q, f)
+                    .map(|s| format!(" (did you mean {}?)", s.name))
+                    .unwrap_or_default();
                 eprintln!("virt-cpu: unknown feature '{f}'{hint}");
                 return Ok(2);
             }
         }
     }
-    let filter = ModelFilter { vendor: args.vendor.as_deref(), wanted: &wanted, search: args.search.as_deref() };
+    let filter = ModelFilter {
+        vendor: args.vendor.as_deref(),
+        wanted: &wanted,
+        search: args.search.as_deref(),
+    };
     let pool = PoolUsability::new(ctx.catalog, &ctx.hosts);
-    let mut rows: Vec<Row> = filter.apply(q).into_iter().map(|m| row(q, m, &pool)).collect();
+    let mut rows: Vec<Row> = filter
+        .apply(q)
+        .into_iter()
+        .map(|m| row(q, m, &pool))
+        .collect();
     if !pool.is_empty() {
         // Best common model first: usable everywhere, then the richest feature set.
-        rows.sort_by_key(|r| (r.usable.as_ref().and_then(|u| u.usable) != Some(true), std::cmp::Reverse(r.features)));
+        rows.sort_by_key(|r| {
+            (
+                r.usable.as_ref().and_then(|u| u.usable) != Some(true),
+                std::cmp::Reverse(r.features),
+            )
+        });
     }
     if args.source.json {
-        outln!("{}", serde_json::to_string_pretty(&serde_json::json!({ "models": rows, "hosts": host_names(&ctx.hosts) }))?);
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "models": rows, "hosts": host_names(&ctx.hosts) })
+            )?
+        );
         return Ok(0);
     }
     let name_w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
-    let mut header = format!("{:name_w$}  {:18}  {:7}  {:>8}  {:3}", "MODEL", "ALIAS OF", "VENDOR", "FEATURES", "DEP");
+    let mut header = format!(
+        "{:name_w$}  {:18}  {:7}  {:>8}  {:3}",
+        "MODEL", "ALIAS OF", "VENDOR", "FEATURES", "DEP"
+    );
     if !pool.is_empty() {
         header.push_str("  USABLE");
     }
@@ -145,7 +174,9 @@ pub fn run_models(args: &ModelsArgs) -> anyhow::Result<i32> {
         outln!("{}", line.trim_end());
     }
     if !pool.is_empty() {
-        let best = rows.iter().find(|r| r.usable.as_ref().and_then(|u| u.usable) == Some(true));
+        let best = rows
+            .iter()
+            .find(|r| r.usable.as_ref().and_then(|u| u.usable) == Some(true));
         let hosts = host_names(&ctx.hosts).join(", ");
         match best {
             Some(b) => outln!("\nbest model usable on every host ({hosts}): {}", b.name),
@@ -167,11 +198,16 @@ impl ModelFilter<'_> {
         let search = self.search.map(str::to_lowercase);
         q.models
             .iter()
-            .filter(|m| self.vendor.is_none_or(|v| m.vendor_short().is_some_and(|s| s.eq_ignore_ascii_case(v))))
+            .filter(|m| {
+                self.vendor
+                    .is_none_or(|v| m.vendor_short().is_some_and(|s| s.eq_ignore_ascii_case(v)))
+            })
             .filter(|m| self.wanted.is_subset(&m.features))
             .filter(|m| {
                 search.as_deref().is_none_or(|s| {
-                    contains_ci(&m.name, s) || m.alias_of.as_deref().is_some_and(|a| contains_ci(a, s)) || contains_ci(&m.model_id, s)
+                    contains_ci(&m.name, s)
+                        || m.alias_of.as_deref().is_some_and(|a| contains_ci(a, s))
+                        || contains_ci(&m.model_id, s)
                 })
             })
             .collect()
@@ -181,7 +217,11 @@ impl ModelFilter<'_> {
 /// `haystack` contains the already lower-cased `needle`, ignoring ASCII case.
 fn contains_ci(haystack: &str, needle: &str) -> bool {
     haystack.len() >= needle.len()
-        && haystack.as_bytes().windows(needle.len()).any(|w| w.iter().zip(needle.as_bytes()).all(|(a, b)| a.to_ascii_lowercase() == *b))
+        && haystack.as_bytes().windows(needle.len()).any(|w| {
+            w.iter()
+                .zip(needle.as_bytes())
+                .all(|(a, b)| a.to_ascii_lowercase() == *b)
+        })
 }
 
 fn row<'a>(q: &'a QemuCatalog, m: &'a QemuModel, pool: &PoolUsability) -> Row<'a> {
@@ -189,7 +229,11 @@ fn row<'a>(q: &'a QemuCatalog, m: &'a QemuModel, pool: &PoolUsability) -> Row<'a
         name: &m.name,
         alias_of: m.alias_of.as_deref(),
         vendor: m.vendor_short(),
-        versions: q.versions(&m.name).iter().map(|v| v.name.as_str()).collect(),
+        versions: q
+            .versions(&m.name)
+            .iter()
+            .map(|v| v.name.as_str())
+            .collect(),
         deprecated: m.deprecated,
         features: m.features.len(),
         model_id: &m.model_id,
@@ -202,7 +246,9 @@ fn host_names(hosts: &[DomCaps]) -> Vec<String> {
 }
 
 fn unknown_model(q: &QemuCatalog, name: &str) -> i32 {
-    let hint = suggest::qemu_model(q, name).map(|s| format!(" (did you mean {}?)", s.name)).unwrap_or_default();
+    let hint = suggest::qemu_model(q, name)
+        .map(|s| format!(" (did you mean {}?)", s.name))
+        .unwrap_or_default();
     eprintln!("virt-cpu: QEMU has no CPU model '{name}'{hint}; names are case-sensitive");
     1
 }
@@ -274,8 +320,12 @@ pub fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
             let prev = i.checked_sub(1).map(|p| &versions[p].features);
             VersionStep {
                 name: &v.name,
-                added: prev.map(|p| names(&v.features.difference(p))).unwrap_or_default(),
-                removed: prev.map(|p| names(&p.difference(&v.features))).unwrap_or_default(),
+                added: prev
+                    .map(|p| names(&v.features.difference(p)))
+                    .unwrap_or_default(),
+                removed: prev
+                    .map(|p| names(&p.difference(&v.features)))
+                    .unwrap_or_default(),
             }
         })
         .collect();
@@ -284,7 +334,11 @@ pub fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
         name: &entry.name,
         resolves_to: &m.name,
         typename: &entry.typename,
-        aliases: q.aliases_of(&m.name).iter().map(|a| a.name.as_str()).collect(),
+        aliases: q
+            .aliases_of(&m.name)
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect(),
         versions: steps,
         deprecated: entry.deprecated,
         migration_safe: entry.migration_safe,
@@ -298,7 +352,12 @@ pub fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
             .iter()
             .map(|i| {
                 let f = &q.features[i];
-                FeatureView { name: &f.name, libvirt: f.libvirt.as_deref(), category: f.category().label(), description: f.description() }
+                FeatureView {
+                    name: &f.name,
+                    libvirt: f.libvirt.as_deref(),
+                    category: f.category().label(),
+                    description: f.description(),
+                }
             })
             .collect(),
         tcg_adds: names(&m.tcg_features.difference(&m.features)),
@@ -321,22 +380,43 @@ pub fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
 fn libvirt_view<'a>(catalog: &'a Catalog, name: &str, features: &FeatureSet) -> LibvirtView<'a> {
     let q = &catalog.qemu;
     let Some(lm) = catalog.libvirt.model(name) else {
-        return LibvirtView { known: false, only_in_qemu: Vec::new(), only_in_libvirt: Vec::new() };
+        return LibvirtView {
+            known: false,
+            only_in_qemu: Vec::new(),
+            only_in_libvirt: Vec::new(),
+        };
     };
     let mut lset = FeatureSet::new();
     let mut only_in_libvirt = Vec::new();
     for f in &lm.features {
-        match q.feature_by_libvirt(f).and_then(|x| q.feature_index(&x.name)) {
+        match q
+            .feature_by_libvirt(f)
+            .and_then(|x| q.feature_index(&x.name))
+        {
             Some(i) => lset.insert(i),
             None => only_in_libvirt.push(f.clone()),
         }
     }
     // Features libvirt cannot name (KVM paravirt bits, nested VMX controls) are not a difference.
-    let comparable: FeatureSet = features.iter().filter(|&i| q.features[i].libvirt.is_some() && !q.kvm_only.contains(&q.features[i].name)).collect();
+    let comparable: FeatureSet = features
+        .iter()
+        .filter(|&i| q.features[i].libvirt.is_some() && !q.kvm_only.contains(&q.features[i].name))
+        .collect();
     // Nor are features whose QEMU value TCG hides (vme): we cannot know QEMU's side.
-    let lset: FeatureSet = lset.iter().filter(|&i| !q.kvm_unobservable.contains(&q.features[i].name)).collect();
-    only_in_libvirt.extend(q.names(&lset.difference(features)).into_iter().map(str::to_string));
-    LibvirtView { known: true, only_in_qemu: q.names(&comparable.difference(&lset)), only_in_libvirt }
+    let lset: FeatureSet = lset
+        .iter()
+        .filter(|&i| !q.kvm_unobservable.contains(&q.features[i].name))
+        .collect();
+    only_in_libvirt.extend(
+        q.names(&lset.difference(features))
+            .into_iter()
+            .map(str::to_string),
+    );
+    LibvirtView {
+        known: true,
+        only_in_qemu: q.names(&comparable.difference(&lset)),
+        only_in_libvirt,
+    }
 }
 
 fn print_model(v: &ModelView) {
@@ -345,7 +425,13 @@ fn print_model(v: &ModelView) {
     } else {
         outln!("{}", v.name);
     }
-    outln!("  vendor {}  family {}  model {}  stepping {}", v.vendor, v.family, v.model, v.stepping);
+    outln!(
+        "  vendor {}  family {}  model {}  stepping {}",
+        v.vendor,
+        v.family,
+        v.model,
+        v.stepping
+    );
     outln!("  model-id \"{}\"", v.model_id);
     if v.deprecated {
         outln!("  DEPRECATED");
@@ -354,7 +440,10 @@ fn print_model(v: &ModelView) {
         outln!("  aliases: {}", v.aliases.join(", "));
     }
     if !v.needs.is_empty() {
-        outln!("  needs: {} (its features are the host's)", v.needs.join(", "));
+        outln!(
+            "  needs: {} (its features are the host's)",
+            v.needs.join(", ")
+        );
     }
     if v.versions.len() > 1 {
         outln!("  versions:");
@@ -379,16 +468,37 @@ fn print_model(v: &ModelView) {
         outln!("    {cat}: {}", names.join(" "));
     }
     if !v.tcg_adds.is_empty() || !v.tcg_removes.is_empty() {
-        outln!("  under TCG: {}{}", v.tcg_adds.iter().map(|f| format!("+{f} ")).collect::<String>(), v.tcg_removes.iter().map(|f| format!("-{f} ")).collect::<String>().trim_end());
+        outln!(
+            "  under TCG: {}{}",
+            v.tcg_adds
+                .iter()
+                .map(|f| format!("+{f} "))
+                .collect::<String>(),
+            v.tcg_removes
+                .iter()
+                .map(|f| format!("-{f} "))
+                .collect::<String>()
+                .trim_end()
+        );
     }
     if !v.tcg_cannot_emulate.is_empty() {
-        outln!("  TCG cannot emulate (QEMU warns): {}", v.tcg_cannot_emulate.join(" "));
+        outln!(
+            "  TCG cannot emulate (QEMU warns): {}",
+            v.tcg_cannot_emulate.join(" ")
+        );
     }
     if !v.kvm_unobservable.is_empty() {
-        outln!("  not observable without KVM (TCG forces them off): {}", v.kvm_unobservable.join(" "));
+        outln!(
+            "  not observable without KVM (TCG forces them off): {}",
+            v.kvm_unobservable.join(" ")
+        );
     }
     if !v.props.is_empty() {
-        let props: Vec<String> = v.props.iter().map(|(k, val)| format!("{k}={val}")).collect();
+        let props: Vec<String> = v
+            .props
+            .iter()
+            .map(|(k, val)| format!("{k}={val}"))
+            .collect();
         outln!("  properties: {}", props.join(" "));
     }
     if v.libvirt.known {
@@ -396,8 +506,14 @@ fn print_model(v: &ModelView) {
         if v.libvirt.only_in_qemu.is_empty() && v.libvirt.only_in_libvirt.is_empty() {
             outln!("    same features");
         } else {
-            outln!("    only in QEMU's model: {}", v.libvirt.only_in_qemu.join(" "));
-            outln!("    only in libvirt's model: {}", v.libvirt.only_in_libvirt.join(" "));
+            outln!(
+                "    only in QEMU's model: {}",
+                v.libvirt.only_in_qemu.join(" ")
+            );
+            outln!(
+                "    only in libvirt's model: {}",
+                v.libvirt.only_in_libvirt.join(" ")
+            );
         }
     } else {
         outln!("  libvirt 9.0 has no model named {}", v.name);
@@ -427,8 +543,12 @@ struct DiffView<'a> {
 pub fn run_diff(args: &DiffArgs) -> anyhow::Result<i32> {
     let ctx = args.source.load()?;
     let q = &ctx.catalog.qemu;
-    let Some(a) = q.resolve_model(&args.a) else { return Ok(unknown_model(q, &args.a)) };
-    let Some(b) = q.resolve_model(&args.b) else { return Ok(unknown_model(q, &args.b)) };
+    let Some(a) = q.resolve_model(&args.a) else {
+        return Ok(unknown_model(q, &args.a));
+    };
+    let Some(b) = q.resolve_model(&args.b) else {
+        return Ok(unknown_model(q, &args.b));
+    };
     let ident = |m: &QemuModel| -> BTreeMap<String, serde_json::Value> {
         let mut p = m.props.clone();
         p.insert("vendor".into(), m.vendor.clone().into());
@@ -441,7 +561,10 @@ pub fn run_diff(args: &DiffArgs) -> anyhow::Result<i32> {
     let (pa, pb) = (ident(a), ident(b));
     let mut properties = BTreeMap::new();
     for k in pa.keys().chain(pb.keys()) {
-        let (va, vb) = (pa.get(k).cloned().unwrap_or_default(), pb.get(k).cloned().unwrap_or_default());
+        let (va, vb) = (
+            pa.get(k).cloned().unwrap_or_default(),
+            pb.get(k).cloned().unwrap_or_default(),
+        );
         if va != vb {
             properties.insert(k.clone(), [va, vb]);
         }
@@ -457,7 +580,14 @@ pub fn run_diff(args: &DiffArgs) -> anyhow::Result<i32> {
     if args.source.json {
         outln!("{}", serde_json::to_string_pretty(&view)?);
     } else {
-        outln!("{} ({}) vs {} ({}): {} features in common", args.a, a.name, args.b, b.name, view.common);
+        outln!(
+            "{} ({}) vs {} ({}): {} features in common",
+            args.a,
+            a.name,
+            args.b,
+            b.name,
+            view.common
+        );
         outln!("only in {}: {}", args.a, view.only_in_a.join(" "));
         outln!("only in {}: {}", args.b, view.only_in_b.join(" "));
         for (k, [va, vb]) in &view.properties {

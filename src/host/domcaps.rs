@@ -54,9 +54,16 @@ impl DomCaps {
         let doc = Document::parse(xml.as_bytes()).map_err(|e| bad(e.to_string()))?;
         let root = doc.root();
         if doc.local_name(root) != "domainCapabilities" {
-            return Err(bad(format!("expected <domainCapabilities>, found <{}>", doc.local_name(root))));
+            return Err(bad(format!(
+                "expected <domainCapabilities>, found <{}>",
+                doc.local_name(root)
+            )));
         }
-        let text = |name: &str| doc.plain_child(root, name).map(|e| doc.text(e).trim().to_string()).unwrap_or_default();
+        let text = |name: &str| {
+            doc.plain_child(root, name)
+                .map(|e| doc.text(e).trim().to_string())
+                .unwrap_or_default()
+        };
         let mut caps = DomCaps {
             source: source.to_string(),
             emulator: text("path"),
@@ -65,7 +72,9 @@ impl DomCaps {
             arch: text("arch"),
             ..DomCaps::default()
         };
-        let Some(cpu) = doc.plain_child(root, "cpu") else { return Ok(caps) };
+        let Some(cpu) = doc.plain_child(root, "cpu") else {
+            return Ok(caps);
+        };
         for mode in doc.plain_children(cpu, "mode") {
             let supported = doc.attr_value(mode, "supported").as_deref() == Some("yes");
             match doc.attr_value(mode, "name").as_deref() {
@@ -96,12 +105,15 @@ impl DomCaps {
                                 name: doc.text(child).trim().to_string(),
                                 usable: doc.attr_value(child, "usable").map(|u| u == "yes"),
                                 vendor: doc.attr_value(child, "vendor").filter(|v| v != "unknown"),
-                                deprecated: doc.attr_value(child, "deprecated").as_deref() == Some("yes"),
+                                deprecated: doc.attr_value(child, "deprecated").as_deref()
+                                    == Some("yes"),
                                 blockers: Vec::new(),
                             }),
                             "blockers" => {
                                 let model = doc.attr_value(child, "model").unwrap_or_default();
-                                let names = doc.plain_children(child, "feature").filter_map(|f| doc.attr_value(f, "name"));
+                                let names = doc
+                                    .plain_children(child, "feature")
+                                    .filter_map(|f| doc.attr_value(f, "name"));
                                 let names: Vec<String> = names.collect();
                                 if let Some(m) = caps.models.iter_mut().find(|m| m.name == model) {
                                     m.blockers = names;
@@ -118,7 +130,8 @@ impl DomCaps {
     }
 
     pub fn read(path: &Path) -> Result<DomCaps, HostError> {
-        let xml = std::fs::read_to_string(path).map_err(|e| HostError::Caps(format!("cannot read {}: {e}", path.display())))?;
+        let xml = std::fs::read_to_string(path)
+            .map_err(|e| HostError::Caps(format!("cannot read {}: {e}", path.display())))?;
         DomCaps::parse(&xml, &path.display().to_string())
     }
 
@@ -131,7 +144,11 @@ impl DomCaps {
         args.push("domcapabilities");
         let out = runner.run("virsh", &args, b"")?;
         if !out.success() {
-            return Err(HostError::Failed { program: "virsh".into(), status: out.status, stderr: out.stderr.trim().to_string() });
+            return Err(HostError::Failed {
+                program: "virsh".into(),
+                status: out.status,
+                stderr: out.stderr.trim().to_string(),
+            });
         }
         DomCaps::parse(&out.stdout, &format!("virsh {}", args.join(" ")))
     }
@@ -157,7 +174,11 @@ impl DomCaps {
         }
         let mut set = FeatureSet::new();
         for n in names {
-            if let Some(i) = catalog.qemu.feature_by_libvirt(n).and_then(|f| catalog.qemu.feature_index(&f.name)) {
+            if let Some(i) = catalog
+                .qemu
+                .feature_by_libvirt(n)
+                .and_then(|f| catalog.qemu.feature_index(&f.name))
+            {
                 set.insert(i);
             }
         }
@@ -197,7 +218,10 @@ pub struct PoolUsability<'a> {
 
 impl<'a> PoolUsability<'a> {
     pub fn new(catalog: &'a Catalog, hosts: &'a [DomCaps]) -> PoolUsability<'a> {
-        let hosts = hosts.iter().map(|h| (h, h.host_features(catalog))).collect();
+        let hosts = hosts
+            .iter()
+            .map(|h| (h, h.host_features(catalog)))
+            .collect();
         let ignored = catalog
             .qemu
             .features
@@ -206,7 +230,11 @@ impl<'a> PoolUsability<'a> {
             .filter(|(_, f)| f.libvirt.is_none() || catalog.qemu.kvm_only.contains(&f.name))
             .map(|(i, _)| i)
             .collect();
-        PoolUsability { catalog, hosts, ignored }
+        PoolUsability {
+            catalog,
+            hosts,
+            ignored,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -230,12 +258,20 @@ impl<'a> PoolUsability<'a> {
                 None => reported = None,
             }
             if let Some(e) = entry.filter(|e| !e.blockers.is_empty()) {
-                blockers.extend(e.blockers.iter().map(|b| crate::catalog::names::libvirt_to_qemu(b).to_string()));
+                blockers.extend(
+                    e.blockers
+                        .iter()
+                        .map(|b| crate::catalog::names::libvirt_to_qemu(b).to_string()),
+                );
             }
             // A TCG host runs the TCG view of the model (x2apic off, no KVM defaults), and asks
             // for what TCG cannot emulate too: those features make QEMU report the model unusable.
             let model_features = model.map(|m| {
-                let wanted = if caps.is_kvm() { m.features.clone() } else { m.tcg_features.union(&m.tcg_unavailable) };
+                let wanted = if caps.is_kvm() {
+                    m.features.clone()
+                } else {
+                    m.tcg_features.union(&m.tcg_unavailable)
+                };
                 wanted.difference(&self.ignored)
             });
             match (&model_features, host) {
@@ -251,6 +287,11 @@ impl<'a> PoolUsability<'a> {
                 _ => computed = None,
             }
         }
-        Usability { usable: reported.or(computed), reported, computed, blockers: blockers.into_iter().collect() }
+        Usability {
+            usable: reported.or(computed),
+            reported,
+            computed,
+            blockers: blockers.into_iter().collect(),
+        }
     }
 }

@@ -30,9 +30,16 @@ impl Output {
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {
     #[error("cannot run {program}: {source}")]
-    Spawn { program: String, source: std::io::Error },
+    Spawn {
+        program: String,
+        source: std::io::Error,
+    },
     #[error("{program} failed (exit {status:?}): {stderr}")]
-    Failed { program: String, status: Option<i32>, stderr: String },
+    Failed {
+        program: String,
+        status: Option<i32>,
+        stderr: String,
+    },
     #[error("unexpected output from {program}: {detail}")]
     Protocol { program: String, detail: String },
     #[error("{0}")]
@@ -50,7 +57,10 @@ pub struct SystemRunner;
 
 impl Runner for SystemRunner {
     fn run(&self, program: &str, args: &[&str], stdin: &[u8]) -> Result<Output, HostError> {
-        let spawn_err = |source| HostError::Spawn { program: program.to_string(), source };
+        let spawn_err = |source| HostError::Spawn {
+            program: program.to_string(),
+            source,
+        };
         let mut child = Command::new(program)
             .args(args)
             .stdin(Stdio::piped())

@@ -7,14 +7,29 @@ use serde_json::{Value, json};
 
 /// Arguments for a QEMU that only answers catalog queries: no machine, TCG (works without KVM),
 /// no devices, QMP on stdio.
-pub const CATALOG_ARGS: &[&str] = &["-machine", "none", "-accel", "tcg", "-nodefaults", "-display", "none", "-qmp", "stdio"];
+pub const CATALOG_ARGS: &[&str] = &[
+    "-machine",
+    "none",
+    "-accel",
+    "tcg",
+    "-nodefaults",
+    "-display",
+    "none",
+    "-qmp",
+    "stdio",
+];
 
 /// The answer to one command: its `return` value, or QMP's error description.
 pub type Reply = Result<Value, String>;
 
 /// Runs `program args` and sends `qmp_capabilities`, `commands`, `quit`; returns one reply per
 /// command, in order.
-pub fn batch(runner: &dyn Runner, program: &str, args: &[&str], commands: &[Value]) -> Result<Vec<Reply>, HostError> {
+pub fn batch(
+    runner: &dyn Runner,
+    program: &str,
+    args: &[&str],
+    commands: &[Value],
+) -> Result<Vec<Reply>, HostError> {
     let mut input = String::from("{\"execute\":\"qmp_capabilities\"}\n");
     for c in commands {
         input.push_str(&c.to_string());
@@ -22,24 +37,36 @@ pub fn batch(runner: &dyn Runner, program: &str, args: &[&str], commands: &[Valu
     }
     input.push_str("{\"execute\":\"quit\"}\n");
     let out = runner.run(program, args, input.as_bytes())?;
-    let protocol = |detail: String| HostError::Protocol { program: program.to_string(), detail };
+    let protocol = |detail: String| HostError::Protocol {
+        program: program.to_string(),
+        detail,
+    };
     let mut replies = Vec::with_capacity(commands.len() + 2);
     for line in out.stdout.lines().filter(|l| !l.trim().is_empty()) {
-        let v: Value = serde_json::from_str(line).map_err(|e| protocol(format!("not JSON ({e}): {line}")))?;
+        let v: Value =
+            serde_json::from_str(line).map_err(|e| protocol(format!("not JSON ({e}): {line}")))?;
         if v.get("QMP").is_some() || v.get("event").is_some() {
             continue;
         }
         if let Some(r) = v.get("return") {
             replies.push(Ok(r.clone()));
         } else if let Some(e) = v.get("error") {
-            replies.push(Err(e.get("desc").and_then(Value::as_str).unwrap_or("unknown error").to_string()));
+            replies.push(Err(e
+                .get("desc")
+                .and_then(Value::as_str)
+                .unwrap_or("unknown error")
+                .to_string()));
         } else {
             return Err(protocol(format!("unexpected message: {line}")));
         }
     }
     // The first reply is qmp_capabilities'; quit's may be missing if QEMU exits first.
     if replies.len() < commands.len() + 1 {
-        return Err(HostError::Failed { program: program.to_string(), status: out.status, stderr: out.stderr.trim().to_string() });
+        return Err(HostError::Failed {
+            program: program.to_string(),
+            status: out.status,
+            stderr: out.stderr.trim().to_string(),
+        });
     }
     if let Err(e) = &replies[0] {
         return Err(protocol(format!("qmp_capabilities failed: {e}")));
@@ -51,7 +78,11 @@ pub fn batch(runner: &dyn Runner, program: &str, args: &[&str], commands: &[Valu
 
 /// `{"execute": name, "arguments": args}`.
 pub fn command(name: &str, arguments: Value) -> Value {
-    if arguments.is_null() { json!({ "execute": name }) } else { json!({ "execute": name, "arguments": arguments }) }
+    if arguments.is_null() {
+        json!({ "execute": name })
+    } else {
+        json!({ "execute": name, "arguments": arguments })
+    }
 }
 
 #[cfg(test)]
@@ -77,14 +108,24 @@ mod tests {
                 stderr: String::new(),
             })
         });
-        let r = batch(&runner, "qemu", &[], &[command("a", Value::Null), command("b", json!({"x": 1}))]).unwrap();
+        let r = batch(
+            &runner,
+            "qemu",
+            &[],
+            &[command("a", Value::Null), command("b", json!({"x": 1}))],
+        )
+        .unwrap();
         assert_eq!(r, vec![Ok(json!([1])), Err("nope".to_string())]);
     }
 
     #[test]
     fn a_qemu_that_dies_early_is_an_error_with_its_stderr() {
         let runner = FnRunner(|_: &str, _: &[&str], _: &[u8]| {
-            Ok(Output { status: Some(1), stdout: String::new(), stderr: "qemu: bad option\n".into() })
+            Ok(Output {
+                status: Some(1),
+                stdout: String::new(),
+                stderr: "qemu: bad option\n".into(),
+            })
         });
         let err = batch(&runner, "qemu", &[], &[command("a", Value::Null)]).unwrap_err();
         assert!(err.to_string().contains("bad option"), "{err}");
