@@ -10,4 +10,5 @@ pub mod domain;
 pub mod edit;
 pub mod host;
 pub mod store;
+pub mod tui;
 pub mod xml;

@@ -20,8 +20,11 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Domain XML to open (without a subcommand).
+    /// Domain XML to open in the interactive view (`-`: standard input; none: the demo domain).
     pub file: Option<PathBuf>,
+    /// The host, for the interactive view (`--host-caps FILE` or `-c URI`).
+    #[command(flatten)]
+    pub host: common::HostArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -56,11 +59,11 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Model(a)) => models::run_model(a),
         Some(Command::Diff(a)) => models::run_diff(a),
         None => {
-            eprintln!(
-                "virt-cpu: the interactive view is not part of this version yet; use `virt-cpu check FILE` or `virt-cpu argv FILE` \
-                 (see `virt-cpu --help`)"
-            );
-            Ok(common::EXIT_USAGE)
+            let host = cli.host.load()?;
+            crate::tui::run(crate::tui::Options {
+                file: cli.file.clone(),
+                host,
+            })
         }
     }
 }

@@ -1,0 +1,781 @@
+//! The TUI's state and its one way to change: `update(&mut Model, Action) -> Vec<Effect>`.
+//!
+//! `update` is pure — no terminal, no files, no clipboard. What needs the outside world (write the
+//! file, copy, reload) is returned as an [`Effect`]; the loop in `tui::run` carries it out and
+//! feeds the outcome back as an [`Action`]. Tests drive the same function with key strings.
+
+use super::features::{self, FeatureList};
+use super::picker::Picker;
+use crate::argv::{QemuCaps, Reading};
+use crate::catalog::Catalog;
+use crate::check::{self, Report};
+use crate::edit::{Edit, EditError, Edited, History};
+use crate::store::save::Saved;
+use crate::xml::Document;
+use std::path::PathBuf;
+
+/// Exit code of an explicit abort (`Q`): non-zero so `virsh edit` discards its temporary file.
+pub const EXIT_ABORT: i32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Cpu,
+    Qemu,
+}
+
+impl Pane {
+    pub fn other(self) -> Pane {
+        match self {
+            Pane::Cpu => Pane::Qemu,
+            Pane::Qemu => Pane::Cpu,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Cpu => "<cpu>",
+            Pane::Qemu => "<qemu:cpu>",
+        }
+    }
+}
+
+/// Where `w` writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The file that was opened: written in place, refused when it changed on disk meanwhile.
+    File(PathBuf),
+    /// Nothing to write back to (the built-in demo, standard input): saving asks for a path.
+    Unnamed { suggestion: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub level: Level,
+    pub text: String,
+}
+
+/// Why a save did not write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveFailure {
+    /// The file is not what was loaded any more: reload, or write elsewhere.
+    ChangedOnDisk(String),
+    /// Read-only, or another I/O error: write elsewhere; the edits stay.
+    Other(String),
+}
+
+/// What a text prompt is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptFor {
+    SaveAs,
+    /// `name=value` for `<qemu:cpu>`.
+    Option,
+}
+
+/// A window over the panes; keys go to the topmost one.
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    Help,
+    Picker(Picker),
+    Features(FeatureList),
+    /// The unified diff against the file; `save` when `w` asked for it (then `y` writes).
+    Diff {
+        text: String,
+        scroll: u16,
+        save: bool,
+    },
+    Prompt {
+        purpose: PromptFor,
+        input: String,
+    },
+    /// Quitting with unsaved edits.
+    ConfirmQuit,
+    /// A save that did not write: the message, and whether reloading is offered.
+    SaveFailed {
+        message: String,
+        reload: bool,
+    },
+}
+
+/// What the user (or an effect's outcome) asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    FocusNext,
+    Focus(Pane),
+    ToggleReading,
+    Undo,
+    Redo,
+    ShowDiff,
+    Save,
+    Copy,
+    Help,
+    Quit,
+    Abort,
+    /// Apply the fix of the n-th fixable diagnostic (1-based, as shown).
+    Fix(usize),
+    OpenPicker,
+    OpenFeatures,
+    MoveToOther,
+    AddOption,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Input(char),
+    Backspace,
+    Submit,
+    Cancel,
+    Toggle,
+    CyclePolicy,
+    Remove,
+    Search,
+    Yes,
+    Reload,
+    SaveElsewhere,
+    /// Scroll a pane by lines (mouse wheel).
+    Scroll(Pane, i16),
+    /// The outcome of [`Effect::Save`].
+    SaveDone {
+        path: PathBuf,
+        bytes: String,
+        result: Result<Saved, SaveFailure>,
+    },
+    /// The outcome of [`Effect::Copy`]: what was done.
+    Copied(String),
+    /// The outcome of [`Effect::Reload`]: the file's bytes, or why it could not be read.
+    Reloaded(Result<String, String>),
+}
+
+/// Work for the loop: everything that touches the world outside the model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Write atomically; `expected` is what the file must still hold (None: write regardless).
+    Save {
+        path: PathBuf,
+        bytes: String,
+        expected: Option<String>,
+    },
+    Copy(String),
+    Reload(PathBuf),
+}
+
+pub struct Model {
+    pub catalog: &'static Catalog,
+    pub caps: QemuCaps,
+    /// The name shown in the title (the path, `demo: …`, `<stdin>`).
+    pub name: String,
+    pub target: Target,
+    /// The bytes on disk as last loaded or saved: the diff's left side and the changed-on-disk
+    /// reference.
+    pub disk: String,
+    pub state: Edited,
+    pub history: History,
+    pub report: Report,
+    pub reading: Reading,
+    /// `state` differs from `disk` (kept here: comparing 10 MB per frame would cost the frame).
+    pub modified: bool,
+    pub focus: Pane,
+    pub overlay: Option<Overlay>,
+    pub status: Option<Status>,
+    /// First visible line of each pane (`[<cpu>, <qemu:cpu>]`).
+    pub scroll: [u16; 2],
+    /// Set when the app should end, with the exit code.
+    pub exit: Option<i32>,
+}
+
+impl Model {
+    pub fn new(
+        doc: Document,
+        name: String,
+        target: Target,
+        caps: QemuCaps,
+        catalog: &'static Catalog,
+    ) -> Result<Model, EditError> {
+        let disk = doc.source().to_string();
+        let state = Edited::new(doc)?;
+        let reading = Reading::Merge;
+        let report = check::check(&state.doc, &state.dom, &caps, catalog, reading);
+        Ok(Model {
+            catalog,
+            caps,
+            name,
+            target,
+            disk,
+            state,
+            history: History::default(),
+            report,
+            reading,
+            modified: false,
+            focus: Pane::Cpu,
+            overlay: None,
+            status: None,
+            scroll: [0, 0],
+            exit: None,
+        })
+    }
+
+    /// The document as it is now.
+    pub fn source(&self) -> &str {
+        self.state.doc.source()
+    }
+
+    /// Diagnostics that have a fix, in the order their keys (`1`, `2`, …) are shown.
+    pub fn fixable(&self) -> impl Iterator<Item = (&check::Diagnostic, &Edit)> {
+        self.report
+            .diagnostics
+            .iter()
+            .filter_map(|d| d.fix.as_ref().map(|f| (d, f)))
+    }
+
+    /// The fix key of a diagnostic (1-based), when it has a fix.
+    pub fn fix_key(&self, index: usize) -> Option<usize> {
+        self.report.diagnostics.get(index)?.fix.as_ref()?;
+        Some(
+            self.report.diagnostics[..index]
+                .iter()
+                .filter(|d| d.fix.is_some())
+                .count()
+                + 1,
+        )
+    }
+
+    /// The `-cpu` argv as a shell would take it, for the clipboard.
+    pub fn argv_text(&self) -> Option<String> {
+        self.report
+            .arg
+            .value
+            .as_ref()
+            .map(|v| format!("-cpu {}", crate::argv::shell::quote(v)))
+    }
+
+    /// The model the pane names, if any.
+    pub fn model_of(&self, pane: Pane) -> Option<String> {
+        match pane {
+            Pane::Cpu => self
+                .state
+                .dom
+                .cpu
+                .as_ref()?
+                .model
+                .as_ref()
+                .map(|m| m.name.clone()),
+            Pane::Qemu => self
+                .state
+                .dom
+                .qemu_cpu
+                .as_ref()?
+                .models
+                .first()?
+                .name
+                .clone(),
+        }
+    }
+
+    fn info(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            level: Level::Info,
+            text: text.into(),
+        });
+    }
+
+    fn warn(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            level: Level::Warning,
+            text: text.into(),
+        });
+    }
+
+    fn error(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            level: Level::Error,
+            text: text.into(),
+        });
+    }
+
+    /// Re-checks after the document or the reading changed.
+    fn refresh(&mut self) {
+        self.report = check::check(
+            &self.state.doc,
+            &self.state.dom,
+            &self.caps,
+            self.catalog,
+            self.reading,
+        );
+        self.modified = self.state.doc.source() != self.disk;
+    }
+
+    /// Applies an edit through the history and says what happened.
+    fn edit(&mut self, edit: &Edit) {
+        match self.history.apply(&mut self.state, edit) {
+            Ok(true) => {
+                self.refresh();
+                self.info(describe(edit));
+            }
+            Ok(false) => self.info(format!("{} — already so; nothing changed", describe(edit))),
+            Err(e) => self.error(e.to_string()),
+        }
+    }
+
+    fn diff_text(&self) -> String {
+        crate::cli::output::unified_diff(&self.name, &self.disk, self.source())
+    }
+
+    /// `w`, or `y` on the save diff: where and how to write.
+    fn save_effect(&mut self) -> Vec<Effect> {
+        match &self.target {
+            Target::File(path) => {
+                vec![Effect::Save {
+                    path: path.clone(),
+                    bytes: self.source().to_string(),
+                    expected: Some(self.disk.clone()),
+                }]
+            }
+            Target::Unnamed { suggestion } => {
+                self.overlay = Some(Overlay::Prompt {
+                    purpose: PromptFor::SaveAs,
+                    input: suggestion.clone(),
+                });
+                Vec::new()
+            }
+        }
+    }
+
+    /// Replaces the document with `bytes` read from disk, dropping the edits.
+    fn reload(&mut self, bytes: String) {
+        let doc = match Document::parse(bytes.as_bytes()) {
+            Ok(d) => d,
+            Err(e) => return self.error(format!("cannot reload: {e}; your edits are kept")),
+        };
+        match Edited::new(doc) {
+            Ok(state) => {
+                self.state = state;
+                self.disk = bytes;
+                self.history = History::default();
+                self.refresh();
+                self.warn("Reloaded from disk; your edits were dropped");
+            }
+            Err(e) => self.error(format!("cannot reload: {e}; your edits are kept")),
+        }
+    }
+}
+
+/// One line saying what an edit did, for the status line.
+pub fn describe(edit: &Edit) -> String {
+    match edit {
+        Edit::SetModel(m) => format!("<cpu> model → {m}"),
+        Edit::SetMode(m) => format!("<cpu> mode → {m}"),
+        Edit::SetFeature { name, policy } => format!("<cpu> feature {name} → {policy}"),
+        Edit::DropFeature(n) => format!("<cpu> feature {n} removed (the model decides)"),
+        Edit::RenameFeature { from, to } => format!("<cpu> feature {from} → {to}"),
+        Edit::SetQemuModel(m) => format!("<qemu:cpu> model → {m}"),
+        Edit::SetQemuOption {
+            name,
+            value: Some(v),
+        } => format!("<qemu:cpu> {name}={v}"),
+        Edit::SetQemuOption { name, value: None } => format!("<qemu:cpu> {name}"),
+        Edit::RemoveQemuOption(n) => format!("<qemu:cpu> option {n} removed"),
+        Edit::RenameQemuOption { from, to } => format!("<qemu:cpu> option {from} → {to}"),
+        Edit::MoveToQemu => "moved model and features from <cpu> to <qemu:cpu>".into(),
+        Edit::MoveToCpu => "moved model and options from <qemu:cpu> to <cpu>".into(),
+        Edit::ToCommandline { .. } => "<qemu:cpu> → <qemu:commandline>".into(),
+        Edit::FromCommandline { .. } => "<qemu:commandline> -cpu → <qemu:cpu>".into(),
+    }
+}
+
+/// Changes the model for one action; returns the work for the loop.
+pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
+    // Outcomes of effects apply whatever is on screen.
+    match action {
+        Action::SaveDone {
+            path,
+            bytes,
+            result,
+        } => {
+            saved(m, path, bytes, result);
+            return Vec::new();
+        }
+        Action::Copied(text) => {
+            m.info(text);
+            return Vec::new();
+        }
+        Action::Reloaded(Ok(bytes)) => {
+            m.reload(bytes);
+            return Vec::new();
+        }
+        Action::Reloaded(Err(e)) => {
+            m.error(e);
+            return Vec::new();
+        }
+        _ => {}
+    }
+    match m.overlay.take() {
+        None => main(m, action),
+        Some(overlay) => in_overlay(m, overlay, action),
+    }
+}
+
+fn saved(m: &mut Model, path: PathBuf, bytes: String, result: Result<Saved, SaveFailure>) {
+    match result {
+        Ok(outcome) => {
+            m.disk = bytes;
+            m.modified = m.state.doc.source() != m.disk;
+            let shown = path.display().to_string();
+            m.target = Target::File(path);
+            m.name = shown.clone();
+            match outcome {
+                Saved::Written => m.info(format!("Wrote {shown}")),
+                Saved::Unchanged => m.info(format!("{shown} already holds this; nothing written")),
+            }
+        }
+        Err(SaveFailure::ChangedOnDisk(message)) => {
+            m.overlay = Some(Overlay::SaveFailed {
+                message,
+                reload: true,
+            })
+        }
+        Err(SaveFailure::Other(message)) => {
+            m.overlay = Some(Overlay::SaveFailed {
+                message,
+                reload: false,
+            })
+        }
+    }
+}
+
+/// Keys on the two panes.
+fn main(m: &mut Model, action: Action) -> Vec<Effect> {
+    m.status = None;
+    match action {
+        Action::FocusNext => m.focus = m.focus.other(),
+        Action::Focus(p) => m.focus = p,
+        Action::ToggleReading => {
+            m.reading = match m.reading {
+                Reading::Merge => Reading::Override,
+                Reading::Override => Reading::Merge,
+            };
+            m.refresh();
+            m.info(match m.reading {
+                Reading::Merge => "Reading: merge — libvirt's appended options follow <qemu:cpu> (the proposal's default)",
+                Reading::Override => "Reading: override — <qemu:cpu> is the whole -cpu, nothing appended",
+            });
+        }
+        Action::Undo => match m.history.undo(&mut m.state) {
+            Ok(true) => {
+                m.refresh();
+                m.info("Undone");
+            }
+            Ok(false) => m.info("Nothing to undo"),
+            Err(e) => m.error(e.to_string()),
+        },
+        Action::Redo => match m.history.redo(&mut m.state) {
+            Ok(true) => {
+                m.refresh();
+                m.info("Redone");
+            }
+            Ok(false) => m.info("Nothing to redo"),
+            Err(e) => m.error(e.to_string()),
+        },
+        Action::ShowDiff | Action::Save if !m.modified => m.info(if action == Action::Save {
+            "No changes; nothing to write"
+        } else {
+            "No changes"
+        }),
+        Action::ShowDiff => {
+            m.overlay = Some(Overlay::Diff {
+                text: m.diff_text(),
+                scroll: 0,
+                save: false,
+            })
+        }
+        Action::Save => {
+            m.overlay = Some(Overlay::Diff {
+                text: m.diff_text(),
+                scroll: 0,
+                save: true,
+            })
+        }
+        Action::Copy => match m.argv_text() {
+            Some(text) => return vec![Effect::Copy(text)],
+            None => m.warn("No -cpu to copy: libvirt refuses this domain (see the diagnostics)"),
+        },
+        Action::Help => m.overlay = Some(Overlay::Help),
+        Action::Quit if m.modified => m.overlay = Some(Overlay::ConfirmQuit),
+        Action::Quit => m.exit = Some(0),
+        Action::Abort => m.exit = Some(EXIT_ABORT),
+        Action::Fix(n) => {
+            let fix = m.fixable().nth(n.wrapping_sub(1)).map(|(_, e)| e.clone());
+            match fix {
+                Some(edit) => m.edit(&edit),
+                None => m.info(format!("No fix numbered {n}")),
+            }
+        }
+        Action::OpenPicker => {
+            let current = m.model_of(m.focus);
+            m.overlay = Some(Overlay::Picker(Picker::new(
+                m.focus, m.catalog, &m.caps, current,
+            )));
+        }
+        Action::OpenFeatures => {
+            m.overlay = Some(Overlay::Features(FeatureList::new(m.focus, m.catalog)))
+        }
+        Action::MoveToOther => {
+            let edit = match m.focus {
+                Pane::Cpu => Edit::MoveToQemu,
+                Pane::Qemu => Edit::MoveToCpu,
+            };
+            m.edit(&edit);
+            if m.status.as_ref().is_some_and(|s| s.level == Level::Info) {
+                m.focus = m.focus.other();
+            }
+        }
+        Action::AddOption => {
+            m.overlay = Some(Overlay::Prompt {
+                purpose: PromptFor::Option,
+                input: String::new(),
+            })
+        }
+        Action::Up => scroll(m, m.focus, -1),
+        Action::Down => scroll(m, m.focus, 1),
+        Action::PageUp => scroll(m, m.focus, -10),
+        Action::PageDown => scroll(m, m.focus, 10),
+        Action::Scroll(p, d) => scroll(m, p, d),
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn scroll(m: &mut Model, pane: Pane, delta: i16) {
+    let s = &mut m.scroll[pane as usize];
+    *s = s.saturating_add_signed(delta);
+}
+
+fn in_overlay(m: &mut Model, overlay: Overlay, action: Action) -> Vec<Effect> {
+    match overlay {
+        Overlay::Help => {
+            // Any key closes help; `q` closes it rather than quitting.
+            if !matches!(
+                action,
+                Action::Help | Action::Cancel | Action::Quit | Action::Submit
+            ) {
+                m.overlay = Some(Overlay::Help);
+            }
+        }
+        Overlay::Picker(p) => return picker(m, p, action),
+        Overlay::Features(f) => return feature_list(m, f, action),
+        Overlay::Diff { text, scroll, save } => match action {
+            Action::Yes if save => {
+                return m.save_effect();
+            }
+            Action::Up => {
+                m.overlay = Some(Overlay::Diff {
+                    text,
+                    scroll: scroll.saturating_sub(1),
+                    save,
+                })
+            }
+            Action::Down => {
+                m.overlay = Some(Overlay::Diff {
+                    text,
+                    scroll: scroll.saturating_add(1),
+                    save,
+                })
+            }
+            Action::PageUp => {
+                m.overlay = Some(Overlay::Diff {
+                    text,
+                    scroll: scroll.saturating_sub(10),
+                    save,
+                })
+            }
+            Action::PageDown => {
+                m.overlay = Some(Overlay::Diff {
+                    text,
+                    scroll: scroll.saturating_add(10),
+                    save,
+                })
+            }
+            Action::Cancel | Action::Quit | Action::ShowDiff | Action::Submit => {
+                if save {
+                    m.info("Not saved");
+                }
+            }
+            _ => m.overlay = Some(Overlay::Diff { text, scroll, save }),
+        },
+        Overlay::Prompt { purpose, mut input } => match action {
+            Action::Input(c) => {
+                input.push(c);
+                m.overlay = Some(Overlay::Prompt { purpose, input });
+            }
+            Action::Backspace => {
+                input.pop();
+                m.overlay = Some(Overlay::Prompt { purpose, input });
+            }
+            Action::Cancel => m.info("Cancelled"),
+            Action::Submit => return submit(m, purpose, input),
+            _ => m.overlay = Some(Overlay::Prompt { purpose, input }),
+        },
+        Overlay::ConfirmQuit => match action {
+            Action::Yes | Action::Quit => m.exit = Some(0),
+            Action::Abort => m.exit = Some(EXIT_ABORT),
+            Action::Save => {
+                m.overlay = Some(Overlay::Diff {
+                    text: m.diff_text(),
+                    scroll: 0,
+                    save: true,
+                })
+            }
+            Action::Cancel => {}
+            _ => m.overlay = Some(Overlay::ConfirmQuit),
+        },
+        Overlay::SaveFailed { message, reload } => match action {
+            Action::Reload if reload => {
+                if let Target::File(path) = &m.target {
+                    return vec![Effect::Reload(path.clone())];
+                }
+            }
+            Action::SaveElsewhere => {
+                let input = match &m.target {
+                    Target::File(p) => format!("{}.new", p.display()),
+                    Target::Unnamed { suggestion } => suggestion.clone(),
+                };
+                m.overlay = Some(Overlay::Prompt {
+                    purpose: PromptFor::SaveAs,
+                    input,
+                });
+            }
+            Action::Cancel => m.info("Not saved; your edits are kept"),
+            _ => m.overlay = Some(Overlay::SaveFailed { message, reload }),
+        },
+    }
+    Vec::new()
+}
+
+fn submit(m: &mut Model, purpose: PromptFor, input: String) -> Vec<Effect> {
+    match purpose {
+        PromptFor::SaveAs if input.trim().is_empty() => m.info("Not saved: no file name"),
+        PromptFor::SaveAs => {
+            let path = PathBuf::from(input.trim());
+            // A new file: nothing to compare with; an existing one was named by the user.
+            return vec![Effect::Save {
+                path,
+                bytes: m.source().to_string(),
+                expected: None,
+            }];
+        }
+        PromptFor::Option => {
+            let input = input.trim();
+            if input.is_empty() {
+                m.info("No option given");
+                return Vec::new();
+            }
+            let (name, value) = match input.split_once('=') {
+                Some((k, v)) => (k.trim().to_string(), Some(v.trim().to_string())),
+                None => (input.to_string(), None),
+            };
+            m.edit(&Edit::SetQemuOption { name, value });
+        }
+    }
+    Vec::new()
+}
+
+fn picker(m: &mut Model, mut p: Picker, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Cancel => return Vec::new(),
+        Action::Submit => {
+            let Some(item) = p.selected_item() else {
+                m.info("No model matches");
+                m.overlay = Some(Overlay::Picker(p));
+                return Vec::new();
+            };
+            let edit = match p.pane {
+                Pane::Cpu => Edit::SetModel(item.name.clone()),
+                Pane::Qemu => Edit::SetQemuModel(item.name.clone()),
+            };
+            m.edit(&edit);
+            return Vec::new();
+        }
+        Action::Input(c) => {
+            let mut q = std::mem::take(&mut p.query);
+            q.push(c);
+            p.set_query(q);
+        }
+        Action::Backspace => {
+            let mut q = std::mem::take(&mut p.query);
+            q.pop();
+            p.set_query(q);
+        }
+        Action::Up => p.move_by(-1),
+        Action::Down => p.move_by(1),
+        Action::PageUp => p.move_by(-10),
+        Action::PageDown => p.move_by(10),
+        _ => {}
+    }
+    m.overlay = Some(Overlay::Picker(p));
+    Vec::new()
+}
+
+fn feature_list(m: &mut Model, mut f: FeatureList, action: Action) -> Vec<Effect> {
+    if f.searching {
+        match action {
+            Action::Input(c) => {
+                let mut q = std::mem::take(&mut f.query);
+                q.push(c);
+                f.set_query(q);
+            }
+            Action::Backspace => {
+                let mut q = std::mem::take(&mut f.query);
+                q.pop();
+                f.set_query(q);
+            }
+            Action::Submit => f.searching = false,
+            Action::Cancel => {
+                f.searching = false;
+                f.set_query(String::new());
+            }
+            Action::Up => f.move_by(-1),
+            Action::Down => f.move_by(1),
+            _ => {}
+        }
+        m.overlay = Some(Overlay::Features(f));
+        return Vec::new();
+    }
+    let name = f.selected_name().map(String::from);
+    match action {
+        Action::Cancel | Action::Quit | Action::OpenFeatures => return Vec::new(),
+        Action::Search => f.searching = true,
+        Action::Up => f.move_by(-1),
+        Action::Down => f.move_by(1),
+        Action::PageUp => f.move_by(-10),
+        Action::PageDown => f.move_by(10),
+        Action::Toggle => {
+            if let Some(n) = name {
+                m.edit(&features::toggle(m.catalog, &m.state.dom, f.pane, &n));
+            }
+        }
+        Action::CyclePolicy if f.pane == Pane::Cpu => {
+            if let Some(n) = name {
+                m.edit(&features::cycle_policy(&m.state.dom, &n));
+            }
+        }
+        Action::Remove => {
+            if let Some(n) = name {
+                match features::remove(&m.state.dom, f.pane, &n) {
+                    Some(e) => m.edit(&e),
+                    None => m.info(format!("{n} is not set; the model decides")),
+                }
+            }
+        }
+        Action::Undo | Action::Redo => {
+            main(m, action);
+        }
+        _ => {}
+    }
+    m.overlay = Some(Overlay::Features(f));
+    Vec::new()
+}

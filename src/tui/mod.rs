@@ -1,0 +1,166 @@
+//! The interactive view: `<cpu>` and `<qemu:cpu>` side by side, the live `-cpu`, diagnostics with
+//! fixes, model picker, feature list, lossless save. Elm-style (DESIGN §2, §8): `app::update`
+//! changes the model and returns effects, `view::draw` only draws, this loop owns the terminal.
+
+pub mod app;
+pub mod clipboard;
+pub mod effects;
+pub mod features;
+pub mod fuzzy;
+pub mod keymap;
+pub mod picker;
+pub mod terminal;
+pub mod text;
+pub mod theme;
+pub mod view;
+
+use crate::argv::QemuCaps;
+use crate::catalog::Catalog;
+use crate::host::DomCaps;
+use crate::store;
+use anyhow::Context;
+use app::{Action, Model, Target};
+use crossterm::event::{self, Event};
+use ratatui::layout::Rect;
+use std::collections::VecDeque;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The demo domain `virt-cpu` opens without a file: the proposal's example with its typo.
+pub const DEMO_NAME: &str = "icelake-240.xml";
+pub const DEMO: &str = include_str!("../../assets/examples/icelake-240.xml");
+
+/// What to open.
+#[derive(Debug, Default)]
+pub struct Options {
+    /// A domain XML file, `-` for standard input, none for the demo.
+    pub file: Option<PathBuf>,
+    /// The host's `virsh domcapabilities` (from `--host-caps` or `-c URI`).
+    pub host: Option<DomCaps>,
+}
+
+/// Builds the model for what `opts` names (no terminal involved).
+pub fn load(opts: &Options, catalog: &'static Catalog) -> anyhow::Result<Model> {
+    let (loaded, target) = match &opts.file {
+        None => {
+            let loaded = store::load::from_bytes(DEMO.as_bytes(), DEMO_NAME, store::Origin::Stdin)?;
+            (
+                loaded,
+                Target::Unnamed {
+                    suggestion: DEMO_NAME.into(),
+                },
+            )
+        }
+        Some(p) if p.as_os_str() == "-" => (
+            store::open(p)?,
+            Target::Unnamed {
+                suggestion: "domain.xml".into(),
+            },
+        ),
+        Some(p) => (store::open(p)?, Target::File(p.clone())),
+    };
+    let name = match &opts.file {
+        None => format!("demo: {DEMO_NAME} (w asks where to save)"),
+        Some(_) => loaded.display_name(),
+    };
+    let caps = QemuCaps::from_catalog(&loaded.domain, catalog);
+    let caps = match &opts.host {
+        Some(h) => caps.with_host(h),
+        None => caps,
+    };
+    Ok(Model::new(loaded.doc, name, target, caps, catalog)?)
+}
+
+/// Runs the TUI until the user quits; returns the exit code (0, or non-zero for an abort or a
+/// signal).
+pub fn run(opts: Options) -> anyhow::Result<i32> {
+    let mut model = load(&opts, Catalog::embedded())?;
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!(
+            "the interactive view needs a terminal; for scripts use `virt-cpu check FILE` or `virt-cpu argv FILE`"
+        );
+    }
+    let theme = theme::Theme::from_env();
+    let session = clipboard::Session::from_env();
+    let mut clip = clipboard::Clipboard::default();
+    let mut guard = terminal::Guard::new().context("cannot set up the terminal")?;
+    let mut redraw = true;
+    let code = loop {
+        if redraw {
+            guard.terminal.draw(|f| view::draw(f, &model, &theme))?;
+            redraw = false;
+        }
+        if let Some(code) = model.exit {
+            break code;
+        }
+        if let Some(sig) = guard.signalled() {
+            break 128 + sig;
+        }
+        // Wake up now and then to notice a signal.
+        if !event::poll(Duration::from_millis(200))? {
+            continue;
+        }
+        let action = match event::read()? {
+            Event::Key(k) => keymap::key(&model, k),
+            Event::Mouse(me) => {
+                let size = guard.terminal.size()?;
+                let areas = view::areas(&model, Rect::new(0, 0, size.width, size.height));
+                keymap::mouse(&model, me, areas.panes)
+            }
+            Event::Resize(..) => {
+                guard.terminal.autoresize()?;
+                redraw = true;
+                None
+            }
+            _ => None,
+        };
+        if let Some(action) = action {
+            let mut queue = VecDeque::from([action]);
+            while let Some(a) = queue.pop_front() {
+                for e in app::update(&mut model, a) {
+                    queue.push_back(effects::execute(
+                        e,
+                        &mut clip,
+                        session,
+                        guard.terminal.backend_mut(),
+                    ));
+                }
+            }
+            redraw = true;
+        }
+    };
+    drop(guard);
+    Ok(code)
+}
+
+/// Feeds a key string (see [`keymap::parse_keys`]) through the keymap and `update`, carrying out
+/// effects with `clipboard` standing in for the clipboard. For tests and benchmarks.
+pub fn type_keys(model: &mut Model, keys: &str, copied: &mut Vec<String>) {
+    for k in keymap::parse_keys(keys) {
+        let Some(action) = keymap::key(model, k) else {
+            continue;
+        };
+        let mut queue = VecDeque::from([action]);
+        while let Some(a) = queue.pop_front() {
+            for e in app::update(model, a) {
+                let outcome = match e {
+                    app::Effect::Copy(text) => {
+                        copied.push(text.clone());
+                        Action::Copied(format!("copied {text}"))
+                    }
+                    other => effects::execute(
+                        other,
+                        &mut clipboard::Clipboard::default(),
+                        clipboard::Session::default(),
+                        &mut std::io::sink(),
+                    ),
+                };
+                queue.push_back(outcome);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

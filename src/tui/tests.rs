@@ -1,0 +1,467 @@
+//! Key-sequence tests on the pure update (helix-style: type a key string, look at the model and
+//! the document's bytes) and insta snapshots of the views on ratatui's TestBackend.
+
+use super::app::{Level, Model, Overlay, Pane};
+use super::{DEMO, Options, load, type_keys};
+use crate::argv::Reading;
+use crate::catalog::Catalog;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::path::{Path, PathBuf};
+
+fn demo() -> Model {
+    load(&Options::default(), Catalog::embedded()).unwrap()
+}
+
+fn open(path: &Path) -> Model {
+    load(
+        &Options {
+            file: Some(path.to_path_buf()),
+            host: None,
+        },
+        Catalog::embedded(),
+    )
+    .unwrap()
+}
+
+fn keys(m: &mut Model, k: &str) -> Vec<String> {
+    let mut copied = Vec::new();
+    type_keys(m, k, &mut copied);
+    copied
+}
+
+/// A copy of an example domain in a fresh directory.
+fn example(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets/examples")
+            .join(name),
+        &path,
+    )
+    .unwrap();
+    (dir, path)
+}
+
+fn render(m: &Model, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| super::view::draw(f, m, &super::theme::Theme::MONO))
+        .unwrap();
+    term
+}
+
+fn screen(m: &Model, w: u16, h: u16) -> String {
+    render(m, w, h).backend().to_string()
+}
+
+#[test]
+fn fix_key_applies_the_did_you_mean_and_undo_restores_the_bytes() {
+    let mut m = demo();
+    assert_eq!(m.focus, Pane::Cpu, "focus starts on <cpu>");
+    assert_eq!(m.fix_key(0), Some(1));
+    assert!(
+        m.report
+            .arg
+            .value
+            .as_deref()
+            .unwrap()
+            .starts_with("Icelake-Server-V4,")
+    );
+    keys(&mut m, "1");
+    assert!(
+        m.source()
+            .contains("<qemu:model name='Icelake-Server-v4'/>")
+    );
+    assert!(
+        m.report
+            .arg
+            .value
+            .as_deref()
+            .unwrap()
+            .starts_with("Icelake-Server-v4,enforce=on,")
+    );
+    assert!(
+        m.report
+            .diagnostics
+            .iter()
+            .all(|d| d.code != "unknown-model")
+    );
+    assert!(m.modified);
+    keys(&mut m, "u");
+    assert_eq!(m.source(), DEMO);
+    assert!(!m.modified);
+    keys(&mut m, "<C-r>");
+    assert!(m.source().contains("Icelake-Server-v4"));
+    // Only the model's bytes changed.
+    assert_eq!(m.source().len(), DEMO.len());
+}
+
+#[test]
+fn tab_switches_panes_and_o_switches_the_reading() {
+    let mut m = demo();
+    keys(&mut m, "<tab>");
+    assert_eq!(m.focus, Pane::Qemu);
+    keys(&mut m, "<tab>");
+    assert_eq!(m.focus, Pane::Cpu);
+    assert!(
+        m.report
+            .arg
+            .value
+            .as_deref()
+            .unwrap()
+            .contains("hv-relaxed=on")
+    );
+    keys(&mut m, "o");
+    assert_eq!(m.reading, Reading::Override);
+    assert_eq!(
+        m.report.arg.value.as_deref(),
+        Some("Icelake-Server-V4,enforce=on,smap=on,avx=on,tsc-adjust=off,strange-option=1234")
+    );
+    assert_eq!(m.source(), DEMO, "the reading is a view, not an edit");
+}
+
+#[test]
+fn quit_without_changes_exits_zero_and_asks_with_changes() {
+    let mut m = demo();
+    keys(&mut m, "q");
+    assert_eq!(m.exit, Some(0));
+
+    let mut m = demo();
+    keys(&mut m, "1q");
+    assert!(matches!(m.overlay, Some(Overlay::ConfirmQuit)));
+    assert_eq!(m.exit, None);
+    keys(&mut m, "<esc>");
+    assert!(m.overlay.is_none() && m.exit.is_none());
+    keys(&mut m, "qy");
+    assert_eq!(m.exit, Some(0));
+
+    let mut m = demo();
+    keys(&mut m, "1Q");
+    assert_eq!(m.exit, Some(super::app::EXIT_ABORT));
+}
+
+#[test]
+fn save_shows_the_diff_then_writes_atomically() {
+    let (_dir, path) = example("icelake-240.xml");
+    let mut m = open(&path);
+    keys(&mut m, "w");
+    assert!(m.overlay.is_none(), "nothing to save");
+    assert_eq!(
+        m.status.as_ref().unwrap().text,
+        "No changes; nothing to write"
+    );
+    keys(&mut m, "1w");
+    let Some(Overlay::Diff {
+        text, save: true, ..
+    }) = &m.overlay
+    else {
+        panic!("save shows the diff first")
+    };
+    assert!(text.contains("-    <qemu:model name='Icelake-Server-V4'/>"));
+    assert!(text.contains("+    <qemu:model name='Icelake-Server-v4'/>"));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        DEMO,
+        "nothing written before y"
+    );
+    keys(&mut m, "y");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), m.source());
+    assert!(!m.modified);
+    assert!(m.status.as_ref().unwrap().text.starts_with("Wrote "));
+    keys(&mut m, "q");
+    assert_eq!(m.exit, Some(0));
+}
+
+#[test]
+fn save_refuses_a_file_changed_on_disk_and_offers_reload() {
+    let (_dir, path) = example("icelake-240.xml");
+    let mut m = open(&path);
+    let theirs = DEMO.replace("<name>icelake-240</name>", "<name>renamed</name>");
+    std::fs::write(&path, &theirs).unwrap();
+    keys(&mut m, "1wy");
+    assert!(matches!(
+        m.overlay,
+        Some(Overlay::SaveFailed { reload: true, .. })
+    ));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        theirs,
+        "their change is kept"
+    );
+    keys(&mut m, "r");
+    assert_eq!(m.source(), theirs);
+    assert!(!m.modified);
+}
+
+#[test]
+fn save_elsewhere_after_a_refusal() {
+    let (dir, path) = example("icelake-240.xml");
+    let mut m = open(&path);
+    std::fs::write(&path, "<domain type='kvm'><name>x</name></domain>").unwrap();
+    keys(&mut m, "1wys");
+    let Some(Overlay::Prompt { input, .. }) = &m.overlay else {
+        panic!("asks where")
+    };
+    assert_eq!(input, &format!("{}.new", path.display()));
+    keys(&mut m, "<ret>");
+    let new = dir.path().join("icelake-240.xml.new");
+    assert_eq!(std::fs::read_to_string(new).unwrap(), m.source());
+}
+
+#[test]
+fn read_only_target_keeps_the_edits() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_dir, path) = example("icelake-240.xml");
+    let mut m = open(&path);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    keys(&mut m, "1wy");
+    let Some(Overlay::SaveFailed {
+        message,
+        reload: false,
+    }) = &m.overlay
+    else {
+        panic!("refused: {:?}", m.overlay)
+    };
+    assert!(message.contains("read-only"), "{message}");
+    keys(&mut m, "<esc>");
+    assert!(m.modified);
+    assert!(m.source().contains("Icelake-Server-v4"));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), DEMO);
+}
+
+#[test]
+fn demo_save_asks_for_a_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut m = demo();
+    keys(&mut m, "1wy");
+    let Some(Overlay::Prompt { input, .. }) = &m.overlay else {
+        panic!("asks where")
+    };
+    assert_eq!(input, "icelake-240.xml");
+    let target = dir.path().join("out.xml");
+    let typed: String = std::iter::repeat_n("<bs>", input.len()).collect::<String>()
+        + &target.display().to_string()
+        + "<ret>";
+    keys(&mut m, &typed);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), m.source());
+    assert!(!m.modified);
+}
+
+#[test]
+fn copy_gives_the_shell_quoted_argv() {
+    let mut m = demo();
+    let copied = keys(&mut m, "1y");
+    assert_eq!(copied.len(), 1);
+    assert!(
+        copied[0].starts_with("-cpu Icelake-Server-v4,enforce=on,"),
+        "{}",
+        copied[0]
+    );
+}
+
+#[test]
+fn picker_filters_best_first_enter_applies_esc_cancels() {
+    let mut m = demo();
+    keys(&mut m, "<tab>mskylake-client-v4");
+    let Some(Overlay::Picker(p)) = &m.overlay else {
+        panic!("picker open")
+    };
+    assert_eq!(p.selected_item().unwrap().name, "Skylake-Client-v4");
+    keys(&mut m, "<esc>");
+    assert_eq!(m.source(), DEMO);
+    keys(&mut m, "mskylake-client-v4<ret>");
+    assert!(
+        m.source()
+            .contains("<qemu:model name='Skylake-Client-v4'/>")
+    );
+    // The picker starts on the current model.
+    keys(&mut m, "m");
+    let Some(Overlay::Picker(p)) = &m.overlay else {
+        panic!("picker open")
+    };
+    assert_eq!(p.selected_item().unwrap().name, "Skylake-Client-v4");
+}
+
+#[test]
+fn picker_for_cpu_offers_libvirt_models() {
+    let (_dir, path) = example("custom-features.xml");
+    let mut m = open(&path);
+    keys(&mut m, "mskylake-client<ret>");
+    assert!(
+        m.source()
+            .contains("<model fallback='allow'>Skylake-Client</model>"),
+        "{}",
+        m.source()
+    );
+    assert!(
+        m.report
+            .arg
+            .value
+            .as_deref()
+            .unwrap()
+            .starts_with("Skylake-Client,")
+    );
+}
+
+#[test]
+fn feature_list_toggles_cpu_policies_and_qemu_options() {
+    let (_dir, path) = example("custom-features.xml");
+    let mut m = open(&path);
+    let before = m.source().to_string();
+    // pcid is required: Space flips it to disable.
+    keys(&mut m, "f/pcid<ret>");
+    let Some(Overlay::Features(l)) = &m.overlay else {
+        panic!("feature list open")
+    };
+    assert_eq!(l.selected_name(), Some("pcid"));
+    keys(&mut m, "<space>");
+    assert!(
+        m.source()
+            .contains("<feature policy='disable' name='pcid'/>")
+    );
+    keys(&mut m, "p");
+    assert!(
+        m.source()
+            .contains("<feature policy='forbid' name='pcid'/>")
+    );
+    keys(&mut m, "<del>");
+    assert!(!m.source().contains("name='pcid'"));
+    keys(&mut m, "uuu");
+    assert_eq!(m.source(), before);
+    keys(&mut m, "<esc>");
+    assert!(m.overlay.is_none());
+
+    // In <qemu:cpu>: avx512f is in Icelake-Server-v4, so Space writes avx512f=off.
+    let mut m = demo();
+    keys(&mut m, "1<tab>f/avx512f<ret><space>");
+    assert!(
+        m.source()
+            .contains("<qemu:option name='avx512f' value='off'/>"),
+        "{}",
+        m.source()
+    );
+    assert!(
+        m.report
+            .arg
+            .value
+            .as_deref()
+            .unwrap()
+            .contains(",avx512f=off")
+    );
+    keys(&mut m, "<space>");
+    assert!(
+        m.source()
+            .contains("<qemu:option name='avx512f' value='on'/>")
+    );
+}
+
+#[test]
+fn move_to_the_other_form() {
+    let (_dir, path) = example("custom-features.xml");
+    let mut m = open(&path);
+    keys(&mut m, "x");
+    assert_eq!(
+        m.status.as_ref().map(|s| s.level),
+        Some(Level::Info),
+        "{:?}",
+        m.status
+    );
+    assert!(
+        m.source().contains("<qemu:model name='Haswell-noTSX'/>"),
+        "{}",
+        m.source()
+    );
+    assert_eq!(m.focus, Pane::Qemu);
+    keys(&mut m, "x");
+    assert!(m.state.dom.qemu_cpu.is_none());
+}
+
+#[test]
+fn add_a_free_option() {
+    let mut m = demo();
+    keys(&mut m, "<tab>ephys-bits=42<ret>");
+    assert!(
+        m.source()
+            .contains("<qemu:option name='phys-bits' value='42'/>")
+    );
+}
+
+#[test]
+fn control_characters_from_the_xml_are_shown_escaped() {
+    let xml = "<domain type='kvm'>\n  <name>c</name>\n  <cpu mode='custom'>\n    <model>Sky\u{1b}[2Jlake\tx</model>\n  </cpu>\n</domain>\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ctl.xml");
+    std::fs::write(&path, xml).unwrap();
+    let m = open(&path);
+    let s = screen(&m, 100, 30);
+    assert!(s.contains("Sky\\u{1b}[2Jlake\\tx"), "{s}");
+    assert!(!s.contains('\u{1b}'), "{s}");
+}
+
+#[test]
+fn every_size_draws_without_panic() {
+    let mut m = demo();
+    for (w, h) in [(1, 1), (20, 5), (79, 24), (80, 23), (80, 24), (200, 60)] {
+        render(&m, w, h);
+    }
+    keys(&mut m, "m");
+    for (w, h) in [(10, 3), (80, 24)] {
+        render(&m, w, h);
+    }
+}
+
+// Snapshots: the screens as the user sees them (text only; colours are the theme's job).
+
+#[test]
+fn snapshot_demo_80x24() {
+    insta::assert_snapshot!(render(&demo(), 80, 24).backend());
+}
+
+#[test]
+fn snapshot_demo_100x30_after_fix() {
+    let mut m = demo();
+    keys(&mut m, "1");
+    insta::assert_snapshot!(render(&m, 100, 30).backend());
+}
+
+#[test]
+fn snapshot_custom_features() {
+    let (_dir, path) = example("custom-features.xml");
+    let mut m = open(&path);
+    m.name = "custom-features.xml".into();
+    insta::assert_snapshot!(render(&m, 100, 30).backend());
+}
+
+#[test]
+fn snapshot_picker() {
+    let mut m = demo();
+    keys(&mut m, "1<tab>mskylake-client");
+    insta::assert_snapshot!(render(&m, 100, 30).backend());
+}
+
+#[test]
+fn snapshot_feature_list() {
+    let mut m = demo();
+    keys(&mut m, "1<tab>f/avx512");
+    insta::assert_snapshot!(render(&m, 100, 30).backend());
+}
+
+#[test]
+fn snapshot_help() {
+    let mut m = demo();
+    keys(&mut m, "?");
+    insta::assert_snapshot!(render(&m, 100, 30).backend());
+}
+
+#[test]
+fn snapshot_save_diff() {
+    let mut m = demo();
+    keys(&mut m, "1w");
+    insta::assert_snapshot!(render(&m, 100, 30).backend());
+}
+
+#[test]
+fn snapshot_too_small() {
+    insta::assert_snapshot!(render(&demo(), 40, 10).backend());
+}
