@@ -1,0 +1,82 @@
+//! Engine benchmarks (DESIGN §9): indexing, `-cpu` generation, edit + atomic save.
+//! Run: `cargo bench --bench engine`.
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use std::hint::black_box;
+use virt_cpu::argv::{QemuCaps, Reading};
+use virt_cpu::catalog::Catalog;
+use virt_cpu::check;
+use virt_cpu::domain::Domain;
+use virt_cpu::edit::{Edit, Edited};
+use virt_cpu::store::save::save_atomic;
+use virt_cpu::xml::Document;
+
+#[path = "support/big_domain.rs"]
+mod big_domain;
+
+const SEED: &str = include_str!("../assets/examples/icelake-240.xml");
+
+fn inputs() -> Vec<(&'static str, String)> {
+    vec![
+        ("seed-240-vcpu", SEED.to_string()),
+        ("generated-10MB", big_domain::big_domain(10 * 1024 * 1024)),
+    ]
+}
+
+fn indexing(c: &mut Criterion) {
+    let mut g = c.benchmark_group("index");
+    for (name, xml) in inputs() {
+        g.throughput(Throughput::Bytes(xml.len() as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(name), &xml, |b, xml| {
+            b.iter(|| Document::parse(black_box(xml.as_bytes())).unwrap())
+        });
+    }
+    g.finish();
+}
+
+fn argv(c: &mut Criterion) {
+    let catalog = Catalog::embedded();
+    let mut g = c.benchmark_group("argv");
+    for (name, xml) in inputs() {
+        let doc = Document::parse(xml.as_bytes()).unwrap();
+        let dom = Domain::read(&doc).unwrap();
+        let caps = QemuCaps::from_catalog(&dom, catalog);
+        g.bench_function(BenchmarkId::new("generate", name), |b| {
+            b.iter(|| {
+                virt_cpu::argv::compute(black_box(&dom), &caps, &catalog.libvirt, Reading::Merge)
+            })
+        });
+        g.bench_function(BenchmarkId::new("check", name), |b| {
+            b.iter(|| check::check(&doc, black_box(&dom), &caps, catalog, Reading::Merge))
+        });
+    }
+    g.finish();
+}
+
+fn edit_and_save(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut g = c.benchmark_group("set+save");
+    g.sample_size(20);
+    for (name, xml) in inputs() {
+        let target = dir.path().join(format!("{name}.xml"));
+        g.bench_function(BenchmarkId::from_parameter(name), |b| {
+            let mut flip = false;
+            b.iter(|| {
+                flip = !flip;
+                let mut state = Edited::new(Document::parse(xml.as_bytes()).unwrap()).unwrap();
+                let policy = if flip { "disable" } else { "require" };
+                state
+                    .apply(&Edit::SetFeature {
+                        name: "pcid".into(),
+                        policy: policy.into(),
+                    })
+                    .unwrap();
+                save_atomic(&target, state.doc.source().as_bytes(), None).unwrap();
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, indexing, argv, edit_and_save);
+criterion_main!(benches);
