@@ -1,8 +1,8 @@
 //! `virt-cpu argv FILE`: the `-cpu` QEMU gets, in the form a script wants.
 
+use super::out::outln;
 use super::common::{self, EXIT_FINDINGS, EXIT_OK, InputArgs};
 use crate::argv::{Reading, shell};
-use crate::catalog::Catalog;
 use crate::check;
 use serde_json::json;
 
@@ -34,7 +34,7 @@ pub struct ArgvArgs {
 
 pub fn run(args: &ArgvArgs) -> anyhow::Result<i32> {
     let loaded = args.input.load()?;
-    let catalog = Catalog::embedded();
+    let catalog = args.host.catalog()?;
     let host = args.host.load()?;
     let caps = common::caps_for(&loaded, catalog, host.as_ref());
     let report = check::check(&loaded.doc, &loaded.domain, &caps, catalog, args.reading);
@@ -48,7 +48,7 @@ pub fn run(args: &ArgvArgs) -> anyhow::Result<i32> {
             "taints": report.taints,
             "diagnostics": report.diagnostics,
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        outln!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(if value.is_some() { EXIT_OK } else { EXIT_FINDINGS });
     }
     let Some(value) = value else {
@@ -61,9 +61,9 @@ pub fn run(args: &ArgvArgs) -> anyhow::Result<i32> {
         return Ok(EXIT_FINDINGS);
     };
     match args.format {
-        Format::Value => println!("{value}"),
-        Format::Arg => println!("-cpu {value}"),
-        Format::Shell => println!("-cpu {}", shell::quote(&value)),
+        Format::Value => outln!("{value}"),
+        Format::Arg => outln!("-cpu {value}"),
+        Format::Shell => outln!("-cpu {}", shell::quote(&value)),
         Format::Json => unreachable!("handled above"),
     }
     Ok(EXIT_OK)

@@ -1,8 +1,8 @@
 //! `virt-cpu check FILE`: every diagnostic, the resulting `-cpu` and the taints.
 
+use super::out::outln;
 use super::common::{self, EXIT_FINDINGS, EXIT_OK, InputArgs};
 use crate::argv::Reading;
-use crate::catalog::Catalog;
 use crate::check::{self, Report};
 use serde_json::json;
 
@@ -22,7 +22,7 @@ pub struct CheckArgs {
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
     let loaded = args.input.load()?;
-    let catalog = Catalog::embedded();
+    let catalog = args.host.catalog()?;
     let host = args.host.load()?;
     let caps = common::caps_for(&loaded, catalog, host.as_ref());
     let report = check::check(&loaded.doc, &loaded.domain, &caps, catalog, args.reading);
@@ -36,7 +36,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             "diagnostics": report.diagnostics,
             "taints": report.taints,
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         print_text(&loaded.display_name(), &report);
     }
@@ -46,27 +46,27 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
 fn print_text(name: &str, report: &Report) {
     for d in &report.diagnostics {
         let at = d.position.map(|p| format!("{name}:{p}")).unwrap_or_else(|| name.to_string());
-        println!("{at}: {}[{}]: {}", d.severity, d.code, d.message);
+        outln!("{at}: {}[{}]: {}", d.severity, d.code, d.message);
         if let Some(s) = &d.suggestion {
-            println!("  suggestion: {s}");
+            outln!("  suggestion: {s}");
         }
         for r in &d.related {
-            println!("  {name}:{}: {}", r.position, r.message);
+            outln!("  {name}:{}: {}", r.position, r.message);
         }
     }
     match &report.arg.value {
-        Some(v) => println!("-cpu {v}"),
-        None => println!("-cpu: none (libvirt refuses the domain)"),
+        Some(v) => outln!("-cpu {v}"),
+        None => outln!("-cpu: none (libvirt refuses the domain)"),
     }
     if report.taints.is_empty() {
-        println!("taints: none");
+        outln!("taints: none");
     }
     for t in &report.taints {
         let detail = t.detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
         let when = t.when.map(|w| format!(" — {w}")).unwrap_or_default();
-        println!("taint: {}{detail}: {}{when}", t.name, t.message);
+        outln!("taint: {}{detail}: {}{when}", t.name, t.message);
     }
     let errors = report.diagnostics.iter().filter(|d| d.severity == check::Severity::Error).count();
     let warnings = report.diagnostics.iter().filter(|d| d.severity == check::Severity::Warning).count();
-    println!("{errors} error(s), {warnings} warning(s)");
+    outln!("{errors} error(s), {warnings} warning(s)");
 }

@@ -33,9 +33,17 @@ pub struct HostArgs {
     /// Ask libvirt at this URI (`virsh -c URI domcapabilities`).
     #[arg(short = 'c', long = "connect", value_name = "URI", conflicts_with = "host_caps")]
     pub connect: Option<String>,
+    /// Use this catalog (a directory or its qemu-x86.json) instead of the cache or the embedded one.
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
 }
 
 impl HostArgs {
+    /// The catalog to judge by: `--catalog`, else a refreshed one in the cache, else the embedded one.
+    pub fn catalog(&self) -> anyhow::Result<&'static Catalog> {
+        Ok(Catalog::active(self.catalog.as_deref())?)
+    }
+
     pub fn load(&self) -> anyhow::Result<Option<DomCaps>> {
         if let Some(f) = &self.host_caps {
             return Ok(Some(DomCaps::read(f)?));

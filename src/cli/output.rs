@@ -1,5 +1,6 @@
 //! Where an edited document goes: a new file, the file itself (atomically), or a diff.
 
+use super::out::outln;
 use super::common::{EXIT_FINDINGS, EXIT_OK};
 use crate::store::save::{Saved, save_atomic};
 use crate::store::{Loaded, Origin};
@@ -28,12 +29,12 @@ pub fn unified_diff(name: &str, old: &str, new: &str) -> String {
 pub fn deliver(loaded: &Loaded, new: &str, out: &OutputArgs) -> anyhow::Result<i32> {
     let old = loaded.doc.source();
     if out.diff {
-        print!("{}", unified_diff(&loaded.display_name(), old, new));
+        outln!("{}", unified_diff(&loaded.display_name(), old, new).trim_end_matches('\n'));
         return Ok(EXIT_OK);
     }
     if let Some(path) = &out.output {
         if path.as_os_str() == "-" {
-            print!("{new}");
+            outln!("{}", new.strip_suffix('\n').unwrap_or(new));
             return Ok(EXIT_OK);
         }
         save_atomic(path, new.as_bytes(), None)?;

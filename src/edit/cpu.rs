@@ -23,7 +23,7 @@ fn new_cpu(doc: &Document, attrs: &[(&str, &str)], children: &[String]) -> Splic
     let nl = doc.style().newline;
     let indent = doc.child_indent(doc.root());
     let inner = format!("{indent}{}", doc.style().indent);
-    let mut fragment = format!("<cpu");
+    let mut fragment = String::from("<cpu");
     for (k, v) in attrs {
         fragment.push_str(&doc.style().attribute(k, v));
     }

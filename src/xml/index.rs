@@ -128,15 +128,12 @@ impl<'a> Indexer<'a> {
                 Event::Start(_) => self.open_element(start..end, false)?,
                 Event::Empty(_) => self.open_element(start..end, true)?,
                 Event::End(_) => self.close_element(start..end),
-                Event::DocType(ref t) => {
-                    if t.contains('[') {
-                        return Err(LoadError::Doctype { position: Position::of(self.src, start) });
-                    }
+                // An internal subset is where entities are declared; we never expand them.
+                Event::DocType(ref t) if t.contains('[') => {
+                    return Err(LoadError::Doctype { position: Position::of(self.src, start) });
                 }
-                Event::Text(ref t) => {
-                    if self.open.is_empty() && !t.chars().all(|c| c.is_ascii_whitespace()) {
-                        return Err(self.syntax(start, "text outside the root element"));
-                    }
+                Event::Text(ref t) if self.open.is_empty() && !t.chars().all(|c| c.is_ascii_whitespace()) => {
+                    return Err(self.syntax(start, "text outside the root element"));
                 }
                 Event::CData(_) | Event::GeneralRef(_) if self.open.is_empty() => {
                     return Err(self.syntax(start, "content outside the root element"));
@@ -144,7 +141,7 @@ impl<'a> Indexer<'a> {
                 Event::GeneralRef(ref r) => {
                     let ok = match r.resolve_char_ref() {
                         Ok(Some(_)) => true,
-                        Ok(None) => quick_xml::escape::resolve_xml_entity(&**r).is_some(),
+                        Ok(None) => quick_xml::escape::resolve_xml_entity(r).is_some(),
                         Err(_) => false,
                     };
                     if !ok {
