@@ -1,0 +1,342 @@
+//! End-to-end tests of the interactive view: the real binary in a real terminal (tmux), driven
+//! by keys, read back from the screen. Each test has its own tmux server (`-L`), session and
+//! size; waits are for a stable screen showing what is expected, within a deadline — never a
+//! bare sleep. Skips without tmux; fails under CI=true (tests/common `require_program`).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_virt-cpu");
+const DEMO: &str = include_str!("../assets/examples/icelake-240.xml");
+/// Generous: CI machines are shared and debug builds are slow.
+const DEADLINE: Duration = Duration::from_secs(20);
+
+/// A tmux server of our own with one 100×30 session running a command.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// Runs `virt-cpu ARGS` in `dir`; when it ends the pane prints `EXIT=<code>` and `stty -a`,
+    /// then stays, so the exit status and the terminal's mode can be read from the screen.
+    fn start(name: &str, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Tmux {
+        let socket = format!("virt-cpu-test-{name}-{}", std::process::id());
+        let mut cmd = vec![shlex::try_quote(BIN).unwrap().into_owned()];
+        cmd.extend(
+            args.iter()
+                .map(|a| shlex::try_quote(a).unwrap().into_owned()),
+        );
+        let envs: String = env
+            .iter()
+            .map(|(k, v)| format!("{k}={} ", shlex::try_quote(v).unwrap()))
+            .collect();
+        let script = format!(
+            "env {envs}{}; echo EXIT=$?; stty -a; exec sleep 600",
+            cmd.join(" ")
+        );
+        let t = Tmux { socket };
+        let ok = t
+            .tmux(&[
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                name,
+                "-x",
+                "100",
+                "-y",
+                "30",
+                "-c",
+            ])
+            .arg(dir)
+            .arg(script)
+            .status()
+            .expect("run tmux")
+            .success();
+        assert!(ok, "tmux new-session failed");
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("tmux");
+        c.arg("-L").arg(&self.socket).args(args);
+        c
+    }
+
+    fn screen(&self) -> String {
+        let out = self
+            .tmux(&["capture-pane", "-p"])
+            .output()
+            .expect("capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Sends keys in tmux's names (`Tab`, `Escape`, `Enter`, `Space`, `C-r`, or a letter).
+    fn keys(&self, keys: &[&str]) {
+        assert!(
+            self.tmux(&["send-keys"])
+                .args(keys)
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+
+    /// Types text literally.
+    fn type_text(&self, text: &str) {
+        assert!(
+            self.tmux(&["send-keys", "-l", text])
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+
+    /// Waits until the screen shows `what` and has stopped changing; panics with the last
+    /// screen at the deadline.
+    fn wait_for(&self, what: &str) -> String {
+        let start = Instant::now();
+        let mut pause = Duration::from_millis(20);
+        let mut last = String::new();
+        loop {
+            let now = self.screen();
+            if now.contains(what) && now == last {
+                return now;
+            }
+            if start.elapsed() > DEADLINE {
+                panic!("waited {DEADLINE:?} for {what:?}; the screen:\n{now}");
+            }
+            last = now;
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(200));
+        }
+    }
+
+    /// The pid of the program in the pane (the pane's shell's child).
+    fn app_pid(&self) -> String {
+        let out = self
+            .tmux(&["list-panes", "-F", "#{pane_pid}"])
+            .output()
+            .unwrap();
+        let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let start = Instant::now();
+        loop {
+            let out = Command::new("pgrep").args(["-P", &shell]).output().unwrap();
+            let pid = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .next()
+                .map(str::to_string);
+            if let Some(pid) = pid {
+                return pid;
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "no child of the pane's shell {shell}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]).status();
+    }
+}
+
+/// `stty -a` printed after the program ended: canonical mode and echo are back on.
+fn assert_cooked(screen: &str) {
+    let words: Vec<&str> = screen.split_whitespace().collect();
+    assert!(
+        words.contains(&"icanon"),
+        "terminal left in raw mode (no icanon):\n{screen}"
+    );
+    assert!(
+        words.contains(&"echo"),
+        "terminal left without echo:\n{screen}"
+    );
+    assert!(
+        !words.contains(&"-icanon"),
+        "terminal left in raw mode:\n{screen}"
+    );
+}
+
+fn demo_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("icelake-240.xml");
+    std::fs::write(&path, DEMO).unwrap();
+    (dir, path)
+}
+
+#[test]
+fn fix_toggle_save_on_the_demo_domain() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    let (dir, path) = demo_copy();
+    let t = Tmux::start("fix", dir.path(), &["icelake-240.xml"], &[]);
+    t.wait_for("unknown-model");
+    let s = t.wait_for("[1] fix → Icelake-Server-v4");
+    assert!(s.contains("-cpu Icelake-Server-V4,enforce=on"), "{s}");
+    t.keys(&["1"]);
+    t.wait_for("-cpu Icelake-Server-v4,enforce=on,smap=on,avx=on,tsc-adjust=off,strange-option=1234,hv-relaxed=on");
+    // Toggle a feature of the model off in <qemu:cpu>.
+    t.keys(&["Tab", "f", "/"]);
+    t.type_text("avx512f");
+    t.keys(&["Enter", "Space", "Escape"]);
+    t.wait_for("avx512f=off            removed");
+    t.keys(&["w"]);
+    t.wait_for("save? y writes");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        DEMO,
+        "nothing written before y"
+    );
+    t.keys(&["y"]);
+    t.wait_for("Wrote ");
+    t.keys(&["q"]);
+    let s = t.wait_for("EXIT=0");
+    assert_cooked(&s);
+    let expected = DEMO.replace("Icelake-Server-V4", "Icelake-Server-v4").replace(
+        "    <qemu:option name='strange-option' value='1234'/>\n",
+        "    <qemu:option name='strange-option' value='1234'/>\n    <qemu:option name='avx512f' value='off'/>\n",
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
+}
+
+#[test]
+fn quit_without_change_leaves_bytes_and_mtime() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    let (dir, path) = demo_copy();
+    let old = std::time::SystemTime::now() - Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let t = Tmux::start("quit", dir.path(), &["icelake-240.xml"], &[]);
+    t.wait_for("unknown-model");
+    // Look around without changing anything: a pane switch, the reading, help.
+    t.keys(&["Tab", "o"]);
+    t.wait_for("Reading: override");
+    t.keys(&["?"]);
+    t.wait_for("any key closes");
+    // Any key closes help; not Escape here, whose byte run together with the next key's
+    // reads as Alt+key.
+    t.keys(&["?"]);
+    t.wait_for("Tab pane");
+    t.keys(&["q"]);
+    let s = t.wait_for("EXIT=0");
+    assert_cooked(&s);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), DEMO);
+    assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), mtime);
+}
+
+#[test]
+fn abort_exits_non_zero_without_writing() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    let (dir, path) = demo_copy();
+    let t = Tmux::start("abort", dir.path(), &["icelake-240.xml"], &[]);
+    t.wait_for("unknown-model");
+    t.keys(&["1"]);
+    t.wait_for("[modified]");
+    t.keys(&["Q"]);
+    let s = t.wait_for("EXIT=1");
+    assert_cooked(&s);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), DEMO);
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    if !common::require_program("tmux") || !common::require_program("pgrep") {
+        return;
+    }
+    let (dir, _path) = demo_copy();
+    let t = Tmux::start("term", dir.path(), &["icelake-240.xml"], &[]);
+    t.wait_for("unknown-model");
+    let pid = t.app_pid();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let s = t.wait_for("EXIT=143");
+    assert_cooked(&s);
+}
+
+#[test]
+fn resize_to_too_small_and_back() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    let (dir, _path) = demo_copy();
+    let t = Tmux::start("resize", dir.path(), &["icelake-240.xml"], &[]);
+    t.wait_for("unknown-model");
+    assert!(
+        t.tmux(&["resize-window", "-x", "60", "-y", "20"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    t.wait_for("terminal too small");
+    assert!(
+        t.tmux(&["resize-window", "-x", "100", "-y", "30"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    t.wait_for("unknown-model");
+    t.keys(&["q"]);
+    assert_cooked(&t.wait_for("EXIT=0"));
+}
+
+#[test]
+fn copy_over_ssh_says_osc52_and_the_tmux_setting() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    let (dir, _path) = demo_copy();
+    let env = [
+        ("SSH_CONNECTION", "10.0.0.1 22 10.0.0.2 22"),
+        ("TMUX", "/tmp/fake,1,0"),
+        ("DISPLAY", ""),
+        ("WAYLAND_DISPLAY", ""),
+    ];
+    let t = Tmux::start("copy", dir.path(), &["icelake-240.xml"], &env);
+    t.wait_for("unknown-model");
+    t.keys(&["y"]);
+    t.wait_for("OSC 52");
+    t.keys(&["q"]);
+    assert_cooked(&t.wait_for("EXIT=0"));
+}
+
+#[test]
+fn sighup_restores_the_terminal() {
+    if !common::require_program("tmux") || !common::require_program("pgrep") {
+        return;
+    }
+    let (dir, _path) = demo_copy();
+    let t = Tmux::start("hup", dir.path(), &["icelake-240.xml"], &[]);
+    t.wait_for("unknown-model");
+    let pid = t.app_pid();
+    assert!(
+        Command::new("kill")
+            .args(["-HUP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_cooked(&t.wait_for("EXIT=129"));
+}
