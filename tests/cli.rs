@@ -295,3 +295,40 @@ fn changed_on_disk_is_detected_by_the_save_path() {
     assert!(matches!(r, Err(SaveError::ChangedOnDisk { .. })), "{r:?}");
     assert_eq!(std::fs::read(&f).unwrap(), b"<domain/>");
 }
+
+/// `amd-smt-without-topoext` follows QEMU: it warns for an AMD model without topoext and
+/// more than one thread per core (QEMU: "This family of AMD CPU doesn't support
+/// hyperthreading"), and not once topoext is on.
+#[test]
+fn amd_smt_without_topoext() {
+    let dom = |extra: &str| {
+        format!(
+            "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <cpu><topology sockets='1' dies='1' cores='2' threads='2'/></cpu>
+  <qemu:cpu><qemu:model name='Opteron_G5'/>{extra}</qemu:cpu>
+</domain>"
+        )
+    };
+    let codes = |xml: &str| stdout(&run_stdin(&["check", "-"], xml.as_bytes()));
+    assert!(codes(&dom("")).contains("warning[amd-smt-without-topoext]"));
+    assert!(!codes(&dom("<qemu:option name='topoext' value='on'/>")).contains("amd-smt-without-topoext"));
+}
+
+#[test]
+fn host_checks_need_the_host_and_name_what_it_lacks() {
+    let xml = "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <qemu:cpu><qemu:model name='Opteron_G5'/><qemu:option name='enforce' value='on'/><qemu:option name='avx512f' value='on'/><qemu:option name='sse2' value='on'/></qemu:cpu>
+</domain>";
+    let caps = common::shared_dir().join("reference/domcapabilities/qemu_8.0.0-q35.x86_64.xml");
+    let o = run_stdin(&["check", "-", "--json", "--host-caps", caps.to_str().unwrap()], xml.as_bytes());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let find = |code: &str| v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == code).cloned();
+    let unusable = find("model-unusable-on-host").expect("Opteron_G5 is not usable on the EPYC-Rome host");
+    assert_eq!(unusable["severity"], "error", "enforce=on makes it an error");
+    assert!(unusable["message"].as_str().unwrap().contains("xop"));
+    assert!(find("host-lacks-feature").unwrap()["message"].as_str().unwrap().contains("avx512f"));
+    assert_eq!(find("feature-in-model").unwrap()["severity"], "info");
+    let o = run_stdin(&["check", "-", "--json"], xml.as_bytes());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(!v["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "host-lacks-feature"), "no host given");
+}

@@ -367,3 +367,26 @@ fn icelake_demo_typo_is_rejected_by_qemu_and_flagged_by_check() {
         "TCG was expected to warn about Icelake features it lacks"
     );
 }
+
+/// What `check` calls amd-smt-without-topoext is what QEMU itself warns about.
+#[test]
+fn qemu_warns_about_amd_smt_without_topoext() {
+    if !common::require_program("qemu-system-x86_64") {
+        return;
+    }
+    let out = std::process::Command::new("qemu-system-x86_64")
+        .args(["-accel", "tcg", "-machine", "q35", "-m", "64", "-cpu", "Opteron_G5", "-smp", "4,cores=2,threads=2"])
+        .args(["-nodefaults", "-display", "none", "-S", "-qmp", "stdio"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(b"{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n")?;
+            child.wait_with_output()
+        })
+        .expect("run qemu");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("This family of AMD CPU doesn't support hyperthreading(2)"), "{stderr}");
+}

@@ -54,6 +54,8 @@ pub struct QemuCaps {
     /// Feature names (libvirt spelling) QEMU knows, from its host expansion: `disable` entries
     /// outside this list are dropped. `None` when the caps hold no expansion.
     pub known_features: Option<Vec<String>>,
+    /// The host's `virsh domcapabilities`, when given (for usability checks).
+    pub domcaps: Option<crate::host::DomCaps>,
 }
 
 impl QemuCaps {
@@ -97,6 +99,7 @@ impl QemuCaps {
             host_model: None,
             host_cpu: None,
             known_features: None,
+            domcaps: None,
         }
     }
 }
@@ -131,6 +134,7 @@ impl QemuCaps {
                 }
             }
         }
+        self.domcaps = Some(host.clone());
         self
     }
 }

@@ -2,6 +2,7 @@
 //! to do, before libvirt or QEMU refuse it.
 
 mod diagnostic;
+mod host;
 mod qemu_cpu;
 mod taint;
 
@@ -36,6 +37,7 @@ pub fn check(doc: &Document, dom: &Domain, caps: &QemuCaps, catalog: &Catalog, r
     }
     qemu_cpu::check(doc, dom, catalog, &arg, &mut diagnostics);
     commandline(doc, dom, &mut diagnostics);
+    host::check(doc, dom, caps, catalog, &mut diagnostics);
     diagnostics.sort_by_key(|d| (d.severity, d.position.map(|p| (p.line, p.column))));
     Report { arg, diagnostics, taints: taints(dom, caps) }
 }

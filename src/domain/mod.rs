@@ -26,6 +26,8 @@ pub struct CpuDef {
     pub caches: Vec<Cache>,
     pub maxphysaddr: Option<MaxPhysAddr>,
     pub has_topology: bool,
+    /// `<topology threads=…>`.
+    pub threads: Option<String>,
     pub has_numa: bool,
     /// `<numa><cell id=…>` elements with their `id` attribute.
     pub numa_cells: Vec<(ElemId, Option<String>)>,

@@ -100,7 +100,10 @@ fn read_cpu(doc: &Document, el: ElemId) -> Result<CpuDef, DomainError> {
             "maxphysaddr" if cpu.maxphysaddr.is_none() => {
                 cpu.maxphysaddr = Some(MaxPhysAddr { el: child, mode: doc.attr_value(child, "mode"), bits: doc.attr_value(child, "bits") })
             }
-            "topology" => cpu.has_topology = true,
+            "topology" => {
+                cpu.has_topology = true;
+                cpu.threads = doc.attr_value(child, "threads");
+            }
             "numa" => {
                 cpu.has_numa = true;
                 cpu.numa_cells.extend(doc.plain_children(child, "cell").map(|c| (c, doc.attr_value(c, "id"))));

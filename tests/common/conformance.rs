@@ -139,6 +139,7 @@ pub fn fake_caps(spec: &str, models_file: &Path, host: Option<HostCpu>) -> QemuC
         host_model,
         host_cpu: host,
         known_features: None,
+        domcaps: None,
     }
 }
 

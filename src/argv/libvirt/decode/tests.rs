@@ -108,6 +108,7 @@ fn qemu72_tcg() -> QemuCaps {
         host_model: Some(host_from_arg(H, "AMD")),
         host_cpu: None,
         known_features: None,
+        domcaps: None,
     }
 }
 
@@ -429,6 +430,7 @@ fn qemu_i386_72_tcg_host_model() {
         host_model: None,
         host_cpu: None,
         known_features: None,
+        domcaps: None,
     };
     caps.host_model = Some(
         host_model_from_qemu_properties(

@@ -1,0 +1,157 @@
+//! Checks against the host (`--host-caps` / `-c URI`) and the catalog's model contents:
+//! models the host cannot run, features it lacks, features already in the model, AMD SMT
+//! without `topoext`, deprecated models.
+
+use super::{Diagnostic, Severity};
+use crate::argv::QemuCaps;
+use crate::argv::libvirt::Policy;
+use crate::catalog::Catalog;
+use crate::catalog::names::libvirt_to_qemu;
+use crate::catalog::qemu_cpu_string::parse_bool;
+use crate::domain::Domain;
+use crate::host::PoolUsability;
+use crate::xml::{Document, ElemId};
+
+/// A model (QEMU name) and the features the domain turns on, with where each is set.
+struct Requested<'a> {
+    model: String,
+    model_el: ElemId,
+    /// (QEMU feature name, element, enabled)
+    features: Vec<(String, ElemId, bool)>,
+    /// `<qemu:cpu>` with `enforce=on`: QEMU refuses to start when the host lacks a feature.
+    enforce: bool,
+    place: &'a str,
+}
+
+fn requested<'a>(dom: &Domain) -> Option<Requested<'a>> {
+    if let Some(q) = &dom.qemu_cpu {
+        let model = q.models.first()?;
+        let mut features = Vec::new();
+        let mut enforce = false;
+        for o in &q.options {
+            let Some(name) = o.name.as_deref() else { continue };
+            let (name, on) = match (name.strip_prefix('+'), name.strip_prefix('-')) {
+                (Some(n), _) => (n.to_string(), Some(true)),
+                (_, Some(n)) => (n.to_string(), Some(false)),
+                _ => (name.replace('_', "-"), o.value.as_deref().map_or(Some(true), parse_bool)),
+            };
+            if name == "enforce" {
+                enforce = on == Some(true);
+            }
+            if let Some(on) = on {
+                features.push((name, o.el, on));
+            }
+        }
+        return Some(Requested { model: model.name.clone()?, model_el: model.el, features, enforce, place: "<qemu:cpu>" });
+    }
+    let cpu = dom.cpu.as_ref()?;
+    if cpu.mode.as_deref().unwrap_or("custom") != "custom" {
+        return None;
+    }
+    let model = cpu.model.as_ref().filter(|m| !m.name.is_empty())?;
+    let features = cpu
+        .features
+        .iter()
+        .filter_map(|f| {
+            let p = Policy::parse(f.policy.as_deref());
+            let on = if p.enables() {
+                true
+            } else if p.disables() {
+                false
+            } else {
+                return None;
+            };
+            Some((libvirt_to_qemu(f.name.as_deref()?).to_string(), f.el, on))
+        })
+        .collect();
+    Some(Requested { model: model.name.clone(), model_el: model.el, features, enforce: false, place: "<cpu>" })
+}
+
+pub(super) fn check(doc: &Document, dom: &Domain, caps: &QemuCaps, catalog: &Catalog, out: &mut Vec<Diagnostic>) {
+    let Some(req) = requested(dom) else { return };
+    let qemu = &catalog.qemu;
+    let Some(model) = qemu.resolve_model(&req.model) else { return };
+    if qemu.model(&req.model).is_some_and(|m| m.deprecated) && req.place == "<cpu>" {
+        out.push(
+            Diagnostic::new("deprecated-model", Severity::Warning, format!("QEMU marks CPU model '{}' deprecated; libvirt taints the domain deprecated-config — pick a newer model", req.model))
+                .at(doc, Some(req.model_el)),
+        );
+    }
+    for (name, el, on) in &req.features {
+        if *on && qemu.feature(name).is_some() && qemu.model_has(model, name) {
+            out.push(
+                Diagnostic::new(
+                    "feature-in-model",
+                    Severity::Info,
+                    format!("'{name}' is already part of {} ({}); turning it on changes nothing", req.model, model.name),
+                )
+                .at(doc, Some(*el)),
+            );
+        }
+    }
+    amd_smt(doc, dom, catalog, &req, model, out);
+    if let Some(dc) = &caps.domcaps {
+        host(doc, dc, catalog, &req, out);
+    }
+}
+
+/// QEMU warns at start that AMD CPUs without `topoext` do not support hyper-threading.
+fn amd_smt(doc: &Document, dom: &Domain, catalog: &Catalog, req: &Requested, model: &crate::catalog::qemu::QemuModel, out: &mut Vec<Diagnostic>) {
+    let Some(cpu) = &dom.cpu else { return };
+    let threads: u32 = cpu.threads.as_deref().and_then(|t| t.parse().ok()).unwrap_or(1);
+    if threads < 2 || model.vendor != "AuthenticAMD" {
+        return;
+    }
+    let set_on = req.features.iter().find(|(n, _, _)| n == "topoext").map(|(_, _, on)| *on);
+    let has = set_on.unwrap_or_else(|| catalog.qemu.model_has(model, "topoext"));
+    if !has {
+        out.push(
+            Diagnostic::new(
+                "amd-smt-without-topoext",
+                Severity::Warning,
+                format!(
+                    "{threads} threads per core on the AMD model {} without topoext: QEMU warns that this CPU family does not support \
+                     hyper-threading and the guest sees a wrong topology; turn topoext on (or use one thread per core)",
+                    req.model
+                ),
+            )
+            .at(doc, Some(req.model_el)),
+        );
+    }
+}
+
+fn host(doc: &Document, dc: &crate::host::DomCaps, catalog: &Catalog, req: &Requested, out: &mut Vec<Diagnostic>) {
+    let pool = PoolUsability::new(catalog, std::slice::from_ref(dc));
+    let usability = pool.usability(&req.model);
+    let severity = if req.enforce { Severity::Error } else { Severity::Warning };
+    let consequence = if req.enforce {
+        "with enforce=on QEMU refuses to start"
+    } else {
+        "QEMU (or libvirt's check) will drop or refuse what the host lacks"
+    };
+    if usability.usable == Some(false) {
+        out.push(
+            Diagnostic::new(
+                "model-unusable-on-host",
+                severity,
+                format!(
+                    "the host ({}) cannot run {} as is: it lacks {}; {consequence} — pick a model the host runs (`virt-cpu models --host-caps …`) or disable those features",
+                    dc.source,
+                    req.model,
+                    if usability.blockers.is_empty() { "some of its features".to_string() } else { usability.blockers.join(", ") }
+                ),
+            )
+            .at(doc, Some(req.model_el)),
+        );
+    }
+    let Some(host) = dc.host_features(catalog) else { return };
+    for (name, el, on) in &req.features {
+        let Some(i) = catalog.qemu.feature_index(name) else { continue };
+        if *on && !host.contains(i) {
+            out.push(
+                Diagnostic::new("host-lacks-feature", severity, format!("the host ({}) lacks '{name}', which {} turns on; {consequence}", dc.source, req.place))
+                    .at(doc, Some(*el)),
+            );
+        }
+    }
+}
