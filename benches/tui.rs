@@ -1,0 +1,108 @@
+//! TUI benchmarks (DESIGN §9): the first frame (parse, check, full render) and one keystroke
+//! (keymap + update + full render) on ratatui's TestBackend, for the demo domain and a 10 MB one.
+//! Targets: first frame ≤ 20 ms, keystroke ≤ 1 ms. Run: `cargo bench --bench tui`.
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::hint::black_box;
+use virt_cpu::argv::QemuCaps;
+use virt_cpu::catalog::Catalog;
+use virt_cpu::domain::Domain;
+use virt_cpu::tui::app::{Model, Target};
+use virt_cpu::tui::theme::Theme;
+use virt_cpu::tui::{type_keys, view};
+use virt_cpu::xml::Document;
+
+#[path = "support/big_domain.rs"]
+mod big_domain;
+
+const SEED: &str = include_str!("../assets/examples/icelake-240.xml");
+
+fn inputs() -> Vec<(&'static str, String)> {
+    vec![
+        ("seed-240-vcpu", SEED.to_string()),
+        ("generated-10MB", big_domain::big_domain(10 * 1024 * 1024)),
+    ]
+}
+
+fn model(xml: &str) -> Model {
+    let catalog = Catalog::embedded();
+    let doc = Document::parse(xml.as_bytes()).unwrap();
+    let caps = QemuCaps::from_catalog(&Domain::read(&doc).unwrap(), catalog);
+    Model::new(
+        doc,
+        "bench.xml".into(),
+        Target::Unnamed {
+            suggestion: "bench.xml".into(),
+        },
+        caps,
+        catalog,
+    )
+    .unwrap()
+}
+
+fn draw(term: &mut Terminal<TestBackend>, m: &Model) {
+    term.draw(|f| view::draw(f, m, &Theme::COLOR)).unwrap();
+}
+
+fn first_frame(c: &mut Criterion) {
+    let mut g = c.benchmark_group("tui-first-frame");
+    g.sample_size(20);
+    for (name, xml) in inputs() {
+        g.bench_function(BenchmarkId::from_parameter(name), |b| {
+            b.iter(|| {
+                let m = model(black_box(&xml));
+                let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+                draw(&mut term, &m);
+            })
+        });
+    }
+    g.finish();
+}
+
+fn keystroke(c: &mut Criterion) {
+    let mut g = c.benchmark_group("tui-keystroke");
+    for (name, xml) in inputs() {
+        let mut m = model(&xml);
+        let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+        let mut copied = Vec::new();
+        g.bench_function(BenchmarkId::new("tab+render", name), |b| {
+            b.iter(|| {
+                type_keys(&mut m, "<tab>", &mut copied);
+                draw(&mut term, &m);
+            })
+        });
+        // Typing in the open model picker: filter all models, render the list and preview.
+        type_keys(&mut m, "msky", &mut copied);
+        g.bench_function(BenchmarkId::new("picker-type+render", name), |b| {
+            b.iter(|| {
+                type_keys(&mut m, "l<bs>", &mut copied);
+                draw(&mut term, &m);
+            })
+        });
+        type_keys(&mut m, "<esc>", &mut copied);
+    }
+    g.finish();
+}
+
+fn edit(c: &mut Criterion) {
+    // An edit re-indexes and re-checks the whole document (engine cost), then renders.
+    let mut g = c.benchmark_group("tui-edit");
+    g.sample_size(20);
+    for (name, xml) in inputs() {
+        let mut m = model(&xml);
+        let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+        let mut copied = Vec::new();
+        g.bench_function(BenchmarkId::new("toggle+undo+render", name), |b| {
+            b.iter(|| {
+                type_keys(&mut m, "f/pcid<ret><space><esc>u", &mut copied);
+                draw(&mut term, &m);
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, first_frame, keystroke, edit);
+criterion_main!(benches);
