@@ -22,6 +22,10 @@ pub struct Cli {
     pub command: Option<Command>,
     /// Domain XML to open in the interactive view (`-`: standard input; none: the demo domain).
     pub file: Option<PathBuf>,
+    /// Edit a libvirt domain in the interactive view (`virsh dumpxml --inactive`; `w` defines it);
+    /// `-c URI` picks the connection.
+    #[arg(long, value_name = "NAME", conflicts_with = "file")]
+    pub domain: Option<String>,
     /// The host, for the interactive view (`--host-caps FILE` or `-c URI`).
     #[command(flatten)]
     pub host: common::HostArgs,
@@ -63,6 +67,8 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             crate::tui::run(crate::tui::Options {
                 file: cli.file.clone(),
                 host,
+                domain: cli.domain.clone(),
+                uri: cli.host.connect.clone(),
             })
         }
     }

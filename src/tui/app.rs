@@ -46,6 +46,8 @@ pub enum Target {
     File(PathBuf),
     /// Nothing to write back to (the built-in demo, standard input): saving asks for a path.
     Unnamed { suggestion: String },
+    /// A libvirt domain (`--domain NAME [-c URI]`): saving is `virsh define`.
+    Domain { name: String, uri: Option<String> },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +103,8 @@ pub enum Overlay {
         message: String,
         reload: bool,
     },
+    /// libvirt defined the domain but dropped `<qemu:cpu>` (libvirt 9.0 does not implement it).
+    QemuCpuDropped,
 }
 
 /// What the user (or an effect's outcome) asks for.
@@ -150,6 +154,12 @@ pub enum Action {
     Copied(String),
     /// The outcome of [`Effect::Reload`]: the file's bytes, or why it could not be read.
     Reloaded(Result<String, String>),
+    /// The outcome of [`Effect::Define`]: the definition libvirt holds now.
+    Defined {
+        result: Result<String, SaveFailure>,
+    },
+    /// `c` after libvirt dropped `<qemu:cpu>`: convert to `<qemu:commandline>` and define again.
+    Convert,
 }
 
 /// Work for the loop: everything that touches the world outside the model.
@@ -162,7 +172,16 @@ pub enum Effect {
         expected: Option<String>,
     },
     Copy(String),
-    Reload(PathBuf),
+    /// Read the file or the domain's definition again.
+    Reload(Target),
+    /// `virsh [-c URI] define` of `bytes`, refused when the definition is not `expected` any
+    /// more; then the definition is read back.
+    Define {
+        name: String,
+        uri: Option<String>,
+        bytes: String,
+        expected: String,
+    },
 }
 
 pub struct Model {
@@ -343,6 +362,12 @@ impl Model {
                 });
                 Vec::new()
             }
+            Target::Domain { name, uri } => vec![Effect::Define {
+                name: name.clone(),
+                uri: uri.clone(),
+                bytes: self.source().to_string(),
+                expected: self.disk.clone(),
+            }],
         }
     }
 
@@ -391,6 +416,10 @@ pub fn describe(edit: &Edit) -> String {
 /// Changes the model for one action; returns the work for the loop.
 pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
     // Outcomes of effects apply whatever is on screen.
+    if let Action::Defined { result } = action {
+        defined(m, result);
+        return Vec::new();
+    }
     match action {
         Action::SaveDone {
             path,
@@ -417,6 +446,44 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
     match m.overlay.take() {
         None => main(m, action),
         Some(overlay) => in_overlay(m, overlay, action),
+    }
+}
+
+/// After `virsh define`: show libvirt's version, or say that it dropped `<qemu:cpu>`.
+fn defined(m: &mut Model, result: Result<String, SaveFailure>) {
+    let name = match &m.target {
+        Target::Domain { name, .. } => name.clone(),
+        _ => String::new(),
+    };
+    match result {
+        Ok(now) => {
+            let held = Document::parse(now.as_bytes())
+                .ok()
+                .and_then(|d| crate::domain::Domain::read(&d).ok());
+            let dropped =
+                m.state.dom.qemu_cpu.is_some() && held.is_some_and(|d| d.qemu_cpu.is_none());
+            if dropped {
+                // Keep our document, so one key converts it and defines again.
+                m.disk = now;
+                m.modified = m.state.doc.source() != m.disk;
+                m.overlay = Some(Overlay::QemuCpuDropped);
+            } else {
+                m.reload(now);
+                m.info(format!("Defined {name}; showing libvirt's definition"));
+            }
+        }
+        Err(SaveFailure::ChangedOnDisk(message)) => {
+            m.overlay = Some(Overlay::SaveFailed {
+                message,
+                reload: true,
+            })
+        }
+        Err(SaveFailure::Other(message)) => {
+            m.overlay = Some(Overlay::SaveFailed {
+                message,
+                reload: false,
+            })
+        }
     }
 }
 
@@ -633,16 +700,32 @@ fn in_overlay(m: &mut Model, overlay: Overlay, action: Action) -> Vec<Effect> {
             Action::Cancel => {}
             _ => m.overlay = Some(Overlay::ConfirmQuit),
         },
-        Overlay::SaveFailed { message, reload } => match action {
-            Action::Reload if reload => {
-                if let Target::File(path) = &m.target {
-                    return vec![Effect::Reload(path.clone())];
+        Overlay::QemuCpuDropped => match action {
+            Action::Convert => {
+                let merged =
+                    crate::argv::compute(&m.state.dom, &m.caps, &m.catalog.libvirt, Reading::Merge).value;
+                match merged {
+                    Some(value) => {
+                        m.edit(&Edit::ToCommandline { value });
+                        if m.status.as_ref().is_some_and(|s| s.level == Level::Info) {
+                            return m.save_effect();
+                        }
+                    }
+                    None => m.error("No -cpu to convert: libvirt refuses this domain"),
                 }
             }
+            Action::Cancel => m.warn(
+                "libvirt holds the domain without <qemu:cpu>; your document still has it (w defines again)",
+            ),
+            _ => m.overlay = Some(Overlay::QemuCpuDropped),
+        },
+        Overlay::SaveFailed { message, reload } => match action {
+            Action::Reload if reload => return vec![Effect::Reload(m.target.clone())],
             Action::SaveElsewhere => {
                 let input = match &m.target {
                     Target::File(p) => format!("{}.new", p.display()),
                     Target::Unnamed { suggestion } => suggestion.clone(),
+                    Target::Domain { name, .. } => format!("{name}.xml"),
                 };
                 m.overlay = Some(Overlay::Prompt {
                     purpose: PromptFor::SaveAs,

@@ -1,16 +1,20 @@
 //! Carrying out the effects `update` returns, each turned back into an action with its outcome.
 
-use super::app::{Action, Effect, SaveFailure};
+use super::app::{Action, Effect, SaveFailure, Target};
 use super::clipboard::{Clipboard, Session};
+use crate::host::Runner;
 use crate::store::save::{SaveError, save_atomic};
 use std::io::Write;
 
-pub fn execute(
-    effect: Effect,
-    clipboard: &mut Clipboard,
-    session: Session,
-    out: &mut dyn Write,
-) -> Action {
+/// The world the effects touch: the clipboard, the terminal (for OSC 52), and `virsh`.
+pub struct World<'a> {
+    pub clipboard: &'a mut Clipboard,
+    pub session: Session,
+    pub out: &'a mut dyn Write,
+    pub runner: &'a dyn Runner,
+}
+
+pub fn execute(effect: Effect, w: &mut World) -> Action {
     match effect {
         Effect::Save {
             path,
@@ -32,8 +36,8 @@ pub fn execute(
                 result,
             }
         }
-        Effect::Copy(text) => Action::Copied(clipboard.copy(&text, session, out)),
-        Effect::Reload(path) => Action::Reloaded(
+        Effect::Copy(text) => Action::Copied(w.clipboard.copy(&text, w.session, w.out)),
+        Effect::Reload(Target::File(path)) => Action::Reloaded(
             std::fs::read(&path)
                 .map_err(|e| format!("cannot reload {}: {e}; your edits are kept", path.display()))
                 .and_then(|b| {
@@ -45,5 +49,76 @@ pub fn execute(
                     })
                 }),
         ),
+        Effect::Reload(Target::Domain { name, uri }) => Action::Reloaded(
+            dumpxml(w.runner, uri.as_deref(), &name)
+                .map_err(|e| format!("{e}; your edits are kept")),
+        ),
+        Effect::Reload(Target::Unnamed { .. }) => {
+            Action::Reloaded(Err("nothing to reload from".into()))
+        }
+        Effect::Define {
+            name,
+            uri,
+            bytes,
+            expected,
+        } => Action::Defined {
+            result: define(w.runner, uri.as_deref(), &name, &bytes, &expected),
+        },
     }
+}
+
+/// `virsh [-c URI] ARGS…`, spawned without a shell (the domain name is one argument).
+fn virsh(runner: &dyn Runner, uri: Option<&str>, args: &[&str]) -> Result<String, String> {
+    let mut all: Vec<&str> = Vec::new();
+    if let Some(u) = uri {
+        all.extend(["-c", u]);
+    }
+    all.extend(args);
+    let out = runner.run("virsh", &all, b"").map_err(|e| e.to_string())?;
+    if out.success() {
+        Ok(out.stdout)
+    } else {
+        Err(format!(
+            "virsh {} failed: {}",
+            args.first().copied().unwrap_or_default(),
+            out.stderr.trim()
+        ))
+    }
+}
+
+/// The domain's persistent definition, as `virsh edit` reads it.
+pub fn dumpxml(runner: &dyn Runner, uri: Option<&str>, name: &str) -> Result<String, String> {
+    virsh(runner, uri, &["dumpxml", "--inactive", "--domain", name])
+}
+
+/// Defines `bytes` unless the definition changed since it was read (`expected`); returns the
+/// definition libvirt holds afterwards.
+fn define(
+    runner: &dyn Runner,
+    uri: Option<&str>,
+    name: &str,
+    bytes: &str,
+    expected: &str,
+) -> Result<String, SaveFailure> {
+    let now = dumpxml(runner, uri, name).map_err(SaveFailure::Other)?;
+    if now != expected {
+        return Err(SaveFailure::ChangedOnDisk(format!(
+            "{name}'s definition changed in libvirt since it was read; nothing was defined — reload it to see the other change, or save your version to a file"
+        )));
+    }
+    let mut tmp = tempfile::Builder::new()
+        .prefix("virt-cpu-")
+        .suffix(".xml")
+        .tempfile()
+        .map_err(|e| SaveFailure::Other(format!("cannot write a temporary file: {e}")))?;
+    tmp.write_all(bytes.as_bytes())
+        .and_then(|()| tmp.flush())
+        .map_err(|e| SaveFailure::Other(format!("cannot write a temporary file: {e}")))?;
+    let path = tmp.path().to_string_lossy().into_owned();
+    virsh(runner, uri, &["define", "--file", &path]).map_err(|e| {
+        SaveFailure::Other(format!(
+            "libvirt refused the definition; nothing changed — fix it and press w again. {e}"
+        ))
+    })?;
+    dumpxml(runner, uri, name).map_err(SaveFailure::Other)
 }

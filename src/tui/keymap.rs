@@ -67,6 +67,11 @@ pub fn key(m: &Model, k: KeyEvent) -> Option<Action> {
             KeyCode::Char('q' | 'n') => Some(Action::Cancel),
             _ => None,
         },
+        Some(Overlay::QemuCpuDropped) => match k.code {
+            KeyCode::Char('c') => Some(Action::Convert),
+            KeyCode::Char('q' | 'n') => Some(Action::Cancel),
+            _ => None,
+        },
         Some(Overlay::Help) => Some(Action::Cancel),
         None => main_key(m, k, ctrl),
     }

@@ -16,7 +16,7 @@ pub mod view;
 
 use crate::argv::QemuCaps;
 use crate::catalog::Catalog;
-use crate::host::DomCaps;
+use crate::host::{DomCaps, Runner, SystemRunner};
 use crate::store;
 use anyhow::Context;
 use app::{Action, Model, Target};
@@ -38,12 +38,36 @@ pub struct Options {
     pub file: Option<PathBuf>,
     /// The host's `virsh domcapabilities` (from `--host-caps` or `-c URI`).
     pub host: Option<DomCaps>,
+    /// A libvirt domain to edit (`--domain NAME`), at `uri` (`-c URI`).
+    pub domain: Option<String>,
+    pub uri: Option<String>,
 }
 
 /// Builds the model for what `opts` names (no terminal involved).
 pub fn load(opts: &Options, catalog: &'static Catalog) -> anyhow::Result<Model> {
-    let (loaded, target) = match &opts.file {
-        None => {
+    load_with(opts, catalog, &SystemRunner)
+}
+
+/// [`load`] with `virsh` run through `runner`.
+pub fn load_with(
+    opts: &Options,
+    catalog: &'static Catalog,
+    runner: &dyn Runner,
+) -> anyhow::Result<Model> {
+    let (loaded, target) = match (&opts.domain, &opts.file) {
+        (Some(name), _) => {
+            let xml =
+                effects::dumpxml(runner, opts.uri.as_deref(), name).map_err(anyhow::Error::msg)?;
+            let loaded = store::load::from_bytes(xml.as_bytes(), name, store::Origin::Stdin)?;
+            (
+                loaded,
+                Target::Domain {
+                    name: name.clone(),
+                    uri: opts.uri.clone(),
+                },
+            )
+        }
+        (None, None) => {
             let loaded = store::load::from_bytes(DEMO.as_bytes(), DEMO_NAME, store::Origin::Stdin)?;
             (
                 loaded,
@@ -52,17 +76,21 @@ pub fn load(opts: &Options, catalog: &'static Catalog) -> anyhow::Result<Model> 
                 },
             )
         }
-        Some(p) if p.as_os_str() == "-" => (
+        (None, Some(p)) if p.as_os_str() == "-" => (
             store::open(p)?,
             Target::Unnamed {
                 suggestion: "domain.xml".into(),
             },
         ),
-        Some(p) => (store::open(p)?, Target::File(p.clone())),
+        (None, Some(p)) => (store::open(p)?, Target::File(p.clone())),
     };
-    let name = match &opts.file {
-        None => format!("demo: {DEMO_NAME} (w asks where to save)"),
-        Some(_) => loaded.display_name(),
+    let name = match (&opts.domain, &opts.file) {
+        (Some(name), _) => match &opts.uri {
+            Some(uri) => format!("domain {name} ({uri}; w defines it)"),
+            None => format!("domain {name} (w defines it)"),
+        },
+        (None, None) => format!("demo: {DEMO_NAME} (w asks where to save)"),
+        (None, Some(_)) => loaded.display_name(),
     };
     let caps = QemuCaps::from_catalog(&loaded.domain, catalog);
     let caps = match &opts.host {
@@ -119,12 +147,13 @@ pub fn run(opts: Options) -> anyhow::Result<i32> {
             let mut queue = VecDeque::from([action]);
             while let Some(a) = queue.pop_front() {
                 for e in app::update(&mut model, a) {
-                    queue.push_back(effects::execute(
-                        e,
-                        &mut clip,
+                    let mut world = effects::World {
+                        clipboard: &mut clip,
                         session,
-                        guard.terminal.backend_mut(),
-                    ));
+                        out: guard.terminal.backend_mut(),
+                        runner: &SystemRunner,
+                    };
+                    queue.push_back(effects::execute(e, &mut world));
                 }
             }
             redraw = true;
@@ -135,8 +164,18 @@ pub fn run(opts: Options) -> anyhow::Result<i32> {
 }
 
 /// Feeds a key string (see [`keymap::parse_keys`]) through the keymap and `update`, carrying out
-/// effects with `clipboard` standing in for the clipboard. For tests and benchmarks.
+/// effects with `copied` standing in for the clipboard. For tests and benchmarks.
 pub fn type_keys(model: &mut Model, keys: &str, copied: &mut Vec<String>) {
+    type_keys_with(model, keys, copied, &SystemRunner)
+}
+
+/// [`type_keys`] with `virsh` run through `runner`.
+pub fn type_keys_with(
+    model: &mut Model,
+    keys: &str,
+    copied: &mut Vec<String>,
+    runner: &dyn Runner,
+) {
     for k in keymap::parse_keys(keys) {
         let Some(action) = keymap::key(model, k) else {
             continue;
@@ -151,9 +190,12 @@ pub fn type_keys(model: &mut Model, keys: &str, copied: &mut Vec<String>) {
                     }
                     other => effects::execute(
                         other,
-                        &mut clipboard::Clipboard::default(),
-                        clipboard::Session::default(),
-                        &mut std::io::sink(),
+                        &mut effects::World {
+                            clipboard: &mut clipboard::Clipboard::default(),
+                            session: clipboard::Session::default(),
+                            out: &mut std::io::sink(),
+                            runner,
+                        },
                     ),
                 };
                 queue.push_back(outcome);

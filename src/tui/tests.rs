@@ -17,7 +17,7 @@ fn open(path: &Path) -> Model {
     load(
         &Options {
             file: Some(path.to_path_buf()),
-            host: None,
+            ..Options::default()
         },
         Catalog::embedded(),
     )
@@ -409,6 +409,180 @@ fn every_size_draws_without_panic() {
     for (w, h) in [(10, 3), (80, 24)] {
         render(&m, w, h);
     }
+}
+
+/// A stand-in for `virsh` holding one domain's definition; `define` can refuse, or drop
+/// `<qemu:cpu>` as libvirt 9.0 does.
+struct FakeVirsh {
+    definition: std::cell::RefCell<String>,
+    refuse: std::cell::Cell<bool>,
+    drop_qemu_cpu: bool,
+    calls: std::cell::RefCell<Vec<Vec<String>>>,
+}
+
+impl FakeVirsh {
+    fn new(xml: &str, drop_qemu_cpu: bool) -> FakeVirsh {
+        FakeVirsh {
+            definition: xml.to_string().into(),
+            refuse: false.into(),
+            drop_qemu_cpu,
+            calls: Vec::new().into(),
+        }
+    }
+}
+
+impl crate::host::Runner for FakeVirsh {
+    fn run(
+        &self,
+        program: &str,
+        args: &[&str],
+        _stdin: &[u8],
+    ) -> Result<crate::host::Output, crate::host::HostError> {
+        assert_eq!(program, "virsh");
+        self.calls
+            .borrow_mut()
+            .push(args.iter().map(|a| a.to_string()).collect());
+        let ok = |stdout: String| {
+            Ok(crate::host::Output {
+                status: Some(0),
+                stdout,
+                stderr: String::new(),
+            })
+        };
+        if args.contains(&"dumpxml") {
+            assert_eq!(
+                &args[args.len() - 2..],
+                ["--domain", "dom one"],
+                "the name is one argument"
+            );
+            return ok(self.definition.borrow().clone());
+        }
+        let file = args
+            .iter()
+            .position(|a| *a == "--file")
+            .map(|i| args[i + 1])
+            .expect("define --file");
+        if self.refuse.get() {
+            return Ok(crate::host::Output {
+                status: Some(1),
+                stdout: String::new(),
+                stderr: "error: XML error: refused".into(),
+            });
+        }
+        let mut xml = std::fs::read_to_string(file).unwrap();
+        if self.drop_qemu_cpu
+            && let (Some(a), Some(b)) = (xml.find("  <qemu:cpu>"), xml.find("</qemu:cpu>\n"))
+        {
+            xml.replace_range(a..b + "</qemu:cpu>\n".len(), "");
+        }
+        *self.definition.borrow_mut() = xml;
+        ok(String::new())
+    }
+}
+
+fn domain_model(virsh: &FakeVirsh) -> Model {
+    let opts = Options {
+        domain: Some("dom one".into()),
+        uri: Some("qemu:///system".into()),
+        ..Options::default()
+    };
+    super::load_with(&opts, Catalog::embedded(), virsh).unwrap()
+}
+
+fn keys_with(m: &mut Model, k: &str, virsh: &FakeVirsh) {
+    super::type_keys_with(m, k, &mut Vec::new(), virsh);
+}
+
+#[test]
+fn domain_save_is_virsh_define_then_libvirts_definition() {
+    let xml = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/custom-features.xml"),
+    )
+    .unwrap();
+    let virsh = FakeVirsh::new(&xml, false);
+    let mut m = domain_model(&virsh);
+    keys_with(&mut m, "f/pcid<ret><space><esc>wy", &virsh);
+    assert!(
+        virsh
+            .definition
+            .borrow()
+            .contains("<feature policy='disable' name='pcid'/>")
+    );
+    assert_eq!(m.source(), *virsh.definition.borrow());
+    assert!(!m.modified);
+    assert!(
+        m.status
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("Defined dom one"),
+        "{:?}",
+        m.status
+    );
+    assert!(
+        virsh
+            .calls
+            .borrow()
+            .iter()
+            .all(|c| c[..2] == ["-c", "qemu:///system"])
+    );
+}
+
+#[test]
+fn domain_define_refused_keeps_edits_and_retries() {
+    let virsh = FakeVirsh::new(DEMO, false);
+    let mut m = domain_model(&virsh);
+    virsh.refuse.set(true);
+    keys_with(&mut m, "1wy", &virsh);
+    let Some(Overlay::SaveFailed {
+        message,
+        reload: false,
+    }) = &m.overlay
+    else {
+        panic!("{:?}", m.overlay)
+    };
+    assert!(message.contains("error: XML error: refused"), "{message}");
+    keys_with(&mut m, "<esc>", &virsh);
+    assert!(m.modified);
+    assert_eq!(*virsh.definition.borrow(), DEMO);
+    virsh.refuse.set(false);
+    keys_with(&mut m, "wy", &virsh);
+    assert!(virsh.definition.borrow().contains("Icelake-Server-v4"));
+}
+
+#[test]
+fn domain_changed_in_libvirt_meanwhile_offers_reload() {
+    let virsh = FakeVirsh::new(DEMO, false);
+    let mut m = domain_model(&virsh);
+    let theirs = DEMO.replace("8388608", "4194304");
+    *virsh.definition.borrow_mut() = theirs.clone();
+    keys_with(&mut m, "1wy", &virsh);
+    assert!(matches!(
+        m.overlay,
+        Some(Overlay::SaveFailed { reload: true, .. })
+    ));
+    assert_eq!(*virsh.definition.borrow(), theirs);
+    keys_with(&mut m, "r", &virsh);
+    assert_eq!(m.source(), theirs);
+}
+
+#[test]
+fn domain_qemu_cpu_dropped_by_libvirt_converts_in_one_key() {
+    let virsh = FakeVirsh::new(DEMO, true);
+    let mut m = domain_model(&virsh);
+    keys_with(&mut m, "1wy", &virsh);
+    assert!(
+        matches!(m.overlay, Some(Overlay::QemuCpuDropped)),
+        "{:?}",
+        m.overlay
+    );
+    assert!(!virsh.definition.borrow().contains("qemu:cpu"));
+    keys_with(&mut m, "c", &virsh);
+    let def = virsh.definition.borrow().clone();
+    assert!(def.contains("<qemu:commandline>"), "{def}");
+    assert!(def.contains("<qemu:arg value='Icelake-Server-v4,enforce=on,smap=on,avx=on,tsc-adjust=off,strange-option=1234,hv-relaxed=on,hv-spinlocks=0x1fff,l3-cache=on'/>"), "{def}");
+    assert_eq!(m.source(), def);
+    assert!(!m.modified);
 }
 
 // Snapshots: the screens as the user sees them (text only; colours are the theme's job).

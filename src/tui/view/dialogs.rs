@@ -76,6 +76,35 @@ pub fn draw(f: &mut Frame, m: &Model, o: &Overlay, t: &Theme, area: Rect) {
                 r,
             );
         }
+        Overlay::QemuCpuDropped => {
+            let r = popup(f, area, 76, 10);
+            let lines = vec![
+                Line::styled(
+                    "libvirt defined the domain but dropped <qemu:cpu>",
+                    t.warning(),
+                ),
+                Line::raw(
+                    "(libvirt 9.0 does not implement the proposal yet; it drops the element silently).",
+                ),
+                Line::raw(""),
+                Line::raw(
+                    "The same -cpu works today as <qemu:commandline> arguments (taint custom-argv).",
+                ),
+                Line::raw(""),
+                Line::from(vec![
+                    Span::styled("c", t.key()),
+                    Span::raw(" convert to <qemu:commandline> and define again  "),
+                    Span::styled("Esc", t.key()),
+                    Span::raw(" keep editing"),
+                ]),
+            ];
+            f.render_widget(
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: true })
+                    .block(Block::bordered().title(" defined ")),
+                r,
+            );
+        }
         Overlay::Help | Overlay::Picker(_) | Overlay::Features(_) => {}
     }
 }
