@@ -340,3 +340,179 @@ fn sighup_restores_the_terminal() {
     );
     assert_cooked(&t.wait_for("EXIT=129"));
 }
+
+/// A domain defined in the test daemon for the length of a test, undefined on drop.
+struct TestDomain {
+    name: String,
+}
+
+impl TestDomain {
+    fn define(name: &str) -> TestDomain {
+        let xml = include_str!("../assets/examples/custom-features.xml")
+            .replace(
+                "<name>haswell-custom</name>",
+                &format!("<name>{name}</name>"),
+            )
+            .lines()
+            .filter(|l| !l.contains("<uuid>"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("dom.xml");
+        std::fs::write(&file, xml).unwrap();
+        let d = TestDomain {
+            name: name.to_string(),
+        };
+        let out = virsh(&["define", "--file", file.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "virsh define: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        d
+    }
+
+    fn xml(&self) -> String {
+        let out = virsh(&["dumpxml", "--inactive", "--domain", &self.name]);
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
+
+impl Drop for TestDomain {
+    fn drop(&mut self) {
+        let _ = virsh(&["undefine", "--domain", &self.name]);
+    }
+}
+
+fn virsh(args: &[&str]) -> std::process::Output {
+    Command::new("virsh")
+        .args(["-c", common::LIBVIRT_URI])
+        .args(args)
+        .output()
+        .expect("run virsh")
+}
+
+/// Runs `virsh edit` with virt-cpu as `$VISUAL` in the pane.
+fn virsh_edit(t_name: &str, dir: &Path, dom: &str) -> Tmux {
+    let script_args = ["-c", common::LIBVIRT_URI, "edit", dom];
+    // The pane runs `env VISUAL=… virsh …`, so the program in the pane is virsh here.
+    let socket = format!("virt-cpu-test-{t_name}-{}", std::process::id());
+    let quoted: Vec<String> = script_args
+        .iter()
+        .map(|a| shlex::try_quote(a).unwrap().into_owned())
+        .collect();
+    let script = format!(
+        "env VISUAL={} virsh {}; echo EXIT=$?; stty -a; exec sleep 600",
+        shlex::try_quote(BIN).unwrap(),
+        quoted.join(" ")
+    );
+    let t = Tmux { socket };
+    let ok = t
+        .tmux(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            t_name,
+            "-x",
+            "100",
+            "-y",
+            "30",
+            "-c",
+        ])
+        .arg(dir)
+        .arg(script)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    t
+}
+
+#[test]
+fn as_visual_for_virsh_edit() {
+    if !common::require_program("tmux") || !common::require_libvirt_daemon() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let dom = TestDomain::define(&format!("virt-cpu-tui-edit-{}", std::process::id()));
+    let before = dom.xml();
+
+    // Quit without a change: virsh says "not changed", exit 0, definition as it was.
+    let t = virsh_edit("edit-q", dir.path(), &dom.name);
+    t.wait_for("Haswell-noTSX");
+    t.keys(&["q"]);
+    let s = t.wait_for("EXIT=0");
+    assert!(s.contains("not changed"), "{s}");
+    assert_cooked(&s);
+    assert_eq!(dom.xml(), before);
+    drop(t);
+
+    // Abort after an edit: non-zero, virsh keeps the old definition.
+    let t = virsh_edit("edit-abort", dir.path(), &dom.name);
+    t.wait_for("Haswell-noTSX");
+    t.keys(&["m"]);
+    t.type_text("skylake-client");
+    t.keys(&["Enter"]);
+    t.wait_for("[modified]");
+    t.keys(&["Q"]);
+    let s = t.wait_for("EXIT=");
+    assert!(!s.contains("EXIT=0"), "{s}");
+    assert_eq!(dom.xml(), before);
+    drop(t);
+
+    // Save in place, quit: virsh defines the edited file.
+    let t = virsh_edit("edit-w", dir.path(), &dom.name);
+    t.wait_for("Haswell-noTSX");
+    t.keys(&["f", "/"]);
+    t.type_text("pcid");
+    t.keys(&["Enter", "Space", "Escape"]);
+    t.wait_for("disable  removed");
+    t.keys(&["w"]);
+    t.wait_for("save? y writes");
+    t.keys(&["y"]);
+    t.wait_for("Wrote ");
+    t.keys(&["q"]);
+    let s = t.wait_for("EXIT=0");
+    assert!(s.contains("edited"), "{s}");
+    assert!(
+        dom.xml()
+            .contains("<feature policy='disable' name='pcid'/>"),
+        "{}",
+        dom.xml()
+    );
+}
+
+#[test]
+fn domain_option_defines_through_virsh() {
+    if !common::require_program("tmux") || !common::require_libvirt_daemon() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let dom = TestDomain::define(&format!("virt-cpu-tui-domain-{}", std::process::id()));
+    let t = Tmux::start(
+        "domain",
+        dir.path(),
+        &["--domain", &dom.name, "-c", common::LIBVIRT_URI],
+        &[],
+    );
+    t.wait_for("Haswell-noTSX");
+    t.keys(&["f", "/"]);
+    t.type_text("pcid");
+    t.keys(&["Enter", "Space", "Escape"]);
+    t.wait_for("disable  removed");
+    t.keys(&["w"]);
+    t.wait_for("save? y writes");
+    t.keys(&["y"]);
+    t.wait_for("Defined ");
+    assert!(
+        dom.xml()
+            .contains("<feature policy='disable' name='pcid'/>"),
+        "{}",
+        dom.xml()
+    );
+    t.keys(&["q"]);
+    assert_cooked(&t.wait_for("EXIT=0"));
+}
