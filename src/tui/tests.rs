@@ -639,3 +639,30 @@ fn snapshot_save_diff() {
 fn snapshot_too_small() {
     insta::assert_snapshot!(render(&demo(), 40, 10).backend());
 }
+
+#[test]
+fn mouse_click_focuses_and_wheel_scrolls_the_pane_under_it() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    use ratatui::layout::Rect;
+    let mut m = demo();
+    let panes = super::view::areas(&m, Rect::new(0, 0, 100, 30)).panes;
+    let at = |kind, column, row| MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    let right = panes[1].x + 2;
+    let click = super::keymap::mouse(
+        &m,
+        at(MouseEventKind::Down(MouseButton::Left), right, 5),
+        panes,
+    )
+    .unwrap();
+    super::app::update(&mut m, click);
+    assert_eq!(m.focus, Pane::Qemu);
+    let wheel = super::keymap::mouse(&m, at(MouseEventKind::ScrollDown, 3, 5), panes).unwrap();
+    super::app::update(&mut m, wheel);
+    assert_eq!(m.scroll, [3, 0]);
+    assert_eq!(m.focus, Pane::Qemu, "the wheel does not move the focus");
+}
