@@ -229,11 +229,8 @@ fn quit_without_change_leaves_bytes_and_mtime() {
     t.wait_for("Reading: override");
     t.keys(&["?"]);
     t.wait_for("any key closes");
-    // Any key closes help; not Escape here, whose byte run together with the next key's
-    // reads as Alt+key.
-    t.keys(&["?"]);
-    t.wait_for("Tab pane");
-    t.keys(&["q"]);
+    // Escape and q in one write reach the program as Alt+q; it must still read as two keys.
+    t.keys(&["Escape", "q"]);
     let s = t.wait_for("EXIT=0");
     assert_cooked(&s);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), DEMO);

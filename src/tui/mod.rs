@@ -20,7 +20,7 @@ use crate::host::{DomCaps, Runner, SystemRunner};
 use crate::store;
 use anyhow::Context;
 use app::{Action, Model, Target};
-use crossterm::event::{self, Event};
+use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use std::collections::VecDeque;
 use std::io::IsTerminal;
@@ -129,38 +129,70 @@ pub fn run(opts: Options) -> anyhow::Result<i32> {
         if !event::poll(Duration::from_millis(200))? {
             continue;
         }
-        let action = match event::read()? {
-            Event::Key(k) => keymap::key(&model, k),
+        // A key becomes an action against the model as it is when the key is handled, so a
+        // split Alt+key (below) maps its second half after the first took effect.
+        let keys = match event::read()? {
+            Event::Key(k) => split_alt(k),
             Event::Mouse(me) => {
                 let size = guard.terminal.size()?;
                 let areas = view::areas(&model, Rect::new(0, 0, size.width, size.height));
-                keymap::mouse(&model, me, areas.panes)
+                if let Some(a) = keymap::mouse(&model, me, areas.panes) {
+                    dispatch(&mut model, a, &mut clip, session, &mut guard);
+                    redraw = true;
+                }
+                Vec::new()
             }
             Event::Resize(..) => {
                 guard.terminal.autoresize()?;
                 redraw = true;
-                None
+                Vec::new()
             }
-            _ => None,
+            _ => Vec::new(),
         };
-        if let Some(action) = action {
-            let mut queue = VecDeque::from([action]);
-            while let Some(a) = queue.pop_front() {
-                for e in app::update(&mut model, a) {
-                    let mut world = effects::World {
-                        clipboard: &mut clip,
-                        session,
-                        out: guard.terminal.backend_mut(),
-                        runner: &SystemRunner,
-                    };
-                    queue.push_back(effects::execute(e, &mut world));
-                }
+        for k in keys {
+            if let Some(a) = keymap::key(&model, k) {
+                dispatch(&mut model, a, &mut clip, session, &mut guard);
+                redraw = true;
             }
-            redraw = true;
         }
     };
     drop(guard);
     Ok(code)
+}
+
+/// Runs one action and the effects it asks for, feeding their outcomes back.
+fn dispatch(
+    model: &mut Model,
+    action: Action,
+    clip: &mut clipboard::Clipboard,
+    session: clipboard::Session,
+    guard: &mut terminal::Guard,
+) {
+    let mut queue = VecDeque::from([action]);
+    while let Some(a) = queue.pop_front() {
+        for e in app::update(model, a) {
+            let mut world = effects::World {
+                clipboard: clip,
+                session,
+                out: guard.terminal.backend_mut(),
+                runner: &SystemRunner,
+            };
+            queue.push_back(effects::execute(e, &mut world));
+        }
+    }
+}
+
+/// Esc then a key, arriving in one read, reaches us as Alt+key. No binding uses Alt, so it is
+/// split back into the two keys the user pressed.
+fn split_alt(k: KeyEvent) -> Vec<KeyEvent> {
+    match k.code {
+        KeyCode::Char(_) if k.modifiers.contains(KeyModifiers::ALT) => {
+            let mut plain = k;
+            plain.modifiers.remove(KeyModifiers::ALT);
+            vec![KeyEvent::from(KeyCode::Esc), plain]
+        }
+        _ => vec![k],
+    }
 }
 
 /// Feeds a key string (see [`keymap::parse_keys`]) through the keymap and `update`, carrying out

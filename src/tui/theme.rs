@@ -79,3 +79,35 @@ impl Theme {
         self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_color_keeps_emphasis_but_no_colours() {
+        let t = Theme::MONO;
+        for s in [
+            t.border(true),
+            t.error(),
+            t.added(),
+            t.removed(),
+            t.key(),
+            t.argv(),
+            t.selected(),
+            t.dim(),
+        ] {
+            assert_eq!(s.fg, None);
+            assert_eq!(s.bg, None);
+        }
+        assert!(
+            t.border(true).add_modifier.contains(Modifier::BOLD),
+            "focus stays visible"
+        );
+        assert!(
+            t.selected().add_modifier.contains(Modifier::REVERSED),
+            "selection stays visible"
+        );
+        assert_eq!(Theme::COLOR.error().fg, Some(Color::Red));
+    }
+}
