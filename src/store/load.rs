@@ -49,8 +49,8 @@ impl Loaded {
 }
 
 /// Parses bytes into a document and a domain, naming `label` in errors.
-pub fn from_bytes(bytes: &[u8], label: &str, origin: Origin) -> Result<Loaded, OpenError> {
-    let doc = Document::parse(bytes).map_err(|source| OpenError::Xml { path: label.into(), source })?;
+pub fn from_bytes(bytes: Vec<u8>, label: &str, origin: Origin) -> Result<Loaded, OpenError> {
+    let doc = Document::parse_owned(bytes).map_err(|source| OpenError::Xml { path: label.into(), source })?;
     let domain = Domain::read(&doc).map_err(|source| OpenError::Domain { path: label.into(), source })?;
     Ok(Loaded { doc, domain, origin })
 }
@@ -63,7 +63,7 @@ pub fn open(path: &Path) -> Result<Loaded, OpenError> {
             .take(MAX_FILE_SIZE as u64 + 1)
             .read_to_end(&mut bytes)
             .map_err(|source| OpenError::Io { path: "<stdin>".into(), source })?;
-        return from_bytes(&bytes, "<stdin>", Origin::Stdin);
+        return from_bytes(bytes, "<stdin>", Origin::Stdin);
     }
     let label = path.display().to_string();
     let io = |source: std::io::Error| match source.kind() {
@@ -80,5 +80,5 @@ pub fn open(path: &Path) -> Result<Loaded, OpenError> {
     }
     let bytes = std::fs::read(path).map_err(io)?;
     let origin = Origin::File { path: path.to_path_buf(), modified: meta.modified().ok(), len: meta.len() };
-    from_bytes(&bytes, &label, origin)
+    from_bytes(bytes, &label, origin)
 }

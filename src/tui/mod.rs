@@ -58,7 +58,7 @@ pub fn load_with(
         (Some(name), _) => {
             let xml =
                 effects::dumpxml(runner, opts.uri.as_deref(), name).map_err(anyhow::Error::msg)?;
-            let loaded = store::load::from_bytes(xml.as_bytes(), name, store::Origin::Stdin)?;
+            let loaded = store::load::from_bytes(xml.into_bytes(), name, store::Origin::Stdin)?;
             (
                 loaded,
                 Target::Domain {
@@ -68,7 +68,7 @@ pub fn load_with(
             )
         }
         (None, None) => {
-            let loaded = store::load::from_bytes(DEMO.as_bytes(), DEMO_NAME, store::Origin::Stdin)?;
+            let loaded = store::load::from_bytes(DEMO.as_bytes().to_vec(), DEMO_NAME, store::Origin::Stdin)?;
             (
                 loaded,
                 Target::Unnamed {

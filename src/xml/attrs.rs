@@ -33,10 +33,10 @@ impl Attr {
 }
 
 /// Scans the attributes of the start tag `src[tag]`, whose name ends at `name_end`.
-/// Returns the attributes or (offset, message) for the first malformed one.
-pub(crate) fn scan(src: &str, name_end: usize, tag_end: usize) -> Result<Vec<Attr>, (usize, String)> {
+/// Appends the attributes to `out`, or returns (offset, message) for the first malformed one.
+pub(crate) fn scan(src: &str, name_end: usize, tag_end: usize, out: &mut Vec<Attr>) -> Result<(), (usize, String)> {
     let bytes = src.as_bytes();
-    let mut out = Vec::new();
+    let first = out.len();
     let mut i = name_end;
     loop {
         let ws_start = i;
@@ -44,7 +44,7 @@ pub(crate) fn scan(src: &str, name_end: usize, tag_end: usize) -> Result<Vec<Att
             i += 1;
         }
         if i >= tag_end {
-            return Ok(out);
+            return Ok(());
         }
         if i == ws_start {
             return Err((i, "attributes must be separated by whitespace".into()));
@@ -77,7 +77,7 @@ pub(crate) fn scan(src: &str, name_end: usize, tag_end: usize) -> Result<Vec<Att
             return Err((value_start, format!("the value of attribute `{}` contains `<`", &src[name.clone()])));
         }
         i = value.end + 1;
-        if out.iter().any(|a: &Attr| src[a.name.clone()] == src[name.clone()]) {
+        if out[first..].iter().any(|a: &Attr| src[a.name.clone()] == src[name.clone()]) {
             return Err((name_start, format!("attribute `{}` is given twice", &src[name.clone()])));
         }
         out.push(Attr { name, value, quote, whole: ws_start..i });

@@ -10,7 +10,16 @@ use std::ops::Range;
 const BOM: &str = "\u{feff}";
 
 pub(crate) fn build(bytes: &[u8]) -> Result<Document, LoadError> {
-    let src = check_bytes(bytes)?;
+    if bytes.len() > MAX_FILE_SIZE {
+        return Err(LoadError::TooLarge { size: bytes.len() as u64, limit: MAX_FILE_SIZE });
+    }
+    build_owned(bytes.to_vec())
+}
+
+/// Like [`build`], without copying the bytes (files are read into a buffer we can keep).
+pub(crate) fn build_owned(bytes: Vec<u8>) -> Result<Document, LoadError> {
+    check_bytes(&bytes)?;
+    let src = String::from_utf8(bytes).expect("checked above");
     let bom = if src.starts_with(BOM) { BOM.len() } else { 0 };
     let parts = Indexer::new(&src, bom).run()?;
     let mut doc = Document {
@@ -35,18 +44,18 @@ struct Parts {
 }
 
 /// The checks that come before any XML parsing: size, binary, encoding.
-fn check_bytes(bytes: &[u8]) -> Result<String, LoadError> {
+fn check_bytes(bytes: &[u8]) -> Result<(), LoadError> {
     if bytes.len() > MAX_FILE_SIZE {
         return Err(LoadError::TooLarge { size: bytes.len() as u64, limit: MAX_FILE_SIZE });
     }
-    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+    if !bytes.iter().any(|b| !b.is_ascii_whitespace()) {
         return Err(LoadError::Empty);
     }
     if let Some(offset) = memchr_nul(bytes) {
         return Err(LoadError::Binary { offset });
     }
     match std::str::from_utf8(bytes) {
-        Ok(s) => Ok(s.to_string()),
+        Ok(_) => Ok(()),
         Err(e) => {
             let valid = e.valid_up_to();
             let prefix = std::str::from_utf8(&bytes[..valid]).unwrap_or_default();
@@ -59,7 +68,7 @@ fn check_bytes(bytes: &[u8]) -> Result<String, LoadError> {
 }
 
 fn memchr_nul(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == 0)
+    memchr::memchr(0, bytes)
 }
 
 fn declared_encoding(prefix: &str) -> Option<String> {
@@ -89,11 +98,14 @@ struct Indexer<'a> {
 
 impl<'a> Indexer<'a> {
     fn new(src: &'a str, bom: usize) -> Self {
+        // Every element has a start tag and most an end tag: half the `<` is a close estimate,
+        // and sizing once avoids copying a large index while it grows.
+        let tags = memchr::memchr_iter(b'<', src.as_bytes()).count();
         Indexer {
             src,
             bom,
-            elements: Vec::new(),
-            attrs: Vec::new(),
+            elements: Vec::with_capacity(tags / 2 + 1),
+            attrs: Vec::with_capacity(tags / 2 + 1),
             namespaces: Vec::new(),
             bindings: Vec::new(),
             open: Vec::new(),
@@ -178,21 +190,26 @@ impl<'a> Indexer<'a> {
             name_end += 1;
         }
         let tag_end = if empty { open.end - 2 } else { open.end - 1 };
-        let found = attrs::scan(self.src, name_end, tag_end).map_err(|(at, detail)| LoadError::Attribute {
+        let attrs_start = self.attrs.len();
+        attrs::scan(self.src, name_end, tag_end, &mut self.attrs).map_err(|(at, detail)| LoadError::Attribute {
             position: Position::of(self.src, at),
             detail: format!("{detail}; fix the XML"),
         })?;
         // Bind the namespaces this element declares before resolving its own prefix.
         let mut pushed = 0;
-        for a in &found {
+        for k in attrs_start..self.attrs.len() {
+            let a = &self.attrs[k];
             let name = &self.src[a.name.clone()];
+            if !name.starts_with("xmlns") {
+                continue;
+            }
             let prefix = if name == "xmlns" {
                 Some(String::new())
             } else {
                 name.strip_prefix("xmlns:").map(str::to_string)
             };
             if let Some(prefix) = prefix {
-                let uri = a.value(self.src);
+                let uri = self.attrs[k].value(self.src);
                 let ns = if uri.is_empty() {
                     None
                 } else {
@@ -205,7 +222,7 @@ impl<'a> Indexer<'a> {
                 pushed += 1;
             }
         }
-        for a in &found {
+        for a in &self.attrs[attrs_start..] {
             let value = &self.src[a.value.clone()];
             if value.contains('&') && quick_xml::escape::unescape(value).is_err() {
                 return Err(self.syntax(
@@ -234,8 +251,6 @@ impl<'a> Indexer<'a> {
         };
         let id = self.elements.len();
         let parent = self.open.last().map(|&(p, _)| p);
-        let attrs_start = self.attrs.len();
-        self.attrs.extend(found);
         self.elements.push(Element {
             open,
             close: None,

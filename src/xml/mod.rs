@@ -87,6 +87,14 @@ impl Document {
         index::build(bytes)
     }
 
+    /// Like [`Document::parse`], keeping the buffer instead of copying it (for files read whole).
+    pub fn parse_owned(bytes: Vec<u8>) -> Result<Document, LoadError> {
+        if bytes.len() > MAX_FILE_SIZE {
+            return Err(LoadError::TooLarge { size: bytes.len() as u64, limit: MAX_FILE_SIZE });
+        }
+        index::build_owned(bytes)
+    }
+
     pub fn source(&self) -> &str {
         &self.src
     }
