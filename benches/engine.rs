@@ -31,19 +31,23 @@ fn indexing(c: &mut Criterion) {
             b.iter(|| Document::parse(black_box(xml.as_bytes())).unwrap())
         });
         // The floor: quick-xml reading every event and nothing else.
-        g.bench_with_input(BenchmarkId::new("quick-xml-events-only", name), &xml, |b, xml| {
-            b.iter(|| {
-                let mut r = quick_xml::Reader::from_str(black_box(xml));
-                let mut n = 0usize;
-                while let Ok(ev) = r.read_event() {
-                    if matches!(ev, quick_xml::events::Event::Eof) {
-                        break;
+        g.bench_with_input(
+            BenchmarkId::new("quick-xml-events-only", name),
+            &xml,
+            |b, xml| {
+                b.iter(|| {
+                    let mut r = quick_xml::Reader::from_str(black_box(xml));
+                    let mut n = 0usize;
+                    while let Ok(ev) = r.read_event() {
+                        if matches!(ev, quick_xml::events::Event::Eof) {
+                            break;
+                        }
+                        n += 1;
                     }
-                    n += 1;
-                }
-                n
-            })
-        });
+                    n
+                })
+            },
+        );
     }
     g.finish();
 }

@@ -10,12 +10,22 @@ fn bin() -> Command {
 }
 
 fn run(args: &[&str]) -> Output {
-    bin().args(args).stdin(Stdio::null()).output().expect("run virt-cpu")
+    bin()
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run virt-cpu")
 }
 
 fn run_stdin(args: &[&str], input: &[u8]) -> Output {
     use std::io::Write;
-    let mut child = bin().args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     child.stdin.take().unwrap().write_all(input).unwrap();
     child.wait_with_output().unwrap()
 }
@@ -59,9 +69,17 @@ fn temp_file(dir: &tempfile::TempDir, name: &str, content: &[u8]) -> PathBuf {
 #[test]
 fn the_proposal_example_in_both_readings() {
     let o = run_stdin(&["argv", "-", "--reading", "override"], PROPOSAL.as_bytes());
-    assert_eq!(stdout(&o), "Icelake-Server-v4,enforce=on,smap=on,avx=on,tsc-adjust=off,strange-option=1234\n", "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "Icelake-Server-v4,enforce=on,smap=on,avx=on,tsc-adjust=off,strange-option=1234\n",
+        "{}",
+        stderr(&o)
+    );
     let o = run_stdin(&["argv", "-"], PROPOSAL.as_bytes());
-    assert_eq!(stdout(&o), "Icelake-Server-v4,enforce=on,smap=on,avx=on,tsc-adjust=off,strange-option=1234,hv-relaxed=on\n");
+    assert_eq!(
+        stdout(&o),
+        "Icelake-Server-v4,enforce=on,smap=on,avx=on,tsc-adjust=off,strange-option=1234,hv-relaxed=on\n"
+    );
     let o = run_stdin(&["argv", "-", "--format", "arg"], PROPOSAL.as_bytes());
     assert!(stdout(&o).starts_with("-cpu Icelake-Server-v4,"));
 }
@@ -80,8 +98,20 @@ fn json_format_has_the_contract_fields() {
     assert_eq!(v["argv"][0], "-cpu");
     assert_eq!(v["value"], v["argv"][1]);
     assert_eq!(v["reading"], "merge");
-    assert!(v["taints"].as_array().unwrap().iter().any(|t| t["name"] == "custom-cpu"));
-    assert!(v["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "unknown-option"));
+    assert!(
+        v["taints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "custom-cpu")
+    );
+    assert!(
+        v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "unknown-option")
+    );
 }
 
 #[test]
@@ -89,7 +119,12 @@ fn check_flags_the_seed_typo_with_a_suggestion_and_exits_1() {
     let o = run(&["check", &example("icelake-240.xml"), "--json"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let d = v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "unknown-model").expect("unknown-model");
+    let d = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "unknown-model")
+        .expect("unknown-model");
     assert_eq!(d["suggestion"], "Icelake-Server-v4");
     assert_eq!(d["severity"], "error");
     assert_eq!(d["position"]["line"], 24);
@@ -108,11 +143,26 @@ fn check_model_twice_and_option_conflict() {
     let o = run_stdin(&["check", "-", "--json"], xml.as_bytes());
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let codes: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
     assert!(codes.contains(&"model-twice"), "{codes:?}");
-    let conflict = v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "option-conflict").expect("option-conflict");
+    let conflict = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "option-conflict")
+        .expect("option-conflict");
     let msg = conflict["message"].as_str().unwrap();
-    assert!(msg.contains("pmu=on") && msg.contains("pmu=off") && msg.contains("QEMU ends up with pmu=off"), "{msg}");
+    assert!(
+        msg.contains("pmu=on")
+            && msg.contains("pmu=off")
+            && msg.contains("QEMU ends up with pmu=off"),
+        "{msg}"
+    );
     assert_eq!(conflict["related"][0]["position"]["line"], 2);
 }
 
@@ -121,7 +171,12 @@ fn versioned_model_in_cpu_is_an_error_with_the_unversioned_suggestion() {
     let xml = "<domain type='kvm'><cpu><model>Skylake-Client-v4</model></cpu></domain>";
     let o = run_stdin(&["check", "-", "--json"], xml.as_bytes());
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let d = v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "unknown-model").unwrap();
+    let d = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "unknown-model")
+        .unwrap();
     assert_eq!(d["suggestion"], "Skylake-Client");
     assert_eq!(o.status.code(), Some(1));
 }
@@ -135,7 +190,11 @@ fn commandline_cpu_overrides_and_is_reported() {
     let o = run_stdin(&["argv", "-"], xml.as_bytes());
     assert_eq!(stdout(&o), "Nehalem-v1,vmx=on\n");
     let o = run_stdin(&["check", "-"], xml.as_bytes());
-    assert!(stdout(&o).contains("warning[commandline-overrides-cpu]"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("warning[commandline-overrides-cpu]"),
+        "{}",
+        stdout(&o)
+    );
     assert!(stdout(&o).contains("taint: custom-argv"), "{}", stdout(&o));
 }
 
@@ -145,7 +204,11 @@ fn comma_in_a_qemu_value_is_an_error() {
   <qemu:cpu><qemu:model name='qemu64'/><qemu:option name='model-id' value='a,b'/></qemu:cpu>
 </domain>";
     let o = run_stdin(&["check", "-"], xml.as_bytes());
-    assert!(stdout(&o).contains("error[comma-in-value]"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("error[comma-in-value]"),
+        "{}",
+        stdout(&o)
+    );
     assert_eq!(o.status.code(), Some(1));
 }
 
@@ -155,29 +218,79 @@ fn set_in_place_writes_only_on_change_and_keeps_mtime_otherwise() {
     let f = temp_file(&dir, "d.xml", PROPOSAL.as_bytes());
     let before = std::fs::metadata(&f).unwrap().modified().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(20));
-    let o = run(&["set", f.to_str().unwrap(), "--qemu-model", "Icelake-Server-v4", "--in-place"]);
+    let o = run(&[
+        "set",
+        f.to_str().unwrap(),
+        "--qemu-model",
+        "Icelake-Server-v4",
+        "--in-place",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(std::fs::metadata(&f).unwrap().modified().unwrap(), before, "unchanged file was rewritten");
+    assert_eq!(
+        std::fs::metadata(&f).unwrap().modified().unwrap(),
+        before,
+        "unchanged file was rewritten"
+    );
     assert_eq!(std::fs::read_to_string(&f).unwrap(), PROPOSAL);
-    let o = run(&["set", f.to_str().unwrap(), "--qemu-remove", "strange-option", "--qemu-option", "enforce=off", "--in-place"]);
+    let o = run(&[
+        "set",
+        f.to_str().unwrap(),
+        "--qemu-remove",
+        "strange-option",
+        "--qemu-option",
+        "enforce=off",
+        "--in-place",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let after = std::fs::read_to_string(&f).unwrap();
-    assert_eq!(after, PROPOSAL.replace("    <qemu:option name='strange-option' value='1234'/>\n", "").replace("'enforce' value='on'", "'enforce' value='off'"));
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(leftovers.len(), 1, "temporary files left behind: {leftovers:?}");
+    assert_eq!(
+        after,
+        PROPOSAL
+            .replace(
+                "    <qemu:option name='strange-option' value='1234'/>\n",
+                ""
+            )
+            .replace("'enforce' value='on'", "'enforce' value='off'")
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        leftovers.len(),
+        1,
+        "temporary files left behind: {leftovers:?}"
+    );
 }
 
 #[test]
 fn set_refuses_an_edit_that_creates_an_error_unless_forced() {
     let dir = tempfile::tempdir().unwrap();
     let f = temp_file(&dir, "d.xml", PROPOSAL.as_bytes());
-    let o = run(&["set", f.to_str().unwrap(), "--model", "Nehalem", "--in-place"]);
+    let o = run(&[
+        "set",
+        f.to_str().unwrap(),
+        "--model",
+        "Nehalem",
+        "--in-place",
+    ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("model-twice"), "{}", stderr(&o));
     assert_eq!(std::fs::read_to_string(&f).unwrap(), PROPOSAL);
-    let o = run(&["set", f.to_str().unwrap(), "--model", "Nehalem", "--in-place", "--force"]);
+    let o = run(&[
+        "set",
+        f.to_str().unwrap(),
+        "--model",
+        "Nehalem",
+        "--in-place",
+        "--force",
+    ]);
     assert_eq!(o.status.code(), Some(0));
-    assert!(std::fs::read_to_string(&f).unwrap().contains("<model>Nehalem</model>"));
+    assert!(
+        std::fs::read_to_string(&f)
+            .unwrap()
+            .contains("<model>Nehalem</model>")
+    );
 }
 
 #[test]
@@ -185,12 +298,31 @@ fn set_features_and_diff() {
     let xml = "<domain type='kvm'>\n  <cpu mode='custom'>\n    <model>Nehalem</model>\n  </cpu>\n</domain>\n";
     let dir = tempfile::tempdir().unwrap();
     let f = temp_file(&dir, "d.xml", xml.as_bytes());
-    let o = run(&["set", f.to_str().unwrap(), "--feature", "+vmx,-pcid,forbid:svm", "--diff"]);
+    let o = run(&[
+        "set",
+        f.to_str().unwrap(),
+        "--feature",
+        "+vmx,-pcid,forbid:svm",
+        "--diff",
+    ]);
     let out = stdout(&o);
-    assert!(out.contains("+    <feature policy='require' name='vmx'/>"), "{out}");
-    assert!(out.contains("+    <feature policy='disable' name='pcid'/>"), "{out}");
-    assert!(out.contains("+    <feature policy='forbid' name='svm'/>"), "{out}");
-    assert_eq!(std::fs::read_to_string(&f).unwrap(), xml, "--diff wrote the file");
+    assert!(
+        out.contains("+    <feature policy='require' name='vmx'/>"),
+        "{out}"
+    );
+    assert!(
+        out.contains("+    <feature policy='disable' name='pcid'/>"),
+        "{out}"
+    );
+    assert!(
+        out.contains("+    <feature policy='forbid' name='svm'/>"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&f).unwrap(),
+        xml,
+        "--diff wrote the file"
+    );
 }
 
 #[test]
@@ -199,22 +331,79 @@ fn move_and_convert_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let f = temp_file(&dir, "d.xml", xml.as_bytes());
     let q = dir.path().join("q.xml");
-    let o = run(&["set", f.to_str().unwrap(), "--move-to", "qemu", "-o", q.to_str().unwrap()]);
+    let o = run(&[
+        "set",
+        f.to_str().unwrap(),
+        "--move-to",
+        "qemu",
+        "-o",
+        q.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let moved = std::fs::read_to_string(&q).unwrap();
-    assert!(moved.contains("<qemu:option name='lahf-lm' value='on'/>"), "{moved}");
-    assert_eq!(stdout(&run(&["argv", q.to_str().unwrap()])), "Nehalem,lahf-lm=on,vmx=off\n");
-    assert_eq!(stdout(&run(&["argv", f.to_str().unwrap()])), "Nehalem,lahf-lm=on,vmx=off\n");
+    assert!(
+        moved.contains("<qemu:option name='lahf-lm' value='on'/>"),
+        "{moved}"
+    );
+    assert_eq!(
+        stdout(&run(&["argv", q.to_str().unwrap()])),
+        "Nehalem,lahf-lm=on,vmx=off\n"
+    );
+    assert_eq!(
+        stdout(&run(&["argv", f.to_str().unwrap()])),
+        "Nehalem,lahf-lm=on,vmx=off\n"
+    );
     let back = dir.path().join("back.xml");
-    let o = run(&["set", q.to_str().unwrap(), "--move-to", "cpu", "-o", back.to_str().unwrap()]);
+    let o = run(&[
+        "set",
+        q.to_str().unwrap(),
+        "--move-to",
+        "cpu",
+        "-o",
+        back.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(stdout(&run(&["argv", back.to_str().unwrap()])), "Nehalem,lahf-lm=on,vmx=off\n");
+    assert_eq!(
+        stdout(&run(&["argv", back.to_str().unwrap()])),
+        "Nehalem,lahf-lm=on,vmx=off\n"
+    );
     let cl = dir.path().join("cl.xml");
-    assert_eq!(run(&["convert", q.to_str().unwrap(), "--to", "commandline", "-o", cl.to_str().unwrap()]).status.code(), Some(0));
-    assert_eq!(stdout(&run(&["argv", cl.to_str().unwrap()])), "Nehalem,lahf-lm=on,vmx=off\n");
+    assert_eq!(
+        run(&[
+            "convert",
+            q.to_str().unwrap(),
+            "--to",
+            "commandline",
+            "-o",
+            cl.to_str().unwrap()
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
+    assert_eq!(
+        stdout(&run(&["argv", cl.to_str().unwrap()])),
+        "Nehalem,lahf-lm=on,vmx=off\n"
+    );
     let again = dir.path().join("again.xml");
-    assert_eq!(run(&["convert", cl.to_str().unwrap(), "--to", "qemu-cpu", "-o", again.to_str().unwrap()]).status.code(), Some(0));
-    assert_eq!(std::fs::read_to_string(&again).unwrap(), moved, "commandline → qemu-cpu does not restore the original");
+    assert_eq!(
+        run(&[
+            "convert",
+            cl.to_str().unwrap(),
+            "--to",
+            "qemu-cpu",
+            "-o",
+            again.to_str().unwrap()
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&again).unwrap(),
+        moved,
+        "commandline → qemu-cpu does not restore the original"
+    );
 }
 
 /// Each bad input: a clear message naming the problem, exit 2, no panic.
@@ -254,8 +443,16 @@ fn bad_input_gets_a_clear_message_and_exit_2() {
         let f = temp_file(&dir, "bad.xml", &content);
         let o = run(&["check", f.to_str().unwrap()]);
         let err = stderr(&o);
-        assert_eq!(o.status.code(), Some(2), "{what}: exit {:?}, stderr {err}", o.status.code());
-        assert!(err.contains(needle), "{what}: message lacks '{needle}': {err}");
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{what}: exit {:?}, stderr {err}",
+            o.status.code()
+        );
+        assert!(
+            err.contains(needle),
+            "{what}: message lacks '{needle}': {err}"
+        );
         assert!(!err.contains("panicked"), "{what}: {err}");
     }
     if let Some(p) = nonx86 {
@@ -269,9 +466,16 @@ fn bad_input_gets_a_clear_message_and_exit_2() {
     assert!(stderr(&o).contains("no such file") && o.status.code() == Some(2));
     // Over the size limit: refused from the file size alone (a sparse file, nothing read).
     let big = dir.path().join("big.xml");
-    std::fs::File::create(&big).unwrap().set_len(65 * 1024 * 1024).unwrap();
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(65 * 1024 * 1024)
+        .unwrap();
     let o = run(&["check", big.to_str().unwrap()]);
-    assert!(stderr(&o).contains("limit") && o.status.code() == Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("limit") && o.status.code() == Some(2),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -280,7 +484,13 @@ fn read_only_target_is_refused_and_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let f = temp_file(&dir, "ro.xml", PROPOSAL.as_bytes());
     std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o444)).unwrap();
-    let o = run(&["set", f.to_str().unwrap(), "--qemu-option", "enforce=off", "--in-place"]);
+    let o = run(&[
+        "set",
+        f.to_str().unwrap(),
+        "--qemu-option",
+        "enforce=off",
+        "--in-place",
+    ]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("read-only"), "{}", stderr(&o));
     assert_eq!(std::fs::read_to_string(&f).unwrap(), PROPOSAL);
@@ -291,7 +501,11 @@ fn changed_on_disk_is_detected_by_the_save_path() {
     use virt_cpu::store::save::{SaveError, save_atomic};
     let dir = tempfile::tempdir().unwrap();
     let f = temp_file(&dir, "d.xml", b"<domain/>");
-    let r = save_atomic(Path::new(&f), b"<domain type='kvm'/>", Some(b"<domain type='qemu'/>"));
+    let r = save_atomic(
+        Path::new(&f),
+        b"<domain type='kvm'/>",
+        Some(b"<domain type='qemu'/>"),
+    );
     assert!(matches!(r, Err(SaveError::ChangedOnDisk { .. })), "{r:?}");
     assert_eq!(std::fs::read(&f).unwrap(), b"<domain/>");
 }
@@ -311,7 +525,10 @@ fn amd_smt_without_topoext() {
     };
     let codes = |xml: &str| stdout(&run_stdin(&["check", "-"], xml.as_bytes()));
     assert!(codes(&dom("")).contains("warning[amd-smt-without-topoext]"));
-    assert!(!codes(&dom("<qemu:option name='topoext' value='on'/>")).contains("amd-smt-without-topoext"));
+    assert!(
+        !codes(&dom("<qemu:option name='topoext' value='on'/>"))
+            .contains("amd-smt-without-topoext")
+    );
 }
 
 #[test]
@@ -320,15 +537,47 @@ fn host_checks_need_the_host_and_name_what_it_lacks() {
   <qemu:cpu><qemu:model name='Opteron_G5'/><qemu:option name='enforce' value='on'/><qemu:option name='avx512f' value='on'/><qemu:option name='sse2' value='on'/></qemu:cpu>
 </domain>";
     let caps = common::shared_dir().join("reference/domcapabilities/qemu_8.0.0-q35.x86_64.xml");
-    let o = run_stdin(&["check", "-", "--json", "--host-caps", caps.to_str().unwrap()], xml.as_bytes());
+    let o = run_stdin(
+        &[
+            "check",
+            "-",
+            "--json",
+            "--host-caps",
+            caps.to_str().unwrap(),
+        ],
+        xml.as_bytes(),
+    );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let find = |code: &str| v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == code).cloned();
-    let unusable = find("model-unusable-on-host").expect("Opteron_G5 is not usable on the EPYC-Rome host");
-    assert_eq!(unusable["severity"], "error", "enforce=on makes it an error");
+    let find = |code: &str| {
+        v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["code"] == code)
+            .cloned()
+    };
+    let unusable =
+        find("model-unusable-on-host").expect("Opteron_G5 is not usable on the EPYC-Rome host");
+    assert_eq!(
+        unusable["severity"], "error",
+        "enforce=on makes it an error"
+    );
     assert!(unusable["message"].as_str().unwrap().contains("xop"));
-    assert!(find("host-lacks-feature").unwrap()["message"].as_str().unwrap().contains("avx512f"));
+    assert!(
+        find("host-lacks-feature").unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .contains("avx512f")
+    );
     assert_eq!(find("feature-in-model").unwrap()["severity"], "info");
     let o = run_stdin(&["check", "-", "--json"], xml.as_bytes());
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert!(!v["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "host-lacks-feature"), "no host given");
+    assert!(
+        !v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "host-lacks-feature"),
+        "no host given"
+    );
 }

@@ -22,7 +22,15 @@ fn libvirt_conformance() {
     let mut failures = Vec::new();
     let mut message_failures = Vec::new();
     for row in rows(&dir) {
-        let category = format!("{} {}", if row.host_dependent { "host-dependent" } else { "host-independent" }, row.expect);
+        let category = format!(
+            "{} {}",
+            if row.host_dependent {
+                "host-dependent"
+            } else {
+                "host-independent"
+            },
+            row.expect
+        );
         let score = scores.entry(category).or_default();
         score.total += 1;
         let result = generate_row(&dir, &row, catalog);
@@ -32,7 +40,10 @@ fn libvirt_conformance() {
                 if e.message == row.cpu_arg {
                     score.exact_message += 1;
                 } else {
-                    message_failures.push(format!("{} [{}]\n  expected: {}\n  got:      {}", row.name, row.caps, row.cpu_arg, e.message));
+                    message_failures.push(format!(
+                        "{} [{}]\n  expected: {}\n  got:      {}",
+                        row.name, row.caps, row.cpu_arg, e.message
+                    ));
                 }
                 true
             }
@@ -45,12 +56,19 @@ fn libvirt_conformance() {
                 Ok(cpu) => cpu.value().unwrap_or_else(|| "(no -cpu)".into()),
                 Err(e) => format!("error: {}", e.message),
             };
-            failures.push(format!("{} [{}; host {}]\n  expected: {}\n  got:      {}", row.name, row.caps, row.host_cpu, row.cpu_arg, got));
+            failures.push(format!(
+                "{} [{}; host {}]\n  expected: {}\n  got:      {}",
+                row.name, row.caps, row.host_cpu, row.cpu_arg, got
+            ));
         }
     }
     println!("\nlibvirt 9.0 conformance (matched / total):");
     for (cat, s) in &scores {
-        let exact = if cat.ends_with("error") { format!("  (exact message: {})", s.exact_message) } else { String::new() };
+        let exact = if cat.ends_with("error") {
+            format!("  (exact message: {})", s.exact_message)
+        } else {
+            String::new()
+        };
         println!("  {cat:<28} {:>3} / {:<3}{exact}", s.matched, s.total);
     }
     for f in &failures {
@@ -61,6 +79,14 @@ fn libvirt_conformance() {
     }
     // Every row, host-dependent ones included, must match, and every refusal must carry
     // libvirt's exact message.
-    assert!(failures.is_empty(), "{} conformance rows differ (see output above)", failures.len());
-    assert!(message_failures.is_empty(), "{} error rows have another message than libvirt's (see output above)", message_failures.len());
+    assert!(
+        failures.is_empty(),
+        "{} conformance rows differ (see output above)",
+        failures.len()
+    );
+    assert!(
+        message_failures.is_empty(),
+        "{} error rows have another message than libvirt's (see output above)",
+        message_failures.len()
+    );
 }

@@ -20,7 +20,17 @@ fn sigkill_during_in_place_save_leaves_old_or_new_content() {
     std::fs::write(&target, &old).unwrap();
     let new_path = dir.path().join("expected-new.xml");
     let t0 = Instant::now();
-    let st = bin().args(["set", target.to_str().unwrap(), "--feature", "-pcid", "-o", new_path.to_str().unwrap()]).status().unwrap();
+    let st = bin()
+        .args([
+            "set",
+            target.to_str().unwrap(),
+            "--feature",
+            "-pcid",
+            "-o",
+            new_path.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
     assert!(st.success());
     // Kill delays spread over one whole run (load, edit, write, rename), calibrated here.
     let run_micros = (t0.elapsed().as_micros() as u64).max(1000) * 6 / 5;
@@ -38,7 +48,13 @@ fn sigkill_during_in_place_save_leaves_old_or_new_content() {
         seed ^= seed << 17;
         let delay = Duration::from_micros(seed % run_micros);
         let mut child = bin()
-            .args(["set", target.to_str().unwrap(), "--feature", "-pcid", "--in-place"])
+            .args([
+                "set",
+                target.to_str().unwrap(),
+                "--feature",
+                "-pcid",
+                "--in-place",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -58,11 +74,17 @@ fn sigkill_during_in_place_save_leaves_old_or_new_content() {
         } else if now == new {
             saw_new += 1;
         } else {
-            panic!("after SIGKILL at {delay:?} the target is neither the old nor the new content ({} bytes)", now.len());
+            panic!(
+                "after SIGKILL at {delay:?} the target is neither the old nor the new content ({} bytes)",
+                now.len()
+            );
         }
     }
     // The kills must land on both sides, or the test proved nothing.
-    assert!(saw_old > 0 && saw_new > 0, "old {saw_old}, new {saw_new}: kill timing never hit both outcomes");
+    assert!(
+        saw_old > 0 && saw_new > 0,
+        "old {saw_old}, new {saw_new}: kill timing never hit both outcomes"
+    );
 
     // A normal run leaves only the target (temporary files of killed runs are theirs to leak).
     for entry in std::fs::read_dir(dir.path()).unwrap() {
@@ -72,8 +94,27 @@ fn sigkill_during_in_place_save_leaves_old_or_new_content() {
         }
     }
     std::fs::write(&target, &old).unwrap();
-    assert!(bin().args(["set", target.to_str().unwrap(), "--feature", "-pcid", "--in-place"]).status().unwrap().success());
-    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(left.len(), 1, "temporary files left after a normal exit: {left:?}");
+    assert!(
+        bin()
+            .args([
+                "set",
+                target.to_str().unwrap(),
+                "--feature",
+                "-pcid",
+                "--in-place"
+            ])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left.len(),
+        1,
+        "temporary files left after a normal exit: {left:?}"
+    );
     assert_eq!(std::fs::read_to_string(&target).unwrap(), new);
 }

@@ -12,9 +12,15 @@ fn edits() -> Vec<Edit> {
     vec![
         Edit::SetModel("Skylake-Client".into()),
         Edit::SetMode("host-model".into()),
-        Edit::SetFeature { name: "vmx".into(), policy: "disable".into() },
+        Edit::SetFeature {
+            name: "vmx".into(),
+            policy: "disable".into(),
+        },
         Edit::SetQemuModel("Icelake-Server-v4".into()),
-        Edit::SetQemuOption { name: "enforce".into(), value: Some("on".into()) },
+        Edit::SetQemuOption {
+            name: "enforce".into(),
+            value: Some("on".into()),
+        },
         Edit::MoveToQemu,
     ]
 }
@@ -30,12 +36,19 @@ fn allowed(doc: &Document, dom: &Domain) -> Vec<std::ops::Range<usize>> {
 
 /// A splice stays inside an allowed range, or inserts between elements (new elements).
 fn contained(s: &Splice, allowed: &[std::ops::Range<usize>], src: &str) -> bool {
-    if allowed.iter().any(|r| r.start <= s.range.start && s.range.end <= r.end) {
+    if allowed
+        .iter()
+        .any(|r| r.start <= s.range.start && s.range.end <= r.end)
+    {
         return true;
     }
     // Removing an element's own line may start at the line start before it.
-    let trimmed_start = s.range.start + src[s.range.clone()].len() - src[s.range.clone()].trim_start().len();
-    if allowed.iter().any(|r| r.start <= trimmed_start && s.range.end <= r.end + 2) {
+    let trimmed_start =
+        s.range.start + src[s.range.clone()].len() - src[s.range.clone()].trim_start().len();
+    if allowed
+        .iter()
+        .any(|r| r.start <= trimmed_start && s.range.end <= r.end + 2)
+    {
         return true;
     }
     s.range.is_empty() && s.text.trim_start().starts_with('<')
@@ -47,15 +60,24 @@ fn edits_touch_only_their_elements_and_undo_exactly() {
     let mut problems = Vec::new();
     for path in common::corpus_files() {
         let bytes = std::fs::read(&path).unwrap();
-        let Ok(doc) = Document::parse(&bytes) else { continue };
-        let Ok(state) = Edited::new(doc) else { continue };
+        let Ok(doc) = Document::parse(&bytes) else {
+            continue;
+        };
+        let Ok(state) = Edited::new(doc) else {
+            continue;
+        };
         for edit in edits() {
             let mut s = state.clone();
-            let Ok(splices) = s.splices(&edit) else { continue };
+            let Ok(splices) = s.splices(&edit) else {
+                continue;
+            };
             let allowed = allowed(&s.doc, &s.dom);
             for sp in &splices {
                 if !contained(sp, &allowed, s.doc.source()) {
-                    problems.push(format!("{}: {edit:?} splices outside the edited elements: {sp:?}", path.display()));
+                    problems.push(format!(
+                        "{}: {edit:?} splices outside the edited elements: {sp:?}",
+                        path.display()
+                    ));
                 }
             }
             let mut history = History::default();
@@ -69,26 +91,66 @@ fn edits_touch_only_their_elements_and_undo_exactly() {
             }
             assert!(history.undo(&mut s).unwrap());
             if s.doc.source().as_bytes() != bytes.as_slice() {
-                problems.push(format!("{}: {edit:?} then undo differs from the original", path.display()));
+                problems.push(format!(
+                    "{}: {edit:?} then undo differs from the original",
+                    path.display()
+                ));
             }
             assert!(history.redo(&mut s).unwrap());
         }
     }
-    assert!(applied > 5000, "only {applied} edits applied: the corpus did not load?");
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.iter().take(30).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(
+        applied > 5000,
+        "only {applied} edits applied: the corpus did not load?"
+    );
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems
+            .iter()
+            .take(30)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }
 
 #[test]
 fn new_bytes_follow_the_document_style() {
     let src = "<domain type=\"kvm\">\r\n\t<name>x</name>\r\n\t<cpu mode=\"custom\">\r\n\t\t<model>Nehalem</model>\r\n\t</cpu>\r\n</domain>\r\n";
     let mut s = Edited::new(Document::parse(src.as_bytes()).unwrap()).unwrap();
-    s.apply(&Edit::SetFeature { name: "vmx".into(), policy: "require".into() }).unwrap();
-    s.apply(&Edit::SetQemuOption { name: "enforce".into(), value: Some("on".into()) }).unwrap();
+    s.apply(&Edit::SetFeature {
+        name: "vmx".into(),
+        policy: "require".into(),
+    })
+    .unwrap();
+    s.apply(&Edit::SetQemuOption {
+        name: "enforce".into(),
+        value: Some("on".into()),
+    })
+    .unwrap();
     let out = s.doc.source();
-    assert!(out.contains("\r\n\t\t<feature policy=\"require\" name=\"vmx\"/>\r\n\t</cpu>"), "{out}");
-    assert!(out.contains("<domain type=\"kvm\" xmlns:qemu=\"http://libvirt.org/schemas/domain/qemu/1.0\">"), "{out}");
-    assert!(out.contains("\r\n\t<qemu:cpu>\r\n\t\t<qemu:option name=\"enforce\" value=\"on\"/>\r\n\t</qemu:cpu>"), "{out}");
-    assert!(!out.replace("\r\n", "").contains('\n'), "only CRLF line ends: {out:?}");
+    assert!(
+        out.contains("\r\n\t\t<feature policy=\"require\" name=\"vmx\"/>\r\n\t</cpu>"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "<domain type=\"kvm\" xmlns:qemu=\"http://libvirt.org/schemas/domain/qemu/1.0\">"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "\r\n\t<qemu:cpu>\r\n\t\t<qemu:option name=\"enforce\" value=\"on\"/>\r\n\t</qemu:cpu>"
+        ),
+        "{out}"
+    );
+    assert!(
+        !out.replace("\r\n", "").contains('\n'),
+        "only CRLF line ends: {out:?}"
+    );
 }
 
 #[test]

@@ -7,8 +7,19 @@ use std::path::Path;
 use std::process::Command;
 
 fn validates(path: &Path) -> (bool, String) {
-    let o = Command::new("virt-xml-validate").arg(path).arg("domain").output().expect("run virt-xml-validate");
-    (o.status.success(), format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)))
+    let o = Command::new("virt-xml-validate")
+        .arg(path)
+        .arg("domain")
+        .output()
+        .expect("run virt-xml-validate");
+    (
+        o.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+    )
 }
 
 /// A spread of x86 domains: the demo domains without <qemu:cpu> and every 40th x86 corpus file.
@@ -35,7 +46,13 @@ fn set_outputs_validate_when_the_input_did() {
     }
     let dir = tempfile::tempdir().unwrap();
     let edits: &[&[&str]] = &[
-        &["--model", "Skylake-Client", "--feature", "+vmx,-pcid,forbid:svm", "--force"],
+        &[
+            "--model",
+            "Skylake-Client",
+            "--feature",
+            "+vmx,-pcid,forbid:svm",
+            "--force",
+        ],
         &["--mode", "host-passthrough", "--force"],
     ];
     let mut checked = 0;
@@ -51,7 +68,11 @@ fn set_outputs_validate_when_the_input_did() {
             args.extend_from_slice(&["-o", out.to_str().unwrap()]);
             let o = common::virt_cpu(&args);
             if !o.status.success() {
-                failures.push(format!("{}: set {edit:?} failed: {}", input.display(), String::from_utf8_lossy(&o.stderr)));
+                failures.push(format!(
+                    "{}: set {edit:?} failed: {}",
+                    input.display(),
+                    String::from_utf8_lossy(&o.stderr)
+                ));
                 continue;
             }
             let (ok, msg) = validates(&out);
@@ -73,15 +94,38 @@ fn qemu_cpu_converted_to_commandline_validates() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("in.xml");
     // The demo domain with the typo fixed and QEMU's unknown option removed.
-    let demo = std::fs::read_to_string(format!("{}/assets/examples/icelake-240.xml", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let demo = std::fs::read_to_string(format!(
+        "{}/assets/examples/icelake-240.xml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
     std::fs::write(&src, demo).unwrap();
     let fixed = dir.path().join("fixed.xml");
-    let o = common::virt_cpu(&["set", src.to_str().unwrap(), "--qemu-model", "Icelake-Server-v4", "--qemu-remove", "strange-option", "-o", fixed.to_str().unwrap()]);
+    let o = common::virt_cpu(&[
+        "set",
+        src.to_str().unwrap(),
+        "--qemu-model",
+        "Icelake-Server-v4",
+        "--qemu-remove",
+        "strange-option",
+        "-o",
+        fixed.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let (ok, msg) = validates(&fixed);
-    assert!(!ok && msg.contains("Element domain has extra content: cpu"), "libvirt 9.0's schema should reject <qemu:cpu>: {msg}");
+    assert!(
+        !ok && msg.contains("Element domain has extra content: cpu"),
+        "libvirt 9.0's schema should reject <qemu:cpu>: {msg}"
+    );
     let cl = dir.path().join("cl.xml");
-    let o = common::virt_cpu(&["convert", fixed.to_str().unwrap(), "--to", "commandline", "-o", cl.to_str().unwrap()]);
+    let o = common::virt_cpu(&[
+        "convert",
+        fixed.to_str().unwrap(),
+        "--to",
+        "commandline",
+        "-o",
+        cl.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let (ok, msg) = validates(&cl);
     assert!(ok, "the <qemu:commandline> form should validate: {msg}");

@@ -375,7 +375,18 @@ fn qemu_warns_about_amd_smt_without_topoext() {
         return;
     }
     let out = std::process::Command::new("qemu-system-x86_64")
-        .args(["-accel", "tcg", "-machine", "q35", "-m", "64", "-cpu", "Opteron_G5", "-smp", "4,cores=2,threads=2"])
+        .args([
+            "-accel",
+            "tcg",
+            "-machine",
+            "q35",
+            "-m",
+            "64",
+            "-cpu",
+            "Opteron_G5",
+            "-smp",
+            "4,cores=2,threads=2",
+        ])
         .args(["-nodefaults", "-display", "none", "-S", "-qmp", "stdio"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
@@ -383,10 +394,17 @@ fn qemu_warns_about_amd_smt_without_topoext() {
         .spawn()
         .and_then(|mut child| {
             use std::io::Write;
-            child.stdin.take().unwrap().write_all(b"{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n")?;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(b"{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n")?;
             child.wait_with_output()
         })
         .expect("run qemu");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("This family of AMD CPU doesn't support hyperthreading(2)"), "{stderr}");
+    assert!(
+        stderr.contains("This family of AMD CPU doesn't support hyperthreading(2)"),
+        "{stderr}"
+    );
 }

@@ -34,7 +34,7 @@ impl Tmux {
             .map(|(k, v)| format!("{k}={} ", shlex::try_quote(v).unwrap()))
             .collect();
         let script = format!(
-            "env {envs}{}; echo EXIT=$?; stty -a; exec sleep 600",
+            "env {envs}{}; echo EXIT=$?; stty -a; echo STTY-END; exec sleep 600",
             cmd.join(" ")
         );
         let t = Tmux { socket };
@@ -199,7 +199,8 @@ fn fix_toggle_save_on_the_demo_domain() {
     t.keys(&["y"]);
     t.wait_for("Wrote ");
     t.keys(&["q"]);
-    let s = t.wait_for("EXIT=0");
+    t.wait_for("EXIT=0");
+    let s = t.wait_for("STTY-END");
     assert_cooked(&s);
     let expected = DEMO.replace("Icelake-Server-V4", "Icelake-Server-v4").replace(
         "    <qemu:option name='strange-option' value='1234'/>\n",
@@ -231,7 +232,8 @@ fn quit_without_change_leaves_bytes_and_mtime() {
     t.wait_for("any key closes");
     // Escape and q in one write reach the program as Alt+q; it must still read as two keys.
     t.keys(&["Escape", "q"]);
-    let s = t.wait_for("EXIT=0");
+    t.wait_for("EXIT=0");
+    let s = t.wait_for("STTY-END");
     assert_cooked(&s);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), DEMO);
     assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), mtime);
@@ -248,7 +250,8 @@ fn abort_exits_non_zero_without_writing() {
     t.keys(&["1"]);
     t.wait_for("[modified]");
     t.keys(&["Q"]);
-    let s = t.wait_for("EXIT=1");
+    t.wait_for("EXIT=1");
+    let s = t.wait_for("STTY-END");
     assert_cooked(&s);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), DEMO);
 }
@@ -269,7 +272,8 @@ fn sigterm_restores_the_terminal() {
             .unwrap()
             .success()
     );
-    let s = t.wait_for("EXIT=143");
+    t.wait_for("EXIT=143");
+    let s = t.wait_for("STTY-END");
     assert_cooked(&s);
 }
 
@@ -296,7 +300,8 @@ fn resize_to_too_small_and_back() {
     );
     t.wait_for("unknown-model");
     t.keys(&["q"]);
-    assert_cooked(&t.wait_for("EXIT=0"));
+    t.wait_for("EXIT=0");
+    assert_cooked(&t.wait_for("STTY-END"));
 }
 
 #[test]
@@ -316,7 +321,8 @@ fn copy_over_ssh_says_osc52_and_the_tmux_setting() {
     t.keys(&["y"]);
     t.wait_for("OSC 52");
     t.keys(&["q"]);
-    assert_cooked(&t.wait_for("EXIT=0"));
+    t.wait_for("EXIT=0");
+    assert_cooked(&t.wait_for("STTY-END"));
 }
 
 #[test]
@@ -335,7 +341,8 @@ fn sighup_restores_the_terminal() {
             .unwrap()
             .success()
     );
-    assert_cooked(&t.wait_for("EXIT=129"));
+    t.wait_for("EXIT=129");
+    assert_cooked(&t.wait_for("STTY-END"));
 }
 
 /// A domain defined in the test daemon for the length of a test, undefined on drop.
@@ -400,7 +407,7 @@ fn virsh_edit(t_name: &str, dir: &Path, dom: &str) -> Tmux {
         .map(|a| shlex::try_quote(a).unwrap().into_owned())
         .collect();
     let script = format!(
-        "env VISUAL={} virsh {}; echo EXIT=$?; stty -a; exec sleep 600",
+        "env VISUAL={} virsh {}; echo EXIT=$?; stty -a; echo STTY-END; exec sleep 600",
         shlex::try_quote(BIN).unwrap(),
         quoted.join(" ")
     );
@@ -443,7 +450,7 @@ fn as_visual_for_virsh_edit() {
     t.keys(&["q"]);
     let s = t.wait_for("EXIT=0");
     assert!(s.contains("not changed"), "{s}");
-    assert_cooked(&s);
+    assert_cooked(&t.wait_for("STTY-END"));
     assert_eq!(dom.xml(), before);
     drop(t);
 
@@ -511,5 +518,6 @@ fn domain_option_defines_through_virsh() {
         dom.xml()
     );
     t.keys(&["q"]);
-    assert_cooked(&t.wait_for("EXIT=0"));
+    t.wait_for("EXIT=0");
+    assert_cooked(&t.wait_for("STTY-END"));
 }

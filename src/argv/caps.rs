@@ -27,7 +27,10 @@ pub struct HostCpu {
 
 impl HostCpu {
     pub fn enabled(&self) -> impl Iterator<Item = &str> {
-        self.features.iter().filter(|(_, on)| *on).map(|(n, _)| n.as_str())
+        self.features
+            .iter()
+            .filter(|(_, on)| *on)
+            .map(|(n, _)| n.as_str())
     }
 }
 
@@ -61,7 +64,9 @@ pub struct QemuCaps {
 impl QemuCaps {
     /// Whether QEMU offers `name` (exact, case-sensitive).
     pub fn offers(&self, name: &str) -> bool {
-        self.models.as_ref().is_none_or(|list| list.iter().any(|m| m.name == name))
+        self.models
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|m| m.name == name))
     }
 
     pub fn offered(&self, name: &str) -> Option<&OfferedModel> {
@@ -79,14 +84,26 @@ impl QemuCaps {
     /// as libvirt would probe them: `qemu-system-x86_64` unless the guest is i686 without an
     /// x86_64 emulator, in which case libvirt runs `qemu-system-i386` — whose caps lack
     /// `cpu.migratable` and `cpu-unavailable-features` (semantics doc 1.2.d, 2.1.c, 3.5.b).
-    pub fn from_catalog(dom: &crate::domain::Domain, catalog: &crate::catalog::Catalog) -> QemuCaps {
-        let i386_binary = dom.is_i686() && !dom.emulator.as_deref().is_some_and(|e| e.contains("x86_64"));
+    pub fn from_catalog(
+        dom: &crate::domain::Domain,
+        catalog: &crate::catalog::Catalog,
+    ) -> QemuCaps {
+        let i386_binary = dom.is_i686()
+            && !dom
+                .emulator
+                .as_deref()
+                .is_some_and(|e| e.contains("x86_64"));
         let models = (!catalog.qemu.models.is_empty()).then(|| {
             catalog
                 .qemu
                 .models
                 .iter()
-                .map(|m| OfferedModel { name: m.name.clone(), usable: None, deprecated: m.deprecated, blockers: Vec::new() })
+                .map(|m| OfferedModel {
+                    name: m.name.clone(),
+                    usable: None,
+                    deprecated: m.deprecated,
+                    blockers: Vec::new(),
+                })
                 .collect()
         });
         QemuCaps {
@@ -113,13 +130,26 @@ impl QemuCaps {
     /// also the CPU libvirt compares guests with) and, per model, usability and blockers.
     pub fn with_host(mut self, host: &crate::host::DomCaps) -> QemuCaps {
         if let Some(hm) = &host.host_model {
-            let features: Vec<(String, bool)> =
-                hm.required.iter().map(|n| (n.clone(), true)).chain(hm.disabled.iter().map(|n| (n.clone(), false))).collect();
-            let cpu = HostCpu { model: hm.model.clone(), vendor: hm.vendor.clone(), features };
+            let features: Vec<(String, bool)> = hm
+                .required
+                .iter()
+                .map(|n| (n.clone(), true))
+                .chain(hm.disabled.iter().map(|n| (n.clone(), false)))
+                .collect();
+            let cpu = HostCpu {
+                model: hm.model.clone(),
+                vendor: hm.vendor.clone(),
+                features,
+            };
             // domcapabilities shows the host-model CPU as reported; a guest gets the migratable
             // variant, without the features QEMU marks unmigratable.
             let migratable = HostCpu {
-                features: cpu.features.iter().filter(|(n, _)| !QEMU_UNMIGRATABLE.contains(&n.as_str())).cloned().collect(),
+                features: cpu
+                    .features
+                    .iter()
+                    .filter(|(n, _)| !QEMU_UNMIGRATABLE.contains(&n.as_str()))
+                    .cloned()
+                    .collect(),
                 ..cpu.clone()
             };
             self.host_cpu = Some(cpu);

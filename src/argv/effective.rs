@@ -50,7 +50,12 @@ pub fn qemu_cpu_base(dom: &Domain) -> Option<String> {
     if let Some(model) = q.models.first().and_then(|m| m.name.clone()) {
         parts.push(model);
     }
-    parts.extend(q.options.iter().filter(|o| o.name.is_some()).map(|o| o.to_arg()));
+    parts.extend(
+        q.options
+            .iter()
+            .filter(|o| o.name.is_some())
+            .map(|o| o.to_arg()),
+    );
     Some(parts.join(","))
 }
 
@@ -60,13 +65,23 @@ pub fn compute(dom: &Domain, caps: &QemuCaps, map: &LibvirtMap, reading: Reading
     let mut value = libvirt.as_ref().ok().and_then(LibvirtCpu::value);
     if let Some(base) = qemu_cpu_base(dom) {
         source = Source::QemuCpu;
-        let has_model = dom.qemu_cpu.as_ref().is_some_and(|q| q.models.iter().any(|m| m.name.is_some()));
+        let has_model = dom
+            .qemu_cpu
+            .as_ref()
+            .is_some_and(|q| q.models.iter().any(|m| m.name.is_some()));
         let mut out = base;
         if !has_model {
             // Options without a model: QEMU still needs one first; libvirt's model part is
             // the only candidate (the checks report `qemu-cpu-without-model`).
-            let model = libvirt.as_ref().map(|c| c.model_part.clone()).unwrap_or_default();
-            out = [model, out].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(",");
+            let model = libvirt
+                .as_ref()
+                .map(|c| c.model_part.clone())
+                .unwrap_or_default();
+            out = [model, out]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(",");
         }
         if reading == Reading::Merge
             && let Ok(cpu) = &libvirt
@@ -82,5 +97,10 @@ pub fn compute(dom: &Domain, caps: &QemuCaps, map: &LibvirtMap, reading: Reading
         source = Source::Commandline;
         value = Some(last);
     }
-    CpuArg { libvirt, value, source, reading }
+    CpuArg {
+        libvirt,
+        value,
+        source,
+        reading,
+    }
 }

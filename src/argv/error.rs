@@ -28,7 +28,12 @@ pub struct LibvirtError {
 
 impl LibvirtError {
     pub fn new(stage: Stage, el: Option<ElemId>, message: impl Into<String>) -> Self {
-        LibvirtError { message: message.into(), stage, el, needs_host: false }
+        LibvirtError {
+            message: message.into(),
+            stage,
+            el,
+            needs_host: false,
+        }
     }
 }
 
@@ -36,10 +41,22 @@ pub(crate) fn xml_error(el: Option<ElemId>, msg: impl std::fmt::Display) -> Libv
     LibvirtError::new(Stage::Parse, el, format!("XML error: {msg}"))
 }
 
-pub(crate) fn unsupported(stage: Stage, el: Option<ElemId>, msg: impl std::fmt::Display) -> LibvirtError {
+pub(crate) fn unsupported(
+    stage: Stage,
+    el: Option<ElemId>,
+    msg: impl std::fmt::Display,
+) -> LibvirtError {
     LibvirtError::new(stage, el, format!("unsupported configuration: {msg}"))
 }
 
-pub(crate) fn invalid_value(el: Option<ElemId>, attr: &str, element: &str, value: &str) -> LibvirtError {
-    xml_error(el, format!("Invalid value for attribute '{attr}' in element '{element}': '{value}'."))
+pub(crate) fn invalid_value(
+    el: Option<ElemId>,
+    attr: &str,
+    element: &str,
+    value: &str,
+) -> LibvirtError {
+    xml_error(
+        el,
+        format!("Invalid value for attribute '{attr}' in element '{element}': '{value}'."),
+    )
 }

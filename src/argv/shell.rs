@@ -2,7 +2,8 @@
 
 /// Characters that make libvirt quote an argument.
 const SPECIAL: &[char] = &[
-    '\r', '\t', '\n', ' ', '!', '"', '#', '$', '&', '\'', '(', ')', '*', ';', '<', '>', '?', '[', '\\', ']', '^', '`', '{', '|', '}', '~',
+    '\r', '\t', '\n', ' ', '!', '"', '#', '$', '&', '\'', '(', ')', '*', ';', '<', '>', '?', '[',
+    '\\', ']', '^', '`', '{', '|', '}', '~',
 ];
 
 /// One argument as libvirt's `.args` files and `virsh domxml-to-native` print it: bare unless
@@ -24,7 +25,10 @@ mod tests {
     #[test]
     fn quotes_like_libvirt() {
         assert_eq!(quote("Haswell,hle=off"), "Haswell,hle=off");
-        assert_eq!(quote("qemu64,hv-vendor-id=KVM Hv"), "'qemu64,hv-vendor-id=KVM Hv'");
+        assert_eq!(
+            quote("qemu64,hv-vendor-id=KVM Hv"),
+            "'qemu64,hv-vendor-id=KVM Hv'"
+        );
         assert_eq!(quote(""), "''");
         assert_eq!(quote("a'b"), "'a'\\''b'");
         assert_eq!(quote("qemu64,vendor=ÄÄÄÄÄÄ"), "qemu64,vendor=ÄÄÄÄÄÄ");

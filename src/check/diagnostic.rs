@@ -57,7 +57,17 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(code: &'static str, severity: Severity, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { code, severity, message: message.into(), suggestion: None, position: None, span: None, related: Vec::new(), el: None, fix: None }
+        Diagnostic {
+            code,
+            severity,
+            message: message.into(),
+            suggestion: None,
+            position: None,
+            span: None,
+            related: Vec::new(),
+            el: None,
+            fix: None,
+        }
     }
 
     /// Points the diagnostic at an element's start tag.
@@ -82,7 +92,10 @@ impl Diagnostic {
     }
 
     pub fn related(mut self, doc: &Document, el: ElemId, message: impl Into<String>) -> Diagnostic {
-        self.related.push(Related { position: doc.position(doc.element(el).open.start), message: message.into() });
+        self.related.push(Related {
+            position: doc.position(doc.element(el).open.start),
+            message: message.into(),
+        });
         self
     }
 }

@@ -29,11 +29,16 @@ fn requested<'a>(dom: &Domain) -> Option<Requested<'a>> {
         let mut features = Vec::new();
         let mut enforce = false;
         for o in &q.options {
-            let Some(name) = o.name.as_deref() else { continue };
+            let Some(name) = o.name.as_deref() else {
+                continue;
+            };
             let (name, on) = match (name.strip_prefix('+'), name.strip_prefix('-')) {
                 (Some(n), _) => (n.to_string(), Some(true)),
                 (_, Some(n)) => (n.to_string(), Some(false)),
-                _ => (name.replace('_', "-"), o.value.as_deref().map_or(Some(true), parse_bool)),
+                _ => (
+                    name.replace('_', "-"),
+                    o.value.as_deref().map_or(Some(true), parse_bool),
+                ),
             };
             if name == "enforce" {
                 enforce = on == Some(true);
@@ -42,7 +47,13 @@ fn requested<'a>(dom: &Domain) -> Option<Requested<'a>> {
                 features.push((name, o.el, on));
             }
         }
-        return Some(Requested { model: model.name.clone()?, model_el: model.el, features, enforce, place: "<qemu:cpu>" });
+        return Some(Requested {
+            model: model.name.clone()?,
+            model_el: model.el,
+            features,
+            enforce,
+            place: "<qemu:cpu>",
+        });
     }
     let cpu = dom.cpu.as_ref()?;
     if cpu.mode.as_deref().unwrap_or("custom") != "custom" {
@@ -64,13 +75,27 @@ fn requested<'a>(dom: &Domain) -> Option<Requested<'a>> {
             Some((libvirt_to_qemu(f.name.as_deref()?).to_string(), f.el, on))
         })
         .collect();
-    Some(Requested { model: model.name.clone(), model_el: model.el, features, enforce: false, place: "<cpu>" })
+    Some(Requested {
+        model: model.name.clone(),
+        model_el: model.el,
+        features,
+        enforce: false,
+        place: "<cpu>",
+    })
 }
 
-pub(super) fn check(doc: &Document, dom: &Domain, caps: &QemuCaps, catalog: &Catalog, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(
+    doc: &Document,
+    dom: &Domain,
+    caps: &QemuCaps,
+    catalog: &Catalog,
+    out: &mut Vec<Diagnostic>,
+) {
     let Some(req) = requested(dom) else { return };
     let qemu = &catalog.qemu;
-    let Some(model) = qemu.resolve_model(&req.model) else { return };
+    let Some(model) = qemu.resolve_model(&req.model) else {
+        return;
+    };
     if qemu.model(&req.model).is_some_and(|m| m.deprecated) && req.place == "<cpu>" {
         out.push(
             Diagnostic::new("deprecated-model", Severity::Warning, format!("QEMU marks CPU model '{}' deprecated; libvirt taints the domain deprecated-config — pick a newer model", req.model))
@@ -83,7 +108,10 @@ pub(super) fn check(doc: &Document, dom: &Domain, caps: &QemuCaps, catalog: &Cat
                 Diagnostic::new(
                     "feature-in-model",
                     Severity::Info,
-                    format!("'{name}' is already part of {} ({}); turning it on changes nothing", req.model, model.name),
+                    format!(
+                        "'{name}' is already part of {} ({}); turning it on changes nothing",
+                        req.model, model.name
+                    ),
                 )
                 .at(doc, Some(*el)),
             );
@@ -96,13 +124,28 @@ pub(super) fn check(doc: &Document, dom: &Domain, caps: &QemuCaps, catalog: &Cat
 }
 
 /// QEMU warns at start that AMD CPUs without `topoext` do not support hyper-threading.
-fn amd_smt(doc: &Document, dom: &Domain, catalog: &Catalog, req: &Requested, model: &crate::catalog::qemu::QemuModel, out: &mut Vec<Diagnostic>) {
+fn amd_smt(
+    doc: &Document,
+    dom: &Domain,
+    catalog: &Catalog,
+    req: &Requested,
+    model: &crate::catalog::qemu::QemuModel,
+    out: &mut Vec<Diagnostic>,
+) {
     let Some(cpu) = &dom.cpu else { return };
-    let threads: u32 = cpu.threads.as_deref().and_then(|t| t.parse().ok()).unwrap_or(1);
+    let threads: u32 = cpu
+        .threads
+        .as_deref()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(1);
     if threads < 2 || model.vendor != "AuthenticAMD" {
         return;
     }
-    let set_on = req.features.iter().find(|(n, _, _)| n == "topoext").map(|(_, _, on)| *on);
+    let set_on = req
+        .features
+        .iter()
+        .find(|(n, _, _)| n == "topoext")
+        .map(|(_, _, on)| *on);
     let has = set_on.unwrap_or_else(|| catalog.qemu.model_has(model, "topoext"));
     if !has {
         out.push(
@@ -120,10 +163,20 @@ fn amd_smt(doc: &Document, dom: &Domain, catalog: &Catalog, req: &Requested, mod
     }
 }
 
-fn host(doc: &Document, dc: &crate::host::DomCaps, catalog: &Catalog, req: &Requested, out: &mut Vec<Diagnostic>) {
+fn host(
+    doc: &Document,
+    dc: &crate::host::DomCaps,
+    catalog: &Catalog,
+    req: &Requested,
+    out: &mut Vec<Diagnostic>,
+) {
     let pool = PoolUsability::new(catalog, std::slice::from_ref(dc));
     let usability = pool.usability(&req.model);
-    let severity = if req.enforce { Severity::Error } else { Severity::Warning };
+    let severity = if req.enforce {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
     let consequence = if req.enforce {
         "with enforce=on QEMU refuses to start"
     } else {
@@ -144,13 +197,24 @@ fn host(doc: &Document, dc: &crate::host::DomCaps, catalog: &Catalog, req: &Requ
             .at(doc, Some(req.model_el)),
         );
     }
-    let Some(host) = dc.host_features(catalog) else { return };
+    let Some(host) = dc.host_features(catalog) else {
+        return;
+    };
     for (name, el, on) in &req.features {
-        let Some(i) = catalog.qemu.feature_index(name) else { continue };
+        let Some(i) = catalog.qemu.feature_index(name) else {
+            continue;
+        };
         if *on && !host.contains(i) {
             out.push(
-                Diagnostic::new("host-lacks-feature", severity, format!("the host ({}) lacks '{name}', which {} turns on; {consequence}", dc.source, req.place))
-                    .at(doc, Some(*el)),
+                Diagnostic::new(
+                    "host-lacks-feature",
+                    severity,
+                    format!(
+                        "the host ({}) lacks '{name}', which {} turns on; {consequence}",
+                        dc.source, req.place
+                    ),
+                )
+                .at(doc, Some(*el)),
             );
         }
     }

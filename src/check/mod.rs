@@ -24,12 +24,20 @@ pub struct Report {
 
 impl Report {
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
     }
 }
 
 /// Runs every check on a loaded domain.
-pub fn check(doc: &Document, dom: &Domain, caps: &QemuCaps, catalog: &Catalog, reading: Reading) -> Report {
+pub fn check(
+    doc: &Document,
+    dom: &Domain,
+    caps: &QemuCaps,
+    catalog: &Catalog,
+    reading: Reading,
+) -> Report {
     let arg = argv::compute(dom, caps, &catalog.libvirt, reading);
     let mut diagnostics = Vec::new();
     if let Err(e) = &arg.libvirt {
@@ -39,7 +47,11 @@ pub fn check(doc: &Document, dom: &Domain, caps: &QemuCaps, catalog: &Catalog, r
     commandline(doc, dom, &mut diagnostics);
     host::check(doc, dom, caps, catalog, &mut diagnostics);
     diagnostics.sort_by_key(|d| (d.severity, d.position.map(|p| (p.line, p.column))));
-    Report { arg, diagnostics, taints: taints(dom, caps) }
+    Report {
+        arg,
+        diagnostics,
+        taints: taints(dom, caps),
+    }
 }
 
 /// libvirt's refusal, classified under a stable code and given a suggestion where one helps.
@@ -53,7 +65,8 @@ fn from_libvirt(doc: &Document, catalog: &Catalog, e: &LibvirtError) -> Diagnost
         argv::Stage::Start => "libvirt accepts this definition but refuses to start it",
     };
     if let Some(name) = msg.strip_prefix("internal error: Unknown CPU model ") {
-        let suggestion = versioned_base(name, catalog).or_else(|| suggest::libvirt_model(&catalog.libvirt, name).map(|s| s.name));
+        let suggestion = versioned_base(name, catalog)
+            .or_else(|| suggest::libvirt_model(&catalog.libvirt, name).map(|s| s.name));
         let mut text = format!("{stage}: libvirt 9.0 knows no CPU model '{name}' ({msg})");
         if let Some(s) = &suggestion {
             text.push_str(&format!("; did you mean '{s}'?"));
@@ -62,16 +75,29 @@ fn from_libvirt(doc: &Document, catalog: &Catalog, e: &LibvirtError) -> Diagnost
             text.push_str(" libvirt's <cpu> takes no versioned names; to pass a versioned QEMU model, put it in <qemu:cpu>");
         }
         let fix = suggestion.clone().map(crate::edit::Edit::SetModel);
-        return Diagnostic::new("unknown-model", Severity::Error, text).at(doc, e.el).suggest(suggestion).fix(fix);
+        return Diagnostic::new("unknown-model", Severity::Error, text)
+            .at(doc, e.el)
+            .suggest(suggestion)
+            .fix(fix);
     }
     if let Some(name) = msg.strip_prefix("unsupported configuration: unknown CPU feature: ") {
         let suggestion = suggest::libvirt_feature(&catalog.libvirt, name).map(|s| s.name);
         let mut text = format!("{stage}: libvirt knows no CPU feature '{name}'");
         if let Some(s) = &suggestion {
-            text.push_str(&format!("; did you mean '{s}'? (<cpu> uses libvirt's feature names)"));
+            text.push_str(&format!(
+                "; did you mean '{s}'? (<cpu> uses libvirt's feature names)"
+            ));
         }
-        let fix = suggestion.clone().map(|to| crate::edit::Edit::RenameFeature { from: name.to_string(), to });
-        return Diagnostic::new("unknown-feature", Severity::Error, text).at(doc, e.el).suggest(suggestion).fix(fix);
+        let fix = suggestion
+            .clone()
+            .map(|to| crate::edit::Edit::RenameFeature {
+                from: name.to_string(),
+                to,
+            });
+        return Diagnostic::new("unknown-feature", Severity::Error, text)
+            .at(doc, e.el)
+            .suggest(suggestion)
+            .fix(fix);
     }
     let code = if msg.contains("Invalid mode attribute") {
         "bad-mode"
@@ -88,19 +114,27 @@ fn from_libvirt(doc: &Document, catalog: &Catalog, e: &LibvirtError) -> Diagnost
         "feature-twice" => " Keep one <feature> per name.",
         _ => "",
     };
-    Diagnostic::new(code, Severity::Error, format!("{stage}: {msg}.{hint}").replace("..", ".")).at(doc, e.el)
+    Diagnostic::new(
+        code,
+        Severity::Error,
+        format!("{stage}: {msg}.{hint}").replace("..", "."),
+    )
+    .at(doc, e.el)
 }
 
 /// `Skylake-Client-v4` → `Skylake-Client` when libvirt knows the unversioned name.
 fn versioned_base(name: &str, catalog: &Catalog) -> Option<String> {
     let (base, version) = name.rsplit_once("-v")?;
-    (version.chars().all(|c| c.is_ascii_digit()) && catalog.libvirt.model(base).is_some()).then(|| base.to_string())
+    (version.chars().all(|c| c.is_ascii_digit()) && catalog.libvirt.model(base).is_some())
+        .then(|| base.to_string())
 }
 
 /// `<qemu:commandline>` with its own `-cpu`: QEMU uses only the last one.
 fn commandline(doc: &Document, dom: &Domain, out: &mut Vec<Diagnostic>) {
     let values = dom.commandline_cpu_values();
-    let Some((last_el, last)) = values.last() else { return };
+    let Some((last_el, last)) = values.last() else {
+        return;
+    };
     let mut d = Diagnostic::new(
         "commandline-overrides-cpu",
         Severity::Warning,

@@ -1,13 +1,19 @@
 //! Checks of the proposed `<qemu:cpu>` and how it meets the rest of the domain.
 
 use super::{Diagnostic, Severity};
-use crate::catalog::suggest;
 use crate::argv::{CpuArg, Reading};
 use crate::catalog::Catalog;
+use crate::catalog::suggest;
 use crate::domain::{Domain, QemuCpu};
 use crate::xml::Document;
 
-pub(super) fn check(doc: &Document, dom: &Domain, catalog: &Catalog, arg: &CpuArg, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(
+    doc: &Document,
+    dom: &Domain,
+    catalog: &Catalog,
+    arg: &CpuArg,
+    out: &mut Vec<Diagnostic>,
+) {
     let Some(q) = &dom.qemu_cpu else { return };
     out.push(
         Diagnostic::new(
@@ -73,7 +79,10 @@ fn model_twice(doc: &Document, dom: &Domain, q: &QemuCpu, out: &mut Vec<Diagnost
         ),
     )
     .at(doc, Some(q.el));
-    let at = cpu_model.map(|m| m.el).or_else(|| cpu.features.first().map(|f| f.el)).unwrap_or(cpu.el);
+    let at = cpu_model
+        .map(|m| m.el)
+        .or_else(|| cpu.features.first().map(|f| f.el))
+        .unwrap_or(cpu.el);
     d = d.related(doc, at, "the <cpu> definition");
     out.push(d);
 }
@@ -92,13 +101,24 @@ fn model(doc: &Document, catalog: &Catalog, q: &QemuCpu, out: &mut Vec<Diagnosti
     };
     for extra in &q.models[1..] {
         out.push(
-            Diagnostic::new("model-twice", Severity::Error, "<qemu:cpu> has more than one <qemu:model>; keep one")
-                .at(doc, Some(extra.el))
-                .related(doc, first.el, "the first <qemu:model>"),
+            Diagnostic::new(
+                "model-twice",
+                Severity::Error,
+                "<qemu:cpu> has more than one <qemu:model>; keep one",
+            )
+            .at(doc, Some(extra.el))
+            .related(doc, first.el, "the first <qemu:model>"),
         );
     }
     let Some(name) = first.name.as_deref() else {
-        out.push(Diagnostic::new("qemu-cpu-without-model", Severity::Error, "<qemu:model> has no name attribute; add name='MODEL'").at(doc, Some(first.el)));
+        out.push(
+            Diagnostic::new(
+                "qemu-cpu-without-model",
+                Severity::Error,
+                "<qemu:model> has no name attribute; add name='MODEL'",
+            )
+            .at(doc, Some(first.el)),
+        );
         return;
     };
     if name.contains(',') {
@@ -112,15 +132,31 @@ fn model(doc: &Document, catalog: &Catalog, q: &QemuCpu, out: &mut Vec<Diagnosti
     match qemu.model(name) {
         None => {
             let suggestion = suggest::qemu_model(qemu, name).map(|s| s.name);
-            let mut text = format!("QEMU has no CPU model '{name}' (names are case-sensitive): the guest would not start (\"unable to find CPU model '{name}'\")");
+            let mut text = format!(
+                "QEMU has no CPU model '{name}' (names are case-sensitive): the guest would not start (\"unable to find CPU model '{name}'\")"
+            );
             if let Some(s) = &suggestion {
                 text.push_str(&format!("; did you mean '{s}'?"));
             }
             let fix = suggestion.clone().map(crate::edit::Edit::SetQemuModel);
-            out.push(Diagnostic::new("unknown-model", Severity::Error, text).at(doc, Some(first.el)).suggest(suggestion).fix(fix));
+            out.push(
+                Diagnostic::new("unknown-model", Severity::Error, text)
+                    .at(doc, Some(first.el))
+                    .suggest(suggestion)
+                    .fix(fix),
+            );
         }
         Some(m) if m.deprecated => {
-            out.push(Diagnostic::new("deprecated-model", Severity::Warning, format!("QEMU marks CPU model '{name}' deprecated; pick a newer version or model")).at(doc, Some(first.el)));
+            out.push(
+                Diagnostic::new(
+                    "deprecated-model",
+                    Severity::Warning,
+                    format!(
+                        "QEMU marks CPU model '{name}' deprecated; pick a newer version or model"
+                    ),
+                )
+                .at(doc, Some(first.el)),
+            );
         }
         Some(_) => {}
     }
@@ -148,7 +184,14 @@ pub(crate) fn normalised_name(name: &str) -> String {
 fn options(doc: &Document, catalog: &Catalog, q: &QemuCpu, out: &mut Vec<Diagnostic>) {
     for (i, o) in q.options.iter().enumerate() {
         let Some(name) = o.name.as_deref() else {
-            out.push(Diagnostic::new("bad-option", Severity::Error, "<qemu:option> has no name attribute; add name='…'").at(doc, Some(o.el)));
+            out.push(
+                Diagnostic::new(
+                    "bad-option",
+                    Severity::Error,
+                    "<qemu:option> has no name attribute; add name='…'",
+                )
+                .at(doc, Some(o.el)),
+            );
             continue;
         };
         if name.contains(',') || name.contains('=') {
@@ -170,10 +213,23 @@ fn options(doc: &Document, catalog: &Catalog, q: &QemuCpu, out: &mut Vec<Diagnos
             if let Some(s) = &suggestion {
                 text.push_str(&format!("; did you mean '{s}'?"));
             }
-            let fix = suggestion.clone().map(|to| crate::edit::Edit::RenameQemuOption { from: name.to_string(), to });
-            out.push(Diagnostic::new("unknown-option", Severity::Error, text).at(doc, Some(o.el)).suggest(suggestion).fix(fix));
+            let fix = suggestion
+                .clone()
+                .map(|to| crate::edit::Edit::RenameQemuOption {
+                    from: name.to_string(),
+                    to,
+                });
+            out.push(
+                Diagnostic::new("unknown-option", Severity::Error, text)
+                    .at(doc, Some(o.el))
+                    .suggest(suggestion)
+                    .fix(fix),
+            );
         }
-        if let Some(prev) = q.options[..i].iter().find(|p| p.name.as_deref().map(normalised_name).as_deref() == Some(norm.as_str())) {
+        if let Some(prev) = q.options[..i]
+            .iter()
+            .find(|p| p.name.as_deref().map(normalised_name).as_deref() == Some(norm.as_str()))
+        {
             out.push(
                 Diagnostic::new(
                     "feature-twice",
@@ -191,16 +247,27 @@ fn conflicts(doc: &Document, dom: &Domain, q: &QemuCpu, arg: &CpuArg, out: &mut 
     let Ok(libvirt) = &arg.libvirt else { return };
     let _ = dom;
     for o in &q.options {
-        let Some(name) = o.name.as_deref() else { continue };
+        let Some(name) = o.name.as_deref() else {
+            continue;
+        };
         let norm = normalised_name(name);
         for item in &libvirt.flags {
-            let item_name = item.text.split_once('=').map_or(item.text.as_str(), |(n, _)| n);
+            let item_name = item
+                .text
+                .split_once('=')
+                .map_or(item.text.as_str(), |(n, _)| n);
             if normalised_name(item_name) != norm {
                 continue;
             }
             let winner = match arg.reading {
-                Reading::Merge => format!("QEMU ends up with {} (libvirt's part comes later and the last one wins)", item.text),
-                Reading::Override => format!("in the override reading libvirt appends nothing, so QEMU ends up with {}", o.to_arg()),
+                Reading::Merge => format!(
+                    "QEMU ends up with {} (libvirt's part comes later and the last one wins)",
+                    item.text
+                ),
+                Reading::Override => format!(
+                    "in the override reading libvirt appends nothing, so QEMU ends up with {}",
+                    o.to_arg()
+                ),
             };
             out.push(
                 Diagnostic::new(

@@ -21,7 +21,12 @@ pub struct Taint {
 
 impl Taint {
     fn new(name: &'static str, message: &'static str) -> Taint {
-        Taint { name, message, detail: None, when: None }
+        Taint {
+            name,
+            message,
+            detail: None,
+            when: None,
+        }
     }
 }
 
@@ -29,13 +34,19 @@ impl Taint {
 pub fn taints(dom: &Domain, caps: &QemuCaps) -> Vec<Taint> {
     let mut out = Vec::new();
     if !dom.commandline.is_empty() || dom.has_qemu_env {
-        out.push(Taint::new("custom-argv", "custom configuration parameters specified"));
+        out.push(Taint::new(
+            "custom-argv",
+            "custom configuration parameters specified",
+        ));
     }
     if dom.has_qemu_device_override {
         out.push(Taint::new("custom-device", "custom device configuration"));
     }
     if dom.has_qemu_capabilities {
-        out.push(Taint::new("custom-hypervisor-feature", "hypervisor feature autodetection override"));
+        out.push(Taint::new(
+            "custom-hypervisor-feature",
+            "hypervisor feature autodetection override",
+        ));
     }
     if let Some(cpu) = &dom.cpu {
         match cpu.mode.as_deref().unwrap_or("custom") {

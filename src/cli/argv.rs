@@ -1,7 +1,7 @@
 //! `virt-cpu argv FILE`: the `-cpu` QEMU gets, in the form a script wants.
 
-use super::out::outln;
 use super::common::{self, EXIT_FINDINGS, EXIT_OK, InputArgs};
+use super::out::outln;
 use crate::argv::{Reading, shell};
 use crate::check;
 use serde_json::json;
@@ -49,12 +49,24 @@ pub fn run(args: &ArgvArgs) -> anyhow::Result<i32> {
             "diagnostics": report.diagnostics,
         });
         outln!("{}", serde_json::to_string_pretty(&doc)?);
-        return Ok(if value.is_some() { EXIT_OK } else { EXIT_FINDINGS });
+        return Ok(if value.is_some() {
+            EXIT_OK
+        } else {
+            EXIT_FINDINGS
+        });
     }
     let Some(value) = value else {
         eprintln!("{}: no -cpu value:", loaded.display_name());
-        let errors: Vec<&check::Diagnostic> = report.diagnostics.iter().filter(|d| d.severity == check::Severity::Error).collect();
-        let shown = if errors.is_empty() { report.diagnostics.iter().collect() } else { errors };
+        let errors: Vec<&check::Diagnostic> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == check::Severity::Error)
+            .collect();
+        let shown = if errors.is_empty() {
+            report.diagnostics.iter().collect()
+        } else {
+            errors
+        };
         for d in shown {
             eprintln!("  {}[{}]: {}", d.severity, d.code, d.message);
         }

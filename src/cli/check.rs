@@ -1,7 +1,7 @@
 //! `virt-cpu check FILE`: every diagnostic, the resulting `-cpu` and the taints.
 
-use super::out::outln;
 use super::common::{self, EXIT_FINDINGS, EXIT_OK, InputArgs};
+use super::out::outln;
 use crate::argv::Reading;
 use crate::check::{self, Report};
 use serde_json::json;
@@ -40,12 +40,19 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
     } else {
         print_text(&loaded.display_name(), &report);
     }
-    Ok(if report.has_errors() { EXIT_FINDINGS } else { EXIT_OK })
+    Ok(if report.has_errors() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
 }
 
 fn print_text(name: &str, report: &Report) {
     for d in &report.diagnostics {
-        let at = d.position.map(|p| format!("{name}:{p}")).unwrap_or_else(|| name.to_string());
+        let at = d
+            .position
+            .map(|p| format!("{name}:{p}"))
+            .unwrap_or_else(|| name.to_string());
         outln!("{at}: {}[{}]: {}", d.severity, d.code, d.message);
         if let Some(s) = &d.suggestion {
             outln!("  suggestion: {s}");
@@ -62,11 +69,23 @@ fn print_text(name: &str, report: &Report) {
         outln!("taints: none");
     }
     for t in &report.taints {
-        let detail = t.detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
+        let detail = t
+            .detail
+            .as_deref()
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
         let when = t.when.map(|w| format!(" — {w}")).unwrap_or_default();
         outln!("taint: {}{detail}: {}{when}", t.name, t.message);
     }
-    let errors = report.diagnostics.iter().filter(|d| d.severity == check::Severity::Error).count();
-    let warnings = report.diagnostics.iter().filter(|d| d.severity == check::Severity::Warning).count();
+    let errors = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == check::Severity::Error)
+        .count();
+    let warnings = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == check::Severity::Warning)
+        .count();
     outln!("{errors} error(s), {warnings} warning(s)");
 }

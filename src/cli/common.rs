@@ -31,7 +31,12 @@ pub struct HostArgs {
     #[arg(long = "host-caps", value_name = "FILE")]
     pub host_caps: Option<PathBuf>,
     /// Ask libvirt at this URI (`virsh -c URI domcapabilities`).
-    #[arg(short = 'c', long = "connect", value_name = "URI", conflicts_with = "host_caps")]
+    #[arg(
+        short = 'c',
+        long = "connect",
+        value_name = "URI",
+        conflicts_with = "host_caps"
+    )]
     pub connect: Option<String>,
     /// Use this catalog (a directory or its qemu-x86.json) instead of the cache or the embedded one.
     #[arg(long, value_name = "FILE")]
@@ -49,7 +54,10 @@ impl HostArgs {
             return Ok(Some(DomCaps::read(f)?));
         }
         if let Some(uri) = &self.connect {
-            return Ok(Some(DomCaps::from_virsh(&SystemRunner, Some(uri)).with_context(|| format!("asking libvirt at {uri}"))?));
+            return Ok(Some(
+                DomCaps::from_virsh(&SystemRunner, Some(uri))
+                    .with_context(|| format!("asking libvirt at {uri}"))?,
+            ));
         }
         Ok(None)
     }

@@ -37,14 +37,24 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<i32> {
     let before = check::check(&loaded.doc, &loaded.domain, &caps, catalog, Reading::Merge);
     let edit = match args.to {
         Target::Commandline => match (&before.arg.value, before.arg.source) {
-            (Some(value), Source::QemuCpu) => Edit::ToCommandline { value: value.clone() },
+            (Some(value), Source::QemuCpu) => Edit::ToCommandline {
+                value: value.clone(),
+            },
             _ => {
-                eprintln!("virt-cpu: {}: there is no <qemu:cpu> to convert", loaded.display_name());
+                eprintln!(
+                    "virt-cpu: {}: there is no <qemu:cpu> to convert",
+                    loaded.display_name()
+                );
                 return Ok(EXIT_FINDINGS);
             }
         },
         Target::QemuCpu if !loaded.domain.commandline_cpu_values().is_empty() => {
-            let appended = before.arg.libvirt.as_ref().map(|c| c.flags.iter().map(|f| f.text.clone()).collect()).unwrap_or_default();
+            let appended = before
+                .arg
+                .libvirt
+                .as_ref()
+                .map(|c| c.flags.iter().map(|f| f.text.clone()).collect())
+                .unwrap_or_default();
             Edit::FromCommandline { appended }
         }
         Target::QemuCpu => Edit::MoveToQemu,
@@ -56,7 +66,9 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<i32> {
         return Ok(EXIT_FINDINGS);
     }
     let after = check::check(&state.doc, &state.dom, &caps, catalog, Reading::Merge);
-    if let Some(code) = output::refuse_new_errors(&before.diagnostics, &after.diagnostics, args.force) {
+    if let Some(code) =
+        output::refuse_new_errors(&before.diagnostics, &after.diagnostics, args.force)
+    {
         return Ok(code);
     }
     output::deliver(&loaded, state.doc.source(), &args.out)

@@ -5,10 +5,10 @@ pub mod catalog;
 pub mod check;
 pub mod common;
 pub mod convert;
-pub mod output;
-pub mod set;
 pub mod models;
 pub mod out;
+pub mod output;
+pub mod set;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

@@ -1,7 +1,7 @@
 //! Where an edited document goes: a new file, the file itself (atomically), or a diff.
 
-use super::out::outln;
 use super::common::{EXIT_FINDINGS, EXIT_OK};
+use super::out::outln;
 use crate::store::save::{Saved, save_atomic};
 use crate::store::{Loaded, Origin};
 use std::path::PathBuf;
@@ -22,14 +22,21 @@ pub struct OutputArgs {
 
 /// A unified diff of two versions of a document.
 pub fn unified_diff(name: &str, old: &str, new: &str) -> String {
-    similar::TextDiff::from_lines(old, new).unified_diff().context_radius(3).header(name, &format!("{name} (edited)")).to_string()
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(name, &format!("{name} (edited)"))
+        .to_string()
 }
 
 /// Delivers the edited text as the user asked. Returns the exit code.
 pub fn deliver(loaded: &Loaded, new: &str, out: &OutputArgs) -> anyhow::Result<i32> {
     let old = loaded.doc.source();
     if out.diff {
-        outln!("{}", unified_diff(&loaded.display_name(), old, new).trim_end_matches('\n'));
+        outln!(
+            "{}",
+            unified_diff(&loaded.display_name(), old, new).trim_end_matches('\n')
+        );
         return Ok(EXIT_OK);
     }
     if let Some(path) = &out.output {
@@ -52,16 +59,27 @@ pub fn deliver(loaded: &Loaded, new: &str, out: &OutputArgs) -> anyhow::Result<i
 }
 
 /// Refuses an edit that adds errors, unless forced. Returns the exit code to stop with.
-pub fn refuse_new_errors(before: &[crate::check::Diagnostic], after: &[crate::check::Diagnostic], force: bool) -> Option<i32> {
+pub fn refuse_new_errors(
+    before: &[crate::check::Diagnostic],
+    after: &[crate::check::Diagnostic],
+    force: bool,
+) -> Option<i32> {
     let new: Vec<&crate::check::Diagnostic> = after
         .iter()
         .filter(|d| d.severity == crate::check::Severity::Error)
-        .filter(|d| !before.iter().any(|b| b.code == d.code && b.message == d.message))
+        .filter(|d| {
+            !before
+                .iter()
+                .any(|b| b.code == d.code && b.message == d.message)
+        })
         .collect();
     if new.is_empty() || force {
         return None;
     }
-    eprintln!("virt-cpu: the edit would introduce {} error(s); nothing was written (use --force to write anyway):", new.len());
+    eprintln!(
+        "virt-cpu: the edit would introduce {} error(s); nothing was written (use --force to write anyway):",
+        new.len()
+    );
     for d in new {
         eprintln!("  error[{}]: {}", d.code, d.message);
     }

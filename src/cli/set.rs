@@ -61,7 +61,10 @@ pub fn parse_feature(spec: &str) -> Result<(String, String), String> {
     }
     match spec.split_once(':') {
         Some((p, n)) if POLICIES.contains(&p) => Ok((n.to_string(), p.to_string())),
-        Some((p, _)) => Err(format!("unknown policy '{p}' in --feature {spec}; use one of {}", POLICIES.join(", "))),
+        Some((p, _)) => Err(format!(
+            "unknown policy '{p}' in --feature {spec}; use one of {}",
+            POLICIES.join(", ")
+        )),
         None => Ok((spec.to_string(), "require".into())),
     }
 }
@@ -79,7 +82,11 @@ impl SetArgs {
             let (name, policy) = parse_feature(spec)?;
             edits.push(Edit::SetFeature { name, policy });
         }
-        edits.extend(self.drop_feature.iter().map(|n| Edit::DropFeature(n.clone())));
+        edits.extend(
+            self.drop_feature
+                .iter()
+                .map(|n| Edit::DropFeature(n.clone())),
+        );
         if let Some(m) = &self.qemu_model {
             edits.push(Edit::SetQemuModel(m.clone()));
         }
@@ -90,7 +97,11 @@ impl SetArgs {
             };
             edits.push(Edit::SetQemuOption { name, value });
         }
-        edits.extend(self.qemu_remove.iter().map(|n| Edit::RemoveQemuOption(n.clone())));
+        edits.extend(
+            self.qemu_remove
+                .iter()
+                .map(|n| Edit::RemoveQemuOption(n.clone())),
+        );
         match self.move_to {
             Some(MoveTarget::Qemu) => edits.push(Edit::MoveToQemu),
             Some(MoveTarget::Cpu) => edits.push(Edit::MoveToCpu),
@@ -123,7 +134,9 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
     let caps = common::caps_for(&loaded, catalog, None);
     let before = check::check(&loaded.doc, &loaded.domain, &caps, catalog, Reading::Merge);
     let after = check::check(&state.doc, &state.dom, &caps, catalog, Reading::Merge);
-    if let Some(code) = output::refuse_new_errors(&before.diagnostics, &after.diagnostics, args.force) {
+    if let Some(code) =
+        output::refuse_new_errors(&before.diagnostics, &after.diagnostics, args.force)
+    {
         return Ok(code);
     }
     output::deliver(&loaded, state.doc.source(), &args.out)

@@ -4,13 +4,19 @@ use crate::xml::Position;
 
 #[derive(Debug, thiserror::Error, Clone, PartialEq)]
 pub enum DomainError {
-    #[error("{position}: the root element is <{found}>, not <domain>; virt-cpu reads libvirt domain XML (`virsh dumpxml NAME`)")]
+    #[error(
+        "{position}: the root element is <{found}>, not <domain>; virt-cpu reads libvirt domain XML (`virsh dumpxml NAME`)"
+    )]
     NotDomain { position: Position, found: String },
     #[error(
         "{position}: a second <{element}> (the first is at {first}); libvirt would use only the first — \
          merge them into one and run virt-cpu again"
     )]
-    Twice { element: String, position: Position, first: Position },
+    Twice {
+        element: String,
+        position: Position,
+        first: Position,
+    },
     #[error(
         "{position}: <{element}> is inside <cpu>; the QEMU CPU element is a sibling of <cpu>, a direct child \
          of <domain> — move it out of <cpu>"

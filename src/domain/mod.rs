@@ -112,7 +112,10 @@ pub struct Toggle {
 
 impl Toggle {
     pub fn extra(&self, name: &str) -> Option<&str> {
-        self.extra.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.extra
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 

@@ -6,9 +6,15 @@ use crate::xml::Document;
 pub(super) fn read(doc: &Document) -> Result<Domain, DomainError> {
     let root = doc.root();
     if !doc.is_plain(root, "domain") {
-        return Err(DomainError::NotDomain { position: doc.position(doc.element(root).open.start), found: doc.qname(root).to_string() });
+        return Err(DomainError::NotDomain {
+            position: doc.position(doc.element(root).open.start),
+            found: doc.qname(root).to_string(),
+        });
     }
-    let mut dom = Domain { virt_type: doc.attr_value(root, "type").unwrap_or_default(), ..Domain::default() };
+    let mut dom = Domain {
+        virt_type: doc.attr_value(root, "type").unwrap_or_default(),
+        ..Domain::default()
+    };
     dom.qemu_ns_declared = doc.qemu_prefix_on_root().is_some_and(|p| !p.is_empty());
 
     let mut first_cpu: Option<ElemId> = None;
@@ -28,13 +34,19 @@ pub(super) fn read(doc: &Document) -> Result<Domain, DomainError> {
         } else if doc.is_plain(child, "features") {
             dom.features = read_features(doc, child);
         } else if doc.is_plain(child, "clock") {
-            dom.timers.extend(doc.plain_children(child, "timer").map(|t| read_timer(doc, t)));
+            dom.timers.extend(
+                doc.plain_children(child, "timer")
+                    .map(|t| read_timer(doc, t)),
+            );
         } else if doc.is_plain(child, "devices") {
             read_devices(doc, child, &mut dom);
         } else if doc.is_qemu(child, "commandline") {
             for arg in doc.children(child) {
                 if doc.is_qemu(arg, "arg") {
-                    dom.commandline.push(CommandlineArg { el: arg, value: doc.attr_value(arg, "value") });
+                    dom.commandline.push(CommandlineArg {
+                        el: arg,
+                        value: doc.attr_value(arg, "value"),
+                    });
                 } else if doc.is_qemu(arg, "env") {
                     dom.has_qemu_env = true;
                 }
@@ -42,15 +54,23 @@ pub(super) fn read(doc: &Document) -> Result<Domain, DomainError> {
         } else if doc.is_qemu(child, "override") {
             dom.has_qemu_device_override |= doc.children(child).any(|d| doc.is_qemu(d, "device"));
         } else if doc.is_qemu(child, "capabilities") {
-            dom.has_qemu_capabilities |= doc.children(child).any(|c| doc.is_qemu(c, "add") || doc.is_qemu(c, "del"));
+            dom.has_qemu_capabilities |= doc
+                .children(child)
+                .any(|c| doc.is_qemu(c, "add") || doc.is_qemu(c, "del"));
         }
     }
     if let Some(arch) = dom.arch.as_deref()
         && arch != "x86_64"
         && arch != "i686"
     {
-        let os = doc.plain_child(root, "os").and_then(|os| doc.plain_child(os, "type")).unwrap_or(root);
-        return Err(DomainError::NotX86 { arch: arch.to_string(), position: doc.position(doc.element(os).open.start) });
+        let os = doc
+            .plain_child(root, "os")
+            .and_then(|os| doc.plain_child(os, "type"))
+            .unwrap_or(root);
+        return Err(DomainError::NotX86 {
+            arch: arch.to_string(),
+            position: doc.position(doc.element(os).open.start),
+        });
     }
     Ok(dom)
 }
@@ -79,7 +99,10 @@ fn read_cpu(doc: &Document, el: ElemId) -> Result<CpuDef, DomainError> {
     };
     for child in doc.children(el) {
         if doc.is_qemu(child, "cpu") {
-            return Err(DomainError::QemuCpuInsideCpu { element: doc.qname(child).to_string(), position: doc.position(doc.element(child).open.start) });
+            return Err(DomainError::QemuCpuInsideCpu {
+                element: doc.qname(child).to_string(),
+                position: doc.position(doc.element(child).open.start),
+            });
         }
         if doc.namespace(child).is_some() {
             continue;
@@ -95,10 +118,22 @@ fn read_cpu(doc: &Document, el: ElemId) -> Result<CpuDef, DomainError> {
                 })
             }
             "vendor" if cpu.vendor.is_none() => cpu.vendor = Some(doc.text(child)),
-            "feature" => cpu.features.push(Feature { el: child, name: doc.attr_value(child, "name"), policy: doc.attr_value(child, "policy") }),
-            "cache" => cpu.caches.push(Cache { el: child, level: doc.attr_value(child, "level"), mode: doc.attr_value(child, "mode") }),
+            "feature" => cpu.features.push(Feature {
+                el: child,
+                name: doc.attr_value(child, "name"),
+                policy: doc.attr_value(child, "policy"),
+            }),
+            "cache" => cpu.caches.push(Cache {
+                el: child,
+                level: doc.attr_value(child, "level"),
+                mode: doc.attr_value(child, "mode"),
+            }),
             "maxphysaddr" if cpu.maxphysaddr.is_none() => {
-                cpu.maxphysaddr = Some(MaxPhysAddr { el: child, mode: doc.attr_value(child, "mode"), bits: doc.attr_value(child, "bits") })
+                cpu.maxphysaddr = Some(MaxPhysAddr {
+                    el: child,
+                    mode: doc.attr_value(child, "mode"),
+                    bits: doc.attr_value(child, "bits"),
+                })
             }
             "topology" => {
                 cpu.has_topology = true;
@@ -106,7 +141,10 @@ fn read_cpu(doc: &Document, el: ElemId) -> Result<CpuDef, DomainError> {
             }
             "numa" => {
                 cpu.has_numa = true;
-                cpu.numa_cells.extend(doc.plain_children(child, "cell").map(|c| (c, doc.attr_value(c, "id"))));
+                cpu.numa_cells.extend(
+                    doc.plain_children(child, "cell")
+                        .map(|c| (c, doc.attr_value(c, "id"))),
+                );
             }
             _ => {}
         }
@@ -115,12 +153,22 @@ fn read_cpu(doc: &Document, el: ElemId) -> Result<CpuDef, DomainError> {
 }
 
 fn read_qemu_cpu(doc: &Document, el: ElemId) -> QemuCpu {
-    let mut q = QemuCpu { el, ..QemuCpu::default() };
+    let mut q = QemuCpu {
+        el,
+        ..QemuCpu::default()
+    };
     for child in doc.children(el) {
         if doc.is_qemu(child, "model") {
-            q.models.push(QemuModelRef { el: child, name: doc.attr_value(child, "name") });
+            q.models.push(QemuModelRef {
+                el: child,
+                name: doc.attr_value(child, "name"),
+            });
         } else if doc.is_qemu(child, "option") {
-            q.options.push(QemuOption { el: child, name: doc.attr_value(child, "name"), value: doc.attr_value(child, "value") });
+            q.options.push(QemuOption {
+                el: child,
+                name: doc.attr_value(child, "name"),
+                value: doc.attr_value(child, "value"),
+            });
         } else {
             q.unknown_children.push(child);
         }
@@ -146,7 +194,10 @@ fn read_toggle(doc: &Document, el: ElemId) -> Toggle {
 }
 
 fn read_features(doc: &Document, el: ElemId) -> Features {
-    let mut f = Features { el: Some(el), ..Features::default() };
+    let mut f = Features {
+        el: Some(el),
+        ..Features::default()
+    };
     for child in doc.children(el) {
         let name = doc.local_name(child).to_string();
         match name.as_str() {
@@ -154,7 +205,11 @@ fn read_features(doc: &Document, el: ElemId) -> Features {
             "pvspinlock" => f.pvspinlock = Some((child, doc.attr_value(child, "state"))),
             "pmu" => f.pmu = Some((child, doc.attr_value(child, "state"))),
             "hyperv" => {
-                f.hyperv = Some(Hyperv { el: child, mode: doc.attr_value(child, "mode"), children: doc.children(child).map(|c| read_toggle(doc, c)).collect() })
+                f.hyperv = Some(Hyperv {
+                    el: child,
+                    mode: doc.attr_value(child, "mode"),
+                    children: doc.children(child).map(|c| read_toggle(doc, c)).collect(),
+                })
             }
             "kvm" => {
                 f.kvm_el = Some(child);
@@ -183,7 +238,9 @@ fn read_devices(doc: &Document, el: ElemId, dom: &mut Domain) {
     for child in doc.children(el) {
         if doc.is_plain(child, "emulator") {
             dom.emulator = Some(doc.text(child).trim().to_string());
-        } else if doc.is_plain(child, "panic") && doc.attr_value(child, "model").as_deref() == Some("hyperv") {
+        } else if doc.is_plain(child, "panic")
+            && doc.attr_value(child, "model").as_deref() == Some("hyperv")
+        {
             dom.hyperv_panics.push(child);
         }
     }

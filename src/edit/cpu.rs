@@ -6,9 +6,17 @@ use crate::xml::{Document, ElemId, Splice};
 
 /// Where a new top-level element goes: after the first of `after` that exists, else before
 /// the first of `before`, else as the last child of `<domain>`.
-pub(crate) fn insert_in_domain(doc: &Document, fragment: &str, after: &[&str], before: &[&str]) -> Splice {
+pub(crate) fn insert_in_domain(
+    doc: &Document,
+    fragment: &str,
+    after: &[&str],
+    before: &[&str],
+) -> Splice {
     let root = doc.root();
-    let find = |name: &str| doc.children(root).find(|&c| doc.namespace(c).is_none() && doc.local_name(c) == name);
+    let find = |name: &str| {
+        doc.children(root)
+            .find(|&c| doc.namespace(c).is_none() && doc.local_name(c) == name)
+    };
     if let Some(anchor) = after.iter().find_map(|n| find(n)) {
         return doc.insert_after(anchor, fragment);
     }
@@ -36,7 +44,12 @@ fn new_cpu(doc: &Document, attrs: &[(&str, &str)], children: &[String]) -> Splic
         }
         fragment.push_str(&format!("{nl}{indent}</cpu>"));
     }
-    insert_in_domain(doc, &fragment, &["features"], &["clock", "on_poweroff", "devices"])
+    insert_in_domain(
+        doc,
+        &fragment,
+        &["features"],
+        &["clock", "on_poweroff", "devices"],
+    )
 }
 
 fn model_element(name: &str) -> String {
@@ -44,7 +57,9 @@ fn model_element(name: &str) -> String {
 }
 
 pub(super) fn set_model(doc: &Document, dom: &Domain, name: &str) -> Vec<Splice> {
-    let Some(cpu) = &dom.cpu else { return vec![new_cpu(doc, &[], &[model_element(name)])] };
+    let Some(cpu) = &dom.cpu else {
+        return vec![new_cpu(doc, &[], &[model_element(name)])];
+    };
     match &cpu.model {
         Some(m) if m.name == name => Vec::new(),
         Some(m) => vec![doc.set_text(m.el, name)],
@@ -70,8 +85,14 @@ pub(super) fn set_mode(doc: &Document, dom: &Domain, mode: &str) -> Vec<Splice> 
 
 pub(super) fn set_feature(doc: &Document, dom: &Domain, name: &str, policy: &str) -> Vec<Splice> {
     let fragment = empty_element(doc, "feature", &[("policy", policy), ("name", name)]);
-    let Some(cpu) = &dom.cpu else { return vec![new_cpu(doc, &[], &[fragment])] };
-    match cpu.features.iter().find(|f| f.name.as_deref() == Some(name)) {
+    let Some(cpu) = &dom.cpu else {
+        return vec![new_cpu(doc, &[], &[fragment])];
+    };
+    match cpu
+        .features
+        .iter()
+        .find(|f| f.name.as_deref() == Some(name))
+    {
         Some(f) if f.policy.as_deref().unwrap_or("require") == policy => Vec::new(),
         Some(f) => vec![doc.set_attr(f.el, "policy", policy)],
         None => match cpu.features.last() {
@@ -81,8 +102,14 @@ pub(super) fn set_feature(doc: &Document, dom: &Domain, name: &str, policy: &str
     }
 }
 
-pub(super) fn drop_feature(doc: &Document, dom: &Domain, name: &str) -> Result<Vec<Splice>, EditError> {
-    let cpu = dom.cpu.as_ref().ok_or_else(|| EditError::Refused(format!("there is no <cpu>, so no feature '{name}' to drop")))?;
+pub(super) fn drop_feature(
+    doc: &Document,
+    dom: &Domain,
+    name: &str,
+) -> Result<Vec<Splice>, EditError> {
+    let cpu = dom.cpu.as_ref().ok_or_else(|| {
+        EditError::Refused(format!("there is no <cpu>, so no feature '{name}' to drop"))
+    })?;
     let f = cpu
         .features
         .iter()
@@ -91,7 +118,12 @@ pub(super) fn drop_feature(doc: &Document, dom: &Domain, name: &str) -> Result<V
     Ok(vec![doc.remove_element(f.el)])
 }
 
-pub(super) fn rename_feature(doc: &Document, dom: &Domain, from: &str, to: &str) -> Result<Vec<Splice>, EditError> {
+pub(super) fn rename_feature(
+    doc: &Document,
+    dom: &Domain,
+    from: &str,
+    to: &str,
+) -> Result<Vec<Splice>, EditError> {
     let f = dom
         .cpu
         .as_ref()
@@ -102,9 +134,18 @@ pub(super) fn rename_feature(doc: &Document, dom: &Domain, from: &str, to: &str)
 
 /// The whole `<cpu>` minus the given children, attributes removed too; the element itself
 /// goes when nothing is left in it.
-pub(crate) fn strip_cpu(doc: &Document, cpu: ElemId, children: &[ElemId], attrs: &[&str]) -> Vec<Splice> {
+pub(crate) fn strip_cpu(
+    doc: &Document,
+    cpu: ElemId,
+    children: &[ElemId],
+    attrs: &[&str],
+) -> Vec<Splice> {
     let remaining = doc.children(cpu).filter(|c| !children.contains(c)).count();
-    let kept_attrs = doc.attrs(cpu).iter().filter(|a| !attrs.contains(&&doc.source()[a.name.clone()])).count();
+    let kept_attrs = doc
+        .attrs(cpu)
+        .iter()
+        .filter(|a| !attrs.contains(&&doc.source()[a.name.clone()]))
+        .count();
     if remaining == 0 && kept_attrs == 0 {
         return vec![doc.remove_element(cpu)];
     }
@@ -113,7 +154,10 @@ pub(crate) fn strip_cpu(doc: &Document, cpu: ElemId, children: &[ElemId], attrs:
     if remaining == 0 {
         // `<cpu mode='x'>` with nothing inside: keep the element, drop the emptied content.
         let e = doc.element(cpu);
-        out = attrs.iter().filter_map(|a| doc.remove_attr(cpu, a)).collect();
+        out = attrs
+            .iter()
+            .filter_map(|a| doc.remove_attr(cpu, a))
+            .collect();
         out.push(Splice::delete(e.inner()));
     }
     out

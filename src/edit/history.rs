@@ -22,14 +22,18 @@ impl History {
     }
 
     pub fn undo(&mut self, state: &mut Edited) -> Result<bool, EditError> {
-        let Some(inverse) = self.undo.pop() else { return Ok(false) };
+        let Some(inverse) = self.undo.pop() else {
+            return Ok(false);
+        };
         let redo = state.apply_splices(&inverse)?;
         self.redo.push(redo);
         Ok(true)
     }
 
     pub fn redo(&mut self, state: &mut Edited) -> Result<bool, EditError> {
-        let Some(splices) = self.redo.pop() else { return Ok(false) };
+        let Some(splices) = self.redo.pop() else {
+            return Ok(false);
+        };
         let inverse = state.apply_splices(&splices)?;
         self.undo.push(inverse);
         Ok(true)

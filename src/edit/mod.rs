@@ -47,7 +47,9 @@ pub enum Edit {
 pub enum EditError {
     #[error("{0}")]
     Refused(String),
-    #[error("the edit produced XML that does not parse ({0}); nothing was changed — please report this")]
+    #[error(
+        "the edit produced XML that does not parse ({0}); nothing was changed — please report this"
+    )]
     Reparse(#[from] LoadError),
     #[error("{0}; nothing was changed — please report this")]
     Overlap(#[from] splice::Overlap),
@@ -78,7 +80,9 @@ impl Edited {
             Edit::DropFeature(name) => cpu::drop_feature(doc, dom, name),
             Edit::RenameFeature { from, to } => cpu::rename_feature(doc, dom, from, to),
             Edit::SetQemuModel(name) => Ok(qemu_cpu::set_model(doc, dom, name)),
-            Edit::SetQemuOption { name, value } => Ok(qemu_cpu::set_option(doc, dom, name, value.as_deref())),
+            Edit::SetQemuOption { name, value } => {
+                Ok(qemu_cpu::set_option(doc, dom, name, value.as_deref()))
+            }
             Edit::RemoveQemuOption(name) => qemu_cpu::remove_option(doc, dom, name),
             Edit::RenameQemuOption { from, to } => qemu_cpu::rename_option(doc, dom, from, to),
             Edit::MoveToQemu => moves::to_qemu(doc, dom),

@@ -15,13 +15,17 @@ fn refuse<T>(msg: impl Into<String>) -> Result<T, EditError> {
 }
 
 pub(super) fn to_qemu(doc: &Document, dom: &Domain) -> Result<Vec<Splice>, EditError> {
-    let Some(cpu) = &dom.cpu else { return refuse("there is no <cpu> to move to <qemu:cpu>") };
+    let Some(cpu) = &dom.cpu else {
+        return refuse("there is no <cpu> to move to <qemu:cpu>");
+    };
     let mode = cpu.mode.as_deref().unwrap_or("custom");
     let model = match mode {
         "host-passthrough" => "host".to_string(),
         "maximum" => "max".to_string(),
         "host-model" => {
-            return refuse("host-model is resolved by libvirt from the host CPU at start; QEMU has no equivalent — pick a model first (--model)");
+            return refuse(
+                "host-model is resolved by libvirt from the host CPU at start; QEMU has no equivalent — pick a model first (--model)",
+            );
         }
         _ => match cpu.model.as_ref().filter(|m| !m.name.is_empty()) {
             Some(m) => m.name.clone(),
@@ -35,7 +39,12 @@ pub(super) fn to_qemu(doc: &Document, dom: &Domain) -> Result<Vec<Splice>, EditE
     if let Some(m) = cpu.migratable.as_ref().filter(|_| mode != "custom") {
         options.push(("migratable".into(), Some(m.clone())));
     }
-    if let Some(v) = cpu.model.as_ref().and_then(|m| m.vendor_id.clone()).filter(|_| mode == "custom") {
+    if let Some(v) = cpu
+        .model
+        .as_ref()
+        .and_then(|m| m.vendor_id.clone())
+        .filter(|_| mode == "custom")
+    {
         options.push(("vendor".into(), Some(v)));
     }
     for f in &cpu.features {
@@ -56,9 +65,18 @@ pub(super) fn to_qemu(doc: &Document, dom: &Domain) -> Result<Vec<Splice>, EditE
     moved.extend(cpu.model.as_ref().map(|m| m.el));
     moved.extend(doc.plain_children(cpu.el, "vendor"));
     if let Some(q) = &dom.qemu_cpu {
-        options.extend(q.options.iter().map(|o| (o.name.clone().unwrap_or_default(), o.value.clone())));
+        options.extend(
+            q.options
+                .iter()
+                .map(|o| (o.name.clone().unwrap_or_default(), o.value.clone())),
+        );
     }
-    let stripped = strip_cpu(doc, cpu.el, &moved, &["mode", "match", "check", "migratable"]);
+    let stripped = strip_cpu(
+        doc,
+        cpu.el,
+        &moved,
+        &["mode", "match", "check", "migratable"],
+    );
     let cpu_removed = stripped == [doc.remove_element(cpu.el)];
     let mut out = Vec::new();
     match (&dom.qemu_cpu, cpu_removed) {
@@ -92,8 +110,12 @@ fn as_feature(name: &str, value: Option<&str>) -> Option<(String, bool)> {
 }
 
 pub(super) fn to_cpu(doc: &Document, dom: &Domain) -> Result<Vec<Splice>, EditError> {
-    let Some(q) = &dom.qemu_cpu else { return refuse("there is no <qemu:cpu> to move to <cpu>") };
-    let Some(qmodel) = q.models.first().and_then(|m| m.name.clone()) else { return refuse("<qemu:cpu> has no model to move") };
+    let Some(q) = &dom.qemu_cpu else {
+        return refuse("there is no <qemu:cpu> to move to <cpu>");
+    };
+    let Some(qmodel) = q.models.first().and_then(|m| m.name.clone()) else {
+        return refuse("<qemu:cpu> has no model to move");
+    };
     if let Some(cpu) = &dom.cpu
         && (cpu.model.as_ref().is_some_and(|m| !m.name.is_empty()) || !cpu.features.is_empty())
     {
@@ -104,7 +126,10 @@ pub(super) fn to_cpu(doc: &Document, dom: &Domain) -> Result<Vec<Splice>, EditEr
         "host" => ("host-passthrough", None),
         "max" => ("maximum", None),
         name if map.model(name).is_some() => ("custom", Some(name.to_string())),
-        name => match name.strip_suffix("-v1").filter(|base| map.model(base).is_some()) {
+        name => match name
+            .strip_suffix("-v1")
+            .filter(|base| map.model(base).is_some())
+        {
             Some(base) => ("custom", Some(base.to_string())),
             None => {
                 return refuse(format!(
@@ -121,17 +146,25 @@ pub(super) fn to_cpu(doc: &Document, dom: &Domain) -> Result<Vec<Splice>, EditEr
         let name = o.name.clone().unwrap_or_default();
         match (name.as_str(), o.value.as_deref()) {
             ("vendor", Some(v)) if mode == "custom" => vendor_id = Some(v.to_string()),
-            ("migratable", Some(v @ ("on" | "off"))) if mode != "custom" => migratable = Some(v.to_string()),
+            ("migratable", Some(v @ ("on" | "off"))) if mode != "custom" => {
+                migratable = Some(v.to_string())
+            }
             _ => match as_feature(&name, o.value.as_deref()) {
                 Some((qname, on)) if map.feature(qemu_to_libvirt(&qname)).is_some() => {
-                    features.push((qemu_to_libvirt(&qname).to_string(), if on { "require" } else { "disable" }));
+                    features.push((
+                        qemu_to_libvirt(&qname).to_string(),
+                        if on { "require" } else { "disable" },
+                    ));
                 }
                 _ => unmovable.push(o.to_arg()),
             },
         }
     }
     if !unmovable.is_empty() {
-        return refuse(format!("libvirt's <cpu> cannot express {}; keep these in <qemu:cpu> (or remove them first)", unmovable.join(", ")));
+        return refuse(format!(
+            "libvirt's <cpu> cannot express {}; keep these in <qemu:cpu> (or remove them first)",
+            unmovable.join(", ")
+        ));
     }
     let mut children = Vec::new();
     if let Some(m) = &model {
@@ -143,9 +176,16 @@ pub(super) fn to_cpu(doc: &Document, dom: &Domain) -> Result<Vec<Splice>, EditEr
         for (k, v) in attrs {
             open.push_str(&doc.style().attribute(k, v));
         }
-        children.push(format!("{open}>{}</model>", crate::xml::Style::escape_text(m)));
+        children.push(format!(
+            "{open}>{}</model>",
+            crate::xml::Style::escape_text(m)
+        ));
     }
-    children.extend(features.iter().map(|(n, p)| empty_element(doc, "feature", &[("policy", p), ("name", n)])));
+    children.extend(
+        features
+            .iter()
+            .map(|(n, p)| empty_element(doc, "feature", &[("policy", p), ("name", n)])),
+    );
     let mut out = vec![doc.remove_element(q.el)];
     match &dom.cpu {
         Some(cpu) => {
@@ -176,7 +216,12 @@ pub(super) fn to_cpu(doc: &Document, dom: &Domain) -> Result<Vec<Splice>, EditEr
                 }
                 fragment.push_str(&format!("{nl}{indent}</cpu>"));
             }
-            out.push(insert_in_domain(doc, &fragment, &["features"], &["clock", "on_poweroff", "devices"]));
+            out.push(insert_in_domain(
+                doc,
+                &fragment,
+                &["features"],
+                &["clock", "on_poweroff", "devices"],
+            ));
         }
     }
     Ok(out)
@@ -189,15 +234,34 @@ fn add_children(doc: &Document, cpu: ElemId, children: &[String]) -> Vec<Splice>
     }
     let nl = doc.style().newline;
     let indent = doc.child_indent(cpu);
-    let (models, features): (Vec<&String>, Vec<&String>) = children.iter().partition(|c| c.starts_with("<model"));
+    let (models, features): (Vec<&String>, Vec<&String>) =
+        children.iter().partition(|c| c.starts_with("<model"));
     match (doc.children(cpu).next(), doc.children(cpu).last()) {
         (Some(first), Some(last)) => {
             let mut out = Vec::new();
             if !models.is_empty() {
-                out.push(doc.insert_before(first, &models.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(&format!("{nl}{indent}"))));
+                out.push(
+                    doc.insert_before(
+                        first,
+                        &models
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(&format!("{nl}{indent}")),
+                    ),
+                );
             }
             if !features.is_empty() {
-                out.push(doc.insert_after(last, &features.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(&format!("{nl}{indent}"))));
+                out.push(
+                    doc.insert_after(
+                        last,
+                        &features
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(&format!("{nl}{indent}")),
+                    ),
+                );
             }
             out
         }
@@ -205,47 +269,79 @@ fn add_children(doc: &Document, cpu: ElemId, children: &[String]) -> Vec<Splice>
     }
 }
 
-pub(super) fn to_commandline(doc: &Document, dom: &Domain, value: &str) -> Result<Vec<Splice>, EditError> {
-    let Some(q) = &dom.qemu_cpu else { return refuse("there is no <qemu:cpu> to convert") };
+pub(super) fn to_commandline(
+    doc: &Document,
+    dom: &Domain,
+    value: &str,
+) -> Result<Vec<Splice>, EditError> {
+    let Some(q) = &dom.qemu_cpu else {
+        return refuse("there is no <qemu:cpu> to convert");
+    };
     if !dom.commandline_cpu_values().is_empty() {
         return refuse("<qemu:commandline> already passes -cpu; remove it first");
     }
     let prefix = doc.prefix(q.el).unwrap_or("qemu").to_string();
     let arg = |v: &str| empty_element(doc, &format!("{prefix}:arg"), &[("value", v)]);
-    let existing = doc.children(doc.root()).find(|&c| doc.is_qemu(c, "commandline"));
+    let existing = doc
+        .children(doc.root())
+        .find(|&c| doc.is_qemu(c, "commandline"));
     let nl = doc.style().newline;
     let out = match existing {
         Some(cl) => {
             let indent = doc.child_indent(cl);
-            vec![doc.remove_element(q.el), doc.append_child(cl, &format!("{}{nl}{indent}{}", arg("-cpu"), arg(value)))]
+            vec![
+                doc.remove_element(q.el),
+                doc.append_child(cl, &format!("{}{nl}{indent}{}", arg("-cpu"), arg(value))),
+            ]
         }
         None => {
             // The arguments take the place of <qemu:cpu>.
             let indent = doc.child_indent(doc.root());
             let inner = format!("{indent}{}", doc.style().indent);
-            let fragment = format!("<{prefix}:commandline>{nl}{inner}{}{nl}{inner}{}{nl}{indent}</{prefix}:commandline>", arg("-cpu"), arg(value));
+            let fragment = format!(
+                "<{prefix}:commandline>{nl}{inner}{}{nl}{inner}{}{nl}{indent}</{prefix}:commandline>",
+                arg("-cpu"),
+                arg(value)
+            );
             vec![Splice::replace(doc.element(q.el).outer(), fragment)]
         }
     };
     Ok(out)
 }
 
-pub(super) fn from_commandline(doc: &Document, dom: &Domain, appended: &[String]) -> Result<Vec<Splice>, EditError> {
+pub(super) fn from_commandline(
+    doc: &Document,
+    dom: &Domain,
+    appended: &[String],
+) -> Result<Vec<Splice>, EditError> {
     if dom.qemu_cpu.is_some() {
         return refuse("the domain already has <qemu:cpu>");
     }
     let args = &dom.commandline;
-    let Some(i) = args.iter().rposition(|a| matches!(a.value.as_deref(), Some("-cpu" | "--cpu"))) else {
+    let Some(i) = args
+        .iter()
+        .rposition(|a| matches!(a.value.as_deref(), Some("-cpu" | "--cpu")))
+    else {
         return refuse("<qemu:commandline> passes no -cpu to convert");
     };
-    let Some(value_arg) = args.get(i + 1) else { return refuse("the last -cpu in <qemu:commandline> has no value") };
+    let Some(value_arg) = args.get(i + 1) else {
+        return refuse("the last -cpu in <qemu:commandline> has no value");
+    };
     let value = value_arg.value.clone().unwrap_or_default();
     let mut items: Vec<&str> = value.split(',').collect();
     // Drop what libvirt appends anyway (the merge reading adds it back).
-    if items.len() > appended.len() && items[items.len() - appended.len()..].iter().zip(appended).all(|(a, b)| a == b) {
+    if items.len() > appended.len()
+        && items[items.len() - appended.len()..]
+            .iter()
+            .zip(appended)
+            .all(|(a, b)| a == b)
+    {
         items.truncate(items.len() - appended.len());
     }
-    let model = items.first().map(|s| s.to_string()).filter(|s| !s.is_empty());
+    let model = items
+        .first()
+        .map(|s| s.to_string())
+        .filter(|s| !s.is_empty());
     let options: Vec<OptionSpec> = items
         .iter()
         .skip(1)
@@ -256,8 +352,18 @@ pub(super) fn from_commandline(doc: &Document, dom: &Domain, appended: &[String]
         })
         .collect();
     let cl = doc.parent(args[i].el).expect("an arg has a parent");
-    let others = doc.children(cl).filter(|&c| c != args[i].el && c != value_arg.el).count();
-    let mut out = if others == 0 { vec![doc.remove_element(cl)] } else { vec![doc.remove_element(args[i].el), doc.remove_element(value_arg.el)] };
+    let others = doc
+        .children(cl)
+        .filter(|&c| c != args[i].el && c != value_arg.el)
+        .count();
+    let mut out = if others == 0 {
+        vec![doc.remove_element(cl)]
+    } else {
+        vec![
+            doc.remove_element(args[i].el),
+            doc.remove_element(value_arg.el),
+        ]
+    };
     out.extend(new_qemu_cpu(doc, model.as_deref(), &options));
     Ok(out)
 }

@@ -17,17 +17,31 @@ fn option_element(doc: &Document, prefix: &str, name: &str, value: Option<&str>)
 }
 
 /// A whole new `<qemu:cpu>` element (and the namespace declaration when missing).
-pub(crate) fn new_qemu_cpu(doc: &Document, model: Option<&str>, options: &[OptionSpec]) -> Vec<Splice> {
+pub(crate) fn new_qemu_cpu(
+    doc: &Document,
+    model: Option<&str>,
+    options: &[OptionSpec],
+) -> Vec<Splice> {
     let (prefix, ns) = doc.ensure_qemu_namespace();
     let fragment = qemu_cpu_fragment(doc, &prefix, model, options);
-    let mut out = vec![insert_in_domain(doc, &fragment, &["cpu", "features"], &["clock", "on_poweroff", "devices"])];
+    let mut out = vec![insert_in_domain(
+        doc,
+        &fragment,
+        &["cpu", "features"],
+        &["clock", "on_poweroff", "devices"],
+    )];
     out.extend(ns);
     out
 }
 
 /// A new `<qemu:cpu>` that takes the place of `el` (which the edit removes), plus the
 /// namespace declaration when missing.
-pub(crate) fn qemu_cpu_replacing(doc: &Document, el: crate::xml::ElemId, model: Option<&str>, options: &[OptionSpec]) -> Vec<Splice> {
+pub(crate) fn qemu_cpu_replacing(
+    doc: &Document,
+    el: crate::xml::ElemId,
+    model: Option<&str>,
+    options: &[OptionSpec],
+) -> Vec<Splice> {
     let (prefix, ns) = doc.ensure_qemu_namespace();
     let fragment = qemu_cpu_fragment(doc, &prefix, model, options);
     let mut out = vec![Splice::replace(doc.element(el).outer(), fragment)];
@@ -36,16 +50,27 @@ pub(crate) fn qemu_cpu_replacing(doc: &Document, el: crate::xml::ElemId, model: 
 }
 
 /// `<qemu:cpu>` text indented for the domain level.
-fn qemu_cpu_fragment(doc: &Document, prefix: &str, model: Option<&str>, options: &[OptionSpec]) -> String {
+fn qemu_cpu_fragment(
+    doc: &Document,
+    prefix: &str,
+    model: Option<&str>,
+    options: &[OptionSpec],
+) -> String {
     let nl = doc.style().newline;
     let indent = doc.child_indent(doc.root());
     let inner = format!("{indent}{}", doc.style().indent);
     let mut fragment = format!("<{prefix}:cpu>");
     if let Some(m) = model {
-        fragment.push_str(&format!("{nl}{inner}{}", super::empty_element(doc, &format!("{prefix}:model"), &[("name", m)])));
+        fragment.push_str(&format!(
+            "{nl}{inner}{}",
+            super::empty_element(doc, &format!("{prefix}:model"), &[("name", m)])
+        ));
     }
     for (name, value) in options {
-        fragment.push_str(&format!("{nl}{inner}{}", option_element(doc, prefix, name, value.as_deref())));
+        fragment.push_str(&format!(
+            "{nl}{inner}{}",
+            option_element(doc, prefix, name, value.as_deref())
+        ));
     }
     fragment.push_str(&format!("{nl}{indent}</{prefix}:cpu>"));
     fragment
@@ -57,12 +82,18 @@ fn prefix_of(doc: &Document, el: crate::xml::ElemId) -> String {
 }
 
 pub(super) fn set_model(doc: &Document, dom: &Domain, name: &str) -> Vec<Splice> {
-    let Some(q) = &dom.qemu_cpu else { return new_qemu_cpu(doc, Some(name), &[]) };
+    let Some(q) = &dom.qemu_cpu else {
+        return new_qemu_cpu(doc, Some(name), &[]);
+    };
     match q.models.first() {
         Some(m) if m.name.as_deref() == Some(name) => Vec::new(),
         Some(m) => vec![doc.set_attr(m.el, "name", name)],
         None => {
-            let fragment = super::empty_element(doc, &format!("{}:model", prefix_of(doc, q.el)), &[("name", name)]);
+            let fragment = super::empty_element(
+                doc,
+                &format!("{}:model", prefix_of(doc, q.el)),
+                &[("name", name)],
+            );
             match doc.children(q.el).next() {
                 Some(first) => vec![doc.insert_before(first, &fragment)],
                 None => vec![doc.append_child(q.el, &fragment)],
@@ -71,39 +102,81 @@ pub(super) fn set_model(doc: &Document, dom: &Domain, name: &str) -> Vec<Splice>
     }
 }
 
-pub(super) fn set_option(doc: &Document, dom: &Domain, name: &str, value: Option<&str>) -> Vec<Splice> {
-    let Some(q) = &dom.qemu_cpu else { return new_qemu_cpu(doc, None, &[(name.to_string(), value.map(str::to_string))]) };
+pub(super) fn set_option(
+    doc: &Document,
+    dom: &Domain,
+    name: &str,
+    value: Option<&str>,
+) -> Vec<Splice> {
+    let Some(q) = &dom.qemu_cpu else {
+        return new_qemu_cpu(doc, None, &[(name.to_string(), value.map(str::to_string))]);
+    };
     if let Some(o) = q.options.iter().find(|o| o.name.as_deref() == Some(name)) {
         if o.value.as_deref() == value {
             return Vec::new();
         }
         return vec![match value {
             Some(v) => doc.set_attr(o.el, "value", v),
-            None => doc.remove_attr(o.el, "value").expect("the option has a value"),
+            None => doc
+                .remove_attr(o.el, "value")
+                .expect("the option has a value"),
         }];
     }
     let fragment = option_element(doc, &prefix_of(doc, q.el), name, value);
-    let last = q.options.last().map(|o| o.el).or_else(|| q.models.last().map(|m| m.el));
+    let last = q
+        .options
+        .last()
+        .map(|o| o.el)
+        .or_else(|| q.models.last().map(|m| m.el));
     match last {
         Some(anchor) => vec![doc.insert_after(anchor, &fragment)],
         None => vec![doc.append_child(q.el, &fragment)],
     }
 }
 
-pub(super) fn remove_option(doc: &Document, dom: &Domain, name: &str) -> Result<Vec<Splice>, EditError> {
-    let q = dom.qemu_cpu.as_ref().ok_or_else(|| EditError::Refused(format!("there is no <qemu:cpu>, so no option '{name}' to remove")))?;
-    let found: Vec<Splice> = q.options.iter().filter(|o| o.name.as_deref() == Some(name)).map(|o| doc.remove_element(o.el)).collect();
+pub(super) fn remove_option(
+    doc: &Document,
+    dom: &Domain,
+    name: &str,
+) -> Result<Vec<Splice>, EditError> {
+    let q = dom.qemu_cpu.as_ref().ok_or_else(|| {
+        EditError::Refused(format!(
+            "there is no <qemu:cpu>, so no option '{name}' to remove"
+        ))
+    })?;
+    let found: Vec<Splice> = q
+        .options
+        .iter()
+        .filter(|o| o.name.as_deref() == Some(name))
+        .map(|o| doc.remove_element(o.el))
+        .collect();
     if found.is_empty() {
-        return Err(EditError::Refused(format!("<qemu:cpu> has no option '{name}'")));
+        return Err(EditError::Refused(format!(
+            "<qemu:cpu> has no option '{name}'"
+        )));
     }
     Ok(found)
 }
 
-pub(super) fn rename_option(doc: &Document, dom: &Domain, from: &str, to: &str) -> Result<Vec<Splice>, EditError> {
-    let q = dom.qemu_cpu.as_ref().ok_or_else(|| EditError::Refused(format!("there is no <qemu:cpu>, so no option '{from}'")))?;
-    let found: Vec<Splice> = q.options.iter().filter(|o| o.name.as_deref() == Some(from)).map(|o| doc.set_attr(o.el, "name", to)).collect();
+pub(super) fn rename_option(
+    doc: &Document,
+    dom: &Domain,
+    from: &str,
+    to: &str,
+) -> Result<Vec<Splice>, EditError> {
+    let q = dom.qemu_cpu.as_ref().ok_or_else(|| {
+        EditError::Refused(format!("there is no <qemu:cpu>, so no option '{from}'"))
+    })?;
+    let found: Vec<Splice> = q
+        .options
+        .iter()
+        .filter(|o| o.name.as_deref() == Some(from))
+        .map(|o| doc.set_attr(o.el, "name", to))
+        .collect();
     if found.is_empty() {
-        return Err(EditError::Refused(format!("<qemu:cpu> has no option '{from}'")));
+        return Err(EditError::Refused(format!(
+            "<qemu:cpu> has no option '{from}'"
+        )));
     }
     Ok(found)
 }

@@ -10,7 +10,11 @@ use std::time::SystemTime;
 /// Where the document came from, and what it looked like then (for "changed on disk").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
-    File { path: PathBuf, modified: Option<SystemTime>, len: u64 },
+    File {
+        path: PathBuf,
+        modified: Option<SystemTime>,
+        len: u64,
+    },
     Stdin,
 }
 
@@ -18,12 +22,19 @@ pub enum Origin {
 pub enum OpenError {
     #[error("{path}: no such file; check the path")]
     NotFound { path: String },
-    #[error("{path}: is a directory; give a domain XML file (e.g. `virsh dumpxml NAME > NAME.xml`)")]
+    #[error(
+        "{path}: is a directory; give a domain XML file (e.g. `virsh dumpxml NAME > NAME.xml`)"
+    )]
     Directory { path: String },
-    #[error("{path}: permission denied; check the file's permissions (or run as a user who can read it)")]
+    #[error(
+        "{path}: permission denied; check the file's permissions (or run as a user who can read it)"
+    )]
     PermissionDenied { path: String },
     #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path}: {source}")]
     Xml { path: String, source: LoadError },
     #[error("{path}: {source}")]
@@ -50,9 +61,19 @@ impl Loaded {
 
 /// Parses bytes into a document and a domain, naming `label` in errors.
 pub fn from_bytes(bytes: Vec<u8>, label: &str, origin: Origin) -> Result<Loaded, OpenError> {
-    let doc = Document::parse_owned(bytes).map_err(|source| OpenError::Xml { path: label.into(), source })?;
-    let domain = Domain::read(&doc).map_err(|source| OpenError::Domain { path: label.into(), source })?;
-    Ok(Loaded { doc, domain, origin })
+    let doc = Document::parse_owned(bytes).map_err(|source| OpenError::Xml {
+        path: label.into(),
+        source,
+    })?;
+    let domain = Domain::read(&doc).map_err(|source| OpenError::Domain {
+        path: label.into(),
+        source,
+    })?;
+    Ok(Loaded {
+        doc,
+        domain,
+        origin,
+    })
 }
 
 /// Loads a file, or standard input for `-`.
@@ -62,23 +83,43 @@ pub fn open(path: &Path) -> Result<Loaded, OpenError> {
         std::io::stdin()
             .take(MAX_FILE_SIZE as u64 + 1)
             .read_to_end(&mut bytes)
-            .map_err(|source| OpenError::Io { path: "<stdin>".into(), source })?;
+            .map_err(|source| OpenError::Io {
+                path: "<stdin>".into(),
+                source,
+            })?;
         return from_bytes(bytes, "<stdin>", Origin::Stdin);
     }
     let label = path.display().to_string();
     let io = |source: std::io::Error| match source.kind() {
-        std::io::ErrorKind::NotFound => OpenError::NotFound { path: label.clone() },
-        std::io::ErrorKind::PermissionDenied => OpenError::PermissionDenied { path: label.clone() },
-        _ => OpenError::Io { path: label.clone(), source },
+        std::io::ErrorKind::NotFound => OpenError::NotFound {
+            path: label.clone(),
+        },
+        std::io::ErrorKind::PermissionDenied => OpenError::PermissionDenied {
+            path: label.clone(),
+        },
+        _ => OpenError::Io {
+            path: label.clone(),
+            source,
+        },
     };
     let meta = std::fs::metadata(path).map_err(io)?;
     if meta.is_dir() {
         return Err(OpenError::Directory { path: label });
     }
     if meta.len() > MAX_FILE_SIZE as u64 {
-        return Err(OpenError::Xml { path: label, source: LoadError::TooLarge { size: meta.len(), limit: MAX_FILE_SIZE } });
+        return Err(OpenError::Xml {
+            path: label,
+            source: LoadError::TooLarge {
+                size: meta.len(),
+                limit: MAX_FILE_SIZE,
+            },
+        });
     }
     let bytes = std::fs::read(path).map_err(io)?;
-    let origin = Origin::File { path: path.to_path_buf(), modified: meta.modified().ok(), len: meta.len() };
+    let origin = Origin::File {
+        path: path.to_path_buf(),
+        modified: meta.modified().ok(),
+        len: meta.len(),
+    };
     from_bytes(bytes, &label, origin)
 }

@@ -12,12 +12,17 @@ pub enum SaveError {
          other change, or write your version elsewhere with -o FILE"
     )]
     ChangedOnDisk { path: String },
-    #[error("{path} is read-only; nothing was written — write elsewhere with -o FILE, or make it writable")]
+    #[error(
+        "{path} is read-only; nothing was written — write elsewhere with -o FILE, or make it writable"
+    )]
     ReadOnly { path: String },
     #[error("cannot write in {dir}: {source}; nothing was written — write elsewhere with -o FILE")]
     Directory { dir: String, source: std::io::Error },
     #[error("writing {path} failed: {source}; the file was left as it was")]
-    Write { path: String, source: std::io::Error },
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// What a save did.
@@ -39,7 +44,10 @@ pub fn save_atomic(target: &Path, new: &[u8], expected: Option<&[u8]>) -> Result
     let real: PathBuf = std::fs::canonicalize(target).unwrap_or_else(|_| target.to_path_buf());
     let existing = std::fs::metadata(&real).ok();
     if let Some(meta) = &existing {
-        let current = std::fs::read(&real).map_err(|source| SaveError::Write { path: path_s.clone(), source })?;
+        let current = std::fs::read(&real).map_err(|source| SaveError::Write {
+            path: path_s.clone(),
+            source,
+        })?;
         if let Some(expected) = expected
             && current != expected
         {
@@ -52,22 +60,34 @@ pub fn save_atomic(target: &Path, new: &[u8], expected: Option<&[u8]>) -> Result
             return Err(SaveError::ReadOnly { path: path_s });
         }
     }
-    let dir = real.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = real
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let dir_s = dir.display().to_string();
     let mut tmp = tempfile::Builder::new()
         .prefix(".virt-cpu-")
         .suffix(".tmp")
         .tempfile_in(dir)
-        .map_err(|source| SaveError::Directory { dir: dir_s.clone(), source })?;
-    let write_err = |source| SaveError::Write { path: path_s.clone(), source };
+        .map_err(|source| SaveError::Directory {
+            dir: dir_s.clone(),
+            source,
+        })?;
+    let write_err = |source| SaveError::Write {
+        path: path_s.clone(),
+        source,
+    };
     tmp.write_all(new).map_err(write_err)?;
     if let Some(meta) = &existing {
         let file = tmp.as_file();
-        file.set_permissions(std::fs::Permissions::from_mode(meta.mode() & 0o7777)).map_err(write_err)?;
+        file.set_permissions(std::fs::Permissions::from_mode(meta.mode() & 0o7777))
+            .map_err(write_err)?;
         // Keeping the owner only works as root; as the owner it is a no-op.
         let _ = std::os::unix::fs::fchown(file, Some(meta.uid()), Some(meta.gid()));
     } else {
-        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(write_err)?;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(write_err)?;
     }
     tmp.as_file().sync_all().map_err(write_err)?;
     tmp.persist(&real).map_err(|e| write_err(e.error))?;

@@ -68,7 +68,8 @@ pub fn load_with(
             )
         }
         (None, None) => {
-            let loaded = store::load::from_bytes(DEMO.as_bytes().to_vec(), DEMO_NAME, store::Origin::Stdin)?;
+            let loaded =
+                store::load::from_bytes(DEMO.as_bytes().to_vec(), DEMO_NAME, store::Origin::Stdin)?;
             (
                 loaded,
                 Target::Unnamed {

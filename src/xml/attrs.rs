@@ -23,9 +23,13 @@ impl Attr {
     /// into spaces (attribute-value normalisation, XML 1.0 §3.3.3).
     pub fn value(&self, src: &str) -> String {
         let raw = &src[self.value.clone()];
-        let resolved = quick_xml::escape::unescape(raw).map(|c| c.into_owned()).unwrap_or_else(|_| raw.to_string());
+        let resolved = quick_xml::escape::unescape(raw)
+            .map(|c| c.into_owned())
+            .unwrap_or_else(|_| raw.to_string());
         if resolved.contains(['\t', '\r', '\n']) {
-            resolved.replace("\r\n", " ").replace(['\t', '\r', '\n'], " ")
+            resolved
+                .replace("\r\n", " ")
+                .replace(['\t', '\r', '\n'], " ")
         } else {
             resolved
         }
@@ -34,7 +38,12 @@ impl Attr {
 
 /// Scans the attributes of the start tag `src[tag]`, whose name ends at `name_end`.
 /// Appends the attributes to `out`, or returns (offset, message) for the first malformed one.
-pub(crate) fn scan(src: &str, name_end: usize, tag_end: usize, out: &mut Vec<Attr>) -> Result<(), (usize, String)> {
+pub(crate) fn scan(
+    src: &str,
+    name_end: usize,
+    tag_end: usize,
+    out: &mut Vec<Attr>,
+) -> Result<(), (usize, String)> {
     let bytes = src.as_bytes();
     let first = out.len();
     let mut i = name_end;
@@ -58,28 +67,60 @@ pub(crate) fn scan(src: &str, name_end: usize, tag_end: usize, out: &mut Vec<Att
             i += 1;
         }
         if i >= tag_end || bytes[i] != b'=' {
-            return Err((name_start, format!("attribute `{}` has no value", &src[name.clone()])));
+            return Err((
+                name_start,
+                format!("attribute `{}` has no value", &src[name.clone()]),
+            ));
         }
         i += 1;
         while i < tag_end && bytes[i].is_ascii_whitespace() {
             i += 1;
         }
         if i >= tag_end || (bytes[i] != b'\'' && bytes[i] != b'"') {
-            return Err((i, format!("the value of attribute `{}` is not quoted", &src[name.clone()])));
+            return Err((
+                i,
+                format!(
+                    "the value of attribute `{}` is not quoted",
+                    &src[name.clone()]
+                ),
+            ));
         }
         let quote = bytes[i];
         let value_start = i + 1;
         let Some(len) = bytes[value_start..tag_end].iter().position(|&b| b == quote) else {
-            return Err((i, format!("the value of attribute `{}` is not closed", &src[name.clone()])));
+            return Err((
+                i,
+                format!(
+                    "the value of attribute `{}` is not closed",
+                    &src[name.clone()]
+                ),
+            ));
         };
         let value = value_start..value_start + len;
         if src[value.clone()].contains('<') {
-            return Err((value_start, format!("the value of attribute `{}` contains `<`", &src[name.clone()])));
+            return Err((
+                value_start,
+                format!(
+                    "the value of attribute `{}` contains `<`",
+                    &src[name.clone()]
+                ),
+            ));
         }
         i = value.end + 1;
-        if out[first..].iter().any(|a: &Attr| src[a.name.clone()] == src[name.clone()]) {
-            return Err((name_start, format!("attribute `{}` is given twice", &src[name.clone()])));
+        if out[first..]
+            .iter()
+            .any(|a: &Attr| src[a.name.clone()] == src[name.clone()])
+        {
+            return Err((
+                name_start,
+                format!("attribute `{}` is given twice", &src[name.clone()]),
+            ));
         }
-        out.push(Attr { name, value, quote, whole: ws_start..i });
+        out.push(Attr {
+            name,
+            value,
+            quote,
+            whole: ws_start..i,
+        });
     }
 }

@@ -11,7 +11,10 @@ impl Document {
     pub fn set_attr(&self, el: ElemId, name: &str, value: &str) -> Splice {
         match self.attr(el, name) {
             Some(a) => {
-                let style = super::Style { quote: a.quote as char, ..self.style().clone() };
+                let style = super::Style {
+                    quote: a.quote as char,
+                    ..self.style().clone()
+                };
                 Splice::replace(a.value.clone(), style.escape_attr(value))
             }
             None => Splice::insert(self.tag_attrs_end(el), self.style().attribute(name, value)),
@@ -60,7 +63,11 @@ impl Document {
         if let Some(indent) = self.children(parent).find_map(|c| self.line_indent(c)) {
             return indent.to_string();
         }
-        format!("{}{}", self.line_indent(parent).unwrap_or(""), self.style().indent)
+        format!(
+            "{}{}",
+            self.line_indent(parent).unwrap_or(""),
+            self.style().indent
+        )
     }
 
     /// Appends `fragment` (one element, possibly spanning lines already indented for the
@@ -70,17 +77,26 @@ impl Document {
         let indent = self.child_indent(parent);
         let e = self.element(parent);
         match self.children(parent).last() {
-            Some(last) => Splice::insert(self.element(last).outer().end, format!("{nl}{indent}{fragment}")),
+            Some(last) => Splice::insert(
+                self.element(last).outer().end,
+                format!("{nl}{indent}{fragment}"),
+            ),
             None => match &e.close {
                 Some(close) => {
                     let parent_indent = self.line_indent(parent).unwrap_or("");
-                    Splice::replace(e.open.end..close.start, format!("{nl}{indent}{fragment}{nl}{parent_indent}"))
+                    Splice::replace(
+                        e.open.end..close.start,
+                        format!("{nl}{indent}{fragment}{nl}{parent_indent}"),
+                    )
                 }
                 None => {
                     let parent_indent = self.line_indent(parent).unwrap_or("");
                     let name = self.qname(parent);
                     let slash = self.tag_attrs_end(parent);
-                    Splice::replace(slash..e.open.end, format!(">{nl}{indent}{fragment}{nl}{parent_indent}</{name}>"))
+                    Splice::replace(
+                        slash..e.open.end,
+                        format!(">{nl}{indent}{fragment}{nl}{parent_indent}</{name}>"),
+                    )
                 }
             },
         }
@@ -91,14 +107,20 @@ impl Document {
     pub fn insert_after(&self, sibling: ElemId, fragment: &str) -> Splice {
         let nl = self.style().newline;
         let indent = self.line_indent(sibling).unwrap_or("").to_string();
-        Splice::insert(self.element(sibling).outer().end, format!("{nl}{indent}{fragment}"))
+        Splice::insert(
+            self.element(sibling).outer().end,
+            format!("{nl}{indent}{fragment}"),
+        )
     }
 
     /// Inserts `fragment` as a sibling right before `sibling`, on its own line.
     pub fn insert_before(&self, sibling: ElemId, fragment: &str) -> Splice {
         let nl = self.style().newline;
         let indent = self.line_indent(sibling).unwrap_or("").to_string();
-        Splice::insert(self.element(sibling).open.start, format!("{fragment}{nl}{indent}"))
+        Splice::insert(
+            self.element(sibling).open.start,
+            format!("{fragment}{nl}{indent}"),
+        )
     }
 
     /// Removes an element; when it is alone on its line, the whole line goes (no blank line
@@ -124,7 +146,11 @@ impl Document {
             // The last thing before the parent's end tag on the same line: remove the line
             // break before the element instead.
             if line_start > 0 {
-                let before = if src[..line_start - 1].ends_with('\r') { line_start - 2 } else { line_start - 1 };
+                let before = if src[..line_start - 1].ends_with('\r') {
+                    line_start - 2
+                } else {
+                    line_start - 1
+                };
                 return Splice::delete(before..outer.end);
             }
         }
@@ -138,8 +164,16 @@ impl Document {
             Some(p) if !p.is_empty() => (p, None),
             _ => {
                 let root = self.root();
-                let prefix = if self.attr(root, "xmlns:qemu").is_some() { "qemucpu" } else { "qemu" };
-                let splice = Splice::insert(self.tag_attrs_end(root), self.style().attribute(&format!("xmlns:{prefix}"), super::QEMU_NS));
+                let prefix = if self.attr(root, "xmlns:qemu").is_some() {
+                    "qemucpu"
+                } else {
+                    "qemu"
+                };
+                let splice = Splice::insert(
+                    self.tag_attrs_end(root),
+                    self.style()
+                        .attribute(&format!("xmlns:{prefix}"), super::QEMU_NS),
+                );
                 (prefix.to_string(), Some(splice))
             }
         }

@@ -36,7 +36,9 @@ impl fmt::Display for Position {
 /// Every way loading can fail. Messages say what is wrong, where, and what to do.
 #[derive(Debug, thiserror::Error, Clone, PartialEq)]
 pub enum LoadError {
-    #[error("the file is empty: expected a libvirt domain XML document (`virsh dumpxml NAME` prints one)")]
+    #[error(
+        "the file is empty: expected a libvirt domain XML document (`virsh dumpxml NAME` prints one)"
+    )]
     Empty,
     #[error(
         "the file is {size} bytes, over the {limit}-byte limit for a domain XML; \
@@ -52,15 +54,22 @@ pub enum LoadError {
         "{position}: the file is not valid UTF-8{declared}; convert it first, \
          e.g. `iconv -f LATIN1 -t UTF-8 FILE`, and change the encoding in the XML declaration"
     )]
-    NotUtf8 { position: Position, declared: String },
-    #[error("{position}: not well-formed XML: {detail}; fix the XML (or restore it from `virsh dumpxml`)")]
+    NotUtf8 {
+        position: Position,
+        declared: String,
+    },
+    #[error(
+        "{position}: not well-formed XML: {detail}; fix the XML (or restore it from `virsh dumpxml`)"
+    )]
     Syntax { position: Position, detail: String },
     #[error(
         "{position}: the document has a DOCTYPE with an internal subset (entity declarations); \
          virt-cpu never expands entities — remove the DOCTYPE (libvirt does not use one)"
     )]
     Doctype { position: Position },
-    #[error("{position}: the prefix `{prefix}:` is not declared; add xmlns:{prefix}='…' to <domain>")]
+    #[error(
+        "{position}: the prefix `{prefix}:` is not declared; add xmlns:{prefix}='…' to <domain>"
+    )]
     UndeclaredPrefix { position: Position, prefix: String },
     #[error("{position}: {detail}")]
     Attribute { position: Position, detail: String },

@@ -11,7 +11,10 @@ const BOM: &str = "\u{feff}";
 
 pub(crate) fn build(bytes: &[u8]) -> Result<Document, LoadError> {
     if bytes.len() > MAX_FILE_SIZE {
-        return Err(LoadError::TooLarge { size: bytes.len() as u64, limit: MAX_FILE_SIZE });
+        return Err(LoadError::TooLarge {
+            size: bytes.len() as u64,
+            limit: MAX_FILE_SIZE,
+        });
     }
     build_owned(bytes.to_vec())
 }
@@ -31,7 +34,10 @@ pub(crate) fn build_owned(bytes: Vec<u8>) -> Result<Document, LoadError> {
         style: Style::default(),
     };
     let first_quote = doc.attrs.first().map(|a| a.quote);
-    let indent = doc.elements[doc.root].first_child.and_then(|c| doc.line_indent(c)).map(str::to_string);
+    let indent = doc.elements[doc.root]
+        .first_child
+        .and_then(|c| doc.line_indent(c))
+        .map(str::to_string);
     doc.style = Style::detect(&doc.src, first_quote, indent.as_deref());
     Ok(doc)
 }
@@ -46,7 +52,10 @@ struct Parts {
 /// The checks that come before any XML parsing: size, binary, encoding.
 fn check_bytes(bytes: &[u8]) -> Result<(), LoadError> {
     if bytes.len() > MAX_FILE_SIZE {
-        return Err(LoadError::TooLarge { size: bytes.len() as u64, limit: MAX_FILE_SIZE });
+        return Err(LoadError::TooLarge {
+            size: bytes.len() as u64,
+            limit: MAX_FILE_SIZE,
+        });
     }
     if !bytes.iter().any(|b| !b.is_ascii_whitespace()) {
         return Err(LoadError::Empty);
@@ -62,7 +71,10 @@ fn check_bytes(bytes: &[u8]) -> Result<(), LoadError> {
             let declared = declared_encoding(prefix)
                 .map(|enc| format!(" (its XML declaration says encoding='{enc}')"))
                 .unwrap_or_default();
-            Err(LoadError::NotUtf8 { position: Position::of(prefix, valid), declared })
+            Err(LoadError::NotUtf8 {
+                position: Position::of(prefix, valid),
+                declared,
+            })
         }
     }
 }
@@ -75,7 +87,10 @@ fn declared_encoding(prefix: &str) -> Option<String> {
     let decl_end = prefix.find("?>")?;
     let decl = &prefix[..decl_end];
     let at = decl.find("encoding")?;
-    let rest = decl[at + "encoding".len()..].trim_start().strip_prefix('=')?.trim_start();
+    let rest = decl[at + "encoding".len()..]
+        .trim_start()
+        .strip_prefix('=')?
+        .trim_start();
     let quote = rest.chars().next()?;
     let value = &rest[1..];
     Some(value[..value.find(quote)?].to_string())
@@ -115,7 +130,10 @@ impl<'a> Indexer<'a> {
     }
 
     fn syntax(&self, offset: usize, detail: impl Into<String>) -> LoadError {
-        LoadError::Syntax { position: Position::of(self.src, offset), detail: detail.into() }
+        LoadError::Syntax {
+            position: Position::of(self.src, offset),
+            detail: detail.into(),
+        }
     }
 
     fn run(mut self) -> Result<Parts, LoadError> {
@@ -142,9 +160,13 @@ impl<'a> Indexer<'a> {
                 Event::End(_) => self.close_element(start..end),
                 // An internal subset is where entities are declared; we never expand them.
                 Event::DocType(ref t) if t.contains('[') => {
-                    return Err(LoadError::Doctype { position: Position::of(self.src, start) });
+                    return Err(LoadError::Doctype {
+                        position: Position::of(self.src, start),
+                    });
                 }
-                Event::Text(ref t) if self.open.is_empty() && !t.chars().all(|c| c.is_ascii_whitespace()) => {
+                Event::Text(ref t)
+                    if self.open.is_empty() && !t.chars().all(|c| c.is_ascii_whitespace()) =>
+                {
                     return Err(self.syntax(start, "text outside the root element"));
                 }
                 Event::CData(_) | Event::GeneralRef(_) if self.open.is_empty() => {
@@ -173,27 +195,44 @@ impl<'a> Indexer<'a> {
         if let Some(&(id, _)) = self.open.last() {
             let e = &self.elements[id];
             let name = self.src[e.qname.clone()].to_string();
-            return Err(self.syntax(self.src.len(), format!("the file ends before </{name}> (is it truncated?)")));
+            return Err(self.syntax(
+                self.src.len(),
+                format!("the file ends before </{name}> (is it truncated?)"),
+            ));
         }
         let root = self.root.ok_or(LoadError::NoRoot)?;
-        Ok(Parts { elements: self.elements, attrs: self.attrs, namespaces: self.namespaces, root })
+        Ok(Parts {
+            elements: self.elements,
+            attrs: self.attrs,
+            namespaces: self.namespaces,
+            root,
+        })
     }
 
     fn open_element(&mut self, open: Range<usize>, empty: bool) -> Result<(), LoadError> {
         if self.open.is_empty() && self.root.is_some() {
-            return Err(self.syntax(open.start, "a second root element; a domain XML has exactly one <domain>"));
+            return Err(self.syntax(
+                open.start,
+                "a second root element; a domain XML has exactly one <domain>",
+            ));
         }
         let name_start = open.start + 1;
         let bytes = self.src.as_bytes();
         let mut name_end = name_start;
-        while name_end < open.end && !bytes[name_end].is_ascii_whitespace() && bytes[name_end] != b'/' && bytes[name_end] != b'>' {
+        while name_end < open.end
+            && !bytes[name_end].is_ascii_whitespace()
+            && bytes[name_end] != b'/'
+            && bytes[name_end] != b'>'
+        {
             name_end += 1;
         }
         let tag_end = if empty { open.end - 2 } else { open.end - 1 };
         let attrs_start = self.attrs.len();
-        attrs::scan(self.src, name_end, tag_end, &mut self.attrs).map_err(|(at, detail)| LoadError::Attribute {
-            position: Position::of(self.src, at),
-            detail: format!("{detail}; fix the XML"),
+        attrs::scan(self.src, name_end, tag_end, &mut self.attrs).map_err(|(at, detail)| {
+            LoadError::Attribute {
+                position: Position::of(self.src, at),
+                detail: format!("{detail}; fix the XML"),
+            }
         })?;
         // Bind the namespaces this element declares before resolving its own prefix.
         let mut pushed = 0;
@@ -213,10 +252,15 @@ impl<'a> Indexer<'a> {
                 let ns = if uri.is_empty() {
                     None
                 } else {
-                    Some(self.namespaces.iter().position(|u| *u == uri).unwrap_or_else(|| {
-                        self.namespaces.push(uri);
-                        self.namespaces.len() - 1
-                    }))
+                    Some(
+                        self.namespaces
+                            .iter()
+                            .position(|u| *u == uri)
+                            .unwrap_or_else(|| {
+                                self.namespaces.push(uri);
+                                self.namespaces.len() - 1
+                            }),
+                    )
                 };
                 self.bindings.push((prefix, ns));
                 pushed += 1;
@@ -236,7 +280,10 @@ impl<'a> Indexer<'a> {
                 && p != "xml"
                 && self.lookup(p).is_none()
             {
-                return Err(LoadError::UndeclaredPrefix { position: Position::of(self.src, a.name.start), prefix: p.into() });
+                return Err(LoadError::UndeclaredPrefix {
+                    position: Position::of(self.src, a.name.start),
+                    prefix: p.into(),
+                });
             }
         }
         let qname = &self.src[name_start..name_end];
@@ -244,7 +291,10 @@ impl<'a> Indexer<'a> {
             Some((p, _)) => match self.lookup(p) {
                 Some(ns) => (p.len() + 1, Some(ns)),
                 None => {
-                    return Err(LoadError::UndeclaredPrefix { position: Position::of(self.src, open.start), prefix: p.into() });
+                    return Err(LoadError::UndeclaredPrefix {
+                        position: Position::of(self.src, open.start),
+                        prefix: p.into(),
+                    });
                 }
             },
             None => (0, self.lookup("")),
@@ -265,7 +315,10 @@ impl<'a> Indexer<'a> {
         });
         match parent {
             Some(p) => {
-                let slot = self.last_child.last_mut().expect("an open parent has a slot");
+                let slot = self
+                    .last_child
+                    .last_mut()
+                    .expect("an open parent has a slot");
                 match *slot {
                     Some(prev) => self.elements[prev].next_sibling = Some(id),
                     None => self.elements[p].first_child = Some(id),
@@ -296,7 +349,11 @@ impl<'a> Indexer<'a> {
         if prefix == "xml" {
             return None;
         }
-        self.bindings.iter().rev().find(|(p, _)| p == prefix).and_then(|(_, ns)| *ns)
+        self.bindings
+            .iter()
+            .rev()
+            .find(|(p, _)| p == prefix)
+            .and_then(|(_, ns)| *ns)
     }
 }
 
@@ -326,4 +383,3 @@ pub(crate) fn text_content(src: &str, inner: Range<usize>) -> String {
     }
     out
 }
-

@@ -90,7 +90,10 @@ impl Document {
     /// Like [`Document::parse`], keeping the buffer instead of copying it (for files read whole).
     pub fn parse_owned(bytes: Vec<u8>) -> Result<Document, LoadError> {
         if bytes.len() > MAX_FILE_SIZE {
-            return Err(LoadError::TooLarge { size: bytes.len() as u64, limit: MAX_FILE_SIZE });
+            return Err(LoadError::TooLarge {
+                size: bytes.len() as u64,
+                limit: MAX_FILE_SIZE,
+            });
         }
         index::build_owned(bytes)
     }
@@ -160,11 +163,18 @@ impl Document {
 
     /// Direct child elements, in document order.
     pub fn children(&self, id: ElemId) -> Children<'_> {
-        Children { doc: self, next: self.elements[id].first_child }
+        Children {
+            doc: self,
+            next: self.elements[id].first_child,
+        }
     }
 
     /// Direct children in no namespace with this local name.
-    pub fn plain_children<'a>(&'a self, id: ElemId, local: &'a str) -> impl Iterator<Item = ElemId> + 'a {
+    pub fn plain_children<'a>(
+        &'a self,
+        id: ElemId,
+        local: &'a str,
+    ) -> impl Iterator<Item = ElemId> + 'a {
         self.children(id).filter(move |&c| self.is_plain(c, local))
     }
 
@@ -179,7 +189,9 @@ impl Document {
 
     /// The attribute with this exact (qualified) name.
     pub fn attr(&self, id: ElemId, name: &str) -> Option<&Attr> {
-        self.attrs(id).iter().find(|a| &self.src[a.name.clone()] == name)
+        self.attrs(id)
+            .iter()
+            .find(|a| &self.src[a.name.clone()] == name)
     }
 
     /// The attribute's value with entity and character references resolved and whitespace
@@ -215,7 +227,10 @@ impl Document {
         let start = self.elements[id].open.start;
         let line_start = self.src[..start].rfind('\n').map_or(0, |p| p + 1);
         let before = &self.src[line_start..start];
-        before.chars().all(|c| c == ' ' || c == '\t').then_some(before)
+        before
+            .chars()
+            .all(|c| c == ' ' || c == '\t')
+            .then_some(before)
     }
 }
 

@@ -11,15 +11,24 @@ pub struct Splice {
 
 impl Splice {
     pub fn replace(range: Range<usize>, text: impl Into<String>) -> Splice {
-        Splice { range, text: text.into() }
+        Splice {
+            range,
+            text: text.into(),
+        }
     }
 
     pub fn insert(at: usize, text: impl Into<String>) -> Splice {
-        Splice { range: at..at, text: text.into() }
+        Splice {
+            range: at..at,
+            text: text.into(),
+        }
     }
 
     pub fn delete(range: Range<usize>) -> Splice {
-        Splice { range, text: String::new() }
+        Splice {
+            range,
+            text: String::new(),
+        }
     }
 }
 
@@ -33,11 +42,17 @@ pub fn apply(src: &str, splices: &[Splice]) -> Result<(String, Vec<Splice>), Ove
     order.sort_by_key(|s| (s.range.start, s.range.end));
     for pair in order.windows(2) {
         if pair[0].range.end > pair[1].range.start {
-            return Err(Overlap { first: pair[0].range.clone(), second: pair[1].range.clone() });
+            return Err(Overlap {
+                first: pair[0].range.clone(),
+                second: pair[1].range.clone(),
+            });
         }
     }
     if order.last().is_some_and(|s| s.range.end > src.len()) {
-        return Err(Overlap { first: 0..src.len(), second: order[order.len() - 1].range.clone() });
+        return Err(Overlap {
+            first: 0..src.len(),
+            second: order[order.len() - 1].range.clone(),
+        });
     }
     let added: usize = order.iter().map(|s| s.text.len()).sum();
     let mut out = String::with_capacity(src.len() + added);
@@ -47,7 +62,10 @@ pub fn apply(src: &str, splices: &[Splice]) -> Result<(String, Vec<Splice>), Ove
         out.push_str(&src[copied..s.range.start]);
         let start = out.len();
         out.push_str(&s.text);
-        inverse.push(Splice { range: start..out.len(), text: src[s.range.clone()].to_string() });
+        inverse.push(Splice {
+            range: start..out.len(),
+            text: src[s.range.clone()].to_string(),
+        });
         copied = s.range.end;
     }
     out.push_str(&src[copied..]);
@@ -69,7 +87,11 @@ mod tests {
     #[test]
     fn apply_then_inverse_restores_the_source() {
         let src = "<a x='1'><b/></a>";
-        let edits = [Splice::replace(6..7, "22"), Splice::insert(9, "<c/>"), Splice::delete(9..13)];
+        let edits = [
+            Splice::replace(6..7, "22"),
+            Splice::insert(9, "<c/>"),
+            Splice::delete(9..13),
+        ];
         // insert at 9 and delete 9..13 touch: insertion sorts first (empty range).
         let (out, inv) = apply(src, &edits).unwrap();
         assert_eq!(out, "<a x='22'><c/></a>");

@@ -13,12 +13,20 @@ pub struct Style {
 
 impl Default for Style {
     fn default() -> Self {
-        Style { newline: "\n", quote: '\'', indent: "  ".into() }
+        Style {
+            newline: "\n",
+            quote: '\'',
+            indent: "  ".into(),
+        }
     }
 }
 
 impl Style {
-    pub(crate) fn detect(src: &str, first_quote: Option<u8>, first_child_indent: Option<&str>) -> Style {
+    pub(crate) fn detect(
+        src: &str,
+        first_quote: Option<u8>,
+        first_child_indent: Option<&str>,
+    ) -> Style {
         let newline = match src.find('\n') {
             Some(p) if p > 0 && src.as_bytes()[p - 1] == b'\r' => "\r\n",
             _ => "\n",
@@ -31,7 +39,11 @@ impl Style {
             Some(s) if !s.is_empty() => s.to_string(),
             _ => "  ".to_string(),
         };
-        Style { newline, quote, indent }
+        Style {
+            newline,
+            quote,
+            indent,
+        }
     }
 
     /// `value` escaped for an attribute quoted with this style's quote.
@@ -55,11 +67,17 @@ impl Style {
 
     /// ` name='value'` in this style.
     pub fn attribute(&self, name: &str, value: &str) -> String {
-        format!(" {name}={q}{v}{q}", q = self.quote, v = self.escape_attr(value))
+        format!(
+            " {name}={q}{v}{q}",
+            q = self.quote,
+            v = self.escape_attr(value)
+        )
     }
 
     /// `text` escaped for element content.
     pub fn escape_text(text: &str) -> String {
-        text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
     }
 }

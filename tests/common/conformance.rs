@@ -4,7 +4,9 @@
 
 use std::path::{Path, PathBuf};
 use virt_cpu::argv::error::LibvirtError;
-use virt_cpu::argv::libvirt::decode::{host_model_from_qemu_properties, qemu_properties_from_caps_xml};
+use virt_cpu::argv::libvirt::decode::{
+    host_model_from_qemu_properties, qemu_properties_from_caps_xml,
+};
 use virt_cpu::argv::libvirt::{LibvirtCpu, generate};
 use virt_cpu::argv::{HostCpu, OfferedModel, QemuCaps};
 use virt_cpu::catalog::Catalog;
@@ -55,9 +57,15 @@ pub fn host_cpu_file(path: &Path) -> HostCpu {
     let doc = Document::parse(&std::fs::read(path).unwrap()).unwrap();
     let root = doc.root();
     HostCpu {
-        model: doc.plain_child(root, "model").map(|m| doc.text(m)).unwrap_or_default(),
+        model: doc
+            .plain_child(root, "model")
+            .map(|m| doc.text(m))
+            .unwrap_or_default(),
         vendor: doc.plain_child(root, "vendor").map(|m| doc.text(m)),
-        features: doc.plain_children(root, "feature").map(|f| (doc.attr_value(f, "name").unwrap(), true)).collect(),
+        features: doc
+            .plain_children(root, "feature")
+            .map(|f| (doc.attr_value(f, "name").unwrap(), true))
+            .collect(),
     }
 }
 
@@ -66,7 +74,10 @@ pub const NON_MIGRATABLE: &[&str] = &["invtsc"];
 
 /// libvirt's recorded QEMU capabilities (`caps_X.Y.Z.x86_64.xml`) for the given accelerator.
 pub fn real_caps(path: &Path, accel: &str) -> QemuCaps {
-    let mut caps = QemuCaps { default_model: Some("qemu64".into()), ..QemuCaps::default() };
+    let mut caps = QemuCaps {
+        default_model: Some("qemu64".into()),
+        ..QemuCaps::default()
+    };
     let Ok(bytes) = std::fs::read(path) else {
         // Not every capability file is shipped with the cases; a real x86_64 QEMU has these.
         caps.cpu_migratable = true;
@@ -77,7 +88,10 @@ pub fn real_caps(path: &Path, accel: &str) -> QemuCaps {
     };
     let doc = Document::parse(&bytes).unwrap();
     let root = doc.root();
-    let flags: Vec<String> = doc.plain_children(root, "flag").filter_map(|f| doc.attr_value(f, "name")).collect();
+    let flags: Vec<String> = doc
+        .plain_children(root, "flag")
+        .filter_map(|f| doc.attr_value(f, "name"))
+        .collect();
     let has = |f: &str| flags.iter().any(|x| x == f);
     caps.cpu_migratable = has("cpu.migratable");
     caps.cpu_cache = has("cpu-cache");
@@ -90,11 +104,17 @@ pub fn real_caps(path: &Path, accel: &str) -> QemuCaps {
                 name: doc.attr_value(c, "name").unwrap_or_default(),
                 usable: doc.attr_value(c, "usable").map(|u| u == "yes"),
                 deprecated: doc.attr_value(c, "deprecated").as_deref() == Some("yes"),
-                blockers: doc.plain_children(c, "blocker").filter_map(|b| doc.attr_value(b, "name")).collect(),
+                blockers: doc
+                    .plain_children(c, "blocker")
+                    .filter_map(|b| doc.attr_value(b, "name"))
+                    .collect(),
             })
             .collect(),
     );
-    if let Some(host) = doc.plain_children(root, "hostCPU").find(|&h| doc.attr_value(h, "type").as_deref() == Some(accel)) {
+    if let Some(host) = doc
+        .plain_children(root, "hostCPU")
+        .find(|&h| doc.attr_value(h, "type").as_deref() == Some(accel))
+    {
         caps.known_features = Some(
             doc.plain_children(host, "property")
                 .filter(|&p| doc.attr_value(p, "type").as_deref() == Some("boolean"))
@@ -106,28 +126,52 @@ pub fn real_caps(path: &Path, accel: &str) -> QemuCaps {
     // libvirt's host-model CPU: QEMU's expansion of the host CPU, decoded against the models
     // this QEMU offers.
     if let Some((props, migratability)) = qemu_properties_from_caps_xml(&doc, accel) {
-        caps.host_model = Some(host_model_from_qemu_properties(&props, migratability, true, &caps, &Catalog::embedded().libvirt).unwrap());
+        caps.host_model = Some(
+            host_model_from_qemu_properties(
+                &props,
+                migratability,
+                true,
+                &caps,
+                &Catalog::embedded().libvirt,
+            )
+            .unwrap(),
+        );
     }
     caps
 }
 
 /// The harness's synthetic capabilities (`fake:FLAGS[;HARNESS_FLAGS]`).
 pub fn fake_caps(spec: &str, models_file: &Path, host: Option<HostCpu>) -> QemuCaps {
-    let (flags, harness) = spec.trim_start_matches("fake:").split_once(';').unwrap_or((spec.trim_start_matches("fake:"), ""));
+    let (flags, harness) = spec
+        .trim_start_matches("fake:")
+        .split_once(';')
+        .unwrap_or((spec.trim_start_matches("fake:"), ""));
     let flags: Vec<&str> = flags.split(',').collect();
     let list = std::fs::read_to_string(models_file).unwrap();
     let mut models = Vec::new();
     for line in list.lines().filter(|l| !l.starts_with('#')) {
-        let Some((key, names)) = line.split_once(':') else { continue };
+        let Some((key, names)) = line.split_once(':') else {
+            continue;
+        };
         if key == "x86LegacyModels" && harness.contains("FLAG_SKIP_LEGACY_CPUS") {
             continue;
         }
-        models.extend(names.split_whitespace().map(|n| OfferedModel { name: n.into(), usable: None, deprecated: false, blockers: vec![] }));
+        models.extend(names.split_whitespace().map(|n| OfferedModel {
+            name: n.into(),
+            usable: None,
+            deprecated: false,
+            blockers: vec![],
+        }));
     }
     let host_model = host.as_ref().map(|h| HostCpu {
         model: h.model.clone(),
         vendor: h.vendor.clone(),
-        features: h.features.iter().filter(|(n, _)| !NON_MIGRATABLE.contains(&n.as_str())).cloned().collect(),
+        features: h
+            .features
+            .iter()
+            .filter(|(n, _)| !NON_MIGRATABLE.contains(&n.as_str()))
+            .cloned()
+            .collect(),
     });
     QemuCaps {
         default_model: None,
@@ -149,11 +193,28 @@ pub fn caps_for_row(dir: &Path, row: &Row, dom: &Domain) -> QemuCaps {
     let hosts = dir.join("hosts");
     let accel = if dom.virt_type == "kvm" { "kvm" } else { "tcg" };
     if row.caps.starts_with("fake:") {
-        let host_file = if row.name.starts_with("cpu-Haswell") { "cpuHaswellData.xml" } else { "cpuDefaultData.xml" };
-        fake_caps(&row.caps, &hosts.join("fake-caps-cpu-models.txt"), Some(host_cpu_file(&hosts.join(host_file))))
+        let host_file = if row.name.starts_with("cpu-Haswell") {
+            "cpuHaswellData.xml"
+        } else {
+            "cpuDefaultData.xml"
+        };
+        fake_caps(
+            &row.caps,
+            &hosts.join("fake-caps-cpu-models.txt"),
+            Some(host_cpu_file(&hosts.join(host_file))),
+        )
     } else {
-        let version = row.caps.split(';').next().unwrap().trim_start_matches("x86_64-");
-        let version = if version == "latest" { "8.0.0" } else { version };
+        let version = row
+            .caps
+            .split(';')
+            .next()
+            .unwrap()
+            .trim_start_matches("x86_64-");
+        let version = if version == "latest" {
+            "8.0.0"
+        } else {
+            version
+        };
         real_caps(&hosts.join(format!("caps_{version}.x86_64.xml")), accel)
     }
 }

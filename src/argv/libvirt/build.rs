@@ -50,7 +50,11 @@ pub struct FlagItem {
 }
 
 /// The flags part: everything other configuration appends, in libvirt's order.
-pub(crate) fn flag_items(dom: &Domain, cpu: Option<&PreparedCpu>, caps: &QemuCaps) -> Vec<FlagItem> {
+pub(crate) fn flag_items(
+    dom: &Domain,
+    cpu: Option<&PreparedCpu>,
+    caps: &QemuCaps,
+) -> Vec<FlagItem> {
     let mut items = Vec::new();
     let mut push = |el, text: String| items.push(FlagItem { text, el });
     for t in &dom.timers {
@@ -59,7 +63,12 @@ pub(crate) fn flag_items(dom: &Domain, cpu: Option<&PreparedCpu>, caps: &QemuCap
             (Some("kvmclock"), Some("no")) => push(t.el, "kvmclock=off".into()),
             (Some("hypervclock"), Some("yes")) => push(t.el, "hv-time=on".into()),
             (Some("tsc"), _) => {
-                if let Some(f) = t.frequency.as_deref().and_then(|f| f.parse::<u64>().ok()).filter(|&f| f > 0) {
+                if let Some(f) = t
+                    .frequency
+                    .as_deref()
+                    .and_then(|f| f.parse::<u64>().ok())
+                    .filter(|&f| f > 0)
+                {
                     push(t.el, format!("tsc-frequency={f}"));
                 }
             }
@@ -71,7 +80,10 @@ pub(crate) fn flag_items(dom: &Domain, cpu: Option<&PreparedCpu>, caps: &QemuCap
         push(*el, format!("kvm-pv-eoi={eoi}"));
     }
     if let Some((el, state)) = &f.pvspinlock {
-        push(*el, format!("kvm-pv-unhalt={}", state.as_deref().unwrap_or("on")));
+        push(
+            *el,
+            format!("kvm-pv-unhalt={}", state.as_deref().unwrap_or("on")),
+        );
     }
     if let Some(h) = &f.hyperv {
         if h.mode.as_deref() == Some("passthrough") {
@@ -79,7 +91,9 @@ pub(crate) fn flag_items(dom: &Domain, cpu: Option<&PreparedCpu>, caps: &QemuCap
         }
         for name in HYPERV {
             // A child given twice: the later one wins.
-            let Some(t) = h.children.iter().rev().find(|t| t.name == *name) else { continue };
+            let Some(t) = h.children.iter().rev().find(|t| t.name == *name) else {
+                continue;
+            };
             if t.state.as_deref() != Some("on") {
                 continue;
             }
@@ -88,7 +102,10 @@ pub(crate) fn flag_items(dom: &Domain, cpu: Option<&PreparedCpu>, caps: &QemuCap
                     let retries = t.extra("retries").and_then(parse_c_uint).unwrap_or(0);
                     push(t.el, format!("hv-spinlocks=0x{retries:x}"));
                 }
-                "vendor_id" => push(t.el, format!("hv-vendor-id={}", t.extra("value").unwrap_or_default())),
+                "vendor_id" => push(
+                    t.el,
+                    format!("hv-vendor-id={}", t.extra("value").unwrap_or_default()),
+                ),
                 "stimer" => {
                     push(t.el, "hv-stimer=on".into());
                     if let Some(d) = t.children.iter().rev().find(|c| c.name == "direct")
@@ -106,7 +123,9 @@ pub(crate) fn flag_items(dom: &Domain, cpu: Option<&PreparedCpu>, caps: &QemuCap
     }
     if let Some(kvm) = &f.kvm {
         for name in KVM {
-            let Some(t) = kvm.iter().rev().find(|t| t.name == *name) else { continue };
+            let Some(t) = kvm.iter().rev().find(|t| t.name == *name) else {
+                continue;
+            };
             match (*name, t.state.as_deref()) {
                 ("hidden", Some("on")) => push(t.el, "kvm=off".into()),
                 ("hint-dedicated", Some("on")) => push(t.el, "kvm-hint-dedicated=on".into()),
@@ -150,7 +169,10 @@ pub(crate) fn flag_items(dom: &Domain, cpu: Option<&PreparedCpu>, caps: &QemuCap
         if let Some(addr) = &def.maxphysaddr {
             match (addr.mode.as_deref(), addr.bits.as_deref()) {
                 (Some("passthrough"), _) => push(addr.el, "host-phys-bits=on".into()),
-                (Some("emulate"), Some(bits)) => push(addr.el, format!("phys-bits={}", bits.parse::<u32>().unwrap_or(0))),
+                (Some("emulate"), Some(bits)) => push(
+                    addr.el,
+                    format!("phys-bits={}", bits.parse::<u32>().unwrap_or(0)),
+                ),
                 _ => {}
             }
         }

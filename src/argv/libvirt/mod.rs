@@ -50,7 +50,11 @@ fn canonical_machine(machine: Option<&str>) -> String {
 
 /// Runs libvirt's pipeline on the domain. `Err` carries libvirt's message for a domain it
 /// refuses.
-pub fn generate(dom: &Domain, caps: &QemuCaps, map: &LibvirtMap) -> Result<LibvirtCpu, LibvirtError> {
+pub fn generate(
+    dom: &Domain,
+    caps: &QemuCaps,
+    map: &LibvirtMap,
+) -> Result<LibvirtCpu, LibvirtError> {
     validate::parse(dom)?;
     let ctx = prepare::Context { dom, caps, map };
     let defined = ctx.post_parse()?;
@@ -59,12 +63,19 @@ pub fn generate(dom: &Domain, caps: &QemuCaps, map: &LibvirtMap) -> Result<Libvi
         Some(cpu) => Some(ctx.start(cpu)?),
         None => None,
     };
-    let mut model_part = prepared.as_ref().map(|c| build::model_part(c, caps)).unwrap_or_default();
+    let mut model_part = prepared
+        .as_ref()
+        .map(|c| build::model_part(c, caps))
+        .unwrap_or_default();
     let flags = build::flag_items(dom, prepared.as_ref(), caps);
     if model_part.is_empty()
         && let Some(legacy) = build::legacy_model(dom, !flags.is_empty())
     {
         model_part = legacy.to_string();
     }
-    Ok(LibvirtCpu { prepared, model_part, flags })
+    Ok(LibvirtCpu {
+        prepared,
+        model_part,
+        flags,
+    })
 }

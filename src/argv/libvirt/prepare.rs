@@ -64,12 +64,32 @@ impl Context<'_> {
         let mut prepared = match cpu {
             Some(c) => PreparedCpu {
                 mode: mode_of(c).to_string(),
-                model: c.model.as_ref().map(|m| m.name.clone()).filter(|n| !n.is_empty()),
-                vendor_id: c.model.as_ref().and_then(|m| m.vendor_id.clone()).filter(|_| !matches!(mode_of(c), "host-passthrough" | "maximum")),
+                model: c
+                    .model
+                    .as_ref()
+                    .map(|m| m.name.clone())
+                    .filter(|n| !n.is_empty()),
+                vendor_id: c
+                    .model
+                    .as_ref()
+                    .and_then(|m| m.vendor_id.clone())
+                    .filter(|_| !matches!(mode_of(c), "host-passthrough" | "maximum")),
                 migratable: c.migratable.clone(),
-                features: c.features.iter().map(|f| (f.name.clone().unwrap_or_default(), Policy::parse(f.policy.as_deref()))).collect(),
+                features: c
+                    .features
+                    .iter()
+                    .map(|f| {
+                        (
+                            f.name.clone().unwrap_or_default(),
+                            Policy::parse(f.policy.as_deref()),
+                        )
+                    })
+                    .collect(),
                 cache_mode: c.caches.first().and_then(|k| k.mode.clone()),
-                maxphysaddr: c.maxphysaddr.as_ref().and_then(|a| a.mode.clone().map(|m| (m, a.bits.clone()))),
+                maxphysaddr: c
+                    .maxphysaddr
+                    .as_ref()
+                    .and_then(|a| a.mode.clone().map(|m| (m, a.bits.clone()))),
             },
             None => PreparedCpu {
                 mode: "custom".into(),
@@ -88,20 +108,33 @@ impl Context<'_> {
                     if let Some(c) = cpu
                         && c.check.is_some()
                     {
-                        return Err(unsupported(Stage::Define, Some(c.el), "check attribute specified for CPU with no model"));
+                        return Err(unsupported(
+                            Stage::Define,
+                            Some(c.el),
+                            "check attribute specified for CPU with no model",
+                        ));
                     }
                 }
             }
         }
         if prepared.mode == "host-passthrough" && prepared.migratable.is_none() {
-            prepared.migratable = Some(if self.caps.cpu_migratable { "on" } else { "off" }.into());
+            prepared.migratable = Some(
+                if self.caps.cpu_migratable {
+                    "on"
+                } else {
+                    "off"
+                }
+                .into(),
+            );
         }
         Ok(Some(prepared))
     }
 
     /// The effective `check` after post-parse defaults.
     fn check(&self, needs_default: bool) -> &str {
-        let Some(cpu) = self.dom.cpu.as_ref() else { return "none" };
+        let Some(cpu) = self.dom.cpu.as_ref() else {
+            return "none";
+        };
         if needs_default && self.caps.default_model.is_some() {
             return "none";
         }
@@ -119,12 +152,18 @@ impl Context<'_> {
     /// Start preparation: the checks and rewrites of `qemuProcessStartValidate` and
     /// `qemuProcessUpdateGuestCPU`.
     pub fn start(&self, mut cpu: PreparedCpu) -> Result<PreparedCpu, LibvirtError> {
-        let Some(def) = self.dom.cpu.as_ref() else { return Ok(cpu) };
+        let Some(def) = self.dom.cpu.as_ref() else {
+            return Ok(cpu);
+        };
         let el = Some(def.el);
         for f in &def.features {
             let name = f.name.as_deref().unwrap_or_default();
             if self.map.feature(name).is_none() {
-                return Err(unsupported(Stage::Start, Some(f.el), format!("unknown CPU feature: {name}")));
+                return Err(unsupported(
+                    Stage::Start,
+                    Some(f.el),
+                    format!("unknown CPU feature: {name}"),
+                ));
             }
         }
         if !self.caps.cpu_unavailable_features {
@@ -135,7 +174,14 @@ impl Context<'_> {
                 .filter(|n| self.map.feature(n).is_some_and(|f| f.is_msr()))
                 .collect();
             if !msr.is_empty() {
-                return Err(unsupported(Stage::Start, el, format!("Some features cannot be reliably used with this QEMU: {}", msr.join(", "))));
+                return Err(unsupported(
+                    Stage::Start,
+                    el,
+                    format!(
+                        "Some features cannot be reliably used with this QEMU: {}",
+                        msr.join(", ")
+                    ),
+                ));
             }
         }
         let needs_default = mode_of(def) == "custom" && !has_model(def);
@@ -153,7 +199,9 @@ impl Context<'_> {
                     return Err(LibvirtError::new(
                         Stage::Start,
                         el,
-                        format!("the CPU is incompatible with host CPU: Host CPU provides forbidden feature '{name}'"),
+                        format!(
+                            "the CPU is incompatible with host CPU: Host CPU provides forbidden feature '{name}'"
+                        ),
                     ));
                 }
             }
@@ -203,16 +251,28 @@ impl Context<'_> {
         if let Some((_, on)) = host.features.iter().find(|(n, _)| n == name) {
             return *on;
         }
-        self.map.model(&host.model).is_some_and(|m| m.features.iter().any(|f| f == name))
+        self.map
+            .model(&host.model)
+            .is_some_and(|m| m.features.iter().any(|f| f == name))
     }
 
     fn unknown_model(&self, name: &str, el: Option<crate::xml::ElemId>) -> LibvirtError {
-        LibvirtError::new(Stage::Start, el, format!("internal error: Unknown CPU model {name}"))
+        LibvirtError::new(
+            Stage::Start,
+            el,
+            format!("internal error: Unknown CPU model {name}"),
+        )
     }
 
     /// `check='partial'`: the guest CPU must be a subset of the host's (`x86Compute`).
-    fn compare_partial(&self, cpu: &PreparedCpu, def: &crate::domain::CpuDef) -> Result<(), LibvirtError> {
-        let Some(host) = self.caps.host() else { return Ok(()) };
+    fn compare_partial(
+        &self,
+        cpu: &PreparedCpu,
+        def: &crate::domain::CpuDef,
+    ) -> Result<(), LibvirtError> {
+        let Some(host) = self.caps.host() else {
+            return Ok(());
+        };
         let el = Some(def.el);
         let model_name = cpu.model.clone().unwrap_or_default();
         let Some(model) = self.map.model(&model_name) else {
@@ -221,30 +281,54 @@ impl Context<'_> {
         let mut required: Vec<&str> = model.features.iter().map(String::as_str).collect();
         required.retain(|f| !cpu.features.iter().any(|(n, p)| n == f && p.disables()));
         // `force` asks for a feature whatever the host has; only `require` needs the host.
-        required.extend(cpu.features.iter().filter(|(_, p)| *p == Policy::Require).map(|(n, _)| n.as_str()));
-        let mut missing: Vec<&str> = required.into_iter().filter(|f| !self.host_has(host, f)).collect();
+        required.extend(
+            cpu.features
+                .iter()
+                .filter(|(_, p)| *p == Policy::Require)
+                .map(|(n, _)| n.as_str()),
+        );
+        let mut missing: Vec<&str> = required
+            .into_iter()
+            .filter(|f| !self.host_has(host, f))
+            .collect();
         missing.sort_by_key(|f| self.map.feature_index(f));
         missing.dedup();
         if !missing.is_empty() {
             return Err(LibvirtError::new(
                 Stage::Start,
                 el,
-                format!("the CPU is incompatible with host CPU: Host CPU does not provide required features: {}", missing.join(", ")),
+                format!(
+                    "the CPU is incompatible with host CPU: Host CPU does not provide required features: {}",
+                    missing.join(", ")
+                ),
             ));
         }
         Ok(())
     }
 
     /// `virCPUx86Update`: optional features, host-model, `match='minimum'`, removed features.
-    fn update(&self, cpu: &mut PreparedCpu, def: &crate::domain::CpuDef) -> Result<(), LibvirtError> {
-        let relative = cpu.mode == "host-model" || def.match_.as_deref() == Some("minimum") || cpu.features.iter().any(|(_, p)| *p == Policy::Optional);
+    fn update(
+        &self,
+        cpu: &mut PreparedCpu,
+        def: &crate::domain::CpuDef,
+    ) -> Result<(), LibvirtError> {
+        let relative = cpu.mode == "host-model"
+            || def.match_.as_deref() == Some("minimum")
+            || cpu.features.iter().any(|(_, p)| *p == Policy::Optional);
         if relative {
             let Some(host) = self.caps.host_model.as_ref() else {
-                return Err(needs_host(self.dom, "a relative CPU (host-model, match='minimum' or an optional feature)"));
+                return Err(needs_host(
+                    self.dom,
+                    "a relative CPU (host-model, match='minimum' or an optional feature)",
+                ));
             };
             for (name, policy) in cpu.features.iter_mut() {
                 if *policy == Policy::Optional {
-                    *policy = if self.host_has(host, name) { Policy::Require } else { Policy::Disable };
+                    *policy = if self.host_has(host, name) {
+                        Policy::Require
+                    } else {
+                        Policy::Disable
+                    };
                 }
             }
             if cpu.mode == "host-model" || def.match_.as_deref() == Some("minimum") {
@@ -255,14 +339,25 @@ impl Context<'_> {
                     .features
                     .iter()
                     .filter(|(n, _)| !ALWAYS_DROPPED.contains(&n.as_str()))
-                    .map(|(n, on)| (n.clone(), if *on { Policy::Require } else { Policy::Disable }))
+                    .map(|(n, on)| {
+                        (
+                            n.clone(),
+                            if *on {
+                                Policy::Require
+                            } else {
+                                Policy::Disable
+                            },
+                        )
+                    })
                     .collect();
                 apply_features(&mut cpu.features, guest);
             }
         }
         let name = cpu.model.clone().unwrap_or_default();
         let Some(model) = self.map.model(&name) else {
-            return Err(self.unknown_model(&name, def.model.as_ref().map(|m| m.el).or(Some(def.el))));
+            return Err(
+                self.unknown_model(&name, def.model.as_ref().map(|m| m.el).or(Some(def.el)))
+            );
         };
         for removed in &model.removed {
             if !cpu.features.iter().any(|(n, _)| n == removed) {
@@ -275,7 +370,11 @@ impl Context<'_> {
     /// `virCPUTranslate`: a model libvirt knows but QEMU does not offer is refused with
     /// `fallback='forbid'`, and otherwise replaced by the closest model QEMU offers
     /// (`virCPUx86Translate`, rule 2.4.b).
-    fn translate(&self, cpu: &mut PreparedCpu, def: &crate::domain::CpuDef) -> Result<(), LibvirtError> {
+    fn translate(
+        &self,
+        cpu: &mut PreparedCpu,
+        def: &crate::domain::CpuDef,
+    ) -> Result<(), LibvirtError> {
         let name = cpu.model.clone().unwrap_or_default();
         if self.caps.offers(&name) {
             return Ok(());
@@ -283,10 +382,15 @@ impl Context<'_> {
         let forbid = def.model.as_ref().and_then(|m| m.fallback.as_deref()) == Some("forbid");
         let el = def.model.as_ref().map(|m| m.el).or(Some(def.el));
         if forbid {
-            return Err(unsupported(Stage::Start, el, format!("CPU model {name} is not supported by hypervisor")));
+            return Err(unsupported(
+                Stage::Start,
+                el,
+                format!("CPU model {name} is not supported by hypervisor"),
+            ));
         }
-        let (model, features) = super::decode::translate(&name, &cpu.features, self.caps.models.as_deref(), self.map)
-            .map_err(|e| LibvirtError::new(Stage::Start, el, e.to_string()))?;
+        let (model, features) =
+            super::decode::translate(&name, &cpu.features, self.caps.models.as_deref(), self.map)
+                .map_err(|e| LibvirtError::new(Stage::Start, el, e.to_string()))?;
         cpu.model = Some(model);
         cpu.features = features;
         Ok(())
@@ -294,9 +398,11 @@ impl Context<'_> {
 
     /// `virQEMUCapsCPUFilterFeatures` and `qemuProcessDropUnknownCPUFeatures`.
     fn filter(&self, cpu: &mut PreparedCpu) {
-        cpu.features.retain(|(n, _)| !ALWAYS_DROPPED.contains(&n.as_str()));
+        cpu.features
+            .retain(|(n, _)| !ALWAYS_DROPPED.contains(&n.as_str()));
         if let Some(known) = &self.caps.known_features {
-            cpu.features.retain(|(n, p)| !p.disables() || known.iter().any(|k| k == n));
+            cpu.features
+                .retain(|(n, p)| !p.disables() || known.iter().any(|k| k == n));
         }
     }
 }

@@ -13,20 +13,72 @@ const POLICIES: &[&str] = &["force", "require", "optional", "disable", "forbid"]
 
 /// libvirt 9.0's `<features>` children (`virDomainFeature`).
 const DOMAIN_FEATURES: &[&str] = &[
-    "acpi", "apic", "pae", "hap", "viridian", "privnet", "hyperv", "kvm", "pvspinlock", "capabilities", "pmu", "vmport", "gic",
-    "smm", "ioapic", "hpt", "vmcoreinfo", "htm", "nested-hv", "msrs", "ccf-assist", "xen", "cfpc", "sbbc", "ibs", "tcg",
+    "acpi",
+    "apic",
+    "pae",
+    "hap",
+    "viridian",
+    "privnet",
+    "hyperv",
+    "kvm",
+    "pvspinlock",
+    "capabilities",
+    "pmu",
+    "vmport",
+    "gic",
+    "smm",
+    "ioapic",
+    "hpt",
+    "vmcoreinfo",
+    "htm",
+    "nested-hv",
+    "msrs",
+    "ccf-assist",
+    "xen",
+    "cfpc",
+    "sbbc",
+    "ibs",
+    "tcg",
 ];
 
 /// Hyper-V enlightenments in libvirt's enum order, which is also the order of `hv-*` options.
 pub(crate) const HYPERV: &[&str] = &[
-    "relaxed", "vapic", "spinlocks", "vpindex", "runtime", "synic", "stimer", "reset", "vendor_id", "frequencies",
-    "reenlightenment", "tlbflush", "ipi", "evmcs", "avic",
+    "relaxed",
+    "vapic",
+    "spinlocks",
+    "vpindex",
+    "runtime",
+    "synic",
+    "stimer",
+    "reset",
+    "vendor_id",
+    "frequencies",
+    "reenlightenment",
+    "tlbflush",
+    "ipi",
+    "evmcs",
+    "avic",
 ];
 
 /// `<kvm>` children in libvirt's enum order.
-pub(crate) const KVM: &[&str] = &["hidden", "hint-dedicated", "poll-control", "pv-ipi", "dirty-ring"];
+pub(crate) const KVM: &[&str] = &[
+    "hidden",
+    "hint-dedicated",
+    "poll-control",
+    "pv-ipi",
+    "dirty-ring",
+];
 
-const TIMERS: &[&str] = &["platform", "pit", "rtc", "hpet", "tsc", "kvmclock", "hypervclock", "armvtimer"];
+const TIMERS: &[&str] = &[
+    "platform",
+    "pit",
+    "rtc",
+    "hpet",
+    "tsc",
+    "kvmclock",
+    "hypervclock",
+    "armvtimer",
+];
 
 pub(crate) fn parse(dom: &Domain) -> Result<(), LibvirtError> {
     if let Some(cpu) = &dom.cpu {
@@ -38,7 +90,10 @@ pub(crate) fn parse(dom: &Domain) -> Result<(), LibvirtError> {
         parse_timer(t)?;
     }
     if dom.hyperv_panics.len() > 1 {
-        return Err(xml_error(Some(dom.hyperv_panics[1]), "Multiple panic devices with model 'hyperv'"));
+        return Err(xml_error(
+            Some(dom.hyperv_panics[1]),
+            "Multiple panic devices with model 'hyperv'",
+        ));
     }
     Ok(())
 }
@@ -60,13 +115,30 @@ pub(crate) fn has_model(cpu: &CpuDef) -> bool {
 fn parse_cpu(cpu: &CpuDef) -> Result<(), LibvirtError> {
     let el = Some(cpu.el);
     if !one_of(&cpu.mode, MODES) {
-        return Err(unsupported(Stage::Parse, el, format!("Invalid mode attribute '{}'", cpu.mode.as_deref().unwrap_or_default())));
+        return Err(unsupported(
+            Stage::Parse,
+            el,
+            format!(
+                "Invalid mode attribute '{}'",
+                cpu.mode.as_deref().unwrap_or_default()
+            ),
+        ));
     }
     if !one_of(&cpu.match_, MATCHES) {
-        return Err(invalid_value(el, "match", "cpu", cpu.match_.as_deref().unwrap_or_default()));
+        return Err(invalid_value(
+            el,
+            "match",
+            "cpu",
+            cpu.match_.as_deref().unwrap_or_default(),
+        ));
     }
     if !one_of(&cpu.check, CHECKS) {
-        return Err(invalid_value(el, "check", "cpu", cpu.check.as_deref().unwrap_or_default()));
+        return Err(invalid_value(
+            el,
+            "check",
+            "cpu",
+            cpu.check.as_deref().unwrap_or_default(),
+        ));
     }
     let mode = mode_of(cpu);
     let passthrough_like = matches!(mode, "host-passthrough" | "maximum");
@@ -75,18 +147,29 @@ fn parse_cpu(cpu: &CpuDef) -> Result<(), LibvirtError> {
             return Err(invalid_value(el, "migratable", "cpu", m));
         }
         if !passthrough_like {
-            return Err(unsupported(Stage::Parse, el, "Attribute migratable is only allowed for 'host-passthrough' / 'maximum' CPU mode"));
+            return Err(unsupported(
+                Stage::Parse,
+                el,
+                "Attribute migratable is only allowed for 'host-passthrough' / 'maximum' CPU mode",
+            ));
         }
     }
     if let Some(model) = &cpu.model
         && !passthrough_like
     {
         if !one_of(&model.fallback, &["allow", "forbid"]) {
-            return Err(unsupported(Stage::Parse, Some(model.el), "Invalid fallback attribute"));
+            return Err(unsupported(
+                Stage::Parse,
+                Some(model.el),
+                "Invalid fallback attribute",
+            ));
         }
         if let Some(v) = &model.vendor_id {
             if v.len() != 12 {
-                return Err(xml_error(Some(model.el), "vendor_id must be exactly 12 characters long"));
+                return Err(xml_error(
+                    Some(model.el),
+                    "vendor_id must be exactly 12 characters long",
+                ));
             }
             if v.contains(',') {
                 return Err(xml_error(Some(model.el), "vendor id is invalid"));
@@ -97,45 +180,79 @@ fn parse_cpu(cpu: &CpuDef) -> Result<(), LibvirtError> {
         return Err(xml_error(el, "CPU vendor specified without CPU model"));
     }
     if !cpu.features.is_empty() && mode == "custom" && !has_model(cpu) {
-        return Err(xml_error(el, "Non-empty feature list specified without CPU model"));
+        return Err(xml_error(
+            el,
+            "Non-empty feature list specified without CPU model",
+        ));
     }
     for (i, f) in cpu.features.iter().enumerate() {
         if !one_of(&f.policy, POLICIES) {
-            return Err(unsupported(Stage::Parse, Some(f.el), "Invalid CPU feature policy"));
+            return Err(unsupported(
+                Stage::Parse,
+                Some(f.el),
+                "Invalid CPU feature policy",
+            ));
         }
         let name = f.name.as_deref().unwrap_or_default();
         if name.is_empty() {
             return Err(xml_error(Some(f.el), "Invalid CPU feature name"));
         }
-        if cpu.features[..i].iter().any(|g| g.name.as_deref() == Some(name)) {
-            return Err(xml_error(Some(f.el), format!("CPU feature '{name}' specified more than once")));
+        if cpu.features[..i]
+            .iter()
+            .any(|g| g.name.as_deref() == Some(name))
+        {
+            return Err(xml_error(
+                Some(f.el),
+                format!("CPU feature '{name}' specified more than once"),
+            ));
         }
     }
     if cpu.caches.len() > 1 {
-        return Err(xml_error(Some(cpu.caches[1].el), "at most one CPU cache element may be specified"));
+        return Err(xml_error(
+            Some(cpu.caches[1].el),
+            "at most one CPU cache element may be specified",
+        ));
     }
     if let Some(cache) = cpu.caches.first() {
         if let Some(level) = &cache.level
             && !matches!(level.parse::<i64>(), Ok(1..=3))
         {
-            return Err(xml_error(Some(cache.el), "invalid CPU cache level, must be in range [1,3]"));
+            return Err(xml_error(
+                Some(cache.el),
+                "invalid CPU cache level, must be in range [1,3]",
+            ));
         }
         match cache.mode.as_deref() {
-            None => return Err(xml_error(Some(cache.el), "Missing required attribute 'mode' in element 'cache'")),
+            None => {
+                return Err(xml_error(
+                    Some(cache.el),
+                    "Missing required attribute 'mode' in element 'cache'",
+                ));
+            }
             Some("emulate" | "passthrough" | "disable") => {}
             Some(other) => return Err(invalid_value(Some(cache.el), "mode", "cache", other)),
         }
     }
     if let Some(addr) = &cpu.maxphysaddr {
         match addr.mode.as_deref() {
-            None => return Err(xml_error(Some(addr.el), "Missing required attribute 'mode' in element 'maxphysaddr'")),
+            None => {
+                return Err(xml_error(
+                    Some(addr.el),
+                    "Missing required attribute 'mode' in element 'maxphysaddr'",
+                ));
+            }
             Some("emulate" | "passthrough") => {}
             Some(other) => return Err(invalid_value(Some(addr.el), "mode", "maxphysaddr", other)),
         }
         if let Some(bits) = &addr.bits
             && bits.parse::<u32>().is_err()
         {
-            return Err(xml_error(Some(addr.el), format!("Invalid value for attribute 'bits' in element 'maxphysaddr': '{bits}'. Expected non-negative value")));
+            return Err(xml_error(
+                Some(addr.el),
+                format!(
+                    "Invalid value for attribute 'bits' in element 'maxphysaddr': '{bits}'. Expected non-negative value"
+                ),
+            ));
         }
     }
     Ok(())
@@ -149,7 +266,12 @@ fn parse_numa(cpu: &CpuDef) -> Result<(), LibvirtError> {
         let Some(id) = id else {
             return Err(xml_error(Some(*el), "Missing 'id' attribute in NUMA cell"));
         };
-        let id: usize = id.parse().map_err(|_| xml_error(Some(*el), format!("Invalid 'id' attribute in NUMA cell: '{id}'")))?;
+        let id: usize = id.parse().map_err(|_| {
+            xml_error(
+                Some(*el),
+                format!("Invalid 'id' attribute in NUMA cell: '{id}'"),
+            )
+        })?;
         if id >= n || seen[id] {
             return Err(xml_error(
                 Some(*el),
@@ -161,7 +283,12 @@ fn parse_numa(cpu: &CpuDef) -> Result<(), LibvirtError> {
     Ok(())
 }
 
-fn on_off(el: crate::xml::ElemId, attr: &str, element: &str, value: &Option<String>) -> Result<(), LibvirtError> {
+fn on_off(
+    el: crate::xml::ElemId,
+    attr: &str,
+    element: &str,
+    value: &Option<String>,
+) -> Result<(), LibvirtError> {
     match value.as_deref() {
         None | Some("on" | "off") => Ok(()),
         Some(v) => Err(invalid_value(Some(el), attr, element, v)),
@@ -172,7 +299,11 @@ fn parse_features(dom: &Domain) -> Result<(), LibvirtError> {
     let f = &dom.features;
     for (el, name) in &f.names {
         if !DOMAIN_FEATURES.contains(&name.as_str()) {
-            return Err(unsupported(Stage::Parse, Some(*el), format!("unexpected feature '{name}'")));
+            return Err(unsupported(
+                Stage::Parse,
+                Some(*el),
+                format!("unexpected feature '{name}'"),
+            ));
         }
     }
     if let Some((el, v)) = &f.apic_eoi {
@@ -190,14 +321,28 @@ fn parse_features(dom: &Domain) -> Result<(), LibvirtError> {
     if let Some(kvm) = &f.kvm {
         for t in kvm {
             if !KVM.contains(&t.name.as_str()) {
-                return Err(unsupported(Stage::Parse, Some(t.el), format!("unsupported KVM feature: {}", t.name)));
+                return Err(unsupported(
+                    Stage::Parse,
+                    Some(t.el),
+                    format!("unsupported KVM feature: {}", t.name),
+                ));
             }
             state_of(t)?;
             if t.name == "dirty-ring" && t.state.as_deref() == Some("on") {
-                let size = t.extra("size").ok_or_else(|| xml_error(Some(t.el), "Missing required attribute 'size' in element 'dirty-ring'"))?;
-                let ok = size.parse::<u32>().is_ok_and(|n| n.is_power_of_two() && (1024..=65536).contains(&n));
+                let size = t.extra("size").ok_or_else(|| {
+                    xml_error(
+                        Some(t.el),
+                        "Missing required attribute 'size' in element 'dirty-ring'",
+                    )
+                })?;
+                let ok = size
+                    .parse::<u32>()
+                    .is_ok_and(|n| n.is_power_of_two() && (1024..=65536).contains(&n));
                 if !ok {
-                    return Err(xml_error(Some(t.el), "dirty ring must be power of 2 and ranges [1024, 65536]"));
+                    return Err(xml_error(
+                        Some(t.el),
+                        "dirty ring must be power of 2 and ranges [1024, 65536]",
+                    ));
                 }
             }
         }
@@ -207,7 +352,10 @@ fn parse_features(dom: &Domain) -> Result<(), LibvirtError> {
 
 fn state_of(t: &Toggle) -> Result<bool, LibvirtError> {
     match t.state.as_deref() {
-        None => Err(xml_error(Some(t.el), format!("Missing required attribute 'state' in element '{}'", t.name))),
+        None => Err(xml_error(
+            Some(t.el),
+            format!("Missing required attribute 'state' in element '{}'", t.name),
+        )),
         Some("on") => Ok(true),
         Some("off") => Ok(false),
         Some(v) => Err(invalid_value(Some(t.el), "state", &t.name, v)),
@@ -228,29 +376,54 @@ pub(crate) fn parse_c_uint(s: &str) -> Option<u32> {
 
 fn parse_hyperv(h: &Hyperv) -> Result<(), LibvirtError> {
     if !one_of(&h.mode, &["custom", "passthrough"]) {
-        return Err(invalid_value(Some(h.el), "mode", "hyperv", h.mode.as_deref().unwrap_or_default()));
+        return Err(invalid_value(
+            Some(h.el),
+            "mode",
+            "hyperv",
+            h.mode.as_deref().unwrap_or_default(),
+        ));
     }
     for t in &h.children {
         if !HYPERV.contains(&t.name.as_str()) {
-            return Err(unsupported(Stage::Parse, Some(t.el), format!("unsupported HyperV Enlightenment feature: {}", t.name)));
+            return Err(unsupported(
+                Stage::Parse,
+                Some(t.el),
+                format!("unsupported HyperV Enlightenment feature: {}", t.name),
+            ));
         }
         if !state_of(t)? {
             continue;
         }
         match t.name.as_str() {
             "spinlocks" => {
-                let retries = t.extra("retries").ok_or_else(|| xml_error(Some(t.el), "Missing required attribute 'retries' in element 'spinlocks'"))?;
+                let retries = t.extra("retries").ok_or_else(|| {
+                    xml_error(
+                        Some(t.el),
+                        "Missing required attribute 'retries' in element 'spinlocks'",
+                    )
+                })?;
                 let n = parse_c_uint(retries).ok_or_else(|| {
                     xml_error(Some(t.el), format!("Invalid value for attribute 'retries' in element 'spinlocks': '{retries}'. Expected non-negative integer value"))
                 })?;
                 if n < 4095 {
-                    return Err(xml_error(Some(t.el), "HyperV spinlock retry count must be at least 4095"));
+                    return Err(xml_error(
+                        Some(t.el),
+                        "HyperV spinlock retry count must be at least 4095",
+                    ));
                 }
             }
             "vendor_id" => {
-                let value = t.extra("value").ok_or_else(|| xml_error(Some(t.el), "missing 'value' attribute for HyperV feature 'vendor_id'"))?;
+                let value = t.extra("value").ok_or_else(|| {
+                    xml_error(
+                        Some(t.el),
+                        "missing 'value' attribute for HyperV feature 'vendor_id'",
+                    )
+                })?;
                 if value.len() > 12 {
-                    return Err(xml_error(Some(t.el), "HyperV vendor_id value must not be more than 12 characters."));
+                    return Err(xml_error(
+                        Some(t.el),
+                        "HyperV vendor_id value must not be more than 12 characters.",
+                    ));
                 }
                 if value.contains(',') {
                     return Err(xml_error(Some(t.el), "HyperV vendor_id value is invalid"));
@@ -259,7 +432,11 @@ fn parse_hyperv(h: &Hyperv) -> Result<(), LibvirtError> {
             "stimer" => {
                 for c in &t.children {
                     if c.name != "direct" {
-                        return Err(unsupported(Stage::Parse, Some(c.el), format!("unsupported Hyper-V stimer feature: {}", c.name)));
+                        return Err(unsupported(
+                            Stage::Parse,
+                            Some(c.el),
+                            format!("unsupported Hyper-V stimer feature: {}", c.name),
+                        ));
                     }
                     state_of(c)?;
                 }
@@ -285,17 +462,34 @@ fn parse_timer(t: &Timer) -> Result<(), LibvirtError> {
     if let Some(f) = &t.frequency
         && f.parse::<u64>().is_err()
     {
-        return Err(xml_error(el, format!("Invalid value for attribute 'frequency' in element 'timer': '{f}'. Expected integer value")));
+        return Err(xml_error(
+            el,
+            format!(
+                "Invalid value for attribute 'frequency' in element 'timer': '{f}'. Expected integer value"
+            ),
+        ));
     }
     // Post-parse (virDomainDefPostParseTimer).
     if matches!(name, "kvmclock" | "hypervclock") && t.tickpolicy.is_some() {
-        return Err(unsupported(Stage::Define, el, format!("timer {name} doesn't support setting of timer tickpolicy")));
+        return Err(unsupported(
+            Stage::Define,
+            el,
+            format!("timer {name} doesn't support setting of timer tickpolicy"),
+        ));
     }
     if name != "tsc" && t.frequency.is_some() {
-        return Err(unsupported(Stage::Define, el, format!("timer {name} doesn't support setting of timer frequency")));
+        return Err(unsupported(
+            Stage::Define,
+            el,
+            format!("timer {name} doesn't support setting of timer frequency"),
+        ));
     }
     if t.has_catchup && t.tickpolicy.as_deref() != Some("catchup") {
-        return Err(LibvirtError::new(Stage::Define, el, "XML error: setting of timer catchup policies is only supported with tickpolicy='catchup'"));
+        return Err(LibvirtError::new(
+            Stage::Define,
+            el,
+            "XML error: setting of timer catchup policies is only supported with tickpolicy='catchup'",
+        ));
     }
     Ok(())
 }
@@ -327,7 +521,11 @@ pub(crate) fn validate(dom: &Domain, caps: &QemuCaps, machine: &str) -> Result<(
         if let Some(cache) = cpu.caches.first() {
             match cache.mode.as_deref() {
                 Some("emulate") if cache.level.as_deref() != Some("3") => {
-                    return Err(unsupported(Stage::Define, Some(cache.el), "CPU cache mode 'emulate' can only be used with level='3'"));
+                    return Err(unsupported(
+                        Stage::Define,
+                        Some(cache.el),
+                        "CPU cache mode 'emulate' can only be used with level='3'",
+                    ));
                 }
                 Some("passthrough") if !pt => {
                     return Err(unsupported(
@@ -337,21 +535,42 @@ pub(crate) fn validate(dom: &Domain, caps: &QemuCaps, machine: &str) -> Result<(
                     ));
                 }
                 Some(m @ ("passthrough" | "disable")) if cache.level.is_some() => {
-                    return Err(unsupported(Stage::Define, Some(cache.el), format!("unsupported CPU cache level for mode '{m}'")));
+                    return Err(unsupported(
+                        Stage::Define,
+                        Some(cache.el),
+                        format!("unsupported CPU cache level for mode '{m}'"),
+                    ));
                 }
                 _ => {}
             }
         }
-        if mode == "host-passthrough" && cpu.migratable.as_deref() == Some("on") && !caps.cpu_migratable {
-            return Err(unsupported(Stage::Define, Some(cpu.el), "Migratable attribute for host-passthrough CPU is not supported by this QEMU binary"));
+        if mode == "host-passthrough"
+            && cpu.migratable.as_deref() == Some("on")
+            && !caps.cpu_migratable
+        {
+            return Err(unsupported(
+                Stage::Define,
+                Some(cpu.el),
+                "Migratable attribute for host-passthrough CPU is not supported by this QEMU binary",
+            ));
         }
         if mode == "maximum" && !caps.cpu_max {
-            return Err(unsupported(Stage::Define, Some(cpu.el), "maximum CPU is not supported by QEMU binary"));
+            return Err(unsupported(
+                Stage::Define,
+                Some(cpu.el),
+                "maximum CPU is not supported by QEMU binary",
+            ));
         }
     }
     for t in &dom.timers {
         match t.name.as_deref() {
-            Some("platform") => return Err(unsupported(Stage::Define, Some(t.el), "unsupported timer type (name) 'platform'")),
+            Some("platform") => {
+                return Err(unsupported(
+                    Stage::Define,
+                    Some(t.el),
+                    "unsupported timer type (name) 'platform'",
+                ));
+            }
             Some("armvtimer") => {
                 return Err(unsupported(
                     Stage::Define,
