@@ -521,3 +521,25 @@ fn domain_option_defines_through_virsh() {
     t.wait_for("EXIT=0");
     assert_cooked(&t.wait_for("STTY-END"));
 }
+
+/// When the terminal itself goes away (tmux server or SSH connection gone), the process ends
+/// instead of spinning on a dead terminal.
+#[test]
+fn a_dead_terminal_ends_the_process() {
+    if !common::require_program("tmux") || !common::require_program("pgrep") {
+        return;
+    }
+    let (dir, _path) = demo_copy();
+    let t = Tmux::start("dead", dir.path(), &["icelake-240.xml"], &[]);
+    t.wait_for("unknown-model");
+    let pid = t.app_pid();
+    drop(t); // kill-server: the pane's terminal is gone
+    let start = std::time::Instant::now();
+    while std::path::Path::new(&format!("/proc/{pid}")).exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "virt-cpu (pid {pid}) still runs 5 s after its terminal went away"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

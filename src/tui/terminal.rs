@@ -2,6 +2,10 @@
 //! given back in cooked mode on every way out — normal return (`Drop`), panic (a hook chained
 //! before the previous one, so the panic message lands on a usable terminal), SIGTERM and
 //! SIGHUP (a flag the loop checks; the loop then returns and `Drop` restores).
+//!
+//! A watchdog thread covers what the loop cannot see: when the terminal goes away (the SSH
+//! connection or the tmux server dies), crossterm's reader spins on end-of-file inside `poll`
+//! and never returns, so neither a hangup nor a later SIGTERM would end the process.
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
@@ -30,6 +34,7 @@ impl Guard {
         for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
             signal_hook::flag::register_usize(sig, Arc::clone(&signal), sig as usize)?;
         }
+        watchdog(Arc::clone(&signal));
         enable_raw_mode()?;
         let mut stdout = io::stdout();
         if let Err(e) = execute!(stdout, EnterAlternateScreen, EnableMouseCapture) {
@@ -68,6 +73,46 @@ pub fn restore() {
         crossterm::cursor::Show
     );
     let _ = disable_raw_mode();
+}
+
+/// Ends the process when the terminal hangs up, or when a stop signal has not been acted on
+/// within a second (the main loop is stuck in crossterm's read of a dead terminal).
+fn watchdog(signal: Arc<AtomicUsize>) {
+    use std::time::{Duration, Instant};
+    let spawned = std::thread::Builder::new()
+        .name("terminal-watchdog".into())
+        .spawn(move || {
+            let mut signalled_at: Option<Instant> = None;
+            loop {
+                std::thread::sleep(Duration::from_millis(100));
+                if stdin_hung_up() {
+                    restore();
+                    std::process::exit(128 + libc::SIGHUP);
+                }
+                let sig = signal.load(Ordering::Relaxed);
+                if sig != 0 {
+                    let since = *signalled_at.get_or_insert_with(Instant::now);
+                    if since.elapsed() > Duration::from_secs(1) {
+                        restore();
+                        std::process::exit(128 + sig as i32);
+                    }
+                }
+            }
+        });
+    // Without the watchdog the TUI still works; only the dead-terminal case is not covered.
+    drop(spawned);
+}
+
+/// Whether standard input (the terminal) reports a hangup or an error.
+fn stdin_hung_up() -> bool {
+    let mut fd = libc::pollfd {
+        fd: 0,
+        events: 0,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd on the stack, a zero timeout; poll only writes `revents`.
+    let ready = unsafe { libc::poll(&mut fd, 1, 0) };
+    ready > 0 && fd.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
 }
 
 fn install_panic_hook() {
