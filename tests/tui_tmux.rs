@@ -543,3 +543,20 @@ fn a_dead_terminal_ends_the_process() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// `virt-cpu check` on a terminal shows control characters from the XML escaped, never raw.
+#[test]
+fn cli_output_on_a_terminal_escapes_control_characters() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("esc.xml"),
+        "<domain type='kvm'><cpu><model>Nehalem\u{1b}[31mRED</model></cpu></domain>",
+    )
+    .unwrap();
+    let t = Tmux::start("esc", dir.path(), &["check", "esc.xml"], &[]);
+    let s = t.wait_for("EXIT=1");
+    assert!(s.contains("Nehalem\\u{1b}[31mRED"), "{s}");
+}
