@@ -1,8 +1,8 @@
 //! `virt-cpu argv FILE`: the `-cpu` QEMU gets, in the form a script wants.
 
-use super::common::{self, EXIT_FINDINGS, EXIT_OK, InputArgs};
+use super::common::{self, EXIT_FINDINGS, EXIT_OK};
 use super::out::outln;
-use crate::argv::{Reading, shell};
+use crate::argv::shell;
 use crate::check;
 use serde_json::json;
 
@@ -22,28 +22,19 @@ pub enum Format {
 #[derive(Debug, Clone, clap::Args)]
 pub struct ArgvArgs {
     #[command(flatten)]
-    pub input: InputArgs,
-    #[command(flatten)]
-    pub host: common::HostArgs,
-    /// How <qemu:cpu> combines with libvirt's appended options.
-    #[arg(long, value_enum, default_value_t = Reading::Merge)]
-    pub reading: Reading,
+    pub analyse: common::AnalyseArgs,
     #[arg(long, value_enum, default_value_t = Format::Value)]
     pub format: Format,
 }
 
 pub fn run(args: &ArgvArgs) -> anyhow::Result<i32> {
-    let loaded = args.input.load()?;
-    let catalog = args.host.catalog()?;
-    let host = args.host.load()?;
-    let caps = common::caps_for(&loaded, catalog, host.as_ref());
-    let report = check::check(&loaded.doc, &loaded.domain, &caps, catalog, args.reading);
+    let (loaded, report) = args.analyse.run()?;
     let value = report.arg.value.clone();
     if args.format == Format::Json {
         let doc = json!({
             "value": value,
             "argv": value.as_ref().map(|v| vec!["-cpu".to_string(), v.clone()]),
-            "reading": args.reading,
+            "reading": args.analyse.reading,
             "source": report.arg.source,
             "taints": report.taints,
             "diagnostics": report.diagnostics,

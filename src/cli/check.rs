@@ -1,36 +1,26 @@
 //! `virt-cpu check FILE`: every diagnostic, the resulting `-cpu` and the taints.
 
-use super::common::{self, EXIT_FINDINGS, EXIT_OK, InputArgs};
+use super::common::{self, EXIT_FINDINGS, EXIT_OK};
 use super::out::outln;
-use crate::argv::Reading;
 use crate::check::{self, Report};
 use serde_json::json;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct CheckArgs {
     #[command(flatten)]
-    pub input: InputArgs,
-    #[command(flatten)]
-    pub host: common::HostArgs,
-    /// How <qemu:cpu> combines with libvirt's appended options.
-    #[arg(long, value_enum, default_value_t = Reading::Merge)]
-    pub reading: Reading,
+    pub analyse: common::AnalyseArgs,
     /// Print one JSON document.
     #[arg(long)]
     pub json: bool,
 }
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
-    let loaded = args.input.load()?;
-    let catalog = args.host.catalog()?;
-    let host = args.host.load()?;
-    let caps = common::caps_for(&loaded, catalog, host.as_ref());
-    let report = check::check(&loaded.doc, &loaded.domain, &caps, catalog, args.reading);
+    let (loaded, report) = args.analyse.run()?;
     if args.json {
         let doc = json!({
             "file": loaded.display_name(),
             "value": report.arg.value,
-            "reading": args.reading,
+            "reading": args.analyse.reading,
             "source": report.arg.source,
             "errors": report.diagnostics.iter().filter(|d| d.severity == check::Severity::Error).count(),
             "diagnostics": report.diagnostics,

@@ -71,3 +71,27 @@ pub fn caps_for(loaded: &Loaded, catalog: &Catalog, host: Option<&DomCaps>) -> Q
         None => caps,
     }
 }
+
+/// What `argv` and `check` share: the domain, the host and the reading, and their analysis.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AnalyseArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub host: HostArgs,
+    /// How <qemu:cpu> combines with libvirt's appended options.
+    #[arg(long, value_enum, default_value_t = crate::argv::Reading::Merge)]
+    pub reading: crate::argv::Reading,
+}
+
+impl AnalyseArgs {
+    /// Loads the domain and runs every check on it.
+    pub fn run(&self) -> anyhow::Result<(Loaded, crate::check::Report)> {
+        let loaded = self.input.load()?;
+        let catalog = self.host.catalog()?;
+        let host = self.host.load()?;
+        let caps = caps_for(&loaded, catalog, host.as_ref());
+        let report = crate::check::check(&loaded.doc, &loaded.domain, &caps, catalog, self.reading);
+        Ok((loaded, report))
+    }
+}
