@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use virt_cpu::catalog::Catalog;
 
 struct Run {
@@ -14,33 +14,11 @@ struct Run {
 }
 
 fn start(model: &str) -> Run {
-    let mut child = Command::new("qemu-system-x86_64")
-        .args([
-            "-accel",
-            "tcg",
-            "-machine",
-            "q35",
-            "-m",
-            "64",
-            "-cpu",
-            model,
-            "-nodefaults",
-            "-display",
-            "none",
-            "-S",
-            "-qmp",
-            "stdio",
-        ])
-        .stdin(Stdio::piped())
+    let mut child = common::qemu_probe(model, &[])
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .expect("start qemu");
-    let _ = child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n");
+    let _ = child.stdin.take().unwrap().write_all(common::QMP_QUIT);
     let out = child.wait_with_output().unwrap();
     Run {
         ok: out.status.success(),

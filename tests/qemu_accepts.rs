@@ -70,32 +70,14 @@ impl Run {
 
 /// Starts QEMU briefly with this `-cpu` and returns how it ended.
 fn run_qemu(cpu: &str) -> Run {
-    let mut child = Command::new(QEMU)
-        .args([
-            "-accel",
-            "tcg",
-            "-machine",
-            "q35",
-            "-m",
-            "64",
-            "-cpu",
-            cpu,
-            "-nodefaults",
-            "-display",
-            "none",
-            "-S",
-            "-qmp",
-            "stdio",
-        ])
-        .stdin(Stdio::piped())
+    let mut child = common::qemu_probe(cpu, &[])
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {QEMU}: {e}"));
     {
         let mut stdin = child.stdin.take().unwrap();
         // QEMU may already have exited (refused the CPU); a broken pipe then is expected.
-        let _ = stdin.write_all(b"{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n");
+        let _ = stdin.write_all(common::QMP_QUIT);
     }
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -374,31 +356,12 @@ fn qemu_warns_about_amd_smt_without_topoext() {
     if !common::require_program("qemu-system-x86_64") {
         return;
     }
-    let out = std::process::Command::new("qemu-system-x86_64")
-        .args([
-            "-accel",
-            "tcg",
-            "-machine",
-            "q35",
-            "-m",
-            "64",
-            "-cpu",
-            "Opteron_G5",
-            "-smp",
-            "4,cores=2,threads=2",
-        ])
-        .args(["-nodefaults", "-display", "none", "-S", "-qmp", "stdio"])
-        .stdin(std::process::Stdio::piped())
+    let out = common::qemu_probe("Opteron_G5", &["-smp", "4,cores=2,threads=2"])
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
         .spawn()
         .and_then(|mut child| {
             use std::io::Write;
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(b"{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n")?;
+            child.stdin.take().unwrap().write_all(common::QMP_QUIT)?;
             child.wait_with_output()
         })
         .expect("run qemu");

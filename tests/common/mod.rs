@@ -99,3 +99,18 @@ pub fn example_domains() -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// QMP input that lets QEMU build the machine and its CPU, then quit (REAL-SYSTEMS.md).
+pub const QMP_QUIT: &[u8] = b"{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n";
+
+/// `qemu-system-x86_64` set up to build a q35 TCG machine with this `-cpu` (plus `extra`
+/// arguments) and wait for QMP on stdin: exit 0 means QEMU accepted the CPU.
+pub fn qemu_probe(cpu: &str, extra: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new("qemu-system-x86_64");
+    cmd.args(["-accel", "tcg", "-machine", "q35", "-m", "64", "-cpu", cpu])
+        .args(extra)
+        .args(["-nodefaults", "-display", "none", "-S", "-qmp", "stdio"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    cmd
+}
