@@ -240,3 +240,16 @@ fn libvirt_schema_rejects_only_qemu_cpu() {
         "expected at least one demo domain with <qemu:cpu>"
     );
 }
+
+/// `-c URI` asks the running libvirt for the host of the domain's own virt type: the host-model
+/// demo (a TCG domain) then gives what libvirt itself gives.
+#[test]
+fn live_host_caps_through_connect_agree_with_libvirt() {
+    if !common::require_libvirt_daemon() {
+        return;
+    }
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/host-model.xml");
+    let libvirt = libvirt_cpu(&file).expect("virsh domxml-to-native").expect("a -cpu");
+    let ours = our_cpu(&file, &["-c", "qemu:///system"]).expect("virt-cpu argv -c");
+    assert_eq!(ours, libvirt);
+}

@@ -49,14 +49,18 @@ impl HostArgs {
         Ok(Catalog::active(self.catalog.as_deref())?)
     }
 
-    pub fn load(&self) -> anyhow::Result<Option<DomCaps>> {
+    /// The host's facts, asked for this domain's virt type, arch and machine when live.
+    pub fn load(&self, dom: Option<&crate::domain::Domain>) -> anyhow::Result<Option<DomCaps>> {
         if let Some(f) = &self.host_caps {
             return Ok(Some(DomCaps::read(f)?));
         }
         if let Some(uri) = &self.connect {
             return Ok(Some(
-                DomCaps::from_virsh(&SystemRunner, Some(uri))
-                    .with_context(|| format!("asking libvirt at {uri}"))?,
+                match dom {
+                    Some(d) => DomCaps::for_domain(&SystemRunner, Some(uri), d),
+                    None => DomCaps::from_virsh(&SystemRunner, Some(uri)),
+                }
+                .with_context(|| format!("asking libvirt at {uri}"))?,
             ));
         }
         Ok(None)
@@ -89,7 +93,7 @@ impl AnalyseArgs {
     pub fn run(&self) -> anyhow::Result<(Loaded, crate::check::Report)> {
         let loaded = self.input.load()?;
         let catalog = self.host.catalog()?;
-        let host = self.host.load()?;
+        let host = self.host.load(Some(&loaded.domain))?;
         let caps = caps_for(&loaded, catalog, host.as_ref());
         let report = crate::check::check(&loaded.doc, &loaded.domain, &caps, catalog, self.reading);
         Ok((loaded, report))

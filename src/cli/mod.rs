@@ -63,7 +63,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Model(a)) => models::run_model(a),
         Some(Command::Diff(a)) => models::run_diff(a),
         None => {
-            let host = cli.host.load()?;
+            let host = cli.host.load(None)?;
             crate::tui::run(crate::tui::Options {
                 file: cli.file.clone(),
                 host,

@@ -137,11 +137,39 @@ impl DomCaps {
 
     /// Asks libvirt live: `virsh [-c URI] domcapabilities`.
     pub fn from_virsh(runner: &dyn Runner, uri: Option<&str>) -> Result<DomCaps, HostError> {
+        DomCaps::from_virsh_for(runner, uri, &[])
+    }
+
+    /// `virsh domcapabilities` for a given domain: its virt type (`kvm`, or `qemu` for TCG,
+    /// whose host-model is QEMU's TCG CPU), architecture and machine type.
+    pub fn for_domain(
+        runner: &dyn Runner,
+        uri: Option<&str>,
+        dom: &crate::domain::Domain,
+    ) -> Result<DomCaps, HostError> {
+        let mut query = vec![
+            "--virttype",
+            dom.virt_type.as_str(),
+            "--arch",
+            dom.guest_arch(),
+        ];
+        if let Some(m) = dom.machine.as_deref() {
+            query.extend(["--machine", m]);
+        }
+        DomCaps::from_virsh_for(runner, uri, &query)
+    }
+
+    fn from_virsh_for(
+        runner: &dyn Runner,
+        uri: Option<&str>,
+        query: &[&str],
+    ) -> Result<DomCaps, HostError> {
         let mut args = Vec::new();
         if let Some(u) = uri {
             args.extend(["-c", u]);
         }
         args.push("domcapabilities");
+        args.extend_from_slice(query);
         let out = runner.run("virsh", &args, b"")?;
         if !out.success() {
             return Err(HostError::Failed {
