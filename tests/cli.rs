@@ -581,3 +581,23 @@ fn host_checks_need_the_host_and_name_what_it_lacks() {
         "no host given"
     );
 }
+
+/// Option names are compared after QEMU's normalisation: `_` → `-` and aliases.
+#[test]
+fn option_conflicts_see_through_qemu_spellings() {
+    let xml = "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <features><hyperv><vendor_id state='on' value='KVMKVMKVM'/></hyperv></features>
+  <qemu:cpu><qemu:model name='Skylake-Client-v4'/><qemu:option name='hv_vendor_id' value='xyz'/><qemu:option name='sse4_1' value='off'/><qemu:option name='+sse4.1'/></qemu:cpu>
+</domain>";
+    let out = stdout(&run_stdin(&["check", "-"], xml.as_bytes()));
+    assert!(
+        out.contains("warning[option-conflict]: 'hv-vendor-id'")
+            && out.contains("QEMU ends up with hv-vendor-id=KVMKVMKVM"),
+        "{out}"
+    );
+    assert!(
+        out.contains("warning[feature-twice]: option 'sse4.1'")
+            && out.contains("QEMU ends up with sse4.1=on"),
+        "{out}"
+    );
+}

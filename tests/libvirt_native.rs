@@ -249,7 +249,9 @@ fn live_host_caps_through_connect_agree_with_libvirt() {
         return;
     }
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/host-model.xml");
-    let libvirt = libvirt_cpu(&file).expect("virsh domxml-to-native").expect("a -cpu");
+    let libvirt = libvirt_cpu(&file)
+        .expect("virsh domxml-to-native")
+        .expect("a -cpu");
     let ours = our_cpu(&file, &["-c", "qemu:///system"]).expect("virt-cpu argv -c");
     assert_eq!(ours, libvirt);
 }

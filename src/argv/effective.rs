@@ -45,7 +45,11 @@ pub struct CpuArg {
 
 /// The `<qemu:cpu>` base: model then options, verbatim and in order.
 pub fn qemu_cpu_base(dom: &Domain) -> Option<String> {
-    let q = dom.qemu_cpu.as_ref()?;
+    dom.qemu_cpu.as_ref().map(qemu_cpu_base_of)
+}
+
+/// [`qemu_cpu_base`] of one `<qemu:cpu>`.
+pub fn qemu_cpu_base_of(q: &crate::domain::QemuCpu) -> String {
     let mut parts: Vec<String> = Vec::new();
     if let Some(model) = q.models.first().and_then(|m| m.name.clone()) {
         parts.push(model);
@@ -56,7 +60,7 @@ pub fn qemu_cpu_base(dom: &Domain) -> Option<String> {
             .filter(|o| o.name.is_some())
             .map(|o| o.to_arg()),
     );
-    Some(parts.join(","))
+    parts.join(",")
 }
 
 pub fn compute(dom: &Domain, caps: &QemuCaps, map: &LibvirtMap, reading: Reading) -> CpuArg {

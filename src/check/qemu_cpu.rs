@@ -41,7 +41,7 @@ pub(super) fn check(
     model_twice(doc, dom, q, out);
     model(doc, catalog, q, out);
     options(doc, catalog, q, out);
-    conflicts(doc, dom, q, arg, out);
+    conflicts(doc, catalog, q, arg, out);
     for &child in &q.unknown_children {
         out.push(
             Diagnostic::new(
@@ -172,16 +172,22 @@ fn comma(doc: &Document, el: crate::xml::ElemId, what: &str, value: &str) -> Dia
 }
 
 /// The option name QEMU compares: `+feat`/`-feat` as written, `_` read as `-` in `name=value`
-/// and bare names (QEMU's -cpu parser).
-pub(crate) fn normalised_name(name: &str) -> String {
-    if name.starts_with('+') || name.starts_with('-') {
+/// and bare names (QEMU's -cpu parser), then aliases resolved to the canonical name
+/// (`sse4_1` → `sse4.1`, `hv_vendor_id` → `hv-vendor-id`).
+pub(crate) fn normalised_name(catalog: &Catalog, name: &str) -> String {
+    let spelled = if name.starts_with('+') || name.starts_with('-') {
         name[1..].to_string()
     } else {
         name.replace('_', "-")
+    };
+    match catalog.qemu.option(&spelled) {
+        Some(o) => o.canonical().to_string(),
+        None => spelled,
     }
 }
 
 fn options(doc: &Document, catalog: &Catalog, q: &QemuCpu, out: &mut Vec<Diagnostic>) {
+    let base = crate::argv::effective::qemu_cpu_base_of(q);
     for (i, o) in q.options.iter().enumerate() {
         let Some(name) = o.name.as_deref() else {
             out.push(
@@ -204,7 +210,7 @@ fn options(doc: &Document, catalog: &Catalog, q: &QemuCpu, out: &mut Vec<Diagnos
             out.push(comma(doc, o.el, "option value", v));
             continue;
         }
-        let norm = normalised_name(name);
+        let norm = normalised_name(catalog, name);
         if !catalog.qemu.models.is_empty() && catalog.qemu.option(&norm).is_none() {
             let suggestion = suggest::qemu_option(&catalog.qemu, &norm).map(|s| s.name);
             let mut text = format!(
@@ -226,15 +232,21 @@ fn options(doc: &Document, catalog: &Catalog, q: &QemuCpu, out: &mut Vec<Diagnos
                     .fix(fix),
             );
         }
-        if let Some(prev) = q.options[..i]
-            .iter()
-            .find(|p| p.name.as_deref().map(normalised_name).as_deref() == Some(norm.as_str()))
-        {
+        if let Some(prev) = q.options[..i].iter().find(|p| {
+            p.name
+                .as_deref()
+                .map(|n| normalised_name(catalog, n))
+                .as_deref()
+                == Some(norm.as_str())
+        }) {
             out.push(
                 Diagnostic::new(
                     "feature-twice",
                     Severity::Warning,
-                    format!("option '{norm}' is given twice in <qemu:cpu>; QEMU uses the last one ({}); remove one", o.to_arg()),
+                    format!(
+                        "option '{norm}' is given twice in <qemu:cpu>; QEMU ends up with {} (`-feat` beats `+feat`, both beat `feat=`, else the last one wins); remove one",
+                        effective_value(catalog, &base, &norm).unwrap_or_else(|| o.to_arg())
+                    ),
                 )
                 .at(doc, Some(o.el))
                 .related(doc, prev.el, "the first one"),
@@ -243,26 +255,44 @@ fn options(doc: &Document, catalog: &Catalog, q: &QemuCpu, out: &mut Vec<Diagnos
     }
 }
 
-fn conflicts(doc: &Document, dom: &Domain, q: &QemuCpu, arg: &CpuArg, out: &mut Vec<Diagnostic>) {
+/// `name=value` as QEMU resolves `name` in a whole `-cpu` value (QEMU's precedence rules).
+fn effective_value(catalog: &Catalog, cpu: &str, name: &str) -> Option<String> {
+    let parsed = crate::catalog::qemu_cpu_string::parse(cpu).ok()?;
+    let e = parsed
+        .effective(&catalog.qemu)
+        .into_iter()
+        .find(|e| e.name == name)?;
+    Some(format!("{}={}", e.name, e.value))
+}
+
+fn conflicts(
+    doc: &Document,
+    catalog: &Catalog,
+    q: &QemuCpu,
+    arg: &CpuArg,
+    out: &mut Vec<Diagnostic>,
+) {
     let Ok(libvirt) = &arg.libvirt else { return };
-    let _ = dom;
     for o in &q.options {
         let Some(name) = o.name.as_deref() else {
             continue;
         };
-        let norm = normalised_name(name);
+        let norm = normalised_name(catalog, name);
         for item in &libvirt.flags {
             let item_name = item
                 .text
                 .split_once('=')
                 .map_or(item.text.as_str(), |(n, _)| n);
-            if normalised_name(item_name) != norm {
+            if normalised_name(catalog, item_name) != norm {
                 continue;
             }
             let winner = match arg.reading {
                 Reading::Merge => format!(
-                    "QEMU ends up with {} (libvirt's part comes later and the last one wins)",
-                    item.text
+                    "QEMU ends up with {} (libvirt's part comes later)",
+                    arg.value
+                        .as_deref()
+                        .and_then(|v| effective_value(catalog, v, &norm))
+                        .unwrap_or_else(|| item.text.clone())
                 ),
                 Reading::Override => format!(
                     "in the override reading libvirt appends nothing, so QEMU ends up with {}",
