@@ -601,3 +601,82 @@ fn option_conflicts_see_through_qemu_spellings() {
         "{out}"
     );
 }
+
+/// The shell form stays one safe word for hostile values: whatever the value holds, a POSIX
+/// shell reading `-cpu WORD` gets the exact value back as one argument.
+#[test]
+fn shell_form_is_one_safe_word_for_hostile_values() {
+    let hostile = [
+        "a'b",
+        "$(touch /tmp/virt-cpu-pwned)",
+        "`id`",
+        "x\ny",
+        "a,b,c",
+        "sp ace",
+        "''",
+        "\\",
+        "*?[]",
+        ";|&<>",
+    ];
+    for value in hostile {
+        let quoted = virt_cpu::argv::shell::quote(value);
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("printf '%s' {quoted}"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            value,
+            "quoted as {quoted}"
+        );
+    }
+    assert!(!Path::new("/tmp/virt-cpu-pwned").exists());
+}
+
+#[test]
+fn read_only_directory_and_full_disk_leave_the_target_intact() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("ro");
+    std::fs::create_dir(&sub).unwrap();
+    let f = sub.join("d.xml");
+    std::fs::write(&f, PROPOSAL).unwrap();
+    std::fs::set_permissions(&sub, std::fs::Permissions::from_mode(0o555)).unwrap();
+    // As root the directory's mode does not stop us; only check when it does.
+    if std::fs::File::create(sub.join("probe")).is_err() {
+        let o = run(&[
+            "set",
+            f.to_str().unwrap(),
+            "--qemu-option",
+            "enforce=off",
+            "--in-place",
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains("cannot write in"), "{}", stderr(&o));
+        assert_eq!(std::fs::read_to_string(&f).unwrap(), PROPOSAL);
+    }
+    std::fs::set_permissions(&sub, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A full disk, simulated by a file-size limit smaller than the new content: the write fails
+    // (or the process is stopped by SIGXFSZ) and the target keeps its old content.
+    let big = format!("{PROPOSAL}<!--{}-->\n", "x".repeat(20_000));
+    std::fs::write(&f, &big).unwrap();
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -f 8; exec {} set {} --qemu-option enforce=off --in-place",
+            env!("CARGO_BIN_EXE_virt-cpu"),
+            f.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        !o.status.success(),
+        "the save should fail under a 4 KiB file-size limit"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&f).unwrap(),
+        big,
+        "the target changed after a failed save"
+    );
+}
