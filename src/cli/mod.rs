@@ -63,7 +63,11 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Model(a)) => models::run_model(a),
         Some(Command::Diff(a)) => models::run_diff(a),
         None => {
-            let host = cli.host.load(None)?;
+            // Saved caps now; live ones (`-c URI`) once the domain is loaded, for its virt type.
+            let host = match &cli.host.host_caps {
+                Some(_) => cli.host.load(None)?,
+                None => None,
+            };
             crate::tui::run(crate::tui::Options {
                 file: cli.file.clone(),
                 host,

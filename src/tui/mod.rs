@@ -94,7 +94,13 @@ pub fn load_with(
         (None, Some(_)) => loaded.display_name(),
     };
     let caps = QemuCaps::from_catalog(&loaded.domain, catalog);
-    let caps = match &opts.host {
+    // With `-c URI` and no saved caps, ask libvirt about this domain's own virt type and arch;
+    // without an answer the view still works, host checks just stay off.
+    let live = match (&opts.host, &opts.uri) {
+        (None, Some(uri)) => DomCaps::for_domain(runner, Some(uri), &loaded.domain).ok(),
+        _ => None,
+    };
+    let caps = match opts.host.as_ref().or(live.as_ref()) {
         Some(h) => caps.with_host(h),
         None => caps,
     };
