@@ -472,19 +472,17 @@ fn defined(m: &mut Model, result: Result<String, SaveFailure>) {
                 m.info(format!("Defined {name}; showing libvirt's definition"));
             }
         }
-        Err(SaveFailure::ChangedOnDisk(message)) => {
-            m.overlay = Some(Overlay::SaveFailed {
-                message,
-                reload: true,
-            })
-        }
-        Err(SaveFailure::Other(message)) => {
-            m.overlay = Some(Overlay::SaveFailed {
-                message,
-                reload: false,
-            })
-        }
+        Err(failure) => save_failed(m, failure),
     }
+}
+
+/// A failed save or define: the message, and a reload offer when the target changed meanwhile.
+fn save_failed(m: &mut Model, failure: SaveFailure) {
+    let (message, reload) = match failure {
+        SaveFailure::ChangedOnDisk(message) => (message, true),
+        SaveFailure::Other(message) => (message, false),
+    };
+    m.overlay = Some(Overlay::SaveFailed { message, reload });
 }
 
 fn saved(m: &mut Model, path: PathBuf, bytes: String, result: Result<Saved, SaveFailure>) {
@@ -500,18 +498,7 @@ fn saved(m: &mut Model, path: PathBuf, bytes: String, result: Result<Saved, Save
                 Saved::Unchanged => m.info(format!("{shown} already holds this; nothing written")),
             }
         }
-        Err(SaveFailure::ChangedOnDisk(message)) => {
-            m.overlay = Some(Overlay::SaveFailed {
-                message,
-                reload: true,
-            })
-        }
-        Err(SaveFailure::Other(message)) => {
-            m.overlay = Some(Overlay::SaveFailed {
-                message,
-                reload: false,
-            })
-        }
+        Err(failure) => save_failed(m, failure),
     }
 }
 
