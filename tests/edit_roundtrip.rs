@@ -28,7 +28,7 @@ fn edits() -> Vec<Edit> {
 /// The byte ranges an edit may change: the start tag of <domain> (namespace declaration), and
 /// the whole of <cpu>, <qemu:cpu> and <qemu:commandline>.
 fn allowed(doc: &Document, dom: &Domain) -> Vec<std::ops::Range<usize>> {
-    let mut out = vec![doc.element(doc.root()).open.clone()];
+    let mut out = vec![doc.element(doc.root()).open()];
     out.extend(dom.cpu.as_ref().map(|c| doc.element(c.el).outer()));
     out.extend(dom.qemu_cpu.as_ref().map(|q| doc.element(q.el).outer()));
     out

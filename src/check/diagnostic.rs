@@ -73,7 +73,7 @@ impl Diagnostic {
     /// Points the diagnostic at an element's start tag.
     pub fn at(mut self, doc: &Document, el: Option<ElemId>) -> Diagnostic {
         if let Some(el) = el {
-            let open = doc.element(el).open.clone();
+            let open = doc.element(el).open();
             self.position = Some(doc.position(open.start));
             self.span = Some(doc.element(el).outer());
             self.el = Some(el);
@@ -93,7 +93,7 @@ impl Diagnostic {
 
     pub fn related(mut self, doc: &Document, el: ElemId, message: impl Into<String>) -> Diagnostic {
         self.related.push(Related {
-            position: doc.position(doc.element(el).open.start),
+            position: doc.position(doc.element(el).open().start),
             message: message.into(),
         });
         self

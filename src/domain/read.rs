@@ -7,7 +7,7 @@ pub(super) fn read(doc: &Document) -> Result<Domain, DomainError> {
     let root = doc.root();
     if !doc.is_plain(root, "domain") {
         return Err(DomainError::NotDomain {
-            position: doc.position(doc.element(root).open.start),
+            position: doc.position(doc.element(root).open().start),
             found: doc.qname(root).to_string(),
         });
     }
@@ -69,7 +69,7 @@ pub(super) fn read(doc: &Document) -> Result<Domain, DomainError> {
             .unwrap_or(root);
         return Err(DomainError::NotX86 {
             arch: arch.to_string(),
-            position: doc.position(doc.element(os).open.start),
+            position: doc.position(doc.element(os).open().start),
         });
     }
     Ok(dom)
@@ -80,8 +80,8 @@ fn once(doc: &Document, first: &mut Option<ElemId>, el: ElemId) -> Result<(), Do
     if let Some(f) = *first {
         return Err(DomainError::Twice {
             element: doc.qname(el).to_string(),
-            position: doc.position(doc.element(el).open.start),
-            first: doc.position(doc.element(f).open.start),
+            position: doc.position(doc.element(el).open().start),
+            first: doc.position(doc.element(f).open().start),
         });
     }
     *first = Some(el);
@@ -101,7 +101,7 @@ fn read_cpu(doc: &Document, el: ElemId) -> Result<CpuDef, DomainError> {
         if doc.is_qemu(child, "cpu") {
             return Err(DomainError::QemuCpuInsideCpu {
                 element: doc.qname(child).to_string(),
-                position: doc.position(doc.element(child).open.start),
+                position: doc.position(doc.element(child).open().start),
             });
         }
         if doc.namespace(child).is_some() {
@@ -179,7 +179,7 @@ fn read_qemu_cpu(doc: &Document, el: ElemId) -> QemuCpu {
 fn read_toggle(doc: &Document, el: ElemId) -> Toggle {
     let mut extra = Vec::new();
     for a in doc.attrs(el) {
-        let name = &doc.source()[a.name.clone()];
+        let name = &doc.source()[a.name()];
         if name != "state" {
             extra.push((name.to_string(), a.value(doc.source())));
         }

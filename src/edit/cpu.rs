@@ -144,7 +144,7 @@ pub(crate) fn strip_cpu(
     let kept_attrs = doc
         .attrs(cpu)
         .iter()
-        .filter(|a| !attrs.contains(&&doc.source()[a.name.clone()]))
+        .filter(|a| !attrs.contains(&&doc.source()[a.name()]))
         .count();
     if remaining == 0 && kept_attrs == 0 {
         return vec![doc.remove_element(cpu)];

@@ -6,23 +6,41 @@
 
 use std::ops::Range;
 
+/// One attribute, in 20 bytes (offsets fit `u32`, see [`super::Span`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attr {
-    /// The qualified name (`xmlns:qemu`, `name`).
-    pub name: Range<usize>,
-    /// The raw value between the quotes (references not resolved).
-    pub value: Range<usize>,
-    /// `'` or `"`.
-    pub quote: u8,
-    /// From the whitespace before the name to the closing quote: what removing it removes.
-    pub whole: Range<usize>,
+    name: super::Span,
+    value: super::Span,
+    /// Where the whitespace before the name starts.
+    whole_start: u32,
+    quote: u8,
 }
 
 impl Attr {
+    /// The qualified name (`xmlns:qemu`, `name`).
+    pub fn name(&self) -> Range<usize> {
+        self.name.range()
+    }
+
+    /// The raw value between the quotes (references not resolved).
+    pub fn value_span(&self) -> Range<usize> {
+        self.value.range()
+    }
+
+    /// `'` or `"`.
+    pub fn quote(&self) -> u8 {
+        self.quote
+    }
+
+    /// From the whitespace before the name to the closing quote: what removing it removes.
+    pub fn whole(&self) -> Range<usize> {
+        self.whole_start as usize..self.value.end as usize + 1
+    }
+
     /// The value as an XML parser reports it: references resolved, and tab, CR and LF turned
     /// into spaces (attribute-value normalisation, XML 1.0 §3.3.3).
     pub fn value(&self, src: &str) -> String {
-        let raw = &src[self.value.clone()];
+        let raw = &src[self.value.range()];
         let resolved = quick_xml::escape::unescape(raw)
             .map(|c| c.into_owned())
             .unwrap_or_else(|_| raw.to_string());
@@ -109,7 +127,7 @@ pub(crate) fn scan(
         i = value.end + 1;
         if out[first..]
             .iter()
-            .any(|a: &Attr| src[a.name.clone()] == src[name.clone()])
+            .any(|a: &Attr| src[a.name()] == src[name.clone()])
         {
             return Err((
                 name_start,
@@ -117,10 +135,10 @@ pub(crate) fn scan(
             ));
         }
         out.push(Attr {
-            name,
-            value,
+            name: super::Span::of(name),
+            value: super::Span::of(value),
+            whole_start: ws_start as u32,
             quote,
-            whole: ws_start..i,
         });
     }
 }

@@ -12,10 +12,10 @@ impl Document {
         match self.attr(el, name) {
             Some(a) => {
                 let style = super::Style {
-                    quote: a.quote as char,
+                    quote: a.quote() as char,
                     ..self.style().clone()
                 };
-                Splice::replace(a.value.clone(), style.escape_attr(value))
+                Splice::replace(a.value_span(), style.escape_attr(value))
             }
             None => Splice::insert(self.tag_attrs_end(el), self.style().attribute(name, value)),
         }
@@ -23,7 +23,7 @@ impl Document {
 
     /// Removes an attribute with the whitespace before it, if it is there.
     pub fn remove_attr(&self, el: ElemId, name: &str) -> Option<Splice> {
-        self.attr(el, name).map(|a| Splice::delete(a.whole.clone()))
+        self.attr(el, name).map(|a| Splice::delete(a.whole()))
     }
 
     /// Where new attributes go: just before `>` or `/>` of the start tag (after trailing
@@ -31,11 +31,11 @@ impl Document {
     fn tag_attrs_end(&self, el: ElemId) -> usize {
         let e = self.element(el);
         let bytes = self.source().as_bytes();
-        let mut end = e.open.end - 1;
+        let mut end = e.open().end - 1;
         if e.is_empty_tag() {
             end -= 1;
         }
-        while end > e.qname.end && bytes[end - 1].is_ascii_whitespace() {
+        while end > e.qname_range().end && bytes[end - 1].is_ascii_whitespace() {
             end -= 1;
         }
         end
@@ -45,11 +45,11 @@ impl Document {
     pub fn set_text(&self, el: ElemId, text: &str) -> Splice {
         let e = self.element(el);
         let escaped = super::Style::escape_text(text);
-        match &e.close {
+        match e.close() {
             Some(_) => Splice::replace(e.inner(), escaped),
             None => {
                 // `<model/>` → `<model>text</model>`.
-                let end = e.open.end;
+                let end = e.open().end;
                 let name = self.qname(el);
                 let slash = self.source()[..end].rfind('/').unwrap_or(end - 2);
                 Splice::replace(slash..end, format!(">{escaped}</{name}>"))
@@ -81,11 +81,11 @@ impl Document {
                 self.element(last).outer().end,
                 format!("{nl}{indent}{fragment}"),
             ),
-            None => match &e.close {
+            None => match e.close() {
                 Some(close) => {
                     let parent_indent = self.line_indent(parent).unwrap_or("");
                     Splice::replace(
-                        e.open.end..close.start,
+                        e.open().end..close.start,
                         format!("{nl}{indent}{fragment}{nl}{parent_indent}"),
                     )
                 }
@@ -94,7 +94,7 @@ impl Document {
                     let name = self.qname(parent);
                     let slash = self.tag_attrs_end(parent);
                     Splice::replace(
-                        slash..e.open.end,
+                        slash..e.open().end,
                         format!(">{nl}{indent}{fragment}{nl}{parent_indent}</{name}>"),
                     )
                 }
@@ -118,7 +118,7 @@ impl Document {
         let nl = self.style().newline;
         let indent = self.line_indent(sibling).unwrap_or("").to_string();
         Splice::insert(
-            self.element(sibling).open.start,
+            self.element(sibling).open().start,
             format!("{fragment}{nl}{indent}"),
         )
     }

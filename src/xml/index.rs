@@ -2,7 +2,7 @@
 
 use super::attrs;
 use super::error::{LoadError, Position};
-use super::{Document, ElemId, Element, MAX_FILE_SIZE, Style};
+use super::{Document, ElemId, Element, MAX_FILE_SIZE, NO_ELEMENT, NO_NS, Span, Style};
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 use std::ops::Range;
@@ -33,9 +33,8 @@ pub(crate) fn build_owned(bytes: Vec<u8>) -> Result<Document, LoadError> {
         root: parts.root,
         style: Style::default(),
     };
-    let first_quote = doc.attrs.first().map(|a| a.quote);
-    let indent = doc.elements[doc.root]
-        .first_child
+    let first_quote = doc.attrs.first().map(|a| a.quote());
+    let indent = super::link(doc.elements[doc.root].first_child)
         .and_then(|c| doc.line_indent(c))
         .map(str::to_string);
     doc.style = Style::detect(&doc.src, first_quote, indent.as_deref());
@@ -194,7 +193,7 @@ impl<'a> Indexer<'a> {
         }
         if let Some(&(id, _)) = self.open.last() {
             let e = &self.elements[id];
-            let name = self.src[e.qname.clone()].to_string();
+            let name = self.src[e.qname_range()].to_string();
             return Err(self.syntax(
                 self.src.len(),
                 format!("the file ends before </{name}> (is it truncated?)"),
@@ -238,7 +237,7 @@ impl<'a> Indexer<'a> {
         let mut pushed = 0;
         for k in attrs_start..self.attrs.len() {
             let a = &self.attrs[k];
-            let name = &self.src[a.name.clone()];
+            let name = &self.src[a.name()];
             if !name.starts_with("xmlns") {
                 continue;
             }
@@ -249,6 +248,10 @@ impl<'a> Indexer<'a> {
             };
             if let Some(prefix) = prefix {
                 let uri = self.attrs[k].value(self.src);
+                // The compact index numbers namespaces in 16 bits; no real domain comes close.
+                if self.namespaces.len() >= NO_NS as usize - 1 {
+                    return Err(self.syntax(open.start, "more than 65000 different namespaces"));
+                }
                 let ns = if uri.is_empty() {
                     None
                 } else {
@@ -267,21 +270,21 @@ impl<'a> Indexer<'a> {
             }
         }
         for a in &self.attrs[attrs_start..] {
-            let value = &self.src[a.value.clone()];
+            let value = &self.src[a.value_span()];
             if value.contains('&') && quick_xml::escape::unescape(value).is_err() {
                 return Err(self.syntax(
-                    a.value.start,
-                    format!("the value of `{}` has an unknown entity reference (only predefined entities are allowed)", &self.src[a.name.clone()]),
+                    a.value_span().start,
+                    format!("the value of `{}` has an unknown entity reference (only predefined entities are allowed)", &self.src[a.name()]),
                 ));
             }
-            let name = &self.src[a.name.clone()];
+            let name = &self.src[a.name()];
             if let Some((p, _)) = name.split_once(':')
                 && p != "xmlns"
                 && p != "xml"
                 && self.lookup(p).is_none()
             {
                 return Err(LoadError::UndeclaredPrefix {
-                    position: Position::of(self.src, a.name.start),
+                    position: Position::of(self.src, a.name().start),
                     prefix: p.into(),
                 });
             }
@@ -302,16 +305,15 @@ impl<'a> Indexer<'a> {
         let id = self.elements.len();
         let parent = self.open.last().map(|&(p, _)| p);
         self.elements.push(Element {
-            open,
+            open: Span::of(open),
             close: None,
-            qname: name_start..name_end,
-            prefix_len,
-            ns,
-            parent,
-            first_child: None,
-            next_sibling: None,
-            depth: self.open.len(),
-            attrs: attrs_start..self.attrs.len(),
+            qname_end: name_end as u32,
+            prefix_len: prefix_len as u16,
+            ns: ns.map_or(NO_NS, |n| n as u16),
+            parent: parent.map_or(NO_ELEMENT, |p| p as u32),
+            first_child: NO_ELEMENT,
+            next_sibling: NO_ELEMENT,
+            attrs: Span::of(attrs_start..self.attrs.len()),
         });
         match parent {
             Some(p) => {
@@ -320,8 +322,8 @@ impl<'a> Indexer<'a> {
                     .last_mut()
                     .expect("an open parent has a slot");
                 match *slot {
-                    Some(prev) => self.elements[prev].next_sibling = Some(id),
-                    None => self.elements[p].first_child = Some(id),
+                    Some(prev) => self.elements[prev].next_sibling = id as u32,
+                    None => self.elements[p].first_child = id as u32,
                 }
                 *slot = Some(id);
             }
@@ -339,7 +341,7 @@ impl<'a> Indexer<'a> {
     fn close_element(&mut self, close: Range<usize>) {
         // quick-xml checks that end names match, so the top of the stack is this element.
         if let Some((id, pushed)) = self.open.pop() {
-            self.elements[id].close = Some(close);
+            self.elements[id].close = Some(Span::of(close));
             self.bindings.truncate(self.bindings.len() - pushed);
             self.last_child.pop();
         }

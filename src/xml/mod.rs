@@ -27,41 +27,86 @@ pub const MAX_FILE_SIZE: usize = 64 * 1024 * 1024;
 /// Index of an element in [`Document::elements`].
 pub type ElemId = usize;
 
+/// A byte range stored in 8 bytes: files are at most [`MAX_FILE_SIZE`] (64 MiB), so offsets fit
+/// `u32`, and a compact index is what keeps large domains fast and small in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub(crate) fn of(r: Range<usize>) -> Span {
+        Span {
+            start: r.start as u32,
+            end: r.end as u32,
+        }
+    }
+
+    pub(crate) fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// "No element" in the compact links.
+pub(crate) const NO_ELEMENT: u32 = u32::MAX;
+
+/// "No namespace".
+pub(crate) const NO_NS: u16 = u16::MAX;
+
+pub(crate) fn link(id: u32) -> Option<ElemId> {
+    (id != NO_ELEMENT).then_some(id as usize)
+}
+
 /// One element of the document, by byte spans into the source text.
 #[derive(Debug, Clone)]
 pub struct Element {
     /// The whole start tag (`<cpu mode='x'>` or the empty-element tag `<cpu/>`).
-    pub open: Range<usize>,
+    pub(crate) open: Span,
     /// The end tag (`</cpu>`), `None` for an empty-element tag.
-    pub close: Option<Range<usize>>,
-    /// The qualified name as written (`qemu:cpu`).
-    pub qname: Range<usize>,
+    pub(crate) close: Option<Span>,
+    /// End of the qualified name as written (`qemu:cpu`); it starts right after `<`.
+    pub(crate) qname_end: u32,
     /// Length of the prefix including the colon (0 when unprefixed).
-    pub prefix_len: usize,
-    /// Namespace URI index into [`Document::namespaces`], if the element is in a namespace.
-    pub ns: Option<usize>,
-    pub parent: Option<ElemId>,
-    pub first_child: Option<ElemId>,
-    pub next_sibling: Option<ElemId>,
-    pub depth: usize,
+    pub(crate) prefix_len: u16,
+    /// Namespace URI index into [`Document::namespaces`], or [`NO_NS`].
+    pub(crate) ns: u16,
+    pub(crate) parent: u32,
+    pub(crate) first_child: u32,
+    pub(crate) next_sibling: u32,
     /// Attributes are stored flat in [`Document::attrs`]; this is this element's slice.
-    pub attrs: Range<usize>,
+    pub(crate) attrs: Span,
 }
 
 impl Element {
+    /// The whole start tag.
+    pub fn open(&self) -> Range<usize> {
+        self.open.range()
+    }
+
+    /// The end tag, `None` for an empty-element tag.
+    pub fn close(&self) -> Option<Range<usize>> {
+        self.close.map(Span::range)
+    }
+
+    /// The qualified name as written.
+    pub fn qname_range(&self) -> Range<usize> {
+        self.open.start as usize + 1..self.qname_end as usize
+    }
+
     /// Bytes between the start and the end tag (empty range at the tag's end for `<x/>`).
     pub fn inner(&self) -> Range<usize> {
-        match &self.close {
-            Some(close) => self.open.end..close.start,
-            None => self.open.end..self.open.end,
+        match self.close {
+            Some(close) => self.open.end as usize..close.start as usize,
+            None => self.open.end as usize..self.open.end as usize,
         }
     }
 
     /// From the `<` of the start tag to the `>` of the end tag.
     pub fn outer(&self) -> Range<usize> {
-        match &self.close {
-            Some(close) => self.open.start..close.end,
-            None => self.open.clone(),
+        match self.close {
+            Some(close) => self.open.start as usize..close.end as usize,
+            None => self.open.range(),
         }
     }
 
@@ -128,28 +173,30 @@ impl Document {
 
     /// The qualified name as written.
     pub fn qname(&self, id: ElemId) -> &str {
-        &self.src[self.elements[id].qname.clone()]
+        &self.src[self.elements[id].qname_range()]
     }
 
     /// The name without its prefix.
     pub fn local_name(&self, id: ElemId) -> &str {
         let e = &self.elements[id];
-        &self.src[e.qname.start + e.prefix_len..e.qname.end]
+        &self.src[e.qname_range().start + e.prefix_len as usize..e.qname_range().end]
     }
 
     /// The prefix as written, without the colon (`None` when unprefixed).
     pub fn prefix(&self, id: ElemId) -> Option<&str> {
         let e = &self.elements[id];
-        (e.prefix_len > 0).then(|| &self.src[e.qname.start..e.qname.start + e.prefix_len - 1])
+        let q = e.qname_range();
+        (e.prefix_len > 0).then(|| &self.src[q.start..q.start + e.prefix_len as usize - 1])
     }
 
     pub fn namespace(&self, id: ElemId) -> Option<&str> {
-        self.elements[id].ns.map(|n| self.namespaces[n].as_str())
+        let ns = self.elements[id].ns;
+        (ns != NO_NS).then(|| self.namespaces[ns as usize].as_str())
     }
 
     /// True when the element is in no namespace (plain libvirt elements).
     pub fn is_plain(&self, id: ElemId, local: &str) -> bool {
-        self.elements[id].ns.is_none() && self.local_name(id) == local
+        self.elements[id].ns == NO_NS && self.local_name(id) == local
     }
 
     /// True when the element is `local` in the libvirt QEMU namespace, whatever its prefix.
@@ -158,14 +205,14 @@ impl Document {
     }
 
     pub fn parent(&self, id: ElemId) -> Option<ElemId> {
-        self.elements[id].parent
+        link(self.elements[id].parent)
     }
 
     /// Direct child elements, in document order.
     pub fn children(&self, id: ElemId) -> Children<'_> {
         Children {
             doc: self,
-            next: self.elements[id].first_child,
+            next: link(self.elements[id].first_child),
         }
     }
 
@@ -184,14 +231,12 @@ impl Document {
     }
 
     pub fn attrs(&self, id: ElemId) -> &[Attr] {
-        &self.attrs[self.elements[id].attrs.clone()]
+        &self.attrs[self.elements[id].attrs.range()]
     }
 
     /// The attribute with this exact (qualified) name.
     pub fn attr(&self, id: ElemId, name: &str) -> Option<&Attr> {
-        self.attrs(id)
-            .iter()
-            .find(|a| &self.src[a.name.clone()] == name)
+        self.attrs(id).iter().find(|a| &self.src[a.name()] == name)
     }
 
     /// The attribute's value with entity and character references resolved and whitespace
@@ -215,7 +260,7 @@ impl Document {
     /// default-namespace binding, which we cannot use for new prefixed elements).
     pub fn qemu_prefix_on_root(&self) -> Option<String> {
         self.attrs(self.root).iter().find_map(|a| {
-            let name = &self.src[a.name.clone()];
+            let name = &self.src[a.name()];
             let prefix = name.strip_prefix("xmlns:")?;
             (a.value(&self.src) == QEMU_NS).then(|| prefix.to_string())
         })
@@ -224,7 +269,7 @@ impl Document {
     /// The leading whitespace of the line the element starts on, when the element is the
     /// first thing on its line.
     pub fn line_indent(&self, id: ElemId) -> Option<&str> {
-        let start = self.elements[id].open.start;
+        let start = self.elements[id].open.start as usize;
         let line_start = self.src[..start].rfind('\n').map_or(0, |p| p + 1);
         let before = &self.src[line_start..start];
         before
@@ -243,7 +288,7 @@ impl Iterator for Children<'_> {
     type Item = ElemId;
     fn next(&mut self) -> Option<ElemId> {
         let id = self.next?;
-        self.next = self.doc.elements[id].next_sibling;
+        self.next = link(self.doc.elements[id].next_sibling);
         Some(id)
     }
 }
