@@ -560,3 +560,23 @@ fn cli_output_on_a_terminal_escapes_control_characters() {
     let s = t.wait_for("EXIT=1");
     assert!(s.contains("Nehalem\\u{1b}[31mRED"), "{s}");
 }
+
+/// A panic (provoked through the test-only `VIRT_CPU_TEST_PANIC` switch) leaves the terminal in
+/// cooked mode with the main screen back, and the panic message readable.
+#[test]
+fn a_panic_restores_the_terminal() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    let (dir, path) = demo_copy();
+    let t = Tmux::start(
+        "panic",
+        dir.path(),
+        &["icelake-240.xml"],
+        &[("VIRT_CPU_TEST_PANIC", "1"), ("RUST_BACKTRACE", "0")],
+    );
+    let s = t.wait_for("EXIT=101");
+    assert!(s.contains("panic requested by VIRT_CPU_TEST_PANIC"), "{s}");
+    assert_cooked(&t.wait_for("STTY-END"));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), DEMO);
+}

@@ -124,6 +124,10 @@ pub fn run(opts: Options) -> anyhow::Result<i32> {
     let code = loop {
         if redraw {
             guard.terminal.draw(|f| view::draw(f, &model, &theme))?;
+            // Test-only switch: proves a panic leaves the terminal usable (tests/tui_tmux.rs).
+            if std::env::var_os("VIRT_CPU_TEST_PANIC").is_some() {
+                panic!("panic requested by VIRT_CPU_TEST_PANIC");
+            }
             redraw = false;
         }
         if let Some(code) = model.exit {

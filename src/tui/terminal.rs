@@ -17,7 +17,7 @@ use ratatui::backend::CrosstermBackend;
 use std::io::{self, Stdout};
 use std::sync::Arc;
 use std::sync::Once;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 pub type Term = Terminal<CrosstermBackend<Stdout>>;
 
@@ -36,6 +36,7 @@ impl Guard {
         }
         watchdog(Arc::clone(&signal));
         enable_raw_mode()?;
+        ACTIVE.store(true, Ordering::SeqCst);
         let mut stdout = io::stdout();
         if let Err(e) = execute!(stdout, EnterAlternateScreen, EnableMouseCapture) {
             restore();
@@ -63,9 +64,16 @@ impl Drop for Guard {
     }
 }
 
-/// Gives the terminal back: mouse off, main screen, cooked mode. Safe to call twice, never
-/// panics (it runs inside the panic hook).
+/// Whether the terminal is in TUI mode (raw, alternate screen).
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Gives the terminal back: mouse off, main screen, cooked mode. Runs once however often it is
+/// called (panic hook, then `Drop` while unwinding): leaving the alternate screen twice would move
+/// the cursor back over the panic message. Never panics (it runs inside the panic hook).
 pub fn restore() {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return;
+    }
     let _ = execute!(
         io::stdout(),
         DisableMouseCapture,
