@@ -105,7 +105,18 @@ pub(crate) fn scan(
         }
         let quote = bytes[i];
         let value_start = i + 1;
-        let Some(len) = bytes[value_start..tag_end].iter().position(|&b| b == quote) else {
+        // The closing quote, or a `<` (never allowed in a value) found on the way.
+        let found = memchr::memchr2(quote, b'<', &bytes[value_start..tag_end]);
+        let Some(len) = found.filter(|&k| bytes[value_start + k] == quote) else {
+            if let Some(k) = found {
+                return Err((
+                    value_start + k,
+                    format!(
+                        "the value of attribute `{}` contains `<`",
+                        &src[name.clone()]
+                    ),
+                ));
+            }
             return Err((
                 i,
                 format!(
@@ -115,15 +126,6 @@ pub(crate) fn scan(
             ));
         };
         let value = value_start..value_start + len;
-        if src[value.clone()].contains('<') {
-            return Err((
-                value_start,
-                format!(
-                    "the value of attribute `{}` contains `<`",
-                    &src[name.clone()]
-                ),
-            ));
-        }
         i = value.end + 1;
         if out[first..]
             .iter()

@@ -22,7 +22,9 @@ pub(crate) fn build(bytes: &[u8]) -> Result<Document, LoadError> {
 /// Like [`build`], without copying the bytes (files are read into a buffer we can keep).
 pub(crate) fn build_owned(bytes: Vec<u8>) -> Result<Document, LoadError> {
     check_bytes(&bytes)?;
-    let src = String::from_utf8(bytes).expect("checked above");
+    // SAFETY: `check_bytes` has validated the whole buffer as UTF-8 (with simdutf8, several
+    // times faster than the standard library on large files, which matters at 10 MB).
+    let src = unsafe { String::from_utf8_unchecked(bytes) };
     let bom = if src.starts_with(BOM) { BOM.len() } else { 0 };
     let parts = Indexer::new(&src, bom).run()?;
     let mut doc = Document {
@@ -62,6 +64,10 @@ fn check_bytes(bytes: &[u8]) -> Result<(), LoadError> {
     if let Some(offset) = memchr_nul(bytes) {
         return Err(LoadError::Binary { offset });
     }
+    if simdutf8::basic::from_utf8(bytes).is_ok() {
+        return Ok(());
+    }
+    // Not UTF-8: the standard library says where, for the message.
     match std::str::from_utf8(bytes) {
         Ok(_) => Ok(()),
         Err(e) => {
@@ -271,14 +277,16 @@ impl<'a> Indexer<'a> {
         }
         for a in &self.attrs[attrs_start..] {
             let value = &self.src[a.value_span()];
-            if value.contains('&') && quick_xml::escape::unescape(value).is_err() {
+            if memchr::memchr(b'&', value.as_bytes()).is_some()
+                && quick_xml::escape::unescape(value).is_err()
+            {
                 return Err(self.syntax(
                     a.value_span().start,
                     format!("the value of `{}` has an unknown entity reference (only predefined entities are allowed)", &self.src[a.name()]),
                 ));
             }
             let name = &self.src[a.name()];
-            if let Some((p, _)) = name.split_once(':')
+            if let Some((p, _)) = split_prefix(name)
                 && p != "xmlns"
                 && p != "xml"
                 && self.lookup(p).is_none()
@@ -290,7 +298,7 @@ impl<'a> Indexer<'a> {
             }
         }
         let qname = &self.src[name_start..name_end];
-        let (prefix_len, ns) = match qname.split_once(':') {
+        let (prefix_len, ns) = match split_prefix(qname) {
             Some((p, _)) => match self.lookup(p) {
                 Some(ns) => (p.len() + 1, Some(ns)),
                 None => {
@@ -384,4 +392,9 @@ pub(crate) fn text_content(src: &str, inner: Range<usize>) -> String {
         }
     }
     out
+}
+
+/// `prefix:local` split at the first colon (a byte search: this runs for every name).
+fn split_prefix(name: &str) -> Option<(&str, &str)> {
+    memchr::memchr(b':', name.as_bytes()).map(|i| (&name[..i], &name[i + 1..]))
 }
