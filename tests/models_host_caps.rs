@@ -117,47 +117,50 @@ fn a_pool_is_usable_only_where_every_host_is() {
     }
 }
 
-/// `models -c URI` asks the running libvirt and gives the same answer as the same
-/// `virsh domcapabilities` output saved and passed with `--host-caps`.
+/// `models -c URI [--virttype T]` asks the running libvirt and gives the same answer as the same
+/// `virsh domcapabilities [--virttype T]` output saved and passed with `--host-caps`.
 #[test]
 fn live_connect_equals_saved_domcapabilities() {
     if !common::require_libvirt_daemon() {
         return;
     }
-    let saved = Command::new("virsh")
-        .args(["-c", "qemu:///system", "domcapabilities"])
-        .output()
-        .unwrap();
-    assert!(
-        saved.status.success(),
-        "{}",
-        String::from_utf8_lossy(&saved.stderr)
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("domcaps.xml");
-    std::fs::write(&file, &saved.stdout).unwrap();
-    let models = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_virt-cpu"))
-            .arg("models")
-            .args(args)
-            .output()
-            .unwrap();
+    for virttype in [None, Some("qemu")] {
+        let mut virsh = vec!["-c", "qemu:///system", "domcapabilities"];
+        virsh.extend(virttype.iter().flat_map(|t| ["--virttype", *t]));
+        let saved = Command::new("virsh").args(&virsh).output().unwrap();
         assert!(
-            out.status.success(),
+            saved.status.success(),
             "{}",
-            String::from_utf8_lossy(&out.stderr)
+            String::from_utf8_lossy(&saved.stderr)
         );
-        String::from_utf8(out.stdout).unwrap()
-    };
-    let live = models(&["-c", "qemu:///system"]);
-    let from_file = models(&["--host-caps", file.to_str().unwrap()]);
-    assert!(live.contains("USABLE"), "{live}");
-    // The closing line names the source (the URI or the file); the table must be identical.
-    let table = |s: &str| {
-        s.lines()
-            .filter(|l| !l.starts_with("best model"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    assert_eq!(table(&live), table(&from_file));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("domcaps.xml");
+        std::fs::write(&file, &saved.stdout).unwrap();
+        let models = |args: &[&str]| {
+            let out = Command::new(env!("CARGO_BIN_EXE_virt-cpu"))
+                .arg("models")
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout).unwrap()
+        };
+        let mut live_args = vec!["-c", "qemu:///system"];
+        live_args.extend(virttype.iter().flat_map(|t| ["--virttype", *t]));
+        let live = models(&live_args);
+        let from_file = models(&["--host-caps", file.to_str().unwrap()]);
+        assert!(live.contains("USABLE"), "{live}");
+        // The closing line names the source (the URI or the file); the table must be identical.
+        let table = |s: &str| {
+            s.lines()
+                .filter(|l| !l.starts_with("best model"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(table(&live), table(&from_file), "virttype {virttype:?}");
+    }
 }

@@ -19,6 +19,9 @@ pub struct SourceArgs {
     /// Ask libvirt at this URI for the host's capabilities (runs `virsh -c URI domcapabilities`).
     #[arg(short = 'c', long = "connect", value_name = "URI")]
     pub connect: Option<String>,
+    /// With -c: the virt type to ask about, `kvm` (libvirt's default) or `qemu` (TCG).
+    #[arg(long, value_name = "TYPE", requires = "connect")]
+    pub virttype: Option<String>,
     /// Use this catalog (a directory or its qemu-x86.json) instead of the cache or the embedded one.
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
@@ -71,10 +74,11 @@ impl SourceArgs {
             hosts.push(DomCaps::read(f)?);
         }
         if let Some(uri) = &self.connect {
-            hosts.push(
-                DomCaps::from_virsh(&SystemRunner, Some(uri))
-                    .with_context(|| format!("asking libvirt at {uri}"))?,
-            );
+            let caps = match &self.virttype {
+                Some(t) => DomCaps::from_virsh_query(&SystemRunner, Some(uri), &["--virttype", t]),
+                None => DomCaps::from_virsh(&SystemRunner, Some(uri)),
+            };
+            hosts.push(caps.with_context(|| format!("asking libvirt at {uri}"))?);
         }
         Ok(Explore { catalog, hosts })
     }

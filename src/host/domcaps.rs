@@ -137,7 +137,7 @@ impl DomCaps {
 
     /// Asks libvirt live: `virsh [-c URI] domcapabilities`.
     pub fn from_virsh(runner: &dyn Runner, uri: Option<&str>) -> Result<DomCaps, HostError> {
-        DomCaps::from_virsh_for(runner, uri, &[])
+        DomCaps::from_virsh_query(runner, uri, &[])
     }
 
     /// `virsh domcapabilities` for a given domain: its virt type (`kvm`, or `qemu` for TCG,
@@ -156,10 +156,11 @@ impl DomCaps {
         if let Some(m) = dom.machine.as_deref() {
             query.extend(["--machine", m]);
         }
-        DomCaps::from_virsh_for(runner, uri, &query)
+        DomCaps::from_virsh_query(runner, uri, &query)
     }
 
-    fn from_virsh_for(
+    /// `virsh domcapabilities` with extra arguments (`--virttype qemu`, …).
+    pub fn from_virsh_query(
         runner: &dyn Runner,
         uri: Option<&str>,
         query: &[&str],
