@@ -674,3 +674,32 @@ fn mouse_click_focuses_and_wheel_scrolls_the_pane_under_it() {
     assert_eq!(m.scroll, [3, 0]);
     assert_eq!(m.focus, Pane::Qemu, "the wheel does not move the focus");
 }
+
+/// With a host (`--host-caps`), the picker says which models it can run, as libvirt reports.
+#[test]
+fn picker_shows_host_usability_from_domcapabilities() {
+    let caps = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/reference/domcapabilities/qemu_8.0.0-q35.x86_64.xml");
+    let host = crate::host::DomCaps::read(&caps).unwrap();
+    let mut m = load(
+        &Options {
+            host: Some(host),
+            ..Options::default()
+        },
+        Catalog::embedded(),
+    )
+    .unwrap();
+    for (typed, name, usable) in [
+        ("opteron_g5", "Opteron_G5", false),
+        ("epyc-rome", "EPYC-Rome", true),
+    ] {
+        keys(&mut m, &format!("<tab>m{typed}"));
+        let Some(Overlay::Picker(p)) = &m.overlay else {
+            panic!("picker open")
+        };
+        let item = p.selected_item().unwrap();
+        assert_eq!(item.name, name);
+        assert_eq!(item.usable, Some(usable), "{name}");
+        keys(&mut m, "<esc><tab>");
+    }
+}
