@@ -14,14 +14,7 @@ use virt_cpu::xml::Document;
 #[path = "support/big_domain.rs"]
 mod big_domain;
 
-const SEED: &str = include_str!("../assets/examples/icelake-240.xml");
-
-fn inputs() -> Vec<(&'static str, String)> {
-    vec![
-        ("seed-240-vcpu", SEED.to_string()),
-        ("generated-10MB", big_domain::big_domain(10 * 1024 * 1024)),
-    ]
-}
+use big_domain::bench_inputs as inputs;
 
 fn indexing(c: &mut Criterion) {
     let mut g = c.benchmark_group("index");

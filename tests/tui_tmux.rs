@@ -256,25 +256,29 @@ fn abort_exits_non_zero_without_writing() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), DEMO);
 }
 
-#[test]
-fn sigterm_restores_the_terminal() {
+/// The app is sent `signal` while running; it exits with `exit` and the terminal is cooked again.
+fn signal_restores_the_terminal(name: &str, signal: &str, exit: &str) {
     if !common::require_program("tmux") || !common::require_program("pgrep") {
         return;
     }
     let (dir, _path) = demo_copy();
-    let t = Tmux::start("term", dir.path(), &["icelake-240.xml"], &[]);
+    let t = Tmux::start(name, dir.path(), &["icelake-240.xml"], &[]);
     t.wait_for("unknown-model");
     let pid = t.app_pid();
     assert!(
         Command::new("kill")
-            .args(["-TERM", &pid])
+            .args([signal, &pid])
             .status()
             .unwrap()
             .success()
     );
-    t.wait_for("EXIT=143");
-    let s = t.wait_for("STTY-END");
-    assert_cooked(&s);
+    t.wait_for(exit);
+    assert_cooked(&t.wait_for("STTY-END"));
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    signal_restores_the_terminal("term", "-TERM", "EXIT=143");
 }
 
 #[test]
@@ -327,22 +331,7 @@ fn copy_over_ssh_says_osc52_and_the_tmux_setting() {
 
 #[test]
 fn sighup_restores_the_terminal() {
-    if !common::require_program("tmux") || !common::require_program("pgrep") {
-        return;
-    }
-    let (dir, _path) = demo_copy();
-    let t = Tmux::start("hup", dir.path(), &["icelake-240.xml"], &[]);
-    t.wait_for("unknown-model");
-    let pid = t.app_pid();
-    assert!(
-        Command::new("kill")
-            .args(["-HUP", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    t.wait_for("EXIT=129");
-    assert_cooked(&t.wait_for("STTY-END"));
+    signal_restores_the_terminal("hup", "-HUP", "EXIT=129");
 }
 
 /// A domain defined in the test daemon for the length of a test, undefined on drop.

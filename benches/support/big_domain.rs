@@ -35,3 +35,16 @@ pub fn big_domain(target_bytes: usize) -> String {
     x.push_str("  </devices>\n</domain>\n");
     x
 }
+
+/// The demo domain shipped with virt-cpu.
+#[allow(dead_code)] // not every includer benchmarks both inputs
+pub const SEED: &str = include_str!("../../assets/examples/icelake-240.xml");
+
+/// The inputs every benchmark runs on: the demo domain and a generated 10 MB one.
+#[allow(dead_code)]
+pub fn bench_inputs() -> Vec<(&'static str, String)> {
+    vec![
+        ("seed-240-vcpu", SEED.to_string()),
+        ("generated-10MB", big_domain(10 * 1024 * 1024)),
+    ]
+}
