@@ -60,6 +60,25 @@ const PROPOSAL: &str = "<domain type='kvm' xmlns:qemu='http://libvirt.org/schema
 </domain>
 ";
 
+/// `virt-cpu argv FILE` output.
+fn argv_value(file: &Path) -> String {
+    stdout(&run(&["argv", file.to_str().unwrap()]))
+}
+
+/// `virt-cpu convert FROM --to TARGET -o TO`, its exit code.
+fn convert(from: &Path, target: &str, to: &Path) -> Option<i32> {
+    run(&[
+        "convert",
+        from.to_str().unwrap(),
+        "--to",
+        target,
+        "-o",
+        to.to_str().unwrap(),
+    ])
+    .status
+    .code()
+}
+
 fn temp_file(dir: &tempfile::TempDir, name: &str, content: &[u8]) -> PathBuf {
     let p = dir.path().join(name);
     std::fs::write(&p, content).unwrap();
@@ -345,14 +364,8 @@ fn move_and_convert_round_trip() {
         moved.contains("<qemu:option name='lahf-lm' value='on'/>"),
         "{moved}"
     );
-    assert_eq!(
-        stdout(&run(&["argv", q.to_str().unwrap()])),
-        "Nehalem,lahf-lm=on,vmx=off\n"
-    );
-    assert_eq!(
-        stdout(&run(&["argv", f.to_str().unwrap()])),
-        "Nehalem,lahf-lm=on,vmx=off\n"
-    );
+    assert_eq!(argv_value(&q), "Nehalem,lahf-lm=on,vmx=off\n");
+    assert_eq!(argv_value(&f), "Nehalem,lahf-lm=on,vmx=off\n");
     let back = dir.path().join("back.xml");
     let o = run(&[
         "set",
@@ -363,42 +376,12 @@ fn move_and_convert_round_trip() {
         back.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(
-        stdout(&run(&["argv", back.to_str().unwrap()])),
-        "Nehalem,lahf-lm=on,vmx=off\n"
-    );
+    assert_eq!(argv_value(&back), "Nehalem,lahf-lm=on,vmx=off\n");
     let cl = dir.path().join("cl.xml");
-    assert_eq!(
-        run(&[
-            "convert",
-            q.to_str().unwrap(),
-            "--to",
-            "commandline",
-            "-o",
-            cl.to_str().unwrap()
-        ])
-        .status
-        .code(),
-        Some(0)
-    );
-    assert_eq!(
-        stdout(&run(&["argv", cl.to_str().unwrap()])),
-        "Nehalem,lahf-lm=on,vmx=off\n"
-    );
+    assert_eq!(convert(&q, "commandline", &cl), Some(0));
+    assert_eq!(argv_value(&cl), "Nehalem,lahf-lm=on,vmx=off\n");
     let again = dir.path().join("again.xml");
-    assert_eq!(
-        run(&[
-            "convert",
-            cl.to_str().unwrap(),
-            "--to",
-            "qemu-cpu",
-            "-o",
-            again.to_str().unwrap()
-        ])
-        .status
-        .code(),
-        Some(0)
-    );
+    assert_eq!(convert(&cl, "qemu-cpu", &again), Some(0));
     assert_eq!(
         std::fs::read_to_string(&again).unwrap(),
         moved,
