@@ -23,6 +23,22 @@ impl Filtered {
         }
     }
 
+    /// The rows a list of `height` rows shows with `selected` in view: (position, item index).
+    /// Derived from the selection each frame, so the view keeps no scroll state.
+    pub fn window(
+        &self,
+        selected: usize,
+        height: usize,
+    ) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let offset = selected.saturating_sub(height.saturating_sub(1));
+        self.order
+            .iter()
+            .copied()
+            .enumerate()
+            .skip(offset)
+            .take(height)
+    }
+
     pub fn name(&self, index: usize) -> &str {
         &self.names[index]
     }

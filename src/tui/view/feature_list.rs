@@ -43,16 +43,11 @@ pub fn draw(f: &mut Frame, m: &Model, l: &FeatureList, t: &Theme, area: Rect) {
 
     let h = body.height as usize;
     let w = body.width as usize;
-    let offset = l.selected.saturating_sub(h.saturating_sub(1));
     let dom = &m.state.dom;
     let lines: Vec<Line> = l
         .list
-        .order
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(h)
-        .map(|(pos, &i)| {
+        .window(l.selected, h)
+        .map(|(pos, i)| {
             let name = l.list.name(i);
             let has = match in_model(m.catalog, dom, l.pane, name) {
                 Some(true) => "in model",

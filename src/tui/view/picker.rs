@@ -44,17 +44,11 @@ pub fn draw(f: &mut Frame, m: &Model, p: &Picker, t: &Theme, area: Rect) {
 
 fn draw_list(f: &mut Frame, p: &Picker, t: &Theme, area: Rect) {
     let h = area.height as usize;
-    // Keep the selection in view without remembering an offset (the view is pure).
-    let offset = p.selected.saturating_sub(h.saturating_sub(1));
     let w = area.width as usize;
     let lines: Vec<Line> = p
         .list
-        .order
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(h)
-        .map(|(pos, &i)| {
+        .window(p.selected, h)
+        .map(|(pos, i)| {
             let it = &p.items[i];
             let mut flags = String::new();
             if it.deprecated {
