@@ -663,3 +663,236 @@ fn read_only_directory_and_full_disk_leave_the_target_intact() {
         "the target changed after a failed save"
     );
 }
+
+/// Recorded `virsh domcapabilities` of a host: `amd` (EPYC-Rome, QEMU 8.0) or `intel` (QEMU 5.0).
+fn host_caps(vendor: &str) -> String {
+    let file = match vendor {
+        "amd" => "qemu_8.0.0-q35.x86_64.xml",
+        "intel" => "qemu_5.0.0-q35.x86_64.xml",
+        _ => unreachable!("no recorded {vendor} host"),
+    };
+    let p = common::shared_dir()
+        .join("reference/domcapabilities")
+        .join(file);
+    assert!(
+        p.is_file(),
+        "recorded domcapabilities missing: {}",
+        p.display()
+    );
+    p.to_str().unwrap().to_string()
+}
+
+/// `<qemu:cpu>` with a model the AMD host runs and `enforce=on`, so a model the host cannot run is
+/// an error (not a warning).
+const ENFORCED_EPYC: &str =
+    "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <name>e</name>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <qemu:cpu>
+    <qemu:model name='EPYC-Rome'/>
+    <qemu:option name='enforce' value='on'/>
+  </qemu:cpu>
+</domain>
+";
+
+/// `set` judges "new errors" against the host `check` would use with the same flags: the AMD host
+/// (Skylake-Client usable='no') refuses an Intel model under enforce=on; without a host, or with an
+/// Intel host that runs it, the same edit goes through; `--force` writes it anyway.
+#[test]
+fn set_refuses_a_model_the_given_host_cannot_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(&dir, "d.xml", ENFORCED_EPYC.as_bytes());
+    let f = f.to_str().unwrap();
+    let amd = host_caps("amd");
+    let o = run(&[
+        "set",
+        f,
+        "--qemu-model",
+        "Skylake-Client",
+        "--host-caps",
+        &amd,
+        "--in-place",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("error[model-unusable-on-host]")
+            && err.contains("cannot run Skylake-Client")
+            && err.contains("pcid")
+            && err.contains("use --force"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(f).unwrap(), ENFORCED_EPYC);
+    let o = run(&[
+        "set",
+        f,
+        "--qemu-model",
+        "Skylake-Client",
+        "--host-caps",
+        &amd,
+        "--diff",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "--diff is refused too");
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+
+    let edited = ENFORCED_EPYC.replace("'EPYC-Rome'", "'Skylake-Client'");
+    let out = dir.path().join("no-host.xml");
+    let o = run(&[
+        "set",
+        f,
+        "--qemu-model",
+        "Skylake-Client",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "no host: {}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), edited);
+    let o = run(&[
+        "set",
+        f,
+        "--qemu-model",
+        "Skylake-Client",
+        "--host-caps",
+        &host_caps("intel"),
+        "--diff",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "Intel host: {}", stderr(&o));
+    assert!(
+        stdout(&o).contains("+    <qemu:model name='Skylake-Client'/>"),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = run(&[
+        "set",
+        f,
+        "--qemu-model",
+        "Skylake-Client",
+        "--host-caps",
+        &amd,
+        "--in-place",
+        "--force",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(f).unwrap(), edited);
+    // What was refused is what `check` reports with the same flag.
+    let o = run(&["check", f, "--host-caps", &amd]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("error[model-unusable-on-host]"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// `convert` takes the host flags too: `<qemu:commandline>` with an Intel `-cpu …,enforce=on` becomes
+/// a `<qemu:cpu>` that the AMD host cannot run, which is refused; without a host it converts.
+#[test]
+fn convert_refuses_a_result_the_given_host_cannot_run() {
+    let xml = "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <name>c</name>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <cpu>
+    <topology sockets='1' dies='1' cores='2' threads='1'/>
+  </cpu>
+  <qemu:commandline>
+    <qemu:arg value='-cpu'/>
+    <qemu:arg value='Skylake-Client,enforce=on'/>
+  </qemu:commandline>
+</domain>
+";
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(&dir, "c.xml", xml.as_bytes());
+    let f = f.to_str().unwrap();
+    let amd = host_caps("amd");
+    let out = dir.path().join("out.xml");
+    let out = out.to_str().unwrap();
+    let o = run(&[
+        "convert",
+        f,
+        "--to",
+        "qemu-cpu",
+        "--host-caps",
+        &amd,
+        "-o",
+        out,
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("error[model-unusable-on-host]"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!Path::new(out).exists(), "a refused result was written");
+    let o = run(&["convert", f, "--to", "qemu-cpu", "-o", out]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let converted = std::fs::read_to_string(out).unwrap();
+    assert!(
+        converted.contains("<qemu:model name='Skylake-Client'/>")
+            && converted.contains("<qemu:option name='enforce' value='on'/>"),
+        "{converted}"
+    );
+    let o = run(&[
+        "convert",
+        f,
+        "--to",
+        "qemu-cpu",
+        "--host-caps",
+        &amd,
+        "--force",
+        "--diff",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("+    <qemu:model name='Skylake-Client'/>"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(std::fs::read_to_string(f).unwrap(), xml);
+}
+
+/// `set --catalog` judges options by that catalog, as `check --catalog` does: an option only the
+/// given catalog knows is an unknown-option error by the embedded catalog and fine by the given one.
+#[test]
+fn set_judges_options_by_the_given_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let cat = dir.path().join("catalog");
+    std::fs::create_dir(&cat).unwrap();
+    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/catalog");
+    std::fs::copy(
+        assets.join("libvirt-x86.json"),
+        cat.join("libvirt-x86.json"),
+    )
+    .unwrap();
+    let mut qemu: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(assets.join("qemu-x86.json")).unwrap()).unwrap();
+    qemu["properties"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"name": "x-test-knob", "type": "bool"}));
+    std::fs::write(cat.join("qemu-x86.json"), qemu.to_string()).unwrap();
+    let f = temp_file(&dir, "d.xml", ENFORCED_EPYC.as_bytes());
+    let f = f.to_str().unwrap();
+    let o = run(&["set", f, "--qemu-option", "x-test-knob=on", "--diff"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("error[unknown-option]") && stderr(&o).contains("x-test-knob"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&[
+        "set",
+        f,
+        "--qemu-option",
+        "x-test-knob=on",
+        "--catalog",
+        cat.to_str().unwrap(),
+        "--diff",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("+    <qemu:option name='x-test-knob' value='on'/>"),
+        "{}",
+        stdout(&o)
+    );
+}

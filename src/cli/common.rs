@@ -24,7 +24,8 @@ impl InputArgs {
     }
 }
 
-/// Where the host's facts come from, for host-model, optional features and `check`.
+/// Where the host's facts come from, for host-model, optional features, `check`, and the
+/// new-error refusal of `set` and `convert`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct HostArgs {
     /// `virsh domcapabilities` XML of the host that will run the domain.
@@ -65,6 +66,15 @@ impl HostArgs {
         }
         Ok(None)
     }
+
+    /// The catalog and the capabilities to judge this domain by: what `check` uses with the same
+    /// flags (`--catalog`, `--host-caps`/`-c`), so `set` and `convert` refuse exactly the errors
+    /// `check` would report.
+    pub fn judge(&self, loaded: &Loaded) -> anyhow::Result<(&'static Catalog, QemuCaps)> {
+        let catalog = self.catalog()?;
+        let host = self.load(Some(&loaded.domain))?;
+        Ok((catalog, caps_for(loaded, catalog, host.as_ref())))
+    }
 }
 
 /// The capabilities libvirt would use for this domain, with the host's facts when given.
@@ -92,9 +102,7 @@ impl AnalyseArgs {
     /// Loads the domain and runs every check on it.
     pub fn run(&self) -> anyhow::Result<(Loaded, crate::check::Report)> {
         let loaded = self.input.load()?;
-        let catalog = self.host.catalog()?;
-        let host = self.host.load(Some(&loaded.domain))?;
-        let caps = caps_for(&loaded, catalog, host.as_ref());
+        let (catalog, caps) = self.host.judge(&loaded)?;
         let report = crate::check::check(&loaded.doc, &loaded.domain, &caps, catalog, self.reading);
         Ok((loaded, report))
     }

@@ -3,7 +3,6 @@
 use super::common::{self, EXIT_FINDINGS};
 use super::output::{self, OutputArgs};
 use crate::argv::{Reading, Source};
-use crate::catalog::Catalog;
 use crate::check;
 use crate::edit::{Edit, Edited};
 
@@ -26,14 +25,16 @@ pub struct ConvertArgs {
     /// Write even when the result has new errors.
     #[arg(long)]
     pub force: bool,
+    // The host and catalog new errors are judged against, as `check` judges them.
+    #[command(flatten)]
+    pub host: common::HostArgs,
     #[command(flatten)]
     pub out: OutputArgs,
 }
 
 pub fn run(args: &ConvertArgs) -> anyhow::Result<i32> {
     let loaded = args.input.load()?;
-    let catalog = Catalog::embedded();
-    let caps = common::caps_for(&loaded, catalog, None);
+    let (catalog, caps) = args.host.judge(&loaded)?;
     let before = check::check(&loaded.doc, &loaded.domain, &caps, catalog, Reading::Merge);
     let edit = match args.to {
         Target::Commandline => match (&before.arg.value, before.arg.source) {

@@ -1,9 +1,8 @@
 //! `virt-cpu set FILE …`: edit `<cpu>` and `<qemu:cpu>` without touching any other byte.
 
-use super::common::{self, EXIT_USAGE, InputArgs};
+use super::common::{self, EXIT_USAGE, HostArgs, InputArgs};
 use super::output::{self, OutputArgs};
 use crate::argv::Reading;
-use crate::catalog::Catalog;
 use crate::check;
 use crate::edit::{Edit, Edited};
 
@@ -46,6 +45,9 @@ pub struct SetArgs {
     /// Write even when the edit introduces errors.
     #[arg(long)]
     pub force: bool,
+    // The host and catalog new errors are judged against, as `check` judges them.
+    #[command(flatten)]
+    pub host: HostArgs,
     #[command(flatten)]
     pub out: OutputArgs,
 }
@@ -123,7 +125,6 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
         }
     };
     let loaded = args.input.load()?;
-    let catalog = Catalog::embedded();
     let mut state = Edited::new(loaded.doc.clone())?;
     for e in &edits {
         if let Err(err) = state.apply(e) {
@@ -131,7 +132,7 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
             return Ok(common::EXIT_FINDINGS);
         }
     }
-    let caps = common::caps_for(&loaded, catalog, None);
+    let (catalog, caps) = args.host.judge(&loaded)?;
     let before = check::check(&loaded.doc, &loaded.domain, &caps, catalog, Reading::Merge);
     let after = check::check(&state.doc, &state.dom, &caps, catalog, Reading::Merge);
     if let Some(code) =
