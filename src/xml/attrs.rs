@@ -1,8 +1,5 @@
-//! Attributes with their exact byte spans.
-//!
-//! quick-xml parses attributes but does not report where each one is in the source; lossless
-//! editing needs the value's byte range and its quote character, so this small scanner runs over
-//! the raw start tag that quick-xml has already delimited.
+//! Attributes with their exact byte spans (found by [`super::scan::attributes`]): lossless
+//! editing needs the value's byte range and its quote character.
 
 use std::ops::Range;
 
@@ -17,6 +14,20 @@ pub struct Attr {
 }
 
 impl Attr {
+    pub(crate) fn new(
+        name: Range<usize>,
+        value: Range<usize>,
+        whole_start: usize,
+        quote: u8,
+    ) -> Attr {
+        Attr {
+            name: super::Span::of(name),
+            value: super::Span::of(value),
+            whole_start: whole_start as u32,
+            quote,
+        }
+    }
+
     /// The qualified name (`xmlns:qemu`, `name`).
     pub fn name(&self) -> Range<usize> {
         self.name.range()
@@ -51,96 +62,5 @@ impl Attr {
         } else {
             resolved
         }
-    }
-}
-
-/// Scans the attributes of the start tag `src[tag]`, whose name ends at `name_end`.
-/// Appends the attributes to `out`, or returns (offset, message) for the first malformed one.
-pub(crate) fn scan(
-    src: &str,
-    name_end: usize,
-    tag_end: usize,
-    out: &mut Vec<Attr>,
-) -> Result<(), (usize, String)> {
-    let bytes = src.as_bytes();
-    let first = out.len();
-    let mut i = name_end;
-    loop {
-        let ws_start = i;
-        while i < tag_end && bytes[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if i >= tag_end {
-            return Ok(());
-        }
-        if i == ws_start {
-            return Err((i, "attributes must be separated by whitespace".into()));
-        }
-        let name_start = i;
-        while i < tag_end && !bytes[i].is_ascii_whitespace() && bytes[i] != b'=' {
-            i += 1;
-        }
-        let name = name_start..i;
-        while i < tag_end && bytes[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if i >= tag_end || bytes[i] != b'=' {
-            return Err((
-                name_start,
-                format!("attribute `{}` has no value", &src[name.clone()]),
-            ));
-        }
-        i += 1;
-        while i < tag_end && bytes[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if i >= tag_end || (bytes[i] != b'\'' && bytes[i] != b'"') {
-            return Err((
-                i,
-                format!(
-                    "the value of attribute `{}` is not quoted",
-                    &src[name.clone()]
-                ),
-            ));
-        }
-        let quote = bytes[i];
-        let value_start = i + 1;
-        // The closing quote, or a `<` (never allowed in a value) found on the way.
-        let found = memchr::memchr2(quote, b'<', &bytes[value_start..tag_end]);
-        let Some(len) = found.filter(|&k| bytes[value_start + k] == quote) else {
-            if let Some(k) = found {
-                return Err((
-                    value_start + k,
-                    format!(
-                        "the value of attribute `{}` contains `<`",
-                        &src[name.clone()]
-                    ),
-                ));
-            }
-            return Err((
-                i,
-                format!(
-                    "the value of attribute `{}` is not closed",
-                    &src[name.clone()]
-                ),
-            ));
-        };
-        let value = value_start..value_start + len;
-        i = value.end + 1;
-        if out[first..]
-            .iter()
-            .any(|a: &Attr| src[a.name()] == src[name.clone()])
-        {
-            return Err((
-                name_start,
-                format!("attribute `{}` is given twice", &src[name.clone()]),
-            ));
-        }
-        out.push(Attr {
-            name: super::Span::of(name),
-            value: super::Span::of(value),
-            whole_start: ws_start as u32,
-            quote,
-        });
     }
 }

@@ -1,8 +1,9 @@
-//! One pass of quick-xml over the source, recording every element's byte spans.
+//! One pass over the source, recording every element's byte spans (the lexical part is in
+//! [`super::scan`]).
 
-use super::attrs;
 use super::error::{LoadError, Position};
 use super::{Document, ElemId, Element, MAX_FILE_SIZE, NO_ELEMENT, NO_NS, Span, Style};
+use super::{attrs, scan};
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 use std::ops::Range;
@@ -101,35 +102,45 @@ fn declared_encoding(prefix: &str) -> Option<String> {
     Some(value[..value.find(quote)?].to_string())
 }
 
+/// Open elements while indexing.
+struct Open {
+    id: ElemId,
+    /// How many namespace bindings this element pushed.
+    pushed: usize,
+    /// Its last child so far (to link the next one as a sibling).
+    last_child: u32,
+}
+
+/// Builds the element index in one pass over the source (see [`scan`] for why by hand).
 struct Indexer<'a> {
     src: &'a str,
+    bytes: &'a [u8],
+    /// Where the document starts (after a BOM): the only place an XML declaration may be.
     bom: usize,
     elements: Vec<Element>,
     attrs: Vec<attrs::Attr>,
     namespaces: Vec<String>,
     /// In-scope prefix bindings: (prefix, namespace index or None for an undeclaration).
     bindings: Vec<(String, Option<usize>)>,
-    /// Open elements with how many bindings each pushed.
-    open: Vec<(ElemId, usize)>,
-    /// The last child seen for each open element (to link siblings).
-    last_child: Vec<Option<ElemId>>,
+    open: Vec<Open>,
     root: Option<ElemId>,
 }
 
 impl<'a> Indexer<'a> {
     fn new(src: &'a str, bom: usize) -> Self {
-        // Every element has a start tag and most an end tag: half the `<` is a close estimate,
-        // and sizing once avoids copying a large index while it grows.
-        let tags = memchr::memchr_iter(b'<', src.as_bytes()).count();
+        // Real domains spend 30–40 bytes per element and per attribute; reserving for one of
+        // each every 16 bytes over-reserves address space only (untouched pages cost nothing)
+        // and saves copying a large index while it grows. Shrunk to fit at the end.
+        let estimate = src.len() / 16 + 16;
         Indexer {
             src,
+            bytes: src.as_bytes(),
             bom,
-            elements: Vec::with_capacity(tags / 2 + 1),
-            attrs: Vec::with_capacity(tags / 2 + 1),
+            elements: Vec::with_capacity(estimate),
+            attrs: Vec::with_capacity(estimate),
             namespaces: Vec::new(),
             bindings: Vec::new(),
             open: Vec::new(),
-            last_child: Vec::new(),
             root: None,
         }
     }
@@ -141,71 +152,46 @@ impl<'a> Indexer<'a> {
         }
     }
 
+    fn malformed(&self, (offset, detail): scan::Malformed) -> LoadError {
+        self.syntax(offset, detail)
+    }
+
+    /// Outside the root element (prolog and epilogue), where only markup and spaces may be.
+    fn outside_root(&self) -> bool {
+        self.open.is_empty()
+    }
+
     fn run(mut self) -> Result<Parts, LoadError> {
-        let body = &self.src[self.bom..];
-        let mut reader = Reader::from_str(body);
-        let config = reader.config_mut();
-        config.trim_text(false);
-        config.expand_empty_elements = false;
-        config.check_end_names = true;
-        config.check_comments = true;
+        let bytes = self.bytes;
+        let mut i = self.bom;
         loop {
-            let start = reader.buffer_position() as usize + self.bom;
-            let event = match reader.read_event() {
-                Ok(ev) => ev,
-                Err(e) => {
-                    let at = reader.error_position() as usize + self.bom;
-                    return Err(self.syntax(at, e.to_string()));
-                }
+            let Some(at) = scan::text_end(bytes, i) else {
+                self.text(i, bytes.len())?;
+                break;
             };
-            let end = reader.buffer_position() as usize + self.bom;
-            match event {
-                Event::Start(_) => self.open_element(start..end, false)?,
-                Event::Empty(_) => self.open_element(start..end, true)?,
-                Event::End(_) => self.close_element(start..end),
-                // An internal subset is where entities are declared; we never expand them.
-                Event::DocType(ref t) if t.contains('[') => {
-                    return Err(LoadError::Doctype {
-                        position: Position::of(self.src, start),
-                    });
+            self.text(i, at)?;
+            i = match bytes[at] {
+                b'<' => self.markup(at)?,
+                _ if self.outside_root() => {
+                    return Err(self.syntax(at, "content outside the root element"));
                 }
-                Event::Text(ref t)
-                    if self.open.is_empty() && !t.chars().all(|c| c.is_ascii_whitespace()) =>
-                {
-                    return Err(self.syntax(start, "text outside the root element"));
+                b'&' => scan::reference(self.src, at).map_err(|m| self.malformed(m))?,
+                _ if bytes[at..].starts_with(b"]]>") => {
+                    return Err(self.syntax(at, "`]]>` is not allowed in text; write `]]&gt;`"));
                 }
-                Event::CData(_) | Event::GeneralRef(_) if self.open.is_empty() => {
-                    return Err(self.syntax(start, "content outside the root element"));
-                }
-                Event::GeneralRef(ref r) => {
-                    let ok = match r.resolve_char_ref() {
-                        Ok(Some(_)) => true,
-                        Ok(None) => quick_xml::escape::resolve_xml_entity(r).is_some(),
-                        Err(_) => false,
-                    };
-                    if !ok {
-                        return Err(self.syntax(
-                            start,
-                            format!(
-                                "unknown entity `&{};` (only the five predefined entities and character references are allowed)",
-                                &**r
-                            ),
-                        ));
-                    }
-                }
-                Event::Eof => break,
-                _ => {}
-            }
+                _ => at + 1,
+            };
         }
-        if let Some(&(id, _)) = self.open.last() {
-            let e = &self.elements[id];
-            let name = self.src[e.qname_range()].to_string();
+        if let Some(open) = self.open.last() {
+            let name = self.src[self.elements[open.id].qname_range()].to_string();
             return Err(self.syntax(
                 self.src.len(),
                 format!("the file ends before </{name}> (is it truncated?)"),
             ));
         }
         let root = self.root.ok_or(LoadError::NoRoot)?;
+        self.elements.shrink_to_fit();
+        self.attrs.shrink_to_fit();
         Ok(Parts {
             elements: self.elements,
             attrs: self.attrs,
@@ -214,77 +200,206 @@ impl<'a> Indexer<'a> {
         })
     }
 
-    fn open_element(&mut self, open: Range<usize>, empty: bool) -> Result<(), LoadError> {
-        if self.open.is_empty() && self.root.is_some() {
+    /// Text between markup: only spaces outside the root element.
+    fn text(&self, start: usize, end: usize) -> Result<(), LoadError> {
+        if !self.outside_root() {
+            return Ok(());
+        }
+        match self.bytes[start..end]
+            .iter()
+            .position(|&b| !scan::is_space(b))
+        {
+            Some(k) => Err(self.syntax(start + k, "text outside the root element")),
+            None => Ok(()),
+        }
+    }
+
+    /// The markup starting with `<` at `at`; returns where it ends.
+    fn markup(&mut self, at: usize) -> Result<usize, LoadError> {
+        let rest = &self.bytes[at..];
+        match rest.get(1) {
+            Some(b'/') => self.end_tag(at),
+            Some(b'?') => self.processing_instruction(at),
+            Some(b'!') if rest.starts_with(b"<!--") => self.comment(at),
+            Some(b'!') if rest.starts_with(b"<![CDATA[") => {
+                if self.outside_root() {
+                    return Err(self.syntax(at, "content outside the root element"));
+                }
+                self.find_end(at, 9, b"]]>", "a CDATA section")
+            }
+            Some(b'!') if rest.starts_with(b"<!DOCTYPE") => self.doctype(at),
+            Some(b'!') => Err(self.syntax(at, "unknown markup `<!`")),
+            _ => self.start_tag(at),
+        }
+    }
+
+    /// Offset after `terminator`, searched from `at + skip`.
+    fn find_end(
+        &self,
+        at: usize,
+        skip: usize,
+        terminator: &[u8],
+        what: &str,
+    ) -> Result<usize, LoadError> {
+        match memchr::memmem::find(&self.bytes[at + skip..], terminator) {
+            Some(k) => Ok(at + skip + k + terminator.len()),
+            None => Err(self.syntax(at, format!("{what} is not closed (is the file truncated?)"))),
+        }
+    }
+
+    fn comment(&self, at: usize) -> Result<usize, LoadError> {
+        let body = at + 4;
+        let Some(k) = memchr::memmem::find(&self.bytes[body..], b"--") else {
+            return Err(self.syntax(at, "a comment is not closed (is the file truncated?)"));
+        };
+        if self.bytes.get(body + k + 2) != Some(&b'>') {
+            return Err(self.syntax(body + k, "`--` is not allowed inside a comment"));
+        }
+        Ok(body + k + 3)
+    }
+
+    fn processing_instruction(&self, at: usize) -> Result<usize, LoadError> {
+        let target_end = scan::name_end(self.bytes, at + 2);
+        scan::check_name(
+            self.src,
+            at + 2,
+            target_end,
+            "a processing-instruction target",
+        )
+        .map_err(|m| self.malformed(m))?;
+        if self.src[at + 2..target_end].eq_ignore_ascii_case("xml") && at != self.bom {
             return Err(self.syntax(
-                open.start,
+                at,
+                "an XML declaration (`<?xml …?>`) is only allowed at the very start of the file",
+            ));
+        }
+        self.find_end(at, 2, b"?>", "a processing instruction")
+    }
+
+    fn doctype(&self, at: usize) -> Result<usize, LoadError> {
+        if self.root.is_some() {
+            return Err(self.syntax(at, "a DOCTYPE is only allowed before the root element"));
+        }
+        let end = self.find_end(at, 9, b">", "the DOCTYPE")?;
+        // An internal subset is where entities are declared; we never expand them.
+        if memchr::memchr(b'[', &self.bytes[at..end]).is_some() {
+            return Err(LoadError::Doctype {
+                position: Position::of(self.src, at),
+            });
+        }
+        Ok(end)
+    }
+
+    fn start_tag(&mut self, at: usize) -> Result<usize, LoadError> {
+        let name_start = at + 1;
+        let (name_end, prefixed) = scan::name_end_and_colon(self.bytes, name_start);
+        scan::check_name(self.src, name_start, name_end, "an element name after `<`")
+            .map_err(|m| self.malformed(m))?;
+        if self.outside_root() && self.root.is_some() {
+            return Err(self.syntax(
+                at,
                 "a second root element; a domain XML has exactly one <domain>",
             ));
         }
-        let name_start = open.start + 1;
-        let bytes = self.src.as_bytes();
-        let mut name_end = name_start;
-        while name_end < open.end
-            && !bytes[name_end].is_ascii_whitespace()
-            && bytes[name_end] != b'/'
-            && bytes[name_end] != b'>'
-        {
-            name_end += 1;
-        }
-        let tag_end = if empty { open.end - 2 } else { open.end - 1 };
         let attrs_start = self.attrs.len();
-        attrs::scan(self.src, name_end, tag_end, &mut self.attrs).map_err(|(at, detail)| {
-            LoadError::Attribute {
-                position: Position::of(self.src, at),
-                detail: format!("{detail}; fix the XML"),
-            }
-        })?;
-        // Bind the namespaces this element declares before resolving its own prefix.
-        let mut pushed = 0;
-        for k in attrs_start..self.attrs.len() {
-            let a = &self.attrs[k];
-            let name = &self.src[a.name()];
-            if !name.starts_with("xmlns") {
-                continue;
-            }
-            let prefix = if name == "xmlns" {
-                Some(String::new())
-            } else {
-                name.strip_prefix("xmlns:").map(str::to_string)
-            };
-            if let Some(prefix) = prefix {
-                let uri = self.attrs[k].value(self.src);
-                // The compact index numbers namespaces in 16 bits; no real domain comes close.
-                if self.namespaces.len() >= NO_NS as usize - 1 {
-                    return Err(self.syntax(open.start, "more than 65000 different namespaces"));
+        let tag =
+            scan::attributes(self.src, name_end, &mut self.attrs).map_err(|(offset, detail)| {
+                LoadError::Attribute {
+                    position: Position::of(self.src, offset),
+                    detail: format!("{detail}; fix the XML"),
                 }
-                let ns = if uri.is_empty() {
-                    None
-                } else {
-                    Some(
-                        self.namespaces
-                            .iter()
-                            .position(|u| *u == uri)
-                            .unwrap_or_else(|| {
-                                self.namespaces.push(uri);
-                                self.namespaces.len() - 1
-                            }),
-                    )
-                };
-                self.bindings.push((prefix, ns));
-                pushed += 1;
-            }
+            })?;
+        let pushed = if tag.declares {
+            self.bind_namespaces(at, attrs_start)?
+        } else {
+            0
+        };
+        if tag.prefixed {
+            self.check_attribute_prefixes(attrs_start)?;
         }
-        for a in &self.attrs[attrs_start..] {
-            let value = &self.src[a.value_span()];
-            if memchr::memchr(b'&', value.as_bytes()).is_some()
-                && quick_xml::escape::unescape(value).is_err()
-            {
-                return Err(self.syntax(
-                    a.value_span().start,
-                    format!("the value of `{}` has an unknown entity reference (only predefined entities are allowed)", &self.src[a.name()]),
-                ));
+        let qname = &self.src[name_start..name_end];
+        let (prefix_len, ns) = match split_prefix(qname).filter(|_| prefixed) {
+            Some((p, _)) => match self.lookup(p) {
+                Some(ns) => (p.len() + 1, Some(ns)),
+                None => {
+                    return Err(LoadError::UndeclaredPrefix {
+                        position: Position::of(self.src, at),
+                        prefix: p.into(),
+                    });
+                }
+            },
+            None => (0, self.lookup("")),
+        };
+        let id = self.elements.len();
+        let parent = self.open.last().map_or(NO_ELEMENT, |o| o.id as u32);
+        self.elements.push(Element {
+            open: Span::of(at..tag.end),
+            close: None,
+            qname_end: name_end as u32,
+            prefix_len: prefix_len as u16,
+            ns: ns.map_or(NO_NS, |n| n as u16),
+            parent,
+            first_child: NO_ELEMENT,
+            next_sibling: NO_ELEMENT,
+            attrs: Span::of(attrs_start..self.attrs.len()),
+        });
+        match self.open.last_mut() {
+            Some(open) => {
+                match open.last_child {
+                    NO_ELEMENT => self.elements[open.id].first_child = id as u32,
+                    prev => self.elements[prev as usize].next_sibling = id as u32,
+                }
+                open.last_child = id as u32;
             }
+            None => self.root = Some(id),
+        }
+        if tag.empty {
+            self.bindings.truncate(self.bindings.len() - pushed);
+        } else {
+            self.open.push(Open {
+                id,
+                pushed,
+                last_child: NO_ELEMENT,
+            });
+        }
+        Ok(tag.end)
+    }
+
+    /// Binds the namespaces declared by the attributes from `first`; returns how many.
+    fn bind_namespaces(&mut self, at: usize, first: usize) -> Result<usize, LoadError> {
+        let mut pushed = 0;
+        for k in first..self.attrs.len() {
+            let name = &self.src[self.attrs[k].name()];
+            let prefix = match name.strip_prefix("xmlns") {
+                Some("") => String::new(),
+                Some(rest) => match rest.strip_prefix(':') {
+                    Some(p) => p.to_string(),
+                    None => continue,
+                },
+                None => continue,
+            };
+            let uri = self.attrs[k].value(self.src);
+            // The compact index numbers namespaces in 16 bits; no real domain comes close.
+            if self.namespaces.len() >= NO_NS as usize - 1 {
+                return Err(self.syntax(at, "more than 65000 different namespaces"));
+            }
+            let ns = (!uri.is_empty()).then(|| {
+                self.namespaces
+                    .iter()
+                    .position(|u| *u == uri)
+                    .unwrap_or_else(|| {
+                        self.namespaces.push(uri);
+                        self.namespaces.len() - 1
+                    })
+            });
+            self.bindings.push((prefix, ns));
+            pushed += 1;
+        }
+        Ok(pushed)
+    }
+
+    fn check_attribute_prefixes(&self, first: usize) -> Result<(), LoadError> {
+        for a in &self.attrs[first..] {
             let name = &self.src[a.name()];
             if let Some((p, _)) = split_prefix(name)
                 && p != "xmlns"
@@ -297,62 +412,34 @@ impl<'a> Indexer<'a> {
                 });
             }
         }
-        let qname = &self.src[name_start..name_end];
-        let (prefix_len, ns) = match split_prefix(qname) {
-            Some((p, _)) => match self.lookup(p) {
-                Some(ns) => (p.len() + 1, Some(ns)),
-                None => {
-                    return Err(LoadError::UndeclaredPrefix {
-                        position: Position::of(self.src, open.start),
-                        prefix: p.into(),
-                    });
-                }
-            },
-            None => (0, self.lookup("")),
-        };
-        let id = self.elements.len();
-        let parent = self.open.last().map(|&(p, _)| p);
-        self.elements.push(Element {
-            open: Span::of(open),
-            close: None,
-            qname_end: name_end as u32,
-            prefix_len: prefix_len as u16,
-            ns: ns.map_or(NO_NS, |n| n as u16),
-            parent: parent.map_or(NO_ELEMENT, |p| p as u32),
-            first_child: NO_ELEMENT,
-            next_sibling: NO_ELEMENT,
-            attrs: Span::of(attrs_start..self.attrs.len()),
-        });
-        match parent {
-            Some(p) => {
-                let slot = self
-                    .last_child
-                    .last_mut()
-                    .expect("an open parent has a slot");
-                match *slot {
-                    Some(prev) => self.elements[prev].next_sibling = id as u32,
-                    None => self.elements[p].first_child = id as u32,
-                }
-                *slot = Some(id);
-            }
-            None => self.root = Some(id),
-        }
-        if empty {
-            self.bindings.truncate(self.bindings.len() - pushed);
-        } else {
-            self.open.push((id, pushed));
-            self.last_child.push(None);
-        }
         Ok(())
     }
 
-    fn close_element(&mut self, close: Range<usize>) {
-        // quick-xml checks that end names match, so the top of the stack is this element.
-        if let Some((id, pushed)) = self.open.pop() {
-            self.elements[id].close = Some(Span::of(close));
-            self.bindings.truncate(self.bindings.len() - pushed);
-            self.last_child.pop();
+    fn end_tag(&mut self, at: usize) -> Result<usize, LoadError> {
+        let name_start = at + 2;
+        let name_end = scan::name_end(self.bytes, name_start);
+        scan::check_name(self.src, name_start, name_end, "an element name after `</`")
+            .map_err(|m| self.malformed(m))?;
+        let name = &self.src[name_start..name_end];
+        let gt = scan::skip_space(self.bytes, name_end);
+        if self.bytes.get(gt) != Some(&b'>') {
+            return Err(self.syntax(gt, format!("expected `>` to end </{name}")));
         }
+        let Some(open) = self.open.pop() else {
+            return Err(self.syntax(at, format!("</{name}> closes an element that is not open")));
+        };
+        let element = &mut self.elements[open.id];
+        let expected = &self.src[element.qname_range()];
+        if expected != name {
+            let opened = Position::of(self.src, element.open.start as usize);
+            return Err(self.syntax(
+                at,
+                format!("found </{name}> where </{expected}> (opened at {opened}) must end"),
+            ));
+        }
+        element.close = Some(Span::of(at..gt + 1));
+        self.bindings.truncate(self.bindings.len() - open.pushed);
+        Ok(gt + 1)
     }
 
     fn lookup(&self, prefix: &str) -> Option<usize> {

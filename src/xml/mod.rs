@@ -8,6 +8,7 @@ mod attrs;
 mod edit;
 mod error;
 mod index;
+mod scan;
 pub mod splice;
 mod style;
 
