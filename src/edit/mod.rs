@@ -9,7 +9,7 @@ mod qemu_cpu;
 pub use history::History;
 
 use crate::domain::{Domain, DomainError};
-use crate::xml::{Document, LoadError, Splice, splice};
+use crate::xml::{ApplyError, Document, LoadError, Splice, splice};
 
 /// What the user asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,20 +99,28 @@ impl Edited {
         self.apply_splices(&splices)
     }
 
-    /// Applies raw splices (an edit, or an undo), re-indexing the result.
+    /// Applies raw splices (an edit, or an undo), re-indexing the result. On any error the
+    /// document is left as it was.
     pub fn apply_splices(&mut self, splices: &[Splice]) -> Result<Vec<Splice>, EditError> {
-        if splices.is_empty() {
-            return Ok(Vec::new());
+        let inverse = self.doc.apply(splices).map_err(|e| match e {
+            ApplyError::Overlap(o) => EditError::Overlap(o),
+            ApplyError::Load(l) => EditError::Reparse(l),
+        })?;
+        if inverse.is_empty() {
+            return Ok(inverse);
         }
-        let (text, inverse) = splice::apply(self.doc.source(), splices)?;
-        if text == self.doc.source() {
-            return Ok(Vec::new());
+        match Domain::read(&self.doc) {
+            Ok(dom) => {
+                self.dom = dom;
+                Ok(inverse)
+            }
+            Err(e) => {
+                self.doc
+                    .apply(&inverse)
+                    .expect("the inverse of an applied edit restores a document that parsed");
+                Err(e.into())
+            }
         }
-        let doc = Document::parse(text.as_bytes())?;
-        let dom = Domain::read(&doc)?;
-        self.doc = doc;
-        self.dom = dom;
-        Ok(inverse)
     }
 }
 

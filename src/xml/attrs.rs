@@ -28,6 +28,20 @@ impl Attr {
         }
     }
 
+    /// Moves the attribute by `delta` bytes (the text before it changed length).
+    pub(crate) fn shift(&mut self, delta: isize) {
+        let by = |x: u32| (x as isize + delta) as u32;
+        self.name = super::Span {
+            start: by(self.name.start),
+            end: by(self.name.end),
+        };
+        self.value = super::Span {
+            start: by(self.value.start),
+            end: by(self.value.end),
+        };
+        self.whole_start = by(self.whole_start);
+    }
+
     /// The qualified name (`xmlns:qemu`, `name`).
     pub fn name(&self) -> Range<usize> {
         self.name.range()

@@ -36,11 +36,7 @@ pub(crate) fn build_owned(bytes: Vec<u8>) -> Result<Document, LoadError> {
         root: parts.root,
         style: Style::default(),
     };
-    let first_quote = doc.attrs.first().map(|a| a.quote());
-    let indent = super::link(doc.elements[doc.root].first_child)
-        .and_then(|c| doc.line_indent(c))
-        .map(str::to_string);
-    doc.style = Style::detect(&doc.src, first_quote, indent.as_deref());
+    doc.detect_style();
     Ok(doc)
 }
 
@@ -124,6 +120,43 @@ struct Indexer<'a> {
     bindings: Vec<(String, Option<usize>)>,
     open: Vec<Open>,
     root: Option<ElemId>,
+    /// Id of the first element this indexer creates (0 for a document; see [`Fragment`]).
+    id_base: usize,
+    /// Index of the first attribute this indexer creates.
+    attr_base: usize,
+    /// The first element created directly under the fragment's parent.
+    first_top: u32,
+}
+
+/// Where a fragment sits in an existing document: re-indexing after an edit scans only the
+/// children of `parent` that the edit touched (see [`super::reindex`]).
+pub(crate) struct Fragment<'d> {
+    pub doc: &'d Document,
+    /// The element whose content is re-scanned.
+    pub parent: ElemId,
+    /// The new ids and attribute indices start here.
+    pub id_base: usize,
+    pub attr_base: usize,
+}
+
+/// Scans `src[start..]` (where `src` ends with the fragment) as content of `at.parent`.
+pub(crate) fn fragment(
+    src: &str,
+    start: usize,
+    at: &Fragment<'_>,
+) -> Result<FragmentParts, LoadError> {
+    Indexer::fragment(src, at).run_fragment(start)
+}
+
+/// A re-scanned fragment: elements numbered from its `id_base`, top-level ones parented to
+/// its `parent`.
+pub(crate) struct FragmentParts {
+    pub elements: Vec<Element>,
+    pub attrs: Vec<attrs::Attr>,
+    pub namespaces: Vec<String>,
+    /// First and last element directly under the parent (`NO_ELEMENT` when none).
+    pub first_top: u32,
+    pub last_top: u32,
 }
 
 impl<'a> Indexer<'a> {
@@ -131,7 +164,10 @@ impl<'a> Indexer<'a> {
         // Real domains spend 30–40 bytes per element and per attribute; reserving for one of
         // each every 16 bytes over-reserves address space only (untouched pages cost nothing)
         // and saves copying a large index while it grows. Shrunk to fit at the end.
-        let estimate = src.len() / 16 + 16;
+        Indexer::new_sized(src, bom, src.len() / 16 + 16)
+    }
+
+    fn new_sized(src: &'a str, bom: usize, estimate: usize) -> Self {
         Indexer {
             src,
             bytes: src.as_bytes(),
@@ -142,7 +178,71 @@ impl<'a> Indexer<'a> {
             bindings: Vec::new(),
             open: Vec::new(),
             root: None,
+            id_base: 0,
+            attr_base: 0,
+            first_top: NO_ELEMENT,
         }
+    }
+
+    /// An indexer for `src[start..]` (`src` ends where the fragment ends) as the content of
+    /// `at.parent`, with the namespace bindings in scope there.
+    fn fragment(src: &'a str, at: &Fragment<'_>) -> Self {
+        let doc = at.doc;
+        let mut ix = Indexer::new_sized(src, usize::MAX, 16);
+        ix.namespaces = doc.namespaces.clone();
+        ix.root = Some(doc.root);
+        ix.id_base = at.id_base;
+        ix.attr_base = at.attr_base;
+        let mut chain = vec![at.parent];
+        while let Some(p) = doc.parent(*chain.last().expect("not empty")) {
+            chain.push(p);
+        }
+        for &el in chain.iter().rev() {
+            for a in doc.attrs(el) {
+                let name = &doc.src[a.name()];
+                let prefix = match name.strip_prefix("xmlns") {
+                    Some("") => "",
+                    Some(rest) => match rest.strip_prefix(':') {
+                        Some(p) => p,
+                        None => continue,
+                    },
+                    None => continue,
+                };
+                let uri = a.value(&doc.src);
+                let ns = doc.namespaces.iter().position(|u| *u == uri);
+                ix.bindings.push((prefix.to_string(), ns));
+            }
+        }
+        // The parent stands open below the fragment: top-level elements are its children,
+        // and an end tag that would close it is an error.
+        ix.open.push(Open {
+            id: at.parent,
+            pushed: ix.bindings.len(),
+            last_child: NO_ELEMENT,
+        });
+        ix
+    }
+
+    fn element_mut(&mut self, id: ElemId) -> &mut Element {
+        &mut self.elements[id - self.id_base]
+    }
+
+    /// Scans a fragment from `start` to the end of `src`.
+    fn run_fragment(mut self, start: usize) -> Result<FragmentParts, LoadError> {
+        self.scan(start)?;
+        if self.open.len() != 1 {
+            let open = self.open.last().expect("the parent stays open");
+            let name = self.src[self.elements[open.id - self.id_base].qname_range()].to_string();
+            return Err(self.syntax(self.src.len(), format!("<{name}> is not closed")));
+        }
+        let last_top = self.open[0].last_child;
+        Ok(FragmentParts {
+            elements: self.elements,
+            attrs: self.attrs,
+            namespaces: self.namespaces,
+            first_top: self.first_top,
+            last_top,
+        })
     }
 
     fn syntax(&self, offset: usize, detail: impl Into<String>) -> LoadError {
@@ -162,8 +262,29 @@ impl<'a> Indexer<'a> {
     }
 
     fn run(mut self) -> Result<Parts, LoadError> {
+        self.scan(self.bom)?;
+        if let Some(open) = self.open.last() {
+            let name = self.src[self.elements[open.id].qname_range()].to_string();
+            return Err(self.syntax(
+                self.src.len(),
+                format!("the file ends before </{name}> (is it truncated?)"),
+            ));
+        }
+        let root = self.root.ok_or(LoadError::NoRoot)?;
+        self.elements.shrink_to_fit();
+        self.attrs.shrink_to_fit();
+        Ok(Parts {
+            elements: self.elements,
+            attrs: self.attrs,
+            namespaces: self.namespaces,
+            root,
+        })
+    }
+
+    /// The main loop: text and markup from `from` to the end of the source.
+    fn scan(&mut self, from: usize) -> Result<(), LoadError> {
         let bytes = self.bytes;
-        let mut i = self.bom;
+        let mut i = from;
         loop {
             let Some(at) = scan::text_end(bytes, i) else {
                 self.text(i, bytes.len())?;
@@ -182,22 +303,7 @@ impl<'a> Indexer<'a> {
                 _ => at + 1,
             };
         }
-        if let Some(open) = self.open.last() {
-            let name = self.src[self.elements[open.id].qname_range()].to_string();
-            return Err(self.syntax(
-                self.src.len(),
-                format!("the file ends before </{name}> (is it truncated?)"),
-            ));
-        }
-        let root = self.root.ok_or(LoadError::NoRoot)?;
-        self.elements.shrink_to_fit();
-        self.attrs.shrink_to_fit();
-        Ok(Parts {
-            elements: self.elements,
-            attrs: self.attrs,
-            namespaces: self.namespaces,
-            root,
-        })
+        Ok(())
     }
 
     /// Text between markup: only spaces outside the root element.
@@ -330,7 +436,7 @@ impl<'a> Indexer<'a> {
             },
             None => (0, self.lookup("")),
         };
-        let id = self.elements.len();
+        let id = self.id_base + self.elements.len();
         let parent = self.open.last().map_or(NO_ELEMENT, |o| o.id as u32);
         self.elements.push(Element {
             open: Span::of(at..tag.end),
@@ -341,15 +447,17 @@ impl<'a> Indexer<'a> {
             parent,
             first_child: NO_ELEMENT,
             next_sibling: NO_ELEMENT,
-            attrs: Span::of(attrs_start..self.attrs.len()),
+            attrs: Span::of(self.attr_base + attrs_start..self.attr_base + self.attrs.len()),
         });
-        match self.open.last_mut() {
-            Some(open) => {
-                match open.last_child {
-                    NO_ELEMENT => self.elements[open.id].first_child = id as u32,
-                    prev => self.elements[prev as usize].next_sibling = id as u32,
+        match self.open.last().map(|o| (o.id, o.last_child)) {
+            Some((parent, last_child)) => {
+                match last_child {
+                    // The fragment's parent is not ours to change: the caller links it.
+                    NO_ELEMENT if parent < self.id_base => self.first_top = id as u32,
+                    NO_ELEMENT => self.element_mut(parent).first_child = id as u32,
+                    prev => self.element_mut(prev as usize).next_sibling = id as u32,
                 }
-                open.last_child = id as u32;
+                self.open.last_mut().expect("just seen").last_child = id as u32;
             }
             None => self.root = Some(id),
         }
@@ -425,10 +533,10 @@ impl<'a> Indexer<'a> {
         if self.bytes.get(gt) != Some(&b'>') {
             return Err(self.syntax(gt, format!("expected `>` to end </{name}")));
         }
-        let Some(open) = self.open.pop() else {
+        let Some(open) = self.open.pop().filter(|o| o.id >= self.id_base) else {
             return Err(self.syntax(at, format!("</{name}> closes an element that is not open")));
         };
-        let element = &mut self.elements[open.id];
+        let element = &mut self.elements[open.id - self.id_base];
         let expected = &self.src[element.qname_range()];
         if expected != name {
             let opened = Position::of(self.src, element.open.start as usize);

@@ -8,6 +8,7 @@ mod attrs;
 mod edit;
 mod error;
 mod index;
+mod reindex;
 mod scan;
 pub mod splice;
 mod style;
@@ -144,6 +145,36 @@ impl Document {
         index::build_owned(bytes)
     }
 
+    /// Applies `splices` and re-indexes, changing nothing when the result does not parse.
+    /// Returns the inverse splices (empty when the text did not change). Only the elements
+    /// the splices touch are scanned again (see [`reindex`]).
+    pub fn apply(&mut self, splices: &[Splice]) -> Result<Vec<Splice>, ApplyError> {
+        if splices.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (text, inverse) = splice::apply(&self.src, splices)?;
+        if text == self.src {
+            return Ok(Vec::new());
+        }
+        let lo = splices.iter().map(|s| s.range.start).min().unwrap_or(0);
+        let hi = splices.iter().map(|s| s.range.end).max().unwrap_or(0);
+        match reindex::localised(self, lo..hi, &text) {
+            Some((plan, parts)) => reindex::commit(self, plan, parts, text),
+            None => *self = Document::parse_owned(text.into_bytes())?,
+        }
+        Ok(inverse)
+    }
+
+    /// The document's writing conventions, from its first attribute and its root's first
+    /// child.
+    fn detect_style(&mut self) {
+        let first_quote = self.attrs.first().map(|a| a.quote());
+        let indent = link(self.elements[self.root].first_child)
+            .and_then(|c| self.line_indent(c))
+            .map(str::to_string);
+        self.style = Style::detect(&self.src, first_quote, indent.as_deref());
+    }
+
     pub fn source(&self) -> &str {
         &self.src
     }
@@ -278,6 +309,15 @@ impl Document {
             .all(|c| c == ' ' || c == '\t')
             .then_some(before)
     }
+}
+
+/// Why splices could not be applied (the document is unchanged).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ApplyError {
+    #[error(transparent)]
+    Overlap(#[from] splice::Overlap),
+    #[error(transparent)]
+    Load(#[from] LoadError),
 }
 
 pub struct Children<'a> {

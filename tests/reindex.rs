@@ -1,0 +1,238 @@
+//! Re-indexing after an edit scans only what the edit touched (src/xml/reindex.rs). These
+//! properties hold it to the full parse: after any splices on any corpus file, the index is
+//! exactly the one a full parse of the new text gives; a change that does not parse is
+//! refused and leaves the document as it was; undoing every step restores the original.
+//!
+//! Longer run: `PROPTEST_CASES=100000 cargo test --release --test reindex`.
+
+mod common;
+
+use proptest::prelude::*;
+use std::sync::OnceLock;
+use virt_cpu::xml::{Document, Splice};
+
+fn corpus() -> &'static [Document] {
+    static CORPUS: OnceLock<Vec<Document>> = OnceLock::new();
+    CORPUS.get_or_init(|| {
+        common::corpus_files()
+            .iter()
+            .filter_map(|p| Document::parse(&std::fs::read(p).unwrap()).ok())
+            .collect()
+    })
+}
+
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(512)
+}
+
+/// Everything the index says about the document, in a comparable form.
+fn snapshot(doc: &Document) -> String {
+    use std::fmt::Write;
+    let mut out = format!("root {} style {:?}\n", doc.root(), doc.style());
+    for id in 0..doc.element_count() {
+        let e = doc.element(id);
+        let _ = write!(
+            out,
+            "{id} {:?} {:?} {:?} ns={:?} parent={:?} children={:?} attrs=",
+            e.open(),
+            e.close(),
+            e.qname_range(),
+            doc.namespace(id),
+            doc.parent(id),
+            doc.children(id).collect::<Vec<_>>()
+        );
+        for a in doc.attrs(id) {
+            let _ = write!(
+                out,
+                "[{:?} {:?} {:?} {}]",
+                a.name(),
+                a.value_span(),
+                a.whole(),
+                a.quote()
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// One splice, described relative to the document it applies to.
+#[derive(Debug, Clone)]
+enum Change {
+    /// Replace an attribute value (element pick, attribute pick, new value).
+    AttrValue(usize, usize, String),
+    /// Add an attribute to a start tag.
+    AddAttr(usize, String),
+    /// Insert an element fragment right after an element, or as its first content.
+    InsertAfter(usize, String),
+    InsertInside(usize, String),
+    /// Delete an element.
+    Delete(usize),
+    /// Replace an element's content by text or markup.
+    SetContent(usize, String),
+    /// Raw bytes anywhere (usually breaks the XML: must be refused or agree with a parse).
+    Raw(usize, usize, String),
+}
+
+fn fragment() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("<feature policy='require' name='pcid'/>".to_string()),
+        Just("<model fallback='forbid'>Skylake-Server</model>".to_string()),
+        Just("<qemu:cpu><qemu:model name='host'/></qemu:cpu>".to_string()),
+        Just("<q:x xmlns:q='urn:x'><q:y a='1'/></q:x>".to_string()),
+        Just("<a><b/><c>t&amp;</c></a>".to_string()),
+        Just("<!-- <not-an-element/> -->".to_string()),
+        Just("<![CDATA[ <z/> ]]>".to_string()),
+        Just("text".to_string()),
+        Just("<a>".to_string()),
+        Just("</b>".to_string()),
+        Just("<undeclared:x/>".to_string()),
+        Just(String::new()),
+    ]
+}
+
+fn change() -> impl Strategy<Value = Change> {
+    let raw = prop_oneof![
+        Just("<".to_string()),
+        Just(">".to_string()),
+        Just("'".to_string()),
+        Just("&".to_string()),
+        Just("/>".to_string()),
+        Just("<!--".to_string()),
+        Just("x".to_string()),
+        Just(String::new()),
+    ];
+    prop_oneof![
+        (any::<usize>(), any::<usize>(), "[a-z0-9 &<'\"]{0,6}")
+            .prop_map(|(e, a, v)| Change::AttrValue(e, a, v)),
+        (any::<usize>(), "[a-z]{1,4}").prop_map(|(e, n)| Change::AddAttr(e, n)),
+        (any::<usize>(), fragment()).prop_map(|(e, f)| Change::InsertAfter(e, f)),
+        (any::<usize>(), fragment()).prop_map(|(e, f)| Change::InsertInside(e, f)),
+        any::<usize>().prop_map(Change::Delete),
+        (any::<usize>(), fragment()).prop_map(|(e, f)| Change::SetContent(e, f)),
+        (any::<usize>(), 0usize..4, raw).prop_map(|(at, len, t)| Change::Raw(at, len, t)),
+    ]
+}
+
+fn splice_for(doc: &Document, change: &Change) -> Option<Splice> {
+    let n = doc.element_count();
+    let src = doc.source();
+    Some(match change {
+        Change::AttrValue(e, a, v) => {
+            let attrs = doc.attrs(e % n);
+            let attr = attrs.get(a % attrs.len().max(1))?;
+            Splice::replace(attr.value_span(), v.clone())
+        }
+        Change::AddAttr(e, name) => {
+            let open = doc.element(e % n).open();
+            let at = open.end
+                - if doc.element(e % n).is_empty_tag() {
+                    2
+                } else {
+                    1
+                };
+            Splice::insert(at, format!(" {name}='v'"))
+        }
+        Change::InsertAfter(e, f) => Splice::insert(doc.element(e % n).outer().end, f.clone()),
+        Change::InsertInside(e, f) => {
+            let el = doc.element(e % n);
+            el.close()?;
+            Splice::insert(el.inner().start, f.clone())
+        }
+        Change::Delete(e) => Splice::delete(doc.element(e % n).outer()),
+        Change::SetContent(e, f) => {
+            let el = doc.element(e % n);
+            el.close()?;
+            Splice::replace(el.inner(), f.clone())
+        }
+        Change::Raw(at, len, t) => {
+            let mut at = at % src.len();
+            while !src.is_char_boundary(at) {
+                at -= 1;
+            }
+            let mut end = (at + len).min(src.len());
+            while !src.is_char_boundary(end) {
+                end -= 1;
+            }
+            Splice::replace(at..end, t.clone())
+        }
+    })
+}
+
+fn check_step(doc: &mut Document, splices: &[Splice]) -> Result<Vec<Splice>, TestCaseError> {
+    let before = doc.source().to_string();
+    let (text, _) = virt_cpu::xml::splice::apply(&before, splices).unwrap();
+    let full = Document::parse(text.as_bytes());
+    match (doc.apply(splices), full) {
+        (Ok(inverse), Ok(full)) => {
+            prop_assert_eq!(doc.source(), full.source());
+            prop_assert_eq!(snapshot(doc), snapshot(&full));
+            Ok(inverse)
+        }
+        (Err(_), Err(_)) => {
+            prop_assert_eq!(doc.source(), before.as_str(), "a refused change left bytes");
+            Ok(Vec::new())
+        }
+        (Ok(_), Err(e)) => Err(TestCaseError::fail(format!(
+            "re-indexing accepted what a full parse refuses: {e}"
+        ))),
+        (Err(e), Ok(_)) => Err(TestCaseError::fail(format!(
+            "re-indexing refused what a full parse accepts: {e}"
+        ))),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+    #[test]
+    fn reindexing_equals_a_full_parse(
+        pick in any::<usize>(),
+        steps in prop::collection::vec(prop::collection::vec(change(), 1..3), 1..6),
+    ) {
+        let docs = corpus();
+        let original = docs[pick % docs.len()].clone();
+        let mut doc = original.clone();
+        let mut undo = Vec::new();
+        for step in &steps {
+            // Several splices in one step must not overlap; drop those that do.
+            let mut splices: Vec<Splice> = Vec::new();
+            for c in step {
+                if let Some(s) = splice_for(&doc, c)
+                    && splices.iter().all(|o| s.range.end <= o.range.start || o.range.end <= s.range.start)
+                {
+                    splices.push(s);
+                }
+            }
+            let inverse = check_step(&mut doc, &splices)?;
+            if !inverse.is_empty() {
+                undo.push(inverse);
+            }
+        }
+        while let Some(inverse) = undo.pop() {
+            check_step(&mut doc, &inverse)?;
+        }
+        prop_assert_eq!(doc.source(), original.source());
+        prop_assert_eq!(snapshot(&doc), snapshot(&original));
+    }
+}
+
+#[test]
+fn an_edit_inside_cpu_rescans_only_cpu() {
+    let src = "<domain type='kvm'>\n  <name>x</name>\n  <cpu mode='custom'>\n    <model>Nehalem</model>\n  </cpu>\n  <devices>\n    <disk/>\n  </devices>\n</domain>\n";
+    let mut doc = Document::parse(src.as_bytes()).unwrap();
+    let model = (0..doc.element_count())
+        .find(|&id| doc.qname(id) == "model")
+        .unwrap();
+    let inner = doc.element(model).inner();
+    let inverse = doc
+        .apply(&[Splice::replace(inner, "Skylake-Client-noTSX-IBRS")])
+        .unwrap();
+    let full = Document::parse(doc.source().as_bytes()).unwrap();
+    assert_eq!(snapshot(&doc), snapshot(&full));
+    doc.apply(&inverse).unwrap();
+    assert_eq!(doc.source(), src);
+}
