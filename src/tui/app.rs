@@ -13,6 +13,7 @@ use crate::edit::{Edit, EditError, Edited, History};
 use crate::store::save::Saved;
 use crate::xml::Document;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Exit code of an explicit abort (`Q`): non-zero so `virsh edit` discards its temporary file.
 pub const EXIT_ABORT: i32 = 1;
@@ -147,7 +148,7 @@ pub enum Action {
     /// The outcome of [`Effect::Save`].
     SaveDone {
         path: PathBuf,
-        bytes: String,
+        bytes: Arc<String>,
         result: Result<Saved, SaveFailure>,
     },
     /// The outcome of [`Effect::Copy`]: what was done.
@@ -168,8 +169,8 @@ pub enum Effect {
     /// Write atomically; `expected` is what the file must still hold (None: write regardless).
     Save {
         path: PathBuf,
-        bytes: String,
-        expected: Option<String>,
+        bytes: Arc<String>,
+        expected: Option<Arc<String>>,
     },
     Copy(String),
     /// Read the file or the domain's definition again.
@@ -179,8 +180,8 @@ pub enum Effect {
     Define {
         name: String,
         uri: Option<String>,
-        bytes: String,
-        expected: String,
+        bytes: Arc<String>,
+        expected: Arc<String>,
     },
 }
 
@@ -192,7 +193,7 @@ pub struct Model {
     pub target: Target,
     /// The bytes on disk as last loaded or saved: the diff's left side and the changed-on-disk
     /// reference.
-    pub disk: String,
+    pub disk: Arc<String>,
     pub state: Edited,
     pub history: History,
     pub report: Report,
@@ -216,7 +217,7 @@ impl Model {
         caps: QemuCaps,
         catalog: &'static Catalog,
     ) -> Result<Model, EditError> {
-        let disk = doc.source().to_string();
+        let disk = doc.shared_source();
         let state = Edited::new(doc)?;
         let reading = Reading::Merge;
         let report = check::check(&state.doc, &state.dom, &caps, catalog, reading);
@@ -326,7 +327,7 @@ impl Model {
             self.catalog,
             self.reading,
         );
-        self.modified = self.state.doc.source() != self.disk;
+        self.modified = self.state.doc.source() != self.disk.as_str();
     }
 
     /// Applies an edit through the history and says what happened.
@@ -351,8 +352,8 @@ impl Model {
             Target::File(path) => {
                 vec![Effect::Save {
                     path: path.clone(),
-                    bytes: self.source().to_string(),
-                    expected: Some(self.disk.clone()),
+                    bytes: self.state.doc.shared_source(),
+                    expected: Some(Arc::clone(&self.disk)),
                 }]
             }
             Target::Unnamed { suggestion } => {
@@ -365,22 +366,22 @@ impl Model {
             Target::Domain { name, uri } => vec![Effect::Define {
                 name: name.clone(),
                 uri: uri.clone(),
-                bytes: self.source().to_string(),
-                expected: self.disk.clone(),
+                bytes: self.state.doc.shared_source(),
+                expected: Arc::clone(&self.disk),
             }],
         }
     }
 
     /// Replaces the document with `bytes` read from disk, dropping the edits.
     fn reload(&mut self, bytes: String) {
-        let doc = match Document::parse(bytes.as_bytes()) {
+        let doc = match Document::parse_owned(bytes.into_bytes()) {
             Ok(d) => d,
             Err(e) => return self.error(format!("cannot reload: {e}; your edits are kept")),
         };
         match Edited::new(doc) {
             Ok(state) => {
+                self.disk = state.doc.shared_source();
                 self.state = state;
-                self.disk = bytes;
                 self.history = History::default();
                 self.refresh();
                 self.warn("Reloaded from disk; your edits were dropped");
@@ -464,8 +465,8 @@ fn defined(m: &mut Model, result: Result<String, SaveFailure>) {
                 m.state.dom.qemu_cpu.is_some() && held.is_some_and(|d| d.qemu_cpu.is_none());
             if dropped {
                 // Keep our document, so one key converts it and defines again.
-                m.disk = now;
-                m.modified = m.state.doc.source() != m.disk;
+                m.disk = Arc::new(now);
+                m.modified = m.state.doc.source() != m.disk.as_str();
                 m.overlay = Some(Overlay::QemuCpuDropped);
             } else {
                 m.reload(now);
@@ -485,11 +486,11 @@ fn save_failed(m: &mut Model, failure: SaveFailure) {
     m.overlay = Some(Overlay::SaveFailed { message, reload });
 }
 
-fn saved(m: &mut Model, path: PathBuf, bytes: String, result: Result<Saved, SaveFailure>) {
+fn saved(m: &mut Model, path: PathBuf, bytes: Arc<String>, result: Result<Saved, SaveFailure>) {
     match result {
         Ok(outcome) => {
             m.disk = bytes;
-            m.modified = m.state.doc.source() != m.disk;
+            m.modified = m.state.doc.source() != m.disk.as_str();
             let shown = path.display().to_string();
             m.target = Target::File(path);
             m.name = shown.clone();
@@ -734,7 +735,7 @@ fn submit(m: &mut Model, purpose: PromptFor, input: String) -> Vec<Effect> {
             // A new file: nothing to compare with; an existing one was named by the user.
             return vec![Effect::Save {
                 path,
-                bytes: m.source().to_string(),
+                bytes: m.state.doc.shared_source(),
                 expected: None,
             }];
         }

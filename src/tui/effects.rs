@@ -24,7 +24,7 @@ pub fn execute(effect: Effect, w: &mut World) -> Action {
             let result = save_atomic(
                 &path,
                 bytes.as_bytes(),
-                expected.as_deref().map(str::as_bytes),
+                expected.as_deref().map(|e| e.as_bytes()),
             )
             .map_err(|e| match e {
                 SaveError::ChangedOnDisk { .. } => SaveFailure::ChangedOnDisk(e.to_string()),

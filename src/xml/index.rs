@@ -29,7 +29,7 @@ pub(crate) fn build_owned(bytes: Vec<u8>) -> Result<Document, LoadError> {
     let bom = if src.starts_with(BOM) { BOM.len() } else { 0 };
     let parts = Indexer::new(&src, bom).run()?;
     let mut doc = Document {
-        src,
+        src: std::sync::Arc::new(src),
         elements: parts.elements,
         attrs: parts.attrs,
         namespaces: parts.namespaces,

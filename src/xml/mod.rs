@@ -19,6 +19,7 @@ pub use splice::Splice;
 pub use style::Style;
 
 use std::ops::Range;
+use std::sync::Arc;
 
 /// The libvirt QEMU namespace (`<qemu:commandline>`, and the proposed `<qemu:cpu>`).
 pub const QEMU_NS: &str = "http://libvirt.org/schemas/domain/qemu/1.0";
@@ -120,7 +121,8 @@ impl Element {
 /// A parsed document: the exact source plus its element index.
 #[derive(Debug, Clone)]
 pub struct Document {
-    src: String,
+    /// Shared, so that keeping the text as loaded (the TUI's "on disk" side) costs no copy.
+    src: Arc<String>,
     elements: Vec<Element>,
     attrs: Vec<Attr>,
     namespaces: Vec<String>,
@@ -153,7 +155,7 @@ impl Document {
             return Ok(Vec::new());
         }
         let (text, inverse) = splice::apply(&self.src, splices)?;
-        if text == self.src {
+        if text == *self.src {
             return Ok(Vec::new());
         }
         let lo = splices.iter().map(|s| s.range.start).min().unwrap_or(0);
@@ -180,7 +182,12 @@ impl Document {
     }
 
     pub fn into_source(self) -> String {
-        self.src
+        Arc::try_unwrap(self.src).unwrap_or_else(|shared| (*shared).clone())
+    }
+
+    /// The source, shared without copying.
+    pub fn shared_source(&self) -> Arc<String> {
+        Arc::clone(&self.src)
     }
 
     pub fn style(&self) -> &Style {
@@ -228,12 +235,23 @@ impl Document {
 
     /// True when the element is in no namespace (plain libvirt elements).
     pub fn is_plain(&self, id: ElemId, local: &str) -> bool {
-        self.elements[id].ns == NO_NS && self.local_name(id) == local
+        let e = &self.elements[id];
+        e.ns == NO_NS && self.local_name_is(e, local)
+    }
+
+    /// Compares the local name by length first: the length is in the index, and looking at
+    /// the source for every child of a large `<devices>` would cost a cache miss each.
+    fn local_name_is(&self, e: &Element, local: &str) -> bool {
+        let name = e.qname_range();
+        name.len() - e.prefix_len as usize == local.len()
+            && &self.src.as_bytes()[name.start + e.prefix_len as usize..name.end]
+                == local.as_bytes()
     }
 
     /// True when the element is `local` in the libvirt QEMU namespace, whatever its prefix.
     pub fn is_qemu(&self, id: ElemId, local: &str) -> bool {
-        self.namespace(id) == Some(QEMU_NS) && self.local_name(id) == local
+        let e = &self.elements[id];
+        self.local_name_is(e, local) && self.namespace(id) == Some(QEMU_NS)
     }
 
     pub fn parent(&self, id: ElemId) -> Option<ElemId> {

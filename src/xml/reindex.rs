@@ -110,7 +110,7 @@ pub(crate) fn commit(doc: &mut Document, plan: Plan, parts: FragmentParts, new_s
     doc.elements.splice(first..last, elements);
     doc.attrs.splice(plan.attrs.clone(), parts.attrs);
     doc.namespaces = parts.namespaces;
-    doc.src = new_src;
+    doc.src = std::sync::Arc::new(new_src);
     doc.detect_style();
 }
 
