@@ -30,7 +30,7 @@ impl Attr {
 
     /// Moves the attribute by `delta` bytes (the text before it changed length).
     pub(crate) fn shift(&mut self, delta: isize) {
-        let by = |x: u32| (x as isize + delta) as u32;
+        let by = |x: u32| x.wrapping_add(delta as u32);
         self.name = super::Span {
             start: by(self.name.start),
             end: by(self.name.end),

@@ -198,8 +198,9 @@ impl<'a> Indexer<'a> {
             chain.push(p);
         }
         for &el in chain.iter().rev() {
+            // Ancestors' start tags come before the fragment: `src` has them unchanged.
             for a in doc.attrs(el) {
-                let name = &doc.src[a.name()];
+                let name = &src[a.name()];
                 let prefix = match name.strip_prefix("xmlns") {
                     Some("") => "",
                     Some(rest) => match rest.strip_prefix(':') {
@@ -208,7 +209,7 @@ impl<'a> Indexer<'a> {
                     },
                     None => continue,
                 };
-                let uri = a.value(&doc.src);
+                let uri = a.value(src);
                 let ns = doc.namespaces.iter().position(|u| *u == uri);
                 ix.bindings.push((prefix.to_string(), ns));
             }

@@ -154,17 +154,54 @@ impl Document {
         if splices.is_empty() {
             return Ok(Vec::new());
         }
-        let (text, inverse) = splice::apply(&self.src, splices)?;
-        if text == *self.src {
+        // Edit the text in place when nothing else holds it (after the first edit), else a copy.
+        let old_len = self.src.len();
+        let mut text = match Arc::get_mut(&mut self.src) {
+            Some(own) => std::mem::take(own),
+            None => self.src.as_str().to_owned(),
+        };
+        let inverse = match splice::apply_in_place(&mut text, splices) {
+            Ok(inverse) => inverse,
+            Err(overlap) => {
+                self.restore(text, &[]);
+                return Err(overlap.into());
+            }
+        };
+        if inverse
+            .iter()
+            .all(|inv| text[inv.range.clone()] == inv.text)
+        {
+            self.restore(text, &[]);
             return Ok(Vec::new());
         }
         let lo = splices.iter().map(|s| s.range.start).min().unwrap_or(0);
         let hi = splices.iter().map(|s| s.range.end).max().unwrap_or(0);
-        match reindex::localised(self, lo..hi, &text) {
-            Some((plan, parts)) => reindex::commit(self, plan, parts, text),
-            None => *self = Document::parse_owned(text.into_bytes())?,
+        if let Some((plan, parts)) = reindex::localised(self, old_len, lo..hi, &text) {
+            reindex::commit(self, plan, parts, text);
+            return Ok(inverse);
         }
-        Ok(inverse)
+        match Document::parse(text.as_bytes()) {
+            Ok(doc) => {
+                *self = doc;
+                Ok(inverse)
+            }
+            Err(e) => {
+                self.restore(text, &inverse);
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Puts the text back after a refused change, undoing `inverse` first.
+    fn restore(&mut self, mut text: String, inverse: &[Splice]) {
+        if !inverse.is_empty() {
+            splice::apply_in_place(&mut text, inverse)
+                .expect("the inverse of splices just applied is well-formed");
+        }
+        // When the text was shared, `text` was a copy and the original is still here.
+        if let Some(own) = Arc::get_mut(&mut self.src) {
+            *own = text;
+        }
     }
 
     /// The document's writing conventions, from its first attribute and its root's first

@@ -21,19 +21,25 @@ pub(crate) struct Plan {
     old: Range<usize>,
     ids: Range<usize>,
     attrs: Range<usize>,
+    /// New length minus old length of the text.
+    delta: isize,
 }
 
 /// Re-indexes `doc` for `new_src`, the result of splices that changed `changed` (a range of
-/// the old source, from the first splice's start to the last one's end). Returns `None` when
+/// the old source of `old_len` bytes, from the first splice's start to the last one's end).
+/// `doc`'s own text may already be gone (edited in place into `new_src`): only its index is
+/// read, and bytes before the change, which both texts share. Returns `None` when
 /// the change cannot be localised or the fragment does not parse (the caller then parses the
 /// whole document, which also gives the error its full context).
 pub(crate) fn localised(
     doc: &Document,
+    old_len: usize,
     changed: Range<usize>,
     new_src: &str,
 ) -> Option<(Plan, FragmentParts)> {
-    let plan = plan(doc, changed)?;
-    let delta = new_src.len() as isize - doc.src.len() as isize;
+    let mut plan = plan(doc, changed)?;
+    let delta = new_src.len() as isize - old_len as isize;
+    plan.delta = delta;
     let new_end = plan.old.end.checked_add_signed(delta)?;
     let at = Fragment {
         doc,
@@ -47,20 +53,19 @@ pub(crate) fn localised(
 
 /// Installs the re-scanned fragment into `doc`, whose source becomes `new_src`.
 pub(crate) fn commit(doc: &mut Document, plan: Plan, parts: FragmentParts, new_src: String) {
-    let delta = new_src.len() as isize - doc.src.len() as isize;
+    let delta = plan.delta;
     let id_shift = parts.elements.len() as isize - plan.ids.len() as isize;
     let attr_shift = parts.attrs.len() as isize - plan.attrs.len() as isize;
     let (first, last) = (plan.ids.start, plan.ids.end);
+    // Wrapping arithmetic on u32 adds a negative shift too; branch-free, so that the loops
+    // over a large index below stay a few cycles per element.
     let shift_id = |id: u32| -> u32 {
-        if id != NO_ELEMENT && id as usize >= last {
-            (id as isize + id_shift) as u32
-        } else {
-            id
-        }
+        let moves = (id as usize >= last) & (id != NO_ELEMENT);
+        id.wrapping_add((moves as u32).wrapping_mul(id_shift as u32))
     };
     let shift_span = |s: Span| Span {
-        start: (s.start as isize + delta) as u32,
-        end: (s.end as isize + delta) as u32,
+        start: s.start.wrapping_add(delta as u32),
+        end: s.end.wrapping_add(delta as u32),
     };
 
     // The parent's child before the region (its next sibling is re-linked below), and the
@@ -122,17 +127,13 @@ fn shift_element(
 ) {
     el.open = shift_span(el.open);
     el.close = el.close.map(shift_span);
-    el.qname_end = shift_span(Span {
-        start: el.qname_end,
-        end: el.qname_end,
-    })
-    .start;
+    el.qname_end = shift_span(Span::default()).start.wrapping_add(el.qname_end);
     el.parent = shift_id(el.parent);
     el.first_child = shift_id(el.first_child);
     el.next_sibling = shift_id(el.next_sibling);
     el.attrs = Span {
-        start: (el.attrs.start as isize + attr_shift) as u32,
-        end: (el.attrs.end as isize + attr_shift) as u32,
+        start: el.attrs.start.wrapping_add(attr_shift as u32),
+        end: el.attrs.end.wrapping_add(attr_shift as u32),
     };
 }
 
@@ -192,6 +193,7 @@ fn plan(doc: &Document, changed: Range<usize>) -> Option<Plan> {
         old: start..end,
         attrs: attr_at(ids.start)..attr_at(ids.end),
         ids,
+        delta: 0,
     })
 }
 
@@ -220,7 +222,7 @@ mod tests {
 
     fn localise(doc: &Document, s: &Splice) -> Option<Plan> {
         let (text, _) = crate::xml::splice::apply(doc.source(), std::slice::from_ref(s)).ok()?;
-        localised(doc, s.range.clone(), &text).map(|(plan, _)| plan)
+        localised(doc, doc.source().len(), s.range.clone(), &text).map(|(plan, _)| plan)
     }
 
     #[test]

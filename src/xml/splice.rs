@@ -38,6 +38,14 @@ impl Splice {
 /// Overlapping splices are refused: callers build them from the index, so that is a bug in an
 /// edit, reported as an error rather than a crash (the document is left as it was).
 pub fn apply(src: &str, splices: &[Splice]) -> Result<(String, Vec<Splice>), Overlap> {
+    let mut text = src.to_string();
+    let inverse = apply_in_place(&mut text, splices)?;
+    Ok((text, inverse))
+}
+
+/// Like [`apply`], changing `text` itself: on a large document this moves the bytes after
+/// the edit instead of copying the whole text into a new allocation.
+pub fn apply_in_place(text: &mut String, splices: &[Splice]) -> Result<Vec<Splice>, Overlap> {
     let mut order: Vec<&Splice> = splices.iter().collect();
     order.sort_by_key(|s| (s.range.start, s.range.end));
     for pair in order.windows(2) {
@@ -48,28 +56,34 @@ pub fn apply(src: &str, splices: &[Splice]) -> Result<(String, Vec<Splice>), Ove
             });
         }
     }
-    if order.last().is_some_and(|s| s.range.end > src.len()) {
+    if let Some(bad) = order.iter().find(|s| {
+        s.range.end > text.len()
+            || !text.is_char_boundary(s.range.start)
+            || !text.is_char_boundary(s.range.end)
+    }) {
         return Err(Overlap {
-            first: 0..src.len(),
-            second: order[order.len() - 1].range.clone(),
+            first: 0..text.len(),
+            second: bad.range.clone(),
         });
     }
-    let added: usize = order.iter().map(|s| s.text.len()).sum();
-    let mut out = String::with_capacity(src.len() + added);
     let mut inverse = Vec::with_capacity(order.len());
-    let mut copied = 0;
-    for s in order {
-        out.push_str(&src[copied..s.range.start]);
-        let start = out.len();
-        out.push_str(&s.text);
+    let mut shift = 0isize;
+    for s in &order {
+        let start = s
+            .range
+            .start
+            .checked_add_signed(shift)
+            .expect("ranges are in order");
         inverse.push(Splice {
-            range: start..out.len(),
-            text: src[s.range.clone()].to_string(),
+            range: start..start + s.text.len(),
+            text: text[s.range.clone()].to_string(),
         });
-        copied = s.range.end;
+        shift += s.text.len() as isize - s.range.len() as isize;
     }
-    out.push_str(&src[copied..]);
-    Ok((out, inverse))
+    for s in order.iter().rev() {
+        text.replace_range(s.range.clone(), &s.text);
+    }
+    Ok(inverse)
 }
 
 /// Two splices of one edit overlap (a bug in the edit, never in the input).
