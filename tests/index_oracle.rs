@@ -440,7 +440,7 @@ const MALFORMED: &[Malformed] = &[
     bad(
         b"<domain>< cpu/></domain>",
         "Syntax",
-        "expected an element name after `<`, found ` `",
+        "expected an element name, found ` `",
         Some((1, 10)),
     ),
     bad(
@@ -470,8 +470,44 @@ const MALFORMED: &[Malformed] = &[
     bad(
         b"<domain><cpu mode='a<b'/></domain>",
         "Attribute",
-        "the value of attribute `mode` contains `<`",
-        Some((1, 21)),
+        "the value of attribute `mode` runs into a `<` at 1:21",
+        Some((1, 19)),
+    ),
+    bad(
+        b"<domain><cpu mode='custom/></domain>",
+        "Attribute",
+        "is its closing quote missing?",
+        Some((1, 19)),
+    ),
+    bad(
+        b"<domain><description>Tom & Jerry; x</description></domain>",
+        "Syntax",
+        "write `&amp;` for a literal `&`",
+        Some((1, 26)),
+    ),
+    bad(
+        b"<domain x='1'='2'/>",
+        "Attribute",
+        "expected an attribute name, found `=`",
+        Some((1, 14)),
+    ),
+    bad(
+        "\u{feff}<domain><1/></domain>".as_bytes(),
+        "Syntax",
+        "cannot start with `1`",
+        Some((1, 10)),
+    ),
+    bad(
+        b"<!DOCTYPE d SYSTEM '><d/><!--'>-->",
+        "Syntax",
+        "text outside the root element",
+        Some((1, 32)),
+    ),
+    bad(
+        b"<!doctype domain><domain/>",
+        "Syntax",
+        "write `<!DOCTYPE` in capitals",
+        Some((1, 1)),
     ),
     bad(
         b"<domain>\n  <cpu mode='a'\n       mode='b'/>\n</domain>",
@@ -670,6 +706,10 @@ fn malformed_inputs_get_clear_messages() {
 
 /// Small documents that exercise every kind of markup the scanner skips or measures.
 const EDGE_CASES: &[&str] = &[
+    // Quoted literals of a DOCTYPE may hold `>` and `[`.
+    "<!DOCTYPE domain SYSTEM 'a[b>.dtd'><domain/>",
+    // A character reference to a line feed in a value stays a line feed.
+    "<domain a='x&#10;y\ty'/>",
     "<domain/>",
     "<domain />",
     "<domain\n/>",

@@ -62,19 +62,18 @@ impl Attr {
         self.whole_start as usize..self.value.end as usize + 1
     }
 
-    /// The value as an XML parser reports it: references resolved, and tab, CR and LF turned
-    /// into spaces (attribute-value normalisation, XML 1.0 §3.3.3).
+    /// The value as an XML parser reports it: literal tab, CR and LF turned into spaces, then
+    /// references resolved (attribute-value normalisation, XML 1.0 §3.3.3: `&#10;` stays a
+    /// line feed).
     pub fn value(&self, src: &str) -> String {
         let raw = &src[self.value.range()];
-        let resolved = quick_xml::escape::unescape(raw)
-            .map(|c| c.into_owned())
-            .unwrap_or_else(|_| raw.to_string());
-        if resolved.contains(['\t', '\r', '\n']) {
-            resolved
-                .replace("\r\n", " ")
-                .replace(['\t', '\r', '\n'], " ")
+        let normalised = if raw.contains(['\t', '\r', '\n']) {
+            std::borrow::Cow::Owned(raw.replace("\r\n", " ").replace(['\t', '\r', '\n'], " "))
         } else {
-            resolved
-        }
+            std::borrow::Cow::Borrowed(raw)
+        };
+        quick_xml::escape::unescape(&normalised)
+            .map(|c| c.into_owned())
+            .unwrap_or_else(|_| normalised.into_owned())
     }
 }

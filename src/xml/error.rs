@@ -15,7 +15,11 @@ impl Position {
         let before = &src[..offset];
         let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |p| p + 1);
-        let column = before[line_start..].chars().count() + 1;
+        // A byte-order mark is not a column anyone sees.
+        let line_text = before[line_start..]
+            .strip_prefix('\u{feff}')
+            .unwrap_or(&before[line_start..]);
+        let column = line_text.chars().count() + 1;
         Position { line, column }
     }
 }

@@ -335,7 +335,13 @@ impl<'a> Indexer<'a> {
                 self.find_end(at, 9, b"]]>", "a CDATA section")
             }
             Some(b'!') if rest.starts_with(b"<!DOCTYPE") => self.doctype(at),
-            Some(b'!') => Err(self.syntax(at, "unknown markup `<!`")),
+            Some(b'!') if rest.len() >= 9 && rest[..9].eq_ignore_ascii_case(b"<!DOCTYPE") => {
+                Err(self.syntax(at, "write `<!DOCTYPE` in capitals"))
+            }
+            Some(b'!') => Err(self.syntax(
+                at,
+                "unknown markup `<!` (expected a comment `<!--`, `<![CDATA[` or `<!DOCTYPE`)",
+            )),
             _ => self.start_tag(at),
         }
     }
@@ -371,7 +377,7 @@ impl<'a> Indexer<'a> {
             self.src,
             at + 2,
             target_end,
-            "a processing-instruction target",
+            "processing-instruction target",
         )
         .map_err(|m| self.malformed(m))?;
         if self.src[at + 2..target_end].eq_ignore_ascii_case("xml") && at != self.bom {
@@ -387,20 +393,31 @@ impl<'a> Indexer<'a> {
         if self.root.is_some() {
             return Err(self.syntax(at, "a DOCTYPE is only allowed before the root element"));
         }
-        let end = self.find_end(at, 9, b">", "the DOCTYPE")?;
-        // An internal subset is where entities are declared; we never expand them.
-        if memchr::memchr(b'[', &self.bytes[at..end]).is_some() {
-            return Err(LoadError::Doctype {
-                position: Position::of(self.src, at),
-            });
+        // Quoted literals (the system and public ids) may hold `>` and `[`.
+        let mut k = at + 9;
+        while let Some(&b) = self.bytes.get(k) {
+            match b {
+                b'>' => return Ok(k + 1),
+                // An internal subset is where entities are declared; we never expand them.
+                b'[' => {
+                    return Err(LoadError::Doctype {
+                        position: Position::of(self.src, at),
+                    });
+                }
+                b'\'' | b'"' => match memchr::memchr(b, &self.bytes[k + 1..]) {
+                    Some(len) => k += len + 2,
+                    None => break,
+                },
+                _ => k += 1,
+            }
         }
-        Ok(end)
+        Err(self.syntax(at, "the DOCTYPE is not closed (is the file truncated?)"))
     }
 
     fn start_tag(&mut self, at: usize) -> Result<usize, LoadError> {
         let name_start = at + 1;
         let (name_end, prefixed) = scan::name_end_and_colon(self.bytes, name_start);
-        scan::check_name(self.src, name_start, name_end, "an element name after `<`")
+        scan::check_name(self.src, name_start, name_end, "element name")
             .map_err(|m| self.malformed(m))?;
         if self.outside_root() && self.root.is_some() {
             return Err(self.syntax(
@@ -527,7 +544,7 @@ impl<'a> Indexer<'a> {
     fn end_tag(&mut self, at: usize) -> Result<usize, LoadError> {
         let name_start = at + 2;
         let name_end = scan::name_end(self.bytes, name_start);
-        scan::check_name(self.src, name_start, name_end, "an element name after `</`")
+        scan::check_name(self.src, name_start, name_end, "element name")
             .map_err(|m| self.malformed(m))?;
         let name = &self.src[name_start..name_end];
         let gt = scan::skip_space(self.bytes, name_end);

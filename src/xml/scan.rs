@@ -99,12 +99,17 @@ fn bad_name(src: &str, start: usize, end: usize, what: &str) -> Malformed {
             Some(c) => format!("`{}`", c.escape_debug()),
             None => "the end of the file".into(),
         };
-        return (start, format!("expected {what}, found {found}"));
+        let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        return (start, format!("expected {article} {what}, found {found}"));
     }
     (
         start,
         format!(
-            "{what} `{}` cannot start with `{}`",
+            "the {what} `{}` cannot start with `{}`",
             &src[start..end],
             src.as_bytes()[start] as char
         ),
@@ -128,7 +133,16 @@ pub(crate) fn reference(src: &str, at: usize) -> Result<usize, Malformed> {
     // The longest valid reference is `&#x10FFFF;` or `&#1114111;` (10 bytes); allow some
     // leading zeros before calling it unterminated.
     let window = &bytes[at + 1..bytes.len().min(at + 40)];
-    let Some(semi) = memchr::memchr(b';', window) else {
+    let starts_reference = window
+        .first()
+        .is_some_and(|&b| b == b'#' || (class(b) == Class::Name && !b.is_ascii_digit()));
+    let semi = memchr::memchr(b';', window).filter(|&k| {
+        starts_reference
+            && window[..k]
+                .iter()
+                .all(|&b| class(b) == Class::Name || b == b'#')
+    });
+    let Some(semi) = semi else {
         return Err((
             at,
             "`&` that does not start a reference; write `&amp;` for a literal `&`".into(),
@@ -221,12 +235,15 @@ pub(crate) fn attributes(
             Some(_) => {}
         }
         if j == ws_start {
+            if class(bytes[j]) != Class::Name {
+                return Err(bad_name(src, j, j, "attribute name"));
+            }
             return Err((j, "attributes must be separated by whitespace".into()));
         }
         let name_start = j;
         let colon;
         (j, colon) = name_end_and_colon(bytes, j);
-        check_name(src, name_start, j, "an attribute name")?;
+        check_name(src, name_start, j, "attribute name")?;
         let name = &src[name_start..j];
         j = skip_space(bytes, j);
         if bytes.get(j) != Some(&b'=') {
@@ -283,7 +300,7 @@ fn value_end(src: &str, start: usize, quote: u8, name: &str) -> Option<Result<us
         }
         match b {
             _ if b == quote => return Some(Ok(k)),
-            b'<' => return Some(Err(value_has_lt(k, name))),
+            b'<' => return Some(Err(value_has_lt(src, start - 1, k, name))),
             b'&' => match reference(src, k) {
                 Ok(next) => k = next,
                 Err(m) => return Some(Err(m)),
@@ -294,8 +311,14 @@ fn value_end(src: &str, start: usize, quote: u8, name: &str) -> Option<Result<us
 }
 
 #[cold]
-fn value_has_lt(at: usize, name: &str) -> Malformed {
-    (at, format!("the value of attribute `{name}` contains `<`"))
+fn value_has_lt(src: &str, quote: usize, at: usize, name: &str) -> Malformed {
+    let lt = super::Position::of(src, at);
+    (
+        quote,
+        format!(
+            "the value of attribute `{name}` runs into a `<` at {lt}: is its closing quote missing? (a literal `<` is written `&lt;`)"
+        ),
+    )
 }
 
 /// Where the text from `start` ends: the next `<`, `&` or `]` (`]]>` is not allowed in text).
