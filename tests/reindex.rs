@@ -50,7 +50,7 @@ fn snapshot(doc: &Document) -> String {
                 "[{:?} {:?} {:?} {}]",
                 a.name(),
                 a.value_span(),
-                a.whole(),
+                a.whole(doc.source()),
                 a.quote()
             );
         }

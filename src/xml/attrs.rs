@@ -3,53 +3,49 @@
 
 use std::ops::Range;
 
-/// One attribute, in 20 bytes (offsets fit `u32`, see [`super::Span`]).
+/// One attribute, in 16 bytes (offsets fit `u32`, see [`super::Span`]): a large domain has
+/// hundreds of thousands, and every edit moves the ones after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attr {
-    name: super::Span,
-    value: super::Span,
-    /// Where the whitespace before the name starts.
-    whole_start: u32,
+    name_start: u32,
+    value_start: u32,
+    value_len: u32,
+    /// Names are at most [`MAX_NAME`] bytes (the scanner refuses longer ones).
+    name_len: u16,
     quote: u8,
 }
 
+/// The longest attribute name the index stores.
+pub(crate) const MAX_NAME: usize = u16::MAX as usize;
+
 impl Attr {
-    pub(crate) fn new(
-        name: Range<usize>,
-        value: Range<usize>,
-        whole_start: usize,
-        quote: u8,
-    ) -> Attr {
+    pub(crate) fn new(name: Range<usize>, value: Range<usize>, quote: u8) -> Attr {
+        debug_assert!(name.len() <= MAX_NAME);
         Attr {
-            name: super::Span::of(name),
-            value: super::Span::of(value),
-            whole_start: whole_start as u32,
+            name_start: name.start as u32,
+            value_start: value.start as u32,
+            value_len: value.len() as u32,
+            name_len: name.len() as u16,
             quote,
         }
     }
 
     /// Moves the attribute by `delta` bytes (the text before it changed length).
     pub(crate) fn shift(&mut self, delta: isize) {
-        let by = |x: u32| x.wrapping_add(delta as u32);
-        self.name = super::Span {
-            start: by(self.name.start),
-            end: by(self.name.end),
-        };
-        self.value = super::Span {
-            start: by(self.value.start),
-            end: by(self.value.end),
-        };
-        self.whole_start = by(self.whole_start);
+        self.name_start = self.name_start.wrapping_add(delta as u32);
+        self.value_start = self.value_start.wrapping_add(delta as u32);
     }
 
     /// The qualified name (`xmlns:qemu`, `name`).
     pub fn name(&self) -> Range<usize> {
-        self.name.range()
+        let start = self.name_start as usize;
+        start..start + self.name_len as usize
     }
 
     /// The raw value between the quotes (references not resolved).
     pub fn value_span(&self) -> Range<usize> {
-        self.value.range()
+        let start = self.value_start as usize;
+        start..start + self.value_len as usize
     }
 
     /// `'` or `"`.
@@ -58,15 +54,22 @@ impl Attr {
     }
 
     /// From the whitespace before the name to the closing quote: what removing it removes.
-    pub fn whole(&self) -> Range<usize> {
-        self.whole_start as usize..self.value.end as usize + 1
+    /// (Found from `src` rather than stored: only removing an attribute needs it.)
+    pub fn whole(&self, src: &str) -> Range<usize> {
+        let before = &src.as_bytes()[..self.name_start as usize];
+        let spaces = before
+            .iter()
+            .rev()
+            .take_while(|&&b| super::scan::is_space(b))
+            .count();
+        self.name_start as usize - spaces..self.value_span().end + 1
     }
 
     /// The value as an XML parser reports it: literal tab, CR and LF turned into spaces, then
     /// references resolved (attribute-value normalisation, XML 1.0 §3.3.3: `&#10;` stays a
     /// line feed).
     pub fn value(&self, src: &str) -> String {
-        let raw = &src[self.value.range()];
+        let raw = &src[self.value_span()];
         let normalised = if raw.contains(['\t', '\r', '\n']) {
             std::borrow::Cow::Owned(raw.replace("\r\n", " ").replace(['\t', '\r', '\n'], " "))
         } else {

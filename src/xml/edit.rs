@@ -23,7 +23,8 @@ impl Document {
 
     /// Removes an attribute with the whitespace before it, if it is there.
     pub fn remove_attr(&self, el: ElemId, name: &str) -> Option<Splice> {
-        self.attr(el, name).map(|a| Splice::delete(a.whole()))
+        self.attr(el, name)
+            .map(|a| Splice::delete(a.whole(self.source())))
     }
 
     /// Where new attributes go: just before `>` or `/>` of the start tag (after trailing

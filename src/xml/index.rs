@@ -456,16 +456,28 @@ impl<'a> Indexer<'a> {
         };
         let id = self.id_base + self.elements.len();
         let parent = self.open.last().map_or(NO_ELEMENT, |o| o.id as u32);
+        let attrs_len = self.attrs.len() - attrs_start;
+        if name_end - name_start > super::MAX_ELEMENT_NAME
+            || prefix_len > super::MAX_PREFIX
+            || attrs_len > super::MAX_ATTRIBUTES
+        {
+            return Err(self.syntax(
+                at,
+                "an element name, prefix or attribute list beyond what virt-cpu indexes (65535 bytes, 255 bytes, 65535 attributes)",
+            ));
+        }
         self.elements.push(Element {
             open: Span::of(at..tag.end),
-            close: None,
-            qname_end: name_end as u32,
-            prefix_len: prefix_len as u16,
+            close: Span::of(tag.end..tag.end),
+            name_len: (name_end - name_start) as u16,
+            prefix_len: prefix_len as u8,
+            empty: tag.empty,
             ns: ns.map_or(NO_NS, |n| n as u16),
             parent,
             first_child: NO_ELEMENT,
             next_sibling: NO_ELEMENT,
-            attrs: Span::of(self.attr_base + attrs_start..self.attr_base + self.attrs.len()),
+            attrs_start: (self.attr_base + attrs_start) as u32,
+            attrs_len: attrs_len as u16,
         });
         match self.open.last().map(|o| (o.id, o.last_child)) {
             Some((parent, last_child)) => {
@@ -563,7 +575,7 @@ impl<'a> Indexer<'a> {
                 format!("found </{name}> where </{expected}> (opened at {opened}) must end"),
             ));
         }
-        element.close = Some(Span::of(at..gt + 1));
+        element.close = Span::of(at..gt + 1);
         self.bindings.truncate(self.bindings.len() - open.pushed);
         Ok(gt + 1)
     }

@@ -61,25 +61,36 @@ pub(crate) fn link(id: u32) -> Option<ElemId> {
     (id != NO_ELEMENT).then_some(id as usize)
 }
 
-/// One element of the document, by byte spans into the source text.
+/// One element of the document, by byte spans into the source text, in 40 bytes: a large
+/// domain has hundreds of thousands, and every edit moves the ones after it.
 #[derive(Debug, Clone)]
 pub struct Element {
     /// The whole start tag (`<cpu mode='x'>` or the empty-element tag `<cpu/>`).
     pub(crate) open: Span,
-    /// The end tag (`</cpu>`), `None` for an empty-element tag.
-    pub(crate) close: Option<Span>,
-    /// End of the qualified name as written (`qemu:cpu`); it starts right after `<`.
-    pub(crate) qname_end: u32,
+    /// The end tag (`</cpu>`); for an empty-element tag, the empty span where the start tag
+    /// ends (so that `outer` and shifting need no special case).
+    pub(crate) close: Span,
+    /// Length of the qualified name as written (`qemu:cpu`); it starts right after `<`.
+    pub(crate) name_len: u16,
     /// Length of the prefix including the colon (0 when unprefixed).
-    pub(crate) prefix_len: u16,
+    pub(crate) prefix_len: u8,
+    /// An empty-element tag (`<cpu/>`).
+    pub(crate) empty: bool,
     /// Namespace URI index into [`Document::namespaces`], or [`NO_NS`].
     pub(crate) ns: u16,
     pub(crate) parent: u32,
     pub(crate) first_child: u32,
     pub(crate) next_sibling: u32,
-    /// Attributes are stored flat in [`Document::attrs`]; this is this element's slice.
-    pub(crate) attrs: Span,
+    /// Attributes are stored flat in [`Document::attrs`]; this element's are
+    /// `attrs_start..attrs_start + attrs_len`.
+    pub(crate) attrs_start: u32,
+    pub(crate) attrs_len: u16,
 }
+
+/// Limits of the compact element entry; the indexer refuses names and tags beyond them.
+pub(crate) const MAX_ELEMENT_NAME: usize = u16::MAX as usize;
+pub(crate) const MAX_PREFIX: usize = u8::MAX as usize;
+pub(crate) const MAX_ATTRIBUTES: usize = u16::MAX as usize;
 
 impl Element {
     /// The whole start tag.
@@ -89,32 +100,32 @@ impl Element {
 
     /// The end tag, `None` for an empty-element tag.
     pub fn close(&self) -> Option<Range<usize>> {
-        self.close.map(Span::range)
+        (!self.empty).then(|| self.close.range())
     }
 
     /// The qualified name as written.
     pub fn qname_range(&self) -> Range<usize> {
-        self.open.start as usize + 1..self.qname_end as usize
+        let start = self.open.start as usize + 1;
+        start..start + self.name_len as usize
     }
 
     /// Bytes between the start and the end tag (empty range at the tag's end for `<x/>`).
     pub fn inner(&self) -> Range<usize> {
-        match self.close {
-            Some(close) => self.open.end as usize..close.start as usize,
-            None => self.open.end as usize..self.open.end as usize,
-        }
+        self.open.end as usize..self.close.start as usize
     }
 
     /// From the `<` of the start tag to the `>` of the end tag.
     pub fn outer(&self) -> Range<usize> {
-        match self.close {
-            Some(close) => self.open.start as usize..close.end as usize,
-            None => self.open.range(),
-        }
+        self.open.start as usize..self.close.end as usize
     }
 
     pub fn is_empty_tag(&self) -> bool {
-        self.close.is_none()
+        self.empty
+    }
+
+    pub(crate) fn attr_range(&self) -> Range<usize> {
+        let start = self.attrs_start as usize;
+        start..start + self.attrs_len as usize
     }
 }
 
@@ -318,7 +329,7 @@ impl Document {
     }
 
     pub fn attrs(&self, id: ElemId) -> &[Attr] {
-        &self.attrs[self.elements[id].attrs.range()]
+        &self.attrs[self.elements[id].attr_range()]
     }
 
     /// The attribute with this exact (qualified) name.

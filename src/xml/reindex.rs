@@ -84,12 +84,8 @@ pub(crate) fn commit(doc: &mut Document, plan: Plan, parts: FragmentParts, new_s
         el.first_child = shift_id(el.first_child);
         el.next_sibling = shift_id(el.next_sibling);
         // Ancestors of the region end after it.
-        if let Some(close) = el
-            .close
-            .as_mut()
-            .filter(|c| c.start as usize >= plan.old.end)
-        {
-            *close = shift_span(*close);
+        if !el.empty && el.close.start as usize >= plan.old.end {
+            el.close = shift_span(el.close);
         }
     }
     for el in &mut doc.elements[last..] {
@@ -126,15 +122,11 @@ fn shift_element(
     attr_shift: isize,
 ) {
     el.open = shift_span(el.open);
-    el.close = el.close.map(shift_span);
-    el.qname_end = shift_span(Span::default()).start.wrapping_add(el.qname_end);
+    el.close = shift_span(el.close);
     el.parent = shift_id(el.parent);
     el.first_child = shift_id(el.first_child);
     el.next_sibling = shift_id(el.next_sibling);
-    el.attrs = Span {
-        start: el.attrs.start.wrapping_add(attr_shift as u32),
-        end: el.attrs.end.wrapping_add(attr_shift as u32),
-    };
+    el.attrs_start = el.attrs_start.wrapping_add(attr_shift as u32);
 }
 
 /// Finds the element whose content holds the whole change, and widens the change to whole
@@ -186,7 +178,7 @@ fn plan(doc: &Document, changed: Range<usize>) -> Option<Plan> {
         ..els.partition_point(|e| (e.open.start as usize) < end);
     let attr_at = |id: usize| {
         els.get(id)
-            .map_or(doc.attrs.len(), |e| e.attrs.start as usize)
+            .map_or(doc.attrs.len(), |e| e.attrs_start as usize)
     };
     Some(Plan {
         parent,
@@ -199,8 +191,7 @@ fn plan(doc: &Document, changed: Range<usize>) -> Option<Plan> {
 
 /// The change [lo, hi] lies in the element's content, not in its tags.
 fn content_holds(e: &Element, lo: usize, hi: usize) -> bool {
-    e.close
-        .is_some_and(|close| e.open.end as usize <= lo && hi <= close.start as usize)
+    !e.empty && e.open.end as usize <= lo && hi <= e.close.start as usize
 }
 
 #[cfg(test)]

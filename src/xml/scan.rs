@@ -245,6 +245,12 @@ pub(crate) fn attributes(
         (j, colon) = name_end_and_colon(bytes, j);
         check_name(src, name_start, j, "attribute name")?;
         let name = &src[name_start..j];
+        if name.len() > super::attrs::MAX_NAME {
+            return Err((
+                name_start,
+                "an attribute name longer than 65535 bytes".into(),
+            ));
+        }
         j = skip_space(bytes, j);
         if bytes.get(j) != Some(&b'=') {
             return Err((name_start, format!("attribute `{name}` has no value")));
@@ -267,7 +273,6 @@ pub(crate) fn attributes(
         out.push(Attr::new(
             name_start..name_start + name.len(),
             value_start..value_end,
-            ws_start,
             quote,
         ));
     }
