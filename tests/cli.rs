@@ -896,3 +896,284 @@ fn set_judges_options_by_the_given_catalog() {
         stdout(&o)
     );
 }
+
+/// `virt-cpu argv FILE [--reading R]`: the value, asserting the file parses (exit 0).
+fn argv_in(file: &Path, reading: &str) -> String {
+    let o = run(&["argv", file.to_str().unwrap(), "--reading", reading]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}: {}",
+        file.display(),
+        stderr(&o)
+    );
+    stdout(&o)
+}
+
+/// `convert --to qemu-cpu` (extra flags added), then the result `--to commandline`: both
+/// succeed, both results parse, no `-cpu` is left in `<qemu:commandline>` after the first, the
+/// `<qemu:cpu>` alone (override reading) is the -cpu QEMU got before, and the way back gives
+/// QEMU that -cpu again. Returns both results.
+fn commandline_to_qemu_cpu_and_back(label: &str, xml: &str, extra: &[&str]) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(&dir, "d.xml", xml.as_bytes());
+    let before = argv_in(&f, "merge");
+    let q = dir.path().join("q.xml");
+    let mut args = vec![
+        "convert",
+        f.to_str().unwrap(),
+        "--to",
+        "qemu-cpu",
+        "-o",
+        q.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(0), "{label}: {}", stderr(&o));
+    let converted = std::fs::read_to_string(&q).unwrap();
+    assert!(
+        converted.contains(":cpu>") && !converted.contains("value='-cpu'"),
+        "{label}: {converted}"
+    );
+    assert_eq!(argv_in(&q, "override"), before, "{label}: {converted}");
+    assert_eq!(argv_in(&q, "merge"), before, "{label}: {converted}");
+    let back = dir.path().join("back.xml");
+    let o = run(&[
+        "convert",
+        q.to_str().unwrap(),
+        "--to",
+        "commandline",
+        "-o",
+        back.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{label}: {}", stderr(&o));
+    let restored = std::fs::read_to_string(&back).unwrap();
+    assert_eq!(argv_in(&back, "merge"), before, "{label}: {restored}");
+    assert!(!restored.contains(":cpu>"), "{label}: {restored}");
+    (converted, restored)
+}
+
+const ONLY_COMMANDLINE: &str =
+    "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <name>x</name>
+  <memory>1048576</memory>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <qemu:commandline>
+    <qemu:arg value='-cpu'/>
+    <qemu:arg value='Skylake-Client,enforce=on'/>
+  </qemu:commandline>
+</domain>
+";
+
+/// A domain with `-cpu` in `<qemu:commandline>` and no `<cpu>`: the new `<qemu:cpu>` used to be
+/// appended right after the `<qemu:commandline>` the edit removed with its line, so the two
+/// splices overlapped ("internal error: splices … overlap"), with or without a host. Now it
+/// takes that element's place, and converting back restores the file byte for byte.
+#[test]
+fn convert_commandline_without_cpu_element_round_trips() {
+    let (converted, restored) = commandline_to_qemu_cpu_and_back("no <cpu>", ONLY_COMMANDLINE, &[]);
+    assert!(
+        converted.contains(
+            "  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <qemu:cpu>
+    <qemu:model name='Skylake-Client'/>
+    <qemu:option name='enforce' value='on'/>
+  </qemu:cpu>
+</domain>"
+        ),
+        "{converted}"
+    );
+    assert_eq!(restored, ONLY_COMMANDLINE);
+    let intel = host_caps("intel");
+    let (with_host, _) = commandline_to_qemu_cpu_and_back(
+        "no <cpu>, intel host",
+        ONLY_COMMANDLINE,
+        &["--host-caps", &intel],
+    );
+    assert_eq!(with_host, converted);
+    let crlf = ONLY_COMMANDLINE.replace('\n', "\r\n");
+    let (converted, restored) = commandline_to_qemu_cpu_and_back("CRLF", &crlf, &[]);
+    assert!(
+        !converted.replace("\r\n", "").contains('\n'),
+        "only CRLF line ends: {converted:?}"
+    );
+    assert_eq!(restored, crlf);
+}
+
+/// The same conversion wherever `<qemu:commandline>` is and whatever else it holds: other
+/// arguments before and after `-cpu`, the element last or before `<devices>`, its namespace
+/// declared on itself and not on `<domain>`, a `-cpu` and its value in two elements, end tags
+/// sharing a line with the last argument, and two `-cpu` (QEMU keeps the last, so converting
+/// only the last and leaving the first would change the -cpu QEMU gets).
+#[test]
+fn convert_commandline_to_qemu_cpu_in_every_placement() {
+    let head = "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <name>x</name>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+";
+    let arg = |v: &str| format!("    <qemu:arg value='{v}'/>\n");
+    let cpu = format!(
+        "{}{}",
+        arg("-cpu"),
+        arg("Skylake-Client,enforce=on,vmx=off")
+    );
+    let devices =
+        "  <devices>\n    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n  </devices>\n";
+    let cl = |body: &str| format!("  <qemu:commandline>\n{body}  </qemu:commandline>\n");
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "other arguments before and after",
+            format!(
+                "{head}{}</domain>\n",
+                cl(&format!(
+                    "{}{}{cpu}{}",
+                    arg("-name"),
+                    arg("guest=x"),
+                    arg("-s")
+                ))
+            ),
+        ),
+        (
+            "other arguments only after",
+            format!("{head}{}</domain>\n", cl(&format!("{cpu}{}", arg("-s")))),
+        ),
+        (
+            "before <devices>",
+            format!("{head}{}{devices}</domain>\n", cl(&cpu)),
+        ),
+        (
+            "last, after <devices>",
+            format!("{head}{devices}{}</domain>\n", cl(&cpu)),
+        ),
+        (
+            "before <devices> with other arguments",
+            format!(
+                "{head}{}{devices}</domain>\n",
+                cl(&format!("{}{cpu}", arg("-s")))
+            ),
+        ),
+        (
+            "namespace declared on <qemu:commandline> only",
+            format!(
+                "<domain type='kvm'>
+  <name>x</name>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+{devices}  <qemu:commandline xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+{cpu}  </qemu:commandline>
+</domain>
+"
+            ),
+        ),
+        (
+            "end tags on the last argument's line",
+            format!(
+                "{head}  <qemu:commandline>\n{}{}    <qemu:arg value='-cpu'/>\n    <qemu:arg value='Skylake-Client,enforce=on,vmx=off'/></qemu:commandline></domain>\n",
+                arg("-name"),
+                arg("guest=x")
+            ),
+        ),
+        (
+            "-cpu and its value in two elements",
+            format!(
+                "{head}{}{}</domain>\n",
+                cl(&format!("{}{}", arg("-s"), arg("-cpu"))),
+                cl(&arg("Skylake-Client,enforce=on,vmx=off"))
+            ),
+        ),
+        (
+            "two -cpu, in two elements",
+            format!(
+                "{head}{}{}</domain>\n",
+                cl(&format!("{}{}", arg("-cpu"), arg("Haswell"))),
+                cl(&cpu)
+            ),
+        ),
+        (
+            "two -cpu in one element, with a <cpu>",
+            format!(
+                "{head}  <cpu>\n    <topology sockets='1' dies='1' cores='2' threads='1'/>\n  </cpu>\n{}</domain>\n",
+                cl(&format!(
+                    "{}{}{cpu}{}",
+                    arg("-cpu"),
+                    arg("Haswell"),
+                    arg("-s")
+                ))
+            ),
+        ),
+    ];
+    for (label, xml) in &cases {
+        let (converted, _) = commandline_to_qemu_cpu_and_back(label, xml, &[]);
+        assert!(
+            converted.contains("<qemu:model name='Skylake-Client'/>")
+                && converted.contains("<qemu:option name='vmx' value='off'/>")
+                && !converted.contains("Haswell"),
+            "{label}: {converted}"
+        );
+        let crlf = xml.replace('\n', "\r\n");
+        let (converted, restored) =
+            commandline_to_qemu_cpu_and_back(&format!("{label}, CRLF"), &crlf, &[]);
+        assert!(
+            !converted.replace("\r\n", "").contains('\n')
+                && !restored.replace("\r\n", "").contains('\n'),
+            "{label}: only CRLF line ends: {converted:?} {restored:?}"
+        );
+    }
+}
+
+/// `convert --to commandline` writes the arguments under a prefix declared where they are: the
+/// `<qemu:cpu>` that declared its own namespace is gone, so `<domain>` gets the declaration; an
+/// existing `<qemu:commandline>` in a default namespace gets unprefixed `<arg>`s. Both used to
+/// produce an undeclared `qemu:` prefix.
+#[test]
+fn convert_to_commandline_declares_the_prefix_it_writes() {
+    let own_ns = "<domain type='kvm'>
+  <name>x</name>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <qemu:cpu xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+    <qemu:model name='Skylake-Client'/>
+    <qemu:option name='enforce' value='on'/>
+  </qemu:cpu>
+</domain>
+";
+    let default_ns = own_ns.replace(
+        "  </qemu:cpu>\n",
+        "  </qemu:cpu>\n  <commandline xmlns='http://libvirt.org/schemas/domain/qemu/1.0'>\n    <arg value='-s'/>\n  </commandline>\n",
+    );
+    for (xml, expect) in [
+        (
+            own_ns.to_string(),
+            "  <qemu:commandline>\n    <qemu:arg value='-cpu'/>\n    <qemu:arg value='Skylake-Client,enforce=on'/>\n  </qemu:commandline>\n</domain>",
+        ),
+        (
+            default_ns,
+            "    <arg value='-s'/>\n    <arg value='-cpu'/>\n    <arg value='Skylake-Client,enforce=on'/>\n  </commandline>\n</domain>",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let f = temp_file(&dir, "d.xml", xml.as_bytes());
+        let before = argv_in(&f, "override");
+        let cl = dir.path().join("cl.xml");
+        let o = run(&[
+            "convert",
+            f.to_str().unwrap(),
+            "--to",
+            "commandline",
+            "-o",
+            cl.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{xml}: {}", stderr(&o));
+        let written = std::fs::read_to_string(&cl).unwrap();
+        assert!(written.contains(expect), "{written}");
+        assert_eq!(argv_in(&cl, "merge"), before, "{written}");
+        let (_, restored) = commandline_to_qemu_cpu_and_back(&xml, &written, &[]);
+        // The way there declares the namespace on <domain> for <qemu:cpu>; it stays.
+        let root_ns = |s: &str| {
+            s.replacen(
+                "<domain type='kvm'>",
+                "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>",
+                1,
+            )
+        };
+        assert_eq!(restored, root_ns(&written));
+    }
+}

@@ -163,3 +163,150 @@ fn an_existing_prefix_for_the_qemu_namespace_is_reused() {
         "<domain type='kvm' xmlns:q='http://libvirt.org/schemas/domain/qemu/1.0'>\n  <cpu/>\n  <q:cpu>\n    <q:model name='EPYC-v4'/>\n  </q:cpu>\n</domain>\n"
     );
 }
+
+/// `<qemu:commandline>` `-cpu` → `<qemu:cpu>` → `<qemu:commandline>` over layouts built from every
+/// combination of: where the element is (right after `<name>`, before `<devices>`, last), what
+/// else it holds (nothing, arguments before and/or after `-cpu`), whether `<domain>` or the
+/// element itself declares the namespace, whether the end tags share the last argument's line,
+/// and LF or CRLF. Each step applies (no overlapping splices), re-parses to the same domain as a
+/// fresh parse, undoes to the original bytes, and QEMU gets the same `-cpu`.
+#[test]
+fn commandline_cpu_converts_both_ways_in_every_layout() {
+    const NS: &str = "xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'";
+    const VALUE: &str = "Skylake-Client,enforce=on,vmx=off";
+    let mut checked = 0;
+    for place in ["after-name", "before-devices", "last"] {
+        for (before, after) in [(false, false), (true, false), (false, true), (true, true)] {
+            for ns_on_root in [true, false] {
+                for tight in [false, true] {
+                    for nl in ["\n", "\r\n"] {
+                        let mut args = Vec::new();
+                        if before {
+                            args.extend(["-name", "guest=x"]);
+                        }
+                        args.extend(["-cpu", VALUE]);
+                        if after {
+                            args.push("-s");
+                        }
+                        let mut cl = format!(
+                            "  <qemu:commandline{}>",
+                            if ns_on_root {
+                                String::new()
+                            } else {
+                                format!(" {NS}")
+                            }
+                        );
+                        for a in &args {
+                            cl.push_str(&format!("{nl}    <qemu:arg value='{a}'/>"));
+                        }
+                        cl.push_str(if tight { "" } else { nl });
+                        cl.push_str(if tight {
+                            "</qemu:commandline>"
+                        } else {
+                            "  </qemu:commandline>"
+                        });
+                        let devices = format!(
+                            "  <devices>{nl}    <emulator>/usr/bin/qemu-system-x86_64</emulator>{nl}  </devices>"
+                        );
+                        let mut children = vec![
+                            "  <name>x</name>".to_string(),
+                            "  <os><type arch='x86_64' machine='q35'>hvm</type></os>".to_string(),
+                            devices,
+                        ];
+                        let at = match place {
+                            "after-name" => 1,
+                            "before-devices" => 2,
+                            _ => 3,
+                        };
+                        children.insert(at, cl);
+                        let root = if ns_on_root {
+                            format!("<domain type='kvm' {NS}>")
+                        } else {
+                            "<domain type='kvm'>".to_string()
+                        };
+                        let mut src = format!("{root}{nl}{}", children.join(nl));
+                        src.push_str(if tight { "</domain>" } else { nl });
+                        if !tight {
+                            src.push_str("</domain>");
+                        }
+                        src.push_str(nl);
+                        let label = format!(
+                            "{place} before={before} after={after} ns_on_root={ns_on_root} tight={tight} crlf={}",
+                            nl.len() == 2
+                        );
+                        let cpu_values = |s: &Edited| -> Vec<String> {
+                            s.dom
+                                .commandline_cpu_values()
+                                .into_iter()
+                                .map(|(_, v)| v)
+                                .collect()
+                        };
+                        let fresh = |s: &Edited| {
+                            let doc = Document::parse(s.doc.source().as_bytes())
+                                .unwrap_or_else(|e| panic!("{label}: {e}\n{}", s.doc.source()));
+                            Domain::read(&doc).unwrap()
+                        };
+                        let doc = Document::parse(src.as_bytes())
+                            .unwrap_or_else(|e| panic!("{label}: {e}\n{src}"));
+                        let mut s = Edited::new(doc).unwrap();
+                        assert_eq!(cpu_values(&s), [VALUE], "{label}\n{src}");
+                        let mut history = History::default();
+                        let edit = Edit::FromCommandline { appended: vec![] };
+                        assert!(
+                            history
+                                .apply(&mut s, &edit)
+                                .unwrap_or_else(|e| panic!("{label}: {e}\n{src}")),
+                            "{label}"
+                        );
+                        let out = s.doc.source().to_string();
+                        let q = fresh(&s)
+                            .qemu_cpu
+                            .unwrap_or_else(|| panic!("{label}\n{out}"));
+                        assert!(cpu_values(&s).is_empty(), "{label}\n{out}");
+                        assert_eq!(
+                            std::iter::once(q.models[0].name.clone().unwrap())
+                                .chain(q.options.iter().map(|o| o.to_arg()))
+                                .collect::<Vec<_>>()
+                                .join(","),
+                            VALUE,
+                            "{label}\n{out}"
+                        );
+                        assert_eq!(
+                            fresh(&s).commandline.len(),
+                            usize::from(before) * 2 + usize::from(after),
+                            "{label}\n{out}"
+                        );
+                        assert!(
+                            nl == "\r\n" || !out.contains('\r'),
+                            "{label}: mixed line ends\n{out:?}"
+                        );
+                        assert!(
+                            nl == "\n" || !out.replace("\r\n", "").contains('\n'),
+                            "{label}: mixed line ends\n{out:?}"
+                        );
+                        let back = Edit::ToCommandline {
+                            value: VALUE.into(),
+                        };
+                        assert!(
+                            history
+                                .apply(&mut s, &back)
+                                .unwrap_or_else(|e| panic!("{label}: {e}\n{out}")),
+                            "{label}"
+                        );
+                        assert!(fresh(&s).qemu_cpu.is_none(), "{label}\n{}", s.doc.source());
+                        assert_eq!(cpu_values(&s), [VALUE], "{label}\n{}", s.doc.source());
+                        if !before && !after && ns_on_root && !tight {
+                            assert_eq!(s.doc.source(), src, "{label}: not restored");
+                        }
+                        assert!(history.undo(&mut s).unwrap());
+                        assert_eq!(s.doc.source(), out, "{label}: undo");
+                        assert!(history.undo(&mut s).unwrap());
+                        assert_eq!(s.doc.source(), src, "{label}: undo");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 96);
+}

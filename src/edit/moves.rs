@@ -280,14 +280,16 @@ pub(super) fn to_commandline(
     if !dom.commandline_cpu_values().is_empty() {
         return refuse("<qemu:commandline> already passes -cpu; remove it first");
     }
-    let prefix = doc.prefix(q.el).unwrap_or("qemu").to_string();
-    let arg = |v: &str| empty_element(doc, &format!("{prefix}:arg"), &[("value", v)]);
     let existing = doc
         .children(doc.root())
         .find(|&c| doc.is_qemu(c, "commandline"));
     let nl = doc.style().newline;
     let out = match existing {
         Some(cl) => {
+            // The arguments are children of that element: they take its prefix (none when
+            // it uses a default namespace), which is declared wherever it is declared.
+            let name = qualified(doc.prefix(cl), "arg");
+            let arg = |v: &str| empty_element(doc, &name, &[("value", v)]);
             let indent = doc.child_indent(cl);
             vec![
                 doc.remove_element(q.el),
@@ -295,7 +297,10 @@ pub(super) fn to_commandline(
             ]
         }
         None => {
-            // The arguments take the place of <qemu:cpu>.
+            // The arguments take the place of <qemu:cpu>, under the prefix declared on
+            // <domain> (declaring it there when only the removed <qemu:cpu> declared it).
+            let (prefix, ns) = doc.ensure_qemu_namespace();
+            let arg = |v: &str| empty_element(doc, &format!("{prefix}:arg"), &[("value", v)]);
             let indent = doc.child_indent(doc.root());
             let inner = format!("{indent}{}", doc.style().indent);
             let fragment = format!(
@@ -303,10 +308,45 @@ pub(super) fn to_commandline(
                 arg("-cpu"),
                 arg(value)
             );
-            vec![Splice::replace(doc.element(q.el).outer(), fragment)]
+            let mut out = vec![Splice::replace(doc.element(q.el).outer(), fragment)];
+            out.extend(ns);
+            out
         }
     };
     Ok(out)
+}
+
+/// `local` under `prefix`, or unprefixed.
+fn qualified(prefix: Option<&str>, local: &str) -> String {
+    match prefix {
+        Some(p) => format!("{p}:{local}"),
+        None => local.to_string(),
+    }
+}
+
+/// Deletions merged where they overlap or touch. Removing neighbouring elements can give
+/// overlapping ranges: one takes its whole line, the next (sharing its line with the parent's
+/// end tag) the line break before it. The union then also takes the line break before the
+/// first, as removing the run as one element would, so the end tag stays where it was.
+fn merge_deletions(doc: &Document, mut deletions: Vec<Splice>) -> Vec<Splice> {
+    let src = doc.source();
+    deletions.sort_by_key(|s| (s.range.start, s.range.end));
+    let mut out: Vec<Splice> = Vec::with_capacity(deletions.len());
+    for d in deletions {
+        debug_assert!(d.text.is_empty(), "only deletions are merged");
+        match out.last_mut() {
+            Some(prev) if d.range.start <= prev.range.end => {
+                let overlap = d.range.start < prev.range.end;
+                prev.range.end = prev.range.end.max(d.range.end);
+                if overlap && src[..prev.range.start].ends_with('\n') {
+                    let before = &src[..prev.range.start - 1];
+                    prev.range.start -= if before.ends_with('\r') { 2 } else { 1 };
+                }
+            }
+            _ => out.push(d),
+        }
+    }
+    out
 }
 
 pub(super) fn from_commandline(
@@ -317,17 +357,28 @@ pub(super) fn from_commandline(
     if dom.qemu_cpu.is_some() {
         return refuse("the domain already has <qemu:cpu>");
     }
+    // Each `-cpu` with the argument after it, as QEMU reads them (and as
+    // `Domain::commandline_cpu_values` pairs them). QEMU keeps only the last, so all go:
+    // an earlier one left behind would override the new <qemu:cpu>.
     let args = &dom.commandline;
-    let Some(i) = args
-        .iter()
-        .rposition(|a| matches!(a.value.as_deref(), Some("-cpu" | "--cpu")))
-    else {
+    let is_flag = |k: usize| matches!(args[k].value.as_deref(), Some("-cpu" | "--cpu"));
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    let mut k = 0;
+    while k < args.len() {
+        if is_flag(k) {
+            if k + 1 == args.len() {
+                return refuse("the last -cpu in <qemu:commandline> has no value");
+            }
+            pairs.push((k, k + 1));
+            k += 2;
+        } else {
+            k += 1;
+        }
+    }
+    let Some(&(_, last)) = pairs.last() else {
         return refuse("<qemu:commandline> passes no -cpu to convert");
     };
-    let Some(value_arg) = args.get(i + 1) else {
-        return refuse("the last -cpu in <qemu:commandline> has no value");
-    };
-    let value = value_arg.value.clone().unwrap_or_default();
+    let value = args[last].value.clone().unwrap_or_default();
     let mut items: Vec<&str> = value.split(',').collect();
     // Drop what libvirt appends anyway (the merge reading adds it back).
     if items.len() > appended.len()
@@ -351,19 +402,46 @@ pub(super) fn from_commandline(
             None => (s.to_string(), None),
         })
         .collect();
-    let cl = doc.parent(args[i].el).expect("an arg has a parent");
-    let others = doc
-        .children(cl)
-        .filter(|&c| c != args[i].el && c != value_arg.el)
-        .count();
-    let mut out = if others == 0 {
-        vec![doc.remove_element(cl)]
-    } else {
-        vec![
-            doc.remove_element(args[i].el),
-            doc.remove_element(value_arg.el),
-        ]
-    };
-    out.extend(new_qemu_cpu(doc, model.as_deref(), &options));
+    let removed: Vec<ElemId> = pairs
+        .iter()
+        .flat_map(|&(f, v)| [args[f].el, args[v].el])
+        .collect();
+    // The `<qemu:commandline>` elements holding them (a -cpu and its value may sit in two),
+    // in document order.
+    let mut holders: Vec<ElemId> = Vec::new();
+    for &a in &removed {
+        let cl = doc.parent(a).expect("an arg has a parent");
+        if holders.last() != Some(&cl) {
+            holders.push(cl);
+        }
+    }
+    // One left empty goes whole, and the first such gives its place to the new <qemu:cpu>
+    // (one replacement splice, so nothing is inserted next to or inside a removed range);
+    // from the others only the arguments go.
+    let mut place = None;
+    let mut deletions = Vec::new();
+    for cl in holders {
+        if doc.children(cl).all(|c| removed.contains(&c)) {
+            if place.is_none() {
+                place = Some(cl);
+            } else {
+                deletions.push(doc.remove_element(cl));
+            }
+        } else {
+            deletions.extend(
+                removed
+                    .iter()
+                    .filter(|&&a| doc.parent(a) == Some(cl))
+                    .map(|&a| doc.remove_element(a)),
+            );
+        }
+    }
+    let mut out = merge_deletions(doc, deletions);
+    match place {
+        Some(cl) => out.extend(qemu_cpu_replacing(doc, cl, model.as_deref(), &options)),
+        // Placed among <domain>'s children (after <cpu>, before <devices>, or last): never
+        // inside a <qemu:commandline>, where the deletions are.
+        None => out.extend(new_qemu_cpu(doc, model.as_deref(), &options)),
+    }
     Ok(out)
 }
