@@ -94,5 +94,64 @@ fn edit_and_save(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, indexing, argv, edit_and_save);
+/// The 1691 domains of libvirt's own test suite (../shared/corpus): real, mostly small files.
+fn corpus_files() -> Vec<Vec<u8>> {
+    let dir = std::env::var("VIRT_CPU_SHARED")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"))
+        .join("corpus/libvirt-9.0-domains");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!("corpus benches skipped: {} not found", dir.display());
+        return Vec::new();
+    };
+    let mut paths: Vec<_> = entries.filter_map(|e| Some(e.ok()?.path())).collect();
+    paths.sort();
+    paths.iter().filter_map(|p| std::fs::read(p).ok()).collect()
+}
+
+fn corpus(c: &mut Criterion) {
+    let files = corpus_files();
+    if files.is_empty() {
+        return;
+    }
+    let catalog = Catalog::embedded();
+    let total: usize = files.iter().map(Vec::len).sum();
+    let mut g = c.benchmark_group("corpus");
+    g.throughput(Throughput::Bytes(total as u64));
+    g.bench_function(BenchmarkId::new("index-all", files.len()), |b| {
+        b.iter(|| {
+            files
+                .iter()
+                .filter(|f| Document::parse(black_box(f)).is_ok())
+                .count()
+        })
+    });
+    // Every x86 domain: typed read, -cpu and every check (what `virt-cpu check` does per file).
+    let domains: Vec<(Document, Domain)> = files
+        .iter()
+        .filter_map(|f| {
+            let doc = Document::parse(f).ok()?;
+            let dom = Domain::read(&doc).ok()?;
+            Some((doc, dom))
+        })
+        .collect();
+    g.throughput(Throughput::Elements(domains.len() as u64));
+    g.bench_function(BenchmarkId::new("argv+check-all", domains.len()), |b| {
+        b.iter(|| {
+            for (doc, dom) in &domains {
+                let caps = QemuCaps::from_catalog(dom, catalog);
+                black_box(virt_cpu::argv::compute(
+                    dom,
+                    &caps,
+                    &catalog.libvirt,
+                    Reading::Merge,
+                ));
+                black_box(check::check(doc, dom, &caps, catalog, Reading::Merge));
+            }
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, indexing, argv, edit_and_save, corpus);
 criterion_main!(benches);
