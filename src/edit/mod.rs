@@ -92,6 +92,15 @@ impl Edited {
         }
     }
 
+    /// What an edit drops that the user should hear about, said before or after applying
+    /// it (only moving `<cpu>` to `<qemu:cpu>` drops anything: libvirt-only settings).
+    pub fn left_behind(&self, edit: &Edit) -> Vec<String> {
+        match edit {
+            Edit::MoveToQemu if self.dom.cpu.is_some() => moves::left_behind(&self.dom),
+            _ => Vec::new(),
+        }
+    }
+
     /// Applies an edit; returns the inverse splices (for undo). An edit that changes nothing
     /// returns an empty list.
     pub fn apply(&mut self, edit: &Edit) -> Result<Vec<Splice>, EditError> {

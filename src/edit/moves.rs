@@ -445,3 +445,68 @@ pub(super) fn from_commandline(
     }
     Ok(out)
 }
+
+/// What moving `<cpu>` to `<qemu:cpu>` leaves behind: libvirt settings with no QEMU
+/// counterpart, which the move drops (the CLI and the TUI say so). Empty for other edits.
+pub fn left_behind(dom: &Domain) -> Vec<String> {
+    let Some(cpu) = &dom.cpu else {
+        return Vec::new();
+    };
+    let mut notes = Vec::new();
+    if let Some(v) = &cpu.vendor {
+        notes.push(format!(
+            "<vendor>{v}</vendor>: libvirt's check of the host CPU's vendor; QEMU has none"
+        ));
+    }
+    if let Some(m) = &cpu.match_ {
+        notes.push(format!(
+            "match='{m}': libvirt's comparison with the host CPU; in <qemu:cpu> QEMU judges (enforce=on refuses what the host cannot provide)"
+        ));
+    }
+    if let Some(c) = &cpu.check {
+        notes.push(format!(
+            "check='{c}': libvirt's verification of the started CPU; enforce=on is QEMU's nearest"
+        ));
+    }
+    if let Some(f) = cpu.model.as_ref().and_then(|m| m.fallback.as_ref()) {
+        notes.push(format!(
+            "fallback='{f}': QEMU never substitutes another model; an unknown model fails"
+        ));
+    }
+    for f in &cpu.features {
+        if let (Some(name), Some("forbid")) = (&f.name, f.policy.as_deref()) {
+            notes.push(format!(
+                "policy='forbid' on {name} became {}=off (forbid also refused a host that has it)",
+                libvirt_to_qemu(name)
+            ));
+        }
+    }
+    notes
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::edit::{Edit, Edited};
+    use crate::xml::Document;
+
+    #[test]
+    fn moving_to_qemu_names_the_libvirt_settings_it_drops() {
+        let xml = "<domain type='kvm'><cpu mode='custom' match='exact' check='partial'><model fallback='forbid'>Haswell</model><vendor>Intel</vendor><feature policy='forbid' name='lahf_lm'/><feature policy='require' name='vmx'/></cpu></domain>";
+        let state = Edited::new(Document::parse(xml.as_bytes()).unwrap()).unwrap();
+        let notes = state.left_behind(&Edit::MoveToQemu).join("\n");
+        for expected in [
+            "<vendor>Intel</vendor>",
+            "match='exact'",
+            "check='partial'",
+            "fallback='forbid'",
+            "lahf-lm=off",
+        ] {
+            assert!(
+                notes.contains(expected),
+                "{expected} missing from:\n{notes}"
+            );
+        }
+        assert!(!notes.contains("vmx"), "{notes}");
+        assert!(state.left_behind(&Edit::MoveToCpu).is_empty());
+    }
+}
