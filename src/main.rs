@@ -9,7 +9,7 @@ fn main() -> ExitCode {
     let code = match cli::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("virt-cpu: {e:#}");
+            eprintln!("virt-cpu: {}", cli::common::error_text(&e));
             EXIT_USAGE
         }
     };

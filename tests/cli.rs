@@ -1177,3 +1177,252 @@ fn convert_to_commandline_declares_the_prefix_it_writes() {
         assert_eq!(restored, root_ns(&written));
     }
 }
+
+/// Each load or save error is said once, with the file name once (no "X: X" from a cause that the
+/// message already holds).
+#[test]
+fn errors_are_said_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty.xml", b"".to_vec()),
+        ("binary.xml", vec![0x7f, b'E', b'L', b'F', 0, 1, 2]),
+        (
+            "latin1.xml",
+            b"<?xml version='1.0' encoding='ISO-8859-1'?><domain><name>caf\xe9</name></domain>"
+                .to_vec(),
+        ),
+        ("twocpu.xml", b"<domain><cpu/><cpu/></domain>".to_vec()),
+    ];
+    for (name, content) in cases {
+        let f = temp_file(&dir, name, &content);
+        for cmd in ["argv", "check"] {
+            let o = run(&[cmd, f.to_str().unwrap()]);
+            let err = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+            assert_eq!(err.lines().count(), 1, "{name}: {err}");
+            assert_eq!(err.matches(name).count(), 1, "{name}: {err}");
+            // The text after the file name is not repeated.
+            let (_, rest) = err.trim_end().split_once(&format!("{name}: ")).unwrap();
+            assert_eq!(err.matches(rest).count(), 1, "{name}: {err}");
+        }
+    }
+    let target = dir.path().join("somedir");
+    std::fs::create_dir(&target).unwrap();
+    let o = run(&[
+        "set",
+        &example("custom-features.xml"),
+        "--feature",
+        "-vmx",
+        "-o",
+        target.to_str().unwrap(),
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.matches("os error 21").count(), 1, "{err}");
+}
+
+/// libvirt unreachable: no Rust debug formatting; what failed and what to check.
+#[test]
+fn unreachable_libvirt_says_what_to_check() {
+    if !common::require_program("virsh") {
+        return;
+    }
+    let uri = "qemu+unix:///system?socket=/nonexistent/virt-cpu-test-sock";
+    for args in [vec!["check", "HOST", "-c", uri], vec!["models", "-c", uri]] {
+        let file = example("windows-hyperv.xml");
+        let args: Vec<&str> = args
+            .iter()
+            .map(|a| if *a == "HOST" { file.as_str() } else { a })
+            .collect();
+        let o = run(&args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(!err.contains("Some(") && !err.contains("None"), "{err}");
+        assert!(
+            err.contains("virsh -c") && err.contains("domcapabilities"),
+            "{err}"
+        );
+        assert!(
+            err.contains("libvirtd") && err.contains("--host-caps"),
+            "{err}"
+        );
+    }
+}
+
+/// host-model without host data: the value depends on the host. `argv` and `check` both exit 3
+/// and say how to give the host; neither claims libvirt refuses the domain.
+#[test]
+fn host_model_without_a_host_exits_3_and_says_why() {
+    let f = example("host-model.xml");
+    let o = run(&["check", &f]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(!out.contains("refuses"), "{out}");
+    assert!(
+        out.contains("-cpu: depends on the host") && out.contains("--host-caps"),
+        "{out}"
+    );
+    let o = run(&["argv", &f]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = stderr(&o);
+    assert!(
+        err.contains("depends on the host") && err.contains("--host-caps"),
+        "{err}"
+    );
+    let o = run(&["argv", &f, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(3));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["value"].is_null());
+    // With the host, a value and exit 0.
+    let caps = common::shared_dir().join("reference/domcapabilities/qemu_7.2.0-tcg.x86_64.xml");
+    let o = run(&["argv", &f, "--host-caps", caps.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+/// `models`: alphabetical by family with versions in order (alias after its version), the
+/// pseudo-models apart and without usability, an empty result said, and with two hosts each
+/// "lacks" names its host.
+#[test]
+fn models_listing_order_pseudo_models_and_hosts() {
+    let o = run(&["models"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    let names: Vec<&str> = out
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(&names[..2], ["486-v1", "486"], "{out}");
+    let at = |n: &str| {
+        names
+            .iter()
+            .position(|x| *x == n)
+            .unwrap_or_else(|| panic!("{n}: {out}"))
+    };
+    assert!(at("Skylake-Client-v1") < at("Skylake-Client-IBRS"));
+    assert!(at("Skylake-Client-IBRS") < at("Skylake-Client-v3"));
+    assert!(at("athlon") < at("Broadwell") && at("Westmere-v1") > at("Skylake-Server"));
+    for p in ["max", "host", "base"] {
+        assert!(!names.contains(&p), "{p} in the main table: {out}");
+    }
+    let pseudo = out
+        .split("pseudo-models")
+        .nth(1)
+        .expect("pseudo-model section");
+    assert!(pseudo.contains("\nmax ") && pseudo.contains("TCG"), "{out}");
+
+    for args in [["--vendor", "via"], ["--search", "zzz"]] {
+        let mut a = vec!["models"];
+        a.extend(args);
+        let o = run(&a);
+        assert_eq!(o.status.code(), Some(1));
+        assert_eq!(stdout(&o), "", "no empty header");
+        assert!(
+            stderr(&o).contains(&format!("no model matches {} {}", args[0], args[1])),
+            "{}",
+            stderr(&o)
+        );
+    }
+
+    let (intel, amd) = (host_caps("intel"), host_caps("amd"));
+    let o = run(&["models", "--host-caps", &intel, "--host-caps", &amd]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let g4 = out.lines().find(|l| l.starts_with("Opteron_G4 ")).unwrap();
+    assert!(
+        g4.contains("qemu_5.0.0-q35.x86_64.xml lacks")
+            && g4.contains("qemu_8.0.0-q35.x86_64.xml lacks"),
+        "{g4}"
+    );
+    let max = out.lines().find(|l| l.starts_with("max ")).unwrap();
+    assert!(!max.contains(" yes") && !max.contains("lacks"), "{max}");
+    assert!(out.contains("host CPU EPYC-Rome"), "{out}");
+}
+
+/// Smaller message fixes: the model named once, the feature as the XML writes it, an identical
+/// diff, JSON on bad input, and "nothing to change".
+#[test]
+fn messages_name_things_once_and_as_written() {
+    let o = run(&["check", &example("custom-features.xml")]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("'pcid' is already part of Haswell-noTSX (Haswell-v2)"),
+        "{out}"
+    );
+    let xml = "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\
+               <qemu:cpu><qemu:model name='Icelake-Server-v4'/><qemu:option name='smap' value='on'/></qemu:cpu></domain>";
+    let out = stdout(&run_stdin(&["check", "-"], xml.as_bytes()));
+    assert!(
+        out.contains("'smap' is already part of Icelake-Server-v4; "),
+        "{out}"
+    );
+    let xml = "<domain type='kvm'><cpu mode='custom'><model>Haswell</model>\
+               <feature policy='require' name='lahf_lm'/></cpu></domain>";
+    let out = stdout(&run_stdin(&["check", "-"], xml.as_bytes()));
+    assert!(
+        out.contains("'lahf_lm' is already part of Haswell"),
+        "{out}"
+    );
+    assert!(!out.contains("'lahf-lm'"), "{out}");
+
+    let o = run(&["diff", "Haswell", "Haswell"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("identical") && !out.contains("only in"),
+        "{out}"
+    );
+    let out = stdout(&run(&["diff", "Haswell-v2", "Skylake-Client"]));
+    assert!(
+        out.starts_with("Haswell-v2 vs Skylake-Client (Skylake-Client-v1)"),
+        "{out}"
+    );
+    assert!(!out.contains("only in Haswell-v2"), "empty section: {out}");
+
+    let o = run_stdin(&["check", "-", "--json"], b"");
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("a JSON document");
+    assert!(v["error"].as_str().unwrap().contains("empty"), "{v}");
+
+    let o = run(&[
+        "set",
+        &example("custom-features.xml"),
+        "--feature",
+        "+pcid",
+        "--diff",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "");
+    assert!(stderr(&o).contains("nothing to change"), "{}", stderr(&o));
+}
+
+/// Host findings say what matters first and where the host facts come from last.
+#[test]
+fn host_findings_lead_with_the_model_and_features() {
+    let amd = host_caps("amd");
+    let o = run(&[
+        "check",
+        &example("custom-features.xml"),
+        "--host-caps",
+        &amd,
+    ]);
+    let out = stdout(&o);
+    let line = |code: &str| {
+        out.lines()
+            .find(|l| l.contains(code))
+            .unwrap_or_else(|| panic!("{code}: {out}"))
+            .split_once(&format!("[{code}]: "))
+            .unwrap()
+            .1
+            .to_string()
+    };
+    let unusable = line("model-unusable-on-host");
+    assert!(
+        unusable.starts_with("this host cannot run Haswell-noTSX as is: it lacks "),
+        "{unusable}"
+    );
+    assert!(unusable.ends_with(&format!("(host: {amd})")), "{unusable}");
+    let lacks = line("host-lacks-feature");
+    assert!(lacks.starts_with("this host lacks '"), "{lacks}");
+    assert!(lacks.ends_with(&format!("(host: {amd})")), "{lacks}");
+}

@@ -16,8 +16,8 @@ use crate::xml::{Document, ElemId};
 struct Requested<'a> {
     model: String,
     model_el: ElemId,
-    /// (QEMU feature name, element, enabled)
-    features: Vec<(String, ElemId, bool)>,
+    /// (QEMU feature name, element, enabled, the name as written in the XML)
+    features: Vec<(String, ElemId, bool, String)>,
     /// `<qemu:cpu>` with `enforce=on`: QEMU refuses to start when the host lacks a feature.
     enforce: bool,
     place: &'a str,
@@ -32,10 +32,11 @@ fn requested<'a>(dom: &Domain) -> Option<Requested<'a>> {
             let Some(name) = o.name.as_deref() else {
                 continue;
             };
-            let (name, on) = match (name.strip_prefix('+'), name.strip_prefix('-')) {
-                (Some(n), _) => (n.to_string(), Some(true)),
-                (_, Some(n)) => (n.to_string(), Some(false)),
+            let (written, name, on) = match (name.strip_prefix('+'), name.strip_prefix('-')) {
+                (Some(n), _) => (n, n.to_string(), Some(true)),
+                (_, Some(n)) => (n, n.to_string(), Some(false)),
                 _ => (
+                    name,
                     name.replace('_', "-"),
                     o.value.as_deref().map_or(Some(true), parse_bool),
                 ),
@@ -44,7 +45,7 @@ fn requested<'a>(dom: &Domain) -> Option<Requested<'a>> {
                 enforce = on == Some(true);
             }
             if let Some(on) = on {
-                features.push((name, o.el, on));
+                features.push((name, o.el, on, written.to_string()));
             }
         }
         return Some(Requested {
@@ -72,7 +73,13 @@ fn requested<'a>(dom: &Domain) -> Option<Requested<'a>> {
             } else {
                 return None;
             };
-            Some((libvirt_to_qemu(f.name.as_deref()?).to_string(), f.el, on))
+            let written = f.name.as_deref()?;
+            Some((
+                libvirt_to_qemu(written).to_string(),
+                f.el,
+                on,
+                written.to_string(),
+            ))
         })
         .collect();
     Some(Requested {
@@ -102,15 +109,22 @@ pub(super) fn check(
                 .at(doc, Some(req.model_el)),
         );
     }
-    for (name, el, on) in &req.features {
+    for (name, el, on, written) in &req.features {
         if *on && qemu.feature(name).is_some() && qemu.model_has(model, name) {
+            // Name the versioned model only when the domain names it otherwise.
+            let resolved = if model.name == req.model {
+                String::new()
+            } else {
+                format!(" ({})", model.name)
+            };
             out.push(
                 Diagnostic::new(
                     "feature-in-model",
                     Severity::Info,
                     format!(
-                        "'{name}' is already part of {} ({}); turning it on changes nothing",
-                        req.model, model.name
+                        "'{written}'{} is already part of {}{resolved}; turning it on changes nothing",
+                        also_spelled(written, name),
+                        req.model
                     ),
                 )
                 .at(doc, Some(*el)),
@@ -144,8 +158,8 @@ fn amd_smt(
     let set_on = req
         .features
         .iter()
-        .find(|(n, _, _)| n == "topoext")
-        .map(|(_, _, on)| *on);
+        .find(|(n, ..)| n == "topoext")
+        .map(|(_, _, on, _)| *on);
     let has = set_on.unwrap_or_else(|| catalog.qemu.model_has(model, "topoext"));
     if !has {
         out.push(
@@ -182,16 +196,28 @@ fn host(
     } else {
         "QEMU (or libvirt's check) will drop or refuse what the host lacks"
     };
+    // What matters first (the model, the features); where the host facts come from last, as
+    // that can be a long `virsh … domcapabilities …` command.
+    let from = format!("host: {}", dc.source);
     if usability.usable == Some(false) {
+        let lacks = if usability.blockers.is_empty() {
+            "some of its features".to_string()
+        } else {
+            usability
+                .blockers
+                .iter()
+                .map(|b| spelled_for(catalog, req.place, b))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         out.push(
             Diagnostic::new(
                 "model-unusable-on-host",
                 severity,
                 format!(
-                    "the host ({}) cannot run {} as is: it lacks {}; {consequence} — pick a model the host runs (`virt-cpu models --host-caps …`) or disable those features",
-                    dc.source,
+                    "this host cannot run {} as is: it lacks {lacks}; {consequence} — pick a model the host runs \
+                     (`virt-cpu models --host-caps …`) or disable those features ({from})",
                     req.model,
-                    if usability.blockers.is_empty() { "some of its features".to_string() } else { usability.blockers.join(", ") }
                 ),
             )
             .at(doc, Some(req.model_el)),
@@ -200,7 +226,7 @@ fn host(
     let Some(host) = dc.host_features(catalog) else {
         return;
     };
-    for (name, el, on) in &req.features {
+    for (name, el, on, written) in &req.features {
         let Some(i) = catalog.qemu.feature_index(name) else {
             continue;
         };
@@ -210,12 +236,35 @@ fn host(
                     "host-lacks-feature",
                     severity,
                     format!(
-                        "the host ({}) lacks '{name}', which {} turns on; {consequence}",
-                        dc.source, req.place
+                        "this host lacks '{written}'{}, which {} turns on; {consequence} ({from})",
+                        also_spelled(written, name),
+                        req.place
                     ),
                 )
                 .at(doc, Some(*el)),
             );
         }
+    }
+}
+
+/// A QEMU feature name as the user writes it in `place`: libvirt's name in `<cpu>`.
+fn spelled_for(catalog: &Catalog, place: &str, qemu_name: &str) -> String {
+    if place != "<cpu>" {
+        return qemu_name.to_string();
+    }
+    catalog
+        .qemu
+        .feature(qemu_name)
+        .and_then(|f| f.libvirt.clone())
+        .unwrap_or_else(|| crate::catalog::names::qemu_to_libvirt(qemu_name).to_string())
+}
+
+/// ` (QEMU: pclmulqdq)` when QEMU's name for a feature is not the written one with `_` as `-`
+/// (libvirt's `pclmuldq`), so the name on the -cpu line can be found; empty otherwise.
+fn also_spelled(written: &str, qemu_name: &str) -> String {
+    if written.replace('_', "-") == qemu_name.replace('_', "-") {
+        String::new()
+    } else {
+        format!(" (QEMU: {qemu_name})")
     }
 }

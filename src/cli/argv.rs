@@ -1,6 +1,6 @@
 //! `virt-cpu argv FILE`: the `-cpu` QEMU gets, in the form a script wants.
 
-use super::common::{self, EXIT_FINDINGS, EXIT_OK};
+use super::common::{self, EXIT_FINDINGS, EXIT_NEEDS_HOST, EXIT_OK, EXIT_USAGE};
 use super::out::outln;
 use crate::argv::shell;
 use crate::check;
@@ -28,8 +28,24 @@ pub struct ArgvArgs {
 }
 
 pub fn run(args: &ArgvArgs) -> anyhow::Result<i32> {
-    let (loaded, report) = args.analyse.run()?;
+    let (loaded, report) = match args.analyse.run() {
+        Ok(r) => r,
+        // Scripts reading JSON get a document even when there is nothing to compute.
+        Err(e) if args.format == Format::Json => {
+            let message = common::error_text(&e);
+            eprintln!("virt-cpu: {message}");
+            let doc = json!({ "error": message, "value": null, "argv": null });
+            outln!("{}", serde_json::to_string_pretty(&doc)?);
+            return Ok(EXIT_USAGE);
+        }
+        Err(e) => return Err(e),
+    };
     let value = report.arg.value.clone();
+    let no_value = if common::needs_host(&report) {
+        EXIT_NEEDS_HOST
+    } else {
+        EXIT_FINDINGS
+    };
     if args.format == Format::Json {
         let doc = json!({
             "value": value,
@@ -40,14 +56,17 @@ pub fn run(args: &ArgvArgs) -> anyhow::Result<i32> {
             "diagnostics": report.diagnostics,
         });
         outln!("{}", serde_json::to_string_pretty(&doc)?);
-        return Ok(if value.is_some() {
-            EXIT_OK
-        } else {
-            EXIT_FINDINGS
-        });
+        return Ok(if value.is_some() { EXIT_OK } else { no_value });
     }
     let Some(value) = value else {
-        eprintln!("{}: no -cpu value:", loaded.display_name());
+        if no_value == EXIT_NEEDS_HOST {
+            eprintln!(
+                "{}: no -cpu value: it depends on the host, which was not given:",
+                loaded.display_name()
+            );
+        } else {
+            eprintln!("{}: no -cpu value, because:", loaded.display_name());
+        }
         let errors: Vec<&check::Diagnostic> = report
             .diagnostics
             .iter()
@@ -61,7 +80,7 @@ pub fn run(args: &ArgvArgs) -> anyhow::Result<i32> {
         for d in shown {
             eprintln!("  {}[{}]: {}", d.severity, d.code, d.message);
         }
-        return Ok(EXIT_FINDINGS);
+        return Ok(no_value);
     };
     match args.format {
         Format::Value => outln!("{value}"),

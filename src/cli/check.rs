@@ -1,6 +1,6 @@
 //! `virt-cpu check FILE`: every diagnostic, the resulting `-cpu` and the taints.
 
-use super::common::{self, EXIT_FINDINGS, EXIT_OK};
+use super::common::{self, EXIT_FINDINGS, EXIT_NEEDS_HOST, EXIT_OK, EXIT_USAGE};
 use super::out::outln;
 use crate::check::{self, Report};
 use serde_json::json;
@@ -15,7 +15,24 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
-    let (loaded, report) = args.analyse.run()?;
+    let (loaded, report) = match args.analyse.run() {
+        Ok(r) => r,
+        // Scripts reading --json get a document even when there is nothing to check.
+        Err(e) if args.json => {
+            let message = common::error_text(&e);
+            eprintln!("virt-cpu: {message}");
+            let doc = json!({
+                "file": args.analyse.input.file.display().to_string(),
+                "error": message,
+                "value": null,
+                "diagnostics": [],
+                "taints": [],
+            });
+            outln!("{}", serde_json::to_string_pretty(&doc)?);
+            return Ok(EXIT_USAGE);
+        }
+        Err(e) => return Err(e),
+    };
     if args.json {
         let doc = json!({
             "file": loaded.display_name(),
@@ -32,6 +49,8 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
     }
     Ok(if report.has_errors() {
         EXIT_FINDINGS
+    } else if common::needs_host(&report) {
+        EXIT_NEEDS_HOST
     } else {
         EXIT_OK
     })
@@ -53,6 +72,9 @@ fn print_text(name: &str, report: &Report) {
     }
     match &report.arg.value {
         Some(v) => outln!("-cpu {v}"),
+        None if common::needs_host(report) => {
+            outln!("-cpu: depends on the host, which was not given (--host-caps FILE or -c URI)")
+        }
         None => outln!("-cpu: none (libvirt refuses the domain)"),
     }
     if report.taints.is_empty() {

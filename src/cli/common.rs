@@ -2,15 +2,25 @@
 
 use crate::argv::QemuCaps;
 use crate::catalog::Catalog;
-use crate::host::{DomCaps, SystemRunner};
+use crate::host::{DomCaps, HostError, SystemRunner};
 use crate::store::{self, Loaded};
-use anyhow::Context;
 use std::path::PathBuf;
 
 /// Exit codes of the CLI contract (DESIGN §7).
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
+/// No error, but the result depends on the host and none was given (`--host-caps` / `-c`):
+/// `argv` has no value to print, `check` could not judge everything.
+pub const EXIT_NEEDS_HOST: i32 = 3;
+
+/// What a domain without a host gets instead of its `-cpu` value (host-model, `match='minimum'`,
+/// optional features): the value depends on the host.
+pub fn needs_host(report: &crate::check::Report) -> bool {
+    report.arg.value.is_none()
+        && !report.has_errors()
+        && report.diagnostics.iter().any(|d| d.code == "needs-host")
+}
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct InputArgs {
@@ -61,7 +71,7 @@ impl HostArgs {
                     Some(d) => DomCaps::for_domain(&SystemRunner, Some(uri), d),
                     None => DomCaps::from_virsh(&SystemRunner, Some(uri)),
                 }
-                .with_context(|| format!("asking libvirt at {uri}"))?,
+                .map_err(|e| libvirt_error(uri, &e))?,
             ));
         }
         Ok(None)
@@ -106,4 +116,96 @@ impl AnalyseArgs {
         let report = crate::check::check(&loaded.doc, &loaded.domain, &caps, catalog, self.reading);
         Ok((loaded, report))
     }
+}
+
+/// The text of an error and its causes, each said once: a cause whose text the message already
+/// holds (`{path}: {source}` errors carry their source in the message) is not repeated.
+pub fn error_text(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = match cause.downcast_ref::<HostError>() {
+            Some(h) => host_error_text(h),
+            None => match cause.downcast_ref::<crate::catalog::refresh::RefreshError>() {
+                Some(crate::catalog::refresh::RefreshError::Host(h)) => host_error_text(h),
+                _ => cause.to_string(),
+            },
+        };
+        let part = part.trim();
+        if part.is_empty() || text.contains(part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(part);
+    }
+    text
+}
+
+/// A program's failure in words: what ran, how it ended, what it said.
+pub fn host_error_text(e: &HostError) -> String {
+    match e {
+        HostError::Failed {
+            program,
+            status,
+            stderr,
+        } => {
+            let how = match status {
+                Some(code) => format!("{program} failed (exit status {code})"),
+                None => format!("{program} was killed by a signal"),
+            };
+            let said = program_message(stderr);
+            if said.is_empty() {
+                how
+            } else {
+                format!("{how}: {said}")
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+/// A program's standard error on one line: `error: ` prefixes dropped, lines joined with `: `.
+fn program_message(stderr: &str) -> String {
+    stderr
+        .lines()
+        .map(|l| l.trim())
+        .map(|l| l.strip_prefix("error:").map_or(l, str::trim))
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+/// Asking libvirt at `uri` failed: what failed, what libvirt said, and what to try.
+pub fn libvirt_error(uri: &str, e: &HostError) -> anyhow::Error {
+    let fallback = "or save `virsh domcapabilities` on the host and pass it with --host-caps FILE";
+    let text = match e {
+        HostError::Spawn { source, .. } => format!(
+            "cannot ask libvirt at {uri}: cannot run virsh ({source}); install libvirt's client \
+             (Debian: libvirt-clients), {fallback}"
+        ),
+        HostError::Failed { stderr, .. } => {
+            let said = program_message(stderr);
+            let lower = said.to_lowercase();
+            let hint = if lower.contains("permission denied") || lower.contains("authentication") {
+                "your user may not be allowed to use it: try as root, or join the libvirt group"
+            } else if lower.contains("uri") || lower.contains("no connection driver") {
+                "check the URI (e.g. qemu:///system, or qemu+ssh://HOST/system)"
+            } else {
+                "is libvirtd (or virtqemud) running there (`systemctl status libvirtd`), and is the \
+                 URI right (e.g. qemu:///system)?"
+            };
+            let said = if said.is_empty() {
+                String::new()
+            } else {
+                format!(": {said}")
+            };
+            format!(
+                "cannot ask libvirt at {uri} for the host's capabilities (`virsh -c {uri} \
+                 domcapabilities` failed{said}); {hint} — {fallback}"
+            )
+        }
+        other => format!("asking libvirt at {uri}: {other}"),
+    };
+    anyhow::anyhow!(text)
 }

@@ -34,8 +34,14 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print the -cpu value QEMU gets for a domain.
+    ///
+    /// Exit 1 when there is none (the domain has errors), 3 when it depends on the host and none
+    /// was given (--host-caps or -c).
     Argv(argv::ArgvArgs),
-    /// Report problems, the resulting -cpu and the taints; exit 1 when there are errors.
+    /// Report problems, the resulting -cpu and the taints.
+    ///
+    /// Exit 1 when there are errors, 3 when there are none but the result depends on the host and
+    /// none was given (--host-caps or -c).
     Check(check::CheckArgs),
     /// Edit <cpu> and <qemu:cpu> (model, mode, features, options, move between them).
     Set(set::SetArgs),
@@ -44,6 +50,10 @@ pub enum Command {
     /// Show the catalog in use; `catalog refresh` rebuilds it from the installed QEMU and libvirt.
     Catalog(catalog::CatalogArgs),
     /// List QEMU's CPU models; filter by vendor, feature, text; usability on hosts.
+    ///
+    /// Alphabetical by family, versions in order, each alias after its version; the pseudo-models
+    /// max, host and base apart. With hosts, the models usable on every host first. Exit 1 when
+    /// nothing matches.
     Models(models::ModelsArgs),
     /// Show one model: features, versions, aliases, TCG differences, libvirt's view.
     Model(models::ModelArgs),

@@ -5,7 +5,6 @@ use super::out::outln;
 use crate::catalog::{Catalog, FeatureSet, QemuCatalog, QemuModel, suggest};
 use crate::host::domcaps::Usability;
 use crate::host::{DomCaps, PoolUsability, SystemRunner};
-use anyhow::Context;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -64,23 +63,78 @@ pub struct DiffArgs {
 struct Explore<'a> {
     catalog: &'a Catalog,
     hosts: Vec<DomCaps>,
+    /// A short name for each host, for per-host answers: the file name (the path when two
+    /// files share a name) or the URI.
+    labels: Vec<String>,
+}
+
+impl Explore<'_> {
+    /// Each host with its label and its own usability answers.
+    fn per_host(&self) -> Vec<(&str, PoolUsability<'_>)> {
+        self.hosts
+            .iter()
+            .zip(&self.labels)
+            .map(|(h, l)| {
+                (
+                    l.as_str(),
+                    PoolUsability::new(self.catalog, std::slice::from_ref(h)),
+                )
+            })
+            .collect()
+    }
+
+    /// `a.xml (host CPU Skylake-Client-IBRS, kvm)`, for the closing lines.
+    fn host_legend(&self) -> String {
+        self.hosts
+            .iter()
+            .zip(&self.labels)
+            .map(|(h, l)| {
+                let cpu = h
+                    .host_model
+                    .as_ref()
+                    .map(|m| format!("host CPU {}, ", m.model))
+                    .unwrap_or_default();
+                let accel = if h.is_kvm() { "KVM" } else { "TCG" };
+                format!("{l} ({cpu}{accel})")
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
 }
 
 impl SourceArgs {
     fn load(&self) -> anyhow::Result<Explore<'static>> {
         let catalog = Catalog::active(self.catalog.as_deref())?;
         let mut hosts = Vec::new();
+        let mut labels = Vec::new();
         for f in &self.host_caps {
             hosts.push(DomCaps::read(f)?);
+            let name = f.file_name().map(|n| n.to_string_lossy().into_owned());
+            let unique = name.as_ref().is_some_and(|n| {
+                self.host_caps
+                    .iter()
+                    .filter(|g| g.file_name().map(|x| x.to_string_lossy()).as_deref() == Some(n))
+                    .count()
+                    == 1
+            });
+            labels.push(match name {
+                Some(n) if unique => n,
+                _ => f.display().to_string(),
+            });
         }
         if let Some(uri) = &self.connect {
             let caps = match &self.virttype {
                 Some(t) => DomCaps::from_virsh_query(&SystemRunner, Some(uri), &["--virttype", t]),
                 None => DomCaps::from_virsh(&SystemRunner, Some(uri)),
             };
-            hosts.push(caps.with_context(|| format!("asking libvirt at {uri}"))?);
+            hosts.push(caps.map_err(|e| super::common::libvirt_error(uri, &e))?);
+            labels.push(uri.clone());
         }
-        Ok(Explore { catalog, hosts })
+        Ok(Explore {
+            catalog,
+            hosts,
+            labels,
+        })
     }
 }
 
@@ -94,8 +148,83 @@ struct Row<'a> {
     deprecated: bool,
     features: usize,
     model_id: &'a str,
+    /// `max`, `host`, `base`: not a fixed CPU (see `note`); no host usability.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pseudo: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     usable: Option<Usability>,
+    /// With more than one host: each host's own answer, so "lacks" says which host lacks what.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    by_host: Vec<HostUsability>,
+}
+
+#[derive(Serialize)]
+struct HostUsability {
+    host: String,
+    #[serde(flatten)]
+    usable: Usability,
+}
+
+/// A model that is not a fixed CPU: QEMU's unversioned, non-alias models (`max`, `host`, `base`).
+fn is_pseudo(m: &QemuModel) -> bool {
+    !m.is_alias() && m.version().is_none()
+}
+
+/// What a pseudo-model is, for the listing and `model NAME`.
+fn pseudo_note(name: &str) -> &'static str {
+    match name {
+        "max" => {
+            "everything the accelerator offers: under KVM the host's CPU (as `host`), under TCG QEMU's \
+             emulated \"QEMU TCG CPU\" (vendor AMD; the catalog's vendor and features for max are \
+             TCG's); libvirt: <cpu mode='maximum'>"
+        }
+        "host" => "the host's CPU passed through, KVM only; libvirt: <cpu mode='host-passthrough'>",
+        "base" => "no features at all: a starting point for `-cpu base,+feature,…`",
+        _ => "not a fixed CPU model",
+    }
+}
+
+/// The order of the listing: alphabetical by family (ignoring case), versions in order, each
+/// alias right after the version it stands for.
+fn listing_key<'a>(q: &'a QemuCatalog, m: &'a QemuModel) -> (String, u32, bool, &'a str) {
+    let concrete = q.resolve_model(&m.name).unwrap_or(m);
+    (
+        concrete.family_name().to_lowercase(),
+        concrete.version().unwrap_or(0),
+        m.is_alias(),
+        &m.name,
+    )
+}
+
+/// "yes", "?", or "no (a.xml lacks x y; b.xml lacks z)": which host lacks what.
+fn usable_text(pool: &Usability, by_host: &[HostUsability]) -> String {
+    match pool.usable {
+        Some(true) => "yes".into(),
+        None => "?".into(),
+        Some(false) => match lacks_text(pool, by_host) {
+            Some(l) => format!("no ({l})"),
+            None => "no".into(),
+        },
+    }
+}
+
+/// "lacks x y" for one host; "a.xml lacks x y; b.xml lacks z" naming each host that cannot.
+fn lacks_text(pool: &Usability, by_host: &[HostUsability]) -> Option<String> {
+    if by_host.is_empty() {
+        return (!pool.blockers.is_empty()).then(|| format!("lacks {}", pool.blockers.join(" ")));
+    }
+    let per: Vec<String> = by_host
+        .iter()
+        .filter_map(|h| match h.usable.usable {
+            Some(false) if h.usable.blockers.is_empty() => Some(format!("{} cannot", h.host)),
+            Some(false) => Some(format!("{} lacks {}", h.host, h.usable.blockers.join(" "))),
+            None => Some(format!("{}: unknown", h.host)),
+            Some(true) => None,
+        })
+        .collect();
+    (!per.is_empty()).then(|| per.join("; "))
 }
 
 /// `virt-cpu models`.
@@ -124,10 +253,24 @@ pub fn run_models(args: &ModelsArgs) -> anyhow::Result<i32> {
         search: args.search.as_deref(),
     };
     let pool = PoolUsability::new(ctx.catalog, &ctx.hosts);
-    let mut rows: Vec<Row> = filter
-        .apply(q)
+    let per_host = if ctx.hosts.len() > 1 {
+        ctx.per_host()
+    } else {
+        Vec::new()
+    };
+    let mut matched = filter.apply(q);
+    matched.sort_by_key(|m| listing_key(q, m));
+    // Pseudo-models have no fixed vendor or features: only a name search finds them.
+    let (pseudo, models): (Vec<&QemuModel>, Vec<&QemuModel>) =
+        matched.into_iter().partition(|m| is_pseudo(m));
+    let pseudo = if args.vendor.is_some() || !args.has.is_empty() {
+        Vec::new()
+    } else {
+        pseudo
+    };
+    let mut rows: Vec<Row> = models
         .into_iter()
-        .map(|m| row(q, m, &pool))
+        .map(|m| row(q, m, &pool, &per_host))
         .collect();
     if !pool.is_empty() {
         // Best common model first: usable everywhere, then the richest feature set.
@@ -138,56 +281,128 @@ pub fn run_models(args: &ModelsArgs) -> anyhow::Result<i32> {
             )
         });
     }
+    let pseudo_rows: Vec<Row> = pseudo
+        .into_iter()
+        .map(|m| row(q, m, &pool, &per_host))
+        .collect();
+    let found = !rows.is_empty() || !pseudo_rows.is_empty();
     if args.source.json {
+        let all: Vec<&Row> = rows.iter().chain(&pseudo_rows).collect();
         outln!(
             "{}",
             serde_json::to_string_pretty(
-                &serde_json::json!({ "models": rows, "hosts": host_names(&ctx.hosts) })
+                &serde_json::json!({ "models": all, "hosts": host_names(&ctx.hosts) })
             )?
         );
-        return Ok(0);
+    } else if found {
+        print_rows(&rows, &pseudo_rows, !pool.is_empty());
+        if !pool.is_empty() {
+            let best = rows
+                .iter()
+                .find(|r| r.usable.as_ref().and_then(|u| u.usable) == Some(true));
+            match best {
+                Some(b) => outln!("\nbest model usable on every host: {}", b.name),
+                None => outln!("\nno listed model is usable on every host"),
+            }
+            let plural = if ctx.hosts.len() > 1 { "s" } else { "" };
+            outln!("host{plural}: {}", ctx.host_legend());
+        }
     }
-    let name_w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
-    let mut header = format!(
-        "{:name_w$}  {:18}  {:7}  {:>8}  {:3}",
-        "MODEL", "ALIAS OF", "VENDOR", "FEATURES", "DEP"
-    );
-    if !pool.is_empty() {
-        header.push_str("  USABLE");
+    if !found {
+        eprintln!("virt-cpu: {}", no_match(q, args));
+        return Ok(1);
     }
-    outln!("{header}");
-    for r in &rows {
-        let mut line = format!(
-            "{:name_w$}  {:18}  {:7}  {:>8}  {:3}",
+    Ok(0)
+}
+
+/// The table: fixed models, then the pseudo-models apart, with what each is.
+fn print_rows(rows: &[Row], pseudo: &[Row], with_hosts: bool) {
+    let name_w = rows
+        .iter()
+        .chain(pseudo)
+        .map(|r| r.name.len())
+        .max()
+        .unwrap_or(4)
+        .max(5);
+    let alias_w = rows
+        .iter()
+        .filter_map(|r| r.alias_of)
+        .map(str::len)
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    let cells = |r: &Row| {
+        format!(
+            "{:name_w$}  {:alias_w$}  {:7}  {:>8}  {:3}",
             r.name,
             r.alias_of.unwrap_or("-"),
             r.vendor.unwrap_or("-"),
             r.features,
             if r.deprecated { "yes" } else { "" }
+        )
+    };
+    if !rows.is_empty() {
+        let mut header = format!(
+            "{:name_w$}  {:alias_w$}  {:7}  {:>8}  {:3}",
+            "MODEL", "ALIAS OF", "VENDOR", "FEATURES", "DEP"
         );
+        if with_hosts {
+            header.push_str("  USABLE");
+        }
+        outln!("{header}");
+    }
+    for r in rows {
+        let mut line = cells(r);
         if let Some(u) = &r.usable {
-            line.push_str(match u.usable {
-                Some(true) => "  yes",
-                Some(false) => "  no",
-                None => "  ?",
-            });
-            if u.usable == Some(false) && !u.blockers.is_empty() {
-                line.push_str(&format!(" (lacks {})", u.blockers.join(" ")));
-            }
+            line.push_str("  ");
+            line.push_str(&usable_text(u, &r.by_host));
         }
         outln!("{}", line.trim_end());
     }
-    if !pool.is_empty() {
-        let best = rows
-            .iter()
-            .find(|r| r.usable.as_ref().and_then(|u| u.usable) == Some(true));
-        let hosts = host_names(&ctx.hosts).join(", ");
-        match best {
-            Some(b) => outln!("\nbest model usable on every host ({hosts}): {}", b.name),
-            None => outln!("\nno listed model is usable on every host ({hosts})"),
+    if pseudo.is_empty() {
+        return;
+    }
+    if !rows.is_empty() {
+        outln!("");
+    }
+    outln!(
+        "pseudo-models: not a fixed CPU{}",
+        if with_hosts {
+            "; no host usability (what they give depends on the host and accelerator)"
+        } else {
+            ""
+        }
+    );
+    for r in pseudo {
+        outln!("{:name_w$}  {}", r.name, r.note.unwrap_or(""));
+    }
+}
+
+/// Why the listing is empty, naming the filters (and the vendors there are).
+fn no_match(q: &QemuCatalog, args: &ModelsArgs) -> String {
+    let mut filters = Vec::new();
+    if let Some(v) = &args.vendor {
+        filters.push(format!("--vendor {v}"));
+    }
+    for f in &args.has {
+        filters.push(format!("--has {f}"));
+    }
+    if let Some(t) = &args.search {
+        filters.push(format!("--search {t}"));
+    }
+    let mut text = format!("no model matches {}", filters.join(" "));
+    if let Some(v) = &args.vendor {
+        let mut vendors: Vec<&str> = q.models.iter().filter_map(|m| m.vendor_short()).collect();
+        vendors.sort_unstable();
+        vendors.dedup();
+        if !vendors.iter().any(|x| x.eq_ignore_ascii_case(v)) {
+            text.push_str(&format!(
+                " (the catalog's vendors: {})",
+                vendors.join(", ").to_lowercase()
+            ));
         }
     }
-    Ok(0)
+    text
 }
 
 /// The filters of `models`, separate so benchmarks and the TUI's picker can use them.
@@ -228,7 +443,14 @@ fn contains_ci(haystack: &str, needle: &str) -> bool {
         })
 }
 
-fn row<'a>(q: &'a QemuCatalog, m: &'a QemuModel, pool: &PoolUsability) -> Row<'a> {
+fn row<'a>(
+    q: &'a QemuCatalog,
+    m: &'a QemuModel,
+    pool: &PoolUsability,
+    per_host: &[(&str, PoolUsability)],
+) -> Row<'a> {
+    let pseudo = is_pseudo(m);
+    let judged = !pool.is_empty() && !pseudo;
     Row {
         name: &m.name,
         alias_of: m.alias_of.as_deref(),
@@ -241,7 +463,17 @@ fn row<'a>(q: &'a QemuCatalog, m: &'a QemuModel, pool: &PoolUsability) -> Row<'a
         deprecated: m.deprecated,
         features: m.features.len(),
         model_id: &m.model_id,
-        usable: (!pool.is_empty()).then(|| pool.usability(&m.name)),
+        pseudo,
+        note: pseudo.then(|| pseudo_note(&m.name)),
+        usable: judged.then(|| pool.usability(&m.name)),
+        by_host: per_host
+            .iter()
+            .filter(|_| judged)
+            .map(|(host, p)| HostUsability {
+                host: host.to_string(),
+                usable: p.usability(&m.name),
+            })
+            .collect(),
     }
 }
 
@@ -304,8 +536,14 @@ struct ModelView<'a> {
     needs: &'a [String],
     props: &'a BTreeMap<String, serde_json::Value>,
     libvirt: LibvirtView<'a>,
+    /// What a pseudo-model (`max`, `host`, `base`) is; it has no host usability.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pseudo: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     usable: Option<Usability>,
+    /// With more than one host: each host's own answer.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    by_host: Vec<HostUsability>,
 }
 
 /// `virt-cpu model NAME`.
@@ -334,6 +572,8 @@ pub fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
         })
         .collect();
     let pool = PoolUsability::new(ctx.catalog, &ctx.hosts);
+    let pseudo = is_pseudo(m);
+    let judged = !pool.is_empty() && !pseudo;
     let view = ModelView {
         name: &entry.name,
         resolves_to: &m.name,
@@ -371,7 +611,19 @@ pub fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
         needs: &m.needs,
         props: &m.props,
         libvirt: libvirt_view(ctx.catalog, &entry.name, &m.features),
-        usable: (!pool.is_empty()).then(|| pool.usability(&entry.name)),
+        pseudo: pseudo.then(|| pseudo_note(&m.name)),
+        usable: judged.then(|| pool.usability(&entry.name)),
+        by_host: if judged && ctx.hosts.len() > 1 {
+            ctx.per_host()
+                .iter()
+                .map(|(host, p)| HostUsability {
+                    host: host.to_string(),
+                    usable: p.usability(&entry.name),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
     };
     if args.source.json {
         outln!("{}", serde_json::to_string_pretty(&view)?);
@@ -437,6 +689,9 @@ fn print_model(v: &ModelView) {
         v.stepping
     );
     outln!("  model-id \"{}\"", v.model_id);
+    if let Some(note) = v.pseudo {
+        outln!("  pseudo-model, not a fixed CPU: {note}");
+    }
     if v.deprecated {
         outln!("  DEPRECATED");
     }
@@ -463,7 +718,11 @@ fn print_model(v: &ModelView) {
             outln!("   {mark}{}{}", s.name, change);
         }
     }
-    outln!("  features under KVM ({}):", v.features.len());
+    if v.pseudo.is_some() {
+        outln!("  features the catalog lists ({}):", v.features.len());
+    } else {
+        outln!("  features under KVM ({}):", v.features.len());
+    }
     let mut by_cat: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for f in &v.features {
         by_cat.entry(f.category).or_default().push(f.name);
@@ -525,7 +784,17 @@ fn print_model(v: &ModelView) {
     if let Some(u) = &v.usable {
         let verdict = match u.usable {
             Some(true) => "usable on every host".to_string(),
-            Some(false) => format!("NOT usable: lacks {}", u.blockers.join(" ")),
+            Some(false) => {
+                let scope = if v.by_host.is_empty() {
+                    ""
+                } else {
+                    " on every host"
+                };
+                match lacks_text(u, &v.by_host) {
+                    Some(l) => format!("NOT usable{scope}: {l}"),
+                    None => format!("NOT usable{scope}"),
+                }
+            }
             None => "usability unknown".to_string(),
         };
         outln!("  host: {verdict}");
@@ -584,19 +853,49 @@ pub fn run_diff(args: &DiffArgs) -> anyhow::Result<i32> {
     if args.source.json {
         outln!("{}", serde_json::to_string_pretty(&view)?);
     } else {
-        outln!(
-            "{} ({}) vs {} ({}): {} features in common",
-            args.a,
-            a.name,
-            args.b,
-            b.name,
-            view.common
-        );
-        outln!("only in {}: {}", args.a, view.only_in_a.join(" "));
-        outln!("only in {}: {}", args.b, view.only_in_b.join(" "));
-        for (k, [va, vb]) in &view.properties {
-            outln!("{k}: {va} vs {vb}");
-        }
+        print_diff(&view, &a.name, &b.name);
     }
     Ok(0)
+}
+
+/// `A vs B`, naming the versioned model only where the name given differs from it; sections only
+/// when they have something in them.
+fn print_diff(v: &DiffView, a_model: &str, b_model: &str) {
+    let named = |given: &str, model: &str| {
+        if given == model {
+            given.to_string()
+        } else {
+            format!("{given} ({model})")
+        }
+    };
+    let (a, b) = (named(v.a, a_model), named(v.b, b_model));
+    if v.only_in_a.is_empty() && v.only_in_b.is_empty() && v.properties.is_empty() {
+        if a_model == b_model {
+            let which = if v.a == a_model || v.b == a_model {
+                String::new()
+            } else {
+                format!(" ({a_model})")
+            };
+            outln!("{} and {} are the same model{which}: identical", v.a, v.b);
+        } else {
+            outln!(
+                "{a} and {b} are identical: the same {} features and properties",
+                v.common
+            );
+        }
+        return;
+    }
+    outln!("{a} vs {b}: {} features in common", v.common);
+    if !v.only_in_a.is_empty() {
+        outln!("only in {}: {}", v.a, v.only_in_a.join(" "));
+    }
+    if !v.only_in_b.is_empty() {
+        outln!("only in {}: {}", v.b, v.only_in_b.join(" "));
+    }
+    if v.only_in_a.is_empty() && v.only_in_b.is_empty() {
+        outln!("same features");
+    }
+    for (k, [va, vb]) in &v.properties {
+        outln!("{k}: {va} vs {vb}");
+    }
 }

@@ -33,6 +33,14 @@ pub fn unified_diff(name: &str, old: &str, new: &str) -> String {
 pub fn deliver(loaded: &Loaded, new: &str, out: &OutputArgs) -> anyhow::Result<i32> {
     let old = loaded.doc.source();
     if out.diff {
+        if old == new {
+            // An empty diff would look like a failure; say it (stderr, so stdout stays a diff).
+            eprintln!(
+                "{}: nothing to change: the document already says that",
+                loaded.display_name()
+            );
+            return Ok(EXIT_OK);
+        }
         outln!(
             "{}",
             unified_diff(&loaded.display_name(), old, new).trim_end_matches('\n')
