@@ -1426,3 +1426,27 @@ fn host_findings_lead_with_the_model_and_features() {
     assert!(lacks.starts_with("this host lacks '"), "{lacks}");
     assert!(lacks.ends_with(&format!("(host: {amd})")), "{lacks}");
 }
+
+#[test]
+fn moving_to_qemu_cpu_names_what_it_leaves_out() {
+    let out = common::virt_cpu(&[
+        "set",
+        "assets/examples/custom-features.xml",
+        "--move-to",
+        "qemu",
+        "--diff",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    for dropped in [
+        "<vendor>Intel</vendor>",
+        "match='exact'",
+        "check='none'",
+        "rdrand=off",
+    ] {
+        assert!(
+            stderr.contains("note: the move leaves out") && stderr.contains(dropped),
+            "{dropped} not named in:\n{stderr}"
+        );
+    }
+}

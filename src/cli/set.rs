@@ -126,7 +126,9 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
     };
     let loaded = args.input.load()?;
     let mut state = Edited::new(loaded.doc.clone())?;
+    let mut dropped = Vec::new();
     for e in &edits {
+        dropped.extend(state.left_behind(e));
         if let Err(err) = state.apply(e) {
             eprintln!("virt-cpu: {err}; nothing was written");
             return Ok(common::EXIT_FINDINGS);
@@ -139,6 +141,9 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
         output::refuse_new_errors(&before.diagnostics, &after.diagnostics, args.force)
     {
         return Ok(code);
+    }
+    for note in &dropped {
+        eprintln!("virt-cpu: note: the move leaves out {note}");
     }
     output::deliver(&loaded, state.doc.source(), &args.out)
 }

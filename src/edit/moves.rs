@@ -476,7 +476,7 @@ pub fn left_behind(dom: &Domain) -> Vec<String> {
     for f in &cpu.features {
         if let (Some(name), Some("forbid")) = (&f.name, f.policy.as_deref()) {
             notes.push(format!(
-                "policy='forbid' on {name} became {}=off (forbid also refused a host that has it)",
+                "policy='forbid' on {name}: it becomes {}=off, and forbid also refused a host that has it",
                 libvirt_to_qemu(name)
             ));
         }
