@@ -569,3 +569,170 @@ fn a_panic_restores_the_terminal() {
     assert_cooked(&t.wait_for("STTY-END"));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), DEMO);
 }
+
+/// A tmux server of our own with one 100×30 session running `script` (a shell command line) in
+/// `dir`, then `EXIT=<code>`, `stty -a` and `STTY-END`, as [`Tmux::start`] does.
+fn start_script(name: &str, dir: &Path, script: &str) -> Tmux {
+    let t = Tmux {
+        socket: format!("virt-cpu-test-{name}-{}", std::process::id()),
+    };
+    let script = format!("{script}; echo EXIT=$?; stty -a; echo STTY-END; exec sleep 600");
+    let ok = t
+        .tmux(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            "100",
+            "-y",
+            "30",
+            "-c",
+        ])
+        .arg(dir)
+        .arg(script)
+        .status()
+        .expect("run tmux")
+        .success();
+    assert!(ok, "tmux new-session failed");
+    t
+}
+
+/// `cat FILE | virt-cpu -`: the document comes from the pipe, the keys from the terminal; the
+/// pipe's end is no hangup. Saving the unnamed document asks before overwriting a file that is
+/// there, and the pre-filled name is replaced by what is typed.
+#[test]
+fn piped_input_reads_keys_from_the_terminal() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    let (dir, _path) = demo_copy();
+    let unrelated = dir.path().join("domain.xml");
+    std::fs::write(&unrelated, "unrelated\n").unwrap();
+    let script = format!("cat icelake-240.xml | {} -", shlex::try_quote(BIN).unwrap());
+    let t = start_script("pipe", dir.path(), &script);
+    t.wait_for("unknown-model");
+    // Still there after the watchdog has looked a few times; keys work.
+    t.keys(&["o"]);
+    t.wait_for("Reading: override");
+    t.keys(&["1"]);
+    t.wait_for("[modified]");
+    t.keys(&["w"]);
+    t.wait_for("save? y writes");
+    t.keys(&["y"]);
+    t.wait_for("typing replaces");
+    t.keys(&["Enter"]);
+    t.wait_for("domain.xml exists: overwrite?");
+    t.keys(&["n"]);
+    t.wait_for("typing replaces");
+    t.type_text("new.xml");
+    t.keys(&["Enter"]);
+    t.wait_for("Wrote new.xml");
+    assert_eq!(std::fs::read_to_string(&unrelated).unwrap(), "unrelated\n");
+    let written = std::fs::read_to_string(dir.path().join("new.xml")).unwrap();
+    assert!(written.contains("Icelake-Server-v4"), "{written}");
+    t.keys(&["q"]);
+    t.wait_for("EXIT=0");
+    assert_cooked(&t.wait_for("STTY-END"));
+}
+
+/// Without any terminal for the keys (standard input a file, no controlling terminal) the view
+/// says so and exits 2 instead of starting.
+#[test]
+fn no_terminal_for_the_keys_is_a_clear_error() {
+    if !common::require_program("tmux") || !common::require_program("setsid") {
+        return;
+    }
+    let (dir, _path) = demo_copy();
+    let script = format!(
+        "setsid -w {} - < icelake-240.xml",
+        shlex::try_quote(BIN).unwrap()
+    );
+    let t = start_script("notty", dir.path(), &script);
+    let s = t.wait_for("EXIT=2");
+    assert!(
+        s.contains("needs a terminal for the interactive view"),
+        "{s}"
+    );
+    assert!(s.contains("virt-cpu argv/check/set"), "{s}");
+}
+
+/// In a window too small to draw the "quit?" dialog, `q` twice with unsaved edits does not
+/// exit; the screen says what the keys do.
+#[test]
+fn q_twice_in_a_tiny_window_keeps_unsaved_edits() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    let (dir, path) = demo_copy();
+    let t = Tmux::start("tinyq", dir.path(), &["icelake-240.xml"], &[]);
+    t.wait_for("unknown-model");
+    t.keys(&["1"]);
+    t.wait_for("[modified]");
+    assert!(
+        t.tmux(&["resize-window", "-x", "30", "-y", "10"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    t.wait_for("Enlarge the window");
+    t.keys(&["q"]);
+    t.wait_for("y quits without");
+    t.keys(&["q"]);
+    let s = t.wait_for("Enlarge the window");
+    assert!(!s.contains("EXIT="), "{s}");
+    assert!(
+        t.tmux(&["resize-window", "-x", "100", "-y", "30"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    t.wait_for("[modified]");
+    t.keys(&["q"]);
+    t.wait_for("quit without saving");
+    t.keys(&["q"]);
+    let s = t.wait_for("[modified]");
+    assert!(!s.contains("quit without saving"), "{s}");
+    t.keys(&["Q"]);
+    t.wait_for("EXIT=1");
+    assert_cooked(&t.wait_for("STTY-END"));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), DEMO);
+}
+
+/// With the document piped in, the watchdog watches the terminal the keys come from: when that
+/// goes away, the process ends.
+#[test]
+fn a_dead_terminal_ends_the_process_with_piped_input() {
+    if !common::require_program("tmux") || !common::require_program("pgrep") {
+        return;
+    }
+    let (dir, _path) = demo_copy();
+    let script = format!("cat icelake-240.xml | {} -", shlex::try_quote(BIN).unwrap());
+    let t = start_script("deadpipe", dir.path(), &script);
+    t.wait_for("unknown-model");
+    let out = t
+        .tmux(&["list-panes", "-F", "#{pane_pid}"])
+        .output()
+        .unwrap();
+    let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let out = Command::new("pgrep")
+        .args(["-P", &shell, "-f", BIN])
+        .output()
+        .unwrap();
+    let pid = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .expect("virt-cpu runs in the pane")
+        .to_string();
+    drop(t); // kill-server: the pane's terminal is gone
+    let start = Instant::now();
+    while Path::new(&format!("/proc/{pid}")).exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "virt-cpu (pid {pid}) still runs 5 s after its terminal went away"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

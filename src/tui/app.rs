@@ -73,6 +73,79 @@ pub enum SaveFailure {
     Other(String),
 }
 
+/// A one-line text field. A pre-filled default (`selected`) is shown selected: the first typed
+/// character replaces it, Backspace or Ctrl-U clears it, an arrow key, Home or End keeps it for
+/// editing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Field {
+    pub text: String,
+    /// Byte offset of the cursor in `text`, on a character boundary.
+    pub cursor: usize,
+    pub selected: bool,
+}
+
+impl Field {
+    /// A pre-filled default, selected, the cursor at its end.
+    pub fn default_text(text: impl Into<String>) -> Field {
+        let text = text.into();
+        Field {
+            cursor: text.len(),
+            text,
+            selected: true,
+        }
+    }
+
+    /// Applies an editing key; false when `action` is not one.
+    fn apply(&mut self, action: &Action) -> bool {
+        let replaces = matches!(
+            action,
+            Action::Input(_) | Action::Backspace | Action::DeleteForward | Action::ClearLine
+        );
+        if !replaces
+            && !matches!(
+                action,
+                Action::Left | Action::Right | Action::Home | Action::End
+            )
+        {
+            return false;
+        }
+        if std::mem::take(&mut self.selected) && replaces {
+            self.text.clear();
+            self.cursor = 0;
+            if !matches!(action, Action::Input(_)) {
+                return true;
+            }
+        }
+        let before = self.text[..self.cursor].chars().next_back();
+        let after = self.text[self.cursor..].chars().next();
+        match *action {
+            Action::Input(c) => {
+                self.text.insert(self.cursor, c);
+                self.cursor += c.len_utf8();
+            }
+            Action::Backspace => {
+                if let Some(c) = before {
+                    self.cursor -= c.len_utf8();
+                    self.text.remove(self.cursor);
+                }
+            }
+            Action::DeleteForward if after.is_some() => {
+                self.text.remove(self.cursor);
+            }
+            Action::ClearLine => {
+                self.text.clear();
+                self.cursor = 0;
+            }
+            Action::Left => self.cursor -= before.map_or(0, char::len_utf8),
+            Action::Right => self.cursor += after.map_or(0, char::len_utf8),
+            Action::Home => self.cursor = 0,
+            Action::End => self.cursor = self.text.len(),
+            _ => {}
+        }
+        true
+    }
+}
+
 /// What a text prompt is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PromptFor {
@@ -95,17 +168,25 @@ pub enum Overlay {
     },
     Prompt {
         purpose: PromptFor,
-        input: String,
+        input: Field,
     },
-    /// Quitting with unsaved edits.
+    /// Quitting with unsaved edits: only `y` (or `Q`, abort) drops them.
     ConfirmQuit,
+    /// Save-as named a file that exists and is not the one loaded: `y` overwrites it.
+    ConfirmOverwrite {
+        path: PathBuf,
+    },
     /// A save that did not write: the message, and whether reloading is offered.
     SaveFailed {
         message: String,
         reload: bool,
     },
-    /// libvirt defined the domain but dropped `<qemu:cpu>` (libvirt 9.0 does not implement it).
-    QemuCpuDropped,
+    /// `<qemu:cpu>` and libvirt 9.0, which does not implement it and drops it silently on define.
+    /// Before defining (`defined: false`): `c` converts to `<qemu:commandline>` and defines, `d`
+    /// defines anyway. After libvirt dropped it (`defined: true`): `c` converts and defines again.
+    QemuCpuDropped {
+        defined: bool,
+    },
 }
 
 /// What the user (or an effect's outcome) asks for.
@@ -134,6 +215,13 @@ pub enum Action {
     PageDown,
     Input(char),
     Backspace,
+    /// Text fields: delete the character under the cursor, move the cursor, clear (Ctrl-U).
+    DeleteForward,
+    Left,
+    Right,
+    Home,
+    End,
+    ClearLine,
     Submit,
     Cancel,
     Toggle,
@@ -145,7 +233,12 @@ pub enum Action {
     SaveElsewhere,
     /// Scroll a pane by lines (mouse wheel).
     Scroll(Pane, i16),
-    /// The outcome of [`Effect::Save`].
+    /// `d` before defining a document with `<qemu:cpu>`: define it as it is.
+    DefineAnyway,
+    /// The outcome of [`Effect::SaveAs`] when a file other than the loaded one is at `path`:
+    /// nothing was written; ask before overwriting it.
+    SaveAsExists(PathBuf),
+    /// The outcome of [`Effect::Save`] and [`Effect::SaveAs`].
     SaveDone {
         path: PathBuf,
         bytes: Arc<String>,
@@ -159,7 +252,7 @@ pub enum Action {
     Defined {
         result: Result<String, SaveFailure>,
     },
-    /// `c` after libvirt dropped `<qemu:cpu>`: convert to `<qemu:commandline>` and define again.
+    /// `c` on [`Overlay::QemuCpuDropped`]: convert to `<qemu:commandline>` and define.
     Convert,
 }
 
@@ -171,6 +264,15 @@ pub enum Effect {
         path: PathBuf,
         bytes: Arc<String>,
         expected: Option<Arc<String>>,
+    },
+    /// Write to a path the user typed: when another file than `loaded` is there, nothing is
+    /// written and the outcome is [`Action::SaveAsExists`]; `loaded` itself is written as
+    /// [`Effect::Save`] with `expected` would.
+    SaveAs {
+        path: PathBuf,
+        bytes: Arc<String>,
+        loaded: Option<PathBuf>,
+        expected: Arc<String>,
     },
     Copy(String),
     /// Read the file or the domain's definition again.
@@ -359,17 +461,43 @@ impl Model {
             Target::Unnamed { suggestion } => {
                 self.overlay = Some(Overlay::Prompt {
                     purpose: PromptFor::SaveAs,
-                    input: suggestion.clone(),
+                    input: Field::default_text(suggestion.clone()),
                 });
                 Vec::new()
             }
+            // libvirt 9.0 would drop `<qemu:cpu>` silently: ask first.
+            Target::Domain { .. } if self.state.dom.qemu_cpu.is_some() => {
+                self.overlay = Some(Overlay::QemuCpuDropped { defined: false });
+                Vec::new()
+            }
+            Target::Domain { .. } => self.define_effect(),
+        }
+    }
+
+    /// `virsh define` of the document as it is.
+    fn define_effect(&self) -> Vec<Effect> {
+        match &self.target {
             Target::Domain { name, uri } => vec![Effect::Define {
                 name: name.clone(),
                 uri: uri.clone(),
                 bytes: self.state.doc.shared_source(),
                 expected: Arc::clone(&self.disk),
             }],
+            _ => Vec::new(),
         }
+    }
+
+    /// The save-as prompt, pre-filled with a name next to the target.
+    fn save_elsewhere(&mut self) {
+        let suggestion = match &self.target {
+            Target::File(p) => format!("{}.new", p.display()),
+            Target::Unnamed { suggestion } => suggestion.clone(),
+            Target::Domain { name, .. } => format!("{name}.xml"),
+        };
+        self.overlay = Some(Overlay::Prompt {
+            purpose: PromptFor::SaveAs,
+            input: Field::default_text(suggestion),
+        });
     }
 
     /// Replaces the document with `bytes` read from disk, dropping the edits.
@@ -442,6 +570,10 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             m.error(e);
             return Vec::new();
         }
+        Action::SaveAsExists(path) => {
+            m.overlay = Some(Overlay::ConfirmOverwrite { path });
+            return Vec::new();
+        }
         _ => {}
     }
     match m.overlay.take() {
@@ -467,7 +599,7 @@ fn defined(m: &mut Model, result: Result<String, SaveFailure>) {
                 // Keep our document, so one key converts it and defines again.
                 m.disk = Arc::new(now);
                 m.modified = m.state.doc.source() != m.disk.as_str();
-                m.overlay = Some(Overlay::QemuCpuDropped);
+                m.overlay = Some(Overlay::QemuCpuDropped { defined: true });
             } else {
                 m.reload(now);
                 m.info(format!("Defined {name}; showing libvirt's definition"));
@@ -592,7 +724,7 @@ fn main(m: &mut Model, action: Action) -> Vec<Effect> {
         Action::AddOption => {
             m.overlay = Some(Overlay::Prompt {
                 purpose: PromptFor::Option,
-                input: String::new(),
+                input: Field::default(),
             })
         }
         Action::Up => scroll(m, m.focus, -1),
@@ -663,20 +795,34 @@ fn in_overlay(m: &mut Model, overlay: Overlay, action: Action) -> Vec<Effect> {
             _ => m.overlay = Some(Overlay::Diff { text, scroll, save }),
         },
         Overlay::Prompt { purpose, mut input } => match action {
-            Action::Input(c) => {
-                input.push(c);
-                m.overlay = Some(Overlay::Prompt { purpose, input });
-            }
-            Action::Backspace => {
-                input.pop();
-                m.overlay = Some(Overlay::Prompt { purpose, input });
-            }
             Action::Cancel => m.info("Cancelled"),
-            Action::Submit => return submit(m, purpose, input),
-            _ => m.overlay = Some(Overlay::Prompt { purpose, input }),
+            Action::Submit => return submit(m, purpose, input.text),
+            a => {
+                input.apply(&a);
+                m.overlay = Some(Overlay::Prompt { purpose, input });
+            }
         },
+        Overlay::ConfirmOverwrite { path } => match action {
+            Action::Yes => {
+                // The user saw the name and said yes: write whatever is there now.
+                return vec![Effect::Save {
+                    path,
+                    bytes: m.state.doc.shared_source(),
+                    expected: None,
+                }];
+            }
+            Action::Cancel => {
+                m.info("Not overwritten: choose another name, or Esc");
+                m.overlay = Some(Overlay::Prompt {
+                    purpose: PromptFor::SaveAs,
+                    input: Field::default_text(path.display().to_string()),
+                });
+            }
+            _ => m.overlay = Some(Overlay::ConfirmOverwrite { path }),
+        },
+        // Only an explicit `y` drops the edits: `q` again, Esc or `n` keep editing.
         Overlay::ConfirmQuit => match action {
-            Action::Yes | Action::Quit => m.exit = Some(0),
+            Action::Yes => m.exit = Some(0),
             Action::Abort => m.exit = Some(EXIT_ABORT),
             Action::Save => {
                 m.overlay = Some(Overlay::Diff {
@@ -688,7 +834,7 @@ fn in_overlay(m: &mut Model, overlay: Overlay, action: Action) -> Vec<Effect> {
             Action::Cancel => {}
             _ => m.overlay = Some(Overlay::ConfirmQuit),
         },
-        Overlay::QemuCpuDropped => match action {
+        Overlay::QemuCpuDropped { defined } => match action {
             Action::Convert => {
                 let merged =
                     crate::argv::compute(&m.state.dom, &m.caps, &m.catalog.libvirt, Reading::Merge).value;
@@ -702,24 +848,16 @@ fn in_overlay(m: &mut Model, overlay: Overlay, action: Action) -> Vec<Effect> {
                     None => m.error("No -cpu to convert: libvirt refuses this domain"),
                 }
             }
-            Action::Cancel => m.warn(
+            Action::DefineAnyway if !defined => return m.define_effect(),
+            Action::Cancel if defined => m.warn(
                 "libvirt holds the domain without <qemu:cpu>; your document still has it (w defines again)",
             ),
-            _ => m.overlay = Some(Overlay::QemuCpuDropped),
+            Action::Cancel => m.info("Not defined; your edits are kept"),
+            _ => m.overlay = Some(Overlay::QemuCpuDropped { defined }),
         },
         Overlay::SaveFailed { message, reload } => match action {
             Action::Reload if reload => return vec![Effect::Reload(m.target.clone())],
-            Action::SaveElsewhere => {
-                let input = match &m.target {
-                    Target::File(p) => format!("{}.new", p.display()),
-                    Target::Unnamed { suggestion } => suggestion.clone(),
-                    Target::Domain { name, .. } => format!("{name}.xml"),
-                };
-                m.overlay = Some(Overlay::Prompt {
-                    purpose: PromptFor::SaveAs,
-                    input,
-                });
-            }
+            Action::SaveElsewhere => m.save_elsewhere(),
             Action::Cancel => m.info("Not saved; your edits are kept"),
             _ => m.overlay = Some(Overlay::SaveFailed { message, reload }),
         },
@@ -731,12 +869,16 @@ fn submit(m: &mut Model, purpose: PromptFor, input: String) -> Vec<Effect> {
     match purpose {
         PromptFor::SaveAs if input.trim().is_empty() => m.info("Not saved: no file name"),
         PromptFor::SaveAs => {
-            let path = PathBuf::from(input.trim());
-            // A new file: nothing to compare with; an existing one was named by the user.
-            return vec![Effect::Save {
-                path,
+            let loaded = match &m.target {
+                Target::File(p) => Some(p.clone()),
+                _ => None,
+            };
+            // Another file already there is only overwritten after asking.
+            return vec![Effect::SaveAs {
+                path: PathBuf::from(input.trim()),
                 bytes: m.state.doc.shared_source(),
-                expected: None,
+                loaded,
+                expected: Arc::clone(&m.disk),
             }];
         }
         PromptFor::Option => {
@@ -781,6 +923,7 @@ fn picker(m: &mut Model, mut p: Picker, action: Action) -> Vec<Effect> {
             q.pop();
             p.set_query(q);
         }
+        Action::ClearLine => p.set_query(String::new()),
         Action::Up => p.move_by(-1),
         Action::Down => p.move_by(1),
         Action::PageUp => p.move_by(-10),
@@ -804,6 +947,7 @@ fn feature_list(m: &mut Model, mut f: FeatureList, action: Action) -> Vec<Effect
                 q.pop();
                 f.set_query(q);
             }
+            Action::ClearLine => f.set_query(String::new()),
             Action::Submit => f.searching = false,
             Action::Cancel => {
                 f.searching = false;

@@ -5,6 +5,8 @@ use super::clipboard::{Clipboard, Session};
 use crate::host::Runner;
 use crate::store::save::{SaveError, save_atomic};
 use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The world the effects touch: the clipboard, the terminal (for OSC 52), and `virsh`.
 pub struct World<'a> {
@@ -20,20 +22,21 @@ pub fn execute(effect: Effect, w: &mut World) -> Action {
             path,
             bytes,
             expected,
+        } => save(path, bytes, expected.as_deref()),
+        Effect::SaveAs {
+            path,
+            bytes,
+            loaded,
+            expected,
         } => {
-            let result = save_atomic(
-                &path,
-                bytes.as_bytes(),
-                expected.as_deref().map(|e| e.as_bytes()),
-            )
-            .map_err(|e| match e {
-                SaveError::ChangedOnDisk { .. } => SaveFailure::ChangedOnDisk(e.to_string()),
-                other => SaveFailure::Other(other.to_string()),
-            });
-            Action::SaveDone {
-                path,
-                bytes,
-                result,
+            // Anything at the path but a directory (where the write fails with a message).
+            let there = std::fs::symlink_metadata(&path).is_ok() && !path.is_dir();
+            if !there {
+                save(path, bytes, None)
+            } else if loaded.is_some_and(|l| same_file(&l, &path)) {
+                save(path, bytes, Some(&expected))
+            } else {
+                Action::SaveAsExists(path)
             }
         }
         Effect::Copy(text) => Action::Copied(w.clipboard.copy(&text, w.session, w.out)),
@@ -64,6 +67,60 @@ pub fn execute(effect: Effect, w: &mut World) -> Action {
         } => Action::Defined {
             result: define(w.runner, uri.as_deref(), &name, &bytes, &expected),
         },
+    }
+}
+
+/// Writes `bytes` to `path` atomically, refused when the file no longer holds `expected`.
+fn save(path: PathBuf, bytes: Arc<String>, expected: Option<&String>) -> Action {
+    let result =
+        save_atomic(&path, bytes.as_bytes(), expected.map(|e| e.as_bytes())).map_err(failure);
+    Action::SaveDone {
+        path,
+        bytes,
+        result,
+    }
+}
+
+/// A failed save in the TUI's words: what happened, the OS error as the OS says it, and what to
+/// do here (the CLI's messages point at `-o FILE`, which the TUI does not have).
+fn failure(e: SaveError) -> SaveFailure {
+    match e {
+        SaveError::ChangedOnDisk { path } => SaveFailure::ChangedOnDisk(format!(
+            "{path} changed on disk since it was loaded; nothing was written. Press r to reload it (drops your edits) or s to save your version elsewhere."
+        )),
+        SaveError::ReadOnly { path } => SaveFailure::Other(format!(
+            "{path} is read-only; nothing was written. Press s to save elsewhere, or make it writable and press w again."
+        )),
+        SaveError::Directory { dir, source } => SaveFailure::Other(format!(
+            "cannot write in {dir}: {}; nothing was written. Press s to save elsewhere.",
+            os_error(&source)
+        )),
+        SaveError::Write { path, source } => SaveFailure::Other(format!(
+            "writing {path} failed: {}; the file was left as it was. Press s to save elsewhere.",
+            os_error(&source)
+        )),
+    }
+}
+
+/// An I/O error as the OS words it ("Permission denied (os error 13)"), without the path of the
+/// temporary file that `tempfile` appends (Debug-formatted) to its errors.
+fn os_error(e: &std::io::Error) -> String {
+    if let Some(code) = e.raw_os_error() {
+        return std::io::Error::from_raw_os_error(code).to_string();
+    }
+    let text = e.to_string();
+    match text.split_once(" at path ") {
+        Some((plain, _)) => plain.to_string(),
+        None => text,
+    }
+}
+
+/// Whether two paths name the same file (device and inode).
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
     }
 }
 

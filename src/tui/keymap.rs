@@ -54,11 +54,17 @@ pub fn key(m: &Model, k: KeyEvent) -> Option<Action> {
             KeyCode::Char(' ') => Some(Action::PageDown),
             _ => None,
         },
+        // Only `y` (or `Q`, abort) drops unsaved edits; a second `q` is no yes.
         Some(Overlay::ConfirmQuit) => match k.code {
-            KeyCode::Char('y' | 'q') => Some(Action::Yes),
+            KeyCode::Char('y') => Some(Action::Yes),
             KeyCode::Char('Q') => Some(Action::Abort),
             KeyCode::Char('w') => Some(Action::Save),
-            KeyCode::Char('n') => Some(Action::Cancel),
+            KeyCode::Char('n' | 'q') => Some(Action::Cancel),
+            _ => None,
+        },
+        Some(Overlay::ConfirmOverwrite { .. }) => match k.code {
+            KeyCode::Char('y') => Some(Action::Yes),
+            KeyCode::Char('n' | 'q') => Some(Action::Cancel),
             _ => None,
         },
         Some(Overlay::SaveFailed { .. }) => match k.code {
@@ -67,8 +73,9 @@ pub fn key(m: &Model, k: KeyEvent) -> Option<Action> {
             KeyCode::Char('q' | 'n') => Some(Action::Cancel),
             _ => None,
         },
-        Some(Overlay::QemuCpuDropped) => match k.code {
+        Some(Overlay::QemuCpuDropped { defined }) => match k.code {
             KeyCode::Char('c') => Some(Action::Convert),
+            KeyCode::Char('d') if !defined => Some(Action::DefineAnyway),
             KeyCode::Char('q' | 'n') => Some(Action::Cancel),
             _ => None,
         },
@@ -78,11 +85,20 @@ pub fn key(m: &Model, k: KeyEvent) -> Option<Action> {
 }
 
 fn text_input(k: KeyEvent) -> Option<Action> {
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
     match k.code {
         KeyCode::Backspace => Some(Action::Backspace),
-        KeyCode::Char('n') if k.modifiers.contains(KeyModifiers::CONTROL) => Some(Action::Down),
-        KeyCode::Char('p') if k.modifiers.contains(KeyModifiers::CONTROL) => Some(Action::Up),
-        KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => Some(Action::Input(c)),
+        KeyCode::Delete => Some(Action::DeleteForward),
+        KeyCode::Left => Some(Action::Left),
+        KeyCode::Right => Some(Action::Right),
+        KeyCode::Home => Some(Action::Home),
+        KeyCode::End => Some(Action::End),
+        KeyCode::Char('n') if ctrl => Some(Action::Down),
+        KeyCode::Char('p') if ctrl => Some(Action::Up),
+        KeyCode::Char('u') if ctrl => Some(Action::ClearLine),
+        KeyCode::Char('a') if ctrl => Some(Action::Home),
+        KeyCode::Char('e') if ctrl => Some(Action::End),
+        KeyCode::Char(c) if !ctrl => Some(Action::Input(c)),
         _ => None,
     }
 }
@@ -131,8 +147,8 @@ pub fn mouse(m: &Model, ev: MouseEvent, panes: [Rect; 2]) -> Option<Action> {
 }
 
 /// Parses a key string as the tests and benches type it: plain characters, and `<tab>`,
-/// `<esc>`, `<ret>`, `<space>`, `<bs>`, `<del>`, `<up>`, `<down>`, `<pgup>`, `<pgdn>`,
-/// `<C-x>` for Ctrl-x.
+/// `<esc>`, `<ret>`, `<space>`, `<bs>`, `<del>`, `<up>`, `<down>`, `<left>`, `<right>`,
+/// `<home>`, `<end>`, `<pgup>`, `<pgdn>`, `<C-x>` for Ctrl-x.
 pub fn parse_keys(s: &str) -> Vec<KeyEvent> {
     let mut out = Vec::new();
     let mut rest = s;
@@ -151,6 +167,10 @@ pub fn parse_keys(s: &str) -> Vec<KeyEvent> {
                 "del" => Some(KeyEvent::from(KeyCode::Delete)),
                 "up" => Some(KeyEvent::from(KeyCode::Up)),
                 "down" => Some(KeyEvent::from(KeyCode::Down)),
+                "left" => Some(KeyEvent::from(KeyCode::Left)),
+                "right" => Some(KeyEvent::from(KeyCode::Right)),
+                "home" => Some(KeyEvent::from(KeyCode::Home)),
+                "end" => Some(KeyEvent::from(KeyCode::End)),
                 "pgup" => Some(KeyEvent::from(KeyCode::PageUp)),
                 "pgdn" => Some(KeyEvent::from(KeyCode::PageDown)),
                 _ => name

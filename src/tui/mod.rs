@@ -111,15 +111,14 @@ pub fn load_with(
 /// signal).
 pub fn run(opts: Options) -> anyhow::Result<i32> {
     let mut model = load(&opts, Catalog::embedded())?;
+    let tty = terminal::Tty::open().map_err(needs_terminal)?;
     if !std::io::stdout().is_terminal() {
-        anyhow::bail!(
-            "the interactive view needs a terminal; for scripts use `virt-cpu check FILE` or `virt-cpu argv FILE`"
-        );
+        return Err(needs_terminal("standard output is not a terminal".into()));
     }
     let theme = theme::Theme::from_env();
     let session = clipboard::Session::from_env();
     let mut clip = clipboard::Clipboard::default();
-    let mut guard = terminal::Guard::new().context("cannot set up the terminal")?;
+    let mut guard = terminal::Guard::new(tty).context("cannot set up the terminal")?;
     let mut redraw = true;
     let code = loop {
         if redraw {
@@ -169,6 +168,13 @@ pub fn run(opts: Options) -> anyhow::Result<i32> {
     };
     drop(guard);
     Ok(code)
+}
+
+/// Why the interactive view cannot start here (printed after `virt-cpu: `; exit 2).
+fn needs_terminal(why: String) -> anyhow::Error {
+    anyhow::anyhow!(
+        "needs a terminal for the interactive view — {why}; use `virt-cpu argv/check/set FILE` in scripts"
+    )
 }
 
 /// Runs one action and the effects it asks for, feeding their outcomes back.

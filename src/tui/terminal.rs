@@ -6,6 +6,10 @@
 //! A watchdog thread covers what the loop cannot see: when the terminal goes away (the SSH
 //! connection or the tmux server dies), crossterm's reader spins on end-of-file inside `poll`
 //! and never returns, so neither a hangup nor a later SIGTERM would end the process.
+//!
+//! The terminal is standard input when that is one; otherwise (`cat dom.xml | virt-cpu -`) it is
+//! the controlling terminal, `/dev/tty` — crossterm reads keys and sets raw mode there in that
+//! case — and the watchdog watches that, not the pipe, whose end is no hangup.
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
@@ -14,12 +18,49 @@ use crossterm::terminal::{
 };
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
-use std::io::{self, Stdout};
+use std::io::{self, IsTerminal, Stdout};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::Arc;
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 pub type Term = Terminal<CrosstermBackend<Stdout>>;
+
+/// The terminal keys come from: standard input, or the controlling terminal when standard input
+/// is a pipe or a file.
+#[derive(Debug)]
+pub enum Tty {
+    Stdin,
+    DevTty(OwnedFd),
+}
+
+impl Tty {
+    /// Finds the terminal; an error says why there is none.
+    pub fn open() -> Result<Tty, String> {
+        if io::stdin().is_terminal() {
+            return Ok(Tty::Stdin);
+        }
+        // The same file crossterm opens for its reader when standard input is not a terminal.
+        let tty = std::fs::File::options()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")
+            .map_err(|e| {
+                format!("standard input is not a terminal, and /dev/tty cannot be opened: {e}")
+            })?;
+        if !tty.is_terminal() {
+            return Err("/dev/tty is not a terminal".into());
+        }
+        Ok(Tty::DevTty(tty.into()))
+    }
+
+    fn fd(&self) -> RawFd {
+        match self {
+            Tty::Stdin => libc::STDIN_FILENO,
+            Tty::DevTty(fd) => fd.as_raw_fd(),
+        }
+    }
+}
 
 /// Holds the terminal in TUI mode while alive.
 pub struct Guard {
@@ -28,13 +69,14 @@ pub struct Guard {
 }
 
 impl Guard {
-    pub fn new() -> io::Result<Guard> {
+    /// Takes over `tty` (see [`Tty::open`]) and standard output, which must be that terminal.
+    pub fn new(tty: Tty) -> io::Result<Guard> {
         install_panic_hook();
         let signal = Arc::new(AtomicUsize::new(0));
         for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
             signal_hook::flag::register_usize(sig, Arc::clone(&signal), sig as usize)?;
         }
-        watchdog(Arc::clone(&signal));
+        watchdog(tty, Arc::clone(&signal));
         enable_raw_mode()?;
         ACTIVE.store(true, Ordering::SeqCst);
         let mut stdout = io::stdout();
@@ -84,8 +126,9 @@ pub fn restore() {
 }
 
 /// Ends the process when the terminal hangs up, or when a stop signal has not been acted on
-/// within a second (the main loop is stuck in crossterm's read of a dead terminal).
-fn watchdog(signal: Arc<AtomicUsize>) {
+/// within a second (the main loop is stuck in crossterm's read of a dead terminal). The thread
+/// keeps `tty` open for as long as it watches it.
+fn watchdog(tty: Tty, signal: Arc<AtomicUsize>) {
     use std::time::{Duration, Instant};
     let spawned = std::thread::Builder::new()
         .name("terminal-watchdog".into())
@@ -93,7 +136,7 @@ fn watchdog(signal: Arc<AtomicUsize>) {
             let mut signalled_at: Option<Instant> = None;
             loop {
                 std::thread::sleep(Duration::from_millis(100));
-                if stdin_hung_up() {
+                if hung_up(tty.fd()) {
                     restore();
                     std::process::exit(128 + libc::SIGHUP);
                 }
@@ -111,10 +154,10 @@ fn watchdog(signal: Arc<AtomicUsize>) {
     drop(spawned);
 }
 
-/// Whether standard input (the terminal) reports a hangup or an error.
-fn stdin_hung_up() -> bool {
+/// Whether the terminal `fd` reports a hangup or an error.
+fn hung_up(fd: RawFd) -> bool {
     let mut fd = libc::pollfd {
-        fd: 0,
+        fd,
         events: 0,
         revents: 0,
     };

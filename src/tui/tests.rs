@@ -133,6 +133,12 @@ fn quit_without_changes_exits_zero_and_asks_with_changes() {
     assert_eq!(m.exit, None);
     keys(&mut m, "<esc>");
     assert!(m.overlay.is_none() && m.exit.is_none());
+    // A second `q` (or `n`) is no yes: it keeps editing.
+    for k in ["qq", "qn"] {
+        keys(&mut m, k);
+        assert!(m.overlay.is_none() && m.exit.is_none(), "{k}");
+        assert!(m.modified, "{k}");
+    }
     keys(&mut m, "qy");
     assert_eq!(m.exit, Some(0));
 
@@ -203,7 +209,8 @@ fn save_elsewhere_after_a_refusal() {
     let Some(Overlay::Prompt { input, .. }) = &m.overlay else {
         panic!("asks where")
     };
-    assert_eq!(input, &format!("{}.new", path.display()));
+    assert_eq!(input.text, format!("{}.new", path.display()));
+    assert!(input.selected, "the suggestion is a selected default");
     keys(&mut m, "<ret>");
     let new = dir.path().join("icelake-240.xml.new");
     assert_eq!(std::fs::read_to_string(new).unwrap(), m.source());
@@ -238,12 +245,10 @@ fn demo_save_asks_for_a_path() {
     let Some(Overlay::Prompt { input, .. }) = &m.overlay else {
         panic!("asks where")
     };
-    assert_eq!(input, "icelake-240.xml");
+    assert_eq!(input.text, "icelake-240.xml");
     let target = dir.path().join("out.xml");
-    let typed: String = std::iter::repeat_n("<bs>", input.len()).collect::<String>()
-        + &target.display().to_string()
-        + "<ret>";
-    keys(&mut m, &typed);
+    // Typing replaces the selected suggestion.
+    keys(&mut m, &format!("{}<ret>", target.display()));
     assert_eq!(std::fs::read_to_string(&target).unwrap(), m.source());
     assert!(!m.modified);
 }
@@ -541,7 +546,8 @@ fn domain_define_refused_keeps_edits_and_retries() {
     let virsh = FakeVirsh::new(DEMO, false);
     let mut m = domain_model(&virsh);
     virsh.refuse.set(true);
-    keys_with(&mut m, "1wy", &virsh);
+    // The demo has <qemu:cpu>: `d` defines it anyway.
+    keys_with(&mut m, "1wyd", &virsh);
     let Some(Overlay::SaveFailed {
         message,
         reload: false,
@@ -554,7 +560,7 @@ fn domain_define_refused_keeps_edits_and_retries() {
     assert!(m.modified);
     assert_eq!(*virsh.definition.borrow(), DEMO);
     virsh.refuse.set(false);
-    keys_with(&mut m, "wy", &virsh);
+    keys_with(&mut m, "wyd", &virsh);
     assert!(virsh.definition.borrow().contains("Icelake-Server-v4"));
 }
 
@@ -564,7 +570,7 @@ fn domain_changed_in_libvirt_meanwhile_offers_reload() {
     let mut m = domain_model(&virsh);
     let theirs = DEMO.replace("8388608", "4194304");
     *virsh.definition.borrow_mut() = theirs.clone();
-    keys_with(&mut m, "1wy", &virsh);
+    keys_with(&mut m, "1wyd", &virsh);
     assert!(matches!(
         m.overlay,
         Some(Overlay::SaveFailed { reload: true, .. })
@@ -578,9 +584,9 @@ fn domain_changed_in_libvirt_meanwhile_offers_reload() {
 fn domain_qemu_cpu_dropped_by_libvirt_converts_in_one_key() {
     let virsh = FakeVirsh::new(DEMO, true);
     let mut m = domain_model(&virsh);
-    keys_with(&mut m, "1wy", &virsh);
+    keys_with(&mut m, "1wyd", &virsh);
     assert!(
-        matches!(m.overlay, Some(Overlay::QemuCpuDropped)),
+        matches!(m.overlay, Some(Overlay::QemuCpuDropped { defined: true })),
         "{:?}",
         m.overlay
     );
@@ -591,6 +597,191 @@ fn domain_qemu_cpu_dropped_by_libvirt_converts_in_one_key() {
     assert!(def.contains("<qemu:arg value='Icelake-Server-v4,enforce=on,smap=on,avx=on,tsc-adjust=off,strange-option=1234,hv-relaxed=on,hv-spinlocks=0x1fff,l3-cache=on'/>"), "{def}");
     assert_eq!(m.source(), def);
     assert!(!m.modified);
+}
+
+/// The prompt's text when one is open.
+fn prompt_text(m: &Model) -> (String, bool) {
+    match &m.overlay {
+        Some(Overlay::Prompt { input, .. }) => (input.text.clone(), input.selected),
+        other => panic!("no prompt: {other:?}"),
+    }
+}
+
+#[test]
+fn prefilled_save_name_is_a_selected_default() {
+    let mut m = demo();
+    // Typing replaces it.
+    keys(&mut m, "1wy/tmp/w/else.xml");
+    assert_eq!(prompt_text(&m), ("/tmp/w/else.xml".into(), false));
+    // End (or an arrow) keeps it for editing; typing then inserts at the cursor.
+    keys(&mut m, "<esc>wy<end>.bak");
+    assert_eq!(prompt_text(&m), ("icelake-240.xml.bak".into(), false));
+    keys(&mut m, "<esc>wy<home>out-<right><left><del>I");
+    assert_eq!(prompt_text(&m), ("out-Icelake-240.xml".into(), false));
+    keys(&mut m, "<esc>wy<left><left><left><left>2");
+    assert_eq!(prompt_text(&m), ("icelake-2402.xml".into(), false));
+    // Ctrl-U clears; so does Backspace on the selected default.
+    keys(&mut m, "<esc>wy<C-u>");
+    assert_eq!(prompt_text(&m), (String::new(), false));
+    keys(&mut m, "<esc>wy<bs>");
+    assert_eq!(prompt_text(&m), (String::new(), false));
+    keys(&mut m, "<esc>");
+    assert!(m.overlay.is_none());
+    // The option prompt starts empty and takes Ctrl-U too.
+    keys(&mut m, "<tab>eabc<C-u>l3-cache=off<ret>");
+    assert!(m.source().contains("l3-cache"), "{}", m.source());
+}
+
+#[test]
+fn save_as_asks_before_overwriting_an_unrelated_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("ice2.xml");
+    std::fs::write(&other, "unrelated\n").unwrap();
+    let mut m = demo();
+    // Standard input or the demo: the suggestion names a file that is already there.
+    m.target = super::app::Target::Unnamed {
+        suggestion: other.display().to_string(),
+    };
+    keys(&mut m, "1wy<ret>");
+    let Some(Overlay::ConfirmOverwrite { path }) = &m.overlay else {
+        panic!("asks: {:?}", m.overlay)
+    };
+    assert_eq!(path, &other);
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), "unrelated\n");
+    let text = screen(&m, 100, 30);
+    assert!(
+        text.contains(&format!("{} exists: overwrite?", other.display())),
+        "{text}"
+    );
+    // `n` (also `q`, Esc) goes back to the name, selected, and writes nothing.
+    for k in ["n", "q", "<esc>"] {
+        keys(&mut m, k);
+        assert_eq!(prompt_text(&m), (other.display().to_string(), true), "{k}");
+        keys(&mut m, "<ret>");
+        assert!(matches!(m.overlay, Some(Overlay::ConfirmOverwrite { .. })));
+    }
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), "unrelated\n");
+    // Another name: written without a question.
+    let fresh = dir.path().join("fresh.xml");
+    keys(&mut m, &format!("n{}<ret>", fresh.display()));
+    assert_eq!(std::fs::read_to_string(&fresh).unwrap(), m.source());
+    assert!(!m.modified);
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), "unrelated\n");
+    // `y` overwrites.
+    let mut m = demo();
+    m.target = super::app::Target::Unnamed {
+        suggestion: other.display().to_string(),
+    };
+    keys(&mut m, "1wy<ret>y");
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), m.source());
+    assert!(!m.modified);
+    assert_eq!(m.target, super::app::Target::File(other.clone()));
+}
+
+#[test]
+fn save_elsewhere_to_the_loaded_file_does_not_ask() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_dir, path) = example("icelake-240.xml");
+    let mut m = open(&path);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    keys(&mut m, "1wy");
+    assert!(matches!(m.overlay, Some(Overlay::SaveFailed { .. })));
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    // Through another spelling of the same path.
+    let same = path.parent().unwrap().join(".").join("icelake-240.xml");
+    keys(&mut m, &format!("s{}<ret>", same.display()));
+    assert!(m.overlay.is_none(), "{:?}", m.overlay);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), m.source());
+}
+
+#[test]
+fn failed_write_says_what_to_do_in_the_tui() {
+    let (dir, path) = example("icelake-240.xml");
+    let mut m = open(&path);
+    std::fs::write(&path, "<domain type='kvm'><name>x</name></domain>").unwrap();
+    keys(&mut m, "1wy");
+    let Some(Overlay::SaveFailed { message, .. }) = &m.overlay else {
+        panic!("{:?}", m.overlay)
+    };
+    assert!(message.contains("changed on disk"), "{message}");
+    assert!(!message.contains("-o FILE"), "{message}");
+    // A directory that is not there: the OS error as the OS says it, no temporary path.
+    let missing = dir.path().join("missing").join("x.xml");
+    keys(&mut m, &format!("s{}<ret>", missing.display()));
+    let Some(Overlay::SaveFailed { message, .. }) = &m.overlay else {
+        panic!("{:?}", m.overlay)
+    };
+    assert!(
+        message.contains("No such file or directory (os error 2)"),
+        "{message}"
+    );
+    assert!(message.contains("Press s to save elsewhere"), "{message}");
+    assert!(
+        !message.contains("-o FILE")
+            && !message.contains("at path")
+            && !message.contains(".virt-cpu-"),
+        "{message}"
+    );
+}
+
+#[test]
+fn quit_confirmation_holds_in_a_window_too_small_to_draw_it() {
+    let mut m = demo();
+    keys(&mut m, "1q");
+    let text = screen(&m, 30, 10);
+    assert!(text.contains("y quits without"), "{text}");
+    keys(&mut m, "q");
+    assert_eq!(m.exit, None, "a second q keeps editing");
+    let text = screen(&m, 30, 10);
+    assert!(text.contains("Enlarge the window"), "{text}");
+    keys(&mut m, "qqq<esc>");
+    assert_eq!(m.exit, None);
+    assert!(m.modified);
+    keys(&mut m, "qy");
+    assert_eq!(m.exit, Some(0));
+}
+
+#[test]
+fn domain_with_qemu_cpu_asks_before_defining() {
+    let xml = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/custom-features.xml"),
+    )
+    .unwrap();
+    let defines = |v: &FakeVirsh| {
+        v.calls
+            .borrow()
+            .iter()
+            .filter(|c| c.iter().any(|a| a == "define"))
+            .count()
+    };
+    let virsh = FakeVirsh::new(&xml, true);
+    let mut m = domain_model(&virsh);
+    // Move <cpu> to <qemu:cpu>, save: asked before anything is defined.
+    keys_with(&mut m, "xwy", &virsh);
+    assert!(
+        matches!(m.overlay, Some(Overlay::QemuCpuDropped { defined: false })),
+        "{:?}",
+        m.overlay
+    );
+    let text = screen(&m, 100, 30);
+    assert!(text.contains("libvirt 9.0 drops it on define"), "{text}");
+    assert!(text.contains("d define anyway"), "{text}");
+    assert_eq!(defines(&virsh), 0);
+    // Esc (or q, n) cancels: nothing defined, the edits kept.
+    keys_with(&mut m, "<esc>", &virsh);
+    assert!(m.overlay.is_none() && m.modified);
+    assert_eq!(defines(&virsh), 0);
+    assert_eq!(*virsh.definition.borrow(), xml);
+    // `c` converts to <qemu:commandline>, then defines.
+    keys_with(&mut m, "wyc", &virsh);
+    assert_eq!(defines(&virsh), 1);
+    let def = virsh.definition.borrow().clone();
+    assert!(def.contains("<qemu:commandline>"), "{def}");
+    assert!(def.contains("<qemu:arg value='Haswell-noTSX"), "{def}");
+    assert!(!def.contains("<qemu:cpu>"), "{def}");
+    assert_eq!(m.source(), def);
+    assert!(!m.modified);
+    assert!(m.overlay.is_none(), "{:?}", m.overlay);
 }
 
 // Snapshots: the screens as the user sees them (text only; colours are the theme's job).

@@ -1,8 +1,8 @@
 //! Small windows: the diff (before saving, or on `d`), a text prompt, "quit with unsaved
-//! edits?", and "the save did not write".
+//! edits?", "overwrite that file?", "the save did not write", and `<qemu:cpu>` on define.
 
 use super::popup;
-use crate::tui::app::{Model, Overlay, PromptFor};
+use crate::tui::app::{Field, Model, Overlay, PromptFor};
 use crate::tui::text::visible;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
@@ -15,16 +15,41 @@ pub fn draw(f: &mut Frame, m: &Model, o: &Overlay, t: &Theme, area: Rect) {
         Overlay::Diff { text, scroll, save } => diff(f, t, area, text, *scroll, *save),
         Overlay::Prompt { purpose, input } => {
             let label = match purpose {
+                PromptFor::SaveAs if input.selected => {
+                    " save as: Enter writes · Esc cancels · typing replaces, ← End edit "
+                }
                 PromptFor::SaveAs => " save as (Enter writes, Esc cancels) ",
                 PromptFor::Option => " <qemu:cpu> option name=value (Enter sets, Esc cancels) ",
             };
             let r = popup(f, area, 70, 3);
-            let line = Line::from(vec![
-                Span::raw(visible(input).into_owned()),
-                Span::styled("▏", t.key()),
-            ]);
+            let line = field(t, input, r.width.saturating_sub(2) as usize);
             f.render_widget(
                 Paragraph::new(line).block(Block::bordered().title(Span::styled(label, t.title()))),
+                r,
+            );
+        }
+        Overlay::ConfirmOverwrite { path } => {
+            let r = popup(f, area, 70, 6);
+            let lines = vec![
+                Line::styled(
+                    format!(
+                        "{} exists: overwrite?",
+                        visible(&path.display().to_string())
+                    ),
+                    t.warning(),
+                ),
+                Line::raw(""),
+                Line::from(vec![
+                    Span::styled("y", t.key()),
+                    Span::raw(" overwrite it  "),
+                    Span::styled("n", t.key()),
+                    Span::raw(" choose another name"),
+                ]),
+            ];
+            f.render_widget(
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: true })
+                    .block(Block::bordered().title(" file exists ")),
                 r,
             );
         }
@@ -39,6 +64,8 @@ pub fn draw(f: &mut Frame, m: &Model, o: &Overlay, t: &Theme, area: Rect) {
                     Span::styled("y", t.key()),
                     Span::raw(" quit without saving  "),
                     Span::styled("Esc", t.key()),
+                    Span::raw("/"),
+                    Span::styled("q", t.key()),
                     Span::raw(" keep editing"),
                 ]),
             ];
@@ -76,7 +103,38 @@ pub fn draw(f: &mut Frame, m: &Model, o: &Overlay, t: &Theme, area: Rect) {
                 r,
             );
         }
-        Overlay::QemuCpuDropped => {
+        Overlay::QemuCpuDropped { defined: false } => {
+            let r = popup(f, area, 76, 11);
+            let lines = vec![
+                Line::styled(
+                    "This document has <qemu:cpu>, and libvirt 9.0 drops it on define",
+                    t.warning(),
+                ),
+                Line::raw(
+                    "(it does not implement the proposal yet; the domain would lose these CPU settings silently).",
+                ),
+                Line::raw(""),
+                Line::raw(
+                    "The same -cpu works today as <qemu:commandline> arguments (taint custom-argv).",
+                ),
+                Line::raw(""),
+                Line::from(vec![
+                    Span::styled("c", t.key()),
+                    Span::raw(" convert to <qemu:commandline>, then define  "),
+                    Span::styled("d", t.key()),
+                    Span::raw(" define anyway  "),
+                    Span::styled("Esc", t.key()),
+                    Span::raw(" cancel"),
+                ]),
+            ];
+            f.render_widget(
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: true })
+                    .block(Block::bordered().title(" define? ")),
+                r,
+            );
+        }
+        Overlay::QemuCpuDropped { defined: true } => {
             let r = popup(f, area, 76, 10);
             let lines = vec![
                 Line::styled(
@@ -107,6 +165,44 @@ pub fn draw(f: &mut Frame, m: &Model, o: &Overlay, t: &Theme, area: Rect) {
         }
         Overlay::Help | Overlay::Picker(_) | Overlay::Features(_) => {}
     }
+}
+
+/// The last line of the "terminal too small" screen: how to go on with what is open (a dialog
+/// is not drawn there, but it still has the keys).
+pub fn too_small_hint(m: &Model) -> &'static str {
+    match &m.overlay {
+        None => "Enlarge the window, or q to quit.",
+        Some(Overlay::ConfirmQuit) => {
+            "Unsaved edits: y quits without saving, Esc keeps editing (enlarge to save)."
+        }
+        Some(_) => "Enlarge the window to see the open dialog; Esc closes it.",
+    }
+}
+
+/// A text field's line: the text with a bar at the cursor, all of it shown selected when it is a
+/// pre-filled default; scrolled so the cursor stays in `width` cells.
+fn field(t: &Theme, input: &Field, width: usize) -> Line<'static> {
+    let before = visible(&input.text[..input.cursor]).into_owned();
+    let after = visible(&input.text[input.cursor..]).into_owned();
+    // Keep the cursor in view: drop characters from the left, marking the cut.
+    let room = width.saturating_sub(2);
+    let count = before.chars().count();
+    let before = if count > room {
+        let kept: String = before.chars().skip(count - room + 1).collect();
+        format!("…{kept}")
+    } else {
+        before
+    };
+    let style = if input.selected {
+        t.selected()
+    } else {
+        ratatui::style::Style::new()
+    };
+    Line::from(vec![
+        Span::styled(before, style),
+        Span::styled("▏", t.key()),
+        Span::styled(after, style),
+    ])
 }
 
 fn diff(f: &mut Frame, t: &Theme, area: Rect, text: &str, scroll: u16, save: bool) {
