@@ -4,7 +4,7 @@
 use crate::argv::{Reading, Source};
 use crate::check::Severity;
 use crate::tui::app::{Level, Model, Pane};
-use crate::tui::text::{clip, visible};
+use crate::tui::text::{self, clip_line, limit, visible, wrap};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -13,31 +13,105 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 /// Diagnostics shown at once; more are counted.
 const MAX_DIAGNOSTICS: usize = 4;
-/// Lines the `-cpu` value may wrap over.
-const MAX_ARGV_LINES: usize = 3;
+/// Lines the `-cpu` value may wrap over; past them it is cut, saying that `y` copies it whole.
+const MAX_ARGV_LINES: usize = 6;
+/// Lines one diagnostic may wrap over when there is room.
+const MAX_DIAGNOSTIC_LINES: usize = 4;
+/// Lines the status message may wrap over when there is room.
+const MAX_STATUS_LINES: usize = 2;
 
-fn argv_text(m: &Model) -> String {
-    match &m.report.arg.value {
-        Some(v) => format!("-cpu {}", visible(v)),
-        None => "-cpu: none — libvirt refuses this domain (see below)".into(),
+/// Everything the bar shows, each part wrapped whole to the width (before fitting the rows).
+struct Content {
+    argv: Vec<Line<'static>>,
+    /// Each diagnostic shown (and the "… and N more" line).
+    diagnostics: Vec<Vec<Line<'static>>>,
+    status: Vec<Line<'static>>,
+}
+
+/// Rows given to each part.
+#[derive(Debug, PartialEq, Eq)]
+struct Plan {
+    argv: usize,
+    diagnostics: Vec<usize>,
+    status: usize,
+}
+
+impl Plan {
+    /// The rows inside the border: the parts, the source line and the key hints.
+    fn rows(&self) -> usize {
+        self.argv + self.diagnostics.iter().sum::<usize>() + self.status + 2
     }
 }
 
-fn argv_lines(m: &Model, width: u16) -> usize {
-    argv_text(m)
-        .chars()
-        .count()
-        .div_ceil(width.max(1) as usize)
-        .clamp(1, MAX_ARGV_LINES)
+fn content(m: &Model, t: &Theme, width: usize) -> Content {
+    let argv = match &m.report.arg.value {
+        Some(v) => Span::styled(format!("-cpu {}", visible(v)), t.argv()),
+        None => Span::styled(
+            "-cpu: none — libvirt refuses this domain (see below)",
+            t.error(),
+        ),
+    };
+    // Between options only: a break inside one reads like a separate flag.
+    let argv = wrap(&[argv], width, 0, &|c| c == ',');
+    let status = match &m.status {
+        Some(s) => {
+            let style = match s.level {
+                Level::Info => t.info(),
+                Level::Warning => t.warning(),
+                Level::Error => t.error(),
+            };
+            wrap(
+                &[Span::styled(visible(&s.text).into_owned(), style)],
+                width,
+                0,
+                &|c| c == ' ',
+            )
+        }
+        None => Vec::new(),
+    };
+    Content {
+        argv,
+        diagnostics: diagnostics(m, t, width),
+        status,
+    }
 }
 
-fn diagnostic_lines(m: &Model) -> usize {
-    m.report.diagnostics.len().clamp(1, MAX_DIAGNOSTICS)
+/// Shares `rows` (inside the border) out: first a row for each part, then the `-cpu` value
+/// whole, then each diagnostic in order, then the status message.
+fn plan(c: &Content, rows: usize) -> Plan {
+    let mut left = rows.saturating_sub(2);
+    let mut take = |want: usize| {
+        let got = want.min(left);
+        left -= got;
+        got
+    };
+    let mut p = Plan {
+        argv: 0,
+        diagnostics: vec![0; c.diagnostics.len()],
+        status: take(1),
+    };
+    p.argv = take(1);
+    for d in &mut p.diagnostics {
+        *d = take(1);
+    }
+    p.argv += take(c.argv.len().min(MAX_ARGV_LINES).saturating_sub(p.argv));
+    for (d, lines) in p.diagnostics.iter_mut().zip(&c.diagnostics) {
+        *d += take(lines.len().min(MAX_DIAGNOSTIC_LINES).saturating_sub(*d));
+    }
+    p.status += take(
+        c.status
+            .len()
+            .min(MAX_STATUS_LINES)
+            .saturating_sub(p.status),
+    );
+    p
 }
 
-/// Rows the bar needs at this width: border, argv, source/taints, diagnostics, status, hints.
-pub fn height(m: &Model, width: u16) -> u16 {
-    (1 + argv_lines(m, width) + 1 + diagnostic_lines(m) + 1 + 1) as u16
+/// Rows the bar takes at this width, at most `max` (its border included).
+pub fn height(m: &Model, width: u16, max: u16) -> u16 {
+    let c = content(m, &Theme::MONO, width as usize);
+    let rows = plan(&c, max.saturating_sub(1) as usize).rows() + 1;
+    (rows as u16).min(max)
 }
 
 pub fn draw(f: &mut Frame, m: &Model, t: &Theme, area: Rect) {
@@ -56,46 +130,27 @@ pub fn draw(f: &mut Frame, m: &Model, t: &Theme, area: Rect) {
         .title(title);
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let [argv, source, diags, status, hints] = Layout::vertical([
-        Constraint::Length(argv_lines(m, inner.width) as u16),
-        Constraint::Length(1),
-        Constraint::Length(diagnostic_lines(m) as u16),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(inner);
-    let style = if m.report.arg.value.is_some() {
-        t.argv()
-    } else {
-        t.error()
-    };
-    // Wrapped by characters: the value has no spaces for a word wrap to break at.
-    let chars: Vec<char> = argv_text(m).chars().collect();
-    let lines: Vec<Line> = chars
-        .chunks(argv.width.max(1) as usize)
-        .map(|c| Line::styled(c.iter().collect::<String>(), style))
-        .collect();
-    f.render_widget(Paragraph::new(lines), argv);
-    f.render_widget(Paragraph::new(source_line(m, t)), source);
-    f.render_widget(
-        Paragraph::new(diagnostics(m, t, diags.width as usize)),
-        diags,
+    let width = inner.width as usize;
+    let c = content(m, t, width);
+    let p = plan(&c, inner.height as usize);
+    let mut lines = limit(
+        c.argv,
+        p.argv,
+        width,
+        Some(Span::styled(" (y copies the whole value)", t.dim())),
     );
-    if let Some(s) = &m.status {
-        let style = match s.level {
-            Level::Info => t.info(),
-            Level::Warning => t.warning(),
-            Level::Error => t.error(),
-        };
-        f.render_widget(
-            Paragraph::new(Span::styled(
-                clip(&visible(&s.text), status.width as usize).into_owned(),
-                style,
-            )),
-            status,
-        );
+    lines.push(clip_line(source_line(m, t), width));
+    for (d, rows) in c.diagnostics.into_iter().zip(p.diagnostics) {
+        lines.extend(limit(d, rows, width, None));
     }
-    f.render_widget(Paragraph::new(hint_line(m, t, hints.width as usize)), hints);
+    let status = limit(c.status, p.status, width, None);
+    let blank = p.status - status.len();
+    lines.extend(status);
+    lines.extend(std::iter::repeat_n(Line::raw(""), blank));
+    // The hints keep the last row whatever happens above them.
+    let [body, hints] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
+    f.render_widget(Paragraph::new(lines), body);
+    f.render_widget(Paragraph::new(hint_line(m, t, width)), hints);
 }
 
 fn source_line(m: &Model, t: &Theme) -> Line<'static> {
@@ -123,21 +178,24 @@ fn source_line(m: &Model, t: &Theme) -> Line<'static> {
     Line::from(spans)
 }
 
-fn diagnostics(m: &Model, t: &Theme, width: usize) -> Vec<Line<'static>> {
+/// Each diagnostic wrapped whole: its mark, fix key, code and message, lines after the first
+/// indented under the code.
+fn diagnostics(m: &Model, t: &Theme, width: usize) -> Vec<Vec<Line<'static>>> {
     let all = &m.report.diagnostics;
+    let prose = |spans: &[Span]| wrap(spans, width, 2, &|c| c == ' ');
     if all.is_empty() {
-        return vec![Line::styled("✓ no problems found", t.added())];
+        return vec![prose(&[Span::styled("✓ no problems found", t.added())])];
     }
     let mut out = Vec::new();
     for (i, d) in all.iter().enumerate().take(MAX_DIAGNOSTICS) {
         if i == MAX_DIAGNOSTICS - 1 && all.len() > MAX_DIAGNOSTICS {
-            out.push(Line::styled(
+            out.push(prose(&[Span::styled(
                 format!(
                     "… and {} more (virt-cpu check FILE lists them all)",
                     all.len() - i
                 ),
                 t.dim(),
-            ));
+            )]));
             break;
         }
         let (sym, style) = match d.severity {
@@ -146,31 +204,29 @@ fn diagnostics(m: &Model, t: &Theme, width: usize) -> Vec<Line<'static>> {
             Severity::Info => ("i", t.info()),
         };
         let mut spans = vec![Span::styled(format!("{sym} "), style)];
-        let mut used = 2;
         if let Some(k) = m.fix_key(i) {
             let fix = match &d.suggestion {
                 Some(s) => format!("[{k}] fix → {} ", visible(s)),
                 None => format!("[{k}] fix "),
             };
-            used += fix.chars().count();
             spans.push(Span::styled(fix, t.key()));
         }
-        let code = format!("{}: ", d.code);
-        used += code.chars().count();
-        spans.push(Span::styled(code, style));
-        let msg = visible(&d.message);
-        spans.push(Span::raw(
-            clip(&msg, width.saturating_sub(used)).into_owned(),
-        ));
-        out.push(Line::from(spans));
+        spans.push(Span::styled(format!("{}: ", d.code), style));
+        spans.push(Span::raw(visible(&d.message).into_owned()));
+        out.push(prose(&spans));
     }
     out
 }
 
-/// The keys that matter here, as many as fit.
+/// The keys that matter here, most important first, as many as fit: `w`, `q` and `?` (which
+/// lists all the others) always; the rest give way from the end.
 fn hint_line(m: &Model, t: &Theme, width: usize) -> Line<'static> {
     let mut hints: Vec<(&str, &str)> = vec![
+        ("w", "save"),
+        ("q", "quit"),
+        ("?", "help"),
         ("Tab", "pane"),
+        ("u", "undo"),
         ("m", "model"),
         ("f", "features"),
         ("x", "move"),
@@ -179,28 +235,69 @@ fn hint_line(m: &Model, t: &Theme, width: usize) -> Line<'static> {
         hints.push(("e", "option"));
     }
     hints.extend([
-        ("u", "undo"),
-        ("^R", "redo"),
-        ("w", "save"),
         ("y", "copy"),
-        ("q", "quit"),
         ("d", "diff"),
+        ("^R", "redo"),
         ("o", "reading"),
     ]);
-    // Hints that do not fit are left out; `?` (all keys) always stays, last.
-    let help = 7;
     let mut spans = Vec::new();
     let mut used = 0;
-    for (k, label) in hints.iter() {
-        let len = k.chars().count() + 1 + label.len() + 2;
-        if used + len + help > width {
-            continue;
+    for (k, label) in hints {
+        let gap = if spans.is_empty() { 0 } else { 2 };
+        let len = gap + text::width(k) + 1 + text::width(label);
+        if used + len > width {
+            break;
         }
         used += len;
+        if gap > 0 {
+            spans.push(Span::raw("  "));
+        }
         spans.push(Span::styled(k.to_string(), t.key()));
-        spans.push(Span::raw(format!(" {label}  ")));
+        spans.push(Span::raw(format!(" {label}")));
     }
-    spans.push(Span::styled("?", t.key()));
-    spans.push(Span::raw(" help"));
     Line::from(spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(n: usize) -> Vec<Line<'static>> {
+        vec![Line::raw("x"); n]
+    }
+
+    #[test]
+    fn rows_go_to_each_part_first_then_the_value_then_diagnostics_in_order() {
+        let c = Content {
+            argv: lines(9),
+            diagnostics: vec![lines(3), lines(6), lines(1)],
+            status: lines(3),
+        };
+        // Each part a row: source and hints, status, value, three diagnostics.
+        let tight = plan(&c, 7);
+        assert_eq!(
+            (tight.argv, &tight.diagnostics[..], tight.status),
+            (1, &[1, 1, 1][..], 1)
+        );
+        let p = plan(&c, 13);
+        assert_eq!(
+            (p.argv, &p.diagnostics[..], p.status),
+            (6, &[2, 1, 1][..], 1)
+        );
+        let all = plan(&c, 100);
+        assert_eq!(
+            (all.argv, &all.diagnostics[..], all.status),
+            (
+                MAX_ARGV_LINES,
+                &[3, MAX_DIAGNOSTIC_LINES, 1][..],
+                MAX_STATUS_LINES
+            )
+        );
+        // The rows a plan takes give the same plan: `height` and `draw` agree.
+        for rows in 0..30 {
+            let p = plan(&c, rows);
+            assert!(p.rows() <= rows.max(2 + 1 + 1 + 3), "{rows}");
+            assert_eq!(plan(&c, p.rows()), p, "{rows}");
+        }
+    }
 }

@@ -1,22 +1,16 @@
 //! The `<cpu>` pane: mode, match/check, model, vendor, topology, cache, NUMA, and each feature
 //! with its effective state against the model.
 
-use super::{kv, mark, pane_block};
+use super::{kv, mark};
 use crate::tui::app::{Model, Pane};
 use crate::tui::text::visible;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 pub fn draw(f: &mut Frame, m: &Model, t: &Theme, area: Rect) {
-    let lines = lines(m, t);
-    let block = pane_block(m, t, Pane::Cpu, "");
-    f.render_widget(
-        Paragraph::new(lines).block(block).scroll((m.scroll[0], 0)),
-        area,
-    );
+    super::pane(f, m, t, Pane::Cpu, lines(m, t), area);
 }
 
 fn lines(m: &Model, t: &Theme) -> Vec<Line<'static>> {

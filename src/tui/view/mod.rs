@@ -10,6 +10,7 @@ mod picker;
 mod qemu_pane;
 
 use super::app::{Model, Overlay, Pane};
+use super::text;
 use super::theme::Theme;
 use crate::check::Severity;
 use crate::xml::ElemId;
@@ -17,7 +18,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 /// The smallest terminal the screen is laid out for.
 pub const MIN_WIDTH: u16 = 80;
@@ -32,7 +33,11 @@ pub struct Areas {
 }
 
 pub fn areas(m: &Model, area: Rect) -> Areas {
-    let bottom_h = bottom::height(m, area.width).min(area.height.saturating_sub(9));
+    // The panes keep at least half the rows below the title (and 8): the bar grows into the
+    // rest when the `-cpu` value or the diagnostics need it.
+    let below_title = area.height.saturating_sub(1);
+    let panes_min = (below_title / 2).max(8);
+    let bottom_h = bottom::height(m, area.width, below_title.saturating_sub(panes_min));
     let [title, middle, bottom] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(8),
@@ -52,7 +57,7 @@ pub fn areas(m: &Model, area: Rect) -> Areas {
 pub fn draw(f: &mut Frame, m: &Model, t: &Theme) {
     let area = f.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        return too_small(f, m, area, t);
+        return too_small(f, area, t);
     }
     let a = areas(m, area);
     title(f, m, t, a.title);
@@ -68,31 +73,48 @@ pub fn draw(f: &mut Frame, m: &Model, t: &Theme) {
     }
 }
 
+/// `virt-cpu NAME  [modified]` on the left, `focus PANE  ·  ? help` on the right. When they do
+/// not fit, the focus goes first (the pane's border shows it too), then the name is cut at its
+/// start (a path's file name matters most), marked with `…`.
 fn title(f: &mut Frame, m: &Model, t: &Theme, area: Rect) {
+    let width = area.width as usize;
+    let name = text::visible(&m.name);
+    let modified = if m.modified { "  [modified]" } else { "" };
+    let focus = format!("focus {}  ·  ", m.focus.title());
+    let help = "? help ";
+    let fixed = text::width("virt-cpu ") + text::width(modified) + 1;
+    let full = fixed + text::width(&name) + text::width(&focus) + text::width(help);
+    let focus = if full <= width { focus.as_str() } else { "" };
+    let room = width.saturating_sub(fixed + text::width(focus) + text::width(help));
+    let name = text::clip_start(&name, room);
     let mut spans = vec![
         Span::styled("virt-cpu ", t.title()),
-        Span::raw(super::text::visible(&m.name).into_owned()),
+        Span::raw(name.into_owned()),
+        Span::styled(modified, t.modified()),
     ];
-    if m.modified {
-        spans.push(Span::styled("  [modified]", t.modified()));
-    }
-    let right = format!("focus {}  ·  ? help ", m.focus.title());
     let used: usize = spans.iter().map(|s| s.width()).sum();
-    let pad = (area.width as usize).saturating_sub(used + right.chars().count());
-    spans.push(Span::raw(" ".repeat(pad)));
-    spans.push(Span::styled(right, t.label()));
-    f.render_widget(Paragraph::new(Line::from(spans)), area);
+    let right = text::width(focus) + text::width(help);
+    spans.push(Span::raw(
+        " ".repeat(width.saturating_sub(used + right).max(1)),
+    ));
+    spans.push(Span::styled(focus.to_string(), t.label()));
+    spans.push(Span::styled("?", t.key()));
+    spans.push(Span::styled(" help ", t.label()));
+    f.render_widget(
+        Paragraph::new(text::clip_line(Line::from(spans), width)),
+        area,
+    );
 }
 
 /// A terminal below 80×24 gets a message instead of a squeezed screen (and no panic).
-fn too_small(f: &mut Frame, m: &Model, area: Rect, t: &Theme) {
+fn too_small(f: &mut Frame, area: Rect, t: &Theme) {
     let text = vec![
         Line::styled("virt-cpu: terminal too small", t.title()),
         Line::raw(format!(
             "{}×{} here; needs {MIN_WIDTH}×{MIN_HEIGHT}.",
             area.width, area.height
         )),
-        Line::raw(dialogs::too_small_hint(m)),
+        Line::raw("Enlarge the window, or q to quit."),
     ];
     f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
 }
@@ -138,10 +160,12 @@ fn mark(m: &Model, t: &Theme, el: ElemId) -> Span<'static> {
     }
 }
 
-fn pane_block<'a>(m: &Model, t: &Theme, pane: Pane, extra: &str) -> ratatui::widgets::Block<'a> {
+/// A pane: its lines cut to the width (a cut marked `…`) and scrolled (never past the end), the
+/// border saying how many lines are above or below the view.
+fn pane(f: &mut Frame, m: &Model, t: &Theme, pane: Pane, lines: Vec<Line<'static>>, area: Rect) {
     let focused = m.focus == pane && m.overlay.is_none();
-    let title = format!(" {}{extra} ", pane.title());
-    ratatui::widgets::Block::bordered()
+    let title = format!(" {} ", pane.title());
+    let mut block = Block::bordered()
         .border_style(t.border(focused))
         .title(Span::styled(
             title,
@@ -150,5 +174,29 @@ fn pane_block<'a>(m: &Model, t: &Theme, pane: Pane, extra: &str) -> ratatui::wid
             } else {
                 Style::new()
             },
-        ))
+        ));
+    let inner = block.inner(area);
+    let (width, height) = (inner.width as usize, inner.height as usize);
+    let top = (m.scroll[pane as usize] as usize).min(lines.len().saturating_sub(height));
+    let below = lines.len().saturating_sub(top + height);
+    let mut more = Vec::new();
+    if top > 0 {
+        more.push(format!("↑ {top} more"));
+    }
+    if below > 0 {
+        more.push(format!("↓ {below} more"));
+    }
+    if !more.is_empty() {
+        // The keys scroll the focused pane.
+        let keys = if focused { " (j k)" } else { "" };
+        let note = format!(" {}{keys} ", more.join(" · "));
+        block = block.title_bottom(Line::styled(note, t.dim()).right_aligned());
+    }
+    let shown: Vec<Line> = lines
+        .into_iter()
+        .skip(top)
+        .take(height)
+        .map(|l| text::clip_line(l, width))
+        .collect();
+    f.render_widget(Paragraph::new(shown).block(block), area);
 }

@@ -1,7 +1,7 @@
 //! The `<qemu:cpu>` pane: the QEMU model (what it resolves to, vendor, feature count) and the
 //! options in document order, each said to be a feature (and what it changes) or a property.
 
-use super::{kv, mark, pane_block};
+use super::{kv, mark};
 use crate::catalog::CpuOption;
 use crate::tui::app::{Model, Pane};
 use crate::tui::text::visible;
@@ -9,15 +9,9 @@ use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 pub fn draw(f: &mut Frame, m: &Model, t: &Theme, area: Rect) {
-    let lines = lines(m, t);
-    let block = pane_block(m, t, Pane::Qemu, "");
-    f.render_widget(
-        Paragraph::new(lines).block(block).scroll((m.scroll[1], 0)),
-        area,
-    );
+    super::pane(f, m, t, Pane::Qemu, lines(m, t), area);
 }
 
 fn lines(m: &Model, t: &Theme) -> Vec<Line<'static>> {
