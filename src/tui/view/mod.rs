@@ -57,7 +57,7 @@ pub fn areas(m: &Model, area: Rect) -> Areas {
 pub fn draw(f: &mut Frame, m: &Model, t: &Theme) {
     let area = f.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        return too_small(f, area, t);
+        return too_small(f, m, area, t);
     }
     let a = areas(m, area);
     title(f, m, t, a.title);
@@ -107,14 +107,14 @@ fn title(f: &mut Frame, m: &Model, t: &Theme, area: Rect) {
 }
 
 /// A terminal below 80×24 gets a message instead of a squeezed screen (and no panic).
-fn too_small(f: &mut Frame, area: Rect, t: &Theme) {
+fn too_small(f: &mut Frame, m: &Model, area: Rect, t: &Theme) {
     let text = vec![
         Line::styled("virt-cpu: terminal too small", t.title()),
         Line::raw(format!(
             "{}×{} here; needs {MIN_WIDTH}×{MIN_HEIGHT}.",
             area.width, area.height
         )),
-        Line::raw("Enlarge the window, or q to quit."),
+        Line::raw(dialogs::too_small_hint(m)),
     ];
     f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
 }
