@@ -432,15 +432,36 @@ impl Model {
         self.modified = self.state.doc.source() != self.disk.as_str();
     }
 
-    /// Applies an edit through the history and says what happened.
-    fn edit(&mut self, edit: &Edit) {
+    /// Applies an edit through the history and says what happened; true when it changed
+    /// the document.
+    fn edit(&mut self, edit: &Edit) -> bool {
+        let dropped = self.state.left_behind(edit);
         match self.history.apply(&mut self.state, edit) {
             Ok(true) => {
                 self.refresh();
-                self.info(describe(edit));
+                if dropped.is_empty() {
+                    self.info(describe(edit));
+                } else {
+                    let names: Vec<&str> = dropped
+                        .iter()
+                        .map(|d| d.split(':').next().unwrap_or(d))
+                        .collect();
+                    self.warn(format!(
+                        "{}; left out (libvirt only): {} — u undoes",
+                        describe(edit),
+                        names.join(", ")
+                    ));
+                }
+                true
             }
-            Ok(false) => self.info(format!("{} — already so; nothing changed", describe(edit))),
-            Err(e) => self.error(e.to_string()),
+            Ok(false) => {
+                self.info(format!("{} — already so; nothing changed", describe(edit)));
+                false
+            }
+            Err(e) => {
+                self.error(e.to_string());
+                false
+            }
         }
     }
 
@@ -698,7 +719,9 @@ fn main(m: &mut Model, action: Action) -> Vec<Effect> {
         Action::Fix(n) => {
             let fix = m.fixable().nth(n.wrapping_sub(1)).map(|(_, e)| e.clone());
             match fix {
-                Some(edit) => m.edit(&edit),
+                Some(edit) => {
+                    m.edit(&edit);
+                }
                 None => m.info(format!("No fix numbered {n}")),
             }
         }
@@ -716,8 +739,7 @@ fn main(m: &mut Model, action: Action) -> Vec<Effect> {
                 Pane::Cpu => Edit::MoveToQemu,
                 Pane::Qemu => Edit::MoveToCpu,
             };
-            m.edit(&edit);
-            if m.status.as_ref().is_some_and(|s| s.level == Level::Info) {
+            if m.edit(&edit) {
                 m.focus = m.focus.other();
             }
         }
@@ -981,7 +1003,9 @@ fn feature_list(m: &mut Model, mut f: FeatureList, action: Action) -> Vec<Effect
         Action::Remove => {
             if let Some(n) = name {
                 match features::remove(&m.state.dom, f.pane, &n) {
-                    Some(e) => m.edit(&e),
+                    Some(e) => {
+                        m.edit(&e);
+                    }
                     None => m.info(format!("{n} is not set; the model decides")),
                 }
             }

@@ -366,12 +366,21 @@ fn move_to_the_other_form() {
     let (_dir, path) = example("custom-features.xml");
     let mut m = open(&path);
     keys(&mut m, "x");
-    assert_eq!(
-        m.status.as_ref().map(|s| s.level),
-        Some(Level::Info),
-        "{:?}",
-        m.status
-    );
+    // custom-features.xml has <vendor>, match, check and a forbid policy: the move says so.
+    let status = m.status.as_ref().expect("a status after the move");
+    assert_eq!(status.level, Level::Warning, "{status:?}");
+    for left_out in [
+        "<vendor>Intel</vendor>",
+        "match='exact'",
+        "check='none'",
+        "rdrand",
+    ] {
+        assert!(
+            status.text.contains(left_out),
+            "{left_out}: {}",
+            status.text
+        );
+    }
     assert!(
         m.source().contains("<qemu:model name='Haswell-noTSX'/>"),
         "{}",
