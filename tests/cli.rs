@@ -1450,3 +1450,24 @@ fn moving_to_qemu_cpu_names_what_it_leaves_out() {
         );
     }
 }
+
+#[test]
+fn writing_to_a_directory_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().to_str().unwrap();
+    let out = common::virt_cpu(&[
+        "set",
+        "assets/examples/custom-features.xml",
+        "--feature",
+        "+pcid",
+        "-o",
+        target,
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{target} is a directory")) && stderr.contains("name a file"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("is a directory").count(), 1, "{stderr}");
+}

@@ -18,6 +18,8 @@ pub enum SaveError {
     ReadOnly { path: String },
     #[error("cannot write in {dir}: {source}; nothing was written — write elsewhere with -o FILE")]
     Directory { dir: String, source: std::io::Error },
+    #[error("{path} is a directory; nothing was written — name a file to write")]
+    IsDirectory { path: String },
     #[error("writing {path} failed: {source}; the file was left as it was")]
     Write {
         path: String,
@@ -43,6 +45,9 @@ pub fn save_atomic(target: &Path, new: &[u8], expected: Option<&[u8]>) -> Result
     // Write through a symlink to the file it points at, keeping the link.
     let real: PathBuf = std::fs::canonicalize(target).unwrap_or_else(|_| target.to_path_buf());
     let existing = std::fs::metadata(&real).ok();
+    if existing.as_ref().is_some_and(|m| m.is_dir()) {
+        return Err(SaveError::IsDirectory { path: path_s });
+    }
     if let Some(meta) = &existing {
         let current = std::fs::read(&real).map_err(|source| SaveError::Write {
             path: path_s.clone(),

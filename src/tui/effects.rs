@@ -95,6 +95,9 @@ fn failure(e: SaveError) -> SaveFailure {
             "cannot write in {dir}: {}; nothing was written. Press s to save elsewhere.",
             os_error(&source)
         )),
+        SaveError::IsDirectory { path } => SaveFailure::Other(format!(
+            "{path} is a directory; nothing was written. Press s and name a file."
+        )),
         SaveError::Write { path, source } => SaveFailure::Other(format!(
             "writing {path} failed: {}; the file was left as it was. Press s to save elsewhere.",
             os_error(&source)
