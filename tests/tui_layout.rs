@@ -112,7 +112,8 @@ fn hyperv_80x24() {
 }
 
 /// After moving the model to `<qemu:cpu>`: the title says [modified] and keeps `? help`, the
-/// hints keep `w save` and `q quit`, the warning is wrapped whole.
+/// hints keep `w save` and `q quit`, the status says whole what the key did, the warning is
+/// wrapped and, where it does not fit, ends with `…`.
 #[test]
 fn hyperv_80x24_after_an_edit() {
     let mut m = hyperv(None);
@@ -120,10 +121,25 @@ fn hyperv_80x24_after_an_edit() {
     assert!(m.modified);
     check_layout(&m);
     let rows = rows(&m);
+    let shown = rows.join("\n");
+    let status = &m.status.as_ref().expect("a status").text;
+    let n = rows.len();
     assert!(
-        rows.iter().any(|r| r.ends_with("which works today")),
-        "the whole warning:\n{}",
-        rows.join("\n")
+        rows[n - 3..n - 1].join(" ").ends_with(status.as_str()),
+        "{shown}"
+    );
+    let warning = rows
+        .iter()
+        .position(|r| r.starts_with("! libvirt-drops-qemu-cpu: "))
+        .expect("the warning");
+    let last = rows[warning + 1..]
+        .iter()
+        .take_while(|r| r.starts_with("  "))
+        .last()
+        .expect("wrapped");
+    assert!(
+        last.ends_with("which works today") || last.ends_with('…'),
+        "{shown}"
     );
     insta::assert_snapshot!(screen(&m));
 }

@@ -77,7 +77,7 @@ fn content(m: &Model, t: &Theme, width: usize) -> Content {
 }
 
 /// Shares `rows` (inside the border) out: first a row for each part, then the `-cpu` value
-/// whole, then each diagnostic in order, then the status message.
+/// whole, then the status message, then each diagnostic in order.
 fn plan(c: &Content, rows: usize) -> Plan {
     let mut left = rows.saturating_sub(2);
     let mut take = |want: usize| {
@@ -95,15 +95,16 @@ fn plan(c: &Content, rows: usize) -> Plan {
         *d = take(1);
     }
     p.argv += take(c.argv.len().min(MAX_ARGV_LINES).saturating_sub(p.argv));
-    for (d, lines) in p.diagnostics.iter_mut().zip(&c.diagnostics) {
-        *d += take(lines.len().min(MAX_DIAGNOSTIC_LINES).saturating_sub(*d));
-    }
+    // What the last key did before the rest of what stays on screen anyway.
     p.status += take(
         c.status
             .len()
             .min(MAX_STATUS_LINES)
             .saturating_sub(p.status),
     );
+    for (d, lines) in p.diagnostics.iter_mut().zip(&c.diagnostics) {
+        *d += take(lines.len().min(MAX_DIAGNOSTIC_LINES).saturating_sub(*d));
+    }
     p
 }
 
@@ -267,7 +268,7 @@ mod tests {
     }
 
     #[test]
-    fn rows_go_to_each_part_first_then_the_value_then_diagnostics_in_order() {
+    fn rows_go_to_each_part_then_the_value_the_status_and_diagnostics_in_order() {
         let c = Content {
             argv: lines(9),
             diagnostics: vec![lines(3), lines(6), lines(1)],
@@ -282,7 +283,12 @@ mod tests {
         let p = plan(&c, 13);
         assert_eq!(
             (p.argv, &p.diagnostics[..], p.status),
-            (6, &[2, 1, 1][..], 1)
+            (6, &[1, 1, 1][..], 2)
+        );
+        let p = plan(&c, 14);
+        assert_eq!(
+            (p.argv, &p.diagnostics[..], p.status),
+            (6, &[2, 1, 1][..], 2)
         );
         let all = plan(&c, 100);
         assert_eq!(
