@@ -1471,3 +1471,48 @@ fn writing_to_a_directory_says_so() {
     );
     assert_eq!(stderr.matches("is a directory").count(), 1, "{stderr}");
 }
+
+#[test]
+fn features_the_domain_disables_do_not_block_the_model() {
+    let host = common::shared_dir().join("reference/domcapabilities/qemu_8.0.0-q35.x86_64.xml");
+    let dir = tempfile::tempdir().unwrap();
+    let domain = |disabled: &[&str]| {
+        let features: String = disabled
+            .iter()
+            .map(|f| format!("    <feature policy='disable' name='{f}'/>\n"))
+            .collect();
+        let path = dir.path().join(format!("d{}.xml", disabled.len()));
+        std::fs::write(
+            &path,
+            format!(
+                "<domain type='kvm'>\n  <name>t</name>\n  <memory>1048576</memory>\n  <os><type arch='x86_64' machine='q35'>hvm</type></os>\n  <cpu mode='custom' match='exact'>\n    <model>Skylake-Client</model>\n{features}  </cpu>\n</domain>\n"
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let unusable = |path: &std::path::Path| {
+        let out = common::virt_cpu(&[
+            "check",
+            path.to_str().unwrap(),
+            "--host-caps",
+            host.to_str().unwrap(),
+        ]);
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .chain(String::from_utf8_lossy(&out.stderr).lines())
+            .find(|l| l.contains("model-unusable-on-host"))
+            .map(str::to_string)
+    };
+    // The recorded AMD host lacks erms, hle, invpcid, pcid and rtm of Skylake-Client.
+    let some = unusable(&domain(&["hle", "rtm"])).expect("still blocked by the rest");
+    assert!(
+        some.contains("erms") && !some.contains("hle") && !some.contains("rtm"),
+        "{some}"
+    );
+    assert_eq!(
+        unusable(&domain(&["hle", "rtm", "pcid", "erms", "invpcid"])),
+        None,
+        "every blocker is disabled"
+    );
+}

@@ -199,12 +199,19 @@ fn host(
     // What matters first (the model, the features); where the host facts come from last, as
     // that can be a long `virsh … domcapabilities …` command.
     let from = format!("host: {}", dc.source);
-    if usability.usable == Some(false) {
-        let lacks = if usability.blockers.is_empty() {
+    // What the domain already turns off does not block the model.
+    let disabled = |b: &str| {
+        req.features
+            .iter()
+            .any(|(name, _, on, _)| !on && name.replace('_', "-") == b.replace('_', "-"))
+    };
+    let blockers: Vec<&String> = usability.blockers.iter().filter(|b| !disabled(b)).collect();
+    let all_disabled = !usability.blockers.is_empty() && blockers.is_empty();
+    if usability.usable == Some(false) && !all_disabled {
+        let lacks = if blockers.is_empty() {
             "some of its features".to_string()
         } else {
-            usability
-                .blockers
+            blockers
                 .iter()
                 .map(|b| spelled_for(catalog, req.place, b))
                 .collect::<Vec<_>>()

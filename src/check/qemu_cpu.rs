@@ -19,9 +19,9 @@ pub(super) fn check(
         Diagnostic::new(
             "libvirt-drops-qemu-cpu",
             Severity::Warning,
-            "libvirt 9.0 does not know <qemu:cpu>: `virsh define` drops it silently and `virsh edit` / \
-             `define --validate` reject it (\"Element domain has extra content: cpu\"); \
-             `virt-cpu convert FILE --to commandline` writes the same -cpu as <qemu:commandline>, which works today",
+            "libvirt 9.0 drops <qemu:cpu>: convert it to <qemu:commandline>, which gives QEMU the same -cpu today \
+             (`virt-cpu convert FILE --to commandline`; in the TUI, define offers it) — `virsh define` drops \
+             <qemu:cpu> silently and `virsh edit` / `define --validate` reject it (\"Element domain has extra content: cpu\")",
         )
         .at(doc, Some(q.el)),
     );
