@@ -52,10 +52,17 @@ pub struct QemuCaps {
     pub models: Option<Vec<OfferedModel>>,
     /// The host-model CPU (QEMU's expansion of `host`, decoded, migratable features only).
     pub host_model: Option<HostCpu>,
-    /// The host CPU as libvirt sees it (for `check` comparisons); falls back to `host_model`.
+    /// The host CPU QEMU reports (libvirt's "reported" host-model CPU, for `check` comparisons);
+    /// falls back to `host_model`.
     pub host_cpu: Option<HostCpu>,
-    /// Feature names (libvirt spelling) QEMU knows, from its host expansion: `disable` entries
-    /// outside this list are dropped. `None` when the caps hold no expansion.
+    /// For accelerated (KVM) guests: the host CPU libvirt reads from CPUID itself
+    /// (`virsh capabilities`). libvirt then compares guests with this CPU plus every feature of
+    /// `host_cpu` (the "full" CPU of `virQEMUCapsInitHostCPUModel`). `None` for TCG guests, whose
+    /// comparisons use `host_cpu` alone, and when unknown.
+    pub host_cpuid: Option<HostCpu>,
+    /// Feature names (libvirt spelling) QEMU knows, from its host expansion (for the catalog's
+    /// QEMU, the catalog's feature list): `disable` entries outside this list are dropped
+    /// (`qemuProcessDropUnknownCPUFeatures`). `None` when the caps hold no expansion.
     pub known_features: Option<Vec<String>>,
     /// The host's `virsh domcapabilities`, when given (for usability checks).
     pub domcaps: Option<crate::host::DomCaps>,
@@ -115,7 +122,18 @@ impl QemuCaps {
             models,
             host_model: None,
             host_cpu: None,
-            known_features: None,
+            host_cpuid: None,
+            // libvirt drops `disable`d features its QEMU does not know, taking QEMU's names from
+            // the host CPU expansion it probed; the catalog lists the same features (QEMU's
+            // CPUID feature properties).
+            known_features: (!catalog.qemu.features.is_empty()).then(|| {
+                catalog
+                    .qemu
+                    .features
+                    .iter()
+                    .map(|f| crate::catalog::names::qemu_to_libvirt(&f.name).to_string())
+                    .collect()
+            }),
             domcaps: None,
         }
     }
@@ -155,6 +173,15 @@ impl QemuCaps {
             self.host_cpu = Some(cpu);
             self.host_model = Some(migratable);
         }
+        self.host_cpuid = host
+            .host_cpu
+            .as_ref()
+            .filter(|_| host.is_kvm())
+            .map(|h| HostCpu {
+                model: h.model.clone(),
+                vendor: h.vendor.clone(),
+                features: h.required.iter().map(|n| (n.clone(), true)).collect(),
+            });
         if let Some(models) = &mut self.models {
             for m in models.iter_mut() {
                 if let Some(c) = host.model(&m.name) {

@@ -24,6 +24,15 @@ pub struct DomCaps {
     pub host_passthrough: bool,
     pub maximum: bool,
     pub host_model: Option<HostModel>,
+    /// The host CPU libvirt reads from CPUID itself (`virsh capabilities`, `<host><cpu>`), asked
+    /// for KVM domains only: libvirt compares KVM guests with this CPU plus the host-model's
+    /// features (`virQEMUCapsInitHostCPUModel`'s "full" CPU), not with the host-model alone.
+    #[serde(skip)]
+    pub host_cpu: Option<HostModel>,
+    /// The host's TSC (`<counter name='tsc'>` of that CPU), asked for with it and whenever the
+    /// domain sets a TSC frequency: libvirt refuses a frequency the host cannot provide.
+    #[serde(skip)]
+    pub host_tsc: Option<HostTsc>,
     /// `<mode name='custom'>` models, in libvirt's order.
     pub models: Vec<CapsModel>,
 }
@@ -36,6 +45,22 @@ pub struct HostModel {
     pub required: Vec<String>,
     /// libvirt names with `policy='disable'`.
     pub disabled: Vec<String>,
+}
+
+/// The host TSC as libvirt probed it (`virHostCPUTscInfo`).
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct HostTsc {
+    /// Hz.
+    pub frequency: u64,
+    /// Whether the host can scale the guest's TSC; `None` when libvirt does not know.
+    pub scaling: Option<bool>,
+}
+
+/// The host part of `virsh capabilities` that libvirt's start checks use.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostCapabilities {
+    pub cpu: Option<HostModel>,
+    pub tsc: Option<HostTsc>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -156,7 +181,19 @@ impl DomCaps {
         if let Some(m) = dom.machine.as_deref() {
             query.extend(["--machine", m]);
         }
-        DomCaps::from_virsh_query(runner, uri, &query)
+        let mut caps = DomCaps::from_virsh_query(runner, uri, &query)?;
+        let sets_tsc = dom.timers.iter().any(|t| {
+            t.name.as_deref() == Some("tsc") && t.frequency.as_deref().is_some_and(|f| f != "0")
+        });
+        if caps.is_kvm() || sets_tsc {
+            // Without it, comparisons fall back to the host-model CPU (as with a saved
+            // domcapabilities file) and the TSC goes unchecked.
+            if let Ok(host) = host_capabilities(runner, uri) {
+                caps.host_cpu = host.cpu;
+                caps.host_tsc = host.tsc;
+            }
+        }
+        Ok(caps)
     }
 
     /// `virsh domcapabilities` with extra arguments (`--virttype qemu`, …).
@@ -180,6 +217,51 @@ impl DomCaps {
             });
         }
         DomCaps::parse(&out.stdout, &format!("virsh {}", args.join(" ")))
+    }
+
+    /// The `<host><cpu>` of a `virsh capabilities` document: libvirt's CPUID view of the host CPU
+    /// (`virCPUGetHost`: a model and the features beyond it, all enabled) and its TSC counter.
+    pub fn parse_capabilities(xml: &str, source: &str) -> Result<HostCapabilities, HostError> {
+        let bad = |d: String| HostError::Caps(format!("{source}: {d}"));
+        let doc = Document::parse(xml.as_bytes()).map_err(|e| bad(e.to_string()))?;
+        let root = doc.root();
+        if doc.local_name(root) != "capabilities" {
+            return Err(bad(format!(
+                "expected <capabilities>, found <{}>",
+                doc.local_name(root)
+            )));
+        }
+        let Some(cpu) = doc
+            .plain_child(root, "host")
+            .and_then(|h| doc.plain_child(h, "cpu"))
+        else {
+            return Ok(HostCapabilities::default());
+        };
+        let model = doc.plain_child(cpu, "model").map(|model| HostModel {
+            model: doc.text(model).trim().to_string(),
+            vendor: doc
+                .plain_child(cpu, "vendor")
+                .map(|v| doc.text(v).trim().to_string()),
+            required: doc
+                .plain_children(cpu, "feature")
+                .filter_map(|f| doc.attr_value(f, "name"))
+                .collect(),
+            disabled: Vec::new(),
+        });
+        let tsc = doc
+            .plain_children(cpu, "counter")
+            .find(|&c| doc.attr_value(c, "name").as_deref() == Some("tsc"))
+            .and_then(|c| {
+                Some(HostTsc {
+                    frequency: doc.attr_value(c, "frequency")?.parse().ok()?,
+                    scaling: match doc.attr_value(c, "scaling").as_deref() {
+                        Some("yes") => Some(true),
+                        Some("no") => Some(false),
+                        _ => None,
+                    },
+                })
+            });
+        Ok(HostCapabilities { cpu: model, tsc })
     }
 
     /// KVM guests (`<domain>kvm</domain>`); otherwise QEMU runs the guest with TCG.
@@ -220,6 +302,27 @@ impl DomCaps {
         }
         Some(set)
     }
+}
+
+/// `virsh [-c URI] capabilities`: the host CPU as libvirt reads it from CPUID, and its TSC.
+fn host_capabilities(
+    runner: &dyn Runner,
+    uri: Option<&str>,
+) -> Result<HostCapabilities, HostError> {
+    let mut args = Vec::new();
+    if let Some(u) = uri {
+        args.extend(["-c", u]);
+    }
+    args.push("capabilities");
+    let out = runner.run("virsh", &args, b"")?;
+    if !out.success() {
+        return Err(HostError::Failed {
+            program: "virsh".into(),
+            status: out.status,
+            stderr: out.stderr.trim().to_string(),
+        });
+    }
+    DomCaps::parse_capabilities(&out.stdout, &format!("virsh {}", args.join(" ")))
 }
 
 /// Whether one host (or a pool of hosts) can run a model, and what blocks it.

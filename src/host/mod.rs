@@ -7,7 +7,7 @@
 pub mod domcaps;
 pub mod qmp;
 
-pub use domcaps::{DomCaps, HostModel, PoolUsability};
+pub use domcaps::{DomCaps, HostCapabilities, HostModel, HostTsc, PoolUsability};
 
 use std::io::Write;
 use std::process::{Command, Stdio};

@@ -182,6 +182,7 @@ pub fn fake_caps(spec: &str, models_file: &Path, host: Option<HostCpu>) -> QemuC
         models: Some(models),
         host_model,
         host_cpu: host,
+        host_cpuid: None,
         known_features: None,
         domcaps: None,
     }

@@ -4,6 +4,8 @@
 mod build;
 pub mod decode;
 mod prepare;
+#[cfg(test)]
+mod start_tests;
 mod validate;
 
 pub use build::FlagItem;

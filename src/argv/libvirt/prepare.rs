@@ -7,6 +7,8 @@ use super::validate::{has_model, mode_of};
 use crate::catalog::LibvirtMap;
 use crate::catalog::names::ALWAYS_DROPPED;
 use crate::domain::Domain;
+use std::borrow::Cow;
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Policy {
@@ -152,10 +154,51 @@ impl Context<'_> {
     /// Start preparation: the checks and rewrites of `qemuProcessStartValidate` and
     /// `qemuProcessUpdateGuestCPU`.
     pub fn start(&self, mut cpu: PreparedCpu) -> Result<PreparedCpu, LibvirtError> {
+        if let Some(def) = self.dom.cpu.as_ref() {
+            self.validate_features(def)?;
+        }
+        self.validate_tsc()?;
         let Some(def) = self.dom.cpu.as_ref() else {
             return Ok(cpu);
         };
         let el = Some(def.el);
+        let needs_default = mode_of(def) == "custom" && !has_model(def);
+        if needs_default {
+            // A custom CPU without a model is skipped by start preparation.
+            return Ok(cpu);
+        }
+        self.check_mode_supported(&cpu)?;
+        let check = self.check(needs_default).to_string();
+        let host = (check != "none").then(|| self.full_host()).flatten();
+        if let Some(host) = &host {
+            // `virCPUCheckForbiddenFeatures`: only the features the host CPU lists count, not
+            // those of its model (`x86Compute` below sees those).
+            for (name, policy) in &cpu.features {
+                if *policy == Policy::Forbid && host.features.iter().any(|(n, on)| n == name && *on)
+                {
+                    return Err(incompatible(
+                        el,
+                        format!("Host CPU provides forbidden feature '{name}'"),
+                    ));
+                }
+            }
+        }
+        if matches!(cpu.mode.as_str(), "custom" | "host-model") {
+            if check == "partial"
+                && let Some(host) = &host
+            {
+                self.compare(&cpu, def, host)?;
+            }
+            self.update(&mut cpu, def)?;
+            self.translate(&mut cpu, def)?;
+        }
+        self.filter(&mut cpu);
+        Ok(cpu)
+    }
+
+    /// `qemuProcessStartValidate`: every feature must be in libvirt's map
+    /// (`virCPUValidateFeatures`), and MSR features need `cpu-unavailable-features`.
+    fn validate_features(&self, def: &crate::domain::CpuDef) -> Result<(), LibvirtError> {
         for f in &def.features {
             let name = f.name.as_deref().unwrap_or_default();
             if self.map.feature(name).is_none() {
@@ -176,7 +219,7 @@ impl Context<'_> {
             if !msr.is_empty() {
                 return Err(unsupported(
                     Stage::Start,
-                    el,
+                    Some(def.el),
                     format!(
                         "Some features cannot be reliably used with this QEMU: {}",
                         msr.join(", ")
@@ -184,37 +227,36 @@ impl Context<'_> {
                 ));
             }
         }
-        let needs_default = mode_of(def) == "custom" && !has_model(def);
-        if needs_default {
-            // A custom CPU without a model is skipped by start preparation.
-            return Ok(cpu);
+        Ok(())
+    }
+
+    /// `qemuProcessStartValidateTSC`, for every virt type: a TSC frequency more than 250 ppm
+    /// away from the host's needs TSC scaling, unless libvirt does not know whether the host
+    /// has it (`virsh capabilities`, `<counter name='tsc'>`).
+    fn validate_tsc(&self) -> Result<(), LibvirtError> {
+        let Some((el, freq)) = self.dom.timers.iter().find_map(|t| {
+            let f = t.frequency.as_deref()?.parse::<u64>().ok()?;
+            (t.name.as_deref() == Some("tsc") && f > 0).then_some((t.el, f))
+        }) else {
+            return Ok(());
+        };
+        let Some(tsc) = self.caps.domcaps.as_ref().and_then(|d| d.host_tsc) else {
+            return Ok(());
+        };
+        let tolerance = tsc.frequency.saturating_mul(250) / 1_000_000;
+        let min = tsc.frequency - tolerance;
+        let max = tsc.frequency + tolerance;
+        if (min..=max).contains(&freq) || tsc.scaling != Some(false) {
+            return Ok(());
         }
-        self.check_mode_supported(&cpu)?;
-        let check = self.check(needs_default).to_string();
-        if check != "none"
-            && let Some(host) = self.caps.host()
-        {
-            for (name, policy) in &cpu.features {
-                if *policy == Policy::Forbid && self.host_has(host, name) {
-                    return Err(LibvirtError::new(
-                        Stage::Start,
-                        el,
-                        format!(
-                            "the CPU is incompatible with host CPU: Host CPU provides forbidden feature '{name}'"
-                        ),
-                    ));
-                }
-            }
-        }
-        if matches!(cpu.mode.as_str(), "custom" | "host-model") {
-            if check == "partial" && cpu.mode == "custom" {
-                self.compare_partial(&cpu, def)?;
-            }
-            self.update(&mut cpu, def)?;
-            self.translate(&mut cpu, def)?;
-        }
-        self.filter(&mut cpu);
-        Ok(cpu)
+        Err(unsupported(
+            Stage::Start,
+            Some(el),
+            format!(
+                "Requested TSC frequency {freq} Hz is outside tolerance range ([{min}, {max}] Hz) around host frequency {} Hz and TSC scaling is not supported by the host CPU",
+                tsc.frequency
+            ),
+        ))
     }
 
     fn check_mode_supported(&self, cpu: &PreparedCpu) -> Result<(), LibvirtError> {
@@ -256,6 +298,60 @@ impl Context<'_> {
             .is_some_and(|m| m.features.iter().any(|f| f == name))
     }
 
+    /// Every feature a host CPU has: its model's, minus those it disables, plus those it lists.
+    fn host_features<'h>(&'h self, host: &'h HostCpu) -> BTreeSet<&'h str> {
+        let mut set: BTreeSet<&str> = self
+            .map
+            .model(&host.model)
+            .map(|m| m.features.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        for (name, on) in &host.features {
+            if *on {
+                set.insert(name);
+            } else {
+                set.remove(name.as_str());
+            }
+        }
+        set
+    }
+
+    /// The host CPU libvirt checks the guest against (`virQEMUCapsGetHostModel(…,
+    /// VIR_QEMU_CAPS_HOST_CPU_FULL)`). For accelerated guests `virQEMUCapsInitHostCPUModel`
+    /// builds a "full" CPU: the host CPU libvirt reads from CPUID, with every feature QEMU's
+    /// host expansion (the reported host-model) enables added as required, so a feature KVM
+    /// cannot pass on is not reported missing. For TCG that CPU does not exist and the reported
+    /// CPU (QEMU's TCG host expansion) is used.
+    fn full_host(&self) -> Option<Cow<'_, HostCpu>> {
+        let reported = self.caps.host();
+        let Some(cpuid) = &self.caps.host_cpuid else {
+            return reported.map(Cow::Borrowed);
+        };
+        let mut full = cpuid.clone();
+        if let Some(reported) = reported {
+            let mut expanded: Vec<&str> = self.host_features(reported).into_iter().collect();
+            expanded.sort_by_key(|f| self.map.feature_index(f));
+            for name in expanded {
+                match full.features.iter_mut().find(|(n, _)| n == name) {
+                    Some(slot) => slot.1 = true,
+                    None => full.features.push((name.to_string(), true)),
+                }
+            }
+        }
+        if !self.caps.cpu_unavailable_features {
+            full.features
+                .retain(|(n, _)| !self.map.feature(n).is_some_and(|f| f.is_msr()));
+        }
+        Some(Cow::Owned(full))
+    }
+
+    /// Feature names in libvirt's map order (how `x86FeatureNames` lists them).
+    fn in_map_order<'n>(&self, names: impl IntoIterator<Item = &'n str>) -> String {
+        let mut names: Vec<&str> = names.into_iter().collect();
+        names.sort_by_key(|f| self.map.feature_index(f));
+        names.dedup();
+        names.join(", ")
+    }
+
     fn unknown_model(&self, name: &str, el: Option<crate::xml::ElemId>) -> LibvirtError {
         LibvirtError::new(
             Stage::Start,
@@ -264,44 +360,91 @@ impl Context<'_> {
         )
     }
 
-    /// `check='partial'`: the guest CPU must be a subset of the host's (`x86Compute`).
-    fn compare_partial(
+    /// `check='partial'`: `virCPUCompare` → `x86Compute`, for custom and host-model CPUs. The
+    /// guest's vendor must be the host's, no forbidden feature may be on the host, the host must
+    /// have every feature the guest requires (its model's and its `require` ones, less those it
+    /// forces, disables or makes optional), and with `match='strict'` nothing more.
+    fn compare(
         &self,
         cpu: &PreparedCpu,
         def: &crate::domain::CpuDef,
+        host: &HostCpu,
     ) -> Result<(), LibvirtError> {
-        let Some(host) = self.caps.host() else {
-            return Ok(());
-        };
         let el = Some(def.el);
-        let model_name = cpu.model.clone().unwrap_or_default();
-        let Some(model) = self.map.model(&model_name) else {
-            return Err(self.unknown_model(&model_name, el));
-        };
-        let mut required: Vec<&str> = model.features.iter().map(String::as_str).collect();
-        required.retain(|f| !cpu.features.iter().any(|(n, p)| n == f && p.disables()));
-        // `force` asks for a feature whatever the host has; only `require` needs the host.
-        required.extend(
+        if let Some(vendor) = &def.vendor
+            && host.vendor.as_ref() != Some(vendor)
+        {
+            return Err(incompatible(
+                el,
+                format!("host CPU vendor does not match required CPU vendor {vendor}"),
+            ));
+        }
+        let host_data = self.host_features(host);
+        let with = |policy: Policy| {
             cpu.features
                 .iter()
-                .filter(|(_, p)| *p == Policy::Require)
-                .map(|(n, _)| n.as_str()),
-        );
-        let mut missing: Vec<&str> = required
-            .into_iter()
-            .filter(|f| !self.host_has(host, f))
+                .filter(move |(_, p)| *p == policy)
+                .map(|(n, _)| n.as_str())
+        };
+        let forbidden: Vec<&str> = with(Policy::Forbid)
+            .filter(|f| host_data.contains(f))
             .collect();
-        missing.sort_by_key(|f| self.map.feature_index(f));
-        missing.dedup();
-        if !missing.is_empty() {
-            return Err(LibvirtError::new(
-                Stage::Start,
+        if !forbidden.is_empty() {
+            return Err(incompatible(
                 el,
                 format!(
-                    "the CPU is incompatible with host CPU: Host CPU does not provide required features: {}",
-                    missing.join(", ")
+                    "Host CPU provides forbidden features: {}",
+                    self.in_map_order(forbidden)
                 ),
             ));
+        }
+        let mut required: BTreeSet<&str> = BTreeSet::new();
+        if let Some(name) = &cpu.model {
+            let Some(model) = self.map.model(name) else {
+                return Err(self.unknown_model(name, el));
+            };
+            required.extend(model.features.iter().map(String::as_str));
+        }
+        required.extend(with(Policy::Require));
+        for policy in [Policy::Force, Policy::Optional, Policy::Disable] {
+            for f in with(policy) {
+                required.remove(f);
+            }
+        }
+        let missing: Vec<&str> = required
+            .iter()
+            .copied()
+            .filter(|f| !host_data.contains(f))
+            .collect();
+        if !missing.is_empty() {
+            return Err(incompatible(
+                el,
+                format!(
+                    "Host CPU does not provide required features: {}",
+                    self.in_map_order(missing)
+                ),
+            ));
+        }
+        if def.match_.as_deref() == Some("strict") {
+            let mut extra = host_data.clone();
+            for f in required
+                .iter()
+                .copied()
+                .chain(with(Policy::Optional))
+                .chain(with(Policy::Disable))
+                .chain(with(Policy::Force))
+            {
+                extra.remove(f);
+            }
+            if !extra.is_empty() {
+                return Err(incompatible(
+                    el,
+                    format!(
+                        "Host CPU does not strictly match guest CPU: Extra features: {}",
+                        self.in_map_order(extra)
+                    ),
+                ));
+            }
         }
         Ok(())
     }
@@ -416,6 +559,15 @@ fn apply_features(base: &mut Vec<(String, Policy)>, guest: Vec<(String, Policy)>
             None => base.push((name, policy)),
         }
     }
+}
+
+/// `VIR_ERR_CPU_INCOMPATIBLE`.
+fn incompatible(el: Option<crate::xml::ElemId>, msg: String) -> LibvirtError {
+    LibvirtError::new(
+        Stage::Start,
+        el,
+        format!("the CPU is incompatible with host CPU: {msg}"),
+    )
 }
 
 /// The host CPU is unknown to virt-cpu (not to libvirt): say how to provide it.

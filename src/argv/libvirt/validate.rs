@@ -258,29 +258,56 @@ fn parse_cpu(cpu: &CpuDef) -> Result<(), LibvirtError> {
     Ok(())
 }
 
-/// `virDomainNumaDefParseXML`: cell ids must be exactly 0..n-1, each once.
+/// `virDomainNumaDefParseXML`: a cell's `id` defaults to its position; ids must stay within
+/// 0..n-1, each once.
 fn parse_numa(cpu: &CpuDef) -> Result<(), LibvirtError> {
+    if cpu.has_numa && cpu.numa_cells.is_empty() {
+        return Err(xml_error(
+            Some(cpu.el),
+            "NUMA topology defined without NUMA cells",
+        ));
+    }
     let n = cpu.numa_cells.len();
     let mut seen = vec![false; n];
-    for (el, id) in &cpu.numa_cells {
-        let Some(id) = id else {
-            return Err(xml_error(Some(*el), "Missing 'id' attribute in NUMA cell"));
+    for (i, (el, id)) in cpu.numa_cells.iter().enumerate() {
+        let id = match id {
+            None => i,
+            Some(text) => parse_uip(text).ok_or_else(|| {
+                xml_error(
+                    Some(*el),
+                    format!(
+                        "Invalid value for attribute 'id' in element 'cell': '{text}'. Expected non-negative integer value"
+                    ),
+                )
+            })? as usize,
         };
-        let id: usize = id.parse().map_err(|_| {
-            xml_error(
-                Some(*el),
-                format!("Invalid 'id' attribute in NUMA cell: '{id}'"),
-            )
-        })?;
-        if id >= n || seen[id] {
+        if id >= n {
             return Err(xml_error(
                 Some(*el),
                 "Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or ranges not starting from 0 are not allowed",
             ));
         }
+        // libvirt spots a repeat by the memory already stored for the cell.
+        if seen[id] {
+            return Err(xml_error(
+                Some(*el),
+                format!("Duplicate NUMA cell info for cell id '{id}'"),
+            ));
+        }
         seen[id] = true;
     }
     Ok(())
+}
+
+/// `virStrToLong_uip` in base 10: C `strtoul` (leading white space, an optional `+`), the
+/// whole text consumed, no minus sign, within `unsigned int`.
+fn parse_uip(s: &str) -> Option<u32> {
+    let s = s.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    let digits = s.strip_prefix('+').unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 fn on_off(

@@ -107,6 +107,7 @@ fn qemu72_tcg() -> QemuCaps {
         models: Some(models),
         host_model: Some(host_from_arg(H, "AMD")),
         host_cpu: None,
+        host_cpuid: None,
         known_features: None,
         domcaps: None,
     }
@@ -156,6 +157,7 @@ fn harness_caps(legacy_models: bool) -> QemuCaps {
         ),
         host_model: Some(host.clone()),
         host_cpu: Some(host),
+        host_cpuid: None,
         ..QemuCaps::default()
     }
 }
@@ -429,6 +431,7 @@ fn qemu_i386_72_tcg_host_model() {
         models: Some(offered_models(QEMU_I386_72_TCG)),
         host_model: None,
         host_cpu: None,
+        host_cpuid: None,
         known_features: None,
         domcaps: None,
     };
