@@ -27,6 +27,14 @@ impl Output {
     }
 }
 
+/// How a program ended, in words (`exit status 1`, `killed by a signal`).
+fn exit_text(status: Option<i32>) -> String {
+    match status {
+        Some(code) => format!("exit status {code}"),
+        None => "killed by a signal".to_string(),
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {
     #[error("cannot run {program}: {source}")]
@@ -34,7 +42,7 @@ pub enum HostError {
         program: String,
         source: std::io::Error,
     },
-    #[error("{program} failed (exit {status:?}): {stderr}")]
+    #[error("{program} failed ({}): {}", exit_text(*status), stderr.trim())]
     Failed {
         program: String,
         status: Option<i32>,
@@ -94,5 +102,29 @@ where
 {
     fn run(&self, program: &str, args: &[&str], stdin: &[u8]) -> Result<Output, HostError> {
         (self.0)(program, args, stdin)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HostError;
+
+    #[test]
+    fn a_failed_program_is_described_in_words() {
+        let e = HostError::Failed {
+            program: "virsh".into(),
+            status: Some(1),
+            stderr: "error: failed to connect\n".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "virsh failed (exit status 1): error: failed to connect"
+        );
+        let killed = HostError::Failed {
+            program: "qemu".into(),
+            status: None,
+            stderr: String::new(),
+        };
+        assert!(killed.to_string().contains("killed by a signal"));
     }
 }
