@@ -63,7 +63,7 @@ pub struct QemuCaps {
     /// Feature names (libvirt spelling) QEMU knows, from its host expansion (for the catalog's
     /// QEMU, the catalog's feature list): `disable` entries outside this list are dropped
     /// (`qemuProcessDropUnknownCPUFeatures`). `None` when the caps hold no expansion.
-    pub known_features: Option<Vec<String>>,
+    pub known_features: Option<std::sync::Arc<[String]>>,
     /// The host's `virsh domcapabilities`, when given (for usability checks).
     pub domcaps: Option<crate::host::DomCaps>,
 }
@@ -126,14 +126,8 @@ impl QemuCaps {
             // libvirt drops `disable`d features its QEMU does not know, taking QEMU's names from
             // the host CPU expansion it probed; the catalog lists the same features (QEMU's
             // CPUID feature properties).
-            known_features: (!catalog.qemu.features.is_empty()).then(|| {
-                catalog
-                    .qemu
-                    .features
-                    .iter()
-                    .map(|f| crate::catalog::names::qemu_to_libvirt(&f.name).to_string())
-                    .collect()
-            }),
+            known_features: (!catalog.qemu.features.is_empty())
+                .then(|| catalog.qemu.libvirt_feature_names()),
             domcaps: None,
         }
     }

@@ -45,6 +45,9 @@ pub(super) struct Index {
     features: Vec<(u32, u32)>,
     /// (property, spelling), likewise.
     properties: Vec<(u32, u32)>,
+    /// Every feature in libvirt's spelling, shared with each [`crate::argv::QemuCaps`] made
+    /// from this catalog (building it per domain cost more than the rest of `check`).
+    libvirt_names: std::sync::Arc<[String]>,
 }
 
 fn spelling_of<'a>(name: &'a str, aliases: &'a [String], s: u32) -> &'a str {
@@ -263,6 +266,11 @@ impl CpuOption<'_> {
 impl QemuCatalog {
     /// Rebuilds the lookup tables and copies each alias's data from its target. Called after
     /// deserialising; call it again after changing the vectors by hand.
+    /// Every feature QEMU knows, in libvirt's spelling.
+    pub fn libvirt_feature_names(&self) -> std::sync::Arc<[String]> {
+        std::sync::Arc::clone(&self.index.libvirt_names)
+    }
+
     pub fn reindex(&mut self) {
         let mut models: Vec<u32> = (0..self.models.len() as u32).collect();
         models.sort_unstable_by(|&a, &b| {
@@ -298,10 +306,16 @@ impl QemuCatalog {
             )
         };
         properties.sort_unstable_by(|a, b| pname(a).cmp(pname(b)));
+        let libvirt_names = self
+            .features
+            .iter()
+            .map(|f| super::names::qemu_to_libvirt(&f.name).to_string())
+            .collect();
         self.index = Index {
             models,
             features,
             properties,
+            libvirt_names,
         };
         for i in 0..self.models.len() {
             let Some(target) = self.models[i]
