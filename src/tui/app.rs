@@ -732,7 +732,11 @@ fn main(m: &mut Model, action: Action) -> Vec<Effect> {
             )));
         }
         Action::OpenFeatures => {
-            m.overlay = Some(Overlay::Features(FeatureList::new(m.focus, m.catalog)))
+            m.overlay = Some(Overlay::Features(FeatureList::new(
+                m.focus,
+                m.catalog,
+                &m.state.dom,
+            )))
         }
         Action::MoveToOther => {
             let edit = match m.focus {

@@ -33,7 +33,10 @@ pub enum Setting {
 pub const POLICIES: [&str; 5] = ["force", "require", "optional", "disable", "forbid"];
 
 impl FeatureList {
-    pub fn new(pane: Pane, catalog: &Catalog) -> FeatureList {
+    /// Every feature the catalog knows for `pane`, plus whatever the document itself sets there
+    /// that the catalog does not know (a misspelt feature, `enforce`, an unknown option), so that
+    /// each can be found and removed.
+    pub fn new(pane: Pane, catalog: &Catalog, dom: &Domain) -> FeatureList {
         let mut names: Vec<String> = match pane {
             Pane::Cpu => catalog
                 .libvirt
@@ -48,7 +51,21 @@ impl FeatureList {
                 .map(|f| f.name.clone())
                 .collect(),
         };
+        let in_document: Vec<String> = match pane {
+            Pane::Cpu => dom
+                .cpu
+                .iter()
+                .flat_map(|c| c.features.iter().filter_map(|f| f.name.clone()))
+                .collect(),
+            Pane::Qemu => dom
+                .qemu_cpu
+                .iter()
+                .flat_map(|q| q.options.iter().filter_map(|o| o.name.clone()))
+                .collect(),
+        };
+        names.extend(in_document);
         names.sort();
+        names.dedup();
         FeatureList {
             pane,
             query: String::new(),

@@ -903,3 +903,19 @@ fn picker_shows_host_usability_from_domcapabilities() {
         keys(&mut m, "<esc><tab>");
     }
 }
+
+#[test]
+fn an_unknown_option_can_be_found_and_removed_in_the_feature_list() {
+    // The demo's own unknown-option error is fixable in the view: f, search, Delete.
+    let mut m = demo();
+    keys(&mut m, "<tab>f/strange-option<ret><del><esc>");
+    assert!(!m.source().contains("strange-option"), "{}", m.source());
+    assert!(
+        !m.report
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "unknown-option"),
+        "{:?}",
+        m.report.diagnostics
+    );
+}
