@@ -1,13 +1,20 @@
 //! The embedded catalog is what the installed QEMU and libvirt report: regenerate it with the
 //! same code path `virt-cpu catalog refresh` uses and compare. Fails when the committed catalog
 //! is stale (run `virt-cpu catalog refresh --output assets/catalog`).
+//!
+//! The KVM view's `vme` (forced off under TCG) is observed under KVM: where KVM is not usable the
+//! comparisons leave out what the live refresh could not observe, and the check against a live
+//! `-accel kvm` expansion is skipped, even under CI=true (KVM is hardware, not a package).
 
 mod common;
 
+use serde_json::{Value, json};
 use std::collections::BTreeSet;
+use std::path::PathBuf;
+use virt_cpu::catalog::accel::TCG_DEFAULTS;
 use virt_cpu::catalog::refresh::{self, Sources};
 use virt_cpu::catalog::{Catalog, QemuCatalog, QemuModel};
-use virt_cpu::host::SystemRunner;
+use virt_cpu::host::{SystemRunner, qmp};
 
 fn fresh() -> Option<Catalog> {
     if !common::require_program("qemu-system-x86_64") {
@@ -19,11 +26,31 @@ fn fresh() -> Option<Catalog> {
     )
 }
 
-fn feature_names(q: &QemuCatalog, m: &QemuModel) -> BTreeSet<String> {
+/// The KVM view of a model, without the features `unobserved` (what a refresh without KVM could
+/// not observe).
+fn feature_names(q: &QemuCatalog, m: &QemuModel, unobserved: &[String]) -> BTreeSet<String> {
     q.names(&m.features)
         .into_iter()
+        .filter(|n| !unobserved.iter().any(|u| u == n))
         .map(str::to_string)
         .collect()
+}
+
+/// `None` when KVM is usable here; otherwise prints why the KVM checks are skipped and returns
+/// the reason. Not a failure under CI=true: KVM is hardware that .ci/run cannot install.
+fn kvm_unusable() -> Option<String> {
+    let why = refresh::kvm_unusable(&SystemRunner, &Sources::default())?;
+    eprintln!(
+        "SKIP (also under CI=true): KVM is not usable here ({why}). KVM is hardware (/dev/kvm), \
+         which .ci/run cannot install, so the KVM view's {} is not checked against QEMU under \
+         KVM; the other checks still run.",
+        TCG_DEFAULTS
+            .iter()
+            .map(|(p, _)| *p)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    Some(why)
 }
 
 #[test]
@@ -55,11 +82,25 @@ fn embedded_catalog_matches_installed_qemu_and_libvirt() {
             .collect::<Vec<_>>()
     };
     assert_eq!(props(e), props(f), "property table; {hint}");
+    // Without KVM the live refresh cannot observe what TCG forces (vme): compare the rest.
+    let unobserved = &f.kvm_unobservable;
+    if !unobserved.is_empty() {
+        eprintln!(
+            "note: the live refresh could not observe {} ({}); the KVM views are compared without it",
+            unobserved.join(" "),
+            f.kvm_unobservable_reason
+        );
+    } else {
+        assert_eq!(
+            e.kvm_unobservable, f.kvm_unobservable,
+            "features the refresh could not observe under KVM; {hint}"
+        );
+    }
     for fm in &f.models {
         let em = e.model(&fm.name).unwrap();
         assert_eq!(
-            feature_names(e, em),
-            feature_names(f, fm),
+            feature_names(e, em, unobserved),
+            feature_names(f, fm, unobserved),
             "features of {}; {hint}",
             fm.name
         );
@@ -81,6 +122,130 @@ fn embedded_catalog_matches_installed_qemu_and_libvirt() {
         );
     }
     assert_eq!(embedded.libvirt, fresh.libvirt, "libvirt CPU map; {hint}");
+}
+
+/// The KVM view's vme (what TCG forces) of every built-in model is what QEMU reports under KVM,
+/// in the embedded catalog and in a live refresh.
+#[test]
+fn kvm_view_of_tcg_forced_features_matches_qemu_under_kvm() {
+    if !common::require_program("qemu-system-x86_64") || kvm_unusable().is_some() {
+        return;
+    }
+    let fresh = fresh().unwrap();
+    let embedded = Catalog::embedded();
+    assert!(
+        fresh.qemu.kvm_unobservable.is_empty(),
+        "KVM is usable, yet the refresh did not observe {:?}: {}",
+        fresh.qemu.kvm_unobservable,
+        fresh.qemu.kvm_unobservable_reason
+    );
+    // Every concrete built-in model; aliases carry their target's data.
+    let models: Vec<&str> = fresh
+        .qemu
+        .models
+        .iter()
+        .filter(|m| !m.is_alias() && m.version().is_some())
+        .map(|m| m.name.as_str())
+        .collect();
+    assert!(models.len() > 50, "built-in models: {models:?}");
+    let commands: Vec<Value> = models
+        .iter()
+        .map(|m| {
+            qmp::command(
+                "query-cpu-model-expansion",
+                json!({ "type": "static", "model": { "name": m } }),
+            )
+        })
+        .collect();
+    let args = [
+        "-machine",
+        "none",
+        "-accel",
+        "kvm",
+        "-nodefaults",
+        "-display",
+        "none",
+        "-qmp",
+        "stdio",
+    ];
+    let replies = qmp::batch(&SystemRunner, "qemu-system-x86_64", &args, &commands)
+        .expect("QEMU starts with -accel kvm");
+    let mut with = Vec::new();
+    for (name, reply) in models.iter().zip(&replies) {
+        let props = reply
+            .as_ref()
+            .unwrap_or_else(|e| panic!("static expansion of {name} under KVM: {e}"))
+            .pointer("/model/props")
+            .unwrap_or_else(|| panic!("static expansion of {name}: no model.props"));
+        for (feature, _) in TCG_DEFAULTS {
+            let live = props
+                .get(*feature)
+                .and_then(Value::as_bool)
+                .unwrap_or_else(|| panic!("{name}: no boolean {feature} under KVM"));
+            for (which, q) in [("embedded", &embedded.qemu), ("refreshed", &fresh.qemu)] {
+                let m = q.model(name).unwrap();
+                assert_eq!(
+                    q.model_has(m, feature),
+                    live,
+                    "{feature} of {name} in the {which} catalog's KVM view vs QEMU under KVM"
+                );
+            }
+            if *feature == "vme" && live {
+                with.push(*name);
+            }
+        }
+    }
+    // QEMU 7.2's builtin_x86_defs: every model sets CPUID_VME except qemu32 and qemu64.
+    let mut without: Vec<&str> = models
+        .iter()
+        .copied()
+        .filter(|m| !with.contains(m))
+        .collect();
+    without.sort();
+    assert_eq!(without, ["qemu32-v1", "qemu64-v1"], "models without vme");
+}
+
+/// Without KVM the refresh works as before: the features TCG forces are listed as unobservable
+/// with the reason, and the KVM view keeps TCG's value for them.
+#[test]
+fn refresh_without_kvm_lists_what_it_could_not_observe() {
+    if !common::require_program("qemu-system-x86_64") {
+        return;
+    }
+    let sources = Sources {
+        kvm_device: Some(PathBuf::from("/nonexistent/kvm")),
+        ..Sources::default()
+    };
+    let no_kvm = refresh::refresh(&SystemRunner, &sources).expect("refresh without KVM");
+    let q = &no_kvm.qemu;
+    let forced: Vec<String> = TCG_DEFAULTS.iter().map(|(p, _)| p.to_string()).collect();
+    assert_eq!(q.kvm_unobservable, forced);
+    assert!(
+        q.kvm_unobservable_reason
+            .contains("cannot open /nonexistent/kvm read-write"),
+        "{}",
+        q.kvm_unobservable_reason
+    );
+    for m in q.models.iter().filter(|m| m.version().is_some()) {
+        for (feature, on) in TCG_DEFAULTS {
+            assert_eq!(
+                q.model_has(m, feature),
+                *on,
+                "{feature} of {} without KVM is TCG's value",
+                m.name
+            );
+        }
+    }
+    // Apart from that it is the embedded catalog.
+    let e = &Catalog::embedded().qemu;
+    for m in &q.models {
+        assert_eq!(
+            feature_names(q, m, &forced),
+            feature_names(e, e.model(&m.name).unwrap(), &forced),
+            "KVM view of {} without KVM",
+            m.name
+        );
+    }
 }
 
 #[test]
@@ -146,6 +311,10 @@ fn embedded_catalog_records_qemu_naming_rules() {
         "KVM turns svm off on built-in models"
     );
     assert!(epyc.tcg_features.contains(q.feature_index("svm").unwrap()));
+    // The embedded catalog was refreshed where KVM works: vme is observed, not TCG's forced off.
+    assert!(q.kvm_unobservable.is_empty(), "{:?}", q.kvm_unobservable);
+    assert!(q.model_has(sky, "vme") && !sky.tcg_features.contains(q.feature_index("vme").unwrap()));
+    assert!(!q.model_has(q.resolve_model("qemu64").unwrap(), "vme"));
 }
 
 #[test]

@@ -9,6 +9,9 @@
 //!   irqchip; libvirt always uses the in-kernel irqchip, so the table below is what libvirt
 //!   guests get by default.
 //! - `target/i386/tcg/tcg-cpu.c`, `tcg_default_props[]`, applied in `tcg_cpu_instance_init`.
+//!   What they force cannot be undone from TCG's answers, so where KVM is usable the refresh
+//!   reads the model's own value of those features from QEMU under KVM (see [`super::refresh`]);
+//!   elsewhere the catalog lists them in `kvm_unobservable`.
 //!
 //! On top of that, `x86_cpu_expand_features` clears the KVM paravirt word whenever KVM is not the
 //! accelerator; the refresh observes which features that clears (they stay off under TCG even

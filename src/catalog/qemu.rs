@@ -27,10 +27,13 @@ pub struct QemuCatalog {
     pub models: Vec<QemuModel>,
     /// Features only KVM can expose: QEMU clears them under any other accelerator.
     pub kvm_only: Vec<String>,
-    /// Features QEMU forces under TCG (`tcg_default_props`), whose value in the model itself (and
-    /// so under KVM) cannot be observed from a TCG-only QEMU. The KVM view leaves them as TCG has
-    /// them.
+    /// Features QEMU forces under TCG (`tcg_default_props`) whose value in the model itself (and
+    /// so under KVM) the refresh could not observe, because KVM was not usable; the KVM view
+    /// leaves them as TCG has them. Empty when the refresh observed them under KVM.
     pub kvm_unobservable: Vec<String>,
+    /// Why KVM was not usable for the refresh (`cannot open /dev/kvm read-write: …`), when
+    /// [`Self::kvm_unobservable`] is not empty; empty otherwise and in older catalogs.
+    pub kvm_unobservable_reason: String,
     pub(super) index: Index,
 }
 
@@ -512,6 +515,8 @@ struct Wire {
     kvm_only: Vec<String>,
     #[serde(default)]
     kvm_unobservable: Vec<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    kvm_unobservable_reason: String,
 }
 
 impl From<Wire> for QemuCatalog {
@@ -525,6 +530,7 @@ impl From<Wire> for QemuCatalog {
             models: w.models,
             kvm_only: w.kvm_only,
             kvm_unobservable: w.kvm_unobservable,
+            kvm_unobservable_reason: w.kvm_unobservable_reason,
             index: Index::default(),
         };
         c.reindex();
@@ -565,6 +571,7 @@ impl From<QemuCatalog> for Wire {
             models,
             kvm_only: c.kvm_only,
             kvm_unobservable: c.kvm_unobservable,
+            kvm_unobservable_reason: c.kvm_unobservable_reason,
         }
     }
 }

@@ -10,6 +10,14 @@
 //!   on the empty `base` model; the feature or property that follows it is what it aliases.
 //!
 //! and reads libvirt's CPU map. Nothing about models or spellings is typed in by hand.
+//!
+//! TCG forces some features of every built-in model (`tcg_default_props`: `vme` off), so TCG
+//! cannot show their value in the model itself. When KVM is usable (`/dev/kvm` opens read-write
+//! and QEMU starts with `-accel kvm`), a third session asks QEMU under KVM for a `static`
+//! expansion of every built-in model and takes those features' values from it — only those:
+//! under KVM QEMU puts the host's vendor into the expansion, and a static expansion of a named
+//! model does not otherwise depend on the host (no filtering happens before a vCPU is realized).
+//! Without KVM they stay as TCG has them and the catalog lists them in `kvm_unobservable`.
 
 use super::accel::{KVM_DEFAULTS, TCG_DEFAULTS};
 use super::feature_set::FeatureSet;
@@ -21,6 +29,19 @@ use crate::host::{HostError, Runner};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+
+/// Arguments for a QEMU that answers the KVM questions: [`CATALOG_ARGS`] with `-accel kvm`.
+pub const KVM_ARGS: &[&str] = &[
+    "-machine",
+    "none",
+    "-accel",
+    "kvm",
+    "-nodefaults",
+    "-display",
+    "none",
+    "-qmp",
+    "stdio",
+];
 
 /// File names inside a catalog directory.
 pub const QEMU_FILE: &str = "qemu-x86.json";
@@ -52,6 +73,9 @@ pub struct Sources {
     pub cpu_map: PathBuf,
     /// The program asked for libvirt's version (`virsh`); its absence only leaves the version empty.
     pub virsh: Option<String>,
+    /// KVM's device (`/dev/kvm`); `None` never tries KVM (the KVM view then keeps TCG's values
+    /// of the features TCG forces).
+    pub kvm_device: Option<PathBuf>,
 }
 
 impl Default for Sources {
@@ -60,6 +84,7 @@ impl Default for Sources {
             qemu: "qemu-system-x86_64".into(),
             cpu_map: PathBuf::from("/usr/share/libvirt/cpu_map"),
             virsh: Some("virsh".into()),
+            kvm_device: Some(PathBuf::from("/dev/kvm")),
         }
     }
 }
@@ -67,7 +92,15 @@ impl Default for Sources {
 /// Builds a catalog from the installed QEMU and libvirt.
 pub fn refresh(runner: &dyn Runner, sources: &Sources) -> Result<Catalog, RefreshError> {
     let libvirt = LibvirtMap::read_dir(&sources.cpu_map)?;
-    let mut qemu = query_qemu(runner, &sources.qemu, &libvirt)?;
+    let mut qemu = query_qemu(runner, sources, &libvirt)?;
+    if !qemu.kvm_unobservable.is_empty() {
+        // The CLI prints the summary; this is the one thing the refresh could not do.
+        eprintln!(
+            "virt-cpu: note: KVM is not usable here ({}), so the KVM view's {} is not observed but left as TCG forces it",
+            qemu.kvm_unobservable_reason,
+            qemu.kvm_unobservable.join(" ")
+        );
+    }
     if let Some(virsh) = &sources.virsh {
         // `virsh --version` prints the library version without needing a daemon.
         if let Ok(out) = runner.run(virsh, &["--version"], b"")
@@ -124,11 +157,75 @@ pub fn cache_dir() -> Option<PathBuf> {
     Some(base.join("virt-cpu").join("catalog"))
 }
 
+/// Why KVM cannot be used here (`/dev/kvm` does not open read-write, or QEMU does not start
+/// with `-accel kvm`), or `None` when it can. `sources.kvm_device` `None` counts as unusable.
+pub fn kvm_unusable(runner: &dyn Runner, sources: &Sources) -> Option<String> {
+    if let Err(why) = kvm_device_opens(sources) {
+        return Some(why);
+    }
+    qmp::batch(runner, &sources.qemu, KVM_ARGS, &[])
+        .err()
+        .map(|e| format!("QEMU does not start with -accel kvm: {e}"))
+}
+
+fn kvm_device_opens(sources: &Sources) -> Result<(), String> {
+    let Some(device) = &sources.kvm_device else {
+        return Err("KVM was not asked for".into());
+    };
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(device)
+        .map(drop)
+        .map_err(|e| format!("cannot open {} read-write: {e}", device.display()))
+}
+
+/// Model name → (feature → value) for the features TCG forces ([`TCG_DEFAULTS`]), read from a
+/// `static` expansion of each model under KVM; `Err` says why they could not be observed. All or
+/// nothing: a model whose expansion fails makes the whole observation fail.
+fn observe_under_kvm(
+    runner: &dyn Runner,
+    sources: &Sources,
+    models: &[&str],
+) -> Result<BTreeMap<String, BTreeMap<String, bool>>, String> {
+    kvm_device_opens(sources)?;
+    let commands: Vec<Value> = models
+        .iter()
+        .map(|m| {
+            qmp::command(
+                "query-cpu-model-expansion",
+                json!({ "type": "static", "model": { "name": m } }),
+            )
+        })
+        .collect();
+    let replies = qmp::batch(runner, &sources.qemu, KVM_ARGS, &commands)
+        .map_err(|e| format!("QEMU does not start with -accel kvm: {e}"))?;
+    let mut observed = BTreeMap::new();
+    for (m, reply) in models.iter().zip(&replies) {
+        let what = format!("static expansion of {m} under KVM");
+        let props = reply
+            .as_ref()
+            .map_err(|e| format!("{what}: {e}"))
+            .and_then(|v| props_of(v).map_err(|e| format!("{what}: {e}")))?;
+        let mut values = BTreeMap::new();
+        for (p, _) in TCG_DEFAULTS {
+            let v = props
+                .get(*p)
+                .and_then(Value::as_bool)
+                .ok_or_else(|| format!("{what}: no boolean {p}"))?;
+            values.insert(p.to_string(), v);
+        }
+        observed.insert(m.to_string(), values);
+    }
+    Ok(observed)
+}
+
 fn query_qemu(
     runner: &dyn Runner,
-    qemu: &str,
+    sources: &Sources,
     libvirt: &LibvirtMap,
 ) -> Result<QemuCatalog, RefreshError> {
+    let qemu = sources.qemu.as_str();
     let feature_names = cpu_help_flags(runner, qemu)?;
 
     // Session 1: what exists.
@@ -299,6 +396,15 @@ fn query_qemu(
         .map(String::as_str)
         .collect();
 
+    // Session 3, KVM only: the values TCG forces, as each built-in model has them.
+    let builtin_models: Vec<&str> = definitions
+        .iter()
+        .zip(&model_names)
+        .filter(|(d, n)| d.get("alias-of").is_none() && super::qemu::version_split(n).is_some())
+        .map(|(_, n)| n.as_str())
+        .collect();
+    let kvm_observed = observe_under_kvm(runner, sources, &builtin_models);
+
     let tcg_supported: BTreeSet<&str> = feature_names
         .iter()
         .filter(|f| max.get(*f) == Some(&Value::Bool(true)))
@@ -338,7 +444,14 @@ fn query_qemu(
         features,
         properties,
         kvm_only: kvm_only.clone(),
-        kvm_unobservable: TCG_DEFAULTS.iter().map(|(p, _)| p.to_string()).collect(),
+        kvm_unobservable: match &kvm_observed {
+            Ok(_) => Vec::new(),
+            Err(_) => TCG_DEFAULTS.iter().map(|(p, _)| p.to_string()).collect(),
+        },
+        kvm_unobservable_reason: match &kvm_observed {
+            Ok(_) => String::new(),
+            Err(why) => why.clone(),
+        },
         ..QemuCatalog::default()
     };
     catalog.reindex();
@@ -420,6 +533,17 @@ fn query_qemu(
                             catalog.feature_index(p),
                         ) {
                             set.insert(idx);
+                        }
+                    }
+                    let target = m.alias_of.as_deref().unwrap_or(&m.name);
+                    let observed = kvm_observed.as_ref().ok().and_then(|o| o.get(target));
+                    for (p, on) in observed.into_iter().flatten() {
+                        if let Some(idx) = catalog.feature_index(p) {
+                            if *on {
+                                set.insert(idx);
+                            } else {
+                                set.remove(idx);
+                            }
                         }
                     }
                     set
@@ -564,6 +688,64 @@ mod tests {
         assert!(!settable("memory", "link<memory-region>"));
         assert!(!settable("feature-words", "X86CPUFeatureWordInfo"));
         assert!(!settable("realized", "bool"));
+    }
+
+    #[test]
+    fn kvm_is_unusable_without_its_device() {
+        let runner = crate::host::FnRunner(|_: &str, _: &[&str], _: &[u8]| {
+            panic!("QEMU must not start when the KVM device does not open")
+        });
+        let none = Sources {
+            kvm_device: None,
+            ..Sources::default()
+        };
+        assert_eq!(
+            kvm_unusable(&runner, &none).as_deref(),
+            Some("KVM was not asked for")
+        );
+        let missing = Sources {
+            kvm_device: Some(PathBuf::from("/nonexistent/kvm")),
+            ..Sources::default()
+        };
+        let why = kvm_unusable(&runner, &missing).unwrap();
+        assert!(
+            why.starts_with("cannot open /nonexistent/kvm read-write: "),
+            "{why}"
+        );
+        assert!(observe_under_kvm(&runner, &missing, &["Skylake-Client-v1"]).is_err());
+    }
+
+    #[test]
+    fn kvm_observation_reads_the_forced_features_of_a_static_expansion() {
+        let device = tempfile::NamedTempFile::new().unwrap();
+        let sources = Sources {
+            kvm_device: Some(device.path().to_path_buf()),
+            ..Sources::default()
+        };
+        let runner = crate::host::FnRunner(|_: &str, args: &[&str], stdin: &[u8]| {
+            assert_eq!(args, KVM_ARGS);
+            assert!(String::from_utf8_lossy(stdin).contains("\"static\""));
+            Ok(crate::host::Output {
+                status: Some(0),
+                stdout: concat!(
+                    "{\"return\": {}}\n",
+                    "{\"return\": {\"model\": {\"name\": \"base\", \"props\": {\"vme\": true, \"vendor\": \"AuthenticAMD\"}}}}\n",
+                    "{\"return\": {\"model\": {\"name\": \"base\", \"props\": {\"vme\": false}}}}\n",
+                    "{\"return\": {}}\n"
+                )
+                .into(),
+                stderr: String::new(),
+            })
+        });
+        let seen =
+            observe_under_kvm(&runner, &sources, &["Skylake-Client-v1", "qemu64-v1"]).unwrap();
+        assert!(seen["Skylake-Client-v1"]["vme"]);
+        assert!(!seen["qemu64-v1"]["vme"]);
+        assert_eq!(
+            seen["qemu64-v1"].len(),
+            TCG_DEFAULTS.len(),
+            "nothing else is taken"
+        );
     }
 
     #[test]

@@ -533,6 +533,9 @@ struct ModelView<'a> {
     tcg_removes: Vec<&'a str>,
     tcg_cannot_emulate: Vec<&'a str>,
     kvm_unobservable: &'a [String],
+    /// Why the refresh could not observe them (KVM not usable); empty for old catalogs.
+    #[serde(skip_serializing_if = "str::is_empty")]
+    kvm_unobservable_reason: &'a str,
     needs: &'a [String],
     props: &'a BTreeMap<String, serde_json::Value>,
     libvirt: LibvirtView<'a>,
@@ -608,6 +611,7 @@ pub fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
         tcg_removes: names(&m.features.difference(&m.tcg_features)),
         tcg_cannot_emulate: names(&m.tcg_unavailable),
         kvm_unobservable: &q.kvm_unobservable,
+        kvm_unobservable_reason: &q.kvm_unobservable_reason,
         needs: &m.needs,
         props: &m.props,
         libvirt: libvirt_view(ctx.catalog, &entry.name, &m.features),
@@ -755,6 +759,12 @@ fn print_model(v: &ModelView) {
             "  not observable without KVM (TCG forces them off): {}",
             v.kvm_unobservable.join(" ")
         );
+        if !v.kvm_unobservable_reason.is_empty() {
+            outln!(
+                "    the catalog's refresh could not use KVM: {}",
+                v.kvm_unobservable_reason
+            );
+        }
     }
     if !v.props.is_empty() {
         let props: Vec<String> = v
