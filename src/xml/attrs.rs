@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-/// One attribute, in 16 bytes (offsets fit `u32`, see [`super::Span`]): a large domain has
+/// One attribute, in 16 bytes (offsets fit `u32`, as files are at most 64 MiB): a large domain has
 /// hundreds of thousands, and every edit moves the ones after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attr {

@@ -27,7 +27,7 @@ pub const QEMU_NS: &str = "http://libvirt.org/schemas/domain/qemu/1.0";
 /// Files above this size are refused before parsing (DESIGN §3).
 pub const MAX_FILE_SIZE: usize = 64 * 1024 * 1024;
 
-/// Index of an element in [`Document::elements`].
+/// Index of an element in the document (elements are numbered in document order).
 pub type ElemId = usize;
 
 /// A byte range stored in 8 bytes: files are at most [`MAX_FILE_SIZE`] (64 MiB), so offsets fit
@@ -160,7 +160,7 @@ impl Document {
 
     /// Applies `splices` and re-indexes, changing nothing when the result does not parse.
     /// Returns the inverse splices (empty when the text did not change). Only the elements
-    /// the splices touch are scanned again (see [`reindex`]).
+    /// the splices touch are scanned again (see `src/xml/reindex.rs`).
     pub fn apply(&mut self, splices: &[Splice]) -> Result<Vec<Splice>, ApplyError> {
         if splices.is_empty() {
             return Ok(Vec::new());
