@@ -29,7 +29,6 @@ pub fn draw(f: &mut Frame, m: &Model, o: &Overlay, t: &Theme, area: Rect) {
             );
         }
         Overlay::ConfirmOverwrite { path } => {
-            let r = popup(f, area, 70, 6);
             let lines = vec![
                 Line::styled(
                     format!(
@@ -46,15 +45,9 @@ pub fn draw(f: &mut Frame, m: &Model, o: &Overlay, t: &Theme, area: Rect) {
                     Span::raw(" choose another name"),
                 ]),
             ];
-            f.render_widget(
-                Paragraph::new(lines)
-                    .wrap(Wrap { trim: true })
-                    .block(Block::bordered().title(" file exists ")),
-                r,
-            );
+            window(f, area, (70, 6), " file exists ", lines);
         }
         Overlay::ConfirmQuit => {
-            let r = popup(f, area, 60, 6);
             let lines = vec![
                 Line::raw(format!("{} has unsaved edits.", visible(&m.name))),
                 Line::raw(""),
@@ -69,15 +62,9 @@ pub fn draw(f: &mut Frame, m: &Model, o: &Overlay, t: &Theme, area: Rect) {
                     Span::raw(" keep editing"),
                 ]),
             ];
-            f.render_widget(
-                Paragraph::new(lines)
-                    .wrap(Wrap { trim: true })
-                    .block(Block::bordered().title(" quit? ")),
-                r,
-            );
+            window(f, area, (60, 6), " quit? ", lines);
         }
         Overlay::SaveFailed { message, reload } => {
-            let r = popup(f, area, 70, 9);
             let mut keys = Vec::new();
             if *reload {
                 keys.extend([
@@ -96,15 +83,9 @@ pub fn draw(f: &mut Frame, m: &Model, o: &Overlay, t: &Theme, area: Rect) {
                 Line::raw(""),
                 Line::from(keys),
             ];
-            f.render_widget(
-                Paragraph::new(lines)
-                    .wrap(Wrap { trim: true })
-                    .block(Block::bordered().title(" not saved ")),
-                r,
-            );
+            window(f, area, (70, 9), " not saved ", lines);
         }
         Overlay::QemuCpuDropped { defined: false } => {
-            let r = popup(f, area, 76, 11);
             let lines = vec![
                 Line::styled(
                     "This document has <qemu:cpu>, and libvirt 9.0 drops it on define",
@@ -127,15 +108,9 @@ pub fn draw(f: &mut Frame, m: &Model, o: &Overlay, t: &Theme, area: Rect) {
                     Span::raw(" cancel"),
                 ]),
             ];
-            f.render_widget(
-                Paragraph::new(lines)
-                    .wrap(Wrap { trim: true })
-                    .block(Block::bordered().title(" define? ")),
-                r,
-            );
+            window(f, area, (76, 11), " define? ", lines);
         }
         Overlay::QemuCpuDropped { defined: true } => {
-            let r = popup(f, area, 76, 10);
             let lines = vec![
                 Line::styled(
                     "libvirt defined the domain but dropped <qemu:cpu>",
@@ -156,15 +131,21 @@ pub fn draw(f: &mut Frame, m: &Model, o: &Overlay, t: &Theme, area: Rect) {
                     Span::raw(" keep editing"),
                 ]),
             ];
-            f.render_widget(
-                Paragraph::new(lines)
-                    .wrap(Wrap { trim: true })
-                    .block(Block::bordered().title(" defined ")),
-                r,
-            );
+            window(f, area, (76, 10), " defined ", lines);
         }
         Overlay::Help | Overlay::Picker(_) | Overlay::Features(_) => {}
     }
+}
+
+/// A bordered window of `size` (width, height) in the middle of `area`, its lines wrapped.
+fn window(f: &mut Frame, area: Rect, size: (u16, u16), title: &str, lines: Vec<Line<'static>>) {
+    let r = popup(f, area, size.0, size.1);
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .block(Block::bordered().title(title)),
+        r,
+    );
 }
 
 /// The last line of the "terminal too small" screen: how to go on with what is open (a dialog
