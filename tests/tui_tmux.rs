@@ -23,7 +23,6 @@ impl Tmux {
     /// Runs `virt-cpu ARGS` in `dir`; when it ends the pane prints `EXIT=<code>` and `stty -a`,
     /// then stays, so the exit status and the terminal's mode can be read from the screen.
     fn start(name: &str, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Tmux {
-        let socket = format!("virt-cpu-test-{name}-{}", std::process::id());
         let mut cmd = vec![shlex::try_quote(BIN).unwrap().into_owned()];
         cmd.extend(
             args.iter()
@@ -33,32 +32,7 @@ impl Tmux {
             .iter()
             .map(|(k, v)| format!("{k}={} ", shlex::try_quote(v).unwrap()))
             .collect();
-        let script = format!(
-            "env {envs}{}; echo EXIT=$?; stty -a; echo STTY-END; exec sleep 600",
-            cmd.join(" ")
-        );
-        let t = Tmux { socket };
-        let ok = t
-            .tmux(&[
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-s",
-                name,
-                "-x",
-                "100",
-                "-y",
-                "30",
-                "-c",
-            ])
-            .arg(dir)
-            .arg(script)
-            .status()
-            .expect("run tmux")
-            .success();
-        assert!(ok, "tmux new-session failed");
-        t
+        start_script(name, dir, &format!("env {envs}{}", cmd.join(" ")))
     }
 
     fn tmux(&self, args: &[&str]) -> Command {
@@ -572,6 +546,7 @@ fn a_panic_restores_the_terminal() {
 
 /// A tmux server of our own with one 100×30 session running `script` (a shell command line) in
 /// `dir`, then `EXIT=<code>`, `stty -a` and `STTY-END`, as [`Tmux::start`] does.
+/// Runs a shell `script` in `dir`, with the same epilogue as [`Tmux::start`].
 fn start_script(name: &str, dir: &Path, script: &str) -> Tmux {
     let t = Tmux {
         socket: format!("virt-cpu-test-{name}-{}", std::process::id()),
