@@ -545,8 +545,7 @@ fn a_panic_restores_the_terminal() {
 }
 
 /// A tmux server of our own with one 100×30 session running `script` (a shell command line) in
-/// `dir`, then `EXIT=<code>`, `stty -a` and `STTY-END`, as [`Tmux::start`] does.
-/// Runs a shell `script` in `dir`, with the same epilogue as [`Tmux::start`].
+/// `dir`, then `EXIT=<code>`, `stty -a` and `STTY-END` (what [`Tmux::start`] runs, too).
 fn start_script(name: &str, dir: &Path, script: &str) -> Tmux {
     let t = Tmux {
         socket: format!("virt-cpu-test-{name}-{}", std::process::id()),
