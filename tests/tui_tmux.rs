@@ -450,6 +450,26 @@ fn as_visual_for_virsh_edit() {
         "{}",
         dom.xml()
     );
+    drop(t);
+
+    // Move to <qemu:cpu> and save: virsh would define it and libvirt 9.0 drop <qemu:cpu>, so
+    // the view asks first (it knows virsh started it); `c` converts, and virsh defines that.
+    let t = virsh_edit("edit-qemu-cpu", dir.path(), &dom.name);
+    t.wait_for("Haswell-noTSX");
+    t.keys(&["x", "w"]);
+    t.wait_for("save? y writes");
+    t.keys(&["y"]);
+    t.wait_for("virsh edit defines this file when you quit");
+    t.keys(&["c"]);
+    t.wait_for("Wrote ");
+    t.keys(&["q"]);
+    let s = t.wait_for("EXIT=0");
+    assert!(s.contains("edited"), "{s}");
+    let xml = dom.xml();
+    assert!(
+        xml.contains("<qemu:commandline>") && xml.contains("Haswell-noTSX"),
+        "{xml}"
+    );
 }
 
 #[test]

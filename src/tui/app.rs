@@ -309,6 +309,9 @@ pub struct Model {
     pub scroll: [u16; 2],
     /// Set when the app should end, with the exit code.
     pub exit: Option<i32>,
+    /// The file is `virsh edit`'s temporary copy: virsh defines it once we exit, and libvirt
+    /// 9.0 drops `<qemu:cpu>` then, so saving one asks first as `--domain` does.
+    pub virsh_edit: bool,
 }
 
 impl Model {
@@ -339,6 +342,7 @@ impl Model {
             status: None,
             scroll: [0, 0],
             exit: None,
+            virsh_edit: false,
         })
     }
 
@@ -472,13 +476,12 @@ impl Model {
     /// `w`, or `y` on the save diff: where and how to write.
     fn save_effect(&mut self) -> Vec<Effect> {
         match &self.target {
-            Target::File(path) => {
-                vec![Effect::Save {
-                    path: path.clone(),
-                    bytes: self.state.doc.shared_source(),
-                    expected: Some(Arc::clone(&self.disk)),
-                }]
+            // virsh defines this file when we exit: the same question as for `--domain`.
+            Target::File(_) if self.virsh_edit && self.state.dom.qemu_cpu.is_some() => {
+                self.overlay = Some(Overlay::QemuCpuDropped { defined: false });
+                Vec::new()
             }
+            Target::File(_) => self.write_effect(),
             Target::Unnamed { suggestion } => {
                 self.overlay = Some(Overlay::Prompt {
                     purpose: PromptFor::SaveAs,
@@ -491,13 +494,18 @@ impl Model {
                 self.overlay = Some(Overlay::QemuCpuDropped { defined: false });
                 Vec::new()
             }
-            Target::Domain { .. } => self.define_effect(),
+            Target::Domain { .. } => self.write_effect(),
         }
     }
 
-    /// `virsh define` of the document as it is.
-    fn define_effect(&self) -> Vec<Effect> {
+    /// What `w` writes to: the file, or libvirt through `virsh define`.
+    fn write_effect(&self) -> Vec<Effect> {
         match &self.target {
+            Target::File(path) => vec![Effect::Save {
+                path: path.clone(),
+                bytes: self.state.doc.shared_source(),
+                expected: Some(Arc::clone(&self.disk)),
+            }],
             Target::Domain { name, uri } => vec![Effect::Define {
                 name: name.clone(),
                 uri: uri.clone(),
@@ -866,15 +874,14 @@ fn in_overlay(m: &mut Model, overlay: Overlay, action: Action) -> Vec<Effect> {
                     crate::argv::compute(&m.state.dom, &m.caps, &m.catalog.libvirt, Reading::Merge).value;
                 match merged {
                     Some(value) => {
-                        m.edit(&Edit::ToCommandline { value });
-                        if m.status.as_ref().is_some_and(|s| s.level == Level::Info) {
+                        if m.edit(&Edit::ToCommandline { value }) {
                             return m.save_effect();
                         }
                     }
                     None => m.error("No -cpu to convert: libvirt refuses this domain"),
                 }
             }
-            Action::DefineAnyway if !defined => return m.define_effect(),
+            Action::DefineAnyway if !defined => return m.write_effect(),
             Action::Cancel if defined => m.warn(
                 "libvirt holds the domain without <qemu:cpu>; your document still has it (w defines again)",
             ),

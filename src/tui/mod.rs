@@ -104,7 +104,45 @@ pub fn load_with(
         Some(h) => caps.with_host(h),
         None => caps,
     };
-    Ok(Model::new(loaded.doc, name, target, caps, catalog)?)
+    let mut model = Model::new(loaded.doc, name, target, caps, catalog)?;
+    model.virsh_edit = opts.file.as_deref().is_some_and(is_virsh_edit_copy);
+    Ok(model)
+}
+
+/// `virsh edit` hands its editor a temporary `virshXXXXXX.xml` and defines it afterwards; an
+/// ancestor process named `virsh` (the editor may be started through a shell) confirms it.
+fn is_virsh_edit_copy(path: &std::path::Path) -> bool {
+    let named = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+        n.len() == "virshXXXXXX.xml".len() && n.starts_with("virsh") && n.ends_with(".xml")
+    });
+    named && ancestor_named("virsh")
+}
+
+/// Whether one of the few processes above this one is `name` (Linux: /proc).
+fn ancestor_named(name: &str) -> bool {
+    let mut pid = std::process::id();
+    for _ in 0..4 {
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            return false;
+        };
+        // `pid (comm) state ppid …`; comm may hold spaces, so read after the last `)`.
+        let Some(ppid) = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            return false;
+        };
+        if ppid <= 1 {
+            return false;
+        }
+        let comm = std::fs::read_to_string(format!("/proc/{ppid}/comm")).unwrap_or_default();
+        if comm.trim_end() == name {
+            return true;
+        }
+        pid = ppid;
+    }
+    false
 }
 
 /// Runs the TUI until the user quits; returns the exit code (0, or non-zero for an abort or a

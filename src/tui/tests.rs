@@ -919,3 +919,59 @@ fn an_unknown_option_can_be_found_and_removed_in_the_feature_list() {
         m.report.diagnostics
     );
 }
+
+#[test]
+fn as_virsh_edit_s_editor_saving_qemu_cpu_asks_first() {
+    // virsh defines its temporary copy after we exit, and libvirt 9.0 drops <qemu:cpu> then.
+    let (_dir, path) = example("icelake-240.xml");
+    let before = std::fs::read_to_string(&path).unwrap();
+    let mut m = open(&path);
+    m.virsh_edit = true;
+    keys(&mut m, "1wy");
+    assert!(
+        matches!(m.overlay, Some(Overlay::QemuCpuDropped { defined: false })),
+        "{:?}",
+        m.overlay
+    );
+    let text = screen(&m, 100, 30);
+    assert!(
+        text.contains("virsh edit defines this file when you quit"),
+        "{text}"
+    );
+    assert!(text.contains("d save anyway"), "{text}");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        before,
+        "nothing written yet"
+    );
+    // `c` converts to <qemu:commandline> and saves.
+    keys(&mut m, "c");
+    let saved = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        saved.contains("<qemu:commandline>") && !saved.contains("<qemu:cpu>"),
+        "{saved}"
+    );
+    assert!(!m.modified);
+
+    // `d` saves the document as it is, <qemu:cpu> included.
+    let (_dir, path) = example("icelake-240.xml");
+    let mut m = open(&path);
+    m.virsh_edit = true;
+    keys(&mut m, "1wyd");
+    let saved = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        saved.contains("<qemu:model name='Icelake-Server-v4'/>"),
+        "{saved}"
+    );
+
+    // A plain file is written without the question.
+    let (_dir, path) = example("icelake-240.xml");
+    let mut m = open(&path);
+    keys(&mut m, "1wy");
+    assert!(m.overlay.is_none(), "{:?}", m.overlay);
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("Icelake-Server-v4")
+    );
+}

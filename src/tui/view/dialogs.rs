@@ -86,11 +86,22 @@ pub fn draw(f: &mut Frame, m: &Model, o: &Overlay, t: &Theme, area: Rect) {
             window(f, area, (70, 9), " not saved ", lines);
         }
         Overlay::QemuCpuDropped { defined: false } => {
-            let lines = vec![
-                Line::styled(
+            // As `virsh edit`'s editor, we save and virsh defines when we exit.
+            let (first, convert, anyway) = if m.virsh_edit {
+                (
+                    "virsh edit defines this file when you quit, and libvirt 9.0 drops <qemu:cpu>",
+                    " convert to <qemu:commandline>, then save  ",
+                    " save anyway  ",
+                )
+            } else {
+                (
                     "This document has <qemu:cpu>, and libvirt 9.0 drops it on define",
-                    t.warning(),
-                ),
+                    " convert to <qemu:commandline>, then define  ",
+                    " define anyway  ",
+                )
+            };
+            let lines = vec![
+                Line::styled(first, t.warning()),
                 Line::raw(
                     "(it does not implement the proposal yet; the domain would lose these CPU settings silently).",
                 ),
@@ -101,9 +112,9 @@ pub fn draw(f: &mut Frame, m: &Model, o: &Overlay, t: &Theme, area: Rect) {
                 Line::raw(""),
                 Line::from(vec![
                     Span::styled("c", t.key()),
-                    Span::raw(" convert to <qemu:commandline>, then define  "),
+                    Span::raw(convert),
                     Span::styled("d", t.key()),
-                    Span::raw(" define anyway  "),
+                    Span::raw(anyway),
                     Span::styled("Esc", t.key()),
                     Span::raw(" cancel"),
                 ]),
