@@ -41,7 +41,13 @@ pub fn check(
     let arg = argv::compute(dom, caps, &catalog.libvirt, reading);
     let mut diagnostics = Vec::new();
     if let Err(e) = &arg.libvirt {
-        diagnostics.push(from_libvirt(doc, catalog, e));
+        let mut d = from_libvirt(doc, catalog, e);
+        if d.code == "libvirt-rejects" && compared_without_cpuid(dom, caps, e) {
+            d.suggestion = Some(
+                "this was compared with the host-model CPU of the domcapabilities; libvirt compares KVM guests with the CPU it reads from CPUID — add --host-capabilities FILE (that host's `virsh capabilities`) or use -c URI for libvirt's exact answer".into(),
+            );
+        }
+        diagnostics.push(d);
     }
     qemu_cpu::check(doc, dom, catalog, &arg, &mut diagnostics);
     commandline(doc, dom, &mut diagnostics);
@@ -52,6 +58,16 @@ pub fn check(
         diagnostics,
         taints: taints(dom, caps),
     }
+}
+
+/// A start-time host comparison of a KVM guest made without the CPUID host CPU (saved
+/// domcapabilities alone): libvirt's own comparison may well differ.
+fn compared_without_cpuid(dom: &Domain, caps: &QemuCaps, e: &LibvirtError) -> bool {
+    e.stage == argv::Stage::Start
+        && dom.virt_type == "kvm"
+        && caps.domcaps.is_some()
+        && caps.host_cpuid.is_none()
+        && e.message.contains("host CPU")
 }
 
 /// libvirt's refusal, classified under a stable code and given a suggestion where one helps.

@@ -41,6 +41,14 @@ pub struct HostArgs {
     /// `virsh domcapabilities` XML of the host that will run the domain.
     #[arg(long = "host-caps", value_name = "FILE")]
     pub host_caps: Option<PathBuf>,
+    /// With --host-caps: that host's `virsh capabilities` XML, whose CPUID host CPU libvirt
+    /// compares KVM guests with (without it, the host-model CPU stands in).
+    #[arg(
+        long = "host-capabilities",
+        value_name = "FILE",
+        requires = "host_caps"
+    )]
+    pub host_capabilities: Option<PathBuf>,
     /// Ask libvirt at this URI (`virsh -c URI domcapabilities`).
     #[arg(
         short = 'c',
@@ -63,7 +71,11 @@ impl HostArgs {
     /// The host's facts, asked for this domain's virt type, arch and machine when live.
     pub fn load(&self, dom: Option<&crate::domain::Domain>) -> anyhow::Result<Option<DomCaps>> {
         if let Some(f) = &self.host_caps {
-            return Ok(Some(DomCaps::read(f)?));
+            let caps = DomCaps::read(f)?;
+            return Ok(Some(match &self.host_capabilities {
+                Some(c) => caps.with_capabilities_file(c)?,
+                None => caps,
+            }));
         }
         if let Some(uri) = &self.connect {
             return Ok(Some(

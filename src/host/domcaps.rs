@@ -160,6 +160,18 @@ impl DomCaps {
         DomCaps::parse(&xml, &path.display().to_string())
     }
 
+    /// Adds a saved `virsh capabilities` (the host CPU libvirt reads from CPUID, and its TSC),
+    /// which libvirt compares KVM guests with; without it those comparisons fall back to the
+    /// host-model CPU of the domcapabilities.
+    pub fn with_capabilities_file(mut self, path: &Path) -> Result<DomCaps, HostError> {
+        let xml = std::fs::read_to_string(path)
+            .map_err(|e| HostError::Caps(format!("cannot read {}: {e}", path.display())))?;
+        let host = DomCaps::parse_capabilities(&xml, &path.display().to_string())?;
+        self.host_cpu = host.cpu;
+        self.host_tsc = host.tsc;
+        Ok(self)
+    }
+
     /// Asks libvirt live: `virsh [-c URI] domcapabilities`.
     pub fn from_virsh(runner: &dyn Runner, uri: Option<&str>) -> Result<DomCaps, HostError> {
         DomCaps::from_virsh_query(runner, uri, &[])
