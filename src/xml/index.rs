@@ -27,7 +27,14 @@ pub(crate) fn build_owned(bytes: Vec<u8>) -> Result<Document, LoadError> {
     // times faster than the standard library on large files, which matters at 10 MB).
     let src = unsafe { String::from_utf8_unchecked(bytes) };
     let bom = if src.starts_with(BOM) { BOM.len() } else { 0 };
-    let parts = Indexer::new(&src, bom).run()?;
+    let parts = match parallel::index(&src, bom) {
+        Some(parts) => parts,
+        None => Indexer::new(&src, bom).run()?,
+    };
+    Ok(document(src, parts))
+}
+
+fn document(src: String, parts: Parts) -> Document {
     let mut doc = Document {
         src: std::sync::Arc::new(src),
         elements: parts.elements,
@@ -37,7 +44,21 @@ pub(crate) fn build_owned(bytes: Vec<u8>) -> Result<Document, LoadError> {
         style: Style::default(),
     };
     doc.detect_style();
-    Ok(doc)
+    doc
+}
+
+mod parallel;
+
+/// The two-core index with the split at `at`, for tests: `None` when it falls back.
+pub(crate) fn build_split_at(bytes: &[u8], at: usize) -> Option<Document> {
+    check_bytes(bytes).ok()?;
+    let src = std::str::from_utf8(bytes).ok()?.to_string();
+    let bom = if src.starts_with(BOM) { BOM.len() } else { 0 };
+    if !src.is_char_boundary(at) || at <= bom {
+        return None;
+    }
+    let parts = parallel::index_split_at(&src, bom, at)?;
+    Some(document(src, parts))
 }
 
 struct Parts {
@@ -126,6 +147,8 @@ struct Indexer<'a> {
     attr_base: usize,
     /// The first element created directly under the fragment's parent.
     first_top: u32,
+    /// Indexing the second half of a document on another core (see [`parallel`]).
+    detached: Option<Box<parallel::Detached>>,
 }
 
 /// Where a fragment sits in an existing document: re-indexing after an edit scans only the
@@ -181,6 +204,7 @@ impl<'a> Indexer<'a> {
             id_base: 0,
             attr_base: 0,
             first_top: NO_ELEMENT,
+            detached: None,
         }
     }
 
@@ -445,6 +469,13 @@ impl<'a> Indexer<'a> {
         let (prefix_len, ns) = match split_prefix(qname).filter(|_| prefixed) {
             Some((p, _)) => match self.lookup(p) {
                 Some(ns) => (p.len() + 1, Some(ns)),
+                // Bound (or not) by the first half of the document: decided when merging.
+                None if self.detached.is_some() => {
+                    let id = self.elements.len();
+                    let d = self.detached.as_mut().expect("just checked");
+                    d.deferred_ns.push((id, p.to_string()));
+                    (p.len() + 1, None)
+                }
                 None => {
                     return Err(LoadError::UndeclaredPrefix {
                         position: Position::of(self.src, at),
@@ -455,7 +486,11 @@ impl<'a> Indexer<'a> {
             None => (0, self.lookup("")),
         };
         let id = self.id_base + self.elements.len();
-        let parent = self.open.last().map_or(NO_ELEMENT, |o| o.id as u32);
+        let parent = self
+            .open
+            .last()
+            .filter(|o| o.id != parallel::OUTSIDE)
+            .map_or(NO_ELEMENT, |o| o.id as u32);
         let attrs_len = self.attrs.len() - attrs_start;
         if name_end - name_start > super::MAX_ELEMENT_NAME
             || prefix_len > super::MAX_PREFIX
@@ -480,6 +515,11 @@ impl<'a> Indexer<'a> {
             attrs_len: attrs_len as u16,
         });
         match self.open.last().map(|o| (o.id, o.last_child)) {
+            // A top-level element of a detached half: its parent is decided when merging.
+            Some((parallel::OUTSIDE, _)) => {
+                let d = self.detached.as_mut().expect("OUTSIDE only when detached");
+                d.events.push(parallel::TopEvent::Element(id));
+            }
             Some((parent, last_child)) => {
                 match last_child {
                     // The fragment's parent is not ours to change: the caller links it.
@@ -517,6 +557,13 @@ impl<'a> Indexer<'a> {
                 None => continue,
             };
             let uri = self.attrs[k].value(self.src);
+            if uri.is_empty()
+                && let Some(d) = self.detached.as_mut()
+            {
+                // An undeclaration reads like "not bound here": leave such documents to the
+                // sequential indexer rather than tell the two apart.
+                d.undeclares = true;
+            }
             // The compact index numbers namespaces in 16 bits; no real domain comes close.
             if self.namespaces.len() >= NO_NS as usize - 1 {
                 return Err(self.syntax(at, "more than 65000 different namespaces"));
@@ -536,21 +583,28 @@ impl<'a> Indexer<'a> {
         Ok(pushed)
     }
 
-    fn check_attribute_prefixes(&self, first: usize) -> Result<(), LoadError> {
-        for a in &self.attrs[first..] {
-            let name = &self.src[a.name()];
-            if let Some((p, _)) = split_prefix(name)
-                && p != "xmlns"
-                && p != "xml"
-                && self.lookup(p).is_none()
-            {
-                return Err(LoadError::UndeclaredPrefix {
-                    position: Position::of(self.src, a.name().start),
-                    prefix: p.into(),
-                });
-            }
+    fn check_attribute_prefixes(&mut self, first: usize) -> Result<(), LoadError> {
+        let unbound: Vec<(usize, String)> = self.attrs[first..]
+            .iter()
+            .filter_map(|a| {
+                let name = &self.src[a.name()];
+                let (p, _) = split_prefix(name)?;
+                (p != "xmlns" && p != "xml" && self.lookup(p).is_none())
+                    .then(|| (a.name().start, p.to_string()))
+            })
+            .collect();
+        if let Some(d) = self.detached.as_mut() {
+            // Perhaps bound by the first half of the document: checked when merging.
+            d.deferred_attr.extend(unbound.into_iter().map(|(_, p)| p));
+            return Ok(());
         }
-        Ok(())
+        match unbound.into_iter().next() {
+            None => Ok(()),
+            Some((at, prefix)) => Err(LoadError::UndeclaredPrefix {
+                position: Position::of(self.src, at),
+                prefix,
+            }),
+        }
     }
 
     fn end_tag(&mut self, at: usize) -> Result<usize, LoadError> {
@@ -562,6 +616,14 @@ impl<'a> Indexer<'a> {
         let gt = scan::skip_space(self.bytes, name_end);
         if self.bytes.get(gt) != Some(&b'>') {
             return Err(self.syntax(gt, format!("expected `>` to end </{name}")));
+        }
+        if self.open.last().is_some_and(|o| o.id == parallel::OUTSIDE) {
+            let d = self.detached.as_mut().expect("OUTSIDE only when detached");
+            d.events.push(parallel::TopEvent::Close {
+                span: Span::of(at..gt + 1),
+                name: Span::of(name_start..name_end),
+            });
+            return Ok(gt + 1);
         }
         let Some(open) = self.open.pop().filter(|o| o.id >= self.id_base) else {
             return Err(self.syntax(at, format!("</{name}> closes an element that is not open")));

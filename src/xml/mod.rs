@@ -225,6 +225,13 @@ impl Document {
         self.style = Style::detect(&self.src, first_quote, indent.as_deref());
     }
 
+    /// The two-core index of a large document, with its split forced at `at` (for tests: the
+    /// real one picks the split itself). `None` where it would fall back to one core.
+    #[doc(hidden)]
+    pub fn parse_split_at(bytes: &[u8], at: usize) -> Option<Document> {
+        index::build_split_at(bytes, at)
+    }
+
     pub fn source(&self) -> &str {
         &self.src
     }
