@@ -7,29 +7,11 @@
 mod common;
 
 use proptest::prelude::*;
-use std::sync::OnceLock;
 use virt_cpu::argv::{QemuCaps, Reading};
 use virt_cpu::catalog::Catalog;
 use virt_cpu::check;
 use virt_cpu::edit::{Edit, Edited, History};
 use virt_cpu::xml::Document;
-
-fn corpus() -> &'static [Vec<u8>] {
-    static CORPUS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
-    CORPUS.get_or_init(|| {
-        common::corpus_files()
-            .iter()
-            .map(|p| std::fs::read(p).unwrap())
-            .collect()
-    })
-}
-
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(256)
-}
 
 #[derive(Debug, Clone)]
 enum Mutation {
@@ -150,18 +132,18 @@ fn exercise(bytes: &[u8]) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: common::proptest_cases(256), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn mutated_corpus_files_never_panic(index in any::<prop::sample::Index>(), muts in prop::collection::vec(mutation(), 1..4)) {
-        let original = index.get(corpus()).clone();
+        let original = index.get(common::corpus_bytes()).clone();
         let bytes = muts.iter().fold(original, mutate);
         exercise(&bytes);
     }
 
     #[test]
     fn edit_sequences_undo_to_the_original_bytes(index in any::<prop::sample::Index>(), edits in prop::collection::vec(edit(), 1..6)) {
-        let original = index.get(corpus());
+        let original = index.get(common::corpus_bytes());
         let Ok(doc) = Document::parse(original) else { return Ok(()) };
         let Ok(mut state) = Edited::new(doc) else { return Ok(()) };
         let mut history = History::default();

@@ -12,7 +12,6 @@ use proptest::prelude::*;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 use std::ops::Range;
-use std::sync::OnceLock;
 use virt_cpu::xml::{Document, LoadError};
 
 const BOM: &str = "\u{feff}";
@@ -175,22 +174,12 @@ fn compare(doc: &Document) -> Result<(), String> {
     Ok(())
 }
 
-fn corpus() -> &'static [Vec<u8>] {
-    static CORPUS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
-    CORPUS.get_or_init(|| {
-        common::corpus_files()
-            .iter()
-            .map(|p| std::fs::read(p).unwrap())
-            .collect()
-    })
-}
-
 #[test]
 fn every_corpus_file_matches_quick_xml() {
     let files = common::corpus_files();
     let mut failures = Vec::new();
     let mut elements = 0;
-    for (path, bytes) in files.iter().zip(corpus()) {
+    for (path, bytes) in files.iter().zip(common::corpus_bytes()) {
         let name = path.file_name().unwrap().to_string_lossy();
         let doc = match Document::parse(bytes) {
             Ok(doc) => doc,
@@ -223,13 +212,6 @@ fn a_bom_is_accounted_for() {
     assert_eq!(doc.element(0).open(), 25..43);
     assert_eq!(&doc.source()[doc.element(1).open()], "<cpu/>");
     compare(&doc).unwrap();
-}
-
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(256)
 }
 
 /// Pieces of markup a mutation inserts: single XML-significant characters and short strings
@@ -356,7 +338,7 @@ fn check_message(bytes: &[u8], e: &LoadError) -> Result<(), String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: common::proptest_cases(256), failure_persistence: None, ..ProptestConfig::default() })]
 
     /// Whatever we accept, quick-xml accepts with the same spans; quick-xml may accept more
     /// (we are stricter: names, `]]>` in text, references, duplicate attributes, XML
@@ -366,7 +348,7 @@ proptest! {
         index in any::<prop::sample::Index>(),
         muts in prop::collection::vec(mutation(), 1..4),
     ) {
-        let bytes = muts.iter().fold(index.get(corpus()).clone(), mutate);
+        let bytes = muts.iter().fold(index.get(common::corpus_bytes()).clone(), mutate);
         match Document::parse(&bytes) {
             Ok(doc) => {
                 prop_assert_eq!(doc.source().as_bytes(), bytes.as_slice());

@@ -8,49 +8,7 @@
 mod common;
 
 use proptest::prelude::*;
-use std::sync::OnceLock;
 use virt_cpu::xml::Document;
-
-fn corpus() -> &'static [Vec<u8>] {
-    static CORPUS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
-    CORPUS.get_or_init(|| {
-        common::corpus_files()
-            .iter()
-            .map(|p| std::fs::read(p).unwrap())
-            .collect()
-    })
-}
-
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(512)
-}
-
-/// Everything the index says, comparable.
-fn snapshot(doc: &Document) -> String {
-    use std::fmt::Write;
-    let mut out = format!("root {} style {:?}\n", doc.root(), doc.style());
-    for id in 0..doc.element_count() {
-        let e = doc.element(id);
-        let _ = write!(
-            out,
-            "{id} {:?} {:?} {:?} ns={:?} parent={:?} children={:?} attrs=",
-            e.open(),
-            e.close(),
-            e.qname_range(),
-            doc.namespace(id),
-            doc.parent(id),
-            doc.children(id).collect::<Vec<_>>()
-        );
-        for a in doc.attrs(id) {
-            let _ = write!(out, "[{:?} {:?} {}]", a.name(), a.value_span(), a.quote());
-        }
-        out.push('\n');
-    }
-    out
-}
 
 /// Line starts (after indentation) that hold a start tag: where the real split may fall.
 fn tag_lines(bytes: &[u8]) -> Vec<usize> {
@@ -71,7 +29,7 @@ fn agrees(bytes: &[u8], at: usize) -> Result<bool, String> {
         return Ok(false);
     };
     match Document::parse(bytes) {
-        Ok(seq) if snapshot(&seq) == snapshot(&split) => Ok(true),
+        Ok(seq) if common::index_snapshot(&seq) == common::index_snapshot(&split) => Ok(true),
         Ok(_) => Err(format!("split at {at} gives a different index")),
         Err(e) => Err(format!(
             "split at {at} accepts what the sequential index refuses: {e}"
@@ -82,7 +40,7 @@ fn agrees(bytes: &[u8], at: usize) -> Result<bool, String> {
 #[test]
 fn every_corpus_file_at_every_tag_line_gives_the_sequential_index() {
     let mut merged = 0;
-    for bytes in corpus() {
+    for bytes in common::corpus_bytes() {
         for at in tag_lines(bytes) {
             if agrees(bytes, at).unwrap_or_else(|e| panic!("{e}")) {
                 merged += 1;
@@ -111,7 +69,7 @@ fn a_large_domain_is_indexed_on_two_cores_as_on_one() {
     let at = xml.len() / 2;
     let at = at + xml[at..].find("\n    <disk").unwrap() + 5;
     let split = Document::parse_split_at(xml.as_bytes(), at).expect("merges");
-    assert_eq!(snapshot(&split), snapshot(&doc));
+    assert_eq!(common::index_snapshot(&split), common::index_snapshot(&doc));
     // A broken large document gets the sequential message.
     let broken = xml.replace("</qemu:commandline>", "</qemu:commandlin>");
     let e = Document::parse(broken.as_bytes()).unwrap_err().to_string();
@@ -120,7 +78,7 @@ fn a_large_domain_is_indexed_on_two_cores_as_on_one() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases()))]
+    #![proptest_config(ProptestConfig::with_cases(common::proptest_cases(512)))]
 
     #[test]
     fn mutated_files_split_anywhere_never_disagree(
@@ -135,7 +93,7 @@ proptest! {
         ]), 1..4),
         split in any::<usize>(),
     ) {
-        let files = corpus();
+        let files = common::corpus_bytes();
         let mut text = String::from_utf8(files[pick % files.len()].clone()).unwrap();
         for (at, len, s) in edits {
             let mut at = at % (text.len() + 1);

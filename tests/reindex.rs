@@ -14,49 +14,11 @@ use virt_cpu::xml::{Document, Splice};
 fn corpus() -> &'static [Document] {
     static CORPUS: OnceLock<Vec<Document>> = OnceLock::new();
     CORPUS.get_or_init(|| {
-        common::corpus_files()
+        common::corpus_bytes()
             .iter()
-            .filter_map(|p| Document::parse(&std::fs::read(p).unwrap()).ok())
+            .filter_map(|b| Document::parse(b).ok())
             .collect()
     })
-}
-
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(512)
-}
-
-/// Everything the index says about the document, in a comparable form.
-fn snapshot(doc: &Document) -> String {
-    use std::fmt::Write;
-    let mut out = format!("root {} style {:?}\n", doc.root(), doc.style());
-    for id in 0..doc.element_count() {
-        let e = doc.element(id);
-        let _ = write!(
-            out,
-            "{id} {:?} {:?} {:?} ns={:?} parent={:?} children={:?} attrs=",
-            e.open(),
-            e.close(),
-            e.qname_range(),
-            doc.namespace(id),
-            doc.parent(id),
-            doc.children(id).collect::<Vec<_>>()
-        );
-        for a in doc.attrs(id) {
-            let _ = write!(
-                out,
-                "[{:?} {:?} {:?} {}]",
-                a.name(),
-                a.value_span(),
-                a.whole(doc.source()),
-                a.quote()
-            );
-        }
-        out.push('\n');
-    }
-    out
 }
 
 /// One splice, described relative to the document it applies to.
@@ -169,7 +131,7 @@ fn check_step(doc: &mut Document, splices: &[Splice]) -> Result<Vec<Splice>, Tes
     match (doc.apply(splices), full) {
         (Ok(inverse), Ok(full)) => {
             prop_assert_eq!(doc.source(), full.source());
-            prop_assert_eq!(snapshot(doc), snapshot(&full));
+            prop_assert_eq!(common::index_snapshot(doc), common::index_snapshot(&full));
             Ok(inverse)
         }
         (Err(_), Err(_)) => {
@@ -186,7 +148,7 @@ fn check_step(doc: &mut Document, splices: &[Splice]) -> Result<Vec<Splice>, Tes
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases()))]
+    #![proptest_config(ProptestConfig::with_cases(common::proptest_cases(512)))]
 
     #[test]
     fn reindexing_equals_a_full_parse(
@@ -216,7 +178,7 @@ proptest! {
             check_step(&mut doc, &inverse)?;
         }
         prop_assert_eq!(doc.source(), original.source());
-        prop_assert_eq!(snapshot(&doc), snapshot(&original));
+        prop_assert_eq!(common::index_snapshot(&doc), common::index_snapshot(&original));
     }
 }
 
@@ -232,7 +194,7 @@ fn an_edit_inside_cpu_rescans_only_cpu() {
         .apply(&[Splice::replace(inner, "Skylake-Client-noTSX-IBRS")])
         .unwrap();
     let full = Document::parse(doc.source().as_bytes()).unwrap();
-    assert_eq!(snapshot(&doc), snapshot(&full));
+    assert_eq!(common::index_snapshot(&doc), common::index_snapshot(&full));
     doc.apply(&inverse).unwrap();
     assert_eq!(doc.source(), src);
 }

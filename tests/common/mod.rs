@@ -114,3 +114,53 @@ pub fn qemu_probe(cpu: &str, extra: &[&str]) -> std::process::Command {
         .stderr(std::process::Stdio::piped());
     cmd
 }
+
+/// Every corpus file's bytes, read once per test binary.
+pub fn corpus_bytes() -> &'static [Vec<u8>] {
+    static CORPUS: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+    CORPUS.get_or_init(|| {
+        corpus_files()
+            .iter()
+            .map(|p| std::fs::read(p).unwrap())
+            .collect()
+    })
+}
+
+/// Property-test cases: `PROPTEST_CASES`, else `default` (CI's size).
+pub fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Everything a document's index says, in a form two indexes can be compared by.
+pub fn index_snapshot(doc: &virt_cpu::xml::Document) -> String {
+    use std::fmt::Write;
+    let mut out = format!("root {} style {:?}\n", doc.root(), doc.style());
+    for id in 0..doc.element_count() {
+        let e = doc.element(id);
+        let _ = write!(
+            out,
+            "{id} {:?} {:?} {:?} ns={:?} parent={:?} children={:?} attrs=",
+            e.open(),
+            e.close(),
+            e.qname_range(),
+            doc.namespace(id),
+            doc.parent(id),
+            doc.children(id).collect::<Vec<_>>()
+        );
+        for a in doc.attrs(id) {
+            let _ = write!(
+                out,
+                "[{:?} {:?} {:?} {}]",
+                a.name(),
+                a.value_span(),
+                a.whole(doc.source()),
+                a.quote()
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
