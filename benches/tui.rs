@@ -9,6 +9,7 @@ use std::hint::black_box;
 use virt_cpu::argv::QemuCaps;
 use virt_cpu::catalog::Catalog;
 use virt_cpu::domain::Domain;
+use virt_cpu::edit::Edited;
 use virt_cpu::tui::app::{Model, Target};
 use virt_cpu::tui::theme::Theme;
 use virt_cpu::tui::{type_keys, view};
@@ -27,9 +28,10 @@ fn model(xml: &str) -> Model {
 fn model_from(bytes: Vec<u8>) -> Model {
     let catalog = Catalog::embedded();
     let doc = Document::parse_owned(bytes).unwrap();
-    let caps = QemuCaps::from_catalog(&Domain::read(&doc).unwrap(), catalog);
+    let dom = Domain::read(&doc).unwrap();
+    let caps = QemuCaps::from_catalog(&dom, catalog);
     Model::new(
-        doc,
+        Edited::from_read(doc, dom),
         "bench.xml".into(),
         Target::Unnamed {
             suggestion: "bench.xml".into(),
@@ -37,7 +39,6 @@ fn model_from(bytes: Vec<u8>) -> Model {
         caps,
         catalog,
     )
-    .unwrap()
 }
 
 fn draw(term: &mut Terminal<TestBackend>, m: &Model) {

@@ -61,7 +61,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<i32> {
         Target::QemuCpu => Edit::MoveToQemu,
         Target::Cpu => Edit::MoveToCpu,
     };
-    let mut state = Edited::new(loaded.doc.clone())?;
+    let mut state = Edited::from_read(loaded.doc.clone(), loaded.domain.clone());
     if let Err(err) = state.apply(&edit) {
         eprintln!("virt-cpu: {err}; nothing was written");
         return Ok(EXIT_FINDINGS);

@@ -125,7 +125,7 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
         }
     };
     let loaded = args.input.load()?;
-    let mut state = Edited::new(loaded.doc.clone())?;
+    let mut state = Edited::from_read(loaded.doc.clone(), loaded.domain.clone());
     let mut dropped = Vec::new();
     for e in &edits {
         dropped.extend(state.left_behind(e));

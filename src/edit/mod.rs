@@ -70,6 +70,11 @@ impl Edited {
         Ok(Edited { doc, dom })
     }
 
+    /// A document whose domain was read already (as loading does).
+    pub fn from_read(doc: Document, dom: Domain) -> Edited {
+        Edited { doc, dom }
+    }
+
     /// The splices one edit makes, against the current document.
     pub fn splices(&self, edit: &Edit) -> Result<Vec<Splice>, EditError> {
         let (doc, dom) = (&self.doc, &self.dom);

@@ -9,7 +9,7 @@ use super::picker::Picker;
 use crate::argv::{QemuCaps, Reading};
 use crate::catalog::Catalog;
 use crate::check::{self, Report};
-use crate::edit::{Edit, EditError, Edited, History};
+use crate::edit::{Edit, Edited, History};
 use crate::store::save::Saved;
 use crate::xml::Document;
 use std::path::PathBuf;
@@ -315,18 +315,18 @@ pub struct Model {
 }
 
 impl Model {
+    /// The view of a loaded document (`state`: the document with the domain already read).
     pub fn new(
-        doc: Document,
+        state: Edited,
         name: String,
         target: Target,
         caps: QemuCaps,
         catalog: &'static Catalog,
-    ) -> Result<Model, EditError> {
-        let disk = doc.shared_source();
-        let state = Edited::new(doc)?;
+    ) -> Model {
+        let disk = state.doc.shared_source();
         let reading = Reading::Merge;
         let report = check::check(&state.doc, &state.dom, &caps, catalog, reading);
-        Ok(Model {
+        Model {
             catalog,
             caps,
             name,
@@ -343,7 +343,7 @@ impl Model {
             scroll: [0, 0],
             exit: None,
             virsh_edit: false,
-        })
+        }
     }
 
     /// The document as it is now.

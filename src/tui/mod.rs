@@ -104,7 +104,8 @@ pub fn load_with(
         Some(h) => caps.with_host(h),
         None => caps,
     };
-    let mut model = Model::new(loaded.doc, name, target, caps, catalog)?;
+    let state = crate::edit::Edited::from_read(loaded.doc, loaded.domain);
+    let mut model = Model::new(state, name, target, caps, catalog);
     model.virsh_edit = opts.file.as_deref().is_some_and(is_virsh_edit_copy);
     Ok(model)
 }
