@@ -91,7 +91,7 @@ fn keystroke(c: &mut Criterion) {
 }
 
 fn edit(c: &mut Criterion) {
-    // An edit re-indexes and re-checks the whole document (engine cost), then renders.
+    // An edit re-scans what it changed, re-reads and re-checks the domain, then renders.
     let mut g = c.benchmark_group("tui-edit");
     g.sample_size(20);
     for (name, xml) in inputs() {
@@ -104,6 +104,15 @@ fn edit(c: &mut Criterion) {
                 draw(&mut term, &m);
             })
         });
+        // One keystroke that edits: Space in the feature list flips pcid, then the frame.
+        type_keys(&mut m, "f/pcid<ret>", &mut copied);
+        g.bench_function(BenchmarkId::new("space+render", name), |b| {
+            b.iter(|| {
+                type_keys(&mut m, "<space>", &mut copied);
+                draw(&mut term, &m);
+            })
+        });
+        type_keys(&mut m, "<esc>", &mut copied);
     }
     g.finish();
 }

@@ -97,6 +97,15 @@ fn edits_touch_only_their_elements_and_undo_exactly() {
                 ));
             }
             assert!(history.redo(&mut s).unwrap());
+            // The view read again after each edit (taking over what the edit left alone)
+            // is the view read from scratch.
+            let fresh = Domain::read(&s.doc).unwrap();
+            if format!("{:?}", s.dom) != format!("{fresh:?}") {
+                problems.push(format!(
+                    "{}: {edit:?}, undo, redo: the domain read again differs from a full read",
+                    path.display()
+                ));
+            }
         }
     }
     assert!(

@@ -125,7 +125,7 @@ fn quick_xml_element(
 /// The same view of our index, elements in id order.
 fn our_elements(doc: &Document) -> Vec<Element> {
     let src = doc.source();
-    (0..doc.element_count())
+    doc.element_ids()
         .map(|id| {
             let e = doc.element(id);
             Element {
@@ -135,7 +135,6 @@ fn our_elements(doc: &Document) -> Vec<Element> {
                 parent: doc.parent(id),
                 attrs: doc
                     .attrs(id)
-                    .iter()
                     .map(|a| Attribute {
                         name: a.name(),
                         value: a.value_span(),

@@ -80,33 +80,37 @@ fn change() -> impl Strategy<Value = Change> {
 }
 
 fn splice_for(doc: &Document, change: &Change) -> Option<Splice> {
-    let n = doc.element_count();
+    // Ids are slots, not 0..n: pick the element by its place in document order.
+    let ids: Vec<usize> = doc.element_ids().collect();
+    let n = ids.len();
+    let id = |e: &usize| ids[e % n];
     let src = doc.source();
     Some(match change {
         Change::AttrValue(e, a, v) => {
-            let attrs = doc.attrs(e % n);
-            let attr = attrs.get(a % attrs.len().max(1))?;
+            let mut attrs = doc.attrs(id(e));
+            let count = attrs.len().max(1);
+            let attr = attrs.nth(a % count)?;
             Splice::replace(attr.value_span(), v.clone())
         }
         Change::AddAttr(e, name) => {
-            let open = doc.element(e % n).open();
+            let open = doc.element(id(e)).open();
             let at = open.end
-                - if doc.element(e % n).is_empty_tag() {
+                - if doc.element(id(e)).is_empty_tag() {
                     2
                 } else {
                     1
                 };
             Splice::insert(at, format!(" {name}='v'"))
         }
-        Change::InsertAfter(e, f) => Splice::insert(doc.element(e % n).outer().end, f.clone()),
+        Change::InsertAfter(e, f) => Splice::insert(doc.element(id(e)).outer().end, f.clone()),
         Change::InsertInside(e, f) => {
-            let el = doc.element(e % n);
+            let el = doc.element(id(e));
             el.close()?;
             Splice::insert(el.inner().start, f.clone())
         }
-        Change::Delete(e) => Splice::delete(doc.element(e % n).outer()),
+        Change::Delete(e) => Splice::delete(doc.element(id(e)).outer()),
         Change::SetContent(e, f) => {
-            let el = doc.element(e % n);
+            let el = doc.element(id(e));
             el.close()?;
             Splice::replace(el.inner(), f.clone())
         }
@@ -186,7 +190,8 @@ proptest! {
 fn an_edit_inside_cpu_rescans_only_cpu() {
     let src = "<domain type='kvm'>\n  <name>x</name>\n  <cpu mode='custom'>\n    <model>Nehalem</model>\n  </cpu>\n  <devices>\n    <disk/>\n  </devices>\n</domain>\n";
     let mut doc = Document::parse(src.as_bytes()).unwrap();
-    let model = (0..doc.element_count())
+    let model = doc
+        .element_ids()
         .find(|&id| doc.qname(id) == "model")
         .unwrap();
     let inner = doc.element(model).inner();
@@ -197,4 +202,42 @@ fn an_edit_inside_cpu_rescans_only_cpu() {
     assert_eq!(common::index_snapshot(&doc), common::index_snapshot(&full));
     doc.apply(&inverse).unwrap();
     assert_eq!(doc.source(), src);
+}
+
+/// Edits far apart move the index's split (and the holes) across the elements between them,
+/// forward and back, over the parent of the next edit too; undoing restores the index.
+#[test]
+fn edits_far_apart_keep_the_index_whole() {
+    let src = "<domain type='kvm'>\n  <name>x</name>\n  <cpu mode='custom'>\n    <model>Nehalem</model>\n  </cpu>\n  <devices>\n    <disk type='file'>\n      <target dev='vda'/>\n    </disk>\n  </devices>\n</domain>\n";
+    let original = Document::parse(src.as_bytes()).unwrap();
+    let mut doc = original.clone();
+    let find =
+        |doc: &Document, name: &str| doc.element_ids().find(|&id| doc.qname(id) == name).unwrap();
+    let mut undo = Vec::new();
+    for (name, text) in [
+        ("target", "<target dev='vdb'/><boot order='1'/>"),
+        (
+            "model",
+            "<model>Skylake-Client</model><feature policy='require' name='pcid'/>",
+        ),
+        ("disk", "<disk type='block'/>"),
+        ("model", "<model>EPYC</model>"),
+    ] {
+        let outer = doc.element(find(&doc, name)).outer();
+        undo.push(doc.apply(&[Splice::replace(outer, text)]).unwrap());
+        let full = Document::parse(doc.source().as_bytes()).unwrap();
+        assert_eq!(
+            common::index_snapshot(&doc),
+            common::index_snapshot(&full),
+            "after {name}"
+        );
+    }
+    while let Some(inverse) = undo.pop() {
+        doc.apply(&inverse).unwrap();
+    }
+    assert_eq!(doc.source(), src);
+    assert_eq!(
+        common::index_snapshot(&doc),
+        common::index_snapshot(&original)
+    );
 }

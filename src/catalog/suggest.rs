@@ -36,9 +36,13 @@ pub fn best<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> O
         return None;
     }
     let lower = input.to_lowercase();
+    // The checks run this on every edit, over a thousand spellings: compare lengths before
+    // lowering a candidate, and skip those too long or short to be within the bound
+    // (an edit distance is at least the difference in length).
     if let Some(c) = candidates
         .iter()
         .copied()
+        .filter(|c| c.len() == lower.len())
         .find(|c| c.to_lowercase() == lower)
     {
         return Some(Suggestion {
@@ -48,12 +52,13 @@ pub fn best<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> O
     }
     // One edit per four characters, at least one, at most three: close enough to be a typo,
     // far enough apart that short names do not match everything.
+    let chars = lower.chars().count();
     let bound = (input.chars().count() / 4).clamp(1, 3);
     let closest = candidates
         .clone()
         .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(&lower, &c.to_lowercase()), c))
-        .filter(|(d, _)| *d <= bound)
+        .filter(|c| c.chars().count().abs_diff(chars) <= bound)
+        .filter_map(|c| Some((distance_within(&lower, c, bound)?, c)))
         .min_by_key(|(d, c)| (*d, c.len()));
     if let Some((d, c)) = closest {
         return Some(Suggestion {
@@ -70,6 +75,51 @@ pub fn best<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> O
             name: c.to_string(),
             reason: Reason::Prefix,
         })
+}
+
+/// The edit distance (adjacent transpositions count one) between `lower` and `candidate`
+/// ignoring case, when it is at most `bound`. Names are short ASCII: one row of the table on
+/// the stack, and the first row past the bound ends it (strsim has no bounded form, and this
+/// runs for a thousand candidates on every edit).
+fn distance_within(lower: &str, candidate: &str, bound: usize) -> Option<usize> {
+    const MAX: usize = 64;
+    let (a, b) = (lower.as_bytes(), candidate.as_bytes());
+    if !a.is_ascii() || !b.is_ascii() || a.len() >= MAX || b.len() >= MAX {
+        let d = strsim::osa_distance(lower, &candidate.to_lowercase());
+        return (d <= bound).then_some(d);
+    }
+    let mut lowered = [0u8; MAX];
+    for (l, c) in lowered.iter_mut().zip(b) {
+        *l = c.to_ascii_lowercase();
+    }
+    let b = &lowered[..b.len()];
+    // Rows i-2, i-1 and i of the table, over b.len() + 1 columns.
+    let (mut two_back, mut one_back, mut row) = ([0usize; MAX], [0usize; MAX], [0usize; MAX]);
+    for (j, cell) in one_back.iter_mut().enumerate().take(b.len() + 1) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        row[0] = i;
+        let mut least = row[0];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (one_back[j] + 1)
+                .min(row[j - 1] + 1)
+                .min(one_back[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(two_back[j - 2] + 1);
+            }
+            row[j] = d;
+            least = least.min(d);
+        }
+        if least > bound {
+            return None;
+        }
+        two_back = one_back;
+        one_back = row;
+    }
+    let d = one_back[b.len()];
+    (d <= bound).then_some(d)
 }
 
 /// A QEMU model name (`-cpu` / `<qemu:cpu>` model), aliases and versions included.
@@ -114,6 +164,42 @@ mod tests {
         "sse4.1",
         "ssse3",
     ];
+
+    #[test]
+    fn the_bounded_distance_agrees_with_strsim() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "ba",
+            "abc",
+            "acb",
+            "sse4.1",
+            "SSE4_1",
+            "ssse3",
+            "avx512f",
+            "avx-512f",
+            "Icelake-Server-V4",
+            "icelake-server-v4",
+            "strange-option",
+            "tsc-adjust",
+            "tsc_adjust",
+            "vmx-ept",
+        ];
+        for a in words {
+            for b in words {
+                let lower = a.to_lowercase();
+                let d = strsim::osa_distance(&lower, &b.to_lowercase());
+                for bound in 0..5 {
+                    assert_eq!(
+                        distance_within(&lower, b, bound),
+                        (d <= bound).then_some(d),
+                        "{a} {b} {bound}"
+                    );
+                }
+            }
+        }
+    }
 
     fn s(input: &str) -> Option<Suggestion> {
         best(input, NAMES.iter().copied())

@@ -181,12 +181,28 @@ pub struct Domain {
     pub has_qemu_device_override: bool,
     /// `<qemu:capabilities>` with add/del entries (taint `custom-hypervisor-feature`).
     pub has_qemu_capabilities: bool,
+    /// Where this view was read from, to read only what an edit touched next time.
+    read_from: ReadFrom,
+}
+
+/// The document state a [`Domain`] was read from.
+#[derive(Debug, Clone, Default)]
+struct ReadFrom {
+    layout: u64,
+    devices: Option<ElemId>,
 }
 
 impl Domain {
     /// Reads the domain from a parsed document, refusing what is not an x86 libvirt domain.
     pub fn read(doc: &Document) -> Result<Domain, DomainError> {
-        read::read(doc)
+        read::read(doc, None)
+    }
+
+    /// Reads the domain again after one edit of the document this view was read from,
+    /// taking over what lies outside the edit: `<devices>` of a large domain holds tens of
+    /// thousands of elements, and edits happen in `<cpu>`.
+    pub fn reread(doc: &Document, before: &Domain) -> Result<Domain, DomainError> {
+        read::read(doc, Some(before))
     }
 
     /// The guest architecture libvirt uses: the `arch` attribute, or the host's (x86_64).

@@ -3,7 +3,7 @@
 use super::*;
 use crate::xml::Document;
 
-pub(super) fn read(doc: &Document) -> Result<Domain, DomainError> {
+pub(super) fn read(doc: &Document, before: Option<&Domain>) -> Result<Domain, DomainError> {
     let root = doc.root();
     if !doc.is_plain(root, "domain") {
         return Err(DomainError::NotDomain {
@@ -15,6 +15,7 @@ pub(super) fn read(doc: &Document) -> Result<Domain, DomainError> {
         virt_type: doc.attr_value(root, "type").unwrap_or_default(),
         ..Domain::default()
     };
+    dom.read_from.layout = doc.layout();
     dom.qemu_ns_declared = doc.qemu_prefix_on_root().is_some_and(|p| !p.is_empty());
 
     let mut first_cpu: Option<ElemId> = None;
@@ -39,7 +40,14 @@ pub(super) fn read(doc: &Document) -> Result<Domain, DomainError> {
                     .map(|t| read_timer(doc, t)),
             );
         } else if doc.is_plain(child, "devices") {
-            read_devices(doc, child, &mut dom);
+            match before.filter(|b| devices_unchanged(doc, b, child)) {
+                Some(b) => {
+                    dom.emulator.clone_from(&b.emulator);
+                    dom.hyperv_panics.clone_from(&b.hyperv_panics);
+                }
+                None => read_devices(doc, child, &mut dom),
+            }
+            dom.read_from.devices = Some(child);
         } else if doc.is_qemu(child, "commandline") {
             for arg in doc.children(child) {
                 if doc.is_qemu(arg, "arg") {
@@ -232,6 +240,16 @@ fn read_timer(doc: &Document, el: ElemId) -> Timer {
         mode: doc.attr_value(el, "mode"),
         has_catchup: doc.plain_child(el, "catchup").is_some(),
     }
+}
+
+/// `<devices>` is the element `before` read, with the same id, and the last edit left it alone.
+fn devices_unchanged(doc: &Document, before: &Domain, devices: ElemId) -> bool {
+    let outer = doc.element(devices).outer();
+    before.read_from.layout == doc.layout()
+        && before.read_from.devices == Some(devices)
+        && doc
+            .last_rescan()
+            .is_some_and(|r| r.end <= outer.start || outer.end <= r.start)
 }
 
 fn read_devices(doc: &Document, el: ElemId, dom: &mut Domain) {

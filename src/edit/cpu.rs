@@ -143,7 +143,6 @@ pub(crate) fn strip_cpu(
     let remaining = doc.children(cpu).filter(|c| !children.contains(c)).count();
     let kept_attrs = doc
         .attrs(cpu)
-        .iter()
         .filter(|a| !attrs.contains(&&doc.source()[a.name()]))
         .count();
     if remaining == 0 && kept_attrs == 0 {

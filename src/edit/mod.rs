@@ -123,7 +123,7 @@ impl Edited {
         if inverse.is_empty() {
             return Ok(inverse);
         }
-        match Domain::read(&self.doc) {
+        match Domain::reread(&self.doc, &self.dom) {
             Ok(dom) => {
                 self.dom = dom;
                 Ok(inverse)
@@ -132,6 +132,8 @@ impl Edited {
                 self.doc
                     .apply(&inverse)
                     .expect("the inverse of an applied edit restores a document that parsed");
+                // Two edits since `dom` was read: read it whole, not from the last one.
+                self.dom = Domain::read(&self.doc).expect("the document read before the edit");
                 Err(e.into())
             }
         }

@@ -302,6 +302,9 @@ pub struct Model {
     pub reading: Reading,
     /// `state` differs from `disk` (kept here: comparing 10 MB per frame would cost the frame).
     pub modified: bool,
+    /// `disk` is the text the document's edits started from, so only the edited span needs
+    /// comparing (false after libvirt defined something else than what we sent).
+    edits_start_from_disk: bool,
     pub focus: Pane,
     pub overlay: Option<Overlay>,
     pub status: Option<Status>,
@@ -337,6 +340,7 @@ impl Model {
             report,
             reading,
             modified: false,
+            edits_start_from_disk: true,
             focus: Pane::Cpu,
             overlay: None,
             status: None,
@@ -433,7 +437,34 @@ impl Model {
             self.catalog,
             self.reading,
         );
-        self.modified = self.state.doc.source() != self.disk.as_str();
+        self.update_modified();
+    }
+
+    /// Takes `disk` as what the target holds now.
+    fn set_disk(&mut self, disk: Arc<String>) {
+        self.edits_start_from_disk = Arc::ptr_eq(&disk, &self.state.doc.shared_source());
+        if self.edits_start_from_disk {
+            self.state.doc.mark_unedited();
+        }
+        self.disk = disk;
+        self.update_modified();
+    }
+
+    /// Whether the document differs from `disk`: on a 10 MB domain a whole comparison would
+    /// cost more than the rest of a keystroke, so only the edited span is compared when the
+    /// edits started from `disk`.
+    fn update_modified(&mut self) {
+        let (now, disk) = (self.state.doc.source().as_bytes(), self.disk.as_bytes());
+        self.modified = if !self.edits_start_from_disk {
+            now != disk
+        } else {
+            now.len() != disk.len()
+                || self
+                    .state
+                    .doc
+                    .edited()
+                    .is_some_and(|r| now[r.clone()] != disk[r])
+        };
     }
 
     /// Applies an edit through the history and says what happened; true when it changed
@@ -537,8 +568,9 @@ impl Model {
         };
         match Edited::new(doc) {
             Ok(state) => {
-                self.disk = state.doc.shared_source();
+                let disk = state.doc.shared_source();
                 self.state = state;
+                self.set_disk(disk);
                 self.history = History::default();
                 self.refresh();
                 self.warn("Reloaded from disk; your edits were dropped");
@@ -626,8 +658,7 @@ fn defined(m: &mut Model, result: Result<String, SaveFailure>) {
                 m.state.dom.qemu_cpu.is_some() && held.is_some_and(|d| d.qemu_cpu.is_none());
             if dropped {
                 // Keep our document, so one key converts it and defines again.
-                m.disk = Arc::new(now);
-                m.modified = m.state.doc.source() != m.disk.as_str();
+                m.set_disk(Arc::new(now));
                 m.overlay = Some(Overlay::QemuCpuDropped { defined: true });
             } else {
                 m.reload(now);
@@ -650,8 +681,7 @@ fn save_failed(m: &mut Model, failure: SaveFailure) {
 fn saved(m: &mut Model, path: PathBuf, bytes: Arc<String>, result: Result<Saved, SaveFailure>) {
     match result {
         Ok(outcome) => {
-            m.disk = bytes;
-            m.modified = m.state.doc.source() != m.disk.as_str();
+            m.set_disk(bytes);
             let shown = path.display().to_string();
             m.target = Target::File(path);
             m.name = shown.clone();

@@ -4,8 +4,9 @@
 use std::ops::Range;
 
 /// One attribute, in 16 bytes (offsets fit `u32`, as files are at most 64 MiB): a large domain has
-/// hundreds of thousands, and every edit moves the ones after it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// hundreds of thousands. In the index the offsets are stored encoded (see
+/// [`super::FROM_END`]); [`super::Document::attrs`] hands out copies with plain offsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Attr {
     name_start: u32,
     value_start: u32,
@@ -30,10 +31,19 @@ impl Attr {
         }
     }
 
-    /// Moves the attribute by `delta` bytes (the text before it changed length).
-    pub(crate) fn shift(&mut self, delta: isize) {
-        self.name_start = self.name_start.wrapping_add(delta as u32);
-        self.value_start = self.value_start.wrapping_add(delta as u32);
+    /// This entry with its stored offsets decoded for a text of `len` bytes.
+    #[inline]
+    pub(crate) fn decoded(&self, len: u32) -> Attr {
+        Attr {
+            name_start: super::decode(self.name_start, len),
+            value_start: super::decode(self.value_start, len),
+            ..*self
+        }
+    }
+
+    /// The stored offsets, as `(name start, value start)` (for re-encoding).
+    pub(crate) fn offsets_mut(&mut self) -> [&mut u32; 2] {
+        [&mut self.name_start, &mut self.value_start]
     }
 
     /// The qualified name (`xmlns:qemu`, `name`).

@@ -35,10 +35,17 @@ pub(crate) fn build_owned(bytes: Vec<u8>) -> Result<Document, LoadError> {
 }
 
 fn document(src: String, parts: Parts) -> Document {
+    let len = src.len();
     let mut doc = Document {
         src: std::sync::Arc::new(src),
-        elements: parts.elements,
-        attrs: parts.attrs,
+        elements: super::gap::GapVec::from_vec(parts.elements),
+        attrs: super::gap::GapVec::from_vec(parts.attrs),
+        len: len as u32,
+        // Everything is stored absolute until the first edit moves the split.
+        split: len,
+        layout: 0,
+        rescanned: None,
+        edited: None,
         namespaces: parts.namespaces,
         root: parts.root,
         style: Style::default(),

@@ -7,10 +7,12 @@
 mod attrs;
 mod edit;
 mod error;
+mod gap;
 mod index;
 mod reindex;
 mod scan;
 pub mod splice;
+mod split;
 mod style;
 
 pub use attrs::Attr;
@@ -27,8 +29,32 @@ pub const QEMU_NS: &str = "http://libvirt.org/schemas/domain/qemu/1.0";
 /// Files above this size are refused before parsing (DESIGN §3).
 pub const MAX_FILE_SIZE: usize = 64 * 1024 * 1024;
 
-/// Index of an element in the document (elements are numbered in document order).
+/// An element of the document: its slot in the index. Ids increase in document order but
+/// are not contiguous (see [`Document::element_ids`]); an edit keeps the ids of the elements
+/// it does not re-scan, except when [`Document::layout`] changes.
 pub type ElemId = usize;
+
+/// Stored byte offsets at or after the index's split point (the end of the last edit) are
+/// counted back from the end of the text and flagged with this bit: an edit there changes the
+/// text's length, and every offset after it follows without being touched. Files are at most
+/// 64 MiB, so the flag never collides with an offset.
+pub(crate) const FROM_END: u32 = 1 << 31;
+
+/// The text offset a stored offset stands for, in a text of `len` bytes.
+#[inline]
+pub(crate) fn decode(stored: u32, len: u32) -> u32 {
+    if stored & FROM_END != 0 {
+        len - (stored & !FROM_END)
+    } else {
+        stored
+    }
+}
+
+/// How offset `at` is stored: absolute before the split, from the end at or after it.
+#[inline]
+pub(crate) fn encode(at: u32, len: u32, from_end: bool) -> u32 {
+    if from_end { FROM_END | (len - at) } else { at }
+}
 
 /// A byte range stored in 8 bytes: files are at most [`MAX_FILE_SIZE`] (64 MiB), so offsets fit
 /// `u32`, and a compact index is what keeps large domains fast and small in memory.
@@ -62,8 +88,9 @@ pub(crate) fn link(id: u32) -> Option<ElemId> {
 }
 
 /// One element of the document, by byte spans into the source text, in 40 bytes: a large
-/// domain has hundreds of thousands, and every edit moves the ones after it.
-#[derive(Debug, Clone)]
+/// domain has hundreds of thousands. In the index the spans are stored encoded (see
+/// [`FROM_END`]); [`Document::element`] hands out copies with plain offsets.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Element {
     /// The whole start tag (`<cpu mode='x'>` or the empty-element tag `<cpu/>`).
     pub(crate) open: Span,
@@ -127,6 +154,20 @@ impl Element {
         let start = self.attrs_start as usize;
         start..start + self.attrs_len as usize
     }
+
+    /// This entry with its stored offsets decoded for a text of `len` bytes.
+    #[inline]
+    pub(crate) fn decoded(&self, len: u32) -> Element {
+        let d = |s: Span| Span {
+            start: decode(s.start, len),
+            end: decode(s.end, len),
+        };
+        Element {
+            open: d(self.open),
+            close: d(self.close),
+            ..*self
+        }
+    }
 }
 
 /// A parsed document: the exact source plus its element index.
@@ -134,8 +175,23 @@ impl Element {
 pub struct Document {
     /// Shared, so that keeping the text as loaded (the TUI's "on disk" side) costs no copy.
     src: Arc<String>,
-    elements: Vec<Element>,
-    attrs: Vec<Attr>,
+    /// Element entries by id (slot), with the hole at the split point (see `gap.rs`).
+    elements: gap::GapVec<Element>,
+    /// Attribute entries, each element's together, with the hole at the split point.
+    attrs: gap::GapVec<Attr>,
+    /// The text length the index's from-end offsets count from: the text's length, except
+    /// while an edit is being applied (the text is edited before the index).
+    len: u32,
+    /// Stored offsets before this text offset are absolute; from here on they count from the
+    /// end (see [`FROM_END`]). Elements starting before it sit before the index's hole.
+    split: usize,
+    /// Changes whenever elements the index keeps change slots (the hole moved over them or
+    /// grew): ids held from before are then stale.
+    layout: u64,
+    /// The text the last edit re-scanned (after it), when the last edit was localised.
+    rescanned: Option<Range<usize>>,
+    /// The text edits changed since [`Document::mark_unedited`] (today's offsets).
+    edited: Option<Range<usize>>,
     namespaces: Vec<String>,
     root: ElemId,
     style: Style,
@@ -165,11 +221,11 @@ impl Document {
         if splices.is_empty() {
             return Ok(Vec::new());
         }
-        // Edit the text in place when nothing else holds it (after the first edit), else a copy.
-        let old_len = self.src.len();
+        // Edit the text in place when nothing else holds it (after the first edit), else a
+        // copy with room to grow (so that inserting does not copy it again).
         let mut text = match Arc::get_mut(&mut self.src) {
             Some(own) => std::mem::take(own),
-            None => self.src.as_str().to_owned(),
+            None => spacious_copy(&self.src),
         };
         let inverse = match splice::apply_in_place(&mut text, splices) {
             Ok(inverse) => inverse,
@@ -187,12 +243,17 @@ impl Document {
         }
         let lo = splices.iter().map(|s| s.range.start).min().unwrap_or(0);
         let hi = splices.iter().map(|s| s.range.end).max().unwrap_or(0);
-        if let Some((plan, parts)) = reindex::localised(self, old_len, lo..hi, &text) {
+        let edited = widen(self.edited.clone(), lo..hi, self.len as usize, text.len());
+        if let Some((plan, parts)) = reindex::localised(self, lo..hi, &text) {
             reindex::commit(self, plan, parts, text);
+            self.edited = Some(edited);
             return Ok(inverse);
         }
         match Document::parse(text.as_bytes()) {
-            Ok(doc) => {
+            Ok(mut doc) => {
+                // Every id may have changed.
+                doc.layout = self.layout + 1;
+                doc.edited = Some(edited);
                 *self = doc;
                 Ok(inverse)
             }
@@ -218,7 +279,7 @@ impl Document {
     /// The document's writing conventions, from its first attribute and its root's first
     /// child.
     fn detect_style(&mut self) {
-        let first_quote = self.attrs.first().map(|a| a.quote());
+        let first_quote = self.attrs.slots().next().map(|a| self.attrs[a].quote());
         let indent = link(self.elements[self.root].first_child)
             .and_then(|c| self.line_indent(c))
             .map(str::to_string);
@@ -253,12 +314,42 @@ impl Document {
         self.root
     }
 
-    pub fn element(&self, id: ElemId) -> &Element {
-        &self.elements[id]
+    /// The element's entry, with plain byte offsets.
+    pub fn element(&self, id: ElemId) -> Element {
+        self.elements[id].decoded(self.len)
     }
 
     pub fn element_count(&self) -> usize {
         self.elements.len()
+    }
+
+    /// Every element's id, in document order.
+    pub fn element_ids(&self) -> impl DoubleEndedIterator<Item = ElemId> + '_ {
+        self.elements.slots()
+    }
+
+    /// Changes when an edit renumbered elements it did not re-scan: ids taken before are
+    /// stale then (otherwise an edit keeps every id outside what it re-scanned).
+    pub fn layout(&self) -> u64 {
+        self.layout
+    }
+
+    /// The text the last edit re-scanned, in today's offsets: every element outside it kept
+    /// its entry (and, with the same [`Document::layout`], its id). `None` after a full parse.
+    pub fn last_rescan(&self) -> Option<Range<usize>> {
+        self.rescanned.clone()
+    }
+
+    /// The text that edits changed since the document was loaded or
+    /// [`Document::mark_unedited`] (today's offsets; `None` when nothing was edited). Outside
+    /// it, the text is what it was then: comparing with the file on disk needs only this.
+    pub fn edited(&self) -> Option<Range<usize>> {
+        self.edited.clone()
+    }
+
+    /// Takes the text as it is now as the unedited state (it was just saved or loaded).
+    pub fn mark_unedited(&mut self) {
+        self.edited = None;
     }
 
     pub fn namespaces(&self) -> &[String] {
@@ -267,18 +358,18 @@ impl Document {
 
     /// The qualified name as written.
     pub fn qname(&self, id: ElemId) -> &str {
-        &self.src[self.elements[id].qname_range()]
+        &self.src[self.element(id).qname_range()]
     }
 
     /// The name without its prefix.
     pub fn local_name(&self, id: ElemId) -> &str {
-        let e = &self.elements[id];
+        let e = self.element(id);
         &self.src[e.qname_range().start + e.prefix_len as usize..e.qname_range().end]
     }
 
     /// The prefix as written, without the colon (`None` when unprefixed).
     pub fn prefix(&self, id: ElemId) -> Option<&str> {
-        let e = &self.elements[id];
+        let e = self.element(id);
         let q = e.qname_range();
         (e.prefix_len > 0).then(|| &self.src[q.start..q.start + e.prefix_len as usize - 1])
     }
@@ -297,7 +388,8 @@ impl Document {
     /// Compares the local name by length first: the length is in the index, and looking at
     /// the source for every child of a large `<devices>` would cost a cache miss each.
     fn local_name_is(&self, e: &Element, local: &str) -> bool {
-        let name = e.qname_range();
+        let start = decode(e.open.start, self.len) as usize + 1;
+        let name = start..start + e.name_len as usize;
         name.len() - e.prefix_len as usize == local.len()
             && &self.src.as_bytes()[name.start + e.prefix_len as usize..name.end]
                 == local.as_bytes()
@@ -335,13 +427,16 @@ impl Document {
         self.plain_children(id, local).next()
     }
 
-    pub fn attrs(&self, id: ElemId) -> &[Attr] {
-        &self.attrs[self.elements[id].attr_range()]
+    /// The element's attributes in order, with plain byte offsets.
+    pub fn attrs(&self, id: ElemId) -> impl ExactSizeIterator<Item = Attr> + '_ {
+        self.elements[id]
+            .attr_range()
+            .map(|k| self.attrs[k].decoded(self.len))
     }
 
     /// The attribute with this exact (qualified) name.
-    pub fn attr(&self, id: ElemId, name: &str) -> Option<&Attr> {
-        self.attrs(id).iter().find(|a| &self.src[a.name()] == name)
+    pub fn attr(&self, id: ElemId, name: &str) -> Option<Attr> {
+        self.attrs(id).find(|a| &self.src[a.name()] == name)
     }
 
     /// The attribute's value with entity and character references resolved and whitespace
@@ -353,7 +448,7 @@ impl Document {
     /// The element's text content (text and CDATA of its direct children, references
     /// resolved), which is what libvirt reads for `<model>NAME</model>`.
     pub fn text(&self, id: ElemId) -> String {
-        index::text_content(&self.src, self.elements[id].inner())
+        index::text_content(&self.src, self.element(id).inner())
     }
 
     /// 1-based line and column of a byte offset.
@@ -364,7 +459,7 @@ impl Document {
     /// The prefix bound to the QEMU namespace at the root element, if any (`Some("")` for a
     /// default-namespace binding, which we cannot use for new prefixed elements).
     pub fn qemu_prefix_on_root(&self) -> Option<String> {
-        self.attrs(self.root).iter().find_map(|a| {
+        self.attrs(self.root).find_map(|a| {
             let name = &self.src[a.name()];
             let prefix = name.strip_prefix("xmlns:")?;
             (a.value(&self.src) == QEMU_NS).then(|| prefix.to_string())
@@ -374,13 +469,42 @@ impl Document {
     /// The leading whitespace of the line the element starts on, when the element is the
     /// first thing on its line.
     pub fn line_indent(&self, id: ElemId) -> Option<&str> {
-        let start = self.elements[id].open.start as usize;
+        let start = self.element(id).open.start as usize;
         let line_start = self.src[..start].rfind('\n').map_or(0, |p| p + 1);
         let before = &self.src[line_start..start];
         before
             .chars()
             .all(|c| c == ' ' || c == '\t')
             .then_some(before)
+    }
+}
+
+/// A copy of `text` with room to grow by a few edits without copying again.
+fn spacious_copy(text: &str) -> String {
+    let mut copy = String::with_capacity(text.len() + text.len() / 64 + 4096);
+    copy.push_str(text);
+    copy
+}
+
+/// `edited` (a range of a text of `old_len` bytes) after `changed` of it was replaced, the
+/// text now being `new_len` bytes: the union of both, in the new offsets.
+fn widen(
+    edited: Option<Range<usize>>,
+    changed: Range<usize>,
+    old_len: usize,
+    new_len: usize,
+) -> Range<usize> {
+    let now = changed.start..(changed.end + new_len).saturating_sub(old_len);
+    match edited {
+        None => now,
+        Some(e) => {
+            let end = if e.end > changed.end {
+                (e.end + new_len).saturating_sub(old_len)
+            } else {
+                e.end.max(now.end).min(new_len)
+            };
+            e.start.min(now.start)..end
+        }
     }
 }
 

@@ -11,122 +11,110 @@
 //! that both ways always give the same index.
 
 use super::index::{self, Fragment, FragmentParts};
-use super::{Document, ElemId, Element, NO_ELEMENT, Span, link};
+use super::{Document, ElemId, Element, link};
 use std::ops::Range;
 
-/// What to re-scan: the content of `parent` between `old` (in the old source); the elements
-/// `ids` and attributes `attrs` of the old index lie there.
+/// What to re-scan: the content of `parent` between `old` (in the old source).
 pub(crate) struct Plan {
     parent: ElemId,
     old: Range<usize>,
-    ids: Range<usize>,
-    attrs: Range<usize>,
-    /// New length minus old length of the text.
-    delta: isize,
+}
+
+/// The elements a plan re-scans, once the split sits at the plan's end: the last ones before
+/// the holes (`elements` and `attrs` count them).
+struct Block {
+    first: ElemId,
+    elements: usize,
+    attrs: usize,
 }
 
 /// Re-indexes `doc` for `new_src`, the result of splices that changed `changed` (a range of
-/// the old source of `old_len` bytes, from the first splice's start to the last one's end).
-/// `doc`'s own text may already be gone (edited in place into `new_src`): only its index is
-/// read, and bytes before the change, which both texts share. Returns `None` when
-/// the change cannot be localised or the fragment does not parse (the caller then parses the
-/// whole document, which also gives the error its full context).
+/// the old source, from the first splice's start to the last one's end). `doc`'s own text
+/// may already be gone (edited in place into `new_src`): only its index is read, and bytes
+/// before the change, which both texts share. Returns `None` when the change cannot be
+/// localised or the fragment does not parse (the caller then parses the whole document,
+/// which also gives the error its full context); `doc` still indexes the old text then.
 pub(crate) fn localised(
-    doc: &Document,
-    old_len: usize,
+    doc: &mut Document,
     changed: Range<usize>,
     new_src: &str,
 ) -> Option<(Plan, FragmentParts)> {
-    let mut plan = plan(doc, changed)?;
-    let delta = new_src.len() as isize - old_len as isize;
-    plan.delta = delta;
-    let new_end = plan.old.end.checked_add_signed(delta)?;
+    let end = plan(doc, changed.clone())?.old.end;
+    let delta = new_src.len() as isize - doc.len as isize;
+    let new_end = end.checked_add_signed(delta)?;
+    doc.move_split(end);
+    // Moving the split may move the parent across the hole: plan again for its new slot.
+    let doc: &Document = doc;
+    let plan = plan(doc, changed)?;
+    let block = block(doc, plan.old.start);
     let at = Fragment {
         doc,
         parent: plan.parent,
-        id_base: plan.ids.start,
-        attr_base: plan.attrs.start,
+        id_base: block.first,
+        attr_base: doc.attrs.hole().start - block.attrs,
     };
     let parts = index::fragment(&new_src[..new_end], plan.old.start, &at).ok()?;
     Some((plan, parts))
 }
 
-/// Installs the re-scanned fragment into `doc`, whose source becomes `new_src`.
-pub(crate) fn commit(doc: &mut Document, plan: Plan, parts: FragmentParts, new_src: String) {
-    let delta = plan.delta;
-    let id_shift = parts.elements.len() as isize - plan.ids.len() as isize;
-    let attr_shift = parts.attrs.len() as isize - plan.attrs.len() as isize;
-    let (first, last) = (plan.ids.start, plan.ids.end);
-    // Wrapping arithmetic on u32 adds a negative shift too; branch-free, so that the loops
-    // over a large index below stay a few cycles per element.
-    let shift_id = |id: u32| -> u32 {
-        let moves = (id as usize >= last) & (id != NO_ELEMENT);
-        id.wrapping_add((moves as u32).wrapping_mul(id_shift as u32))
-    };
-    let shift_span = |s: Span| Span {
-        start: s.start.wrapping_add(delta as u32),
-        end: s.end.wrapping_add(delta as u32),
-    };
+/// The elements before the holes that start at or after `start`.
+fn block(doc: &Document, start: usize) -> Block {
+    let first = doc.partition(|s| s < start).min(doc.elements.hole().start);
+    let end = doc.elements.hole().start;
+    Block {
+        first,
+        elements: end - first,
+        attrs: (first..end)
+            .map(|s| doc.elements[s].attrs_len as usize)
+            .sum(),
+    }
+}
 
+/// Installs the re-scanned fragment into `doc`, whose source becomes `new_src`: the fragment
+/// takes the place of the block before the holes; nothing after the holes moves.
+pub(crate) fn commit(doc: &mut Document, plan: Plan, parts: FragmentParts, new_src: String) {
+    let block = block(doc, plan.old.start);
     // The parent's child before the region (its next sibling is re-linked below), and the
     // one after it (which the fragment's last top-level element links to).
-    let prev = (first > plan.parent + 1).then(|| {
-        let mut c = first - 1;
+    let prev = doc.elements.prev_slot(block.first).and_then(|mut c| {
+        if c <= plan.parent {
+            return None;
+        }
         while doc.elements[c].parent as usize != plan.parent {
             c = doc.elements[c].parent as usize;
         }
-        c
+        Some(c)
     });
-    let next = (last < doc.elements.len() && doc.elements[last].parent as usize == plan.parent)
-        .then_some(last);
+    let after = doc.elements.hole().end;
+    let mut next = (after < doc.elements.end()
+        && doc.elements[after].parent as usize == plan.parent)
+        .then_some(after);
 
-    for el in &mut doc.elements[..first] {
-        el.first_child = shift_id(el.first_child);
-        el.next_sibling = shift_id(el.next_sibling);
-        // Ancestors of the region end after it.
-        if !el.empty && el.close.start as usize >= plan.old.end {
-            el.close = shift_span(el.close);
-        }
+    let (old_end, old_attr_end) = (after, doc.attrs.hole().end);
+    let grown = doc.elements.make_room(block.elements, parts.elements.len());
+    let agrown = doc.attrs.make_room(block.attrs, parts.attrs.len());
+    if grown > 0 || agrown > 0 {
+        doc.renumber_after_growth(old_end, grown, old_attr_end, agrown);
+        next = next.map(|n| n + grown);
     }
-    for el in &mut doc.elements[last..] {
-        shift_element(el, &shift_span, &shift_id, attr_shift);
-    }
-    for a in &mut doc.attrs[plan.attrs.end..] {
-        a.shift(delta);
-    }
-    let next_now = next.map_or(NO_ELEMENT, |n| (n as isize + id_shift) as u32);
-    let first_new = if parts.first_top != NO_ELEMENT {
-        parts.first_top
-    } else {
-        next_now
-    };
+    doc.elements.fill(parts.elements);
+    doc.attrs.fill(parts.attrs);
+    let next = next.map_or(super::NO_ELEMENT, |n| n as u32);
+    let first_new = link(parts.first_top).map_or(next, |f| f as u32);
     match prev {
         Some(p) => doc.elements[p].next_sibling = first_new,
         None => doc.elements[plan.parent].first_child = first_new,
     }
-    let mut elements = parts.elements;
     if let Some(l) = link(parts.last_top) {
-        elements[l - first].next_sibling = next_now;
+        doc.elements[l].next_sibling = next;
     }
-    doc.elements.splice(first..last, elements);
-    doc.attrs.splice(plan.attrs.clone(), parts.attrs);
+    let delta = new_src.len() as isize - doc.len as isize;
+    doc.split = plan.old.end.wrapping_add_signed(delta);
+    doc.rescanned = Some(plan.old.start..doc.split);
+    doc.len = new_src.len() as u32;
     doc.namespaces = parts.namespaces;
     doc.src = std::sync::Arc::new(new_src);
     doc.detect_style();
-}
-
-fn shift_element(
-    el: &mut Element,
-    shift_span: &impl Fn(Span) -> Span,
-    shift_id: &impl Fn(u32) -> u32,
-    attr_shift: isize,
-) {
-    el.open = shift_span(el.open);
-    el.close = shift_span(el.close);
-    el.parent = shift_id(el.parent);
-    el.first_child = shift_id(el.first_child);
-    el.next_sibling = shift_id(el.next_sibling);
-    el.attrs_start = el.attrs_start.wrapping_add(attr_shift as u32);
 }
 
 /// Finds the element whose content holds the whole change, and widens the change to whole
@@ -134,21 +122,20 @@ fn shift_element(
 fn plan(doc: &Document, changed: Range<usize>) -> Option<Plan> {
     let (lo, hi) = (changed.start, changed.end);
     let els = &doc.elements;
+    let el = |s: ElemId| doc.element(s);
     // The last element starting at or before `lo`, then up to the first whose content
     // holds [lo, hi]. None when the change touches the root's own tags.
-    let mut parent = els
-        .partition_point(|e| e.open.start as usize <= lo)
-        .checked_sub(1)?;
-    while !content_holds(&els[parent], lo, hi) {
+    let mut parent = els.prev_slot(doc.partition(|s| s <= lo))?;
+    while !content_holds(&el(parent), lo, hi) {
         parent = link(els[parent].parent)?;
     }
     let child_at = |p: usize, strictly_before: bool| -> Option<ElemId> {
         let n = if strictly_before {
-            els.partition_point(|e| (e.open.start as usize) < p)
+            doc.partition(|s| s < p)
         } else {
-            els.partition_point(|e| e.open.start as usize <= p)
+            doc.partition(|s| s <= p)
         };
-        let mut c = n.checked_sub(1)?;
+        let mut c = els.prev_slot(n)?;
         if c <= parent {
             return None;
         }
@@ -158,34 +145,28 @@ fn plan(doc: &Document, changed: Range<usize>) -> Option<Plan> {
         Some(c)
     };
     // Widen to places where content starts: never inside a comment, CDATA or a child.
-    let content = els[parent].inner();
-    let start = match child_at(lo, false) {
+    let content = el(parent).inner();
+    let start = match child_at(lo, false).map(el) {
         // A child overlapping the change (for an insertion, strictly around it) goes whole.
-        Some(c) if els[c].outer().end > lo && els[c].outer().start < hi => els[c].outer().start,
-        Some(c) if els[c].outer().end <= lo => els[c].outer().end,
-        Some(c) => els[c].outer().start,
+        Some(c) if c.outer().end > lo && c.outer().start < hi => c.outer().start,
+        Some(c) if c.outer().end <= lo => c.outer().end,
+        Some(c) => c.outer().start,
         None => content.start,
     };
-    let end = match child_at(hi, true) {
-        Some(c) if els[c].outer().end > hi => els[c].outer().end,
+    let end = match child_at(hi, true).map(el) {
+        Some(c) if c.outer().end > hi => c.outer().end,
         _ => {
-            let next = els.partition_point(|e| (e.open.start as usize) < hi);
-            els.get(next)
-                .map_or(content.end, |e| (e.open.start as usize).min(content.end))
+            let next = doc.partition(|s| s < hi);
+            if next < els.end() {
+                doc.open_start(next).min(content.end)
+            } else {
+                content.end
+            }
         }
-    };
-    let ids = els.partition_point(|e| (e.open.start as usize) < start)
-        ..els.partition_point(|e| (e.open.start as usize) < end);
-    let attr_at = |id: usize| {
-        els.get(id)
-            .map_or(doc.attrs.len(), |e| e.attrs_start as usize)
     };
     Some(Plan {
         parent,
         old: start..end,
-        attrs: attr_at(ids.start)..attr_at(ids.end),
-        ids,
-        delta: 0,
     })
 }
 
@@ -206,14 +187,20 @@ mod tests {
     }
 
     fn id(doc: &Document, name: &str) -> ElemId {
-        (0..doc.element_count())
-            .find(|&i| doc.qname(i) == name)
-            .unwrap()
+        doc.element_ids().find(|&i| doc.qname(i) == name).unwrap()
     }
 
     fn localise(doc: &Document, s: &Splice) -> Option<Plan> {
         let (text, _) = crate::xml::splice::apply(doc.source(), std::slice::from_ref(s)).ok()?;
-        localised(doc, doc.source().len(), s.range.clone(), &text).map(|(plan, _)| plan)
+        let mut doc = doc.clone();
+        localised(&mut doc, s.range.clone(), &text).map(|(plan, _)| plan)
+    }
+
+    /// The ids of the elements a plan re-scans, in the unedited document.
+    fn rescanned(doc: &Document, plan: &Plan) -> Vec<ElemId> {
+        doc.element_ids()
+            .filter(|&i| plan.old.contains(&doc.element(i).open().start))
+            .collect()
     }
 
     #[test]
@@ -222,17 +209,18 @@ mod tests {
         let model = id(&doc, "model");
         let plan = localise(&doc, &Splice::replace(doc.element(model).inner(), "EPYC")).unwrap();
         assert_eq!(plan.parent, model);
-        assert!(plan.ids.is_empty());
+        assert!(rescanned(&doc, &plan).is_empty());
     }
 
     #[test]
     fn an_attribute_edit_rescans_that_element_only() {
         let doc = doc();
         let cpu = id(&doc, "cpu");
-        let value = doc.attrs(cpu)[0].value_span();
+        let value = doc.attrs(cpu).next().unwrap().value_span();
         let plan = localise(&doc, &Splice::replace(value, "host-model")).unwrap();
         assert_eq!(plan.parent, doc.root());
-        assert_eq!(plan.ids, cpu..id(&doc, "devices"));
+        let devices = id(&doc, "devices");
+        assert_eq!(rescanned(&doc, &plan), (cpu..devices).collect::<Vec<_>>());
     }
 
     #[test]

@@ -1,0 +1,182 @@
+//! A vector with a movable hole (a gap buffer), for the element and attribute index.
+//!
+//! Edits happen again and again in one place (the features of `<cpu>`). With the hole kept
+//! where they happen, adding or removing entries there moves nothing else: the entries after
+//! the hole keep their slots, and so do the links that point at them (links are slot numbers).
+//! Written here because the gap-buffer crates are for text, and this one must tell the index
+//! which slots moved when the hole moves (see `split.rs`).
+
+use std::ops::Range;
+
+#[derive(Debug, Clone)]
+pub(crate) struct GapVec<T> {
+    /// Entries before the hole, the hole (filler), entries after it.
+    slots: Vec<T>,
+    hole: Range<usize>,
+}
+
+impl<T: Clone + Default> GapVec<T> {
+    /// All entries, with an empty hole at the end.
+    pub(crate) fn from_vec(slots: Vec<T>) -> GapVec<T> {
+        let n = slots.len();
+        GapVec { slots, hole: n..n }
+    }
+
+    /// The slots of the hole: entries before it are `0..hole.start`, after it `hole.end..`.
+    pub(crate) fn hole(&self) -> Range<usize> {
+        self.hole.clone()
+    }
+
+    /// One past the last slot.
+    pub(crate) fn end(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// How many entries (slots outside the hole).
+    pub(crate) fn len(&self) -> usize {
+        self.slots.len() - self.hole.len()
+    }
+
+    /// The slots that hold entries, in order.
+    pub(crate) fn slots(&self) -> impl DoubleEndedIterator<Item = usize> + '_ {
+        (0..self.hole.start).chain(self.hole.end..self.slots.len())
+    }
+
+    /// The slot before `slot` that holds an entry, skipping the hole.
+    pub(crate) fn prev_slot(&self, slot: usize) -> Option<usize> {
+        let prev = if slot == self.hole.end {
+            self.hole.start
+        } else {
+            slot
+        };
+        prev.checked_sub(1)
+    }
+
+    /// Moves the first `n` entries after the hole to before it: they now sit `hole.len()`
+    /// slots lower. Returns their old slots.
+    pub(crate) fn pull_after(&mut self, n: usize) -> Range<usize> {
+        let old = self.hole.end..self.hole.end + n;
+        let to = self.hole.start;
+        self.move_entries(old.clone(), to);
+        self.hole = self.hole.start + n..self.hole.end + n;
+        old
+    }
+
+    /// Moves the last `n` entries before the hole to after it: they now sit `hole.len()`
+    /// slots higher. Returns their old slots.
+    pub(crate) fn push_before(&mut self, n: usize) -> Range<usize> {
+        let old = self.hole.start - n..self.hole.start;
+        let to = self.hole.end - n;
+        self.move_entries(old.clone(), to);
+        self.hole = self.hole.start - n..self.hole.end - n;
+        old
+    }
+
+    fn move_entries(&mut self, from: Range<usize>, to: usize) {
+        if from.start == to || from.is_empty() {
+            return;
+        }
+        if from.len() <= self.hole.len() {
+            // Apart: swap each entry with the filler it lands on (O(block), not O(hole)).
+            for i in 0..from.len() {
+                self.slots.swap(from.start + i, to + i);
+            }
+        } else if from.start < to {
+            self.slots[from.start..to + from.len()].rotate_left(from.len());
+        } else {
+            self.slots[to..from.end].rotate_right(from.len());
+        }
+    }
+
+    /// Drops the last `drop` entries before the hole and makes room for `room` entries
+    /// there. When the hole is too small it grows: the entries after it then move up by the
+    /// returned amount (the caller renumbers links to them before filling the room).
+    pub(crate) fn make_room(&mut self, drop: usize, room: usize) -> usize {
+        self.hole.start -= drop;
+        if room <= self.hole.len() {
+            return 0;
+        }
+        let grown = (room - self.hole.len()).max(self.len() / 32).max(1024);
+        let at = self.hole.end;
+        self.slots
+            .splice(at..at, std::iter::repeat_n(T::default(), grown));
+        self.hole.end += grown;
+        grown
+    }
+
+    /// Puts `new` at the start of the hole (after [`GapVec::make_room`]).
+    pub(crate) fn fill(&mut self, new: Vec<T>) {
+        debug_assert!(new.len() <= self.hole.len());
+        let start = self.hole.start;
+        self.hole.start += new.len();
+        for (slot, item) in self.slots[start..].iter_mut().zip(new) {
+            *slot = item;
+        }
+    }
+
+    /// The entries before the hole and those after it.
+    pub(crate) fn parts(&self) -> (&[T], &[T]) {
+        (&self.slots[..self.hole.start], &self.slots[self.hole.end..])
+    }
+
+    /// All slots including the hole's filler, for renumbering passes.
+    pub(crate) fn raw_mut(&mut self) -> &mut [T] {
+        &mut self.slots
+    }
+}
+
+impl<T> std::ops::Index<usize> for GapVec<T> {
+    type Output = T;
+    fn index(&self, slot: usize) -> &T {
+        debug_assert!(
+            !(self.hole.start..self.hole.end).contains(&slot),
+            "slot {slot} is in the hole"
+        );
+        &self.slots[slot]
+    }
+}
+
+impl<T> std::ops::IndexMut<usize> for GapVec<T> {
+    fn index_mut(&mut self, slot: usize) -> &mut T {
+        debug_assert!(
+            !(self.hole.start..self.hole.end).contains(&slot),
+            "slot {slot} is in the hole"
+        );
+        &mut self.slots[slot]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(g: &GapVec<u32>) -> Vec<u32> {
+        g.slots().map(|s| g[s]).collect()
+    }
+
+    #[test]
+    fn moving_the_hole_keeps_the_order() {
+        let mut g = GapVec::from_vec((0..10).collect());
+        g.push_before(4);
+        assert_eq!(entries(&g), (0..10).collect::<Vec<_>>());
+        g.make_room(1, 2);
+        g.fill(vec![50, 51]);
+        assert_eq!(entries(&g), vec![0, 1, 2, 3, 4, 50, 51, 6, 7, 8, 9]);
+        let hole = g.hole();
+        g.pull_after(2);
+        assert_eq!(g.hole().start, hole.start + 2);
+        assert_eq!(entries(&g), vec![0, 1, 2, 3, 4, 50, 51, 6, 7, 8, 9]);
+        assert_eq!(g.prev_slot(g.hole().end), Some(g.hole().start - 1));
+    }
+
+    #[test]
+    fn growing_moves_the_entries_after_the_hole_up() {
+        let mut g = GapVec::from_vec(vec![1, 2, 3]);
+        g.push_before(1);
+        let grown = g.make_room(0, 1);
+        g.fill(vec![9]);
+        assert!(grown >= 1);
+        assert_eq!(entries(&g), vec![1, 2, 9, 3]);
+        assert_eq!(g.hole().end, 3 - 1 + grown);
+    }
+}
