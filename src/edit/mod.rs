@@ -75,6 +75,24 @@ impl Edited {
         Edited { doc, dom }
     }
 
+    /// Readies the document for edits of `<cpu>` (or `<qemu:cpu>`): idle work after the
+    /// first frame, so that on a large domain the first edit is as quick as the next ones.
+    pub fn prepare_for_edits(&mut self) {
+        let Some(el) = (self.dom.cpu.as_ref().map(|c| c.el))
+            .or_else(|| self.dom.qemu_cpu.as_ref().map(|q| q.el))
+        else {
+            return;
+        };
+        let layout = self.doc.layout();
+        self.doc.prepare_edits_in(el);
+        // Elements may have new ids: read the view again (the text is the same, so it reads).
+        if self.doc.layout() != layout
+            && let Ok(dom) = Domain::read(&self.doc)
+        {
+            self.dom = dom;
+        }
+    }
+
     /// The splices one edit makes, against the current document.
     pub fn splices(&self, edit: &Edit) -> Result<Vec<Splice>, EditError> {
         let (doc, dom) = (&self.doc, &self.dom);

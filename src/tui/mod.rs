@@ -159,6 +159,7 @@ pub fn run(opts: Options) -> anyhow::Result<i32> {
     let mut clip = clipboard::Clipboard::default();
     let mut guard = terminal::Guard::new(tty).context("cannot set up the terminal")?;
     let mut redraw = true;
+    let mut prepared = false;
     let code = loop {
         if redraw {
             guard.terminal.draw(|f| view::draw(f, &model, &theme))?;
@@ -167,6 +168,11 @@ pub fn run(opts: Options) -> anyhow::Result<i32> {
                 panic!("panic requested by VIRT_CPU_TEST_PANIC");
             }
             redraw = false;
+            if !prepared {
+                // Idle until the first key: ready a large document for edits now.
+                model.state.prepare_for_edits();
+                prepared = true;
+            }
         }
         if let Some(code) = model.exit {
             break code;

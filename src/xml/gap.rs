@@ -15,11 +15,22 @@ pub(crate) struct GapVec<T> {
     hole: Range<usize>,
 }
 
-impl<T: Clone + Default> GapVec<T> {
-    /// All entries, with an empty hole at the end.
-    pub(crate) fn from_vec(slots: Vec<T>) -> GapVec<T> {
+impl<T: Copy + Default> GapVec<T> {
+    /// All entries, with a hole at the end big enough for many edits (the indexer leaves
+    /// spare capacity, so this seldom reallocates).
+    pub(crate) fn from_vec(mut slots: Vec<T>) -> GapVec<T> {
         let n = slots.len();
-        GapVec { slots, hole: n..n }
+        slots.resize(n + Self::margin(n), T::default());
+        GapVec {
+            hole: n..slots.len(),
+            slots,
+        }
+    }
+
+    /// How many free slots a hole gets when it is made or grows: enough for a session of
+    /// edits, small next to the index.
+    fn margin(entries: usize) -> usize {
+        (entries / 32).max(1024)
     }
 
     /// The slots of the hole: entries before it are `0..hole.start`, after it `hole.end..`.
@@ -72,19 +83,11 @@ impl<T: Clone + Default> GapVec<T> {
         old
     }
 
+    /// Copies entries across the hole; what they leave behind becomes hole (its content is
+    /// never read).
     fn move_entries(&mut self, from: Range<usize>, to: usize) {
-        if from.start == to || from.is_empty() {
-            return;
-        }
-        if from.len() <= self.hole.len() {
-            // Apart: swap each entry with the filler it lands on (O(block), not O(hole)).
-            for i in 0..from.len() {
-                self.slots.swap(from.start + i, to + i);
-            }
-        } else if from.start < to {
-            self.slots[from.start..to + from.len()].rotate_left(from.len());
-        } else {
-            self.slots[to..from.end].rotate_right(from.len());
+        if from.start != to && !from.is_empty() {
+            self.slots.copy_within(from, to);
         }
     }
 
@@ -96,7 +99,7 @@ impl<T: Clone + Default> GapVec<T> {
         if room <= self.hole.len() {
             return 0;
         }
-        let grown = (room - self.hole.len()).max(self.len() / 32).max(1024);
+        let grown = (room - self.hole.len()).max(Self::margin(self.len()));
         let at = self.hole.end;
         self.slots
             .splice(at..at, std::iter::repeat_n(T::default(), grown));
@@ -173,10 +176,18 @@ mod tests {
     fn growing_moves_the_entries_after_the_hole_up() {
         let mut g = GapVec::from_vec(vec![1, 2, 3]);
         g.push_before(1);
+        let free = g.hole().len();
+        assert_eq!(g.make_room(0, free), 0, "the hole had room");
+        g.fill(vec![7; free]);
+        let end = g.hole().end;
         let grown = g.make_room(0, 1);
-        g.fill(vec![9]);
         assert!(grown >= 1);
-        assert_eq!(entries(&g), vec![1, 2, 9, 3]);
-        assert_eq!(g.hole().end, 3 - 1 + grown);
+        g.fill(vec![9]);
+        assert_eq!(g.hole().end, end + grown);
+        let all = entries(&g);
+        assert_eq!(
+            (all[..2].to_vec(), all[all.len() - 2..].to_vec()),
+            (vec![1, 2], vec![9, 3])
+        );
     }
 }

@@ -303,8 +303,8 @@ impl<'a> Indexer<'a> {
             ));
         }
         let root = self.root.ok_or(LoadError::NoRoot)?;
-        self.elements.shrink_to_fit();
-        self.attrs.shrink_to_fit();
+        // Not shrunk: the spare capacity (untouched pages, so no memory) holds the index's
+        // hole for edits (see `gap.rs`).
         Ok(Parts {
             elements: self.elements,
             attrs: self.attrs,

@@ -264,6 +264,21 @@ impl Document {
         }
     }
 
+    /// Readies the document for edits inside element `id` (idle work: after it the first
+    /// edit there costs what the next ones do). Moves the index's split to the end of the
+    /// element's content, and makes the text the document's own, with room to grow. May
+    /// renumber elements (see [`Document::layout`]).
+    pub fn prepare_edits_in(&mut self, id: ElemId) {
+        let e = self.element(id);
+        if !e.empty {
+            self.move_split(e.inner().end);
+        }
+        match Arc::get_mut(&mut self.src) {
+            Some(own) => own.reserve(own.len() / 64 + 4096),
+            None => self.src = Arc::new(spacious_copy(&self.src)),
+        }
+    }
+
     /// Puts the text back after a refused change, undoing `inverse` first.
     fn restore(&mut self, mut text: String, inverse: &[Splice]) {
         if !inverse.is_empty() {

@@ -205,8 +205,7 @@ fn merge<'a>(src: &'a str, bom: usize, first: Indexer<'a>, second: Indexer<'a>) 
     if !stack.is_empty() {
         return None;
     }
-    elements.shrink_to_fit();
-    attrs.shrink_to_fit();
+    // Not shrunk: the spare capacity holds the index's hole for edits (see `gap.rs`).
     Some(Parts {
         elements,
         attrs,
