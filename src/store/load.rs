@@ -115,7 +115,12 @@ pub fn open(path: &Path) -> Result<Loaded, OpenError> {
             },
         });
     }
-    let bytes = std::fs::read(path).map_err(io)?;
+    // Room to grow by a few edits without copying 10 MB again; huge pages when large.
+    let room = meta.len() as usize + meta.len() as usize / 64 + 4096;
+    let mut bytes = crate::xml::memory::large_vec(room);
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_to_end(&mut bytes))
+        .map_err(io)?;
     let origin = Origin::File {
         path: path.to_path_buf(),
         modified: meta.modified().ok(),

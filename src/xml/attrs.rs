@@ -4,8 +4,8 @@
 use std::ops::Range;
 
 /// One attribute, in 16 bytes (offsets fit `u32`, as files are at most 64 MiB): a large domain has
-/// hundreds of thousands. In the index the offsets are stored encoded (see
-/// [`super::FROM_END`]); [`super::Document::attrs`] hands out copies with plain offsets.
+/// hundreds of thousands. In the index the offsets are stored as its element's start tag's
+/// (see [`super::decode`]); [`super::Document::attrs`] hands out copies with plain offsets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Attr {
     name_start: u32,
@@ -31,12 +31,12 @@ impl Attr {
         }
     }
 
-    /// This entry with its stored offsets decoded for a text of `len` bytes.
+    /// This entry with its offsets decoded (stored fixed or floating, see [`super::decode`]).
     #[inline]
-    pub(crate) fn decoded(&self, len: u32) -> Attr {
+    pub(crate) fn decoded(&self, fixed: bool, shift: u32) -> Attr {
         Attr {
-            name_start: super::decode(self.name_start, len),
-            value_start: super::decode(self.value_start, len),
+            name_start: super::decode(self.name_start, fixed, shift),
+            value_start: super::decode(self.value_start, fixed, shift),
             ..*self
         }
     }

@@ -38,11 +38,12 @@ fn document(src: String, parts: Parts) -> Document {
     let len = src.len();
     let mut doc = Document {
         src: std::sync::Arc::new(src),
-        elements: super::gap::GapVec::from_vec(parts.elements),
-        attrs: super::gap::GapVec::from_vec(parts.attrs),
+        elements: super::gap::GapVec::with_front_hole(parts.elements, parts.hole),
+        attrs: super::gap::GapVec::with_front_hole(parts.attrs, parts.hole),
         len: len as u32,
-        // Everything is stored absolute until the first edit moves the split.
-        split: len,
+        // All floating with no shift: the first edit moves the split from the start.
+        shift: 0,
+        split: 0,
         layout: 0,
         rescanned: None,
         edited: None,
@@ -69,6 +70,8 @@ pub(crate) fn build_split_at(bytes: &[u8], at: usize) -> Option<Document> {
 }
 
 struct Parts {
+    /// Filler entries at the start of `elements` and `attrs`.
+    hole: usize,
     elements: Vec<Element>,
     attrs: Vec<attrs::Attr>,
     namespaces: Vec<String>,
@@ -156,6 +159,8 @@ struct Indexer<'a> {
     first_top: u32,
     /// Indexing the second half of a document on another core (see [`parallel`]).
     detached: Option<Box<parallel::Detached>>,
+    /// Filler entries at the start of `elements` and `attrs` (the index's hole).
+    hole: usize,
 }
 
 /// Where a fragment sits in an existing document: re-indexing after an edit scans only the
@@ -193,8 +198,18 @@ impl<'a> Indexer<'a> {
     fn new(src: &'a str, bom: usize) -> Self {
         // Real domains spend 30–40 bytes per element and per attribute; reserving for one of
         // each every 16 bytes over-reserves address space only (untouched pages cost nothing)
-        // and saves copying a large index while it grows. Shrunk to fit at the end.
-        Indexer::new_sized(src, bom, src.len() / 16 + 16)
+        // and saves copying a large index while it grows.
+        Indexer::new_sized(src, bom, src.len() / 16 + 16).with_front_hole(src.len())
+    }
+
+    /// Starts the index with the hole edits will use (see `gap.rs`): filler entries the ids
+    /// count past, so that the hole costs no copy and no renumbering.
+    fn with_front_hole(mut self, text_len: usize) -> Self {
+        let hole = super::gap::initial_hole(text_len);
+        self.elements.resize(hole, Element::default());
+        self.attrs.resize(hole, attrs::Attr::default());
+        self.hole = hole;
+        self
     }
 
     fn new_sized(src: &'a str, bom: usize, estimate: usize) -> Self {
@@ -202,8 +217,8 @@ impl<'a> Indexer<'a> {
             src,
             bytes: src.as_bytes(),
             bom,
-            elements: Vec::with_capacity(estimate),
-            attrs: Vec::with_capacity(estimate),
+            elements: super::memory::large_vec(estimate),
+            attrs: super::memory::large_vec(estimate),
             namespaces: Vec::new(),
             bindings: Vec::new(),
             open: Vec::new(),
@@ -212,6 +227,7 @@ impl<'a> Indexer<'a> {
             attr_base: 0,
             first_top: NO_ELEMENT,
             detached: None,
+            hole: 0,
         }
     }
 
@@ -303,9 +319,8 @@ impl<'a> Indexer<'a> {
             ));
         }
         let root = self.root.ok_or(LoadError::NoRoot)?;
-        // Not shrunk: the spare capacity (untouched pages, so no memory) holds the index's
-        // hole for edits (see `gap.rs`).
         Ok(Parts {
+            hole: self.hole,
             elements: self.elements,
             attrs: self.attrs,
             namespaces: self.namespaces,
@@ -513,7 +528,7 @@ impl<'a> Indexer<'a> {
             close: Span::of(tag.end..tag.end),
             name_len: (name_end - name_start) as u16,
             prefix_len: prefix_len as u8,
-            empty: tag.empty,
+            flags: if tag.empty { super::EMPTY } else { 0 },
             ns: ns.map_or(NO_NS, |n| n as u16),
             parent,
             first_child: NO_ELEMENT,

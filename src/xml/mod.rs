@@ -9,6 +9,7 @@ mod edit;
 mod error;
 mod gap;
 mod index;
+pub mod memory;
 mod reindex;
 mod scan;
 pub mod splice;
@@ -34,27 +35,33 @@ pub const MAX_FILE_SIZE: usize = 64 * 1024 * 1024;
 /// it does not re-scan, except when [`Document::layout`] changes.
 pub type ElemId = usize;
 
-/// Stored byte offsets at or after the index's split point (the end of the last edit) are
-/// counted back from the end of the text and flagged with this bit: an edit there changes the
-/// text's length, and every offset after it follows without being touched. Files are at most
-/// 64 MiB, so the flag never collides with an offset.
-pub(crate) const FROM_END: u32 = 1 << 31;
-
-/// The text offset a stored offset stands for, in a text of `len` bytes.
+/// How the index stores byte offsets: an element's start tag (with its attributes) and its
+/// end tag are each either *fixed* (the offset itself) or *floating* (the offset minus the
+/// document's [`Document::shift`], wrapping). Elements after the index's split point (the
+/// end of the last edit) float: an edit there changes the shift, and every offset after it
+/// follows without being touched. The index is built all floating with a shift of 0, so
+/// loading pays nothing for it (see `split.rs`).
 #[inline]
-pub(crate) fn decode(stored: u32, len: u32) -> u32 {
-    if stored & FROM_END != 0 {
-        len - (stored & !FROM_END)
-    } else {
+pub(crate) fn decode(stored: u32, fixed: bool, shift: u32) -> u32 {
+    if fixed {
         stored
+    } else {
+        stored.wrapping_add(shift)
     }
 }
 
-/// How offset `at` is stored: absolute before the split, from the end at or after it.
+/// How offset `at` is stored, fixed or floating.
 #[inline]
-pub(crate) fn encode(at: u32, len: u32, from_end: bool) -> u32 {
-    if from_end { FROM_END | (len - at) } else { at }
+pub(crate) fn encode(at: u32, fixed: bool, shift: u32) -> u32 {
+    if fixed { at } else { at.wrapping_sub(shift) }
 }
+
+/// [`Element::flags`]: an empty-element tag (`<x/>`).
+pub(crate) const EMPTY: u8 = 1;
+/// [`Element::flags`]: the start tag's offsets (and its attributes') are fixed.
+pub(crate) const OPEN_FIXED: u8 = 2;
+/// [`Element::flags`]: the end tag's offsets are fixed.
+pub(crate) const CLOSE_FIXED: u8 = 4;
 
 /// A byte range stored in 8 bytes: files are at most [`MAX_FILE_SIZE`] (64 MiB), so offsets fit
 /// `u32`, and a compact index is what keeps large domains fast and small in memory.
@@ -89,7 +96,7 @@ pub(crate) fn link(id: u32) -> Option<ElemId> {
 
 /// One element of the document, by byte spans into the source text, in 40 bytes: a large
 /// domain has hundreds of thousands. In the index the spans are stored encoded (see
-/// [`FROM_END`]); [`Document::element`] hands out copies with plain offsets.
+/// [`decode`]); [`Document::element`] hands out copies with plain offsets.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Element {
     /// The whole start tag (`<cpu mode='x'>` or the empty-element tag `<cpu/>`).
@@ -101,8 +108,8 @@ pub struct Element {
     pub(crate) name_len: u16,
     /// Length of the prefix including the colon (0 when unprefixed).
     pub(crate) prefix_len: u8,
-    /// An empty-element tag (`<cpu/>`).
-    pub(crate) empty: bool,
+    /// [`EMPTY`], [`OPEN_FIXED`], [`CLOSE_FIXED`].
+    pub(crate) flags: u8,
     /// Namespace URI index into [`Document::namespaces`], or [`NO_NS`].
     pub(crate) ns: u16,
     pub(crate) parent: u32,
@@ -127,7 +134,7 @@ impl Element {
 
     /// The end tag, `None` for an empty-element tag.
     pub fn close(&self) -> Option<Range<usize>> {
-        (!self.empty).then(|| self.close.range())
+        (!self.is_empty_tag()).then(|| self.close.range())
     }
 
     /// The qualified name as written.
@@ -147,7 +154,15 @@ impl Element {
     }
 
     pub fn is_empty_tag(&self) -> bool {
-        self.empty
+        self.flags & EMPTY != 0
+    }
+
+    pub(crate) fn open_fixed(&self) -> bool {
+        self.flags & OPEN_FIXED != 0
+    }
+
+    pub(crate) fn close_fixed(&self) -> bool {
+        self.flags & CLOSE_FIXED != 0
     }
 
     pub(crate) fn attr_range(&self) -> Range<usize> {
@@ -155,16 +170,17 @@ impl Element {
         start..start + self.attrs_len as usize
     }
 
-    /// This entry with its stored offsets decoded for a text of `len` bytes.
+    /// This entry with its offsets decoded (a copy: all fixed).
     #[inline]
-    pub(crate) fn decoded(&self, len: u32) -> Element {
-        let d = |s: Span| Span {
-            start: decode(s.start, len),
-            end: decode(s.end, len),
+    pub(crate) fn decoded(&self, shift: u32) -> Element {
+        let d = |s: Span, fixed: bool| Span {
+            start: decode(s.start, fixed, shift),
+            end: decode(s.end, fixed, shift),
         };
         Element {
-            open: d(self.open),
-            close: d(self.close),
+            open: d(self.open, self.open_fixed()),
+            close: d(self.close, self.close_fixed()),
+            flags: self.flags | OPEN_FIXED | CLOSE_FIXED,
             ..*self
         }
     }
@@ -179,11 +195,13 @@ pub struct Document {
     elements: gap::GapVec<Element>,
     /// Attribute entries, each element's together, with the hole at the split point.
     attrs: gap::GapVec<Attr>,
-    /// The text length the index's from-end offsets count from: the text's length, except
-    /// while an edit is being applied (the text is edited before the index).
+    /// The length of the text the index describes: the text's length, except while an edit
+    /// is being applied (the text is edited before the index).
     len: u32,
-    /// Stored offsets before this text offset are absolute; from here on they count from the
-    /// end (see [`FROM_END`]). Elements starting before it sit before the index's hole.
+    /// What floating offsets add (see [`decode`]): the text's growth since it was indexed.
+    shift: u32,
+    /// Elements starting before this text offset sit before the index's holes and have fixed
+    /// start tags; the others float (see `split.rs`).
     split: usize,
     /// Changes whenever elements the index keeps change slots (the hole moved over them or
     /// grew): ids held from before are then stale.
@@ -270,7 +288,7 @@ impl Document {
     /// renumber elements (see [`Document::layout`]).
     pub fn prepare_edits_in(&mut self, id: ElemId) {
         let e = self.element(id);
-        if !e.empty {
+        if !e.is_empty_tag() {
             self.move_split(e.inner().end);
         }
         match Arc::get_mut(&mut self.src) {
@@ -294,7 +312,10 @@ impl Document {
     /// The document's writing conventions, from its first attribute and its root's first
     /// child.
     fn detect_style(&mut self) {
-        let first_quote = self.attrs.slots().next().map(|a| self.attrs[a].quote());
+        let first_quote = self
+            .element_ids()
+            .find_map(|id| self.attrs(id).next())
+            .map(|a| a.quote());
         let indent = link(self.elements[self.root].first_child)
             .and_then(|c| self.line_indent(c))
             .map(str::to_string);
@@ -331,7 +352,7 @@ impl Document {
 
     /// The element's entry, with plain byte offsets.
     pub fn element(&self, id: ElemId) -> Element {
-        self.elements[id].decoded(self.len)
+        self.elements[id].decoded(self.shift)
     }
 
     pub fn element_count(&self) -> usize {
@@ -403,7 +424,7 @@ impl Document {
     /// Compares the local name by length first: the length is in the index, and looking at
     /// the source for every child of a large `<devices>` would cost a cache miss each.
     fn local_name_is(&self, e: &Element, local: &str) -> bool {
-        let start = decode(e.open.start, self.len) as usize + 1;
+        let start = decode(e.open.start, e.open_fixed(), self.shift) as usize + 1;
         let name = start..start + e.name_len as usize;
         name.len() - e.prefix_len as usize == local.len()
             && &self.src.as_bytes()[name.start + e.prefix_len as usize..name.end]
@@ -444,9 +465,10 @@ impl Document {
 
     /// The element's attributes in order, with plain byte offsets.
     pub fn attrs(&self, id: ElemId) -> impl ExactSizeIterator<Item = Attr> + '_ {
-        self.elements[id]
-            .attr_range()
-            .map(|k| self.attrs[k].decoded(self.len))
+        let e = &self.elements[id];
+        let (fixed, shift) = (e.open_fixed(), self.shift);
+        e.attr_range()
+            .map(move |k| self.attrs[k].decoded(fixed, shift))
     }
 
     /// The attribute with this exact (qualified) name.

@@ -97,7 +97,9 @@ pub(crate) fn commit(doc: &mut Document, plan: Plan, parts: FragmentParts, new_s
         doc.renumber_after_growth(old_end, grown, old_attr_end, agrown);
         next = next.map(|n| n + grown);
     }
-    doc.elements.fill(parts.elements);
+    let mut elements = parts.elements;
+    super::split::fix_all(&mut elements);
+    doc.elements.fill(elements);
     doc.attrs.fill(parts.attrs);
     let next = next.map_or(super::NO_ELEMENT, |n| n as u32);
     let first_new = link(parts.first_top).map_or(next, |f| f as u32);
@@ -109,6 +111,7 @@ pub(crate) fn commit(doc: &mut Document, plan: Plan, parts: FragmentParts, new_s
         doc.elements[l].next_sibling = next;
     }
     let delta = new_src.len() as isize - doc.len as isize;
+    doc.shift = doc.shift.wrapping_add(delta as u32);
     doc.split = plan.old.end.wrapping_add_signed(delta);
     doc.rescanned = Some(plan.old.start..doc.split);
     doc.len = new_src.len() as u32;
@@ -172,7 +175,7 @@ fn plan(doc: &Document, changed: Range<usize>) -> Option<Plan> {
 
 /// The change [lo, hi] lies in the element's content, not in its tags.
 fn content_holds(e: &Element, lo: usize, hi: usize) -> bool {
-    !e.empty && e.open.end as usize <= lo && hi <= e.close.start as usize
+    !e.is_empty_tag() && e.open.end as usize <= lo && hi <= e.close.start as usize
 }
 
 #[cfg(test)]
@@ -190,10 +193,13 @@ mod tests {
         doc.element_ids().find(|&i| doc.qname(i) == name).unwrap()
     }
 
-    fn localise(doc: &Document, s: &Splice) -> Option<Plan> {
+    /// The plan for a splice, with the name of the element whose content it re-scans.
+    fn localise(doc: &Document, s: &Splice) -> Option<(Plan, String)> {
         let (text, _) = crate::xml::splice::apply(doc.source(), std::slice::from_ref(s)).ok()?;
         let mut doc = doc.clone();
-        localised(&mut doc, s.range.clone(), &text).map(|(plan, _)| plan)
+        let (plan, _) = localised(&mut doc, s.range.clone(), &text)?;
+        let parent = doc.qname(plan.parent).to_string();
+        Some((plan, parent))
     }
 
     /// The ids of the elements a plan re-scans, in the unedited document.
@@ -207,8 +213,9 @@ mod tests {
     fn a_text_edit_rescans_only_the_element_around_it() {
         let doc = doc();
         let model = id(&doc, "model");
-        let plan = localise(&doc, &Splice::replace(doc.element(model).inner(), "EPYC")).unwrap();
-        assert_eq!(plan.parent, model);
+        let (plan, parent) =
+            localise(&doc, &Splice::replace(doc.element(model).inner(), "EPYC")).unwrap();
+        assert_eq!(parent, "model");
         assert!(rescanned(&doc, &plan).is_empty());
     }
 
@@ -217,18 +224,22 @@ mod tests {
         let doc = doc();
         let cpu = id(&doc, "cpu");
         let value = doc.attrs(cpu).next().unwrap().value_span();
-        let plan = localise(&doc, &Splice::replace(value, "host-model")).unwrap();
-        assert_eq!(plan.parent, doc.root());
+        let (plan, parent) = localise(&doc, &Splice::replace(value, "host-model")).unwrap();
+        assert_eq!(parent, "domain");
         let devices = id(&doc, "devices");
-        assert_eq!(rescanned(&doc, &plan), (cpu..devices).collect::<Vec<_>>());
+        let between: Vec<ElemId> = doc
+            .element_ids()
+            .filter(|&i| i >= cpu && i < devices)
+            .collect();
+        assert_eq!(rescanned(&doc, &plan), between);
     }
 
     #[test]
     fn an_edit_inside_a_comment_rescans_from_a_content_boundary() {
         let doc = doc();
         let at = SRC.find("<x/>").unwrap();
-        let plan = localise(&doc, &Splice::insert(at + 1, "y")).unwrap();
-        assert_eq!(plan.parent, id(&doc, "cpu"));
+        let (plan, parent) = localise(&doc, &Splice::insert(at + 1, "y")).unwrap();
+        assert_eq!(parent, "cpu");
         // From the end of <model> to the end tag of <cpu>: the whole comment.
         assert_eq!(plan.old.start, doc.element(id(&doc, "model")).outer().end);
         assert_eq!(plan.old.end, doc.element(id(&doc, "cpu")).inner().end);

@@ -1,33 +1,39 @@
 //! The index's split point: where the last edit ended, and where the holes of the element and
 //! attribute vectors sit (see `gap.rs`).
 //!
-//! Elements starting before the split sit before the holes and store absolute offsets, except
-//! the end tags of those that contain the split; elements starting at or after it sit after
-//! the holes and store offsets counted from the end of the text ([`super::FROM_END`]). An edit
-//! just before the split then changes nothing outside what it re-scans: neither the offsets
-//! after it (they count from the end), nor the ids and links (slots after the hole stay put).
-//! Moving the split costs what lies between the old and the new place, so editing again and
-//! again in `<cpu>` of a 10 MB domain costs the edit, not the domain.
+//! Elements starting before the split sit before the holes and have fixed start tags; their
+//! end tags are fixed too, except for the elements that contain the split. Elements starting
+//! at or after it sit after the holes and float (their offsets follow the document's shift,
+//! see [`super::decode`]). An edit just before the split then changes nothing outside what it
+//! re-scans: neither the offsets after it (the shift moves them all), nor the ids and links
+//! (slots after the holes stay put). Moving the split costs what lies between the old and the
+//! new place. A new index has its split at the very start, all floating, so the first edit in
+//! `<cpu>` costs the few elements before it.
 
-use super::{Document, ElemId, Element, NO_ELEMENT, Span, decode, encode, link};
+use super::{
+    CLOSE_FIXED, Document, EMPTY, ElemId, Element, NO_ELEMENT, OPEN_FIXED, Span, decode, encode,
+    link,
+};
+use std::ops::Range;
 
 impl Document {
     /// The plain offset where element `slot` starts.
     pub(crate) fn open_start(&self, slot: ElemId) -> usize {
-        decode(self.elements[slot].open.start, self.len) as usize
+        let e = &self.elements[slot];
+        decode(e.open.start, e.open_fixed(), self.shift) as usize
     }
 
     /// The first element, in document order, whose start does not satisfy `before` (which
     /// holds for a prefix of the elements); `elements.end()` when there is none.
     pub(crate) fn partition(&self, before: impl Fn(usize) -> bool) -> ElemId {
         let (first, second) = self.elements.parts();
-        let len = self.len;
-        let i = first.partition_point(|e| before(decode(e.open.start, len) as usize));
+        let shift = self.shift;
+        let starts = |e: &Element| before(decode(e.open.start, e.open_fixed(), shift) as usize);
+        let i = first.partition_point(starts);
         if i < first.len() {
             return i;
         }
-        self.elements.hole().end
-            + second.partition_point(|e| before(decode(e.open.start, len) as usize))
+        self.elements.hole().end + second.partition_point(starts)
     }
 
     /// Moves the split to text offset `to` (a place where content starts or ends, never
@@ -51,26 +57,26 @@ impl Document {
             n += 1;
         }
         let chain = self.elements.prev_slot(hole.end);
-        if n > 0 {
-            let agap = self.attrs.hole().len() as u32;
-            let old = self.elements.pull_after(n);
-            self.attrs.pull_after(m);
-            let gap = hole.len() as u32;
-            let remap = |p: u32| {
-                if p != NO_ELEMENT && old.contains(&(p as usize)) {
-                    p - gap
-                } else {
-                    p
-                }
-            };
-            let new = old.start - hole.len()..old.end - hole.len();
-            self.relink_block(new.clone(), remap, |a| a - agap, false, to);
-            self.adopt_children_after_hole(new, to);
-            self.layout += 1;
-            self.fix_chain(chain, remap, to);
-        } else {
-            self.fix_chain(chain, |p| p, to);
+        if n == 0 {
+            return self.fix_chain(chain, |p| p, to);
         }
+        let agap = self.attrs.hole().len() as u32;
+        let old = self.elements.pull_after(n);
+        self.attrs.pull_after(m);
+        let gap = hole.len() as u32;
+        let remap = |p: u32| {
+            if p != NO_ELEMENT && old.contains(&(p as usize)) {
+                p - gap
+            } else {
+                p
+            }
+        };
+        let new = old.start - hole.len()..old.end - hole.len();
+        self.root = remap(self.root as u32) as usize;
+        self.relink_block(new.clone(), remap, |a| a - agap, false, to);
+        self.adopt_children(new, to);
+        self.layout += 1;
+        self.fix_chain(chain, remap, to);
     }
 
     /// The elements before the hole that start at or after `to` go after it.
@@ -81,39 +87,38 @@ impl Document {
             m += self.elements[hole.start - 1 - n].attrs_len as usize;
             n += 1;
         }
-        if n > 0 {
-            let agap = self.attrs.hole().len() as u32;
-            let old = self.elements.push_before(n);
-            self.attrs.push_before(m);
-            let gap = hole.len() as u32;
-            let remap = |p: u32| {
-                if p != NO_ELEMENT && old.contains(&(p as usize)) {
-                    p + gap
-                } else {
-                    p
-                }
-            };
-            let new = old.start + hole.len()..old.end + hole.len();
-            self.relink_block(new.clone(), remap, |a| a + agap, true, to);
-            self.adopt_children_after_hole(new, from);
-            self.layout += 1;
-            self.fix_chain(old.start.checked_sub(1), remap, to);
-        } else {
-            self.fix_chain(hole.start.checked_sub(1), |p| p, to);
+        if n == 0 {
+            return self.fix_chain(hole.start.checked_sub(1), |p| p, to);
         }
+        let agap = self.attrs.hole().len() as u32;
+        let old = self.elements.push_before(n);
+        self.attrs.push_before(m);
+        let gap = hole.len() as u32;
+        let remap = |p: u32| {
+            if p != NO_ELEMENT && old.contains(&(p as usize)) {
+                p + gap
+            } else {
+                p
+            }
+        };
+        let new = old.start + hole.len()..old.end + hole.len();
+        self.root = remap(self.root as u32) as usize;
+        self.relink_block(new.clone(), remap, |a| a + agap, true, to);
+        self.adopt_children(new, from);
+        self.layout += 1;
+        self.fix_chain(old.start.checked_sub(1), remap, to);
     }
 
     /// Renumbers the links and attributes of the elements that just crossed the hole (now in
     /// `slots`) and stores their offsets as their new side requires.
     fn relink_block(
         &mut self,
-        slots: std::ops::Range<usize>,
+        slots: Range<usize>,
         remap: impl Fn(u32) -> u32,
         move_attr: impl Fn(u32) -> u32,
         after: bool,
         split: usize,
     ) {
-        let len = self.len;
         for s in slots {
             let e = &mut self.elements[s];
             e.parent = remap(e.parent);
@@ -122,23 +127,16 @@ impl Document {
             if e.attrs_len > 0 {
                 e.attrs_start = move_attr(e.attrs_start);
             }
-            encode_element(e, len, split, after);
-            let attrs = e.attr_range();
-            for k in attrs {
-                for at in self.attrs[k].offsets_mut() {
-                    *at = encode(decode(*at, len), len, after);
-                }
-            }
+            self.store(s, split, after);
         }
     }
 
     /// Children that stayed on the far side of the hole while their parent crossed it (the
     /// parent contains `boundary`) point at the parent's new slot.
-    fn adopt_children_after_hole(&mut self, slots: std::ops::Range<usize>, boundary: usize) {
-        let len = self.len;
+    fn adopt_children(&mut self, slots: Range<usize>, boundary: usize) {
         for s in slots {
-            let e = self.elements[s];
-            if e.empty || (decode(e.close.start, len) as usize) < boundary {
+            let e = self.elements[s].decoded(self.shift);
+            if e.is_empty_tag() || (e.close.start as usize) < boundary {
                 continue;
             }
             let mut c = link(e.first_child);
@@ -152,13 +150,40 @@ impl Document {
     /// The element before the block and its ancestors: their links into the block, and the
     /// end tags of those that contain the new split.
     fn fix_chain(&mut self, mut at: Option<ElemId>, remap: impl Fn(u32) -> u32, split: usize) {
-        let len = self.len;
         while let Some(s) = at {
             let e = &mut self.elements[s];
             e.first_child = remap(e.first_child);
             e.next_sibling = remap(e.next_sibling);
-            encode_element(e, len, split, false);
             at = link(e.parent);
+            self.store(s, split, false);
+        }
+    }
+
+    /// Stores element `slot`'s offsets (and its attributes') as its side of the split
+    /// requires: all floating after the hole; before it, all fixed except the end tag of an
+    /// element that contains the split.
+    fn store(&mut self, slot: ElemId, split: usize, after: bool) {
+        let shift = self.shift;
+        let e = &mut self.elements[slot];
+        let was = e.open_fixed();
+        let d = e.decoded(shift);
+        let open_fixed = !after;
+        let close_fixed = !after && (d.is_empty_tag() || (d.close.start as usize) < split);
+        let span = |s: Span, fixed: bool| Span {
+            start: encode(s.start, fixed, shift),
+            end: encode(s.end, fixed, shift),
+        };
+        e.open = span(d.open, open_fixed);
+        e.close = span(d.close, close_fixed);
+        e.flags = (e.flags & EMPTY)
+            | if open_fixed { OPEN_FIXED } else { 0 }
+            | if close_fixed { CLOSE_FIXED } else { 0 };
+        if was != open_fixed {
+            for k in e.attr_range() {
+                for at in self.attrs[k].offsets_mut() {
+                    *at = encode(decode(*at, was, shift), open_fixed, shift);
+                }
+            }
         }
     }
 
@@ -188,15 +213,9 @@ impl Document {
     }
 }
 
-/// Stores an element's offsets as its side of the split requires: all from the end after the
-/// hole; before it, absolute except the end tag of an element that contains the split.
-fn encode_element(e: &mut Element, len: u32, split: usize, after: bool) {
-    let d = e.decoded(len);
-    let close_from_end = after || (!e.empty && d.close.start as usize >= split);
-    let span = |s: Span, from_end: bool| Span {
-        start: encode(s.start, len, from_end),
-        end: encode(s.end, len, from_end),
-    };
-    e.open = span(d.open, after);
-    e.close = span(d.close, close_from_end);
+/// Fixes the offsets of re-scanned elements (the indexer wrote them plain, for today's text).
+pub(crate) fn fix_all(elements: &mut [Element]) {
+    for e in elements {
+        e.flags |= OPEN_FIXED | CLOSE_FIXED;
+    }
 }

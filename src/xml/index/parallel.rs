@@ -88,7 +88,8 @@ pub(super) fn index_split_at(src: &str, bom: usize, at: usize) -> Option<Parts> 
 fn first_half(src: &str, bom: usize, at: usize) -> Option<Indexer<'_>> {
     // Room for the whole document's index: the second half's is appended without a copy of
     // the first.
-    let mut first = Indexer::new_sized(&src[..at], bom, src.len() / 16 + 16);
+    let mut first =
+        Indexer::new_sized(&src[..at], bom, src.len() / 16 + 16).with_front_hole(src.len());
     first.scan(bom).ok()?;
     (first.root.is_some() && !first.open.is_empty()).then_some(first)
 }
@@ -118,6 +119,7 @@ fn merge<'a>(src: &'a str, bom: usize, first: Indexer<'a>, second: Indexer<'a>) 
         bindings,
         open: mut stack,
         root,
+        hole: first_hole,
         ..
     } = first;
     // The second half resolved prefixes against what it declared itself, and its deferred
@@ -205,8 +207,8 @@ fn merge<'a>(src: &'a str, bom: usize, first: Indexer<'a>, second: Indexer<'a>) 
     if !stack.is_empty() {
         return None;
     }
-    // Not shrunk: the spare capacity holds the index's hole for edits (see `gap.rs`).
     Some(Parts {
+        hole: first_hole,
         elements,
         attrs,
         namespaces,
