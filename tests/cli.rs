@@ -481,13 +481,16 @@ fn read_only_target_is_refused_and_left_alone() {
 
 #[test]
 fn changed_on_disk_is_detected_by_the_save_path() {
-    use virt_cpu::store::save::{SaveError, save_atomic};
+    use virt_cpu::store::save::{Expected, SaveError, save_atomic};
     let dir = tempfile::tempdir().unwrap();
     let f = temp_file(&dir, "d.xml", b"<domain/>");
     let r = save_atomic(
         Path::new(&f),
         b"<domain type='kvm'/>",
-        Some(b"<domain type='qemu'/>"),
+        Some(Expected {
+            bytes: b"<domain type='qemu'/>",
+            stamp: None,
+        }),
     );
     assert!(matches!(r, Err(SaveError::ChangedOnDisk { .. })), "{r:?}");
     assert_eq!(std::fs::read(&f).unwrap(), b"<domain/>");

@@ -2,7 +2,7 @@
 
 use super::common::{EXIT_FINDINGS, EXIT_OK};
 use super::out::outln;
-use crate::store::save::{Saved, save_atomic};
+use crate::store::save::{Expected, Saved, save_atomic};
 use crate::store::{Loaded, Origin};
 use std::path::PathBuf;
 
@@ -55,13 +55,17 @@ pub fn deliver(loaded: &Loaded, new: &str, out: &OutputArgs) -> anyhow::Result<i
         save_atomic(path, new.as_bytes(), None)?;
         return Ok(EXIT_OK);
     }
-    let Origin::File { path, .. } = &loaded.origin else {
+    let Origin::File { path, stamp } = &loaded.origin else {
         eprintln!("virt-cpu: --in-place needs a file, not standard input; use -o OUT");
         return Ok(super::common::EXIT_USAGE);
     };
-    match save_atomic(path, new.as_bytes(), Some(old.as_bytes()))? {
-        Saved::Unchanged => eprintln!("{}: unchanged, not written", path.display()),
-        Saved::Written => eprintln!("{}: written", path.display()),
+    let expected = Expected {
+        bytes: old.as_bytes(),
+        stamp: Some(stamp),
+    };
+    match save_atomic(path, new.as_bytes(), Some(expected))? {
+        Saved::Unchanged(_) => eprintln!("{}: unchanged, not written", path.display()),
+        Saved::Written(_) => eprintln!("{}: written", path.display()),
     }
     Ok(EXIT_OK)
 }

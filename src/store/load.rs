@@ -1,19 +1,20 @@
 //! Loading a domain: from a file or standard input, refusing what cannot be a domain XML
 //! before reading it all.
 
+use super::save::FileStamp;
 use crate::domain::{Domain, DomainError};
 use crate::xml::{Document, LoadError, MAX_FILE_SIZE};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 /// Where the document came from, and what it looked like then (for "changed on disk").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
     File {
         path: PathBuf,
-        modified: Option<SystemTime>,
-        len: u64,
+        /// The file's stamp taken before reading it: a save that finds it unchanged need not
+        /// read the file back (see [`FileStamp`]).
+        stamp: FileStamp,
     },
     Stdin,
 }
@@ -121,10 +122,11 @@ pub fn open(path: &Path) -> Result<Loaded, OpenError> {
     std::fs::File::open(path)
         .and_then(|mut f| f.read_to_end(&mut bytes))
         .map_err(io)?;
+    // Stamped from the metadata taken before the read: a write racing the read leaves the stamp
+    // stale (the save then reads and compares), never wrongly current.
     let origin = Origin::File {
         path: path.to_path_buf(),
-        modified: meta.modified().ok(),
-        len: meta.len(),
+        stamp: FileStamp::of(&meta),
     };
     from_bytes(bytes, &label, origin)
 }

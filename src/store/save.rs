@@ -27,20 +27,86 @@ pub enum SaveError {
     },
 }
 
-/// What a save did.
+/// What a file looked like at one moment, cheap to take (one `stat`): when a later stamp of the
+/// same path equals it, the file is taken to hold what it held then, without reading it (as
+/// editors such as vim decide "changed since loaded").
+///
+/// The trade-off: a write that keeps the length, lands within the same timestamp tick (the
+/// kernel's coarse clock, a few milliseconds, unless the filesystem takes fine-grained stamps)
+/// and keeps the inode, or one that restores the mtime afterwards (`touch -r`, `cp -p` over
+/// the file), goes unnoticed. Without a stamp the content itself is compared.
+///
+/// No ctime: renaming a file, or our own chmod/chown of the temporary file, changes it, so the
+/// stamp of what a save wrote would never match the file afterwards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileStamp {
+    /// The size: a write within one timestamp tick that changes the size still shows.
+    pub len: u64,
+    /// Seconds of the last modification: any write to the file's content moves it.
+    pub mtime: i64,
+    /// Nanoseconds of the last modification: two writes a second apart are not enough, so the
+    /// whole precision the filesystem keeps is compared.
+    pub mtime_nsec: i64,
+    /// The inode: another program's atomic save (a new file renamed over this one) gives a new
+    /// one even when it keeps the length and the mtime (`cp -p`, `rsync -t`, `tar x`).
+    pub ino: u64,
+    /// The device: inode numbers are only unique on one filesystem.
+    pub dev: u64,
+}
+
+impl FileStamp {
+    /// The stamp of a file's metadata (`std::fs::metadata`, or `File::metadata` = `fstat`).
+    pub fn of(meta: &std::fs::Metadata) -> FileStamp {
+        FileStamp {
+            len: meta.len(),
+            mtime: meta.mtime(),
+            mtime_nsec: meta.mtime_nsec(),
+            ino: meta.ino(),
+            dev: meta.dev(),
+        }
+    }
+}
+
+/// What the caller loaded from the target: the save is refused when the file no longer holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expected<'a> {
+    /// The content as loaded (or as last saved).
+    pub bytes: &'a [u8],
+    /// The file's stamp when `bytes` were loaded (taken *before* reading them, so a write
+    /// racing the read makes the stamp stale, never wrongly current) or saved. When the file's
+    /// stamp still equals it, the file is not read back.
+    pub stamp: Option<&'a FileStamp>,
+}
+
+/// What a save did, and the stamp of the file afterwards (for the next save's [`Expected`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Saved {
     /// The content was already there: nothing was written, mtime untouched.
-    Unchanged,
-    Written,
+    Unchanged(FileStamp),
+    Written(FileStamp),
+}
+
+impl Saved {
+    /// The stamp of the file holding the saved content.
+    pub fn stamp(&self) -> &FileStamp {
+        match self {
+            Saved::Unchanged(s) | Saved::Written(s) => s,
+        }
+    }
 }
 
 /// Writes `new` to `target` atomically (temporary file in the same directory, fsync, rename,
 /// fsync of the directory), keeping the target's mode and owner.
 ///
-/// `expected` is the content the caller loaded: when the file on disk differs from it the save is
-/// refused, so a change made by someone else is never overwritten.
-pub fn save_atomic(target: &Path, new: &[u8], expected: Option<&[u8]>) -> Result<Saved, SaveError> {
+/// `expected` is what the caller loaded: when the file on disk differs from it the save is
+/// refused, so a change made by someone else is never overwritten. With a stamp that still
+/// matches, the file is taken to hold `expected.bytes` without reading it back (see
+/// [`FileStamp`] for what that trusts); otherwise the file is read and compared.
+pub fn save_atomic(
+    target: &Path,
+    new: &[u8],
+    expected: Option<Expected<'_>>,
+) -> Result<Saved, SaveError> {
     let path_s = target.display().to_string();
     // Write through a symlink to the file it points at, keeping the link.
     let real: PathBuf = std::fs::canonicalize(target).unwrap_or_else(|_| target.to_path_buf());
@@ -49,17 +115,26 @@ pub fn save_atomic(target: &Path, new: &[u8], expected: Option<&[u8]>) -> Result
         return Err(SaveError::IsDirectory { path: path_s });
     }
     if let Some(meta) = &existing {
-        let current = std::fs::read(&real).map_err(|source| SaveError::Write {
-            path: path_s.clone(),
-            source,
-        })?;
-        if let Some(expected) = expected
-            && current != expected
-        {
-            return Err(SaveError::ChangedOnDisk { path: path_s });
-        }
-        if current == new {
-            return Ok(Saved::Unchanged);
+        // Taken before any read: a write racing the read leaves it stale, never wrongly current.
+        let stamp = FileStamp::of(meta);
+        let trusted = expected.filter(|e| e.stamp == Some(&stamp));
+        let holds_new = match trusted {
+            Some(e) => same_bytes(e.bytes, new),
+            None => {
+                let current = std::fs::read(&real).map_err(|source| SaveError::Write {
+                    path: path_s.clone(),
+                    source,
+                })?;
+                if let Some(expected) = expected
+                    && current != expected.bytes
+                {
+                    return Err(SaveError::ChangedOnDisk { path: path_s });
+                }
+                current == new
+            }
+        };
+        if holds_new {
+            return Ok(Saved::Unchanged(stamp));
         }
         if meta.permissions().readonly() {
             return Err(SaveError::ReadOnly { path: path_s });
@@ -95,9 +170,17 @@ pub fn save_atomic(target: &Path, new: &[u8], expected: Option<&[u8]>) -> Result
             .map_err(write_err)?;
     }
     tmp.as_file().sync_all().map_err(write_err)?;
+    // The rename keeps the inode and the mtime: this is the target's stamp once renamed.
+    let stamp = FileStamp::of(&tmp.as_file().metadata().map_err(write_err)?);
     tmp.persist(&real).map_err(|e| write_err(e.error))?;
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
-    Ok(Saved::Written)
+    Ok(Saved::Written(stamp))
+}
+
+/// `a == b`, without comparing a buffer with itself byte by byte (the TUI passes the same 10 MB
+/// text as both when nothing changed).
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    std::ptr::eq(a, b) || a == b
 }

@@ -10,7 +10,7 @@ use crate::argv::{QemuCaps, Reading};
 use crate::catalog::Catalog;
 use crate::check::{self, Report};
 use crate::edit::{Edit, Edited, History};
-use crate::store::save::Saved;
+use crate::store::save::{FileStamp, Saved};
 use crate::xml::Document;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -259,20 +259,23 @@ pub enum Action {
 /// Work for the loop: everything that touches the world outside the model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    /// Write atomically; `expected` is what the file must still hold (None: write regardless).
+    /// Write atomically; `expected` is what the file must still hold (None: write regardless),
+    /// `stamp` the file's stamp when it held it (the file is not read back while it matches).
     Save {
         path: PathBuf,
         bytes: Arc<String>,
         expected: Option<Arc<String>>,
+        stamp: Option<FileStamp>,
     },
     /// Write to a path the user typed: when another file than `loaded` is there, nothing is
     /// written and the outcome is [`Action::SaveAsExists`]; `loaded` itself is written as
-    /// [`Effect::Save`] with `expected` would.
+    /// [`Effect::Save`] with `expected` and `stamp` would.
     SaveAs {
         path: PathBuf,
         bytes: Arc<String>,
         loaded: Option<PathBuf>,
         expected: Arc<String>,
+        stamp: Option<FileStamp>,
     },
     Copy(String),
     /// Read the file or the domain's definition again.
@@ -296,6 +299,9 @@ pub struct Model {
     /// The bytes on disk as last loaded or saved: the diff's left side and the changed-on-disk
     /// reference.
     pub disk: Arc<String>,
+    /// The file's stamp when it held `disk` (from the load or the last save), so a save need not
+    /// read the file back; None when `disk` came from elsewhere (a reload, libvirt).
+    pub disk_stamp: Option<FileStamp>,
     pub state: Edited,
     pub history: History,
     pub report: Report,
@@ -335,6 +341,7 @@ impl Model {
             name,
             target,
             disk,
+            disk_stamp: None,
             state,
             history: History::default(),
             report,
@@ -440,13 +447,14 @@ impl Model {
         self.update_modified();
     }
 
-    /// Takes `disk` as what the target holds now.
-    fn set_disk(&mut self, disk: Arc<String>) {
+    /// Takes `disk` as what the target holds now, with the file's stamp when it is known.
+    fn set_disk(&mut self, disk: Arc<String>, stamp: Option<FileStamp>) {
         self.edits_start_from_disk = Arc::ptr_eq(&disk, &self.state.doc.shared_source());
         if self.edits_start_from_disk {
             self.state.doc.mark_unedited();
         }
         self.disk = disk;
+        self.disk_stamp = stamp;
         self.update_modified();
     }
 
@@ -536,6 +544,7 @@ impl Model {
                 path: path.clone(),
                 bytes: self.state.doc.shared_source(),
                 expected: Some(Arc::clone(&self.disk)),
+                stamp: self.disk_stamp.clone(),
             }],
             Target::Domain { name, uri } => vec![Effect::Define {
                 name: name.clone(),
@@ -570,7 +579,8 @@ impl Model {
             Ok(state) => {
                 let disk = state.doc.shared_source();
                 self.state = state;
-                self.set_disk(disk);
+                // Read without a stamp: the next save reads the file back.
+                self.set_disk(disk, None);
                 self.history = History::default();
                 self.refresh();
                 self.warn("Reloaded from disk; your edits were dropped");
@@ -658,7 +668,7 @@ fn defined(m: &mut Model, result: Result<String, SaveFailure>) {
                 m.state.dom.qemu_cpu.is_some() && held.is_some_and(|d| d.qemu_cpu.is_none());
             if dropped {
                 // Keep our document, so one key converts it and defines again.
-                m.set_disk(Arc::new(now));
+                m.set_disk(Arc::new(now), None);
                 m.overlay = Some(Overlay::QemuCpuDropped { defined: true });
             } else {
                 m.reload(now);
@@ -681,13 +691,15 @@ fn save_failed(m: &mut Model, failure: SaveFailure) {
 fn saved(m: &mut Model, path: PathBuf, bytes: Arc<String>, result: Result<Saved, SaveFailure>) {
     match result {
         Ok(outcome) => {
-            m.set_disk(bytes);
+            m.set_disk(bytes, Some(outcome.stamp().clone()));
             let shown = path.display().to_string();
             m.target = Target::File(path);
             m.name = shown.clone();
             match outcome {
-                Saved::Written => m.info(format!("Wrote {shown}")),
-                Saved::Unchanged => m.info(format!("{shown} already holds this; nothing written")),
+                Saved::Written(_) => m.info(format!("Wrote {shown}")),
+                Saved::Unchanged(_) => {
+                    m.info(format!("{shown} already holds this; nothing written"))
+                }
             }
         }
         Err(failure) => save_failed(m, failure),
@@ -873,6 +885,7 @@ fn in_overlay(m: &mut Model, overlay: Overlay, action: Action) -> Vec<Effect> {
                     path,
                     bytes: m.state.doc.shared_source(),
                     expected: None,
+                    stamp: None,
                 }];
             }
             Action::Cancel => {
@@ -942,6 +955,7 @@ fn submit(m: &mut Model, purpose: PromptFor, input: String) -> Vec<Effect> {
                 bytes: m.state.doc.shared_source(),
                 loaded,
                 expected: Arc::clone(&m.disk),
+                stamp: m.disk_stamp.clone(),
             }];
         }
         PromptFor::Option => {

@@ -3,7 +3,7 @@
 use super::app::{Action, Effect, SaveFailure, Target};
 use super::clipboard::{Clipboard, Session};
 use crate::host::Runner;
-use crate::store::save::{SaveError, save_atomic};
+use crate::store::save::{Expected, FileStamp, SaveError, save_atomic};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -22,19 +22,21 @@ pub fn execute(effect: Effect, w: &mut World) -> Action {
             path,
             bytes,
             expected,
-        } => save(path, bytes, expected.as_deref()),
+            stamp,
+        } => save(path, bytes, expected.as_deref(), stamp.as_ref()),
         Effect::SaveAs {
             path,
             bytes,
             loaded,
             expected,
+            stamp,
         } => {
             // Anything at the path but a directory (where the write fails with a message).
             let there = std::fs::symlink_metadata(&path).is_ok() && !path.is_dir();
             if !there {
-                save(path, bytes, None)
+                save(path, bytes, None, None)
             } else if loaded.is_some_and(|l| same_file(&l, &path)) {
-                save(path, bytes, Some(&expected))
+                save(path, bytes, Some(&expected), stamp.as_ref())
             } else {
                 Action::SaveAsExists(path)
             }
@@ -70,10 +72,19 @@ pub fn execute(effect: Effect, w: &mut World) -> Action {
     }
 }
 
-/// Writes `bytes` to `path` atomically, refused when the file no longer holds `expected`.
-fn save(path: PathBuf, bytes: Arc<String>, expected: Option<&String>) -> Action {
-    let result =
-        save_atomic(&path, bytes.as_bytes(), expected.map(|e| e.as_bytes())).map_err(failure);
+/// Writes `bytes` to `path` atomically, refused when the file no longer holds `expected` (not
+/// read back while its stamp is still `stamp`).
+fn save(
+    path: PathBuf,
+    bytes: Arc<String>,
+    expected: Option<&String>,
+    stamp: Option<&FileStamp>,
+) -> Action {
+    let expected = expected.map(|e| Expected {
+        bytes: e.as_bytes(),
+        stamp,
+    });
+    let result = save_atomic(&path, bytes.as_bytes(), expected).map_err(failure);
     Action::SaveDone {
         path,
         bytes,

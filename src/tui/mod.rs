@@ -104,8 +104,13 @@ pub fn load_with(
         Some(h) => caps.with_host(h),
         None => caps,
     };
+    let stamp = match &loaded.origin {
+        store::Origin::File { stamp, .. } => Some(stamp.clone()),
+        store::Origin::Stdin => None,
+    };
     let state = crate::edit::Edited::from_read(loaded.doc, loaded.domain);
     let mut model = Model::new(state, name, target, caps, catalog);
+    model.disk_stamp = stamp;
     model.virsh_edit = opts.file.as_deref().is_some_and(is_virsh_edit_copy);
     Ok(model)
 }

@@ -200,6 +200,34 @@ fn save_refuses_a_file_changed_on_disk_and_offers_reload() {
     assert!(!m.modified);
 }
 
+/// The file's stamp goes with the bytes on disk: recorded at load, replaced by each save's,
+/// dropped by a reload (read without one).
+#[test]
+fn the_disk_stamp_follows_load_save_and_reload() {
+    use crate::store::save::FileStamp;
+    let stamp = |p: &Path| Some(FileStamp::of(&std::fs::metadata(p).unwrap()));
+    let (_dir, path) = example("icelake-240.xml");
+    let mut m = open(&path);
+    assert_eq!(m.disk_stamp, stamp(&path));
+    keys(&mut m, "1wy");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), m.source());
+    assert_eq!(m.disk_stamp, stamp(&path));
+    // A second save on the stamp of the first.
+    keys(&mut m, "u");
+    assert!(m.modified);
+    keys(&mut m, "wy");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), DEMO);
+    assert_eq!(m.disk_stamp, stamp(&path));
+    // Changed behind our back, refused, reloaded: no stamp until the next save.
+    std::fs::write(&path, DEMO.replace("icelake-240", "renamed")).unwrap();
+    keys(&mut m, "1wyr");
+    assert!(m.source().contains("renamed"));
+    assert_eq!(m.disk_stamp, None);
+    keys(&mut m, "1wy");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), m.source());
+    assert_eq!(m.disk_stamp, stamp(&path));
+}
+
 #[test]
 fn save_elsewhere_after_a_refusal() {
     let (dir, path) = example("icelake-240.xml");
