@@ -1,6 +1,8 @@
 //! TUI benchmarks (DESIGN §9): the first frame (parse, check, full render) and one keystroke
-//! (keymap + update + full render) on ratatui's TestBackend, for the demo domain and a 10 MB one.
-//! Targets: first frame ≤ 20 ms, keystroke ≤ 1 ms. Run: `cargo bench --bench tui`.
+//! (keymap + update + full render) on ratatui's TestBackend, for the demo domain and a 10 MB one;
+//! and a whole session: load a file, render, edit, render, save it.
+//! Targets: first frame ≤ 20 ms, keystroke ≤ 1 ms, 10 MB load + render + save ≤ 50 ms.
+//! Run: `cargo bench --bench tui`.
 
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
@@ -10,6 +12,8 @@ use virt_cpu::argv::QemuCaps;
 use virt_cpu::catalog::Catalog;
 use virt_cpu::domain::Domain;
 use virt_cpu::edit::Edited;
+use virt_cpu::store;
+use virt_cpu::store::save::{Expected, save_atomic};
 use virt_cpu::tui::app::{Model, Target};
 use virt_cpu::tui::theme::Theme;
 use virt_cpu::tui::{type_keys, view};
@@ -117,5 +121,47 @@ fn edit(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, first_frame, keystroke, edit);
+/// What a user does to a file: open it, look, change one feature, save (atomic, with fsync, the
+/// changed-on-disk check by the file's stamp). Each round flips pcid, so each save writes.
+fn load_render_save(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = Catalog::embedded();
+    let mut g = c.benchmark_group("tui-session");
+    g.sample_size(20);
+    for (name, xml) in inputs() {
+        let path = dir.path().join(format!("{name}.xml"));
+        std::fs::write(&path, &xml).unwrap();
+        let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+        let mut copied = Vec::new();
+        g.bench_function(BenchmarkId::new("load+render+edit+save", name), |b| {
+            b.iter(|| {
+                let loaded = store::open(&path).unwrap();
+                let stamp = match &loaded.origin {
+                    store::Origin::File { stamp, .. } => Some(stamp.clone()),
+                    store::Origin::Stdin => None,
+                };
+                let caps = QemuCaps::from_catalog(&loaded.domain, catalog);
+                let state = Edited::from_read(loaded.doc, loaded.domain);
+                let mut m = Model::new(
+                    state,
+                    name.into(),
+                    Target::File(path.clone()),
+                    caps,
+                    catalog,
+                );
+                draw(&mut term, &m);
+                type_keys(&mut m, "f/pcid<ret><space><esc>", &mut copied);
+                draw(&mut term, &m);
+                let expected = Expected {
+                    bytes: m.disk.as_bytes(),
+                    stamp: stamp.as_ref(),
+                };
+                save_atomic(&path, m.source().as_bytes(), Some(expected)).unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, first_frame, keystroke, edit, load_render_save);
 criterion_main!(benches);

@@ -16,9 +16,10 @@ pub(crate) struct GapVec<T> {
 }
 
 /// The hole a new index starts with, for a text of `len` bytes: about 1/32 of the entries
-/// (real domains spend 30–40 bytes per element), at least 64.
+/// (real domains spend 30–40 bytes per element). A small document starts with none: the first
+/// edit that needs room makes it, at the cost of moving a small index.
 pub(crate) fn initial_hole(len: usize) -> usize {
-    (len / 1280).max(64)
+    len / 1280
 }
 
 impl<T: Copy + Default> GapVec<T> {
@@ -66,31 +67,33 @@ impl<T: Copy + Default> GapVec<T> {
         prev.checked_sub(1)
     }
 
-    /// Moves the first `n` entries after the hole to before it: they now sit `hole.len()`
-    /// slots lower. Returns their old slots.
-    pub(crate) fn pull_after(&mut self, n: usize) -> Range<usize> {
-        let old = self.hole.end..self.hole.end + n;
-        let to = self.hole.start;
-        self.move_entries(old.clone(), to);
+    /// Moves the first `n` entries after the hole to before it.
+    pub(crate) fn pull_after(&mut self, n: usize) -> Moved {
+        let moved = Moved {
+            from: self.hole.end..self.hole.end + n,
+            to: self.hole.start,
+        };
+        self.move_entries(&moved);
         self.hole = self.hole.start + n..self.hole.end + n;
-        old
+        moved
     }
 
-    /// Moves the last `n` entries before the hole to after it: they now sit `hole.len()`
-    /// slots higher. Returns their old slots.
-    pub(crate) fn push_before(&mut self, n: usize) -> Range<usize> {
-        let old = self.hole.start - n..self.hole.start;
-        let to = self.hole.end - n;
-        self.move_entries(old.clone(), to);
+    /// Moves the last `n` entries before the hole to after it.
+    pub(crate) fn push_before(&mut self, n: usize) -> Moved {
+        let moved = Moved {
+            from: self.hole.start - n..self.hole.start,
+            to: self.hole.end - n,
+        };
+        self.move_entries(&moved);
         self.hole = self.hole.start - n..self.hole.end - n;
-        old
+        moved
     }
 
     /// Copies entries across the hole; what they leave behind becomes hole (its content is
     /// never read).
-    fn move_entries(&mut self, from: Range<usize>, to: usize) {
-        if from.start != to && !from.is_empty() {
-            self.slots.copy_within(from, to);
+    fn move_entries(&mut self, m: &Moved) {
+        if m.from.start != m.to && !m.from.is_empty() {
+            self.slots.copy_within(m.from.clone(), m.to);
         }
     }
 
@@ -128,6 +131,32 @@ impl<T: Copy + Default> GapVec<T> {
     /// All slots including the hole's filler, for renumbering passes.
     pub(crate) fn raw_mut(&mut self) -> &mut [T] {
         &mut self.slots
+    }
+}
+
+/// Entries that crossed the hole: from slots `from` to slots starting at `to`.
+#[derive(Debug, Clone)]
+pub(crate) struct Moved {
+    pub from: Range<usize>,
+    pub to: usize,
+}
+
+impl Moved {
+    /// Their slots now.
+    pub(crate) fn slots(&self) -> Range<usize> {
+        self.to..self.to + self.from.len()
+    }
+
+    /// Where a link (or `NO_ELEMENT`, or any other slot) points now.
+    pub(crate) fn follow(&self) -> impl Fn(u32) -> u32 + Copy {
+        let (start, end, to) = (self.from.start as u32, self.from.end as u32, self.to as u32);
+        move |p| {
+            if (start..end).contains(&p) {
+                p - start + to
+            } else {
+                p
+            }
+        }
     }
 }
 
@@ -170,8 +199,10 @@ mod tests {
         g.fill(vec![50, 51]);
         assert_eq!(entries(&g), vec![0, 1, 2, 3, 4, 50, 51, 6, 7, 8, 9]);
         let hole = g.hole();
-        g.pull_after(2);
+        let moved = g.pull_after(2);
         assert_eq!(g.hole().start, hole.start + 2);
+        assert_eq!(moved.follow()(moved.from.start as u32), moved.to as u32);
+        assert_eq!(moved.slots(), hole.start..hole.start + 2);
         assert_eq!(entries(&g), vec![0, 1, 2, 3, 4, 50, 51, 6, 7, 8, 9]);
         assert_eq!(g.prev_slot(g.hole().end), Some(g.hole().start - 1));
     }

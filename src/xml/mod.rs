@@ -518,9 +518,10 @@ impl Document {
 
 /// A copy of `text` with room to grow by a few edits without copying again.
 fn spacious_copy(text: &str) -> String {
-    let mut copy = String::with_capacity(text.len() + text.len() / 64 + 4096);
-    copy.push_str(text);
-    copy
+    let mut copy = memory::large_vec(text.len() + text.len() / 64 + 4096);
+    copy.extend_from_slice(text.as_bytes());
+    // SAFETY: the bytes are a copy of a `str`.
+    unsafe { String::from_utf8_unchecked(copy) }
 }
 
 /// `edited` (a range of a text of `old_len` bytes) after `changed` of it was replaced, the

@@ -10,6 +10,7 @@
 //! new place. A new index has its split at the very start, all floating, so the first edit in
 //! `<cpu>` costs the few elements before it.
 
+use super::gap::Moved;
 use super::{
     CLOSE_FIXED, Document, EMPTY, ElemId, Element, NO_ELEMENT, OPEN_FIXED, Span, decode, encode,
     link,
@@ -60,23 +61,11 @@ impl Document {
         if n == 0 {
             return self.fix_chain(chain, |p| p, to);
         }
-        let agap = self.attrs.hole().len() as u32;
-        let old = self.elements.pull_after(n);
-        self.attrs.pull_after(m);
-        let gap = hole.len() as u32;
-        let remap = |p: u32| {
-            if p != NO_ELEMENT && old.contains(&(p as usize)) {
-                p - gap
-            } else {
-                p
-            }
-        };
-        let new = old.start - hole.len()..old.end - hole.len();
-        self.root = remap(self.root as u32) as usize;
-        self.relink_block(new.clone(), remap, |a| a - agap, false, to);
-        self.adopt_children(new, to);
-        self.layout += 1;
-        self.fix_chain(chain, remap, to);
+        let elements = self.elements.pull_after(n);
+        let attrs = self.attrs.pull_after(m);
+        // Those that contain `to` keep children after the hole.
+        self.crossed(&elements, &attrs, false, to, to);
+        self.fix_chain(chain, elements.follow(), to);
     }
 
     /// The elements before the hole that start at or after `to` go after it.
@@ -90,23 +79,29 @@ impl Document {
         if n == 0 {
             return self.fix_chain(hole.start.checked_sub(1), |p| p, to);
         }
-        let agap = self.attrs.hole().len() as u32;
-        let old = self.elements.push_before(n);
-        self.attrs.push_before(m);
-        let gap = hole.len() as u32;
-        let remap = |p: u32| {
-            if p != NO_ELEMENT && old.contains(&(p as usize)) {
-                p + gap
-            } else {
-                p
-            }
-        };
-        let new = old.start + hole.len()..old.end + hole.len();
+        let elements = self.elements.push_before(n);
+        let attrs = self.attrs.push_before(m);
+        // Those that contain the old split keep children beyond it, after them.
+        self.crossed(&elements, &attrs, true, to, from);
+        self.fix_chain(elements.from.start.checked_sub(1), elements.follow(), to);
+    }
+
+    /// After `elements` (and their `attrs`) crossed the hole to its `after` side: the root
+    /// and their own links follow, their offsets are stored as that side requires, and the
+    /// children left behind by those that contain `boundary` point at them again.
+    fn crossed(
+        &mut self,
+        elements: &Moved,
+        attrs: &Moved,
+        after: bool,
+        split: usize,
+        boundary: usize,
+    ) {
+        let remap = elements.follow();
         self.root = remap(self.root as u32) as usize;
-        self.relink_block(new.clone(), remap, |a| a + agap, true, to);
-        self.adopt_children(new, from);
+        self.relink_block(elements.slots(), remap, attrs.follow(), after, split);
+        self.adopt_children(elements.slots(), boundary);
         self.layout += 1;
-        self.fix_chain(old.start.checked_sub(1), remap, to);
     }
 
     /// Renumbers the links and attributes of the elements that just crossed the hole (now in
