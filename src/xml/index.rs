@@ -89,6 +89,9 @@ fn check_bytes(bytes: &[u8]) -> Result<(), LoadError> {
     if !bytes.iter().any(|b| !b.is_ascii_whitespace()) {
         return Err(LoadError::Empty);
     }
+    if clean_on_two_cores(bytes) {
+        return Ok(());
+    }
     if let Some(offset) = memchr_nul(bytes) {
         return Err(LoadError::Binary { offset });
     }
@@ -110,6 +113,27 @@ fn check_bytes(bytes: &[u8]) -> Result<(), LoadError> {
             })
         }
     }
+}
+
+/// No NUL byte and valid UTF-8, checked on two cores for a large file (these two passes
+/// come before indexing can start). `false` also when not checked: the caller checks on one
+/// core, which says what is wrong and where.
+fn clean_on_two_cores(bytes: &[u8]) -> bool {
+    if bytes.len() < parallel::MIN_PARALLEL {
+        return false;
+    }
+    // Split where a character starts, so that each half is UTF-8 on its own.
+    let mut mid = bytes.len() / 2;
+    while mid > 0 && bytes[mid] & 0xC0 == 0x80 {
+        mid -= 1;
+    }
+    let clean =
+        |half: &[u8]| memchr_nul(half).is_none() && simdutf8::basic::from_utf8(half).is_ok();
+    std::thread::scope(|scope| {
+        let second = scope.spawn(|| clean(&bytes[mid..]));
+        let first = clean(&bytes[..mid]);
+        first && second.join().unwrap_or(false)
+    })
 }
 
 fn memchr_nul(bytes: &[u8]) -> Option<usize> {
@@ -706,4 +730,38 @@ pub(crate) fn text_content(src: &str, inner: Range<usize>) -> String {
 /// `prefix:local` split at the first colon (a byte search: this runs for every name).
 fn split_prefix(name: &str) -> Option<(&str, &str)> {
     memchr::memchr(b':', name.as_bytes()).map(|i| (&name[..i], &name[i + 1..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A document of about 2 MiB (checked on two cores) with `bad` at `at`.
+    fn large_with(bad: &[u8], at: usize) -> Vec<u8> {
+        let mut doc = b"<domain type='kvm'>\n".to_vec();
+        while doc.len() < 2 << 20 {
+            doc.extend_from_slice(b"  <disk type='file'/>\n");
+        }
+        doc.extend_from_slice(b"</domain>\n");
+        doc.splice(at..at, bad.iter().copied());
+        doc
+    }
+
+    #[test]
+    fn a_large_file_is_refused_for_a_nul_or_bad_utf8_in_either_half() {
+        for at in [100, 1 << 20, (2 << 20) - 100] {
+            assert!(matches!(
+                check_bytes(&large_with(b"\0", at)),
+                Err(LoadError::Binary { offset }) if offset == at
+            ));
+            assert!(matches!(
+                check_bytes(&large_with(b"\xff", at)),
+                Err(LoadError::NotUtf8 { .. })
+            ));
+        }
+        // A multi-byte character across the middle is fine.
+        let mid = large_with(b"", 0).len() / 2;
+        assert!(check_bytes(&large_with("é€".as_bytes(), mid - 1)).is_ok());
+        assert!(check_bytes(&large_with(b"", 0)).is_ok());
+    }
 }
