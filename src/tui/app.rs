@@ -233,6 +233,9 @@ pub enum Action {
     SaveElsewhere,
     /// Scroll a pane by lines (mouse wheel).
     Scroll(Pane, i16),
+    /// The terminal is this many columns and rows (at start and after a resize): scrolling
+    /// stops at the end of a pane's content.
+    Resized(u16, u16),
     /// `d` before defining a document with `<qemu:cpu>`: define it as it is.
     DefineAnyway,
     /// The outcome of [`Effect::SaveAs`] when a file other than the loaded one is at `path`:
@@ -314,8 +317,11 @@ pub struct Model {
     pub focus: Pane,
     pub overlay: Option<Overlay>,
     pub status: Option<Status>,
-    /// First visible line of each pane (`[<cpu>, <qemu:cpu>]`).
+    /// First visible line of each pane (`[<cpu>, <qemu:cpu>]`), never past the end of its
+    /// content once the screen size is known.
     pub scroll: [u16; 2],
+    /// The terminal's size, when known (see [`Action::Resized`]).
+    pub screen: Option<(u16, u16)>,
     /// Set when the app should end, with the exit code.
     pub exit: Option<i32>,
     /// The file is `virsh edit`'s temporary copy: virsh defines it once we exit, and libvirt
@@ -352,6 +358,7 @@ impl Model {
             overlay: None,
             status: None,
             scroll: [0, 0],
+            screen: None,
             exit: None,
             virsh_edit: false,
         }
@@ -808,14 +815,24 @@ fn main(m: &mut Model, action: Action) -> Vec<Effect> {
         Action::PageUp => scroll(m, m.focus, -10),
         Action::PageDown => scroll(m, m.focus, 10),
         Action::Scroll(p, d) => scroll(m, p, d),
+        Action::Resized(w, h) => {
+            m.screen = Some((w, h));
+            for pane in [Pane::Cpu, Pane::Qemu] {
+                scroll(m, pane, 0);
+            }
+        }
         _ => {}
     }
     Vec::new()
 }
 
+/// Scrolls a pane, from where it shows (the content may have shrunk since) to at most its end.
 fn scroll(m: &mut Model, pane: Pane, delta: i16) {
+    let limit = m.screen.map_or(u16::MAX, |(w, h)| {
+        super::view::scroll_limit(m, pane, ratatui::layout::Rect::new(0, 0, w, h))
+    });
     let s = &mut m.scroll[pane as usize];
-    *s = s.saturating_add_signed(delta);
+    *s = (*s).min(limit).saturating_add_signed(delta).min(limit);
 }
 
 fn in_overlay(m: &mut Model, overlay: Overlay, action: Action) -> Vec<Effect> {

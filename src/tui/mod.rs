@@ -163,6 +163,14 @@ pub fn run(opts: Options) -> anyhow::Result<i32> {
     let session = clipboard::Session::from_env();
     let mut clip = clipboard::Clipboard::default();
     let mut guard = terminal::Guard::new(tty).context("cannot set up the terminal")?;
+    let size = guard.terminal.size()?;
+    dispatch(
+        &mut model,
+        Action::Resized(size.width, size.height),
+        &mut clip,
+        session,
+        &mut guard,
+    );
     let mut redraw = true;
     let mut prepared = false;
     let code = loop {
@@ -202,8 +210,15 @@ pub fn run(opts: Options) -> anyhow::Result<i32> {
                 }
                 Vec::new()
             }
-            Event::Resize(..) => {
+            Event::Resize(w, h) => {
                 guard.terminal.autoresize()?;
+                dispatch(
+                    &mut model,
+                    Action::Resized(w, h),
+                    &mut clip,
+                    session,
+                    &mut guard,
+                );
                 redraw = true;
                 Vec::new()
             }

@@ -1003,3 +1003,64 @@ fn as_virsh_edit_s_editor_saving_qemu_cpu_asks_first() {
             .contains("Icelake-Server-v4")
     );
 }
+
+#[test]
+fn scrolling_stops_at_the_end_of_a_pane() {
+    // A <cpu> with 30 features: longer than an 80×24 screen shows.
+    let features: String = [
+        "pcid",
+        "vmx",
+        "ssse3",
+        "sse4.1",
+        "sse4.2",
+        "x2apic",
+        "aes",
+        "avx",
+        "f16c",
+        "rdrand",
+        "fma",
+        "bmi1",
+        "bmi2",
+        "avx2",
+        "erms",
+        "invpcid",
+        "rtm",
+        "hle",
+        "mpx",
+        "rdseed",
+        "adx",
+        "smap",
+        "clflushopt",
+        "xsaveopt",
+        "xsavec",
+        "xgetbv1",
+        "xsaves",
+        "pku",
+        "umip",
+        "arat",
+    ]
+    .iter()
+    .map(|f| format!("    <feature policy='require' name='{f}'/>\n"))
+    .collect();
+    let xml = format!(
+        "<domain type='kvm'>\n  <name>long</name>\n  <memory>1048576</memory>\n  <os>\n    <type arch='x86_64' machine='q35'>hvm</type>\n  </os>\n  <cpu mode='custom'>\n    <model>Skylake-Client</model>\n{features}  </cpu>\n</domain>\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.xml");
+    std::fs::write(&path, xml).unwrap();
+    let mut m = open(&path);
+    // Before the size is known nothing can be clamped; the loop says it at start.
+    super::app::update(&mut m, super::app::Action::Resized(80, 24));
+    let limit = super::view::scroll_limit(&m, Pane::Cpu, ratatui::layout::Rect::new(0, 0, 80, 24));
+    assert!(
+        limit > 0,
+        "the <cpu> pane is longer than an 80×24 screen shows"
+    );
+    keys(&mut m, &"j".repeat(limit as usize + 20));
+    assert_eq!(m.scroll[0], limit, "j stops at the end");
+    keys(&mut m, "k");
+    assert_eq!(m.scroll[0], limit - 1, "one k moves back at once");
+    // A taller screen shows it all: the pane scrolls back to its new end.
+    super::app::update(&mut m, super::app::Action::Resized(80, 200));
+    assert_eq!(m.scroll[0], 0);
+}

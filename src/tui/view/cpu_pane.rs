@@ -13,7 +13,7 @@ pub fn draw(f: &mut Frame, m: &Model, t: &Theme, area: Rect) {
     super::pane(f, m, t, Pane::Cpu, lines(m, t), area);
 }
 
-fn lines(m: &Model, t: &Theme) -> Vec<Line<'static>> {
+pub(super) fn lines(m: &Model, t: &Theme) -> Vec<Line<'static>> {
     let dom = &m.state.dom;
     let doc = &m.state.doc;
     let Some(cpu) = &dom.cpu else {

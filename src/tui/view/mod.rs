@@ -53,6 +53,17 @@ pub fn areas(m: &Model, area: Rect) -> Areas {
     }
 }
 
+/// How far a pane scrolls on a screen of this size: its lines beyond what its box shows.
+pub fn scroll_limit(m: &Model, pane: Pane, screen: Rect) -> u16 {
+    let area = areas(m, screen).panes[pane as usize];
+    let lines = match pane {
+        Pane::Cpu => cpu_pane::lines(m, &Theme::MONO).len(),
+        Pane::Qemu => qemu_pane::lines(m, &Theme::MONO).len(),
+    };
+    let shown = area.height.saturating_sub(2) as usize;
+    lines.saturating_sub(shown).min(u16::MAX as usize) as u16
+}
+
 /// Draws the whole screen.
 pub fn draw(f: &mut Frame, m: &Model, t: &Theme) {
     let area = f.area();

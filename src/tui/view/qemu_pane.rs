@@ -14,7 +14,7 @@ pub fn draw(f: &mut Frame, m: &Model, t: &Theme, area: Rect) {
     super::pane(f, m, t, Pane::Qemu, lines(m, t), area);
 }
 
-fn lines(m: &Model, t: &Theme) -> Vec<Line<'static>> {
+pub(super) fn lines(m: &Model, t: &Theme) -> Vec<Line<'static>> {
     let Some(q) = &m.state.dom.qemu_cpu else {
         return vec![
             Line::styled("no <qemu:cpu> element", t.dim()),
