@@ -27,7 +27,7 @@ pub fn line(text: std::fmt::Arguments) {
     }
 }
 
-/// `println!` through [`line`].
+/// `println!` through [`line`](fn@line).
 macro_rules! outln {
     ($($arg:tt)*) => { $crate::cli::out::line(format_args!($($arg)*)) };
 }

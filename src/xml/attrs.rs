@@ -5,7 +5,8 @@ use std::ops::Range;
 
 /// One attribute, in 16 bytes (offsets fit `u32`, as files are at most 64 MiB): a large domain has
 /// hundreds of thousands. In the index the offsets are stored as its element's start tag's
-/// (see [`super::decode`]); [`super::Document::attrs`] hands out copies with plain offsets.
+/// (fixed or floating, see `split.rs`); [`super::Document::attrs`] hands out copies with plain
+/// offsets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Attr {
     name_start: u32,

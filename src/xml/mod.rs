@@ -95,8 +95,8 @@ pub(crate) fn link(id: u32) -> Option<ElemId> {
 }
 
 /// One element of the document, by byte spans into the source text, in 40 bytes: a large
-/// domain has hundreds of thousands. In the index the spans are stored encoded (see
-/// [`decode`]); [`Document::element`] hands out copies with plain offsets.
+/// domain has hundreds of thousands. In the index the spans are stored fixed or floating (see
+/// `split.rs`); [`Document::element`] hands out copies with plain offsets.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Element {
     /// The whole start tag (`<cpu mode='x'>` or the empty-element tag `<cpu/>`).
