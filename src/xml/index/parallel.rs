@@ -155,8 +155,9 @@ fn merge<'a>(src: &'a str, bom: usize, first: Indexer<'a>, second: Indexer<'a>) 
         return None;
     }
     let (id_offset, attr_offset) = (elements.len(), attrs.len());
-    let mut tail = second.elements;
-    for e in &mut tail {
+    // Renumbered while copied: one pass over the second half's index, not two.
+    elements.extend(second.elements.iter().map(|&e| {
+        let mut e = e;
         if e.ns != NO_NS {
             e.ns = renumber[e.ns as usize] as u16;
         }
@@ -166,12 +167,12 @@ fn merge<'a>(src: &'a str, bom: usize, first: Indexer<'a>, second: Indexer<'a>) 
             }
         }
         e.attrs_start += attr_offset as u32;
-    }
+        e
+    }));
+    attrs.extend_from_slice(&second.attrs);
     for (k, prefix) in &detached.deferred_ns {
-        tail[*k].ns = outer(prefix)? as u16;
+        elements[id_offset + k].ns = outer(prefix)? as u16;
     }
-    elements.extend(tail);
-    attrs.extend(second.attrs);
 
     // Replay the second half's top level on the first half's open elements.
     let mut events = detached.events.iter();
