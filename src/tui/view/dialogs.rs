@@ -100,48 +100,33 @@ pub fn draw(f: &mut Frame, m: &Model, o: &Overlay, t: &Theme, area: Rect) {
                     " define anyway  ",
                 )
             };
-            let lines = vec![
-                Line::styled(first, t.warning()),
-                Line::raw(
-                    "(it does not implement the proposal yet; the domain would lose these CPU settings silently).",
-                ),
-                Line::raw(""),
-                Line::raw(
-                    "The same -cpu works today as <qemu:commandline> arguments (taint custom-argv).",
-                ),
-                Line::raw(""),
-                Line::from(vec![
+            let lines = qemu_cpu_lines(
+                t,
+                first,
+                "(it does not implement the proposal yet; the domain would lose these CPU settings silently).",
+                vec![
                     Span::styled("c", t.key()),
                     Span::raw(convert),
                     Span::styled("d", t.key()),
                     Span::raw(anyway),
                     Span::styled("Esc", t.key()),
                     Span::raw(" cancel"),
-                ]),
-            ];
+                ],
+            );
             window(f, area, (76, 11), " define? ", lines);
         }
         Overlay::QemuCpuDropped { defined: true } => {
-            let lines = vec![
-                Line::styled(
-                    "libvirt defined the domain but dropped <qemu:cpu>",
-                    t.warning(),
-                ),
-                Line::raw(
-                    "(libvirt 9.0 does not implement the proposal yet; it drops the element silently).",
-                ),
-                Line::raw(""),
-                Line::raw(
-                    "The same -cpu works today as <qemu:commandline> arguments (taint custom-argv).",
-                ),
-                Line::raw(""),
-                Line::from(vec![
+            let lines = qemu_cpu_lines(
+                t,
+                "libvirt defined the domain but dropped <qemu:cpu>",
+                "(libvirt 9.0 does not implement the proposal yet; it drops the element silently).",
+                vec![
                     Span::styled("c", t.key()),
                     Span::raw(" convert to <qemu:commandline> and define again  "),
                     Span::styled("Esc", t.key()),
                     Span::raw(" keep editing"),
-                ]),
-            ];
+                ],
+            );
             window(f, area, (76, 10), " defined ", lines);
         }
         Overlay::Help | Overlay::Picker(_) | Overlay::Features(_) => {}
@@ -232,4 +217,22 @@ fn diff(f: &mut Frame, t: &Theme, area: Rect, text: &str, scroll: u16, save: boo
         Paragraph::new(lines).block(Block::bordered().title(Span::styled(title, t.title()))),
         r,
     );
+}
+
+/// The body of the dialogs about libvirt 9.0 dropping `<qemu:cpu>`: what happens, why, the
+/// way that works today, and the keys.
+fn qemu_cpu_lines<'a>(
+    t: &Theme,
+    headline: &'a str,
+    why: &'a str,
+    keys: Vec<Span<'a>>,
+) -> Vec<Line<'a>> {
+    vec![
+        Line::styled(headline, t.warning()),
+        Line::raw(why),
+        Line::raw(""),
+        Line::raw("The same -cpu works today as <qemu:commandline> arguments (taint custom-argv)."),
+        Line::raw(""),
+        Line::from(keys),
+    ]
 }
