@@ -247,3 +247,58 @@ fn edits_far_apart_keep_the_index_whole() {
         common::index_snapshot(&original)
     );
 }
+
+/// A document large enough to be indexed on two cores (its hole laid by the first half, the
+/// second half stitched on) takes edits far apart like any other.
+#[test]
+fn a_two_core_index_takes_edits_anywhere() {
+    let mut src = String::from(
+        "<domain type='kvm'>\n  <name>big</name>\n  <cpu mode='custom'>\n    <model>Nehalem</model>\n  </cpu>\n  <devices>\n",
+    );
+    let mut i = 0;
+    while src.len() < 1_500_000 {
+        src.push_str(&format!("    <disk type='file' device='disk'>\n      <source file='/images/d{i}.qcow2'/>\n      <target dev='vd{i}' bus='virtio'/>\n    </disk>\n"));
+        i += 1;
+    }
+    src.push_str("  </devices>\n</domain>\n");
+    let original = Document::parse(src.as_bytes()).unwrap();
+    // Stitched for sure: split at a line starting with a tag near the middle.
+    let at = src[src.len() / 2..].find("\n    <disk").unwrap() + src.len() / 2 + 1;
+    let mut doc = Document::parse_split_at(src.as_bytes(), at).expect("indexed on two cores");
+    assert!(common::index_snapshot(&doc) == common::index_snapshot(&original));
+    let nth = |doc: &Document, name: &str, k: usize| {
+        doc.element_ids()
+            .filter(|&id| doc.qname(id) == name)
+            .nth(k)
+            .unwrap()
+    };
+    let mut undo = Vec::new();
+    for (name, k, text) in [
+        (
+            "model",
+            0,
+            "<model>EPYC</model><feature policy='require' name='pcid'/>",
+        ),
+        (
+            "target",
+            i - 1,
+            "<target dev='vdzz' bus='sata'/><boot order='2'/>",
+        ),
+        ("source", i / 2, "<source file='/elsewhere.qcow2'/>"),
+        ("feature", 0, ""),
+        ("disk", 1, "<disk type='block'/>"),
+    ] {
+        let outer = doc.element(nth(&doc, name, k)).outer();
+        undo.push(doc.apply(&[Splice::replace(outer, text)]).unwrap());
+        let full = Document::parse(doc.source().as_bytes()).unwrap();
+        assert!(
+            common::index_snapshot(&doc) == common::index_snapshot(&full),
+            "after editing {name} #{k}"
+        );
+    }
+    while let Some(inverse) = undo.pop() {
+        doc.apply(&inverse).unwrap();
+    }
+    assert_eq!(doc.source(), src);
+    assert!(common::index_snapshot(&doc) == common::index_snapshot(&original));
+}
