@@ -1,4 +1,4 @@
-//! Engine benchmarks (DESIGN §9): indexing, `-cpu` generation, edit + atomic save.
+//! Engine benchmarks (DESIGN §9): indexing, `-cpu` generation, load + edit + atomic save.
 //! Run: `cargo bench --bench engine`.
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -8,7 +8,8 @@ use virt_cpu::catalog::Catalog;
 use virt_cpu::check;
 use virt_cpu::domain::Domain;
 use virt_cpu::edit::{Edit, Edited};
-use virt_cpu::store::save::save_atomic;
+use virt_cpu::store;
+use virt_cpu::store::save::{Expected, save_atomic};
 use virt_cpu::xml::Document;
 
 #[path = "support/big_domain.rs"]
@@ -69,17 +70,27 @@ fn argv(c: &mut Criterion) {
     g.finish();
 }
 
+/// What `virt-cpu set FILE --feature … --in-place` does: load the file (its stamp taken), set a
+/// feature, save atomically with fsync, the changed-on-disk check by the stamp. Each round flips
+/// pcid, so each save writes.
 fn edit_and_save(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let mut g = c.benchmark_group("set+save");
     g.sample_size(20);
     for (name, xml) in inputs() {
         let target = dir.path().join(format!("{name}.xml"));
+        std::fs::write(&target, &xml).unwrap();
         g.bench_function(BenchmarkId::from_parameter(name), |b| {
             let mut flip = false;
             b.iter(|| {
                 flip = !flip;
-                let mut state = Edited::new(Document::parse(xml.as_bytes()).unwrap()).unwrap();
+                let loaded = store::open(&target).unwrap();
+                let store::Origin::File { stamp, .. } = &loaded.origin else {
+                    unreachable!("a file was opened")
+                };
+                let stamp = stamp.clone();
+                let old = loaded.doc.shared_source();
+                let mut state = Edited::from_read(loaded.doc, loaded.domain);
                 let policy = if flip { "disable" } else { "require" };
                 state
                     .apply(&Edit::SetFeature {
@@ -87,7 +98,11 @@ fn edit_and_save(c: &mut Criterion) {
                         policy: policy.into(),
                     })
                     .unwrap();
-                save_atomic(&target, state.doc.source().as_bytes(), None).unwrap();
+                let expected = Expected {
+                    bytes: old.as_bytes(),
+                    stamp: Some(&stamp),
+                };
+                save_atomic(&target, state.doc.source().as_bytes(), Some(expected)).unwrap()
             })
         });
     }
