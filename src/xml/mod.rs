@@ -9,7 +9,7 @@ mod edit;
 mod error;
 mod gap;
 mod index;
-pub mod memory;
+pub(crate) mod memory;
 mod reindex;
 mod scan;
 pub mod splice;
