@@ -90,6 +90,12 @@ impl Tmux {
         }
     }
 
+    /// The program ended with exit code `code` and left the terminal cooked (`stty -a`).
+    fn exits_cooked(&self, code: &str) {
+        self.wait_for(&format!("EXIT={code}"));
+        assert_cooked(&self.wait_for("STTY-END"));
+    }
+
     /// The pid of the program in the pane (the pane's shell's child).
     fn app_pid(&self) -> String {
         let out = self
@@ -278,8 +284,7 @@ fn resize_to_too_small_and_back() {
     );
     t.wait_for("unknown-model");
     t.keys(&["q"]);
-    t.wait_for("EXIT=0");
-    assert_cooked(&t.wait_for("STTY-END"));
+    t.exits_cooked("0");
 }
 
 #[test]
@@ -299,8 +304,7 @@ fn copy_over_ssh_says_osc52_and_the_tmux_setting() {
     t.keys(&["y"]);
     t.wait_for("OSC 52");
     t.keys(&["q"]);
-    t.wait_for("EXIT=0");
-    assert_cooked(&t.wait_for("STTY-END"));
+    t.exits_cooked("0");
 }
 
 #[test]
@@ -501,8 +505,7 @@ fn domain_option_defines_through_virsh() {
         dom.xml()
     );
     t.keys(&["q"]);
-    t.wait_for("EXIT=0");
-    assert_cooked(&t.wait_for("STTY-END"));
+    t.exits_cooked("0");
 }
 
 /// When the terminal itself goes away (tmux server or SSH connection gone), the process ends
@@ -628,8 +631,7 @@ fn piped_input_reads_keys_from_the_terminal() {
     let written = std::fs::read_to_string(dir.path().join("new.xml")).unwrap();
     assert!(written.contains("Icelake-Server-v4"), "{written}");
     t.keys(&["q"]);
-    t.wait_for("EXIT=0");
-    assert_cooked(&t.wait_for("STTY-END"));
+    t.exits_cooked("0");
 }
 
 /// Without any terminal for the keys (standard input a file, no controlling terminal) the view
@@ -690,8 +692,7 @@ fn q_twice_in_a_tiny_window_keeps_unsaved_edits() {
     let s = t.wait_for("[modified]");
     assert!(!s.contains("quit without saving"), "{s}");
     t.keys(&["Q"]);
-    t.wait_for("EXIT=1");
-    assert_cooked(&t.wait_for("STTY-END"));
+    t.exits_cooked("1");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), DEMO);
 }
 
