@@ -157,19 +157,13 @@ fn kvm_view_of_tcg_forced_features_matches_qemu_under_kvm() {
             )
         })
         .collect();
-    let args = [
-        "-machine",
-        "none",
-        "-accel",
-        "kvm",
-        "-nodefaults",
-        "-display",
-        "none",
-        "-qmp",
-        "stdio",
-    ];
-    let replies = qmp::batch(&SystemRunner, "qemu-system-x86_64", &args, &commands)
-        .expect("QEMU starts with -accel kvm");
+    let replies = qmp::batch(
+        &SystemRunner,
+        "qemu-system-x86_64",
+        virt_cpu::catalog::refresh::KVM_ARGS,
+        &commands,
+    )
+    .expect("QEMU starts with -accel kvm");
     let mut with = Vec::new();
     for (name, reply) in models.iter().zip(&replies) {
         let props = reply

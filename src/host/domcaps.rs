@@ -214,21 +214,10 @@ impl DomCaps {
         uri: Option<&str>,
         query: &[&str],
     ) -> Result<DomCaps, HostError> {
-        let mut args = Vec::new();
-        if let Some(u) = uri {
-            args.extend(["-c", u]);
-        }
-        args.push("domcapabilities");
+        let mut args = vec!["domcapabilities"];
         args.extend_from_slice(query);
-        let out = runner.run("virsh", &args, b"")?;
-        if !out.success() {
-            return Err(HostError::Failed {
-                program: "virsh".into(),
-                status: out.status,
-                stderr: out.stderr.trim().to_string(),
-            });
-        }
-        DomCaps::parse(&out.stdout, &format!("virsh {}", args.join(" ")))
+        let (xml, origin) = virsh(runner, uri, &args)?;
+        DomCaps::parse(&xml, &origin)
     }
 
     /// The `<host><cpu>` of a `virsh capabilities` document: libvirt's CPUID view of the host CPU
@@ -321,12 +310,23 @@ fn host_capabilities(
     runner: &dyn Runner,
     uri: Option<&str>,
 ) -> Result<HostCapabilities, HostError> {
-    let mut args = Vec::new();
+    let (xml, origin) = virsh(runner, uri, &["capabilities"])?;
+    DomCaps::parse_capabilities(&xml, &origin)
+}
+
+/// Runs `virsh [-c URI] ARGS…` (no shell); returns what it printed and the command line, for
+/// messages about it.
+fn virsh(
+    runner: &dyn Runner,
+    uri: Option<&str>,
+    args: &[&str],
+) -> Result<(String, String), HostError> {
+    let mut all = Vec::new();
     if let Some(u) = uri {
-        args.extend(["-c", u]);
+        all.extend(["-c", u]);
     }
-    args.push("capabilities");
-    let out = runner.run("virsh", &args, b"")?;
+    all.extend_from_slice(args);
+    let out = runner.run("virsh", &all, b"")?;
     if !out.success() {
         return Err(HostError::Failed {
             program: "virsh".into(),
@@ -334,7 +334,7 @@ fn host_capabilities(
             stderr: out.stderr.trim().to_string(),
         });
     }
-    DomCaps::parse_capabilities(&out.stdout, &format!("virsh {}", args.join(" ")))
+    Ok((out.stdout, format!("virsh {}", all.join(" "))))
 }
 
 /// Whether one host (or a pool of hosts) can run a model, and what blocks it.
