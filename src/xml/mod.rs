@@ -15,6 +15,7 @@ mod scan;
 pub mod splice;
 mod split;
 mod style;
+mod swar;
 
 pub use attrs::Attr;
 pub use error::{LoadError, Position};

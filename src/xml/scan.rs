@@ -71,6 +71,9 @@ pub(crate) fn name_end(bytes: &[u8], start: usize) -> usize {
 /// for both: names are short, and a library search per name costs more than the name.
 #[inline]
 pub(crate) fn name_end_and_colon(bytes: &[u8], start: usize) -> (usize, bool) {
+    if let Some(found) = super::swar::name_end_and_colon(bytes, start) {
+        return found;
+    }
     let mut j = start;
     let mut colon = false;
     while let Some(&b) = bytes.get(j) {
@@ -278,39 +281,21 @@ pub(crate) fn attributes(
     }
 }
 
-/// Bytes that stop the scan of an attribute value: either quote, `<` and `&`.
-const fn value_stops() -> [bool; 256] {
-    let mut t = [false; 256];
-    t[b'\'' as usize] = true;
-    t[b'"' as usize] = true;
-    t[b'<' as usize] = true;
-    t[b'&' as usize] = true;
-    t
-}
-
-static VALUE_STOP: [bool; 256] = value_stops();
-
 /// The closing quote of the value starting at `start` (`None`: not closed). A value may not
-/// contain `<`, and its references must be known. One table look-up per byte: values are a
-/// few bytes, shorter than a library search needs to pay off.
+/// contain `<`, and its references must be known.
 #[inline]
 fn value_end(src: &str, start: usize, quote: u8, name: &str) -> Option<Result<usize, Malformed>> {
     let bytes = src.as_bytes();
     let mut k = start;
     loop {
-        let b = *bytes.get(k)?;
-        if !VALUE_STOP[b as usize] {
-            k += 1;
-            continue;
-        }
-        match b {
-            _ if b == quote => return Some(Ok(k)),
+        k = super::swar::find3(bytes, k, quote, b'<', b'&')?;
+        match bytes[k] {
             b'<' => return Some(Err(value_has_lt(src, start - 1, k, name))),
             b'&' => match reference(src, k) {
                 Ok(next) => k = next,
                 Err(m) => return Some(Err(m)),
             },
-            _ => k += 1,
+            _ => return Some(Ok(k)),
         }
     }
 }
@@ -327,15 +312,48 @@ fn value_has_lt(src: &str, quote: usize, at: usize, name: &str) -> Malformed {
 }
 
 /// Where the text from `start` ends: the next `<`, `&` or `]` (`]]>` is not allowed in text).
-/// Text between tags is mostly a newline and indentation, so a short loop looks first and the
-/// vectorised search takes over for long text.
+/// Text between tags is mostly a newline and indentation: one word answers, and the vectorised
+/// search takes over for long text.
 #[inline]
 pub(crate) fn text_end(bytes: &[u8], start: usize) -> Option<usize> {
     let short = bytes.len().min(start + 32);
-    for (k, &b) in bytes[start..short].iter().enumerate() {
-        if matches!(b, b'<' | b'&' | b']') {
-            return Some(start + k);
-        }
+    if let Some(k) = super::swar::find3(&bytes[..short], start, b'<', b'&', b']') {
+        return Some(k);
     }
     memchr::memchr3(b'<', b'&', b']', &bytes[short..]).map(|k| short + k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The word-at-a-time searches agree with the byte classes for every byte, at every place
+    /// in a word, with and without a colon before it.
+    #[test]
+    fn word_searches_agree_with_the_byte_loops() {
+        for b in 0..=255u8 {
+            for at in 0..12 {
+                for colon_at in [None, Some(0), Some(at.max(1) - 1)] {
+                    let mut bytes = vec![b'a'; 20];
+                    if let Some(c) = colon_at.filter(|&c| c < at) {
+                        bytes[c] = b':';
+                    }
+                    bytes[at] = b;
+                    let expected = {
+                        let end = (0..bytes.len())
+                            .find(|&k| class(bytes[k]) != Class::Name)
+                            .unwrap_or(bytes.len());
+                        (end, bytes[..end].contains(&b':'))
+                    };
+                    assert_eq!(name_end_and_colon(&bytes, 0), expected, "byte {b:#04x} at {at}");
+                    let stop = |x: u8| x == b'\'' || x == b'<' || x == b'&';
+                    assert_eq!(
+                        super::super::swar::find3(&bytes, 0, b'\'', b'<', b'&'),
+                        bytes.iter().position(|&x| stop(x)),
+                        "byte {b:#04x} at {at}"
+                    );
+                }
+            }
+        }
+    }
 }
