@@ -127,13 +127,32 @@ fn clean_on_two_cores(bytes: &[u8]) -> bool {
     while mid > 0 && bytes[mid] & 0xC0 == 0x80 {
         mid -= 1;
     }
-    let clean =
-        |half: &[u8]| memchr_nul(half).is_none() && simdutf8::basic::from_utf8(half).is_ok();
     std::thread::scope(|scope| {
         let second = scope.spawn(|| clean(&bytes[mid..]));
         let first = clean(&bytes[..mid]);
         first && second.join().unwrap_or(false)
     })
+}
+
+/// No NUL byte and valid UTF-8, both checked a block at a time: the second check reads the
+/// block from the cache instead of memory.
+fn clean(bytes: &[u8]) -> bool {
+    const BLOCK: usize = 64 << 10;
+    let mut at = 0;
+    while at < bytes.len() {
+        let mut end = (at + BLOCK).min(bytes.len());
+        // End the block where a character starts (UTF-8 has at most three continuation bytes).
+        let limit = end.saturating_sub(3).max(at + 1);
+        while end < bytes.len() && bytes[end] & 0xC0 == 0x80 && end > limit {
+            end -= 1;
+        }
+        let block = &bytes[at..end];
+        if memchr_nul(block).is_some() || simdutf8::basic::from_utf8(block).is_err() {
+            return false;
+        }
+        at = end;
+    }
+    true
 }
 
 fn memchr_nul(bytes: &[u8]) -> Option<usize> {
@@ -759,9 +778,20 @@ mod tests {
                 Err(LoadError::NotUtf8 { .. })
             ));
         }
-        // A multi-byte character across the middle is fine.
+        // A multi-byte character across the middle, or across a block, is fine.
         let mid = large_with(b"", 0).len() / 2;
         assert!(check_bytes(&large_with("é€".as_bytes(), mid - 1)).is_ok());
+        for block_end in [64 << 10, 128 << 10, mid + (64 << 10)] {
+            for before in 1..4 {
+                let bytes = large_with("€😀".as_bytes(), block_end - before);
+                assert!(check_bytes(&bytes).is_ok(), "at {block_end} - {before}");
+            }
+        }
+        // A lone continuation byte at a block's end is still refused.
+        assert!(matches!(
+            check_bytes(&large_with(b"\x80\x80\x80\x80", (64 << 10) - 2)),
+            Err(LoadError::NotUtf8 { .. })
+        ));
         assert!(check_bytes(&large_with(b"", 0)).is_ok());
     }
 }

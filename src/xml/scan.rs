@@ -345,7 +345,11 @@ mod tests {
                             .unwrap_or(bytes.len());
                         (end, bytes[..end].contains(&b':'))
                     };
-                    assert_eq!(name_end_and_colon(&bytes, 0), expected, "byte {b:#04x} at {at}");
+                    assert_eq!(
+                        name_end_and_colon(&bytes, 0),
+                        expected,
+                        "byte {b:#04x} at {at}"
+                    );
                     let stop = |x: u8| x == b'\'' || x == b'<' || x == b'&';
                     assert_eq!(
                         super::super::swar::find3(&bytes, 0, b'\'', b'<', b'&'),
