@@ -250,7 +250,7 @@ pub enum Action {
     /// The outcome of [`Effect::Copy`]: what was done.
     Copied(String),
     /// The outcome of [`Effect::Reload`]: the file's bytes, or why it could not be read.
-    Reloaded(Result<String, String>),
+    Reloaded(Result<(String, Option<FileStamp>), String>),
     /// The outcome of [`Effect::Define`]: the definition libvirt holds now.
     Defined {
         result: Result<String, SaveFailure>,
@@ -576,8 +576,9 @@ impl Model {
         });
     }
 
-    /// Replaces the document with `bytes` read from disk, dropping the edits.
-    fn reload(&mut self, bytes: String) {
+    /// Replaces the document with `bytes` read from the target (with the file's stamp when
+    /// it is a file), dropping the edits.
+    fn reload(&mut self, bytes: String, stamp: Option<FileStamp>) {
         let doc = match Document::parse_owned(bytes.into_bytes()) {
             Ok(d) => d,
             Err(e) => return self.error(format!("cannot reload: {e}; your edits are kept")),
@@ -586,8 +587,7 @@ impl Model {
             Ok(state) => {
                 let disk = state.doc.shared_source();
                 self.state = state;
-                // Read without a stamp: the next save reads the file back.
-                self.set_disk(disk, None);
+                self.set_disk(disk, stamp);
                 self.history = History::default();
                 self.refresh();
                 self.warn("Reloaded from disk; your edits were dropped");
@@ -640,8 +640,8 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             m.info(text);
             return Vec::new();
         }
-        Action::Reloaded(Ok(bytes)) => {
-            m.reload(bytes);
+        Action::Reloaded(Ok((bytes, stamp))) => {
+            m.reload(bytes, stamp);
             return Vec::new();
         }
         Action::Reloaded(Err(e)) => {
@@ -678,7 +678,7 @@ fn defined(m: &mut Model, result: Result<String, SaveFailure>) {
                 m.set_disk(Arc::new(now), None);
                 m.overlay = Some(Overlay::QemuCpuDropped { defined: true });
             } else {
-                m.reload(now);
+                m.reload(now, None);
                 m.info(format!("Defined {name}; showing libvirt's definition"));
             }
         }

@@ -42,20 +42,23 @@ pub fn execute(effect: Effect, w: &mut World) -> Action {
             }
         }
         Effect::Copy(text) => Action::Copied(w.clipboard.copy(&text, w.session, w.out)),
-        Effect::Reload(Target::File(path)) => Action::Reloaded(
-            std::fs::read(&path)
-                .map_err(|e| format!("cannot reload {}: {e}; your edits are kept", path.display()))
-                .and_then(|b| {
-                    String::from_utf8(b).map_err(|_| {
-                        format!(
-                            "cannot reload {}: not UTF-8; your edits are kept",
-                            path.display()
-                        )
-                    })
-                }),
-        ),
+        Effect::Reload(Target::File(path)) => {
+            let failed = |e: &dyn std::fmt::Display| {
+                format!("cannot reload {}: {e}; your edits are kept", path.display())
+            };
+            // The stamp is taken before the read: a write racing the read leaves it stale
+            // (the next save then compares the bytes), never wrongly current.
+            let stamp = std::fs::metadata(&path).ok().map(|m| FileStamp::of(&m));
+            Action::Reloaded(
+                std::fs::read(&path)
+                    .map_err(|e| failed(&e))
+                    .and_then(|b| String::from_utf8(b).map_err(|_| failed(&"not UTF-8")))
+                    .map(|text| (text, stamp)),
+            )
+        }
         Effect::Reload(Target::Domain { name, uri }) => Action::Reloaded(
             dumpxml(w.runner, uri.as_deref(), &name)
+                .map(|text| (text, None))
                 .map_err(|e| format!("{e}; your edits are kept")),
         ),
         Effect::Reload(Target::Unnamed { .. }) => {
