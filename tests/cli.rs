@@ -1475,6 +1475,80 @@ fn writing_to_a_directory_says_so() {
     assert_eq!(stderr.matches("is a directory").count(), 1, "{stderr}");
 }
 
+/// An unknown model is a bad argument: exit 2, a did-you-mean, and with `--json` one JSON
+/// document on stdout like every other bad input.
+#[test]
+fn an_unknown_model_is_a_bad_argument_also_in_json() {
+    let o = run(&["model", "Icelake-Server-V4"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("did you mean Icelake-Server-v4?") && err.contains("case-sensitive"),
+        "{err}"
+    );
+    let o = run(&["model", "no-such-cpu"]);
+    assert!(!stderr(&o).contains("case-sensitive"), "{}", stderr(&o));
+    for args in [
+        &["model", "Icelake-Server-V4", "--json"][..],
+        &["diff", "Haswell", "Icelake-Server-V4", "--json"],
+        &["diff", "no-such-cpu", "Haswell", "--json"],
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", stdout(&o)));
+        assert!(
+            doc["error"]
+                .as_str()
+                .unwrap()
+                .contains("QEMU has no CPU model"),
+            "{doc}"
+        );
+    }
+}
+
+/// A FIFO or a device as `-o` is refused before anything opens it: renaming over it would
+/// replace it (as root, `/dev/null` itself), and reading it could block for ever.
+#[test]
+fn writing_to_a_fifo_or_a_device_is_refused_and_leaves_it_alone() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path; mkfifo only creates a file.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0);
+    let mut targets = vec![(fifo, "a FIFO")];
+    let device = dir.path().join("null");
+    let made = std::process::Command::new("mknod")
+        .args([device.to_str().unwrap(), "c", "1", "3"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if made {
+        targets.push((device, "a device"));
+    } else {
+        eprintln!("skipping the device case: mknod needs root here");
+    }
+    for (target, kind) in targets {
+        let t = target.to_str().unwrap();
+        let out = common::virt_cpu(&[
+            "set",
+            "assets/examples/custom-features.xml",
+            "--feature",
+            "+pcid",
+            "-o",
+            t,
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!("{t} is {kind}")) && stderr.contains("-o -"),
+            "{stderr}"
+        );
+        let left = std::fs::symlink_metadata(&target).unwrap().file_type();
+        assert!(left.is_fifo() || left.is_char_device(), "{t} was replaced");
+    }
+}
+
 #[test]
 fn features_the_domain_disables_do_not_block_the_model() {
     let host = common::shared_dir().join("reference/domcapabilities/qemu_8.0.0-q35.x86_64.xml");

@@ -481,12 +481,28 @@ fn host_names(hosts: &[DomCaps]) -> Vec<String> {
     hosts.iter().map(|h| h.source.clone()).collect()
 }
 
-fn unknown_model(q: &QemuCatalog, name: &str) -> i32 {
-    let hint = suggest::qemu_model(q, name)
-        .map(|s| format!(" (did you mean {}?)", s.name))
+/// A model name QEMU does not know: a bad argument (exit 2), said on stderr, or with `--json`
+/// as `{"error": …, "suggestion": …}` on stdout like every other bad input.
+fn unknown_model(q: &QemuCatalog, name: &str, json: bool) -> i32 {
+    let suggestion = suggest::qemu_model(q, name).map(|s| s.name.clone());
+    let hint = suggestion
+        .as_ref()
+        .map(|s| format!(" (did you mean {s}?)"))
         .unwrap_or_default();
-    eprintln!("virt-cpu: QEMU has no CPU model '{name}'{hint}; names are case-sensitive");
-    1
+    // Only worth saying when the name is a model in another case.
+    let case = if q.models.iter().any(|m| m.name.eq_ignore_ascii_case(name)) {
+        "; names are case-sensitive"
+    } else {
+        ""
+    };
+    let message = format!("QEMU has no CPU model '{name}'{hint}{case}");
+    if json {
+        let doc = serde_json::json!({ "error": message, "suggestion": suggestion });
+        outln!("{doc:#}");
+    } else {
+        eprintln!("virt-cpu: {message}");
+    }
+    super::common::EXIT_USAGE
 }
 
 #[derive(Serialize)]
@@ -554,7 +570,7 @@ pub fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
     let ctx = args.source.load()?;
     let q = &ctx.catalog.qemu;
     let (Some(entry), Some(m)) = (q.model(&args.name), q.resolve_model(&args.name)) else {
-        return Ok(unknown_model(q, &args.name));
+        return Ok(unknown_model(q, &args.name, args.source.json));
     };
     let names = |s: &FeatureSet| q.names(s);
     let versions = q.versions(&m.name);
@@ -827,10 +843,10 @@ pub fn run_diff(args: &DiffArgs) -> anyhow::Result<i32> {
     let ctx = args.source.load()?;
     let q = &ctx.catalog.qemu;
     let Some(a) = q.resolve_model(&args.a) else {
-        return Ok(unknown_model(q, &args.a));
+        return Ok(unknown_model(q, &args.a, args.source.json));
     };
     let Some(b) = q.resolve_model(&args.b) else {
-        return Ok(unknown_model(q, &args.b));
+        return Ok(unknown_model(q, &args.b, args.source.json));
     };
     let ident = |m: &QemuModel| -> BTreeMap<String, serde_json::Value> {
         let mut p = m.props.clone();

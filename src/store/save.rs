@@ -20,6 +20,13 @@ pub enum SaveError {
     Directory { dir: String, source: std::io::Error },
     #[error("{path} is a directory; nothing was written — name a file to write")]
     IsDirectory { path: String },
+    /// A device, FIFO or socket: renaming a file over it would replace it (as root, `/dev/null`
+    /// itself), and reading it to compare could block for ever.
+    #[error(
+        "{path} is {kind}, not a regular file; nothing was written — name a regular file, or use \
+         -o - to write to standard output"
+    )]
+    NotRegular { path: String, kind: &'static str },
     #[error("writing {path} failed: {source}; the file was left as it was")]
     Write {
         path: String,
@@ -114,6 +121,9 @@ pub fn save_atomic(
     if existing.as_ref().is_some_and(|m| m.is_dir()) {
         return Err(SaveError::IsDirectory { path: path_s });
     }
+    if let Some(kind) = existing.as_ref().and_then(special_kind) {
+        return Err(SaveError::NotRegular { path: path_s, kind });
+    }
     if let Some(meta) = &existing {
         // Taken before any read: a write racing the read leaves it stale, never wrongly current.
         let stamp = FileStamp::of(meta);
@@ -177,6 +187,23 @@ pub fn save_atomic(
         let _ = d.sync_all();
     }
     Ok(Saved::Written(stamp))
+}
+
+/// What a file that is neither regular nor a directory is, for the message.
+fn special_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_file() || t.is_dir() {
+        None
+    } else if t.is_char_device() || t.is_block_device() {
+        Some("a device")
+    } else if t.is_fifo() {
+        Some("a FIFO (named pipe)")
+    } else if t.is_socket() {
+        Some("a socket")
+    } else {
+        Some("a special file")
+    }
 }
 
 /// `a == b`, without comparing a buffer with itself byte by byte (the TUI passes the same 10 MB

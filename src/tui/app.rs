@@ -654,9 +654,30 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
         }
         _ => {}
     }
+    let Some(action) = when_too_small(m, action) else {
+        return Vec::new();
+    };
     match m.overlay.take() {
         None => main(m, action),
         Some(overlay) => in_overlay(m, overlay, action),
+    }
+}
+
+/// A window too small for the screen shows only "Enlarge the window, or q to quit": keys then
+/// do only that (an edit made out of sight would be a surprise), and answer the quit question,
+/// which is drawn even then. `None`: the key does nothing.
+fn when_too_small(m: &Model, action: Action) -> Option<Action> {
+    let too_small = m
+        .screen
+        .is_some_and(|(w, h)| w < super::view::MIN_WIDTH || h < super::view::MIN_HEIGHT);
+    if !too_small || matches!(m.overlay, Some(Overlay::ConfirmQuit)) {
+        return Some(action);
+    }
+    match action {
+        // In a text field `q` is a letter; here it is what the screen says.
+        Action::Input('q') => Some(Action::Quit),
+        Action::Quit | Action::Abort | Action::Cancel | Action::Resized(..) => Some(action),
+        _ => None,
     }
 }
 

@@ -112,6 +112,9 @@ fn failure(e: SaveError) -> SaveFailure {
         SaveError::IsDirectory { path } => SaveFailure::Other(format!(
             "{path} is a directory; nothing was written. Press s and name a file."
         )),
+        SaveError::NotRegular { path, kind } => SaveFailure::Other(format!(
+            "{path} is {kind}, not a regular file; nothing was written. Press s and name a regular file."
+        )),
         SaveError::Write { path, source } => SaveFailure::Other(format!(
             "writing {path} failed: {}; the file was left as it was. Press s to save elsewhere.",
             os_error(&source)

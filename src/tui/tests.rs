@@ -778,6 +778,34 @@ fn quit_confirmation_holds_in_a_window_too_small_to_draw_it() {
     assert_eq!(m.exit, Some(0));
 }
 
+/// Out of sight, keys do nothing but what the "Enlarge the window" screen offers.
+#[test]
+fn a_window_too_small_to_draw_takes_only_quit() {
+    let mut m = demo();
+    keys(&mut m, "1");
+    let edited = m.source().to_string();
+    super::app::update(&mut m, super::app::Action::Resized(60, 15));
+    keys(&mut m, "u<tab>m");
+    assert_eq!(m.source(), edited, "u undid an edit out of sight");
+    assert!(m.overlay.is_none(), "m opened the picker out of sight");
+    keys(&mut m, "q");
+    assert!(
+        matches!(m.overlay, Some(super::app::Overlay::ConfirmQuit)),
+        "q asks, as the edit is unsaved"
+    );
+    keys(&mut m, "<esc>");
+    super::app::update(&mut m, super::app::Action::Resized(80, 24));
+    keys(&mut m, "u");
+    assert_ne!(
+        m.source(),
+        edited,
+        "keys act again once the window is large enough"
+    );
+    super::app::update(&mut m, super::app::Action::Resized(30, 10));
+    keys(&mut m, "Q");
+    assert_eq!(m.exit, Some(1));
+}
+
 #[test]
 fn domain_with_qemu_cpu_asks_before_defining() {
     let xml = std::fs::read_to_string(
