@@ -900,12 +900,12 @@ fn set_judges_options_by_the_given_catalog() {
     );
 }
 
-/// `virt-cpu argv FILE [--reading R]`: the value, asserting the file parses (exit 0).
+/// `virt-cpu argv FILE [--reading R]`: the value, asserting there is one (exit 0, or 1 with
+/// the domain's errors on stderr).
 fn argv_in(file: &Path, reading: &str) -> String {
     let o = run(&["argv", file.to_str().unwrap(), "--reading", reading]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
+    assert!(
+        o.status.code() == Some(0) || o.status.code() == Some(1) && !o.stdout.is_empty(),
         "{}: {}",
         file.display(),
         stderr(&o)
@@ -1473,6 +1473,32 @@ fn writing_to_a_directory_says_so() {
         "{stderr}"
     );
     assert_eq!(stderr.matches("is a directory").count(), 1, "{stderr}");
+}
+
+/// A value QEMU would refuse is still printed, and the errors say why the guest would not
+/// start: exit 1, as `check`.
+#[test]
+fn argv_prints_the_value_and_exits_1_when_the_domain_has_errors() {
+    let f = example("icelake-240.xml");
+    let o = run(&["argv", &f]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("Icelake-Server-V4,"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stderr(&o).contains("error["), "{}", stderr(&o));
+    let o = run(&["argv", &f, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        doc["value"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("Icelake-Server-V4,"))
+    );
+    let o = run(&["argv", &example("windows-hyperv.xml")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
 }
 
 /// An unknown model is a bad argument: exit 2, a did-you-mean, and with `--json` one JSON

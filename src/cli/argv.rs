@@ -56,7 +56,11 @@ pub fn run(args: &ArgvArgs) -> anyhow::Result<i32> {
             "diagnostics": report.diagnostics,
         });
         outln!("{}", serde_json::to_string_pretty(&doc)?);
-        return Ok(if value.is_some() { EXIT_OK } else { no_value });
+        return Ok(match value {
+            None => no_value,
+            Some(_) if has_errors(&report) => EXIT_FINDINGS,
+            Some(_) => EXIT_OK,
+        });
     }
     let Some(value) = value else {
         if no_value == EXIT_NEEDS_HOST {
@@ -67,11 +71,7 @@ pub fn run(args: &ArgvArgs) -> anyhow::Result<i32> {
         } else {
             eprintln!("{}: no -cpu value, because:", loaded.display_name());
         }
-        let errors: Vec<&check::Diagnostic> = report
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == check::Severity::Error)
-            .collect();
+        let errors: Vec<&check::Diagnostic> = errors(&report).collect();
         let shown = if errors.is_empty() {
             report.diagnostics.iter().collect()
         } else {
@@ -88,5 +88,28 @@ pub fn run(args: &ArgvArgs) -> anyhow::Result<i32> {
         Format::Shell => outln!("-cpu {}", shell::quote(&value)),
         Format::Json => unreachable!("handled above"),
     }
+    // A value QEMU would refuse (an unknown model, a model given twice…) is still what it
+    // gets; the errors say why the guest would not start, and the exit code tells scripts.
+    if has_errors(&report) {
+        eprintln!(
+            "{}: the domain has errors; the guest would not start with this -cpu:",
+            loaded.display_name()
+        );
+        for d in errors(&report) {
+            eprintln!("  {}[{}]: {}", d.severity, d.code, d.message);
+        }
+        return Ok(EXIT_FINDINGS);
+    }
     Ok(EXIT_OK)
+}
+
+fn errors(report: &check::Report) -> impl Iterator<Item = &check::Diagnostic> {
+    report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == check::Severity::Error)
+}
+
+fn has_errors(report: &check::Report) -> bool {
+    errors(report).next().is_some()
 }
