@@ -459,6 +459,33 @@ fn bad_input_gets_a_clear_message_and_exit_2() {
         "{}",
         stderr(&o)
     );
+    // The same on standard input, read only up to the limit: no made-up size.
+    let mut child = bin()
+        .args(["check", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        let chunk = vec![b' '; 1 << 20];
+        // It stops reading at the limit: the rest meets a closed pipe.
+        for _ in 0..70 {
+            if input.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+    });
+    let o = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(
+        stderr(&o).contains("the input is over the 67108864-byte limit")
+            && o.status.code() == Some(2),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

@@ -701,16 +701,20 @@ fn print_model(v: &ModelView) {
     } else {
         outln!("{}", v.name);
     }
-    outln!(
-        "  vendor {}  family {}  model {}  stepping {}",
-        v.vendor,
-        v.family,
-        v.model,
-        v.stepping
-    );
-    outln!("  model-id \"{}\"", v.model_id);
-    if let Some(note) = v.pseudo {
-        outln!("  pseudo-model, not a fixed CPU: {note}");
+    match v.pseudo {
+        // Its CPUID identity comes from the host or the accelerator: the catalog's zeros would
+        // mislead.
+        Some(note) => outln!("  pseudo-model, not a fixed CPU: {note}"),
+        None => {
+            outln!(
+                "  vendor {}  family {}  model {}  stepping {}",
+                v.vendor,
+                v.family,
+                v.model,
+                v.stepping
+            );
+            outln!("  model-id \"{}\"", v.model_id);
+        }
     }
     if v.deprecated {
         outln!("  DEPRECATED");

@@ -324,6 +324,8 @@ pub struct Model {
     pub screen: Option<(u16, u16)>,
     /// Set when the app should end, with the exit code.
     pub exit: Option<i32>,
+    /// `w` in the quit question: end once the save (or define) succeeds.
+    pub quit_after_save: bool,
     /// The file is `virsh edit`'s temporary copy: virsh defines it once we exit, and libvirt
     /// 9.0 drops `<qemu:cpu>` then, so saving one asks first as `--domain` does.
     pub virsh_edit: bool,
@@ -360,6 +362,7 @@ impl Model {
             scroll: [0, 0],
             screen: None,
             exit: None,
+            quit_after_save: false,
             virsh_edit: false,
         }
     }
@@ -657,10 +660,22 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
     let Some(action) = when_too_small(m, action) else {
         return Vec::new();
     };
-    match m.overlay.take() {
+    let effects = match m.overlay.take() {
         None => main(m, action),
         Some(overlay) => in_overlay(m, overlay, action),
+    };
+    // `w` in the quit question quits once its save succeeds; back on the main screen with
+    // nothing being saved, it is forgotten.
+    let saving = effects.iter().any(|e| {
+        matches!(
+            e,
+            Effect::Save { .. } | Effect::SaveAs { .. } | Effect::Define { .. }
+        )
+    });
+    if m.overlay.is_none() && !saving {
+        m.quit_after_save = false;
     }
+    effects
 }
 
 /// A window too small for the screen shows only "Enlarge the window, or q to quit": keys then
@@ -701,6 +716,9 @@ fn defined(m: &mut Model, result: Result<String, SaveFailure>) {
             } else {
                 m.reload(now, None);
                 m.info(format!("Defined {name}; showing libvirt's definition"));
+                if std::mem::take(&mut m.quit_after_save) {
+                    m.exit = Some(0);
+                }
             }
         }
         Err(failure) => save_failed(m, failure),
@@ -709,6 +727,8 @@ fn defined(m: &mut Model, result: Result<String, SaveFailure>) {
 
 /// A failed save or define: the message, and a reload offer when the target changed meanwhile.
 fn save_failed(m: &mut Model, failure: SaveFailure) {
+    // Stay, so the user sees why and decides again.
+    m.quit_after_save = false;
     let (message, reload) = match failure {
         SaveFailure::ChangedOnDisk(message) => (message, true),
         SaveFailure::Other(message) => (message, false),
@@ -728,6 +748,9 @@ fn saved(m: &mut Model, path: PathBuf, bytes: Arc<String>, result: Result<Saved,
                 Saved::Unchanged(_) => {
                     m.info(format!("{shown} already holds this; nothing written"))
                 }
+            }
+            if std::mem::take(&mut m.quit_after_save) {
+                m.exit = Some(0);
             }
         }
         Err(failure) => save_failed(m, failure),
@@ -903,6 +926,7 @@ fn in_overlay(m: &mut Model, overlay: Overlay, action: Action) -> Vec<Effect> {
             }
             Action::Cancel | Action::Quit | Action::ShowDiff | Action::Submit => {
                 if save {
+                    m.quit_after_save = false;
                     m.info("Not saved");
                 }
             }
@@ -940,6 +964,7 @@ fn in_overlay(m: &mut Model, overlay: Overlay, action: Action) -> Vec<Effect> {
             Action::Yes => m.exit = Some(0),
             Action::Abort => m.exit = Some(EXIT_ABORT),
             Action::Save => {
+                m.quit_after_save = true;
                 m.overlay = Some(Overlay::Diff {
                     text: m.diff_text(),
                     scroll: 0,

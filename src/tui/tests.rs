@@ -778,6 +778,23 @@ fn quit_confirmation_holds_in_a_window_too_small_to_draw_it() {
     assert_eq!(m.exit, Some(0));
 }
 
+/// `w` in the quit question saves (diff, `y`) and then quits; backing out of the diff forgets
+/// the quitting, so a later plain save stays.
+#[test]
+fn w_in_the_quit_question_saves_and_quits() {
+    let (_dir, path) = example("icelake-240.xml");
+    let mut m = open(&path);
+    keys(&mut m, "1qw<esc>");
+    assert_eq!(m.exit, None);
+    keys(&mut m, "wy");
+    assert_eq!(m.exit, None, "a plain save does not quit");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), m.source());
+    keys(&mut m, "uqwy");
+    assert_eq!(m.exit, Some(0));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), m.source());
+    assert_eq!(m.source(), DEMO);
+}
+
 /// Out of sight, keys do nothing but what the "Enlarge the window" screen offers.
 #[test]
 fn a_window_too_small_to_draw_takes_only_quit() {

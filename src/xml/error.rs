@@ -44,10 +44,7 @@ pub enum LoadError {
         "the file is empty: expected a libvirt domain XML document (`virsh dumpxml NAME` prints one)"
     )]
     Empty,
-    #[error(
-        "the file is {size} bytes, over the {limit}-byte limit for a domain XML; \
-         check that this is the right file"
-    )]
+    #[error("{}; check that this is the right file", too_large(*size, *limit))]
     TooLarge { size: u64, limit: usize },
     #[error(
         "this looks like a binary file (a NUL byte at byte {offset}), not domain XML; \
@@ -92,5 +89,14 @@ impl LoadError {
             | LoadError::Attribute { position, .. } => Some(*position),
             _ => None,
         }
+    }
+}
+
+/// Standard input is read up to one byte past the limit, so its size is then unknown.
+fn too_large(size: u64, limit: usize) -> String {
+    if size == limit as u64 + 1 {
+        format!("the input is over the {limit}-byte limit for a domain XML")
+    } else {
+        format!("the file is {size} bytes, over the {limit}-byte limit for a domain XML")
     }
 }

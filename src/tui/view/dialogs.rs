@@ -53,7 +53,7 @@ pub fn draw(f: &mut Frame, m: &Model, o: &Overlay, t: &Theme, area: Rect) {
                 Line::raw(""),
                 Line::from(vec![
                     Span::styled("w", t.key()),
-                    Span::raw(" save  "),
+                    Span::raw(" save and quit  "),
                     Span::styled("y", t.key()),
                     Span::raw(" quit without saving  "),
                     Span::styled("Esc", t.key()),
