@@ -1502,6 +1502,58 @@ fn writing_to_a_directory_says_so() {
     assert_eq!(stderr.matches("is a directory").count(), 1, "{stderr}");
 }
 
+/// The `-cpu` a `<qemu:commandline>` passes gets the model and option checks a `<qemu:cpu>`
+/// gets, in the same words: converting carries the demo's two errors over (not new ones), and
+/// `check` still reports them.
+#[test]
+fn errors_follow_the_cpu_into_qemu_commandline_and_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let cl = dir.path().join("cl.xml");
+    let o = run(&[
+        "convert",
+        &example("icelake-240.xml"),
+        "--to",
+        "commandline",
+        "-o",
+        cl.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(&["check", cl.to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let codes: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["unknown-model", "unknown-option"], "{report}");
+    let model = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "unknown-model")
+        .unwrap();
+    assert_eq!(model["suggestion"], "Icelake-Server-v4");
+    let o = run(&[
+        "convert",
+        cl.to_str().unwrap(),
+        "--to",
+        "qemu-cpu",
+        "--diff",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // A commandline -cpu QEMU reads is not flagged.
+    let good = std::fs::read_to_string(&cl)
+        .unwrap()
+        .replace("Icelake-Server-V4", "Icelake-Server-v4")
+        .replace(",strange-option=1234", "");
+    let f = temp_file(&dir, "good.xml", good.as_bytes());
+    let o = run(&["check", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
 /// A value QEMU would refuse is still printed, and the errors say why the guest would not
 /// start: exit 1, as `check`.
 #[test]

@@ -50,7 +50,7 @@ pub fn check(
         diagnostics.push(d);
     }
     qemu_cpu::check(doc, dom, catalog, &arg, &mut diagnostics);
-    commandline(doc, dom, &mut diagnostics);
+    commandline(doc, dom, catalog, &mut diagnostics);
     host::check(doc, dom, caps, catalog, &mut diagnostics);
     diagnostics.sort_by_key(|d| (d.severity, d.position.map(|p| (p.line, p.column))));
     Report {
@@ -146,7 +146,7 @@ fn versioned_base(name: &str, catalog: &Catalog) -> Option<String> {
 }
 
 /// `<qemu:commandline>` with its own `-cpu`: QEMU uses only the last one.
-fn commandline(doc: &Document, dom: &Domain, out: &mut Vec<Diagnostic>) {
+fn commandline(doc: &Document, dom: &Domain, catalog: &Catalog, out: &mut Vec<Diagnostic>) {
     let values = dom.commandline_cpu_values();
     let Some((last_el, last)) = values.last() else {
         return;
@@ -165,4 +165,5 @@ fn commandline(doc: &Document, dom: &Domain, out: &mut Vec<Diagnostic>) {
         d = d.related(doc, cpu.el, "the <cpu> libvirt turns into its own -cpu");
     }
     out.push(d);
+    qemu_cpu::commandline_value(doc, catalog, *last_el, last, out);
 }

@@ -131,13 +131,7 @@ fn model(doc: &Document, catalog: &Catalog, q: &QemuCpu, out: &mut Vec<Diagnosti
     }
     match qemu.model(name) {
         None => {
-            let suggestion = suggest::qemu_model(qemu, name).map(|s| s.name);
-            let mut text = format!(
-                "QEMU has no CPU model '{name}' (names are case-sensitive): the guest would not start (\"unable to find CPU model '{name}'\")"
-            );
-            if let Some(s) = &suggestion {
-                text.push_str(&format!("; did you mean '{s}'?"));
-            }
+            let (text, suggestion) = unknown_model(catalog, name);
             let fix = suggestion.clone().map(crate::edit::Edit::SetQemuModel);
             out.push(
                 Diagnostic::new("unknown-model", Severity::Error, text)
@@ -212,13 +206,7 @@ fn options(doc: &Document, catalog: &Catalog, q: &QemuCpu, out: &mut Vec<Diagnos
         }
         let norm = normalised_name(catalog, name);
         if !catalog.qemu.models.is_empty() && catalog.qemu.option(&norm).is_none() {
-            let suggestion = suggest::qemu_option(&catalog.qemu, &norm).map(|s| s.name);
-            let mut text = format!(
-                "QEMU's x86 CPU has no option '{norm}': the guest would not start (\"Property '…-x86_64-cpu.{norm}' not found\")"
-            );
-            if let Some(s) = &suggestion {
-                text.push_str(&format!("; did you mean '{s}'?"));
-            }
+            let (text, suggestion) = unknown_option(catalog, &norm);
             let fix = suggestion
                 .clone()
                 .map(|to| crate::edit::Edit::RenameQemuOption {
@@ -252,6 +240,81 @@ fn options(doc: &Document, catalog: &Catalog, q: &QemuCpu, out: &mut Vec<Diagnos
                 .related(doc, prev.el, "the first one"),
             );
         }
+    }
+}
+
+/// What to say of a model QEMU does not have, and the closest one it has. The same words in
+/// `<qemu:cpu>` and in `<qemu:commandline>`: converting between them moves the problem, and
+/// `convert` compares the errors before and after by their words.
+fn unknown_model(catalog: &Catalog, name: &str) -> (String, Option<String>) {
+    let suggestion = suggest::qemu_model(&catalog.qemu, name).map(|s| s.name);
+    let mut text = format!(
+        "QEMU has no CPU model '{name}' (names are case-sensitive): the guest would not start (\"unable to find CPU model '{name}'\")"
+    );
+    if let Some(s) = &suggestion {
+        text.push_str(&format!("; did you mean '{s}'?"));
+    }
+    (text, suggestion)
+}
+
+/// As [`unknown_model`], for an option (`norm`: its normalised name).
+fn unknown_option(catalog: &Catalog, norm: &str) -> (String, Option<String>) {
+    let suggestion = suggest::qemu_option(&catalog.qemu, norm).map(|s| s.name);
+    let mut text = format!(
+        "QEMU's x86 CPU has no option '{norm}': the guest would not start (\"Property '…-x86_64-cpu.{norm}' not found\")"
+    );
+    if let Some(s) = &suggestion {
+        text.push_str(&format!("; did you mean '{s}'?"));
+    }
+    (text, suggestion)
+}
+
+/// The `-cpu` value a `<qemu:commandline>` passes reaches QEMU as written: its model and
+/// options get the checks a `<qemu:cpu>` gets (no fix: the value is one attribute).
+pub(super) fn commandline_value(
+    doc: &Document,
+    catalog: &Catalog,
+    el: crate::xml::ElemId,
+    value: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let qemu = &catalog.qemu;
+    if qemu.models.is_empty() {
+        return;
+    }
+    let parsed = match crate::catalog::qemu_cpu_string::parse(value) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            out.push(
+                Diagnostic::new(
+                    "bad-option",
+                    Severity::Error,
+                    format!("the -cpu value <qemu:commandline> passes is not one QEMU reads: {e}"),
+                )
+                .at(doc, Some(el)),
+            );
+            return;
+        }
+    };
+    if qemu.model(&parsed.model).is_none() {
+        let (text, suggestion) = unknown_model(catalog, &parsed.model);
+        out.push(
+            Diagnostic::new("unknown-model", Severity::Error, text)
+                .at(doc, Some(el))
+                .suggest(suggestion),
+        );
+    }
+    for item in &parsed.items {
+        let norm = normalised_name(catalog, &item.name);
+        if qemu.option(&norm).is_some() {
+            continue;
+        }
+        let (text, suggestion) = unknown_option(catalog, &norm);
+        out.push(
+            Diagnostic::new("unknown-option", Severity::Error, text)
+                .at(doc, Some(el))
+                .suggest(suggestion),
+        );
     }
 }
 
