@@ -38,6 +38,16 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// The diagnostic with this code in a `--json` report (the first one).
+fn diagnostic<'a>(report: &'a serde_json::Value, code: &str) -> &'a serde_json::Value {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} in {report}"))
+}
+
 fn example(name: &str) -> String {
     format!("{}/assets/examples/{name}", env!("CARGO_MANIFEST_DIR"))
 }
@@ -190,12 +200,7 @@ fn versioned_model_in_cpu_is_an_error_with_the_unversioned_suggestion() {
     let xml = "<domain type='kvm'><cpu><model>Skylake-Client-v4</model></cpu></domain>";
     let o = run_stdin(&["check", "-", "--json"], xml.as_bytes());
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let d = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["code"] == "unknown-model")
-        .unwrap();
+    let d = diagnostic(&v, "unknown-model");
     assert_eq!(d["suggestion"], "Skylake-Client");
     assert_eq!(o.status.code(), Some(1));
 }
@@ -1529,12 +1534,7 @@ fn errors_follow_the_cpu_into_qemu_commandline_and_back() {
         .map(|d| d["code"].as_str().unwrap())
         .collect();
     assert_eq!(codes, ["unknown-model", "unknown-option"], "{report}");
-    let model = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["code"] == "unknown-model")
-        .unwrap();
+    let model = diagnostic(&report, "unknown-model");
     assert_eq!(model["suggestion"], "Icelake-Server-v4");
     let o = run(&[
         "convert",
