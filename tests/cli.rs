@@ -1580,6 +1580,27 @@ fn argv_prints_the_value_and_exits_1_when_the_domain_has_errors() {
     assert!(stderr(&o).is_empty(), "{}", stderr(&o));
 }
 
+/// Dropping or removing what the domain does not have is a bad argument (exit 2), not an
+/// error of the domain; nothing is written.
+#[test]
+fn dropping_what_is_not_there_is_a_bad_argument() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = std::fs::read(example("custom-features.xml")).unwrap();
+    let f = temp_file(&dir, "d.xml", &xml);
+    for args in [
+        &["--drop-feature", "nosuch"][..],
+        &["--qemu-remove", "nosuch"],
+    ] {
+        let mut all = vec!["set", f.to_str().unwrap()];
+        all.extend_from_slice(args);
+        all.push("--in-place");
+        let o = run(&all);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("'nosuch'"), "{}", stderr(&o));
+        assert_eq!(std::fs::read(&f).unwrap(), xml);
+    }
+}
+
 /// An unknown model is a bad argument: exit 2, a did-you-mean, and with `--json` one JSON
 /// document on stdout like every other bad input.
 #[test]

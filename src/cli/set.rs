@@ -4,7 +4,7 @@ use super::common::{self, EXIT_USAGE, HostArgs, InputArgs};
 use super::output::{self, OutputArgs};
 use crate::argv::Reading;
 use crate::check;
-use crate::edit::{Edit, Edited};
+use crate::edit::{Edit, EditError, Edited};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum MoveTarget {
@@ -131,7 +131,10 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
         dropped.extend(state.left_behind(e));
         if let Err(err) = state.apply(e) {
             eprintln!("virt-cpu: {err}; nothing was written");
-            return Ok(common::EXIT_FINDINGS);
+            return Ok(match err {
+                EditError::NotThere(_) => EXIT_USAGE,
+                _ => common::EXIT_FINDINGS,
+            });
         }
     }
     let (catalog, caps) = args.host.judge(&loaded)?;

@@ -108,13 +108,13 @@ pub(super) fn drop_feature(
     name: &str,
 ) -> Result<Vec<Splice>, EditError> {
     let cpu = dom.cpu.as_ref().ok_or_else(|| {
-        EditError::Refused(format!("there is no <cpu>, so no feature '{name}' to drop"))
+        EditError::NotThere(format!("there is no <cpu>, so no feature '{name}' to drop"))
     })?;
     let f = cpu
         .features
         .iter()
         .find(|f| f.name.as_deref() == Some(name))
-        .ok_or_else(|| EditError::Refused(format!("<cpu> has no feature '{name}'")))?;
+        .ok_or_else(|| EditError::NotThere(format!("<cpu> has no feature '{name}'")))?;
     Ok(vec![doc.remove_element(f.el)])
 }
 
@@ -128,7 +128,7 @@ pub(super) fn rename_feature(
         .cpu
         .as_ref()
         .and_then(|c| c.features.iter().find(|f| f.name.as_deref() == Some(from)))
-        .ok_or_else(|| EditError::Refused(format!("<cpu> has no feature '{from}'")))?;
+        .ok_or_else(|| EditError::NotThere(format!("<cpu> has no feature '{from}'")))?;
     Ok(vec![doc.set_attr(f.el, "name", to)])
 }
 

@@ -47,6 +47,10 @@ pub enum Edit {
 pub enum EditError {
     #[error("{0}")]
     Refused(String),
+    /// The edit names a feature or option the document does not have (a bad argument, not a
+    /// property of the domain).
+    #[error("{0}")]
+    NotThere(String),
     #[error(
         "the edit produced XML that does not parse ({0}); nothing was changed — please report this"
     )]

@@ -140,7 +140,7 @@ pub(super) fn remove_option(
     name: &str,
 ) -> Result<Vec<Splice>, EditError> {
     let q = dom.qemu_cpu.as_ref().ok_or_else(|| {
-        EditError::Refused(format!(
+        EditError::NotThere(format!(
             "there is no <qemu:cpu>, so no option '{name}' to remove"
         ))
     })?;
@@ -151,7 +151,7 @@ pub(super) fn remove_option(
         .map(|o| doc.remove_element(o.el))
         .collect();
     if found.is_empty() {
-        return Err(EditError::Refused(format!(
+        return Err(EditError::NotThere(format!(
             "<qemu:cpu> has no option '{name}'"
         )));
     }
@@ -165,7 +165,7 @@ pub(super) fn rename_option(
     to: &str,
 ) -> Result<Vec<Splice>, EditError> {
     let q = dom.qemu_cpu.as_ref().ok_or_else(|| {
-        EditError::Refused(format!("there is no <qemu:cpu>, so no option '{from}'"))
+        EditError::NotThere(format!("there is no <qemu:cpu>, so no option '{from}'"))
     })?;
     let found: Vec<Splice> = q
         .options
@@ -174,7 +174,7 @@ pub(super) fn rename_option(
         .map(|o| doc.set_attr(o.el, "name", to))
         .collect();
     if found.is_empty() {
-        return Err(EditError::Refused(format!(
+        return Err(EditError::NotThere(format!(
             "<qemu:cpu> has no option '{from}'"
         )));
     }
