@@ -1580,6 +1580,39 @@ fn argv_prints_the_value_and_exits_1_when_the_domain_has_errors() {
     assert!(stderr(&o).is_empty(), "{}", stderr(&o));
 }
 
+/// `check --json` and `argv --format json` have one shape: a bad input gives the same keys as a
+/// report, plus `error`.
+#[test]
+fn json_documents_keep_their_keys_on_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = temp_file(&dir, "empty.xml", b"");
+    let keys = |o: &Output| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.retain(|k| k != "error");
+        k.sort();
+        k
+    };
+    let good = example("windows-hyperv.xml");
+    for args in [&["check", "--json"][..], &["argv", "--format", "json"]] {
+        let with = |file: &str| {
+            let mut all = args.to_vec();
+            all.push(file);
+            run(&all)
+        };
+        let (ok, bad) = (with(&good), with(empty.to_str().unwrap()));
+        assert_eq!(bad.status.code(), Some(2));
+        assert_eq!(keys(&ok), keys(&bad), "{args:?}");
+    }
+    let o = run(&["check", "--json", &example("icelake-240.xml")]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (v["errors"].as_u64(), v["warnings"].as_u64()),
+        (Some(2), Some(1)),
+        "{v}"
+    );
+}
+
 /// Dropping or removing what the domain does not have is a bad argument (exit 2), not an
 /// error of the domain; nothing is written.
 #[test]

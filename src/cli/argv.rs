@@ -34,7 +34,16 @@ pub fn run(args: &ArgvArgs) -> anyhow::Result<i32> {
         Err(e) if args.format == Format::Json => {
             let message = common::error_text(&e);
             eprintln!("virt-cpu: {message}");
-            let doc = json!({ "error": message, "value": null, "argv": null });
+            // The keys of a result, empty, so a script reads one shape.
+            let doc = json!({
+                "error": message,
+                "value": null,
+                "argv": null,
+                "reading": args.analyse.reading,
+                "source": null,
+                "taints": [],
+                "diagnostics": [],
+            });
             outln!("{}", serde_json::to_string_pretty(&doc)?);
             return Ok(EXIT_USAGE);
         }

@@ -21,10 +21,15 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
         Err(e) if args.json => {
             let message = common::error_text(&e);
             eprintln!("virt-cpu: {message}");
+            // The keys of a report, empty, so a script reads one shape.
             let doc = json!({
                 "file": args.analyse.input.file.display().to_string(),
                 "error": message,
                 "value": null,
+                "reading": args.analyse.reading,
+                "source": null,
+                "errors": 0,
+                "warnings": 0,
                 "diagnostics": [],
                 "taints": [],
             });
@@ -40,6 +45,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             "reading": args.analyse.reading,
             "source": report.arg.source,
             "errors": report.diagnostics.iter().filter(|d| d.severity == check::Severity::Error).count(),
+            "warnings": report.diagnostics.iter().filter(|d| d.severity == check::Severity::Warning).count(),
             "diagnostics": report.diagnostics,
             "taints": report.taints,
         });
