@@ -1027,6 +1027,19 @@ fn submit(m: &mut Model, purpose: PromptFor, input: String) -> Vec<Effect> {
                 m.info("No option given");
                 return Vec::new();
             }
+            if input.contains(',') {
+                // QEMU splits -cpu at commas: the rest would become options of its own.
+                m.error("One option at a time: QEMU splits -cpu at ',' (a value cannot hold one)");
+                m.overlay = Some(Overlay::Prompt {
+                    purpose: PromptFor::Option,
+                    input: Field {
+                        cursor: input.len(),
+                        text: input.to_string(),
+                        selected: false,
+                    },
+                });
+                return Vec::new();
+            }
             let (name, value) = match input.split_once('=') {
                 Some((k, v)) => (k.trim().to_string(), Some(v.trim().to_string())),
                 None => (input.to_string(), None),

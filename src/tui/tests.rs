@@ -429,6 +429,23 @@ fn add_a_free_option() {
     );
 }
 
+/// A comma would split the option in QEMU: the prompt stays open with the text, to fix.
+#[test]
+fn a_free_option_with_a_comma_is_refused_in_the_prompt() {
+    let mut m = demo();
+    let before = m.source().to_string();
+    keys(&mut m, "<tab>efoo,bar=1<ret>");
+    assert_eq!(m.source(), before);
+    assert!(
+        matches!(&m.overlay, Some(super::app::Overlay::Prompt { input, .. }) if input.text == "foo,bar=1"),
+        "{:?}",
+        m.overlay
+    );
+    keys(&mut m, "<bs><bs><bs><bs><bs><bs>=on<ret>");
+    assert!(m.overlay.is_none());
+    assert!(m.source().contains("<qemu:option name='foo' value='on'/>"));
+}
+
 #[test]
 fn control_characters_from_the_xml_are_shown_escaped() {
     let xml = "<domain type='kvm'>\n  <name>c</name>\n  <cpu mode='custom'>\n    <model>Sky\u{1b}[2Jlake\tx</model>\n  </cpu>\n</domain>\n";
