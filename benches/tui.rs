@@ -8,45 +8,19 @@ use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_ma
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::hint::black_box;
-use virt_cpu::argv::QemuCaps;
-use virt_cpu::catalog::Catalog;
-use virt_cpu::domain::Domain;
-use virt_cpu::edit::Edited;
-use virt_cpu::store;
-use virt_cpu::store::save::{Expected, save_atomic};
-use virt_cpu::tui::app::{Model, Target};
-use virt_cpu::tui::theme::Theme;
-use virt_cpu::tui::{type_keys, view};
-use virt_cpu::xml::Document;
+use virt_cpu::tui::app::Model;
+use virt_cpu::tui::type_keys;
 
 #[path = "support/big_domain.rs"]
 mod big_domain;
+#[path = "support/steps.rs"]
+mod steps;
 
 use big_domain::bench_inputs as inputs;
+use steps::{draw, model_from};
 
 fn model(xml: &str) -> Model {
-    model_from(xml.as_bytes().to_vec())
-}
-
-/// As the TUI loads a file: the bytes read are handed to the document, not copied.
-fn model_from(bytes: Vec<u8>) -> Model {
-    let catalog = Catalog::embedded();
-    let doc = Document::parse_owned(bytes).unwrap();
-    let dom = Domain::read(&doc).unwrap();
-    let caps = QemuCaps::from_catalog(&dom, catalog);
-    Model::new(
-        Edited::from_read(doc, dom),
-        "bench.xml".into(),
-        Target::Unnamed {
-            suggestion: "bench.xml".into(),
-        },
-        caps,
-        catalog,
-    )
-}
-
-fn draw(term: &mut Terminal<TestBackend>, m: &Model) {
-    term.draw(|f| view::draw(f, m, &Theme::COLOR)).unwrap();
+    model_from(xml.as_bytes().to_vec(), &mut || {})
 }
 
 fn first_frame(c: &mut Criterion) {
@@ -57,7 +31,7 @@ fn first_frame(c: &mut Criterion) {
             b.iter_batched(
                 || xml.as_bytes().to_vec(),
                 |bytes| {
-                    let m = model_from(black_box(bytes));
+                    let m = model_from(black_box(bytes), &mut || {});
                     let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
                     draw(&mut term, &m);
                     m
@@ -121,11 +95,10 @@ fn edit(c: &mut Criterion) {
     g.finish();
 }
 
-/// What a user does to a file: open it, look, change one feature, save (atomic, with fsync, the
-/// changed-on-disk check by the file's stamp). Each round flips pcid, so each save writes.
+/// What a user does to a file (see `steps::session`). Each round flips pcid, so each save
+/// writes.
 fn load_render_save(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let catalog = Catalog::embedded();
     let mut g = c.benchmark_group("tui-session");
     g.sample_size(20);
     for (name, xml) in inputs() {
@@ -134,30 +107,7 @@ fn load_render_save(c: &mut Criterion) {
         let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
         let mut copied = Vec::new();
         g.bench_function(BenchmarkId::new("load+render+edit+save", name), |b| {
-            b.iter(|| {
-                let loaded = store::open(&path).unwrap();
-                let stamp = match &loaded.origin {
-                    store::Origin::File { stamp, .. } => Some(stamp.clone()),
-                    store::Origin::Stdin => None,
-                };
-                let caps = QemuCaps::from_catalog(&loaded.domain, catalog);
-                let state = Edited::from_read(loaded.doc, loaded.domain);
-                let mut m = Model::new(
-                    state,
-                    name.into(),
-                    Target::File(path.clone()),
-                    caps,
-                    catalog,
-                );
-                draw(&mut term, &m);
-                type_keys(&mut m, "f/pcid<ret><space><esc>", &mut copied);
-                draw(&mut term, &m);
-                let expected = Expected {
-                    bytes: m.disk.as_bytes(),
-                    stamp: stamp.as_ref(),
-                };
-                save_atomic(&path, m.source().as_bytes(), Some(expected)).unwrap()
-            })
+            b.iter(|| steps::session(&path, &mut term, &mut copied, &mut || {}))
         });
     }
     g.finish();

@@ -1,5 +1,6 @@
-//! Where the time of the first frame and of a whole session goes, phase by phase, as medians
-//! over 30 runs. For profiling; the README's figures come from `cargo bench --bench tui`.
+//! Where the time of the first frame and of a whole session goes, step by step, as medians
+//! over 30 runs: the TUI benches' own steps (`benches/support/steps.rs`), timed one by one. For
+//! profiling; the README's figures come from `cargo bench --bench tui`.
 //!
 //! `cargo run --release --example phases -- first-frame FILE`: parse, domain facts, model, render.
 //! `cargo run --release --example phases -- session FILE DIR`: with a copy of FILE in DIR, what
@@ -8,16 +9,9 @@
 use ratatui::{Terminal, backend::TestBackend};
 use std::path::Path;
 use std::time::Instant;
-use virt_cpu::argv::QemuCaps;
-use virt_cpu::catalog::Catalog;
-use virt_cpu::domain::Domain;
-use virt_cpu::edit::Edited;
-use virt_cpu::store;
-use virt_cpu::store::save::{Expected, save_atomic};
-use virt_cpu::tui::app::{Model, Target};
-use virt_cpu::tui::theme::Theme;
-use virt_cpu::tui::{type_keys, view};
-use virt_cpu::xml::Document;
+
+#[path = "../benches/support/steps.rs"]
+mod steps;
 
 const RUNS: usize = 30;
 
@@ -30,15 +24,13 @@ fn main() {
     }
 }
 
-fn draw(term: &mut Terminal<TestBackend>, m: &Model) {
-    term.draw(|f| view::draw(f, m, &Theme::COLOR)).unwrap();
-}
-
-/// Runs `run` RUNS times; it returns the instants between its phases.
-fn report(names: &[&str], mut run: impl FnMut() -> Vec<Instant>) {
+/// Runs `run` RUNS times; it calls its `mark` between steps.
+fn report(names: &[&str], mut run: impl FnMut(&mut dyn FnMut())) {
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
     for _ in 0..RUNS {
-        let marks = run();
+        let mut marks = vec![Instant::now()];
+        run(&mut || marks.push(Instant::now()));
+        marks.push(Instant::now());
         for (k, pair) in marks.windows(2).enumerate() {
             times[k].push((pair[1] - pair[0]).as_secs_f64() * 1e3);
         }
@@ -54,65 +46,22 @@ fn report(names: &[&str], mut run: impl FnMut() -> Vec<Instant>) {
 
 fn first_frame(file: &Path) {
     let xml = std::fs::read(file).unwrap();
-    let catalog = Catalog::embedded();
-    report(&["parse", "domain", "model", "render"], || {
-        let bytes = xml.clone();
-        let mut marks = vec![Instant::now()];
-        let doc = Document::parse_owned(bytes).unwrap();
-        marks.push(Instant::now());
-        let dom = Domain::read(&doc).unwrap();
-        marks.push(Instant::now());
-        let caps = QemuCaps::from_catalog(&dom, catalog);
-        let state = Edited::from_read(doc, dom);
-        let m = Model::new(
-            state,
-            "x".into(),
-            Target::Unnamed {
-                suggestion: "x".into(),
-            },
-            caps,
-            catalog,
-        );
-        marks.push(Instant::now());
-        draw(&mut Terminal::new(TestBackend::new(100, 30)).unwrap(), &m);
-        marks.push(Instant::now());
-        marks
+    report(&["parse", "domain", "model", "render"], |mark| {
+        let m = steps::model_from(xml.clone(), mark);
+        mark();
+        steps::draw(&mut Terminal::new(TestBackend::new(100, 30)).unwrap(), &m);
     });
 }
 
 fn session(file: &Path, dir: &Path) {
     let path = dir.join("virt-cpu-phases.xml");
     std::fs::copy(file, &path).unwrap();
-    let catalog = Catalog::embedded();
     let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
     let mut copied = Vec::new();
     report(
         &["open", "model", "render", "edit", "render", "save"],
-        || {
-            let mut marks = vec![Instant::now()];
-            let loaded = store::open(&path).unwrap();
-            marks.push(Instant::now());
-            let stamp = match &loaded.origin {
-                store::Origin::File { stamp, .. } => Some(stamp.clone()),
-                store::Origin::Stdin => None,
-            };
-            let caps = QemuCaps::from_catalog(&loaded.domain, catalog);
-            let state = Edited::from_read(loaded.doc, loaded.domain);
-            let mut m = Model::new(state, "x".into(), Target::File(path.clone()), caps, catalog);
-            marks.push(Instant::now());
-            draw(&mut term, &m);
-            marks.push(Instant::now());
-            type_keys(&mut m, "f/pcid<ret><space><esc>", &mut copied);
-            marks.push(Instant::now());
-            draw(&mut term, &m);
-            marks.push(Instant::now());
-            let expected = Expected {
-                bytes: m.disk.as_bytes(),
-                stamp: stamp.as_ref(),
-            };
-            save_atomic(&path, m.source().as_bytes(), Some(expected)).unwrap();
-            marks.push(Instant::now());
-            marks
+        |mark| {
+            steps::session(&path, &mut term, &mut copied, mark);
         },
     );
     let _ = std::fs::remove_file(&path);

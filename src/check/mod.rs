@@ -83,10 +83,10 @@ fn from_libvirt(doc: &Document, catalog: &Catalog, e: &LibvirtError) -> Diagnost
     if let Some(name) = msg.strip_prefix("internal error: Unknown CPU model ") {
         let suggestion = versioned_base(name, catalog)
             .or_else(|| suggest::libvirt_model(&catalog.libvirt, name).map(|s| s.name));
-        let mut text = format!("{stage}: libvirt 9.0 knows no CPU model '{name}' ({msg})");
-        if let Some(s) = &suggestion {
-            text.push_str(&format!("; did you mean '{s}'?"));
-        }
+        let (mut text, suggestion) = qemu_cpu::did_you_mean(
+            format!("{stage}: libvirt 9.0 knows no CPU model '{name}' ({msg})"),
+            suggestion,
+        );
         if name.contains("-v") {
             text.push_str(" libvirt's <cpu> takes no versioned names; to pass a versioned QEMU model, put it in <qemu:cpu>");
         }

@@ -247,22 +247,29 @@ fn options(doc: &Document, catalog: &Catalog, q: &QemuCpu, out: &mut Vec<Diagnos
 /// `<qemu:cpu>` and in `<qemu:commandline>`: converting between them moves the problem, and
 /// `convert` compares the errors before and after by their words.
 fn unknown_model(catalog: &Catalog, name: &str) -> (String, Option<String>) {
-    let suggestion = suggest::qemu_model(&catalog.qemu, name).map(|s| s.name);
-    let mut text = format!(
-        "QEMU has no CPU model '{name}' (names are case-sensitive): the guest would not start (\"unable to find CPU model '{name}'\")"
-    );
-    if let Some(s) = &suggestion {
-        text.push_str(&format!("; did you mean '{s}'?"));
-    }
-    (text, suggestion)
+    did_you_mean(
+        format!(
+            "QEMU has no CPU model '{name}' (names are case-sensitive): the guest would not start (\"unable to find CPU model '{name}'\")"
+        ),
+        suggest::qemu_model(&catalog.qemu, name).map(|s| s.name),
+    )
 }
 
 /// As [`unknown_model`], for an option (`norm`: its normalised name).
 fn unknown_option(catalog: &Catalog, norm: &str) -> (String, Option<String>) {
-    let suggestion = suggest::qemu_option(&catalog.qemu, norm).map(|s| s.name);
-    let mut text = format!(
-        "QEMU's x86 CPU has no option '{norm}': the guest would not start (\"Property '…-x86_64-cpu.{norm}' not found\")"
-    );
+    did_you_mean(
+        format!(
+            "QEMU's x86 CPU has no option '{norm}': the guest would not start (\"Property '…-x86_64-cpu.{norm}' not found\")"
+        ),
+        suggest::qemu_option(&catalog.qemu, norm).map(|s| s.name),
+    )
+}
+
+/// `text` ending with the suggestion, when there is one.
+pub(super) fn did_you_mean(
+    mut text: String,
+    suggestion: Option<String>,
+) -> (String, Option<String>) {
     if let Some(s) = &suggestion {
         text.push_str(&format!("; did you mean '{s}'?"));
     }

@@ -682,9 +682,7 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
 /// do only that (an edit made out of sight would be a surprise), and answer the quit question,
 /// which is drawn even then. `None`: the key does nothing.
 fn when_too_small(m: &Model, action: Action) -> Option<Action> {
-    let too_small = m
-        .screen
-        .is_some_and(|(w, h)| w < super::view::MIN_WIDTH || h < super::view::MIN_HEIGHT);
+    let too_small = m.screen.is_some_and(|(w, h)| !super::view::fits(w, h));
     if !too_small || matches!(m.overlay, Some(Overlay::ConfirmQuit)) {
         return Some(action);
     }

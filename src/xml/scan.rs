@@ -67,15 +67,15 @@ pub(crate) fn name_end(bytes: &[u8], start: usize) -> usize {
     name_end_and_colon(bytes, start).0
 }
 
-/// The end of the name starting at `start`, and whether it has a `:` (a prefix). One loop
-/// for both: names are short, and a library search per name costs more than the name.
+/// The end of the name starting at `start`, and whether it has a `:` (a prefix). One pass
+/// for both, a word at a time (names are short: a library search per name costs more than
+/// the name); the last few bytes of the file a byte at a time.
 #[inline]
 pub(crate) fn name_end_and_colon(bytes: &[u8], start: usize) -> (usize, bool) {
-    if let Some(found) = super::swar::name_end_and_colon(bytes, start) {
-        return found;
-    }
-    let mut j = start;
-    let mut colon = false;
+    let (mut j, mut colon) = match super::swar::name_end_and_colon(bytes, start) {
+        Ok(found) => return found,
+        Err(tail) => tail,
+    };
     while let Some(&b) = bytes.get(j) {
         if class(b) != Class::Name {
             break;
@@ -332,7 +332,7 @@ mod tests {
     #[test]
     fn word_searches_agree_with_the_byte_loops() {
         for b in 0..=255u8 {
-            for at in 0..12 {
+            for at in 0..20 {
                 for colon_at in [None, Some(0), Some(at.max(1) - 1)] {
                     let mut bytes = vec![b'a'; 20];
                     if let Some(c) = colon_at.filter(|&c| c < at) {

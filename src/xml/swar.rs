@@ -77,28 +77,26 @@ fn not_name_bytes(w: u64) -> u64 {
     punctuation & !w
 }
 
-/// The end of the name starting at `start` (its first byte that is not a name byte), and
-/// whether it has a `:`.
+/// The name starting at `start`, a word at a time: `Ok((end, colon))` when it ends within the
+/// words (its first byte that is not a name byte; whether it has a `:`), else `Err((at,
+/// colon))`, where fewer than eight bytes are left and whether a `:` came before.
 #[inline]
-pub(crate) fn name_end_and_colon(bytes: &[u8], start: usize) -> Option<(usize, bool)> {
+pub(crate) fn name_end_and_colon(
+    bytes: &[u8],
+    start: usize,
+) -> Result<(usize, bool), (usize, bool)> {
     let mut k = start;
     let mut colon = false;
     while k + 8 <= bytes.len() {
         let w = word(bytes, k);
-        let stop = not_name_bytes(w);
         let colons = equal_bytes(w, b':');
-        match first_marked(stop) {
-            Some(i) => {
-                // Colons below the stop only (a mask of the bytes before byte `i`).
-                let before = (1u64 << (8 * i)).wrapping_sub(1);
-                colon |= colons & before != 0;
-                return Some((k + i, colon));
-            }
-            None => colon |= colons != 0,
+        if let Some(i) = first_marked(not_name_bytes(w)) {
+            // Colons below the stop only (a mask of the bytes before byte `i`).
+            let before = (1u64 << (8 * i)).wrapping_sub(1);
+            return Ok((k + i, colon || colons & before != 0));
         }
+        colon |= colons != 0;
         k += 8;
     }
-    // Fewer than eight bytes left: the caller's byte loop finishes.
-    let _ = colon;
-    None
+    Err((k, colon))
 }

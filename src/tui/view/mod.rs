@@ -24,6 +24,11 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 
+/// Whether a terminal of this size gets the screen (else the "Enlarge the window" message).
+pub fn fits(width: u16, height: u16) -> bool {
+    width >= MIN_WIDTH && height >= MIN_HEIGHT
+}
+
 /// Where each region goes for a terminal of this size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
@@ -67,7 +72,7 @@ pub fn scroll_limit(m: &Model, pane: Pane, screen: Rect) -> u16 {
 /// Draws the whole screen.
 pub fn draw(f: &mut Frame, m: &Model, t: &Theme) {
     let area = f.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    if !fits(area.width, area.height) {
         return too_small(f, m, area, t);
     }
     let a = areas(m, area);
