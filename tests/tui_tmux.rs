@@ -319,7 +319,14 @@ struct TestDomain {
 
 impl TestDomain {
     fn define(name: &str) -> TestDomain {
+        TestDomain::define_with_devices(name, "")
+    }
+
+    /// The demo domain `custom-features.xml` named `name`, with `devices` added to its
+    /// `<devices>`.
+    fn define_with_devices(name: &str, devices: &str) -> TestDomain {
         let xml = include_str!("../assets/examples/custom-features.xml")
+            .replace("</devices>", &format!("{devices}</devices>"))
             .replace(
                 "<name>haswell-custom</name>",
                 &format!("<name>{name}</name>"),
@@ -344,7 +351,15 @@ impl TestDomain {
     }
 
     fn xml(&self) -> String {
-        let out = virsh(&["dumpxml", "--inactive", "--domain", &self.name]);
+        self.dumpxml(&[])
+    }
+
+    /// `virsh dumpxml --inactive` with `extra` options (`--security-info`).
+    fn dumpxml(&self, extra: &[&str]) -> String {
+        let mut args = vec!["dumpxml", "--inactive"];
+        args.extend_from_slice(extra);
+        args.extend(["--domain", &self.name]);
+        let out = virsh(&args);
         assert!(out.status.success());
         String::from_utf8(out.stdout).unwrap()
     }
@@ -506,6 +521,46 @@ fn domain_option_defines_through_virsh() {
     );
     t.keys(&["q"]);
     t.exits_cooked("0");
+}
+
+/// Editing through `--domain` keeps the definition's secrets: it reads and defines the secure
+/// XML as `virsh edit` does, so a VNC password survives (without `--security-info` the define
+/// would remove it and leave the console open).
+#[test]
+fn domain_option_keeps_the_console_password() {
+    if !common::require_program("tmux") || !common::require_libvirt_daemon() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let dom = TestDomain::define_with_devices(
+        &format!("virt-cpu-tui-secret-{}", std::process::id()),
+        "<graphics type='vnc' port='-1' autoport='yes' passwd='s3cr3tpw'/>",
+    );
+    let password = "passwd='s3cr3tpw'";
+    assert!(dom.dumpxml(&["--security-info"]).contains(password));
+    let t = Tmux::start(
+        "secret",
+        dir.path(),
+        &["--domain", &dom.name, "-c", common::LIBVIRT_URI],
+        &[],
+    );
+    t.wait_for("Haswell-noTSX");
+    t.keys(&["f", "/"]);
+    t.type_text("pcid");
+    t.keys(&["Enter", "Space", "Escape"]);
+    t.wait_for("disable  removed");
+    t.keys(&["w"]);
+    t.wait_for("save? y writes");
+    t.keys(&["y"]);
+    t.wait_for("Defined ");
+    t.keys(&["q"]);
+    t.exits_cooked("0");
+    let xml = dom.dumpxml(&["--security-info"]);
+    assert!(
+        xml.contains("<feature policy='disable' name='pcid'/>"),
+        "the edit was not defined: {xml}"
+    );
+    assert!(xml.contains(password), "the VNC password was lost: {xml}");
 }
 
 /// When the terminal itself goes away (tmux server or SSH connection gone), the process ends

@@ -5,7 +5,7 @@
 //! host-model definition (libvirt's model + required − disabled features) and compared with the
 //! model's features from the catalog.
 
-use super::{HostError, Runner};
+use super::{HostError, Runner, virsh};
 use crate::catalog::{Catalog, FeatureSet, accel};
 use crate::xml::Document;
 use serde::Serialize;
@@ -312,29 +312,6 @@ fn host_capabilities(
 ) -> Result<HostCapabilities, HostError> {
     let (xml, origin) = virsh(runner, uri, &["capabilities"])?;
     DomCaps::parse_capabilities(&xml, &origin)
-}
-
-/// Runs `virsh [-c URI] ARGS…` (no shell); returns what it printed and the command line, for
-/// messages about it.
-fn virsh(
-    runner: &dyn Runner,
-    uri: Option<&str>,
-    args: &[&str],
-) -> Result<(String, String), HostError> {
-    let mut all = Vec::new();
-    if let Some(u) = uri {
-        all.extend(["-c", u]);
-    }
-    all.extend_from_slice(args);
-    let out = runner.run("virsh", &all, b"")?;
-    if !out.success() {
-        return Err(HostError::Failed {
-            program: "virsh".into(),
-            status: out.status,
-            stderr: out.stderr.trim().to_string(),
-        });
-    }
-    Ok((out.stdout, format!("virsh {}", all.join(" "))))
 }
 
 /// Whether one host (or a pool of hosts) can run a model, and what blocks it.

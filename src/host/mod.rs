@@ -54,6 +54,29 @@ pub enum HostError {
     Caps(String),
 }
 
+/// Runs `virsh [-c URI] ARGS…` (no shell: a domain name or URI is one argument each); returns
+/// what it printed and the command line, for messages about it.
+pub fn virsh(
+    runner: &dyn Runner,
+    uri: Option<&str>,
+    args: &[&str],
+) -> Result<(String, String), HostError> {
+    let mut all = Vec::new();
+    if let Some(u) = uri {
+        all.extend(["-c", u]);
+    }
+    all.extend_from_slice(args);
+    let out = runner.run("virsh", &all, b"")?;
+    if !out.success() {
+        return Err(HostError::Failed {
+            program: format!("virsh {}", args.first().copied().unwrap_or_default()),
+            status: out.status,
+            stderr: out.stderr.trim().to_string(),
+        });
+    }
+    Ok((out.stdout, format!("virsh {}", all.join(" "))))
+}
+
 /// Runs a program to completion with the given standard input.
 pub trait Runner {
     fn run(&self, program: &str, args: &[&str], stdin: &[u8]) -> Result<Output, HostError>;

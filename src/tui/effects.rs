@@ -3,6 +3,7 @@
 use super::app::{Action, Effect, SaveFailure, Target};
 use super::clipboard::{Clipboard, Session};
 use crate::host::Runner;
+use crate::store::libvirt::{self, DefineError};
 use crate::store::save::{Expected, FileStamp, SaveError, save_atomic};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -144,32 +145,12 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// `virsh [-c URI] ARGS…`, spawned without a shell (the domain name is one argument).
-fn virsh(runner: &dyn Runner, uri: Option<&str>, args: &[&str]) -> Result<String, String> {
-    let mut all: Vec<&str> = Vec::new();
-    if let Some(u) = uri {
-        all.extend(["-c", u]);
-    }
-    all.extend(args);
-    let out = runner.run("virsh", &all, b"").map_err(|e| e.to_string())?;
-    if out.success() {
-        Ok(out.stdout)
-    } else {
-        Err(format!(
-            "virsh {} failed: {}",
-            args.first().copied().unwrap_or_default(),
-            out.stderr.trim()
-        ))
-    }
-}
-
-/// The domain's persistent definition, as `virsh edit` reads it.
+/// The domain's persistent definition, as `virsh edit` reads it (secrets included).
 pub fn dumpxml(runner: &dyn Runner, uri: Option<&str>, name: &str) -> Result<String, String> {
-    virsh(runner, uri, &["dumpxml", "--inactive", "--domain", name])
+    libvirt::dumpxml(runner, uri, name).map_err(|e| e.to_string())
 }
 
-/// Defines `bytes` unless the definition changed since it was read (`expected`); returns the
-/// definition libvirt holds afterwards.
+/// [`libvirt::define`], its failure in the TUI's words.
 fn define(
     runner: &dyn Runner,
     uri: Option<&str>,
@@ -177,25 +158,11 @@ fn define(
     bytes: &str,
     expected: &str,
 ) -> Result<String, SaveFailure> {
-    let now = dumpxml(runner, uri, name).map_err(SaveFailure::Other)?;
-    if now != expected {
-        return Err(SaveFailure::ChangedOnDisk(format!(
-            "{name}'s definition changed in libvirt since it was read; nothing was defined — reload it to see the other change, or save your version to a file"
-        )));
-    }
-    let mut tmp = tempfile::Builder::new()
-        .prefix("virt-cpu-")
-        .suffix(".xml")
-        .tempfile()
-        .map_err(|e| SaveFailure::Other(format!("cannot write a temporary file: {e}")))?;
-    tmp.write_all(bytes.as_bytes())
-        .and_then(|()| tmp.flush())
-        .map_err(|e| SaveFailure::Other(format!("cannot write a temporary file: {e}")))?;
-    let path = tmp.path().to_string_lossy().into_owned();
-    virsh(runner, uri, &["define", "--file", &path]).map_err(|e| {
-        SaveFailure::Other(format!(
-            "libvirt refused the definition; nothing changed — fix it and press w again. {e}"
-        ))
-    })?;
-    dumpxml(runner, uri, name).map_err(SaveFailure::Other)
+    libvirt::define(runner, uri, name, bytes, expected).map_err(|e| match e {
+        DefineError::Changed { .. } => SaveFailure::ChangedOnDisk(e.to_string()),
+        DefineError::Refused(why) => SaveFailure::Other(format!(
+            "libvirt refused the definition; nothing changed — fix it and press w again. {why}"
+        )),
+        DefineError::Other(_) => SaveFailure::Other(e.to_string()),
+    })
 }
