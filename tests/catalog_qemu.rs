@@ -1,6 +1,6 @@
 //! The embedded catalog is what the installed QEMU and libvirt report: regenerate it with the
 //! same code path `virt-cpu catalog refresh` uses and compare. Fails when the committed catalog
-//! is stale (run `virt-cpu catalog refresh --output assets/catalog`).
+//! is stale (run `virt-cpu catalog refresh --output assets/catalog/libvirt-9.0+qemu-7.2` on Debian 12).
 //!
 //! The KVM view's `vme` (forced off under TCG) is observed under KVM: where KVM is not usable the
 //! comparisons leave out what the live refresh could not observe, and the check against a live
@@ -58,8 +58,7 @@ fn embedded_catalog_matches_installed_qemu_and_libvirt() {
     let Some(fresh) = fresh() else { return };
     let embedded = Catalog::embedded();
     let (e, f) = (&embedded.qemu, &fresh.qemu);
-    let hint =
-        "the committed catalog is stale: run `virt-cpu catalog refresh --output assets/catalog`";
+    let hint = "the committed catalog is stale: run `virt-cpu catalog refresh --output assets/catalog/libvirt-9.0+qemu-7.2` on Debian 12";
     assert_eq!(e.version, f.version, "QEMU version; {hint}");
     let names = |q: &QemuCatalog| {
         q.models

@@ -893,7 +893,7 @@ fn set_judges_options_by_the_given_catalog() {
     let dir = tempfile::tempdir().unwrap();
     let cat = dir.path().join("catalog");
     std::fs::create_dir(&cat).unwrap();
-    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/catalog");
+    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/catalog/libvirt-9.0+qemu-7.2");
     std::fs::copy(
         assets.join("libvirt-x86.json"),
         cat.join("libvirt-x86.json"),

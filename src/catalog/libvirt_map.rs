@@ -2,10 +2,11 @@
 //! libvirt knows, which decide what `<cpu>` accepts and how libvirt rewrites it.
 //!
 //! `virt-cpu catalog refresh` reads it with [`LibvirtMap::read_dir`] and writes
-//! `assets/catalog/libvirt-x86.json` (with `--output assets/catalog`).
+//! `libvirt-x86.json` (`--output assets/catalog/libvirt-X.Y+qemu-X.Y` for an embedded pair).
 
 use crate::xml::{Document, ElemId};
 use serde::{Deserialize, Serialize};
+use std::ops::Not;
 use std::path::Path;
 
 /// One CPUID leaf bit set or one MSR bit set that defines a feature.
@@ -99,10 +100,26 @@ pub struct LibvirtModel {
     pub signatures: Vec<Signature>,
     pub decode_host: bool,
     pub decode_guest: bool,
-    /// Features of the model, in file order, libvirt spelling (removed ones excluded).
+    /// Features of the model, in file order, libvirt spelling (removed ones excluded); for a
+    /// model built on an ancestor, the ancestor's first.
     pub features: Vec<String>,
-    /// Features marked `removed='yes'`: libvirt appends `NAME=off` for them.
+    /// Features marked `removed='yes'`: libvirt appends `NAME=off` for them. Never inherited.
     pub removed: Vec<String>,
+    /// Features marked `added='yes'` (libvirt 10+): not part of the model's CPUID data; libvirt
+    /// uses them only for migration. Never inherited.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub added: Vec<String>,
+    /// The model this one is built on (`<model name='P'/>` inside it, libvirt 10+).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ancestor: Option<String>,
+    /// `<check partial='compat'/>` (libvirt 11+): `check='partial'` compares with the host CPU
+    /// the old way instead of trusting QEMU's blockers.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub check_compat: bool,
+    /// The versioned name that is only another name for this model (`Skylake-Client-v1` for
+    /// `Skylake-Client`): a versioned file with an ancestor and nothing of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canonical: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,6 +132,10 @@ pub struct Vendor {
 /// The whole x86 map, in libvirt's file order (which its decoder depends on).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct LibvirtMap {
+    /// The libvirt release the map comes from (`11.3.0`), which also decides the rules of the
+    /// generator that changed between releases; empty in catalogs older than the field.
+    #[serde(default)]
+    pub version: String,
     pub vendors: Vec<Vendor>,
     pub features: Vec<LibvirtFeature>,
     pub models: Vec<LibvirtModel>,
@@ -144,7 +165,16 @@ impl LibvirtMap {
                 path: dir.join("index.xml").display().to_string(),
                 detail: "no <arch name='x86'>".into(),
             })?;
-        for inc in index.plain_children(x86, "include") {
+        // libvirt's cpu_map.c reads `include|group[@name]/include` in document order: libvirt
+        // 10+ groups the model files of a family (`<group name='…'><include …/></group>`).
+        let includes = index.children(x86).flat_map(|c| match index.local_name(c) {
+            "include" => vec![c],
+            "group" if index.attr_value(c, "name").is_some() => {
+                index.plain_children(c, "include").collect()
+            }
+            _ => vec![],
+        });
+        for inc in includes {
             let Some(file) = index.attr_value(inc, "filename") else {
                 continue;
             };
@@ -175,11 +205,35 @@ impl LibvirtMap {
                         .filter_map(|b| parse_bits(doc, b))
                         .collect(),
                 }),
-                "model" => self.models.push(parse_model(doc, child).map_err(invalid)?),
+                "model" => {
+                    let (model, renames) = parse_model(doc, child, self).map_err(invalid)?;
+                    if let Some(ancestor) = renames.then_some(()).and(model.ancestor.as_deref()) {
+                        let name = model.name.clone();
+                        let a = self
+                            .models
+                            .iter_mut()
+                            .find(|m| m.name == ancestor)
+                            .expect("parse_model found the ancestor");
+                        if let Some(other) = &a.canonical {
+                            return Err(invalid(format!(
+                                "Cannot set CPU model '{name}' as canonical name of '{ancestor}' which is already an alias of '{other}'"
+                            )));
+                        }
+                        a.canonical = Some(name);
+                    }
+                    self.models.push(model)
+                }
                 _ => {}
             }
         }
         Ok(())
+    }
+
+    /// The libvirt release whose rules go with this map (9.0 for catalogs older than the
+    /// `version` field, which were all generated from libvirt 9.0).
+    pub fn release(&self) -> crate::catalog::versions::Version {
+        use crate::catalog::versions::Version;
+        Version::parse(&self.version).unwrap_or(Version::new(9, 0, 0))
     }
 
     pub fn model(&self, name: &str) -> Option<&LibvirtModel> {
@@ -239,7 +293,16 @@ fn parse_bits(doc: &Document, el: ElemId) -> Option<FeatureBits> {
     }
 }
 
-fn parse_model(doc: &Document, el: ElemId) -> Result<LibvirtModel, String> {
+/// One `<model>`, as libvirt's `x86ModelParse` reads it: an ancestor's data first (its
+/// vendor, signatures and features, not its removed or added ones), then the model's own
+/// signatures (replacing the inherited ones), vendor and features. The flag is true when the
+/// model has an ancestor and nothing of its own: it only renames the ancestor, and libvirt makes
+/// it the ancestor's canonical name.
+fn parse_model(
+    doc: &Document,
+    el: ElemId,
+    map: &LibvirtMap,
+) -> Result<(LibvirtModel, bool), String> {
     let name = doc.attr_value(el, "name").ok_or("model without name")?;
     let mut model = LibvirtModel {
         name,
@@ -249,43 +312,75 @@ fn parse_model(doc: &Document, el: ElemId) -> Result<LibvirtModel, String> {
         decode_guest: true,
         features: Vec::new(),
         removed: Vec::new(),
+        added: Vec::new(),
+        ancestor: None,
+        check_compat: false,
+        canonical: None,
     };
+    if let Some(parent) = doc.plain_child(el, "model") {
+        let pname = doc
+            .attr_value(parent, "name")
+            .ok_or_else(|| format!("Missing ancestor's name in CPU model {}", model.name))?;
+        let a = map.model(&pname).ok_or_else(|| {
+            format!(
+                "Ancestor model {pname} not found for CPU model {}",
+                model.name
+            )
+        })?;
+        model.vendor = a.vendor.clone();
+        model.signatures = a.signatures.clone();
+        model.features = a.features.clone();
+        model.ancestor = Some(pname);
+    }
+    let mut own_signatures = false;
+    let mut changed = false;
     for child in doc.children(el) {
         match doc.local_name(child) {
+            "check" => {
+                model.check_compat = doc.attr_value(child, "partial").as_deref() == Some("compat")
+            }
             "decode" => {
                 model.decode_host = doc.attr_value(child, "host").as_deref() != Some("off");
                 model.decode_guest = doc.attr_value(child, "guest").as_deref() != Some("off");
             }
-            "signature" => model.signatures.push(Signature {
-                family: doc
-                    .attr_value(child, "family")
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(0),
-                model: doc
-                    .attr_value(child, "model")
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(0),
-                stepping: doc.attr_value(child, "stepping"),
-            }),
-            "vendor" => model.vendor = doc.attr_value(child, "name"),
+            "signature" => {
+                changed = true;
+                if !own_signatures {
+                    model.signatures.clear();
+                    own_signatures = true;
+                }
+                model.signatures.push(Signature {
+                    family: doc
+                        .attr_value(child, "family")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0),
+                    model: doc
+                        .attr_value(child, "model")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0),
+                    stepping: doc.attr_value(child, "stepping"),
+                })
+            }
+            "vendor" => {
+                changed = true;
+                model.vendor = doc.attr_value(child, "name")
+            }
             "feature" => {
+                changed = true;
                 let fname = doc
                     .attr_value(child, "name")
                     .ok_or("feature without name")?;
                 if doc.attr_value(child, "removed").as_deref() == Some("yes") {
                     model.removed.push(fname);
-                } else {
+                } else if doc.attr_value(child, "added").as_deref() == Some("yes") {
+                    model.added.push(fname);
+                } else if !model.features.contains(&fname) {
                     model.features.push(fname);
                 }
-            }
-            "model" => {
-                return Err(format!(
-                    "model {} inherits from another model, which virt-cpu does not support",
-                    model.name
-                ));
             }
             _ => {}
         }
     }
-    Ok(model)
+    let renames = changed.not() && model.ancestor.is_some();
+    Ok((model, renames))
 }

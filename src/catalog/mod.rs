@@ -10,6 +10,7 @@ pub mod qemu;
 pub mod qemu_cpu_string;
 pub mod refresh;
 pub mod suggest;
+pub mod versions;
 
 pub use feature_set::FeatureSet;
 pub use features::Category;
@@ -57,23 +58,37 @@ pub enum CatalogError {
     },
 }
 
-const EMBEDDED_LIBVIRT: &str = include_str!("../../assets/catalog/libvirt-x86.json");
-const EMBEDDED_QEMU: &str = include_str!("../../assets/catalog/qemu-x86.json");
-
 impl Catalog {
-    /// The catalog compiled into the binary (generated with `virt-cpu catalog refresh --output
-    /// assets/catalog`), parsed once.
+    /// The embedded catalog of libvirt 9.0 + QEMU 7.2 (Debian 12), parsed once: what libvirt
+    /// 9.0's conformance cases and the recorded fixtures are judged by.
     pub fn embedded() -> &'static Catalog {
-        static CATALOG: OnceLock<Catalog> = OnceLock::new();
-        CATALOG.get_or_init(Catalog::parse_embedded)
+        Catalog::embedded_pair(&versions::EMBEDDED[0])
     }
 
-    /// Parses the embedded JSON afresh (what [`Catalog::embedded`] does once; for benchmarks).
+    /// The embedded catalog of one version pair, parsed once (only the pairs in use are ever
+    /// decoded).
+    pub fn embedded_pair(pair: &'static versions::EmbeddedPair) -> &'static Catalog {
+        static CATALOGS: [OnceLock<Catalog>; versions::PAIRS] =
+            [const { OnceLock::new() }; versions::PAIRS];
+        let i = versions::EMBEDDED
+            .iter()
+            .position(|p| std::ptr::eq(p, pair))
+            .expect("an embedded pair");
+        CATALOGS[i].get_or_init(|| Catalog::parse_pair(pair))
+    }
+
+    /// Parses the embedded JSON of libvirt 9.0 + QEMU 7.2 afresh (for benchmarks).
     pub fn parse_embedded() -> Catalog {
+        Catalog::parse_pair(&versions::EMBEDDED[0])
+    }
+
+    /// Parses one embedded pair's JSON afresh.
+    pub fn parse_pair(pair: &versions::EmbeddedPair) -> Catalog {
         Catalog {
-            libvirt: serde_json::from_str(EMBEDDED_LIBVIRT)
+            libvirt: serde_json::from_str(pair.libvirt_json)
                 .expect("embedded libvirt catalog is valid JSON"),
-            qemu: serde_json::from_str(EMBEDDED_QEMU).expect("embedded QEMU catalog is valid JSON"),
+            qemu: serde_json::from_str(pair.qemu_json)
+                .expect("embedded QEMU catalog is valid JSON"),
             origin: Origin::Embedded,
         }
     }

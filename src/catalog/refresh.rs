@@ -109,6 +109,8 @@ pub fn refresh(runner: &dyn Runner, sources: &Sources) -> Result<Catalog, Refres
             qemu.libvirt_version = out.stdout.trim().to_string();
         }
     }
+    let mut libvirt = libvirt;
+    libvirt.version = qemu.libvirt_version.clone();
     Ok(Catalog {
         libvirt,
         qemu,

@@ -28,7 +28,7 @@ pub enum CatalogAction {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct RefreshArgs {
-    /// Write here instead of the user's cache (`--output assets/catalog` regenerates the
+    /// Write here instead of the user's cache (`--output assets/catalog/libvirt-9.0+qemu-7.2` regenerates an
     /// embedded catalog).
     #[arg(long, value_name = "DIR")]
     pub output: Option<PathBuf>,
