@@ -9,6 +9,7 @@ pub mod names;
 pub mod qemu;
 pub mod qemu_cpu_string;
 pub mod refresh;
+pub mod select;
 pub mod suggest;
 pub mod versions;
 

@@ -69,6 +69,13 @@ impl fmt::Display for Version {
     }
 }
 
+impl std::str::FromStr for Version {
+    type Err = VersionError;
+    fn from_str(s: &str) -> Result<Version, VersionError> {
+        Version::parse(s).ok_or_else(|| VersionError::NotAVersion(s.to_string()))
+    }
+}
+
 impl Serialize for Version {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
@@ -167,6 +174,9 @@ pub struct Followed {
     pub libvirt: Version,
     pub qemu: Version,
     pub chosen: Chosen,
+    /// When the versions found are not exactly those followed: what and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl fmt::Display for Followed {

@@ -15,7 +15,7 @@ pub enum Format {
     Arg,
     /// `-cpu VALUE` quoted as libvirt's .args files and `virsh domxml-to-native` do.
     Shell,
-    /// {value, argv, reading, source, taints, diagnostics}.
+    /// {value, argv, reading, source, taints, diagnostics, follows}.
     Json,
 }
 
@@ -28,7 +28,7 @@ pub struct ArgvArgs {
 }
 
 pub fn run(args: &ArgvArgs) -> anyhow::Result<i32> {
-    let (loaded, report) = match args.analyse.run() {
+    let (loaded, report, follows) = match args.analyse.run() {
         Ok(r) => r,
         // Scripts reading JSON get a document even when there is nothing to compute.
         Err(e) if args.format == Format::Json => {
@@ -43,12 +43,16 @@ pub fn run(args: &ArgvArgs) -> anyhow::Result<i32> {
                 "source": null,
                 "taints": [],
                 "diagnostics": [],
+                "follows": null,
             });
             outln!("{}", serde_json::to_string_pretty(&doc)?);
             return Ok(EXIT_USAGE);
         }
         Err(e) => return Err(e),
     };
+    if let Some(note) = &follows.note {
+        eprintln!("virt-cpu: note: {note}");
+    }
     let value = report.arg.value.clone();
     let no_value = if common::needs_host(&report) {
         EXIT_NEEDS_HOST
@@ -63,6 +67,7 @@ pub fn run(args: &ArgvArgs) -> anyhow::Result<i32> {
             "source": report.arg.source,
             "taints": report.taints,
             "diagnostics": report.diagnostics,
+            "follows": follows,
         });
         outln!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(match value {

@@ -2,6 +2,7 @@
 
 use super::common::{self, EXIT_FINDINGS, EXIT_NEEDS_HOST, EXIT_OK, EXIT_USAGE};
 use super::out::outln;
+use crate::catalog::versions::Followed;
 use crate::check::{self, Report};
 use serde_json::json;
 
@@ -15,7 +16,7 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
-    let (loaded, report) = match args.analyse.run() {
+    let (loaded, report, follows) = match args.analyse.run() {
         Ok(r) => r,
         // Scripts reading --json get a document even when there is nothing to check.
         Err(e) if args.json => {
@@ -32,6 +33,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
                 "warnings": 0,
                 "diagnostics": [],
                 "taints": [],
+                "follows": null,
             });
             outln!("{}", serde_json::to_string_pretty(&doc)?);
             return Ok(EXIT_USAGE);
@@ -48,10 +50,11 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             "warnings": report.diagnostics.iter().filter(|d| d.severity == check::Severity::Warning).count(),
             "diagnostics": report.diagnostics,
             "taints": report.taints,
+            "follows": follows,
         });
         outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
-        print_text(&loaded.display_name(), &report);
+        print_text(&loaded.display_name(), &report, &follows);
     }
     Ok(if report.has_errors() {
         EXIT_FINDINGS
@@ -62,7 +65,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
     })
 }
 
-fn print_text(name: &str, report: &Report) {
+fn print_text(name: &str, report: &Report, follows: &Followed) {
     for d in &report.diagnostics {
         let at = d
             .position
@@ -106,4 +109,8 @@ fn print_text(name: &str, report: &Report) {
         .filter(|d| d.severity == check::Severity::Warning)
         .count();
     outln!("{errors} error(s), {warnings} warning(s)");
+    outln!("follows: {follows}");
+    if let Some(note) = &follows.note {
+        outln!("  note: {note}");
+    }
 }

@@ -2,6 +2,8 @@
 
 use crate::argv::QemuCaps;
 use crate::catalog::Catalog;
+use crate::catalog::select::{self, Selected};
+use crate::catalog::versions::{Followed, Version};
 use crate::host::{DomCaps, HostError, SystemRunner};
 use crate::store::{self, Loaded};
 use std::path::PathBuf;
@@ -57,15 +59,59 @@ pub struct HostArgs {
         conflicts_with = "host_caps"
     )]
     pub connect: Option<String>,
+    #[command(flatten)]
+    pub versions: VersionArgs,
+}
+
+/// Which libvirt and QEMU the answers follow.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct VersionArgs {
+    /// Follow this libvirt release (X.Y), e.g. 9.0 or 11.3 [default: the daemon's with -c, else
+    /// the one installed here, else the newest known].
+    #[arg(long, value_name = "X.Y")]
+    pub libvirt: Option<Version>,
+    /// Follow this QEMU release (X.Y), e.g. 7.2 or 10.0 [default: the one paired with the libvirt
+    /// followed].
+    #[arg(long, value_name = "X.Y")]
+    pub qemu: Option<Version>,
     /// Use this catalog (a directory or its qemu-x86.json) instead of the cache or the embedded one.
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
 }
 
+impl VersionArgs {
+    /// The catalog to follow, and which versions that is (see [`select::select`]); `uri` is the
+    /// daemon to ask (`-c URI`).
+    pub fn select(&self, uri: Option<&str>) -> anyhow::Result<Selected> {
+        let daemon = match uri {
+            Some(u) if self.libvirt.is_none() && self.qemu.is_none() && self.catalog.is_none() => {
+                Some(
+                    crate::host::daemon_versions(&SystemRunner, u)
+                        .map_err(|e| libvirt_error(u, &e))?,
+                )
+            }
+            _ => None,
+        };
+        let installed = daemon
+            .is_none()
+            .then(crate::catalog::versions::installed_libvirt)
+            .flatten();
+        Ok(select::select(&select::Request {
+            libvirt: self.libvirt,
+            qemu: self.qemu,
+            catalog: self.catalog.as_deref(),
+            daemon,
+            installed,
+        })?)
+    }
+}
+
 impl HostArgs {
-    /// The catalog to judge by: `--catalog`, else a refreshed one in the cache, else the embedded one.
-    pub fn catalog(&self) -> anyhow::Result<&'static Catalog> {
-        Ok(Catalog::active(self.catalog.as_deref())?)
+    /// The catalog to judge by, and the versions it follows: `--catalog`, else the versions asked
+    /// for or found (the daemon at `-c URI`, the libvirt installed here), a refreshed catalog of
+    /// those versions before the embedded one.
+    pub fn select(&self) -> anyhow::Result<Selected> {
+        self.versions.select(self.connect.as_deref())
     }
 
     /// The host's facts, asked for this domain's virt type, arch and machine when live.
@@ -92,10 +138,11 @@ impl HostArgs {
     /// The catalog and the capabilities to judge this domain by: what `check` uses with the same
     /// flags (`--catalog`, `--host-caps`/`-c`), so `set` and `convert` refuse exactly the errors
     /// `check` would report.
-    pub fn judge(&self, loaded: &Loaded) -> anyhow::Result<(&'static Catalog, QemuCaps)> {
-        let catalog = self.catalog()?;
+    pub fn judge(&self, loaded: &Loaded) -> anyhow::Result<(Selected, QemuCaps)> {
+        let selected = self.select()?;
         let host = self.load(Some(&loaded.domain))?;
-        Ok((catalog, caps_for(loaded, catalog, host.as_ref())))
+        let caps = caps_for(loaded, selected.catalog, host.as_ref());
+        Ok((selected, caps))
     }
 }
 
@@ -122,11 +169,17 @@ pub struct AnalyseArgs {
 
 impl AnalyseArgs {
     /// Loads the domain and runs every check on it.
-    pub fn run(&self) -> anyhow::Result<(Loaded, crate::check::Report)> {
+    pub fn run(&self) -> anyhow::Result<(Loaded, crate::check::Report, Followed)> {
         let loaded = self.input.load()?;
-        let (catalog, caps) = self.host.judge(&loaded)?;
-        let report = crate::check::check(&loaded.doc, &loaded.domain, &caps, catalog, self.reading);
-        Ok((loaded, report))
+        let (selected, caps) = self.host.judge(&loaded)?;
+        let report = crate::check::check(
+            &loaded.doc,
+            &loaded.domain,
+            &caps,
+            selected.catalog,
+            self.reading,
+        );
+        Ok((loaded, report, selected.follows))
     }
 }
 

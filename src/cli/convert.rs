@@ -34,7 +34,8 @@ pub struct ConvertArgs {
 
 pub fn run(args: &ConvertArgs) -> anyhow::Result<i32> {
     let loaded = args.input.load()?;
-    let (catalog, caps) = args.host.judge(&loaded)?;
+    let (selected, caps) = args.host.judge(&loaded)?;
+    let catalog = selected.catalog;
     let before = check::check(&loaded.doc, &loaded.domain, &caps, catalog, Reading::Merge);
     let edit = match args.to {
         Target::Commandline => match (&before.arg.value, before.arg.source) {

@@ -81,11 +81,14 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
                 Some(_) => cli.host.load(None)?,
                 None => None,
             };
+            let selected = cli.host.select()?;
             crate::tui::run(crate::tui::Options {
                 file: cli.file.clone(),
                 host,
                 domain: cli.domain.clone(),
                 uri: cli.host.connect.clone(),
+                catalog: Some(selected.catalog),
+                note: selected.follows.note,
             })
         }
     }

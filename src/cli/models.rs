@@ -21,9 +21,8 @@ pub struct SourceArgs {
     /// With -c: the virt type to ask about, `kvm` (libvirt's default) or `qemu` (TCG).
     #[arg(long, value_name = "TYPE", requires = "connect")]
     pub virttype: Option<String>,
-    /// Use this catalog (a directory or its qemu-x86.json) instead of the cache or the embedded one.
-    #[arg(long, value_name = "FILE")]
-    pub catalog: Option<PathBuf>,
+    #[command(flatten)]
+    pub versions: super::common::VersionArgs,
     /// Print one JSON document.
     #[arg(long)]
     pub json: bool,
@@ -104,7 +103,7 @@ impl Explore<'_> {
 
 impl SourceArgs {
     fn load(&self) -> anyhow::Result<Explore<'static>> {
-        let catalog = Catalog::active(self.catalog.as_deref())?;
+        let catalog = self.versions.select(self.connect.as_deref())?.catalog;
         let mut hosts = Vec::new();
         let mut labels = Vec::new();
         for f in &self.host_caps {

@@ -137,7 +137,8 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
             });
         }
     }
-    let (catalog, caps) = args.host.judge(&loaded)?;
+    let (selected, caps) = args.host.judge(&loaded)?;
+    let catalog = selected.catalog;
     let before = check::check(&loaded.doc, &loaded.domain, &caps, catalog, Reading::Merge);
     let after = check::check(&state.doc, &state.dom, &caps, catalog, Reading::Merge);
     if let Some(code) =

@@ -77,6 +77,21 @@ pub fn virsh(
     Ok((out.stdout, format!("virsh {}", all.join(" "))))
 }
 
+/// The versions of the daemon at `uri` (its libvirt and the QEMU it runs), from `virsh -c URI
+/// version --daemon` (without `--daemon`, virsh names only its own library).
+pub fn daemon_versions(
+    runner: &dyn Runner,
+    uri: &str,
+) -> Result<crate::catalog::select::Daemon, HostError> {
+    let (text, _) = virsh(runner, Some(uri), &["version", "--daemon"])?;
+    let (libvirt, qemu) = crate::catalog::versions::parse_virsh_version(&text);
+    Ok(crate::catalog::select::Daemon {
+        uri: uri.to_string(),
+        libvirt,
+        qemu,
+    })
+}
+
 /// Runs a program to completion with the given standard input.
 pub trait Runner {
     fn run(&self, program: &str, args: &[&str], stdin: &[u8]) -> Result<Output, HostError>;

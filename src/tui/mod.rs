@@ -41,6 +41,10 @@ pub struct Options {
     /// A libvirt domain to edit (`--domain NAME`), at `uri` (`-c URI`).
     pub domain: Option<String>,
     pub uri: Option<String>,
+    /// The catalog of the libvirt and QEMU the answers follow (none: libvirt 9.0 + QEMU 7.2's).
+    pub catalog: Option<&'static Catalog>,
+    /// What to tell the user first about the versions followed (a nearest known pair stands in).
+    pub note: Option<String>,
 }
 
 /// Builds the model for what `opts` names (no terminal involved).
@@ -154,7 +158,13 @@ fn ancestor_named(name: &str) -> bool {
 /// Runs the TUI until the user quits; returns the exit code (0, or non-zero for an abort or a
 /// signal).
 pub fn run(opts: Options) -> anyhow::Result<i32> {
-    let mut model = load(&opts, Catalog::embedded())?;
+    let mut model = load(&opts, opts.catalog.unwrap_or_else(Catalog::embedded))?;
+    if let Some(note) = &opts.note {
+        model.status = Some(app::Status {
+            level: app::Level::Warning,
+            text: note.clone(),
+        });
+    }
     let tty = terminal::Tty::open().map_err(needs_terminal)?;
     if !std::io::stdout().is_terminal() {
         return Err(needs_terminal("standard output is not a terminal".into()));

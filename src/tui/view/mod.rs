@@ -89,18 +89,34 @@ pub fn draw(f: &mut Frame, m: &Model, t: &Theme) {
     }
 }
 
-/// `virt-cpu NAME  [modified]` on the left, `focus PANE  ·  ? help` on the right. When they do
-/// not fit, the focus goes first (the pane's border shows it too), then the name is cut at its
-/// start (a path's file name matters most), marked with `…`.
+/// `virt-cpu NAME  [modified]` on the left, `libvirt X.Y + QEMU X.Y  ·  focus PANE  ·  ? help`
+/// on the right. When they do not fit, the focus goes first (the pane's border shows it too),
+/// then the name is cut at its start (a path's file name matters most), marked with `…`, down
+/// to a few characters, then the versions go.
 fn title(f: &mut Frame, m: &Model, t: &Theme, area: Rect) {
     let width = area.width as usize;
     let name = text::visible(&m.name);
     let modified = if m.modified { "  [modified]" } else { "" };
+    let (libvirt, qemu) = m.catalog.versions();
+    let versions = format!("libvirt {} + QEMU {}  ·  ", libvirt.line(), qemu.line());
     let focus = format!("focus {}  ·  ", m.focus.title());
     let help = "? help ";
-    let fixed = text::width("virt-cpu ") + text::width(modified) + 1;
-    let full = fixed + text::width(&name) + text::width(&focus) + text::width(help);
-    let focus = if full <= width { focus.as_str() } else { "" };
+    // Two spaces at least between the left and the right part.
+    let fixed = text::width("virt-cpu ") + text::width(modified) + 2;
+    let needs = |parts: &[&str]| {
+        fixed + text::width(&name) + parts.iter().map(|p| text::width(p)).sum::<usize>()
+    };
+    // The name may be cut to this before the versions give way.
+    const NAME_MIN: usize = 16;
+    let (versions, focus) = if needs(&[&versions, &focus, help]) <= width {
+        (versions.as_str(), focus.as_str())
+    } else if needs(&[&versions, help]) <= width + text::width(&name).saturating_sub(NAME_MIN) {
+        (versions.as_str(), "")
+    } else {
+        ("", "")
+    };
+    let focus_owned = format!("{versions}{focus}");
+    let focus = focus_owned.as_str();
     let room = width.saturating_sub(fixed + text::width(focus) + text::width(help));
     let name = text::clip_start(&name, room);
     let mut spans = vec![
@@ -111,7 +127,7 @@ fn title(f: &mut Frame, m: &Model, t: &Theme, area: Rect) {
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let right = text::width(focus) + text::width(help);
     spans.push(Span::raw(
-        " ".repeat(width.saturating_sub(used + right).max(1)),
+        " ".repeat(width.saturating_sub(used + right).max(2)),
     ));
     spans.push(Span::styled(focus.to_string(), t.label()));
     spans.push(Span::styled("?", t.key()));
