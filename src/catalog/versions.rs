@@ -161,7 +161,7 @@ impl fmt::Display for Chosen {
         match self {
             Chosen::Option => write!(f, "--libvirt/--qemu"),
             Chosen::Daemon(uri) => write!(f, "the daemon at {uri}"),
-            Chosen::Installed(from) => write!(f, "installed here ({from})"),
+            Chosen::Installed(from) => write!(f, "installed here: {from}"),
             Chosen::Newest => write!(f, "nothing installed: the newest pair known"),
             Chosen::Catalog => write!(f, "the catalog's own"),
         }

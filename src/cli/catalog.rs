@@ -3,6 +3,7 @@
 
 use super::out::outln;
 use crate::catalog::refresh::{self, Sources};
+use crate::catalog::versions::{EMBEDDED, Followed};
 use crate::catalog::{Catalog, Origin};
 use crate::host::SystemRunner;
 use serde::Serialize;
@@ -12,9 +13,11 @@ use std::path::PathBuf;
 pub struct CatalogArgs {
     #[command(subcommand)]
     pub action: Option<CatalogAction>,
-    /// Use this catalog (a directory or its qemu-x86.json) instead of the cache or the embedded one.
-    #[arg(long, global = true, value_name = "FILE")]
-    pub catalog: Option<PathBuf>,
+    #[command(flatten)]
+    pub versions: super::common::VersionArgs,
+    /// Ask this daemon which versions to follow (`virsh -c URI version --daemon`).
+    #[arg(short = 'c', long = "connect", value_name = "URI")]
+    pub connect: Option<String>,
     /// Print one JSON document.
     #[arg(long, global = true)]
     pub json: bool,
@@ -43,6 +46,11 @@ pub struct RefreshArgs {
 #[derive(Serialize)]
 struct Summary<'a> {
     origin: &'a Origin,
+    /// The versions followed and how they were chosen (not for a refresh).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    follows: Option<Followed>,
+    /// Every pair embedded in the binary.
+    embedded: Vec<String>,
     qemu_version: &'a str,
     qemu_package: &'a str,
     libvirt_version: &'a str,
@@ -60,6 +68,11 @@ impl<'a> Summary<'a> {
     fn of(c: &'a Catalog, written_to: Option<PathBuf>) -> Summary<'a> {
         Summary {
             origin: &c.origin,
+            follows: None,
+            embedded: EMBEDDED
+                .iter()
+                .map(|p| format!("libvirt {} + QEMU {} ({})", p.libvirt, p.qemu, p.system))
+                .collect(),
             qemu_version: &c.qemu.version,
             qemu_package: &c.qemu.package,
             libvirt_version: &c.qemu.libvirt_version,
@@ -83,6 +96,12 @@ impl<'a> Summary<'a> {
             outln!("wrote:     {}", p.display());
         }
         outln!("catalog:   {origin}");
+        if let Some(f) = &self.follows {
+            outln!("follows:   {f}");
+            if let Some(note) = &f.note {
+                outln!("  note: {note}");
+            }
+        }
         outln!("QEMU:      {} ({})", self.qemu_version, self.qemu_package);
         outln!(
             "libvirt:   {}",
@@ -106,14 +125,17 @@ impl<'a> Summary<'a> {
         if let Some(d) = &self.cache_dir {
             outln!("cache dir: {}", d.display());
         }
+        outln!("embedded:  {}", self.embedded.join("; "));
     }
 }
 
 pub fn run(args: &CatalogArgs) -> anyhow::Result<i32> {
     match &args.action {
         None => {
-            let catalog = Catalog::active(args.catalog.as_deref())?;
-            emit(args.json, &Summary::of(catalog, None))
+            let selected = args.versions.select(args.connect.as_deref())?;
+            let mut summary = Summary::of(selected.catalog, None);
+            summary.follows = Some(selected.follows);
+            emit(args.json, &summary)
         }
         Some(CatalogAction::Refresh(r)) => {
             let dir = match &r.output {
