@@ -21,6 +21,8 @@ pub struct Request<'a> {
     /// The libvirt installed here and where that was read ([`versions::installed_libvirt`]);
     /// only consulted when nothing above decides.
     pub installed: Option<(Version, String)>,
+    /// The QEMU installed here, consulted with [`Self::installed`].
+    pub installed_qemu: Option<Version>,
 }
 
 /// The daemon behind `-c URI`, as `virsh version` reports it.
@@ -99,7 +101,12 @@ pub fn select(req: &Request) -> Result<Selected, SelectError> {
     } else if let Some(d) = &req.daemon {
         (d.libvirt, d.qemu, Chosen::Daemon(d.uri.clone()), false)
     } else if let Some((v, from)) = &req.installed {
-        (Some(*v), None, Chosen::Installed(from.clone()), false)
+        (
+            Some(*v),
+            req.installed_qemu,
+            Chosen::Installed(from.clone()),
+            false,
+        )
     } else {
         (None, None, Chosen::Newest, false)
     };

@@ -92,16 +92,22 @@ impl VersionArgs {
             }
             _ => None,
         };
-        let installed = daemon
-            .is_none()
+        let asked = daemon.is_some() || self.libvirt.is_some() || self.qemu.is_some();
+        let installed = (!asked && self.catalog.is_none())
             .then(crate::catalog::versions::installed_libvirt)
             .flatten();
+        let installed_qemu = installed.as_ref().and_then(|_| {
+            let cache =
+                crate::catalog::refresh::cache_dir().map(|d| d.with_file_name("qemu-version"));
+            crate::host::installed::qemu_version(&SystemRunner, cache.as_deref())
+        });
         Ok(select::select(&select::Request {
             libvirt: self.libvirt,
             qemu: self.qemu,
             catalog: self.catalog.as_deref(),
             daemon,
             installed,
+            installed_qemu,
         })?)
     }
 }

@@ -5,6 +5,7 @@
 //! starting QEMU or virsh.
 
 pub mod domcaps;
+pub mod installed;
 pub mod qmp;
 
 pub use domcaps::{DomCaps, HostCapabilities, HostModel, HostTsc, PoolUsability};
