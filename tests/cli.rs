@@ -5,8 +5,12 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+/// The binary, following libvirt 9.0 + QEMU 7.2 whatever is installed here (the expectations
+/// below are libvirt 9.0's); `run_unpinned` leaves the versions to be found.
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_virt-cpu"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_virt-cpu"));
+    c.env("VIRT_CPU_LIBVIRT", "9.0");
+    c
 }
 
 fn run(args: &[&str]) -> Output {
@@ -1751,4 +1755,101 @@ fn features_the_domain_disables_do_not_block_the_model() {
         None,
         "every blocker is disabled"
     );
+}
+
+/// `virt-cpu ARGS` with the versions left to be found (no `VIRT_CPU_LIBVIRT`/`VIRT_CPU_QEMU`).
+fn run_unpinned(args: &[&str]) -> Output {
+    bin()
+        .args(args)
+        .env_remove("VIRT_CPU_LIBVIRT")
+        .env_remove("VIRT_CPU_QEMU")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run virt-cpu")
+}
+
+/// `--libvirt`/`--qemu` choose the pair, and the reports say which: the same domain follows
+/// libvirt 9.0 or 11.3 (11.3 appends Skylake-Client's removed `mpx` as `mpx=off`).
+#[test]
+fn the_versions_asked_for_are_followed_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(
+        &dir,
+        "sky.xml",
+        b"<domain type='qemu'><name>s</name><os><type arch='x86_64' machine='q35'>hvm</type></os><cpu mode='custom' match='exact' check='none'><model fallback='forbid'>Skylake-Client</model></cpu></domain>",
+    );
+    let f = f.to_str().unwrap();
+    let follows = |args: &[&str]| {
+        let mut all = vec!["argv", "--format", "json", f];
+        all.extend_from_slice(args);
+        let o = run_unpinned(&all);
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        (doc["value"].clone(), doc["follows"].clone())
+    };
+    let (v9, f9) = follows(&["--libvirt", "9.0"]);
+    assert_eq!(v9, "Skylake-Client");
+    assert_eq!(f9["libvirt"], "9.0.0");
+    assert_eq!(f9["qemu"], "7.2.22");
+    assert_eq!(f9["chosen"]["kind"], "option");
+    let (v11, f11) = follows(&["--qemu", "10.0"]);
+    assert_eq!(v11, "Skylake-Client,mpx=off");
+    assert_eq!(f11["libvirt"], "11.3.0");
+    // The environment stands for the option.
+    let o = bin()
+        .args(["check", f])
+        .env("VIRT_CPU_LIBVIRT", "11.3")
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&o).contains("follows: libvirt 11.3 + QEMU 10.0"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// A release without a catalog, or a libvirt and a QEMU of different pairs, is a bad argument
+/// that lists the pairs virt-cpu knows.
+#[test]
+fn unknown_or_mixed_versions_are_refused_with_the_known_pairs() {
+    let demo = example("custom-features.xml");
+    for args in [
+        vec!["--libvirt", "10.0"],
+        vec!["--qemu", "8.2"],
+        vec!["--libvirt", "9.0", "--qemu", "10.0"],
+        vec!["--libvirt", "eleven"],
+    ] {
+        let mut all = vec!["argv", demo.as_str()];
+        all.extend_from_slice(&args);
+        let o = run_unpinned(&all);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        let e = stderr(&o);
+        assert!(
+            e.contains("libvirt 9.0 + QEMU 7.2") && e.contains("libvirt 11.3 + QEMU 10.0")
+                || e.contains("not a version"),
+            "{args:?}: {e}"
+        );
+    }
+}
+
+/// With nothing asked, the answer follows the libvirt installed here (the library's name says
+/// which), and says so.
+#[test]
+fn offline_the_installed_libvirt_is_followed() {
+    let Some((installed, _)) = virt_cpu::catalog::versions::installed_libvirt() else {
+        if common::must_not_skip() {
+            panic!("CI installs libvirt, but no libvirt.so.0 was found");
+        }
+        eprintln!("SKIP: no libvirt installed here");
+        return;
+    };
+    let o = run_unpinned(&["check", "--json", &example("custom-features.xml")]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["follows"]["chosen"]["kind"], "installed", "{doc}");
+    let followed = doc["follows"]["libvirt"].as_str().unwrap();
+    let followed = virt_cpu::catalog::versions::Version::parse(followed).unwrap();
+    if followed.same_line(installed) {
+        assert!(doc["follows"].get("note").is_none(), "{doc}");
+    } else {
+        assert!(doc["follows"]["note"].is_string(), "{doc}");
+    }
 }

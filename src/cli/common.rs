@@ -68,11 +68,11 @@ pub struct HostArgs {
 pub struct VersionArgs {
     /// Follow this libvirt release (X.Y), e.g. 9.0 or 11.3 [default: the daemon's with -c, else
     /// the one installed here, else the newest known].
-    #[arg(long, value_name = "X.Y")]
+    #[arg(long, value_name = "X.Y", env = "VIRT_CPU_LIBVIRT")]
     pub libvirt: Option<Version>,
     /// Follow this QEMU release (X.Y), e.g. 7.2 or 10.0 [default: the one paired with the libvirt
     /// followed].
-    #[arg(long, value_name = "X.Y")]
+    #[arg(long, value_name = "X.Y", env = "VIRT_CPU_QEMU")]
     pub qemu: Option<Version>,
     /// Use this catalog (a directory or its qemu-x86.json) instead of the cache or the embedded one.
     #[arg(long, value_name = "FILE")]
