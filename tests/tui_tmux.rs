@@ -563,6 +563,34 @@ fn domain_option_keeps_the_console_password() {
     assert!(xml.contains(password), "the VNC password was lost: {xml}");
 }
 
+/// `--libvirt 11.3` in a real terminal: the header names the pair, and the model picker offers
+/// what QEMU 10.0 has and QEMU 7.2 does not (SapphireRapids); picking it gives libvirt 11.3's
+/// `-cpu`, where 9.0 calls the model unknown.
+#[test]
+fn the_view_follows_the_versions_asked_for() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("d.xml"),
+        include_str!("../assets/examples/custom-features.xml"),
+    )
+    .unwrap();
+    let t = Tmux::start("versions", dir.path(), &["--libvirt", "11.3", "d.xml"], &[]);
+    t.wait_for("libvirt 11.3 + QEMU 10.0");
+    t.keys(&["m"]);
+    t.type_text("SapphireRapids");
+    let s = t.wait_for("SapphireRapids-v");
+    assert!(s.contains("SapphireRapids"), "{s}");
+    t.keys(&["Escape", "q"]);
+    t.exits_cooked("0");
+    let t = Tmux::start("versions9", dir.path(), &["--libvirt", "9.0", "d.xml"], &[]);
+    t.wait_for("libvirt 9.0 + QEMU 7.2");
+    t.keys(&["q"]);
+    t.exits_cooked("0");
+}
+
 /// When the terminal itself goes away (tmux server or SSH connection gone), the process ends
 /// instead of spinning on a dead terminal.
 #[test]
