@@ -1853,3 +1853,71 @@ fn offline_the_installed_libvirt_is_followed() {
         assert!(doc["follows"]["note"].is_string(), "{doc}");
     }
 }
+
+/// Whether the installed QEMU builds a TCG q35 machine with this `-cpu`.
+fn qemu_tcg_accepts(cpu: &str) -> bool {
+    use std::io::Write;
+    let mut child = common::qemu_probe(cpu, &[])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("run qemu-system-x86_64");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(common::QMP_QUIT)
+        .unwrap();
+    child.wait_with_output().unwrap().status.success()
+}
+
+/// A TCG guest whose `<qemu:cpu>` has `enforce=on` and a model with features TCG cannot emulate
+/// does not start: `check` says so and names them; QEMU itself refuses that `-cpu` and accepts it
+/// once the named features are turned off.
+#[test]
+fn enforce_under_tcg_names_what_tcg_cannot_emulate() {
+    if !common::require_program("qemu-system-x86_64") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let xml = |opts: &str| {
+        format!(
+            "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><name>t</name>\
+             <os><type arch='x86_64' machine='q35'>hvm</type></os>\
+             <qemu:cpu><qemu:model name='Skylake-Client-v4'/>{opts}</qemu:cpu></domain>"
+        )
+    };
+    let enforce = "<qemu:option name='enforce' value='on'/>";
+    let f = temp_file(&dir, "e.xml", xml(enforce).as_bytes());
+    let o = run(&["check", "--json", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let d = diagnostic(&report, "tcg-lacks-feature");
+    assert_eq!(d["severity"], "error");
+    let message = d["message"].as_str().unwrap();
+    let value = report["value"].as_str().unwrap();
+    assert!(!qemu_tcg_accepts(value), "QEMU accepted {value}");
+    // The features the message names, turned off, make QEMU start.
+    let named = message
+        .split_once("emulate ")
+        .and_then(|(_, rest)| rest.split_once(" of <qemu:cpu>"))
+        .map(|(list, _)| list.split(", ").collect::<Vec<_>>())
+        .unwrap();
+    assert!(!named.is_empty(), "{message}");
+    let off: String = named
+        .iter()
+        .map(|n| format!("<qemu:option name='{n}' value='off'/>"))
+        .collect();
+    let f = temp_file(&dir, "off.xml", xml(&format!("{enforce}{off}")).as_bytes());
+    let o = run(&["check", "--json", f.to_str().unwrap()]);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        !report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "tcg-lacks-feature"),
+        "{report}"
+    );
+    let value = report["value"].as_str().unwrap();
+    assert!(qemu_tcg_accepts(value), "QEMU refused {value}");
+}

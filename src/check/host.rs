@@ -132,6 +132,7 @@ pub(super) fn check(
         }
     }
     amd_smt(doc, dom, catalog, &req, model, out);
+    tcg_lacks(doc, dom, catalog, &req, model, out);
     if let Some(dc) = &caps.domcaps {
         host(doc, dc, catalog, &req, out);
     }
@@ -175,6 +176,77 @@ fn amd_smt(
             .at(doc, Some(req.model_el)),
         );
     }
+}
+
+/// A TCG guest (`<domain type='qemu'>`) whose `<qemu:cpu>` asks for features TCG cannot emulate:
+/// QEMU warns at start and leaves them out, or, with `enforce=on`, refuses to start ("TCG
+/// doesn't support requested features"). The model's own such features count, minus those the
+/// options turn off, plus those they turn on.
+fn tcg_lacks(
+    doc: &Document,
+    dom: &Domain,
+    catalog: &Catalog,
+    req: &Requested,
+    model: &crate::catalog::qemu::QemuModel,
+    out: &mut Vec<Diagnostic>,
+) {
+    if dom.virt_type != "qemu" || req.place != "<qemu:cpu>" {
+        return;
+    }
+    let qemu = &catalog.qemu;
+    let mut lacking: Vec<&str> = Vec::new();
+    for i in model.tcg_unavailable.iter() {
+        let name = qemu.features[i].name.as_str();
+        let turned_off = req
+            .features
+            .iter()
+            .rev()
+            .find(|(n, ..)| qemu.feature(n).is_some_and(|f| f.name == name))
+            .is_some_and(|(_, _, on, _)| !on);
+        if !turned_off {
+            lacking.push(name);
+        }
+    }
+    let mut asked: Vec<&str> = Vec::new();
+    for (n, _, on, _) in &req.features {
+        if let Some(f) = qemu.feature(n).filter(|f| *on && !f.tcg)
+            && !lacking.contains(&f.name.as_str())
+            && !asked.contains(&f.name.as_str())
+        {
+            asked.push(f.name.as_str());
+        }
+    }
+    // Without enforce=on, only what the options ask for is worth saying: QEMU drops the model's
+    // own TCG-less features silently enough for every TCG guest.
+    let (severity, list, consequence) = if req.enforce {
+        lacking.extend(&asked);
+        (
+            Severity::Error,
+            lacking,
+            "with enforce=on QEMU refuses to start (\"TCG doesn't support requested features\") — turn them off (NAME=off), drop enforce=on, or run the guest under KVM (type='kvm')",
+        )
+    } else {
+        (
+            Severity::Warning,
+            asked,
+            "QEMU warns at start and the guest runs without them — turn them off, or run the guest under KVM (type='kvm')",
+        )
+    };
+    if list.is_empty() {
+        return;
+    }
+    out.push(
+        Diagnostic::new(
+            "tcg-lacks-feature",
+            severity,
+            format!(
+                "under TCG (type='qemu') QEMU cannot emulate {} of <qemu:cpu> {}: {consequence}",
+                list.join(", "),
+                req.model
+            ),
+        )
+        .at(doc, Some(req.model_el)),
+    );
 }
 
 fn host(
