@@ -60,6 +60,10 @@ pub struct QemuCaps {
     /// `host_cpu` (the "full" CPU of `virQEMUCapsInitHostCPUModel`). `None` for TCG guests, whose
     /// comparisons use `host_cpu` alone, and when unknown.
     pub host_cpuid: Option<HostCpu>,
+    /// Whether the host CPU (`host_cpu`) is QEMU's expansion of the host CPU, decoded
+    /// (libvirt marks that CPU `fallback='forbid'`), rather than the CPU libvirt probed itself.
+    /// libvirt 11.3's `check='partial'` trusts QEMU's blockers only then (`qemuDomainCheckCPU`).
+    pub host_from_qemu: bool,
     /// Feature names (libvirt spelling) QEMU knows, from its host expansion (for the catalog's
     /// QEMU, the catalog's feature list): `disable` entries outside this list are dropped
     /// (`qemuProcessDropUnknownCPUFeatures`). `None` when the caps hold no expansion.
@@ -123,6 +127,7 @@ impl QemuCaps {
             host_model: None,
             host_cpu: None,
             host_cpuid: None,
+            host_from_qemu: false,
             // libvirt drops `disable`d features its QEMU does not know, taking QEMU's names from
             // the host CPU expansion it probed; the catalog lists the same features (QEMU's
             // CPUID feature properties).
@@ -166,6 +171,8 @@ impl QemuCaps {
             };
             self.host_cpu = Some(cpu);
             self.host_model = Some(migratable);
+            // On x86 the daemon's host-model CPU is QEMU's expansion of the host CPU.
+            self.host_from_qemu = true;
         }
         self.host_cpuid = host
             .host_cpu

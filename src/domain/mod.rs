@@ -20,6 +20,8 @@ pub struct CpuDef {
     pub match_: Option<String>,
     pub check: Option<String>,
     pub migratable: Option<String>,
+    /// `deprecated_features=…` (libvirt 11.3).
+    pub deprecated_features: Option<String>,
     pub model: Option<Model>,
     pub vendor: Option<String>,
     pub features: Vec<Feature>,
@@ -31,6 +33,17 @@ pub struct CpuDef {
     pub has_numa: bool,
     /// `<numa><cell id=…>` elements with their `id` attribute.
     pub numa_cells: Vec<(ElemId, Option<String>)>,
+    /// Parallel to `numa_cells`: the `<sibling>` elements of the cell's first `<distances>`
+    /// (`None` for a cell without one).
+    pub numa_distances: Vec<Option<Vec<NumaSibling>>>,
+}
+
+/// `<numa><cell><distances><sibling id=… value=…/>`.
+#[derive(Debug, Clone, Default)]
+pub struct NumaSibling {
+    pub el: ElemId,
+    pub id: Option<String>,
+    pub value: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -61,6 +74,8 @@ pub struct MaxPhysAddr {
     pub el: ElemId,
     pub mode: Option<String>,
     pub bits: Option<String>,
+    /// `limit=…` (libvirt 9.3).
+    pub limit: Option<String>,
 }
 
 /// The proposed `<qemu:cpu>` element.

@@ -103,6 +103,7 @@ fn read_cpu(doc: &Document, el: ElemId) -> Result<CpuDef, DomainError> {
         match_: doc.attr_value(el, "match"),
         check: doc.attr_value(el, "check"),
         migratable: doc.attr_value(el, "migratable"),
+        deprecated_features: doc.attr_value(el, "deprecated_features"),
         ..CpuDef::default()
     };
     for child in doc.children(el) {
@@ -141,6 +142,7 @@ fn read_cpu(doc: &Document, el: ElemId) -> Result<CpuDef, DomainError> {
                     el: child,
                     mode: doc.attr_value(child, "mode"),
                     bits: doc.attr_value(child, "bits"),
+                    limit: doc.attr_value(child, "limit"),
                 })
             }
             "topology" => {
@@ -149,10 +151,19 @@ fn read_cpu(doc: &Document, el: ElemId) -> Result<CpuDef, DomainError> {
             }
             "numa" => {
                 cpu.has_numa = true;
-                cpu.numa_cells.extend(
-                    doc.plain_children(child, "cell")
-                        .map(|c| (c, doc.attr_value(c, "id"))),
-                );
+                for c in doc.plain_children(child, "cell") {
+                    cpu.numa_cells.push((c, doc.attr_value(c, "id")));
+                    cpu.numa_distances
+                        .push(doc.plain_child(c, "distances").map(|d| {
+                            doc.plain_children(d, "sibling")
+                                .map(|s| NumaSibling {
+                                    el: s,
+                                    id: doc.attr_value(s, "id"),
+                                    value: doc.attr_value(s, "value"),
+                                })
+                                .collect()
+                        }));
+                }
             }
             _ => {}
         }

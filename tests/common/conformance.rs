@@ -1,22 +1,29 @@
-//! libvirt 9.0's own `-cpu` test cases (../shared/conformance/libvirt-9.0): reading `index.tsv`,
-//! turning a row's `caps` column into [`QemuCaps`] the way libvirt's test harness sets them up, and
-//! running a row through the generator. Shared by `tests/conformance.rs` and `tests/qemu_accepts.rs`.
+//! libvirt's own `-cpu` test cases (../shared/conformance/libvirt-9.0 and libvirt-11.3): reading
+//! `index.tsv`, turning a row's `caps` column into [`QemuCaps`] the way libvirt's test harness
+//! sets them up, running a row through the generator, and scoring a whole set. Shared by
+//! `tests/conformance.rs`, `tests/conformance_libvirt_11_3.rs` and `tests/qemu_accepts.rs`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use virt_cpu::argv::error::LibvirtError;
 use virt_cpu::argv::libvirt::decode::{
-    host_model_from_qemu_properties, qemu_properties_from_caps_xml,
+    host_model_from_qemu_properties, host_models_from_probed_cpu, qemu_properties_from_caps_xml,
 };
-use virt_cpu::argv::libvirt::{LibvirtCpu, generate};
+use virt_cpu::argv::libvirt::{LibvirtCpu, feature_from_qemu, generate};
 use virt_cpu::argv::{HostCpu, OfferedModel, QemuCaps};
-use virt_cpu::catalog::Catalog;
-use virt_cpu::catalog::names::qemu_to_libvirt;
+use virt_cpu::catalog::versions::Version;
+use virt_cpu::catalog::{Catalog, LibvirtMap};
 use virt_cpu::domain::Domain;
 use virt_cpu::xml::Document;
 
-/// The conformance directory (`../shared/conformance/libvirt-9.0`).
+/// The libvirt 9.0 conformance directory (`../shared/conformance/libvirt-9.0`).
 pub fn dir() -> PathBuf {
     super::shared_dir().join("conformance/libvirt-9.0")
+}
+
+/// The libvirt 11.3 conformance directory (`../shared/conformance/libvirt-11.3`).
+pub fn dir_11_3() -> PathBuf {
+    super::shared_dir().join("conformance/libvirt-11.3")
 }
 
 #[derive(Debug, Clone)]
@@ -72,31 +79,55 @@ pub fn host_cpu_file(path: &Path) -> HostCpu {
 /// Features libvirt leaves out of a host-model CPU because they block migration.
 pub const NON_MIGRATABLE: &[&str] = &["invtsc"];
 
-/// libvirt's recorded QEMU capabilities (`caps_X.Y.Z.x86_64.xml`) for the given accelerator.
-pub fn real_caps(path: &Path, accel: &str) -> QemuCaps {
+/// The capability flags a real x86_64 QEMU has when its capability file is not shipped.
+const DEFAULT_FLAGS: &[&str] = &[
+    "cpu.migratable",
+    "cpu-cache",
+    "cpu-unavailable-features",
+    "cpu-max",
+];
+
+/// libvirt's recorded QEMU capabilities for the given accelerator (`caps_X.Y.Z.x86_64.xml` of
+/// libvirt 9.0, `caps_X.Y.Z_x86_64[+VARIANT].xml` of libvirt 11.3), decoded with `map`.
+///
+/// `set` / `clear` are `QEMU_CAPS_*` flags (prefix removed) the harness adds or removes
+/// (`+fake:` / `-fake:`). `probed` is the host CPU the harness's mocked `virQEMUCapsProbeHostCPU`
+/// returns; `replace_host` throws the file's `<hostCPU>` away and recomputes the host-model CPU
+/// from `probed` (`ARG_CAPS_HOST_CPU_MODEL`).
+pub fn real_caps_with(
+    path: &Path,
+    accel: &str,
+    map: &LibvirtMap,
+    set: &[&str],
+    clear: &[&str],
+    probed: Option<&HostCpu>,
+    replace_host: bool,
+) -> QemuCaps {
     let mut caps = QemuCaps {
         default_model: Some("qemu64".into()),
         ..QemuCaps::default()
     };
-    let Ok(bytes) = std::fs::read(path) else {
-        // Not every capability file is shipped with the cases; a real x86_64 QEMU has these.
-        caps.cpu_migratable = true;
-        caps.cpu_cache = true;
-        caps.cpu_unavailable_features = true;
-        caps.cpu_max = true;
-        return caps;
+    let bytes = std::fs::read(path).ok();
+    // Not every capability file is shipped with the cases; a real x86_64 QEMU has these.
+    let doc = bytes.as_ref().map(|b| Document::parse(b).unwrap());
+    let mut flags: Vec<String> = match &doc {
+        Some(doc) => doc
+            .plain_children(doc.root(), "flag")
+            .filter_map(|f| doc.attr_value(f, "name"))
+            .collect(),
+        None => DEFAULT_FLAGS.iter().map(|s| s.to_string()).collect(),
     };
-    let doc = Document::parse(&bytes).unwrap();
-    let root = doc.root();
-    let flags: Vec<String> = doc
-        .plain_children(root, "flag")
-        .filter_map(|f| doc.attr_value(f, "name"))
-        .collect();
+    flags.extend(set.iter().map(|f| caps_flag_name(f)));
+    flags.retain(|f| !clear.iter().any(|c| caps_flag_name(c) == *f));
     let has = |f: &str| flags.iter().any(|x| x == f);
     caps.cpu_migratable = has("cpu.migratable");
     caps.cpu_cache = has("cpu-cache");
     caps.cpu_unavailable_features = has("cpu-unavailable-features");
     caps.cpu_max = has("cpu-max");
+    let Some(doc) = doc else {
+        return caps;
+    };
+    let root = doc.root();
     caps.models = Some(
         doc.plain_children(root, "cpu")
             .filter(|&c| doc.attr_value(c, "type").as_deref() == Some(accel))
@@ -111,33 +142,62 @@ pub fn real_caps(path: &Path, accel: &str) -> QemuCaps {
             })
             .collect(),
     );
-    if let Some(host) = doc
-        .plain_children(root, "hostCPU")
-        .find(|&h| doc.attr_value(h, "type").as_deref() == Some(accel))
-    {
-        caps.known_features = Some(
-            doc.plain_children(host, "property")
-                .filter(|&p| doc.attr_value(p, "type").as_deref() == Some("boolean"))
-                .filter_map(|p| doc.attr_value(p, "name"))
-                .map(|n| qemu_to_libvirt(&n).to_string())
-                .collect(),
-        );
-    }
-    // libvirt's host-model CPU: QEMU's expansion of the host CPU, decoded against the models
-    // this QEMU offers.
-    if let Some((props, migratability)) = qemu_properties_from_caps_xml(&doc, accel) {
-        caps.host_model = Some(
-            host_model_from_qemu_properties(
-                &props,
-                migratability,
-                true,
-                &caps,
-                &Catalog::embedded().libvirt,
-            )
-            .unwrap(),
-        );
+    let release = map.release();
+    let expansion = if replace_host {
+        None
+    } else {
+        qemu_properties_from_caps_xml(&doc, accel)
+    };
+    match expansion {
+        Some((props, migratability)) => {
+            // `virQEMUCapsGetCPUFeatures`: every property of the expansion, libvirt spelling.
+            caps.known_features = Some(
+                props
+                    .iter()
+                    .map(|p| feature_from_qemu(&p.name, release).to_string())
+                    .collect(),
+            );
+            // libvirt's host-model CPU: QEMU's expansion of the host CPU, decoded against the
+            // models this QEMU offers; the reported one keeps unmigratable features.
+            caps.host_model = Some(
+                host_model_from_qemu_properties(&props, migratability, true, &caps, map).unwrap(),
+            );
+            caps.host_cpu = Some(
+                host_model_from_qemu_properties(&props, migratability, false, &caps, map).unwrap(),
+            );
+            caps.host_from_qemu = true;
+            // Accelerated guests: the "full" CPU starts from the probed host CPU.
+            if accel == "kvm" {
+                caps.host_cpuid = probed.cloned();
+            }
+        }
+        None => {
+            // No expansion: libvirt takes the probed host CPU itself.
+            if let Some(probed) = probed {
+                let (reported, migratable) = host_models_from_probed_cpu(probed, &caps, map);
+                caps.host_cpu = Some(reported);
+                caps.host_model = Some(migratable);
+            }
+        }
     }
     caps
+}
+
+/// libvirt 9.0's recorded QEMU capabilities (`caps_X.Y.Z.x86_64.xml`) for the given accelerator.
+pub fn real_caps(path: &Path, accel: &str) -> QemuCaps {
+    let map = &Catalog::embedded().libvirt;
+    let mut caps = real_caps_with(path, accel, map, &[], &[], None, false);
+    // The 9.0 cases are judged with the migratable host-model alone, as before.
+    caps.host_cpu = None;
+    caps
+}
+
+/// A `QEMU_CAPS_*` name (prefix removed) as the capability files spell it.
+fn caps_flag_name(flag: &str) -> String {
+    match flag {
+        "CPU_MIGRATABLE" => "cpu.migratable".into(),
+        other => other.to_ascii_lowercase().replace('_', "-"),
+    }
 }
 
 /// The harness's synthetic capabilities (`fake:FLAGS[;HARNESS_FLAGS]`).
@@ -183,13 +243,116 @@ pub fn fake_caps(spec: &str, models_file: &Path, host: Option<HostCpu>) -> QemuC
         host_model,
         host_cpu: host,
         host_cpuid: None,
+        host_from_qemu: false,
         known_features: None,
         domcaps: None,
     }
 }
 
-/// The capabilities libvirt's test harness gives a row: `fake:` sets with the harness's fake host
-/// CPU, or a recorded `caps_X.Y.Z.x86_64.xml` for the domain's accelerator.
+/// A row's `caps` column of the libvirt 11.3 set: `x86_64-VERSION` or `x86_64-latest`, then
+/// `+VARIANT`, `+fake:A,B`, `-fake:C,D` in any order, then `;` and harness arguments.
+#[derive(Debug, Default, PartialEq)]
+pub struct CapsSpec<'a> {
+    pub version: &'a str,
+    pub variant: Option<&'a str>,
+    pub set: Vec<&'a str>,
+    pub clear: Vec<&'a str>,
+    pub args: Vec<&'a str>,
+}
+
+pub fn parse_caps_spec(text: &str) -> CapsSpec<'_> {
+    let (spec, args) = text.split_once(';').unwrap_or((text, ""));
+    let spec = spec.strip_prefix("x86_64-").unwrap_or(spec);
+    // Split before every `+` and every `-fake:`.
+    let mut cuts = vec![0];
+    for (i, c) in spec.char_indices() {
+        if c == '+' || spec[i..].starts_with("-fake:") {
+            cuts.push(i);
+        }
+    }
+    cuts.push(spec.len());
+    let mut out = CapsSpec {
+        args: args.split(';').filter(|a| !a.is_empty()).collect(),
+        ..CapsSpec::default()
+    };
+    for w in cuts.windows(2) {
+        let part = &spec[w[0]..w[1]];
+        if let Some(list) = part.strip_prefix("+fake:") {
+            out.set.extend(list.split(',').filter(|f| !f.is_empty()));
+        } else if let Some(list) = part.strip_prefix("-fake:") {
+            out.clear.extend(list.split(',').filter(|f| !f.is_empty()));
+        } else if let Some(variant) = part.strip_prefix('+') {
+            out.variant = Some(variant);
+        } else {
+            out.version = part;
+        }
+    }
+    out
+}
+
+/// The newest `caps_X.Y.Z_x86_64[+VARIANT].xml` in `hosts` (versions compared as numbers).
+fn latest_caps(hosts: &Path, variant: Option<&str>) -> String {
+    let suffix = match variant {
+        Some(v) => format!("_x86_64+{v}.xml"),
+        None => "_x86_64.xml".into(),
+    };
+    std::fs::read_dir(hosts)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.ok()?.file_name().into_string().ok()?;
+            let v = name.strip_prefix("caps_")?.strip_suffix(&suffix)?;
+            Version::parse(v).map(|_| v.to_string())
+        })
+        .max_by_key(|v| Version::parse(v))
+        // No file of the variant is shipped: libvirt 11.3's newest is 10.0.0 (README).
+        .unwrap_or_else(|| "10.0.0".into())
+}
+
+/// The capabilities libvirt 11.3's harness (`qemuxmlconftest`) gives a row.
+pub fn caps_for_row_11_3(dir: &Path, row: &Row, dom: &Domain, map: &LibvirtMap) -> QemuCaps {
+    let hosts = dir.join("hosts");
+    let accel = if dom.virt_type == "kvm" { "kvm" } else { "tcg" };
+    let spec = parse_caps_spec(&row.caps);
+    let version = if spec.version == "latest" {
+        latest_caps(&hosts, spec.variant)
+    } else {
+        spec.version.to_string()
+    };
+    let file = match spec.variant {
+        Some(v) => format!("caps_{version}_x86_64+{v}.xml"),
+        None => format!("caps_{version}_x86_64.xml"),
+    };
+    // `ARG_CAPS_HOST_CPU_MODEL=QEMU_CPU_DEF_HASWELL` → `cpuHaswellData.xml`; otherwise the
+    // harness's default host CPU (`cpuDefaultData.xml`).
+    let chosen = spec
+        .args
+        .iter()
+        .find_map(|a| a.strip_prefix("ARG_CAPS_HOST_CPU_MODEL=QEMU_CPU_DEF_"));
+    let host_file = match chosen {
+        Some(name) => {
+            let lower = name.to_ascii_lowercase();
+            format!(
+                "cpu{}{}Data.xml",
+                lower[..1].to_ascii_uppercase(),
+                &lower[1..]
+            )
+        }
+        None => "cpuDefaultData.xml".into(),
+    };
+    let probed = host_cpu_file(&hosts.join(host_file));
+    real_caps_with(
+        &hosts.join(file),
+        accel,
+        map,
+        &spec.set,
+        &spec.clear,
+        Some(&probed),
+        chosen.is_some(),
+    )
+}
+
+/// The capabilities libvirt 9.0's test harness gives a row: `fake:` sets with the harness's fake
+/// host CPU, or a recorded `caps_X.Y.Z.x86_64.xml` for the domain's accelerator.
 pub fn caps_for_row(dir: &Path, row: &Row, dom: &Domain) -> QemuCaps {
     let hosts = dir.join("hosts");
     let accel = if dom.virt_type == "kvm" { "kvm" } else { "tcg" };
@@ -220,10 +383,100 @@ pub fn caps_for_row(dir: &Path, row: &Row, dom: &Domain) -> QemuCaps {
     }
 }
 
-/// Reads a row's domain and runs it through the libvirt-exact generator.
+/// Reads a row's domain and runs it through the libvirt-exact generator; the catalog's libvirt
+/// release says which set (and harness) the row belongs to.
 pub fn generate_row(dir: &Path, row: &Row, catalog: &Catalog) -> Result<LibvirtCpu, LibvirtError> {
     let doc = Document::parse(&std::fs::read(dir.join(&row.xml)).unwrap()).unwrap();
     let dom = Domain::read(&doc).unwrap();
-    let caps = caps_for_row(dir, row, &dom);
+    let caps = if catalog.libvirt.release() >= Version::new(10, 0, 0) {
+        caps_for_row_11_3(dir, row, &dom, &catalog.libvirt)
+    } else {
+        caps_for_row(dir, row, &dom)
+    };
     generate(&dom, &caps, &catalog.libvirt)
+}
+
+#[derive(Default)]
+struct Score {
+    matched: usize,
+    total: usize,
+    exact_message: usize,
+}
+
+/// Runs every row of a set, prints a score per category and every difference, and fails when
+/// any row differs or any refusal carries another message than libvirt's.
+pub fn check_all(dir: &Path, catalog: &Catalog, label: &str) {
+    let mut scores: BTreeMap<String, Score> = BTreeMap::new();
+    let mut failures = Vec::new();
+    let mut message_failures = Vec::new();
+    let all = rows(dir);
+    assert!(!all.is_empty(), "no rows in {}", dir.display());
+    for row in all {
+        let category = format!(
+            "{} {}",
+            if row.host_dependent {
+                "host-dependent"
+            } else {
+                "host-independent"
+            },
+            row.expect
+        );
+        let score = scores.entry(category).or_default();
+        score.total += 1;
+        let result = generate_row(dir, &row, catalog);
+        let ok = match (row.expect.as_str(), &result) {
+            ("ok", Ok(cpu)) => cpu.value().as_deref() == Some(row.cpu_arg.as_str()),
+            ("error", Err(e)) => {
+                if e.message == row.cpu_arg {
+                    score.exact_message += 1;
+                } else {
+                    message_failures.push(format!(
+                        "{} [{}]\n  expected: {}\n  got:      {}",
+                        row.name, row.caps, row.cpu_arg, e.message
+                    ));
+                }
+                true
+            }
+            _ => false,
+        };
+        if ok {
+            score.matched += 1;
+        } else {
+            let got = match &result {
+                Ok(cpu) => cpu.value().unwrap_or_else(|| "(no -cpu)".into()),
+                Err(e) => format!("error: {}", e.message),
+            };
+            failures.push(format!(
+                "{} [{}; host {}]\n  expected: {}\n  got:      {}",
+                row.name, row.caps, row.host_cpu, row.cpu_arg, got
+            ));
+        }
+    }
+    println!("\n{label} conformance (matched / total):");
+    for (cat, s) in &scores {
+        let exact = if cat.ends_with("error") {
+            format!("  (exact message: {})", s.exact_message)
+        } else {
+            String::new()
+        };
+        println!("  {cat:<28} {:>3} / {:<3}{exact}", s.matched, s.total);
+    }
+    for f in &failures {
+        println!("MISMATCH {f}");
+    }
+    for f in &message_failures {
+        println!("MESSAGE MISMATCH {f}");
+    }
+    // Every row, host-dependent ones included, must match, and every refusal must carry
+    // libvirt's exact message.
+    assert!(
+        failures.is_empty(),
+        "{} {label} conformance rows differ (see output above)",
+        failures.len()
+    );
+    assert!(
+        message_failures.is_empty(),
+        "{} {label} error rows have another message than libvirt's (see output above)",
+        message_failures.len()
+    );
 }

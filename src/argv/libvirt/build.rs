@@ -1,14 +1,14 @@
 //! `qemuBuildCpuCommandLine`: string assembly from the prepared definition (semantics doc §9).
 
 use super::prepare::{Policy, PreparedCpu};
-use super::validate::{HYPERV, KVM, parse_c_uint};
+use super::release::{self, Rules, feature_to_qemu};
+use super::validate::{KVM, hyperv_children_ignored, hyperv_names, parse_c_uint, parse_uip};
 use crate::argv::caps::QemuCaps;
-use crate::catalog::names::libvirt_to_qemu;
 use crate::domain::Domain;
 use std::fmt::Write;
 
 /// The model part: leading token, `migratable`, `vendor`, features.
-pub(crate) fn model_part(cpu: &PreparedCpu, caps: &QemuCaps) -> String {
+pub(crate) fn model_part(cpu: &PreparedCpu, caps: &QemuCaps, rules: Rules) -> String {
     let mut out = match cpu.mode.as_str() {
         "host-passthrough" => "host".to_string(),
         "maximum" => "max".to_string(),
@@ -26,14 +26,22 @@ pub(crate) fn model_part(cpu: &PreparedCpu, caps: &QemuCaps) -> String {
     if let Some(v) = &cpu.vendor_id {
         let _ = write!(out, ",vendor={v}");
     }
+    // libvirt 11.3 ([`release::KNOWN_FEATURES_IN_BUILDER`], `qemuBuildCpuModelArgStr`): a
+    // disabled feature QEMU does not know (`knownFeatures`) is implicitly off and skipped.
+    let known = caps
+        .known_features
+        .as_ref()
+        .filter(|_| rules.since(release::KNOWN_FEATURES_IN_BUILDER));
     for (name, policy) in &cpu.features {
-        let q = libvirt_to_qemu(name);
+        let q = feature_to_qemu(name, rules.release);
         match policy {
             Policy::Force | Policy::Require => {
                 let _ = write!(out, ",{q}=on");
             }
             Policy::Disable | Policy::Forbid => {
-                let _ = write!(out, ",{q}=off");
+                if known.is_none_or(|k| k.iter().any(|n| n == name)) {
+                    let _ = write!(out, ",{q}=off");
+                }
             }
             Policy::Optional => {}
         }
@@ -54,6 +62,7 @@ pub(crate) fn flag_items(
     dom: &Domain,
     cpu: Option<&PreparedCpu>,
     caps: &QemuCaps,
+    rules: Rules,
 ) -> Vec<FlagItem> {
     let mut items = Vec::new();
     let mut push = |el, text: String| items.push(FlagItem { text, el });
@@ -89,7 +98,12 @@ pub(crate) fn flag_items(
         if h.mode.as_deref() == Some("passthrough") {
             push(h.el, "hv-passthrough=on".into());
         }
-        for name in HYPERV {
+        let names = if hyperv_children_ignored(h, rules) {
+            &[][..]
+        } else {
+            hyperv_names(rules)
+        };
+        for name in names {
             // A child given twice: the later one wins.
             let Some(t) = h.children.iter().rev().find(|t| t.name == *name) else {
                 continue;
@@ -114,7 +128,30 @@ pub(crate) fn flag_items(
                         push(d.el, "hv-stimer-direct=on".into());
                     }
                 }
-                other => push(t.el, format!("hv-{other}=on")),
+                // libvirt 11.0.0 ([`release::HYPERV_TLBFLUSH_EXT`]): `<direct>` then
+                // `<extended>` follow `hv-tlbflush=on`.
+                "tlbflush" if rules.since(release::HYPERV_TLBFLUSH_EXT) => {
+                    push(t.el, "hv-tlbflush=on".into());
+                    for (child, option) in [
+                        ("direct", "hv-tlbflush-direct"),
+                        ("extended", "hv-tlbflush-ext"),
+                    ] {
+                        if let Some(c) = t.children.iter().rev().find(|c| c.name == child)
+                            && c.state.as_deref() == Some("on")
+                        {
+                            push(c.el, format!("{option}=on"));
+                        }
+                    }
+                }
+                // `virQEMUCapsCPUFeatureToQEMU` of `hv-NAME` (`hv-emsr_bitmap` →
+                // `hv-emsr-bitmap`, since libvirt 10.7.0).
+                other => push(
+                    t.el,
+                    format!(
+                        "{}=on",
+                        feature_to_qemu(&format!("hv-{other}"), rules.release)
+                    ),
+                ),
             }
         }
     }
@@ -140,26 +177,28 @@ pub(crate) fn flag_items(
     }
     if let Some(def) = &dom.cpu {
         let pt = cpu.is_some_and(|c| matches!(c.mode.as_str(), "host-passthrough" | "maximum"));
+        // libvirt 11.3 ([`release::CPU_CACHE_RETIRED`]): no `cpu-cache` capability to ask.
+        let cpu_cache = caps.cpu_cache || rules.since(release::CPU_CACHE_RETIRED);
         if let Some(cache) = def.caches.first() {
             let el = cache.el;
             match cache.mode.as_deref() {
                 Some("emulate") => {
                     push(el, "l3-cache=on".into());
-                    if pt && caps.cpu_cache {
+                    if pt && cpu_cache {
                         push(el, "host-cache-info=off".into());
                     }
                 }
                 Some("passthrough") => {
                     push(el, "host-cache-info=on".into());
-                    if caps.cpu_cache {
+                    if cpu_cache {
                         push(el, "l3-cache=off".into());
                     }
                 }
                 Some("disable") => {
-                    if pt && caps.cpu_cache {
+                    if pt && cpu_cache {
                         push(el, "host-cache-info=off".into());
                     }
-                    if caps.cpu_cache {
+                    if cpu_cache {
                         push(el, "l3-cache=off".into());
                     }
                 }
@@ -167,12 +206,25 @@ pub(crate) fn flag_items(
             }
         }
         if let Some(addr) = &def.maxphysaddr {
-            match (addr.mode.as_deref(), addr.bits.as_deref()) {
-                (Some("passthrough"), _) => push(addr.el, "host-phys-bits=on".into()),
-                (Some("emulate"), Some(bits)) => push(
-                    addr.el,
-                    format!("phys-bits={}", bits.parse::<u32>().unwrap_or(0)),
-                ),
+            // libvirt 9.3.0 ([`release::PHYS_ADDR_LIMIT`]): `host-phys-bits-limit=N` after
+            // passthrough, `host-phys-bits=off` for emulate without bits.
+            let since_9_3 = rules.since(release::PHYS_ADDR_LIMIT);
+            let bits = addr.bits.as_deref().map(|b| b.parse::<u32>().unwrap_or(0));
+            match addr.mode.as_deref() {
+                Some("passthrough") => {
+                    push(addr.el, "host-phys-bits=on".into());
+                    if since_9_3
+                        && let Some(limit) = addr.limit.as_deref().and_then(parse_uip)
+                        && limit > 0
+                    {
+                        push(addr.el, format!("host-phys-bits-limit={limit}"));
+                    }
+                }
+                Some("emulate") => match bits {
+                    Some(b) if !since_9_3 || b > 0 => push(addr.el, format!("phys-bits={b}")),
+                    _ if since_9_3 => push(addr.el, "host-phys-bits=off".into()),
+                    _ => {}
+                },
                 _ => {}
             }
         }

@@ -12,9 +12,9 @@
 //! vendors, signatures, `decode` flags), in the map's file order, which the decoder depends on.
 
 use super::prepare::Policy;
+use super::release::{feature_from_qemu, ignored};
 use crate::argv::caps::{HostCpu, OfferedModel, QemuCaps};
 use crate::catalog::libvirt_map::{FeatureBits, LibvirtMap, LibvirtModel, Signature};
-use crate::catalog::names::qemu_to_libvirt;
 use std::collections::BTreeMap;
 
 /// Why libvirt's decoder gave up; `Display` is libvirt's message.
@@ -260,6 +260,8 @@ struct DecodeMap<'a> {
     models: Vec<CpuData>,
     /// Parallel to `map.vendors`.
     vendors: Vec<[u32; 4]>,
+    /// The map's libvirt release (QEMU → libvirt feature names depend on it).
+    release: crate::catalog::versions::Version,
 }
 
 impl<'a> DecodeMap<'a> {
@@ -293,6 +295,7 @@ impl<'a> DecodeMap<'a> {
             features,
             models,
             vendors,
+            release: map.release(),
         }
     }
 
@@ -345,7 +348,7 @@ impl<'a> DecodeMap<'a> {
         // `extra` no longer holds the model's own features.
         if let Some(hv) = offered {
             for blocker in &hv.blockers {
-                if let Some(fdata) = self.feature_data(qemu_to_libvirt(blocker))
+                if let Some(fdata) = self.feature_data(feature_from_qemu(blocker, self.release))
                     && !extra.contains(fdata)
                 {
                     missing.add(fdata);
@@ -664,9 +667,10 @@ pub fn host_model_from_qemu_properties(
     let per_property = migratable && migratability;
     let (mut family, mut model, mut stepping) = (0u64, 0u64, 0u64);
     let mut data = CpuData::new();
+    let release = map.release();
     // `virQEMUCapsGetCPUModelX86Data`.
     for p in props {
-        let name = qemu_to_libvirt(&p.name);
+        let name = feature_from_qemu(&p.name, release);
         match &p.value {
             QemuPropertyValue::Boolean(on) => {
                 if *on && !(per_property && p.migratable == Some(false)) {
@@ -704,6 +708,45 @@ pub fn host_model_from_qemu_properties(
             .map(|(n, p)| (n, p.enables()))
             .collect(),
     })
+}
+
+/// libvirt's host-model CPUs when QEMU gives no expansion of the host CPU
+/// (`virQEMUCapsInitHostCPUModel` when `virQEMUCapsInitCPUModel` returns 1): the host CPU libvirt
+/// probed itself (`virQEMUCapsProbeHostCPU`), with its model, vendor and features as `require`,
+/// minus the features QEMU never supports (`virCPUDefCopyModelFilter` with
+/// `virQEMUCapsCPUFilterFeatures`). Returns (reported, migratable): the migratable one also
+/// lacks the map's non-migratable features (`virCPUCopyMigratable`). Without QEMU's
+/// `cpu-unavailable-features`, MSR features leave both (`virCPUx86FeatureFilterDropMSR`).
+pub fn host_models_from_probed_cpu(
+    probed: &HostCpu,
+    caps: &QemuCaps,
+    map: &LibvirtMap,
+) -> (HostCpu, HostCpu) {
+    let release = map.release();
+    let keep = |name: &str| {
+        !ignored(name, release)
+            && (caps.cpu_unavailable_features || !map.feature(name).is_some_and(|f| f.is_msr()))
+    };
+    let reported = HostCpu {
+        model: probed.model.clone(),
+        vendor: probed.vendor.clone(),
+        features: probed
+            .features
+            .iter()
+            .filter(|(n, _)| keep(n))
+            .map(|(n, _)| (n.clone(), true))
+            .collect(),
+    };
+    let migratable = HostCpu {
+        features: reported
+            .features
+            .iter()
+            .filter(|(n, _)| !NOT_MIGRATABLE.contains(&n.as_str()))
+            .cloned()
+            .collect(),
+        ..reported.clone()
+    };
+    (reported, migratable)
 }
 
 #[cfg(test)]

@@ -4,12 +4,14 @@
 mod build;
 pub mod decode;
 mod prepare;
+mod release;
 #[cfg(test)]
 mod start_tests;
 mod validate;
 
 pub use build::FlagItem;
 pub use prepare::{Policy, PreparedCpu};
+pub use release::{feature_from_qemu, feature_to_qemu};
 
 use super::caps::QemuCaps;
 use super::error::LibvirtError;
@@ -57,19 +59,25 @@ pub fn generate(
     caps: &QemuCaps,
     map: &LibvirtMap,
 ) -> Result<LibvirtCpu, LibvirtError> {
-    validate::parse(dom)?;
-    let ctx = prepare::Context { dom, caps, map };
+    let rules = release::Rules::of(map);
+    validate::parse(dom, rules)?;
+    let ctx = prepare::Context {
+        dom,
+        caps,
+        map,
+        rules,
+    };
     let defined = ctx.post_parse()?;
-    validate::validate(dom, caps, &canonical_machine(dom.machine.as_deref()))?;
+    validate::validate(dom, caps, &canonical_machine(dom.machine.as_deref()), rules)?;
     let prepared = match defined {
         Some(cpu) => Some(ctx.start(cpu)?),
         None => None,
     };
     let mut model_part = prepared
         .as_ref()
-        .map(|c| build::model_part(c, caps))
+        .map(|c| build::model_part(c, caps, rules))
         .unwrap_or_default();
-    let flags = build::flag_items(dom, prepared.as_ref(), caps);
+    let flags = build::flag_items(dom, prepared.as_ref(), caps, rules);
     if model_part.is_empty()
         && let Some(legacy) = build::legacy_model(dom, !flags.is_empty())
     {

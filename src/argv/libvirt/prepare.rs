@@ -3,9 +3,9 @@
 
 use super::super::caps::{HostCpu, QemuCaps};
 use super::super::error::{LibvirtError, Stage, unsupported};
+use super::release::{self, Rules, feature_from_qemu};
 use super::validate::{has_model, mode_of};
 use crate::catalog::LibvirtMap;
-use crate::catalog::names::ALWAYS_DROPPED;
 use crate::domain::Domain;
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -55,6 +55,7 @@ pub(crate) struct Context<'a> {
     pub dom: &'a Domain,
     pub caps: &'a QemuCaps,
     pub map: &'a LibvirtMap,
+    pub rules: Rules,
 }
 
 impl Context<'_> {
@@ -153,7 +154,26 @@ impl Context<'_> {
 
     /// Start preparation: the checks and rewrites of `qemuProcessStartValidate` and
     /// `qemuProcessUpdateGuestCPU`.
-    pub fn start(&self, mut cpu: PreparedCpu) -> Result<PreparedCpu, LibvirtError> {
+    pub fn start(&self, cpu: PreparedCpu) -> Result<PreparedCpu, LibvirtError> {
+        let cpu = self.update_guest_cpu(cpu)?;
+        // libvirt 11.3 ([`release::DEPRECATED_FEATURES`], end of `qemuProcessUpdateGuestCPU`):
+        // only s390 QEMUs can toggle deprecated features. The CPU has a model here (the
+        // machine's default one at least) unless libvirt skipped the whole function.
+        if self.rules.since(release::DEPRECATED_FEATURES)
+            && let Some(def) = self.dom.cpu.as_ref()
+            && matches!(def.deprecated_features.as_deref(), Some("on" | "off"))
+            && (cpu.model.is_some() || cpu.mode != "custom")
+        {
+            return Err(unsupported(
+                Stage::Start,
+                Some(def.el),
+                "toggling deprecated features for CPU model is unsupported",
+            ));
+        }
+        Ok(cpu)
+    }
+
+    fn update_guest_cpu(&self, mut cpu: PreparedCpu) -> Result<PreparedCpu, LibvirtError> {
         if let Some(def) = self.dom.cpu.as_ref() {
             self.validate_features(def)?;
         }
@@ -184,10 +204,12 @@ impl Context<'_> {
             }
         }
         if matches!(cpu.mode.as_str(), "custom" | "host-model") {
-            if check == "partial"
-                && let Some(host) = &host
-            {
-                self.compare(&cpu, def, host)?;
+            if check == "partial" {
+                if self.rules.since(release::CHECK_CPU_WITH_QEMU) {
+                    self.check_cpu(&cpu, def, host.as_deref())?;
+                } else if let Some(host) = &host {
+                    self.compare(&cpu, def, host)?;
+                }
             }
             self.update(&mut cpu, def)?;
             self.translate(&mut cpu, def)?;
@@ -449,6 +471,77 @@ impl Context<'_> {
         Ok(())
     }
 
+    /// `qemuDomainCheckCPU` (libvirt 11.3, [`release::CHECK_CPU_WITH_QEMU`]): a model QEMU
+    /// reports usable, with no feature but disabled ones, passes (`virQEMUCapsIsCPUUsable`).
+    /// Otherwise the map's `<check partial='compat'/>` models — and every CPU when QEMU gave
+    /// no host CPU or does not list the model — are compared with the host CPU as before
+    /// (`virCPUCompare`); the others by QEMU's blockers (`virCPUCompareUnusable`).
+    fn check_cpu(
+        &self,
+        cpu: &PreparedCpu,
+        def: &crate::domain::CpuDef,
+        full: Option<&HostCpu>,
+    ) -> Result<(), LibvirtError> {
+        let el = Some(def.el);
+        let offered = cpu.model.as_deref().and_then(|m| self.caps.offered(m));
+        let only_disabled = cpu.features.iter().all(|(_, p)| *p == Policy::Disable);
+        if only_disabled && offered.is_some_and(|m| m.usable == Some(true)) {
+            return Ok(());
+        }
+        let reported = self.caps.host().filter(|_| self.caps.host_from_qemu);
+        let (Some(model), Some(reported), Some(offered)) =
+            (cpu.model.as_deref(), reported, offered)
+        else {
+            return match full {
+                Some(host) => self.compare(cpu, def, host),
+                None => Ok(()),
+            };
+        };
+        // `virCPUx86GetCheckMode`.
+        let Some(map_model) = self.map.model(model) else {
+            return Err(LibvirtError::new(
+                Stage::Start,
+                el,
+                format!("invalid argument: unknown CPU model {model}"),
+            ));
+        };
+        if map_model.check_compat {
+            return match full {
+                Some(host) => self.compare(cpu, def, host),
+                None => Ok(()),
+            };
+        }
+        // `virCPUCompareUnusable`: blockers the guest does not disable, then required features
+        // the expanded host CPU lacks.
+        let mut missing: Vec<&str> = offered
+            .blockers
+            .iter()
+            .map(|b| feature_from_qemu(b, self.rules.release))
+            .filter(|b| {
+                !cpu.features
+                    .iter()
+                    .any(|(n, p)| n == b && *p == Policy::Disable)
+            })
+            .collect();
+        let host = self.host_features(reported);
+        missing.extend(
+            cpu.features
+                .iter()
+                .filter(|(n, p)| *p == Policy::Require && !host.contains(n.as_str()))
+                .map(|(n, _)| n.as_str()),
+        );
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(incompatible(
+            el,
+            format!(
+                "Host CPU does not provide required features: {}",
+                missing.join(", ")
+            ),
+        ))
+    }
+
     /// `virCPUx86Update`: optional features, host-model, `match='minimum'`, removed features.
     fn update(
         &self,
@@ -481,7 +574,7 @@ impl Context<'_> {
                 cpu.features = host
                     .features
                     .iter()
-                    .filter(|(n, _)| !ALWAYS_DROPPED.contains(&n.as_str()))
+                    .filter(|(n, _)| !self.rules.ignored(n))
                     .map(|(n, on)| {
                         (
                             n.clone(),
@@ -539,11 +632,16 @@ impl Context<'_> {
         Ok(())
     }
 
-    /// `virQEMUCapsCPUFilterFeatures` and `qemuProcessDropUnknownCPUFeatures`.
+    /// `virQEMUCapsCPUFilterFeatures` and (before libvirt 11.3, which skips them in the
+    /// builder instead) `qemuProcessDropUnknownCPUFeatures`.
     fn filter(&self, cpu: &mut PreparedCpu) {
-        cpu.features
-            .retain(|(n, _)| !ALWAYS_DROPPED.contains(&n.as_str()));
-        if let Some(known) = &self.caps.known_features {
+        cpu.features.retain(|(n, _)| !self.rules.ignored(n));
+        if let Some(known) = self
+            .caps
+            .known_features
+            .as_ref()
+            .filter(|_| !self.rules.since(release::KNOWN_FEATURES_IN_BUILDER))
+        {
             cpu.features
                 .retain(|(n, p)| !p.disables() || known.iter().any(|k| k == n));
         }

@@ -4,14 +4,16 @@
 
 use super::super::caps::QemuCaps;
 use super::super::error::{LibvirtError, Stage, invalid_value, unsupported, xml_error};
-use crate::domain::{CpuDef, Domain, Hyperv, Timer, Toggle};
+use super::release::{self, Rules};
+use crate::domain::{CpuDef, Domain, Hyperv, NumaSibling, Timer, Toggle};
 
 const MODES: &[&str] = &["custom", "host-model", "host-passthrough", "maximum"];
 const MATCHES: &[&str] = &["minimum", "exact", "strict"];
 const CHECKS: &[&str] = &["none", "partial", "full"];
 const POLICIES: &[&str] = &["force", "require", "optional", "disable", "forbid"];
 
-/// libvirt 9.0's `<features>` children (`virDomainFeature`).
+/// libvirt 9.0's `<features>` children (`virDomainFeature`); later ones are in
+/// [`Rules::domain_feature`].
 const DOMAIN_FEATURES: &[&str] = &[
     "acpi",
     "apic",
@@ -39,10 +41,15 @@ const DOMAIN_FEATURES: &[&str] = &[
     "sbbc",
     "ibs",
     "tcg",
+    "async-teardown",
+    "ras",
+    "ps2",
+    "aia",
 ];
 
-/// Hyper-V enlightenments in libvirt's enum order, which is also the order of `hv-*` options.
-pub(crate) const HYPERV: &[&str] = &[
+/// Hyper-V enlightenments in libvirt's enum order, which is also the order of `hv-*` options;
+/// the last two since libvirt 10.7.0 ([`hyperv_names`]).
+const HYPERV: &[&str] = &[
     "relaxed",
     "vapic",
     "spinlocks",
@@ -58,7 +65,19 @@ pub(crate) const HYPERV: &[&str] = &[
     "ipi",
     "evmcs",
     "avic",
+    "emsr_bitmap",
+    "xmm_input",
 ];
+
+/// The Hyper-V enlightenments (`virDomainHyperv`) of the release: `emsr_bitmap` and `xmm_input`
+/// since libvirt 10.7.0 ([`release::HYPERV_EMSR_XMM`]).
+pub(crate) fn hyperv_names(rules: Rules) -> &'static [&'static str] {
+    if rules.since(release::HYPERV_EMSR_XMM) {
+        HYPERV
+    } else {
+        &HYPERV[..HYPERV.len() - 2]
+    }
+}
 
 /// `<kvm>` children in libvirt's enum order.
 pub(crate) const KVM: &[&str] = &[
@@ -80,12 +99,12 @@ const TIMERS: &[&str] = &[
     "armvtimer",
 ];
 
-pub(crate) fn parse(dom: &Domain) -> Result<(), LibvirtError> {
+pub(crate) fn parse(dom: &Domain, rules: Rules) -> Result<(), LibvirtError> {
     if let Some(cpu) = &dom.cpu {
-        parse_cpu(cpu)?;
+        parse_cpu(cpu, rules)?;
         parse_numa(cpu)?;
     }
-    parse_features(dom)?;
+    parse_features(dom, rules)?;
     for t in &dom.timers {
         parse_timer(t)?;
     }
@@ -112,7 +131,7 @@ pub(crate) fn has_model(cpu: &CpuDef) -> bool {
     cpu.model.as_ref().is_some_and(|m| !m.name.is_empty())
 }
 
-fn parse_cpu(cpu: &CpuDef) -> Result<(), LibvirtError> {
+fn parse_cpu(cpu: &CpuDef, rules: Rules) -> Result<(), LibvirtError> {
     let el = Some(cpu.el);
     if !one_of(&cpu.mode, MODES) {
         return Err(unsupported(
@@ -139,6 +158,14 @@ fn parse_cpu(cpu: &CpuDef) -> Result<(), LibvirtError> {
             "cpu",
             cpu.check.as_deref().unwrap_or_default(),
         ));
+    }
+    // libvirt 11.3 (`virCPUDefParseXML`, `virXMLPropTristateSwitch`): `deprecated_features`.
+    if rules.since(release::DEPRECATED_FEATURES)
+        && let Some(v) = &cpu.deprecated_features
+        && v != "on"
+        && v != "off"
+    {
+        return Err(invalid_value(el, "deprecated_features", "cpu", v));
     }
     let mode = mode_of(cpu);
     let passthrough_like = matches!(mode, "host-passthrough" | "maximum");
@@ -254,6 +281,36 @@ fn parse_cpu(cpu: &CpuDef) -> Result<(), LibvirtError> {
                 ),
             ));
         }
+        // libvirt 9.3.0 (`virCPUDefParseXML`): `limit`, a non-zero unsigned number, only with
+        // mode='passthrough'.
+        if rules.since(release::PHYS_ADDR_LIMIT)
+            && let Some(limit) = &addr.limit
+        {
+            match parse_uip(limit) {
+                None => {
+                    return Err(xml_error(
+                        Some(addr.el),
+                        format!(
+                            "Invalid value for attribute 'limit' in element 'maxphysaddr': '{limit}'. Expected non-negative integer value"
+                        ),
+                    ));
+                }
+                Some(0) => {
+                    return Err(xml_error(
+                        Some(addr.el),
+                        "Invalid value for attribute 'limit' in element 'maxphysaddr': Zero is not permitted",
+                    ));
+                }
+                Some(_) if addr.mode.as_deref() != Some("passthrough") => {
+                    return Err(unsupported(
+                        Stage::Parse,
+                        Some(addr.el),
+                        "attribute 'limit' is only supported for maxphysaddr mode 'passthrough'",
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
     }
     Ok(())
 }
@@ -295,13 +352,74 @@ fn parse_numa(cpu: &CpuDef) -> Result<(), LibvirtError> {
             ));
         }
         seen[id] = true;
+        if let Some(Some(siblings)) = cpu.numa_distances.get(i) {
+            parse_numa_distances(*el, id, n, siblings)?;
+        }
+    }
+    Ok(())
+}
+
+/// `LOCAL_DISTANCE` and `UNREACHABLE` of numa_conf.c.
+const LOCAL_DISTANCE: u32 = 10;
+const UNREACHABLE: u32 = 255;
+
+/// `virDomainNumaDefNodeDistanceParseXML`: every `<sibling>` names a cell (`id` below the cell
+/// count) and a distance in [10, 255], 10 exactly for the cell itself and only for it.
+fn parse_numa_distances(
+    cell: crate::xml::ElemId,
+    cur: usize,
+    n: usize,
+    siblings: &[NumaSibling],
+) -> Result<(), LibvirtError> {
+    if siblings.is_empty() {
+        return Err(xml_error(
+            Some(cell),
+            "NUMA distances defined without siblings",
+        ));
+    }
+    let number = |el, attr: &str, value: &Option<String>| {
+        match value {
+        None => Err(xml_error(
+            Some(el),
+            format!("Missing required attribute '{attr}' in element 'sibling'"),
+        )),
+        Some(text) => parse_uip(text).ok_or_else(|| {
+            xml_error(
+                Some(el),
+                format!(
+                    "Invalid value for attribute '{attr}' in element 'sibling': '{text}'. Expected non-negative integer value"
+                ),
+            )
+        }),
+    }
+    };
+    for NumaSibling { el, id, value } in siblings {
+        let id = number(*el, "id", id)?;
+        if id as usize >= n {
+            return Err(xml_error(
+                Some(*el),
+                format!(
+                    "'sibling_id {id}' does not refer to a valid cell within NUMA 'cell id {cur}'"
+                ),
+            ));
+        }
+        let value = number(*el, "value", value)?;
+        let own = id as usize == cur;
+        if !(LOCAL_DISTANCE..=UNREACHABLE).contains(&value) || own != (value == LOCAL_DISTANCE) {
+            return Err(xml_error(
+                Some(*el),
+                format!(
+                    "'value {value}' is invalid for 'sibling id {id}' under NUMA 'cell id {cur}'"
+                ),
+            ));
+        }
     }
     Ok(())
 }
 
 /// `virStrToLong_uip` in base 10: C `strtoul` (leading white space, an optional `+`), the
 /// whole text consumed, no minus sign, within `unsigned int`.
-fn parse_uip(s: &str) -> Option<u32> {
+pub(crate) fn parse_uip(s: &str) -> Option<u32> {
     let s = s.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
     let digits = s.strip_prefix('+').unwrap_or(s);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -322,10 +440,10 @@ fn on_off(
     }
 }
 
-fn parse_features(dom: &Domain) -> Result<(), LibvirtError> {
+fn parse_features(dom: &Domain, rules: Rules) -> Result<(), LibvirtError> {
     let f = &dom.features;
     for (el, name) in &f.names {
-        if !DOMAIN_FEATURES.contains(&name.as_str()) {
+        if !DOMAIN_FEATURES.contains(&name.as_str()) || !rules.domain_feature(name) {
             return Err(unsupported(
                 Stage::Parse,
                 Some(*el),
@@ -343,7 +461,7 @@ fn parse_features(dom: &Domain) -> Result<(), LibvirtError> {
         on_off(*el, "state", "pmu", v)?;
     }
     if let Some(h) = &f.hyperv {
-        parse_hyperv(h)?;
+        parse_hyperv(h, rules)?;
     }
     if let Some(kvm) = &f.kvm {
         for t in kvm {
@@ -401,7 +519,7 @@ pub(crate) fn parse_c_uint(s: &str) -> Option<u32> {
     }
 }
 
-fn parse_hyperv(h: &Hyperv) -> Result<(), LibvirtError> {
+fn parse_hyperv(h: &Hyperv, rules: Rules) -> Result<(), LibvirtError> {
     if !one_of(&h.mode, &["custom", "passthrough"]) {
         return Err(invalid_value(
             Some(h.el),
@@ -410,8 +528,11 @@ fn parse_hyperv(h: &Hyperv) -> Result<(), LibvirtError> {
             h.mode.as_deref().unwrap_or_default(),
         ));
     }
+    if hyperv_children_ignored(h, rules) {
+        return Ok(());
+    }
     for t in &h.children {
-        if !HYPERV.contains(&t.name.as_str()) {
+        if !hyperv_names(rules).contains(&t.name.as_str()) {
             return Err(unsupported(
                 Stage::Parse,
                 Some(t.el),
@@ -456,6 +577,19 @@ fn parse_hyperv(h: &Hyperv) -> Result<(), LibvirtError> {
                     return Err(xml_error(Some(t.el), "HyperV vendor_id value is invalid"));
                 }
             }
+            // libvirt 11.0.0 (`virDomainFeaturesHyperVDefParse`): `<direct>` and `<extended>`.
+            "tlbflush" if rules.since(release::HYPERV_TLBFLUSH_EXT) => {
+                for c in &t.children {
+                    if c.name != "direct" && c.name != "extended" {
+                        return Err(unsupported(
+                            Stage::Parse,
+                            Some(c.el),
+                            format!("unsupported Hyper-V tlbflush feature: {}", c.name),
+                        ));
+                    }
+                    state_of(c)?;
+                }
+            }
             "stimer" => {
                 for c in &t.children {
                     if c.name != "direct" {
@@ -472,6 +606,12 @@ fn parse_hyperv(h: &Hyperv) -> Result<(), LibvirtError> {
         }
     }
     Ok(())
+}
+
+/// libvirt 11.0.0 ([`release::HYPERV_PASSTHROUGH_ONLY`], `virDomainFeaturesHyperVDefParse`):
+/// with `mode='passthrough'` the enlightenments are not read at all.
+pub(crate) fn hyperv_children_ignored(h: &Hyperv, rules: Rules) -> bool {
+    h.mode.as_deref() == Some("passthrough") && rules.since(release::HYPERV_PASSTHROUGH_ONLY)
 }
 
 fn parse_timer(t: &Timer) -> Result<(), LibvirtError> {
@@ -522,7 +662,12 @@ fn parse_timer(t: &Timer) -> Result<(), LibvirtError> {
 }
 
 /// QEMU driver validation (`qemuValidateDomainDef*`) of what reaches `-cpu`.
-pub(crate) fn validate(dom: &Domain, caps: &QemuCaps, machine: &str) -> Result<(), LibvirtError> {
+pub(crate) fn validate(
+    dom: &Domain,
+    caps: &QemuCaps,
+    machine: &str,
+    rules: Rules,
+) -> Result<(), LibvirtError> {
     if let Some(cpu) = &dom.cpu {
         let mode = mode_of(cpu);
         let pt = matches!(mode, "host-passthrough" | "maximum");
@@ -535,7 +680,10 @@ pub(crate) fn validate(dom: &Domain, caps: &QemuCaps, machine: &str) -> Result<(
                         "CPU maximum physical address bits number specification cannot be used with mode='passthrough'",
                     ));
                 }
-                Some("emulate") if addr.bits.is_none() => {
+                // libvirt 9.3.0 accepts emulate without bits (`host-phys-bits=off`).
+                Some("emulate")
+                    if addr.bits.is_none() && !rules.since(release::PHYS_ADDR_LIMIT) =>
+                {
                     return Err(unsupported(
                         Stage::Define,
                         Some(addr.el),

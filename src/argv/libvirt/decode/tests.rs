@@ -108,6 +108,7 @@ fn qemu72_tcg() -> QemuCaps {
         host_model: Some(host_from_arg(H, "AMD")),
         host_cpu: None,
         host_cpuid: None,
+        host_from_qemu: false,
         known_features: None,
         domcaps: None,
     }
@@ -158,6 +159,7 @@ fn harness_caps(legacy_models: bool) -> QemuCaps {
         host_model: Some(host.clone()),
         host_cpu: Some(host),
         host_cpuid: None,
+        host_from_qemu: false,
         ..QemuCaps::default()
     }
 }
@@ -432,6 +434,7 @@ fn qemu_i386_72_tcg_host_model() {
         host_model: None,
         host_cpu: None,
         host_cpuid: None,
+        host_from_qemu: false,
         known_features: None,
         domcaps: None,
     };
