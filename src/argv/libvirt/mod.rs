@@ -6,6 +6,8 @@ pub mod decode;
 mod prepare;
 mod release;
 #[cfg(test)]
+mod release_tests;
+#[cfg(test)]
 mod start_tests;
 mod validate;
 

@@ -1,0 +1,474 @@
+//! The rules that changed after libvirt 9.0, each run with both embedded catalogs (libvirt 9.0 +
+//! QEMU 7.2, libvirt 11.3 + QEMU 10.0): the 9.0 answer stays, the 11.3 answer follows
+//! libvirt 11.3. Every expected value was checked against the live daemons
+//! (`virsh domxml-to-native qemu-argv`, type='qemu').
+
+use super::decode::host_models_from_probed_cpu;
+use super::release::{feature_from_qemu, feature_to_qemu, ignored};
+use super::{LibvirtCpu, generate};
+use crate::argv::caps::{HostCpu, OfferedModel, QemuCaps};
+use crate::argv::error::LibvirtError;
+use crate::catalog::Catalog;
+use crate::catalog::versions::{EMBEDDED, Version};
+use crate::domain::Domain;
+use crate::xml::Document;
+
+fn v9() -> &'static Catalog {
+    Catalog::embedded_pair(&EMBEDDED[0])
+}
+
+fn v11() -> &'static Catalog {
+    Catalog::embedded_pair(&EMBEDDED[1])
+}
+
+fn domain(body: &str) -> Domain {
+    let xml = format!(
+        "<domain type='qemu'><name>t</name><memory>131072</memory><vcpu>1</vcpu>\
+         <os><type arch='x86_64' machine='q35'>hvm</type></os>{body}\
+         <devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices></domain>"
+    );
+    Domain::read(&Document::parse(xml.as_bytes()).unwrap()).unwrap()
+}
+
+fn generate_with(body: &str, catalog: &Catalog) -> Result<LibvirtCpu, LibvirtError> {
+    let dom = domain(body);
+    let caps = QemuCaps::from_catalog(&dom, catalog);
+    generate(&dom, &caps, &catalog.libvirt)
+}
+
+fn run(body: &str, catalog: &Catalog) -> Result<String, String> {
+    generate_with(body, catalog)
+        .map(|c| c.value().unwrap_or_default())
+        .map_err(|e| e.message)
+}
+
+/// (libvirt 9.0's answer, libvirt 11.3's answer).
+fn both(body: &str) -> (Result<String, String>, Result<String, String>) {
+    (run(body, v9()), run(body, v11()))
+}
+
+fn ok(s: &str) -> Result<String, String> {
+    Ok(s.to_string())
+}
+
+fn err(s: &str) -> Result<String, String> {
+    Err(s.to_string())
+}
+
+#[test]
+fn the_catalogs_name_their_release() {
+    assert_eq!(v9().libvirt.release(), Version::new(9, 0, 0));
+    assert_eq!(v11().libvirt.release(), Version::new(11, 3, 0));
+}
+
+#[test]
+fn removed_features_and_versioned_models_follow_the_map() {
+    let cpu =
+        |m: &str| format!("<cpu mode='custom' match='exact' check='none'><model>{m}</model></cpu>");
+    assert_eq!(
+        both(&cpu("Skylake-Client")),
+        (ok("Skylake-Client"), ok("Skylake-Client,mpx=off"))
+    );
+    assert_eq!(
+        both(&cpu("Icelake-Server")),
+        (
+            ok("Icelake-Server,intel-pt=off"),
+            ok("Icelake-Server,intel-pt=off,mpx=off")
+        )
+    );
+    assert_eq!(
+        both(&cpu("Skylake-Client-v4")),
+        (
+            err("internal error: Unknown CPU model Skylake-Client-v4"),
+            ok("Skylake-Client-v4")
+        )
+    );
+    // Removed features are not inherited by versioned names.
+    assert_eq!(
+        run(&cpu("Skylake-Client-v1"), v11()),
+        ok("Skylake-Client-v1")
+    );
+}
+
+/// libvirt 9.10.0: `vmx-*` features, `vmx-invvpid-single-context-noglobals` spelt as QEMU
+/// spells it, and three vmx features QEMU never had dropped whatever their policy.
+#[test]
+fn vmx_features_translations_and_ignored_features() {
+    let body = "<cpu mode='custom' match='exact' check='none'><model>qemu64</model>\
+                <feature policy='require' name='vmx'/>\
+                <feature policy='require' name='vmx-invvpid-single-context-noglobals'/>\
+                <feature policy='disable' name='vmx-ept-uc'/>\
+                <feature policy='require' name='vmx-invvpid-single-context'/>\
+                <feature policy='require' name='pclmuldq'/></cpu>";
+    assert_eq!(
+        both(body),
+        (
+            err(
+                "unsupported configuration: unknown CPU feature: vmx-invvpid-single-context-noglobals"
+            ),
+            ok("qemu64,vmx=on,vmx-invept-single-context-noglobals=on,pclmulqdq=on")
+        )
+    );
+    let (old, new) = (Version::new(9, 0, 0), Version::new(11, 3, 0));
+    assert!(ignored("osxsave", old) && ignored("osxsave", new));
+    assert!(!ignored("vmx-ept-wb", old) && ignored("vmx-ept-wb", new));
+    let noglobals = "vmx-invvpid-single-context-noglobals";
+    assert_eq!(feature_to_qemu(noglobals, old), noglobals);
+    assert_eq!(
+        feature_to_qemu(noglobals, new),
+        "vmx-invept-single-context-noglobals"
+    );
+    assert_eq!(
+        feature_from_qemu("vmx-invept-single-context-noglobals", new),
+        noglobals
+    );
+    assert_eq!(feature_to_qemu("hv-emsr_bitmap", new), "hv-emsr-bitmap");
+    assert_eq!(feature_to_qemu("lahf_lm", old), "lahf-lm");
+}
+
+/// libvirt 11.3: a disabled feature QEMU does not know is skipped by the builder
+/// (`qemuBuildCpuModelArgStr`), no longer removed from the definition at start.
+#[test]
+fn unknown_disabled_features_are_skipped_by_the_builder() {
+    let body = "<cpu mode='custom' match='exact' check='none'><model>qemu64</model>\
+                <feature policy='disable' name='pconfig'/><feature policy='forbid' name='cvt16'/>\
+                <feature policy='require' name='avx'/></cpu>";
+    assert_eq!(both(body), (ok("qemu64,avx=on"), ok("qemu64,avx=on")));
+    let kept = |c: &Catalog| {
+        let cpu = generate_with(body, c).unwrap();
+        let features = cpu.prepared.unwrap().features;
+        features.iter().any(|(n, _)| n == "pconfig")
+    };
+    assert!(!kept(v9()));
+    assert!(kept(v11()));
+    let body = "<cpu mode='custom' match='exact' check='none'><model>qemu64</model>\
+                <feature policy='disable' name='vmx-ept'/><feature policy='forbid' name='avx512-vp2intersect'/>\
+                <feature policy='disable' name='mpx'/><feature policy='disable' name='intel-pt'/>\
+                <feature policy='disable' name='cmt'/><feature policy='disable' name='osxsave'/></cpu>";
+    assert_eq!(
+        run(body, v11()),
+        ok("qemu64,vmx-ept=off,avx512-vp2intersect=off,mpx=off,intel-pt=off")
+    );
+}
+
+/// libvirt 9.3.0: `<maxphysaddr limit=…>` and `mode='emulate'` without bits.
+#[test]
+fn maxphysaddr_limit_and_emulate_without_bits() {
+    let cpu =
+        |addr: &str| format!("<cpu mode='custom' match='exact'><model>qemu64</model>{addr}</cpu>");
+    assert_eq!(
+        both(&cpu("<maxphysaddr mode='passthrough' limit='39'/>")),
+        (
+            ok("qemu64,host-phys-bits=on"),
+            ok("qemu64,host-phys-bits=on,host-phys-bits-limit=39")
+        )
+    );
+    assert_eq!(
+        both("<cpu mode='maximum'><maxphysaddr mode='passthrough' limit=' +7'/></cpu>"),
+        (
+            ok("max,host-phys-bits=on"),
+            ok("max,host-phys-bits=on,host-phys-bits-limit=7")
+        )
+    );
+    assert_eq!(
+        both(&cpu("<maxphysaddr mode='emulate'/>")),
+        (
+            err(
+                "unsupported configuration: if using CPU maximum physical address mode='emulate', bits= must be specified too"
+            ),
+            ok("qemu64,host-phys-bits=off")
+        )
+    );
+    assert_eq!(
+        both(&cpu("<maxphysaddr mode='emulate' bits='0'/>")),
+        (ok("qemu64,phys-bits=0"), ok("qemu64,host-phys-bits=off"))
+    );
+    assert_eq!(
+        run(
+            &cpu("<maxphysaddr mode='emulate' bits='40' limit='39'/>"),
+            v11()
+        ),
+        err(
+            "unsupported configuration: attribute 'limit' is only supported for maxphysaddr mode 'passthrough'"
+        )
+    );
+    assert_eq!(
+        run(&cpu("<maxphysaddr mode='passthrough' limit='0'/>"), v11()),
+        err(
+            "XML error: Invalid value for attribute 'limit' in element 'maxphysaddr': Zero is not permitted"
+        )
+    );
+    assert_eq!(
+        run(&cpu("<maxphysaddr mode='passthrough' limit='-1'/>"), v11()),
+        err(
+            "XML error: Invalid value for attribute 'limit' in element 'maxphysaddr': '-1'. Expected non-negative integer value"
+        )
+    );
+}
+
+/// libvirt 10.7.0 (`emsr_bitmap`, `xmm_input`) and 11.0.0 (`tlbflush` `direct`/`extended`,
+/// passthrough mode not reading its children).
+#[test]
+fn new_hyperv_enlightenments() {
+    let hv =
+        |inner: &str| format!("<features><acpi/><hyperv mode='custom'>{inner}</hyperv></features>");
+    assert_eq!(
+        both(&hv(
+            "<vpindex state='on'/><tlbflush state='on'><direct state='on'/><extended state='on'/></tlbflush>\
+                  <emsr_bitmap state='on'/><xmm_input state='on'/>"
+        )),
+        (
+            err("unsupported configuration: unsupported HyperV Enlightenment feature: emsr_bitmap"),
+            ok(
+                "qemu64,hv-vpindex=on,hv-tlbflush=on,hv-tlbflush-direct=on,hv-tlbflush-ext=on,hv-emsr-bitmap=on,hv-xmm-input=on"
+            )
+        )
+    );
+    assert_eq!(
+        both(&hv("<tlbflush state='on'><bogus state='on'/></tlbflush>")),
+        (
+            ok("qemu64,hv-tlbflush=on"),
+            err("unsupported configuration: unsupported Hyper-V tlbflush feature: bogus")
+        )
+    );
+    assert_eq!(
+        run(
+            &hv("<tlbflush state='off'><bogus state='on'/></tlbflush>"),
+            v11()
+        ),
+        ok("qemu64")
+    );
+    let passthrough = "<features><acpi/><hyperv mode='passthrough'><relaxed state='on'/>\
+                       <spinlocks state='on' retries='4096'/></hyperv></features>";
+    assert_eq!(
+        both(passthrough),
+        (
+            ok("qemu64,hv-passthrough=on,hv-relaxed=on,hv-spinlocks=0x1000"),
+            ok("qemu64,hv-passthrough=on")
+        )
+    );
+    assert_eq!(
+        both("<features><acpi/><hyperv mode='passthrough'><bogus state='on'/></hyperv></features>"),
+        (
+            err("unsupported configuration: unsupported HyperV Enlightenment feature: bogus"),
+            ok("qemu64,hv-passthrough=on")
+        )
+    );
+}
+
+/// libvirt 11.3: `deprecated_features` is parsed, and refused on x86 at start.
+#[test]
+fn deprecated_features_are_refused() {
+    let refused =
+        err("unsupported configuration: toggling deprecated features for CPU model is unsupported");
+    assert_eq!(
+        both(
+            "<cpu mode='custom' match='exact' deprecated_features='off'><model>qemu64</model></cpu>"
+        ),
+        (ok("qemu64"), refused.clone())
+    );
+    assert_eq!(
+        both("<cpu mode='maximum' deprecated_features='on'/>"),
+        (ok("max"), refused)
+    );
+    assert_eq!(
+        run(
+            "<cpu mode='custom' match='exact' deprecated_features='maybe'><model>qemu64</model></cpu>",
+            v11()
+        ),
+        err(
+            "XML error: Invalid value for attribute 'deprecated_features' in element 'cpu': 'maybe'."
+        )
+    );
+}
+
+/// libvirt 11.3: the `cpu-cache` capability is retired; the options are written without it.
+#[test]
+fn cache_options_do_not_ask_for_the_retired_capability() {
+    let body =
+        "<cpu mode='custom' match='exact'><model>qemu64</model><cache mode='disable'/></cpu>";
+    let without_cap = |c: &Catalog| {
+        let dom = domain(body);
+        let caps = QemuCaps {
+            cpu_cache: false,
+            ..QemuCaps::from_catalog(&dom, c)
+        };
+        generate(&dom, &caps, &c.libvirt).unwrap().value().unwrap()
+    };
+    assert_eq!(without_cap(v9()), "qemu64");
+    assert_eq!(without_cap(v11()), "qemu64,l3-cache=off");
+}
+
+/// libvirt 10.4.0 `<ras>`, 10.7.0 `<ps2>`: features 9.0 does not know.
+#[test]
+fn newer_domain_features_are_known() {
+    assert_eq!(
+        both("<features><acpi/><ps2 state='off'/></features>"),
+        (
+            err("unsupported configuration: unexpected feature 'ps2'"),
+            ok("qemu64")
+        )
+    );
+}
+
+/// Caps of the 11.3 catalog whose QEMU reports `host` as the host CPU (QEMU's expansion) and
+/// the given usability and blockers.
+fn check_caps(models: &[(&str, Option<bool>, &[&str])]) -> QemuCaps {
+    let mut caps = QemuCaps::from_catalog(&domain(""), v11());
+    let offered = caps.models.as_mut().unwrap();
+    for (name, usable, blockers) in models {
+        let m: &mut OfferedModel = offered.iter_mut().find(|m| m.name == *name).unwrap();
+        m.usable = *usable;
+        m.blockers = blockers.iter().map(|b| b.to_string()).collect();
+    }
+    caps.host_cpu = Some(HostCpu {
+        model: "qemu64".into(),
+        vendor: Some("AMD".into()),
+        features: vec![("svm".into(), true)],
+    });
+    caps.host_model = caps.host_cpu.clone();
+    caps.host_from_qemu = true;
+    caps
+}
+
+fn partial(model: &str, features: &str) -> Domain {
+    domain(&format!(
+        "<cpu mode='custom' match='exact' check='partial'><model>{model}</model>{features}</cpu>"
+    ))
+}
+
+/// libvirt 11.3 (`qemuDomainCheckCPU`): a usable model passes; a map model with
+/// `<check partial='compat'/>` is compared with the host CPU; any other by QEMU's blockers.
+#[test]
+fn check_partial_trusts_qemu_unless_the_model_asks_for_compat() {
+    let caps = check_caps(&[
+        ("Opteron_G5", Some(false), &["misalignsse", "xop"]),
+        (
+            "Opteron_G5-v1",
+            Some(false),
+            &["misalignsse", "xop", "fma4"],
+        ),
+        ("Opteron_G4", Some(true), &[]),
+    ]);
+    let start = |dom: &Domain| {
+        generate(dom, &caps, &v11().libvirt)
+            .map(|c| c.value().unwrap())
+            .map_err(|e| e.message)
+    };
+    assert!(v11().libvirt.model("Opteron_G5").unwrap().check_compat);
+    assert!(!v11().libvirt.model("Opteron_G5-v1").unwrap().check_compat);
+    // Compat: libvirt's own comparison (x86Compute), features in map order.
+    let compat = start(&partial("Opteron_G5", "")).unwrap_err();
+    assert!(
+        compat.starts_with(
+            "the CPU is incompatible with host CPU: Host CPU does not provide required features: "
+        ),
+        "{compat}"
+    );
+    assert!(
+        compat.contains("fma4") && compat.contains("sse4.1"),
+        "{compat}"
+    );
+    // Blockers: QEMU's list (less the disabled ones), then required features the host lacks.
+    assert_eq!(
+        start(&partial(
+            "Opteron_G5-v1",
+            "<feature policy='disable' name='xop'/><feature policy='require' name='avx512f'/>\
+             <feature policy='require' name='svm'/>"
+        )),
+        err(
+            "the CPU is incompatible with host CPU: Host CPU does not provide required features: misalignsse, fma4, avx512f"
+        )
+    );
+    // A usable model with nothing but disabled features passes without any comparison.
+    assert_eq!(
+        start(&partial(
+            "Opteron_G4",
+            "<feature policy='disable' name='xop'/>"
+        )),
+        ok("Opteron_G4,xop=off")
+    );
+    // Any other feature makes it go through the comparison (compat: libvirt's own).
+    assert!(
+        start(&partial(
+            "Opteron_G4",
+            "<feature policy='require' name='svm'/>"
+        ))
+        .is_err()
+    );
+    // Without QEMU's host CPU the blockers are not trusted.
+    let mut probed = caps.clone();
+    probed.host_from_qemu = false;
+    let own = generate(&partial("Opteron_G5-v1", ""), &probed, &v11().libvirt)
+        .unwrap_err()
+        .message;
+    assert!(own.contains("sse4.1"), "{own}");
+}
+
+#[test]
+fn probed_host_cpu_becomes_the_host_model() {
+    let probed = HostCpu {
+        model: "Haswell".into(),
+        vendor: Some("Intel".into()),
+        features: ["vme", "osxsave", "cmt", "vmx-ept-uc", "invtsc", "xsaves"]
+            .iter()
+            .map(|f| (f.to_string(), true))
+            .collect(),
+    };
+    let names = |cpu: &HostCpu| {
+        cpu.features
+            .iter()
+            .map(|(n, _)| n.clone())
+            .collect::<Vec<_>>()
+    };
+    let caps = QemuCaps::from_catalog(&domain(""), v11());
+    let (reported, migratable) = host_models_from_probed_cpu(&probed, &caps, &v11().libvirt);
+    assert_eq!(names(&reported), ["vme", "invtsc", "xsaves"]);
+    assert_eq!(names(&migratable), ["vme"]);
+    let (reported, _) = host_models_from_probed_cpu(&probed, &caps, &v9().libvirt);
+    assert_eq!(names(&reported), ["vme", "vmx-ept-uc", "invtsc", "xsaves"]);
+}
+
+/// Not a change (libvirt 9.0 has it too): `virDomainNumaDefNodeDistanceParseXML`.
+#[test]
+fn numa_distances_name_existing_cells() {
+    let numa = |distances: &str| {
+        format!(
+            "<cpu><numa><cell id='1' cpus='0' memory='65536'>{distances}</cell>\
+             <cell id='0' cpus='1' memory='65536'/></numa></cpu>"
+        )
+    };
+    for c in [v9(), v11()] {
+        assert_eq!(
+            run(
+                &numa(
+                    "<distances><sibling id='1' value='10'/><sibling id='0' value='21'/></distances>"
+                ),
+                c
+            ),
+            ok("qemu64")
+        );
+        assert_eq!(
+            run(
+                &numa("<distances><sibling id='2' value='10'/></distances>"),
+                c
+            ),
+            err("XML error: 'sibling_id 2' does not refer to a valid cell within NUMA 'cell id 1'")
+        );
+        assert_eq!(
+            run(
+                &numa("<distances><sibling id='1' value='20'/></distances>"),
+                c
+            ),
+            err("XML error: 'value 20' is invalid for 'sibling id 1' under NUMA 'cell id 1'")
+        );
+        assert_eq!(
+            run(&numa("<distances/>"), c),
+            err("XML error: NUMA distances defined without siblings")
+        );
+        assert_eq!(
+            run(&numa("<distances><sibling value='20'/></distances>"), c),
+            err("XML error: Missing required attribute 'id' in element 'sibling'")
+        );
+    }
+}
