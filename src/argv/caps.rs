@@ -64,6 +64,9 @@ pub struct QemuCaps {
     /// (libvirt marks that CPU `fallback='forbid'`), rather than the CPU libvirt probed itself.
     /// libvirt 11.3's `check='partial'` trusts QEMU's blockers only then (`qemuDomainCheckCPU`).
     pub host_from_qemu: bool,
+    /// The QEMU release: machine aliases resolve to its versioned types (`q35` →
+    /// `pc-q35-10.0`), as libvirt quotes them in messages. `None`: QEMU 7.2's (the 9.0 pair).
+    pub qemu_version: Option<crate::catalog::versions::Version>,
     /// Feature names (libvirt spelling) QEMU knows, from its host expansion (for the catalog's
     /// QEMU, the catalog's feature list): `disable` entries outside this list are dropped
     /// (`qemuProcessDropUnknownCPUFeatures`). `None` when the caps hold no expansion.
@@ -128,6 +131,7 @@ impl QemuCaps {
             host_cpu: None,
             host_cpuid: None,
             host_from_qemu: false,
+            qemu_version: crate::catalog::versions::Version::parse(&catalog.qemu.version),
             // libvirt drops `disable`d features its QEMU does not know, taking QEMU's names from
             // the host CPU expansion it probed; the catalog lists the same features (QEMU's
             // CPUID feature properties).

@@ -128,6 +128,11 @@ pub fn real_caps_with(
         return caps;
     };
     let root = doc.root();
+    // `<version>10000000</version>`: QEMU 10.0.0.
+    caps.qemu_version = doc
+        .plain_child(root, "version")
+        .and_then(|v| doc.text(v).trim().parse::<u32>().ok())
+        .map(|n| Version::new(n / 1_000_000, n / 1000 % 1000, n % 1000));
     caps.models = Some(
         doc.plain_children(root, "cpu")
             .filter(|&c| doc.attr_value(c, "type").as_deref() == Some(accel))
@@ -244,6 +249,7 @@ pub fn fake_caps(spec: &str, models_file: &Path, host: Option<HostCpu>) -> QemuC
         host_cpu: host,
         host_cpuid: None,
         host_from_qemu: false,
+        qemu_version: None,
         known_features: None,
         domcaps: None,
     }

@@ -39,7 +39,10 @@ pub(crate) fn model_part(cpu: &PreparedCpu, caps: &QemuCaps, rules: Rules) -> St
                 let _ = write!(out, ",{q}=on");
             }
             Policy::Disable | Policy::Forbid => {
-                if known.is_none_or(|k| k.iter().any(|n| n == name)) {
+                // The list holds libvirt names; a catalog's list is translated with 9.0's table,
+                // so a name 11.3 translates (vmx-invvpid-…-noglobals) is also looked up as QEMU
+                // spells it.
+                if known.is_none_or(|k| k.iter().any(|n| n == name || n == q)) {
                     let _ = write!(out, ",{q}=off");
                 }
             }

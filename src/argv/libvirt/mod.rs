@@ -45,11 +45,13 @@ impl LibvirtCpu {
     }
 }
 
-/// The machine name libvirt quotes in messages (aliases resolved as QEMU 7.2 does).
-fn canonical_machine(machine: Option<&str>) -> String {
+/// The machine name libvirt quotes in messages: QEMU's aliases resolved to the versioned
+/// machine types of the QEMU release (`virQEMUCapsGetCanonicalMachine`; QEMU 7.2 when unknown).
+fn canonical_machine(machine: Option<&str>, caps: &QemuCaps) -> String {
+    let (major, minor) = caps.qemu_version.map_or((7, 2), |v| (v.major, v.minor));
     match machine {
-        Some("q35") => "pc-q35-7.2".into(),
-        Some("pc") | None => "pc-i440fx-7.2".into(),
+        Some("q35") => format!("pc-q35-{major}.{minor}"),
+        Some("pc") | None => format!("pc-i440fx-{major}.{minor}"),
         Some(m) => m.into(),
     }
 }
@@ -70,7 +72,12 @@ pub fn generate(
         rules,
     };
     let defined = ctx.post_parse()?;
-    validate::validate(dom, caps, &canonical_machine(dom.machine.as_deref()), rules)?;
+    validate::validate(
+        dom,
+        caps,
+        &canonical_machine(dom.machine.as_deref(), caps),
+        rules,
+    )?;
     let prepared = match defined {
         Some(cpu) => Some(ctx.start(cpu)?),
         None => None,

@@ -149,6 +149,13 @@ fn unknown_disabled_features_are_skipped_by_the_builder() {
         run(body, v11()),
         ok("qemu64,vmx-ept=off,avx512-vp2intersect=off,mpx=off,intel-pt=off")
     );
+    // Known to QEMU under its own spelling.
+    let body = "<cpu mode='custom' match='exact' check='none'><model>qemu64</model>\
+                <feature policy='disable' name='vmx-invvpid-single-context-noglobals'/></cpu>";
+    assert_eq!(
+        run(body, v11()),
+        ok("qemu64,vmx-invept-single-context-noglobals=off")
+    );
 }
 
 /// libvirt 9.3.0: `<maxphysaddr limit=…>` and `mode='emulate'` without bits.
@@ -471,4 +478,19 @@ fn numa_distances_name_existing_cells() {
             err("XML error: Missing required attribute 'id' in element 'sibling'")
         );
     }
+}
+
+/// Not a rule of libvirt's: machine aliases resolve to the QEMU release's machine types.
+#[test]
+fn messages_quote_the_machine_type_of_the_qemu_release() {
+    let body = "<clock offset='utc'><timer name='armvtimer' tickpolicy='discard'/></clock>";
+    let message = |m: &str| {
+        format!(
+            "unsupported configuration: Configuring the 'armvtimer' timer is not supported for virtType=qemu arch=x86_64 machine={m} guests"
+        )
+    };
+    assert_eq!(
+        both(body),
+        (Err(message("pc-q35-7.2")), Err(message("pc-q35-10.0")))
+    );
 }

@@ -109,6 +109,7 @@ fn qemu72_tcg() -> QemuCaps {
         host_cpu: None,
         host_cpuid: None,
         host_from_qemu: false,
+        qemu_version: None,
         known_features: None,
         domcaps: None,
     }
@@ -160,6 +161,7 @@ fn harness_caps(legacy_models: bool) -> QemuCaps {
         host_cpu: Some(host),
         host_cpuid: None,
         host_from_qemu: false,
+        qemu_version: None,
         ..QemuCaps::default()
     }
 }
@@ -435,6 +437,7 @@ fn qemu_i386_72_tcg_host_model() {
         host_cpu: None,
         host_cpuid: None,
         host_from_qemu: false,
+        qemu_version: None,
         known_features: None,
         domcaps: None,
     };
