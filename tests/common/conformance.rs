@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use virt_cpu::argv::error::LibvirtError;
 use virt_cpu::argv::libvirt::decode::{
     host_model_from_qemu_properties, host_models_from_probed_cpu, qemu_properties_from_caps_xml,
@@ -95,6 +96,44 @@ const DEFAULT_FLAGS: &[&str] = &[
 /// returns; `replace_host` throws the file's `<hostCPU>` away and recomputes the host-model CPU
 /// from `probed` (`ARG_CAPS_HOST_CPU_MODEL`).
 pub fn real_caps_with(
+    path: &Path,
+    accel: &str,
+    map: &LibvirtMap,
+    set: &[&str],
+    clear: &[&str],
+    probed: Option<&HostCpu>,
+    replace_host: bool,
+) -> QemuCaps {
+    // Many rows share capabilities: decode each set once per test process.
+    type Key = (
+        PathBuf,
+        String,
+        String,
+        Vec<String>,
+        Vec<String>,
+        Option<String>,
+        bool,
+    );
+    static CACHE: Mutex<BTreeMap<Key, QemuCaps>> = Mutex::new(BTreeMap::new());
+    let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let key: Key = (
+        path.to_path_buf(),
+        accel.to_string(),
+        map.version.clone(),
+        strings(set),
+        strings(clear),
+        probed.map(|h| format!("{h:?}")),
+        replace_host,
+    );
+    if let Some(caps) = CACHE.lock().unwrap().get(&key) {
+        return caps.clone();
+    }
+    let caps = decode_real_caps(path, accel, map, set, clear, probed, replace_host);
+    CACHE.lock().unwrap().insert(key, caps.clone());
+    caps
+}
+
+fn decode_real_caps(
     path: &Path,
     accel: &str,
     map: &LibvirtMap,
