@@ -13,8 +13,8 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use virt_cpu::catalog::accel::TCG_DEFAULTS;
 use virt_cpu::catalog::refresh::{self, Sources};
-use virt_cpu::catalog::{Catalog, QemuCatalog, QemuModel};
-use virt_cpu::host::{SystemRunner, qmp};
+use virt_cpu::catalog::{Catalog, QemuCatalog, QemuModel, versions};
+use virt_cpu::host::{HostError, Output, Runner, SystemRunner, qmp};
 
 fn fresh() -> Option<Catalog> {
     if !common::require_program("qemu-system-x86_64") {
@@ -56,9 +56,78 @@ fn kvm_unusable() -> Option<String> {
 #[test]
 fn embedded_catalog_matches_installed_qemu_and_libvirt() {
     let Some(fresh) = fresh() else { return };
-    let embedded = Catalog::embedded();
+    assert_same_catalog(
+        Catalog::embedded(),
+        &fresh,
+        "the committed catalog is stale: run `virt-cpu catalog refresh --output assets/catalog/libvirt-9.0+qemu-7.2` on Debian 12",
+    );
+}
+
+/// Runs every program inside a chroot (`chroot ROOT PROGRAM ARGS…`): QEMU and virsh of the
+/// system installed there.
+struct ChrootRunner(PathBuf);
+
+impl Runner for ChrootRunner {
+    fn run(&self, program: &str, args: &[&str], stdin: &[u8]) -> Result<Output, HostError> {
+        let root = self.0.to_str().expect("a UTF-8 chroot path");
+        let mut all = vec![root, program];
+        all.extend_from_slice(args);
+        SystemRunner.run("chroot", &all, stdin)
+    }
+}
+
+/// The embedded libvirt 11.3 + QEMU 10.0 catalog is what the Debian 13 chroot's QEMU and
+/// libvirt report (.ci/debian13-chroot builds it): the refresh runs there, reading its CPU map
+/// and opening KVM through its /dev (the host's, bound).
+#[test]
+fn embedded_libvirt11_catalog_matches_the_debian13_chroot() {
+    let root = common::trixie_root();
+    if !root.join("usr/bin/qemu-system-x86_64").is_file() {
+        let why = format!(
+            "no Debian 13 chroot with QEMU at {} (run `bash .ci/debian13-chroot` as root; VIRT_CPU_TRIXIE names another root)",
+            root.display()
+        );
+        if common::must_not_skip() {
+            panic!("the libvirt 11.3 catalog check is required under CI=true: {why}");
+        }
+        eprintln!("SKIP: {why}");
+        return;
+    }
+    let sources = Sources {
+        qemu: "qemu-system-x86_64".into(),
+        cpu_map: root.join("usr/share/libvirt/cpu_map"),
+        virsh: Some("virsh".into()),
+        kvm_device: Some(root.join("dev/kvm")),
+    };
+    let fresh = refresh::refresh(&ChrootRunner(root.clone()), &sources)
+        .expect("refresh from the chroot's QEMU and libvirt");
+    let pair = &versions::EMBEDDED[1];
+    assert_eq!(
+        (pair.libvirt.line(), pair.qemu.line()),
+        ("11.3".to_string(), "10.0".to_string()),
+        "EMBEDDED[1] is the Debian 13 pair"
+    );
+    // What the chroot runs is that pair (virsh --version there is libvirt's own release).
+    assert!(
+        fresh.qemu.libvirt_version.starts_with("11.3."),
+        "the chroot's libvirt is {:?}",
+        fresh.qemu.libvirt_version
+    );
+    assert_same_catalog(
+        Catalog::embedded_pair(pair),
+        &fresh,
+        &format!(
+            "the committed catalog is stale: run `virt-cpu catalog refresh --output assets/catalog/{}` on Debian 13 (in the chroot .ci/debian13-chroot builds)",
+            pair.dir
+        ),
+    );
+}
+
+/// The embedded catalog equals a fresh refresh: QEMU's version, models, feature and property
+/// tables, each model's data, and libvirt's CPU map. What the refresh could not observe (KVM
+/// missing) is left out, with a note.
+fn assert_same_catalog(embedded: &Catalog, fresh: &Catalog, hint: &str) {
     let (e, f) = (&embedded.qemu, &fresh.qemu);
-    let hint = "the committed catalog is stale: run `virt-cpu catalog refresh --output assets/catalog/libvirt-9.0+qemu-7.2` on Debian 12";
     assert_eq!(e.version, f.version, "QEMU version; {hint}");
     let names = |q: &QemuCatalog| {
         q.models
@@ -117,7 +186,9 @@ fn embedded_catalog_matches_installed_qemu_and_libvirt() {
         );
         assert_eq!(
             (&em.vendor, em.family, em.model, em.stepping, &em.model_id),
-            (&fm.vendor, fm.family, fm.model, fm.stepping, &fm.model_id)
+            (&fm.vendor, fm.family, fm.model, fm.stepping, &fm.model_id),
+            "CPUID identity of {}; {hint}",
+            fm.name
         );
     }
     assert_eq!(embedded.libvirt, fresh.libvirt, "libvirt CPU map; {hint}");

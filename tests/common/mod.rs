@@ -52,31 +52,80 @@ pub fn require_program(name: &str) -> bool {
 }
 pub mod conformance;
 
+pub mod libvirt;
+
 /// The libvirt URI the tests that need a daemon talk to.
 pub const LIBVIRT_URI: &str = "qemu:///system";
 
 /// Skips (or, under CI, fails) a test that needs a running libvirt daemon: `virsh` must be on PATH
 /// and `virsh -c qemu:///system version` must answer (.ci/start-libvirt starts one without systemd).
 pub fn require_libvirt_daemon() -> bool {
+    require_daemon(LIBVIRT_URI, None, ".ci/start-libvirt starts one")
+}
+
+/// The root of the Debian 13 chroot with libvirt 11.3 and QEMU 10.0 that .ci/debian13-chroot
+/// builds: `$VIRT_CPU_TRIXIE`, else /var/lib/virt-cpu-ci/trixie.
+pub fn trixie_root() -> PathBuf {
+    match std::env::var_os("VIRT_CPU_TRIXIE") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => PathBuf::from("/var/lib/virt-cpu-ci/trixie"),
+    }
+}
+
+/// The URI of the chroot's libvirt 11.3 daemon, reached from the host through its socket.
+pub fn libvirt11_uri() -> String {
+    format!(
+        "qemu+unix:///system?socket={}",
+        trixie_root().join("run/libvirt/libvirt-sock").display()
+    )
+}
+
+/// Skips (or, under CI, fails) a test that needs the chroot's libvirt 11.3 daemon: `virsh -c
+/// URI version --daemon` must answer, and a daemon of another release always fails the test.
+pub fn require_libvirt11_daemon() -> bool {
+    require_daemon(
+        &libvirt11_uri(),
+        Some("11.3"),
+        "run `bash .ci/debian13-chroot` as root to build the chroot and start its daemon",
+    )
+}
+
+/// Whether the daemon at `uri` answers `virsh -c URI version --daemon` (of release line `line`
+/// when given: any other release fails the test, skipping or not); else skips with a message, or
+/// fails under CI with `hint`.
+fn require_daemon(uri: &str, line: Option<&str>, hint: &str) -> bool {
     if !require_program("virsh") {
         return false;
     }
     let out = std::process::Command::new("virsh")
-        .args(["-c", LIBVIRT_URI, "version"])
+        .args(["-c", uri, "version", "--daemon"])
         .output();
     let answer = match out {
-        Ok(o) if o.status.success() => return true,
+        Ok(o) if o.status.success() => {
+            let text = String::from_utf8_lossy(&o.stdout);
+            if let Some(line) = line {
+                // "Running against daemon: 11.3.0"
+                let daemon = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Running against daemon:"))
+                    .map(str::trim)
+                    .unwrap_or_default();
+                assert!(
+                    daemon.starts_with(&format!("{line}.")),
+                    "the daemon at {uri} is libvirt {daemon:?}, not {line}: {text}"
+                );
+            }
+            return true;
+        }
         Ok(o) => String::from_utf8_lossy(&o.stderr).trim().to_string(),
         Err(e) => e.to_string(),
     };
     if must_not_skip() {
         panic!(
-            "a libvirt daemon is required under CI=true but `virsh -c {LIBVIRT_URI} version` failed: {answer} (.ci/start-libvirt starts one)"
+            "a libvirt daemon is required under CI=true but `virsh -c {uri} version` failed: {answer} ({hint})"
         );
     }
-    eprintln!(
-        "SKIP: no libvirt daemon answers on {LIBVIRT_URI} ({answer}); run .ci/start-libvirt as root to start one"
-    );
+    eprintln!("SKIP: no libvirt daemon answers on {uri} ({answer}); {hint}");
     false
 }
 
