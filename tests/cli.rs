@@ -1794,6 +1794,13 @@ fn the_versions_asked_for_are_followed_and_reported() {
     let (v11, f11) = follows(&["--qemu", "10.0"]);
     assert_eq!(v11, "Skylake-Client,mpx=off");
     assert_eq!(f11["libvirt"], "11.3.0");
+    // Before the command as after it; an empty environment variable counts as unset.
+    let o = bin()
+        .args(["--libvirt", "11.3", "argv", f])
+        .env("VIRT_CPU_LIBVIRT", "")
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&o), "Skylake-Client,mpx=off\n", "{}", stderr(&o));
     // The environment stands for the option.
     let o = bin()
         .args(["check", f])

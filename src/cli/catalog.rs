@@ -13,8 +13,6 @@ use std::path::PathBuf;
 pub struct CatalogArgs {
     #[command(subcommand)]
     pub action: Option<CatalogAction>,
-    #[command(flatten)]
-    pub versions: super::common::VersionArgs,
     /// Ask this daemon which versions to follow (`virsh -c URI version --daemon`).
     #[arg(short = 'c', long = "connect", value_name = "URI")]
     pub connect: Option<String>,
@@ -132,7 +130,7 @@ impl<'a> Summary<'a> {
 pub fn run(args: &CatalogArgs) -> anyhow::Result<i32> {
     match &args.action {
         None => {
-            let selected = args.versions.select(args.connect.as_deref())?;
+            let selected = super::common::VersionArgs::current().select(args.connect.as_deref())?;
             let mut summary = Summary::of(selected.catalog, None);
             summary.follows = Some(selected.follows);
             emit(args.json, &summary)

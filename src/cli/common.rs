@@ -59,27 +59,39 @@ pub struct HostArgs {
         conflicts_with = "host_caps"
     )]
     pub connect: Option<String>,
-    #[command(flatten)]
-    pub versions: VersionArgs,
 }
 
-/// Which libvirt and QEMU the answers follow.
+/// Which libvirt and QEMU the answers follow: options of the whole command line (`virt-cpu
+/// --libvirt 11.3 argv F` and `virt-cpu argv F --libvirt 11.3` alike), kept for the run by
+/// [`VersionArgs::set_current`].
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct VersionArgs {
     /// Follow this libvirt release (X.Y), e.g. 9.0 or 11.3 [default: the daemon's with -c, else
     /// the one installed here, else the newest known].
-    #[arg(long, value_name = "X.Y", env = "VIRT_CPU_LIBVIRT")]
+    #[arg(long, value_name = "X.Y", env = "VIRT_CPU_LIBVIRT", global = true)]
     pub libvirt: Option<Version>,
     /// Follow this QEMU release (X.Y), e.g. 7.2 or 10.0 [default: the one paired with the libvirt
     /// followed].
-    #[arg(long, value_name = "X.Y", env = "VIRT_CPU_QEMU")]
+    #[arg(long, value_name = "X.Y", env = "VIRT_CPU_QEMU", global = true)]
     pub qemu: Option<Version>,
     /// Use this catalog (a directory or its qemu-x86.json) instead of the cache or the embedded one.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", global = true)]
     pub catalog: Option<PathBuf>,
 }
 
+static CURRENT_VERSIONS: std::sync::OnceLock<VersionArgs> = std::sync::OnceLock::new();
+
 impl VersionArgs {
+    /// Keeps the command line's version options for the run (the first call wins).
+    pub fn set_current(v: VersionArgs) {
+        let _ = CURRENT_VERSIONS.set(v);
+    }
+
+    /// The command line's version options (none asked when [`Self::set_current`] was not called).
+    pub fn current() -> &'static VersionArgs {
+        CURRENT_VERSIONS.get_or_init(VersionArgs::default)
+    }
+
     /// The catalog to follow, and which versions that is (see [`select::select`]); `uri` is the
     /// daemon to ask (`-c URI`).
     pub fn select(&self, uri: Option<&str>) -> anyhow::Result<Selected> {
@@ -117,7 +129,7 @@ impl HostArgs {
     /// for or found (the daemon at `-c URI`, the libvirt installed here), a refreshed catalog of
     /// those versions before the embedded one.
     pub fn select(&self) -> anyhow::Result<Selected> {
-        self.versions.select(self.connect.as_deref())
+        VersionArgs::current().select(self.connect.as_deref())
     }
 
     /// The host's facts, asked for this domain's virt type, arch and machine when live.

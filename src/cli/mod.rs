@@ -32,6 +32,9 @@ pub struct Cli {
     /// The host, for the interactive view (`--host-caps FILE` or `-c URI`).
     #[command(flatten)]
     pub host: common::HostArgs,
+    /// Which libvirt and QEMU to follow (every command).
+    #[command(flatten)]
+    pub versions: common::VersionArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -66,6 +69,7 @@ pub enum Command {
 
 /// Runs the parsed command line and returns the exit code.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    common::VersionArgs::set_current(cli.versions.clone());
     match &cli.command {
         Some(Command::Argv(a)) => argv::run(a),
         Some(Command::Check(a)) => check::run(a),

@@ -21,8 +21,6 @@ pub struct SourceArgs {
     /// With -c: the virt type to ask about, `kvm` (libvirt's default) or `qemu` (TCG).
     #[arg(long, value_name = "TYPE", requires = "connect")]
     pub virttype: Option<String>,
-    #[command(flatten)]
-    pub versions: super::common::VersionArgs,
     /// Print one JSON document.
     #[arg(long)]
     pub json: bool,
@@ -103,7 +101,9 @@ impl Explore<'_> {
 
 impl SourceArgs {
     fn load(&self) -> anyhow::Result<Explore<'static>> {
-        let catalog = self.versions.select(self.connect.as_deref())?.catalog;
+        let catalog = super::common::VersionArgs::current()
+            .select(self.connect.as_deref())?
+            .catalog;
         let mut hosts = Vec::new();
         let mut labels = Vec::new();
         for f in &self.host_caps {
