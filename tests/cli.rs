@@ -1928,3 +1928,54 @@ fn enforce_under_tcg_names_what_tcg_cannot_emulate() {
     let value = report["value"].as_str().unwrap();
     assert!(qemu_tcg_accepts(value), "QEMU refused {value}");
 }
+
+/// A model the host's domcapabilities does not list is not offered there: with
+/// `fallback='forbid'` libvirt refuses it (libvirt's own `cpu-nofallback` case), with `allow` it
+/// falls back to a model the host lists.
+#[test]
+fn a_model_missing_from_the_host_caps_is_not_offered() {
+    let dir = tempfile::tempdir().unwrap();
+    let caps = std::fs::read_to_string(
+        common::shared_dir().join("reference/domcapabilities/qemu_7.2.0-q35.x86_64.xml"),
+    )
+    .unwrap();
+    let without: String = caps
+        .lines()
+        .filter(|l| !l.contains(">Westmere</model>"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(caps.len(), without.len(), "the reference lists Westmere");
+    let caps = temp_file(&dir, "caps.xml", without.as_bytes());
+    let domain = |fallback: &str| {
+        format!(
+            "<domain type='kvm'><name>w</name><os><type arch='x86_64' machine='pc'>hvm</type></os>\
+             <cpu match='exact' check='none'><model fallback='{fallback}'>Westmere</model></cpu></domain>"
+        )
+    };
+    let forbid = temp_file(&dir, "forbid.xml", domain("forbid").as_bytes());
+    let o = run(&[
+        "argv",
+        forbid.to_str().unwrap(),
+        "--host-caps",
+        caps.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("CPU model Westmere is not supported by hypervisor"),
+        "{}",
+        stderr(&o)
+    );
+    let allow = temp_file(&dir, "allow.xml", domain("allow").as_bytes());
+    let o = run(&[
+        "argv",
+        allow.to_str().unwrap(),
+        "--host-caps",
+        caps.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let value = stdout(&o);
+    assert!(
+        !value.starts_with("Westmere,") && !value.starts_with("Westmere\n"),
+        "{value}"
+    );
+}

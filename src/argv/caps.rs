@@ -188,6 +188,12 @@ impl QemuCaps {
                 features: h.required.iter().map(|n| (n.clone(), true)).collect(),
             });
         if let Some(models) = &mut self.models {
+            // The host's custom models are those its QEMU offers that libvirt's map knows: one
+            // it leaves out is not offered there (an older QEMU), so libvirt falls back from it
+            // or refuses it. A document without the list leaves the catalog's offer.
+            if !host.models.is_empty() {
+                models.retain(|m| host.model(&m.name).is_some());
+            }
             for m in models.iter_mut() {
                 if let Some(c) = host.model(&m.name) {
                     m.usable = c.usable;

@@ -107,7 +107,21 @@ pub fn open(path: &Path) -> Result<Loaded, OpenError> {
     if meta.is_dir() {
         return Err(OpenError::Directory { path: label });
     }
-    if meta.len() > MAX_FILE_SIZE as u64 {
+    let limit = MAX_FILE_SIZE as u64;
+    if !meta.is_file() {
+        // A pipe (`<(cmd)`, `/dev/stdin`), a device (`/dev/zero`): no size to check first, and
+        // maybe no end. Read up to one byte past the limit; the parser refuses that.
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+            .map_err(io)?;
+        let origin = Origin::File {
+            path: path.to_path_buf(),
+            stamp: FileStamp::of(&meta),
+        };
+        return from_bytes(bytes, &label, origin);
+    }
+    if meta.len() > limit {
         return Err(OpenError::Xml {
             path: label,
             source: LoadError::TooLarge {
@@ -120,7 +134,7 @@ pub fn open(path: &Path) -> Result<Loaded, OpenError> {
     let room = meta.len() as usize + meta.len() as usize / 64 + 4096;
     let mut bytes = crate::xml::memory::large_vec(room);
     std::fs::File::open(path)
-        .and_then(|f| read_whole(f, meta.len() as usize, &mut bytes))
+        .and_then(|f| read_whole(f, meta.len() as usize, limit + 1, &mut bytes))
         .map_err(io)?;
     // Stamped from the metadata taken before the read: a write racing the read leaves the stamp
     // stale (the save then reads and compares), never wrongly current.
@@ -131,11 +145,34 @@ pub fn open(path: &Path) -> Result<Loaded, OpenError> {
     from_bytes(bytes, &label, origin)
 }
 
+/// Reads a file again (the TUI's reload) within the size limit: a file over it, or a pipe or
+/// device that does not end, is an error saying so rather than unbounded memory.
+pub fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_SIZE as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > MAX_FILE_SIZE {
+        let too_large = LoadError::TooLarge {
+            size: bytes.len() as u64,
+            limit: MAX_FILE_SIZE,
+        };
+        return Err(std::io::Error::other(too_large.to_string()));
+    }
+    Ok(bytes)
+}
+
 /// Reads the whole file into `into`. A large file is read in two halves on two threads: copying
 /// 10 MB out of the page cache into fresh pages takes ~10 ms on one core here, and it comes
 /// before anything else can start. The file may have changed size since `expected` was taken:
-/// whatever is left is read after, as `read_to_end` would.
-fn read_whole(mut file: std::fs::File, expected: usize, into: &mut Vec<u8>) -> std::io::Result<()> {
+/// whatever is left is read after, as `read_to_end` would, up to `most` bytes in all (a file
+/// that keeps growing is not followed for ever; the parser refuses what is over the limit).
+fn read_whole(
+    mut file: std::fs::File,
+    expected: usize,
+    most: u64,
+    into: &mut Vec<u8>,
+) -> std::io::Result<()> {
     use std::os::unix::fs::FileExt;
     const TWO_CORES: usize = 1 << 20;
     if expected >= TWO_CORES && into.capacity() >= expected {
@@ -162,7 +199,8 @@ fn read_whole(mut file: std::fs::File, expected: usize, into: &mut Vec<u8>) -> s
             }
         }
     }
-    file.read_to_end(into)?;
+    let left = most.saturating_sub(into.len() as u64);
+    file.take(left).read_to_end(into)?;
     Ok(())
 }
 
@@ -179,7 +217,7 @@ mod tests {
         for expected in [content.len(), content.len() - 1000, content.len() + 1000] {
             let mut into = Vec::with_capacity(content.len() + 4096);
             let file = std::fs::File::open(&path).unwrap();
-            read_whole(file, expected, &mut into).unwrap();
+            read_whole(file, expected, u64::MAX, &mut into).unwrap();
             assert!(into == content, "size announced {expected}");
         }
     }

@@ -1,9 +1,11 @@
 //! Saving atomically: the target holds either its complete old or its complete new content,
-//! never a mix; no change means no write at all.
+//! never a mix; no change means no write at all; two saves of one file at once never lose an
+//! edit (one of them is refused); a kill leaves no temporary file behind (see [`save_atomic`]).
 
-use std::io::Write;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::io::{Read, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SaveError {
@@ -27,6 +29,13 @@ pub enum SaveError {
          -o - to write to standard output"
     )]
     NotRegular { path: String, kind: &'static str },
+    /// Another save of the same file held its lock (or the file kept being replaced) for
+    /// longer than a save should take.
+    #[error(
+        "{path} is being saved by another program (it holds a lock on the file, or keeps \
+         replacing it); nothing was written — try again in a moment, or write elsewhere with -o FILE"
+    )]
+    Busy { path: String },
     #[error("writing {path} failed: {source}; the file was left as it was")]
     Write {
         path: String,
@@ -102,91 +111,414 @@ impl Saved {
     }
 }
 
-/// Writes `new` to `target` atomically (temporary file in the same directory, fsync, rename,
-/// fsync of the directory), keeping the target's mode and owner.
+/// How long a save waits for another save of the same file (which holds its lock) to finish,
+/// or for the file to stop being replaced, before giving up with [`SaveError::Busy`].
+const WAIT: Duration = Duration::from_secs(10);
+
+/// Writes `new` to `target` atomically, keeping the target's mode and owner (a new file gets
+/// `0o666` less the umask, as the OS applies it when creating the file).
 ///
 /// `expected` is what the caller loaded: when the file on disk differs from it the save is
 /// refused, so a change made by someone else is never overwritten. With a stamp that still
 /// matches, the file is taken to hold `expected.bytes` without reading it back (see
 /// [`FileStamp`] for what that trusts); otherwise the file is read and compared.
+///
+/// How, for an existing target:
+/// 1. the target is opened and locked (`flock(LOCK_EX)` on the file itself), then checked to
+///    be still the file the path names: a save that ran while we waited for the lock replaced
+///    it with a new file (a new inode), and then we start again on that one. Every save holds
+///    the lock on the file it replaces until the rename is done, so two saves of one file
+///    (two `set --in-place`, the TUI and a `set`) never both read the same old content and
+///    both write: the second finds the first's content, not what it loaded, and is refused
+///    with [`SaveError::ChangedOnDisk`]. A lock file beside the target would be left behind
+///    by a kill and is unknown to other programs; the target's own lock needs neither.
+/// 2. the expected content is checked (stamp, or content read from the locked file);
+/// 3. the new content is written to a file with no name (`O_TMPFILE` in the target's
+///    directory) and fsynced, so a kill at any time up to here leaves nothing behind;
+/// 4. right before the rename, the path must still name the locked file with the stamp
+///    checked in 2 (another program that does not lock may have written meanwhile);
+/// 5. the file is linked as `.virt-cpu-HASH.tmp` (a name of its own for this target, used only
+///    under the target's lock: one left by a kill between the link and the rename is removed
+///    by the next save) and renamed over the target; the directory is fsynced.
+///
+/// Where `O_TMPFILE` is not supported (some network and FUSE file systems, no `/proc`), a named
+/// temporary file `.virt-cpu-XXXXXX.tmp` is written instead, as before: a kill while it is
+/// written leaves it behind. Where locks are not supported, the checks of 4 remain.
+///
+/// A new target (nothing at the path) has nothing to lock: the unnamed file is linked at the
+/// path itself, which fails if another program created it meanwhile (then we start again,
+/// and the file is handled as an existing one).
 pub fn save_atomic(
     target: &Path,
     new: &[u8],
     expected: Option<Expected<'_>>,
 ) -> Result<Saved, SaveError> {
+    save_waiting(target, new, expected, WAIT)
+}
+
+/// [`save_atomic`], waiting at most `wait` for the lock.
+fn save_waiting(
+    target: &Path,
+    new: &[u8],
+    expected: Option<Expected<'_>>,
+    wait: Duration,
+) -> Result<Saved, SaveError> {
     let path_s = target.display().to_string();
     // Write through a symlink to the file it points at, keeping the link.
     let real: PathBuf = std::fs::canonicalize(target).unwrap_or_else(|_| target.to_path_buf());
-    let existing = std::fs::metadata(&real).ok();
-    if existing.as_ref().is_some_and(|m| m.is_dir()) {
-        return Err(SaveError::IsDirectory { path: path_s });
-    }
-    if let Some(kind) = existing.as_ref().and_then(special_kind) {
-        return Err(SaveError::NotRegular { path: path_s, kind });
-    }
-    if let Some(meta) = &existing {
-        // Taken before any read: a write racing the read leaves it stale, never wrongly current.
-        let stamp = FileStamp::of(meta);
-        let trusted = expected.filter(|e| e.stamp == Some(&stamp));
-        let holds_new = match trusted {
-            Some(e) => same_bytes(e.bytes, new),
-            None => {
-                let current = std::fs::read(&real).map_err(|source| SaveError::Write {
-                    path: path_s.clone(),
-                    source,
-                })?;
-                if let Some(expected) = expected
-                    && current != expected.bytes
-                {
-                    return Err(SaveError::ChangedOnDisk { path: path_s });
-                }
-                current == new
-            }
-        };
-        if holds_new {
-            return Ok(Saved::Unchanged(stamp));
-        }
-        if meta.permissions().readonly() {
-            return Err(SaveError::ReadOnly { path: path_s });
-        }
-    }
     let dir = real
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let dir_s = dir.display().to_string();
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".virt-cpu-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|source| SaveError::Directory {
-            dir: dir_s.clone(),
-            source,
-        })?;
-    let write_err = |source| SaveError::Write {
-        path: path_s.clone(),
-        source,
+    let job = Job {
+        real: &real,
+        dir,
+        path_s: &path_s,
+        new,
+        expected,
+        deadline: Instant::now() + wait,
     };
-    tmp.write_all(new).map_err(write_err)?;
-    if let Some(meta) = &existing {
-        let file = tmp.as_file();
-        file.set_permissions(std::fs::Permissions::from_mode(meta.mode() & 0o7777))
-            .map_err(write_err)?;
-        // Keeping the owner only works as root; as the owner it is a no-op.
-        let _ = std::os::unix::fs::fchown(file, Some(meta.uid()), Some(meta.gid()));
-    } else {
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(write_err)?;
+    loop {
+        if let Some(saved) = job.attempt()? {
+            return Ok(saved);
+        }
+        if Instant::now() >= job.deadline {
+            return Err(SaveError::Busy { path: path_s });
+        }
     }
-    tmp.as_file().sync_all().map_err(write_err)?;
-    // The rename keeps the inode and the mtime: this is the target's stamp once renamed.
-    let stamp = FileStamp::of(&tmp.as_file().metadata().map_err(write_err)?);
-    tmp.persist(&real).map_err(|e| write_err(e.error))?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
+}
+
+/// One save, as [`save_atomic`] describes it.
+struct Job<'a> {
+    /// The target with symlinks resolved.
+    real: &'a Path,
+    dir: &'a Path,
+    /// The target as the caller named it, for messages.
+    path_s: &'a str,
+    new: &'a [u8],
+    expected: Option<Expected<'a>>,
+    deadline: Instant,
+}
+
+impl Job<'_> {
+    fn write_err(&self, source: std::io::Error) -> SaveError {
+        SaveError::Write {
+            path: self.path_s.to_string(),
+            source,
+        }
     }
-    Ok(Saved::Written(stamp))
+
+    fn changed(&self) -> SaveError {
+        SaveError::ChangedOnDisk {
+            path: self.path_s.to_string(),
+        }
+    }
+
+    /// One try: `None` when the target was replaced or created meanwhile (try again).
+    fn attempt(&self) -> Result<Option<Saved>, SaveError> {
+        let path_s = self.path_s.to_string();
+        let Ok(existing) = std::fs::metadata(self.real) else {
+            return self.create();
+        };
+        if existing.is_dir() {
+            return Err(SaveError::IsDirectory { path: path_s });
+        }
+        if let Some(kind) = special_kind(&existing) {
+            return Err(SaveError::NotRegular { path: path_s, kind });
+        }
+        // Non-blocking: a FIFO put there since the `stat` must not hang the open.
+        let file = match std::fs::File::options()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(self.real)
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(self.write_err(e)),
+        };
+        let locked = self.lock(&file)?;
+        let meta = file.metadata().map_err(|e| self.write_err(e))?;
+        if meta.is_dir() {
+            return Err(SaveError::IsDirectory { path: path_s });
+        }
+        if let Some(kind) = special_kind(&meta) {
+            return Err(SaveError::NotRegular { path: path_s, kind });
+        }
+        if !names(self.real, &meta) {
+            // Replaced while we waited for the lock (or since the `stat`): start again.
+            return Ok(None);
+        }
+        let stamp = FileStamp::of(&meta);
+        if self.holds_new(&file, &stamp)? {
+            return Ok(Some(Saved::Unchanged(stamp)));
+        }
+        if meta.permissions().readonly() {
+            return Err(SaveError::ReadOnly { path: path_s });
+        }
+        let temp = self.write_temp(Some(&meta), true)?;
+        // Right before the rename: still the file locked and checked above. Saves of ours
+        // cannot have changed it (we hold its lock); another program may have.
+        let now = file.metadata().map_err(|e| self.write_err(e))?;
+        if FileStamp::of(&now) != stamp || !names(self.real, &now) {
+            return match self.expected {
+                Some(_) => Err(self.changed()),
+                // `-o FILE` overwrites whatever is there: start again.
+                None => Ok(None),
+            };
+        }
+        let written = self.replace(temp, locked, Some(&meta))?;
+        self.sync_dir();
+        // The lock goes with `file`, after the rename.
+        drop(file);
+        Ok(Some(Saved::Written(written)))
+    }
+
+    /// Whether the locked `file` already holds the new content, or an error when it no
+    /// longer holds the expected one.
+    fn holds_new(&self, file: &std::fs::File, stamp: &FileStamp) -> Result<bool, SaveError> {
+        // Taken before any read: a write racing the read leaves it stale, never wrongly current.
+        if let Some(e) = self.expected.filter(|e| e.stamp == Some(stamp)) {
+            return Ok(same_bytes(e.bytes, self.new));
+        }
+        // The length alone tells often enough, and then the file is not read.
+        let len = stamp.len;
+        if let Some(e) = self.expected
+            && len != e.bytes.len() as u64
+        {
+            return Err(self.changed());
+        }
+        if self.expected.is_none() && len != self.new.len() as u64 {
+            return Ok(false);
+        }
+        let mut current = Vec::with_capacity(len as usize);
+        file.take(len + 1)
+            .read_to_end(&mut current)
+            .map_err(|e| self.write_err(e))?;
+        if let Some(e) = self.expected
+            && current != e.bytes
+        {
+            return Err(self.changed());
+        }
+        Ok(current == self.new)
+    }
+
+    /// Takes the exclusive lock on `file`, waiting for another save until the deadline.
+    /// `false`: the file system has no locks (the checks before the rename remain).
+    fn lock(&self, file: &std::fs::File) -> Result<bool, SaveError> {
+        use rustix::fs::{FlockOperation, flock};
+        use rustix::io::Errno;
+        let mut pause = Duration::from_millis(1);
+        loop {
+            match flock(file, FlockOperation::NonBlockingLockExclusive) {
+                Ok(()) => return Ok(true),
+                Err(Errno::WOULDBLOCK) => {}
+                Err(Errno::INTR) => continue,
+                Err(_) => return Ok(false),
+            }
+            if Instant::now() >= self.deadline {
+                return Err(SaveError::Busy {
+                    path: self.path_s.to_string(),
+                });
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(20));
+        }
+    }
+
+    /// Nothing at the path: the new file is linked there, unless something appeared meanwhile
+    /// (`None`: start again).
+    fn create(&self) -> Result<Option<Saved>, SaveError> {
+        let temp = self.write_temp(None, true)?;
+        // A dangling symlink: replaced by the file, as a rename does (there is nothing to lock).
+        let placed = if std::fs::symlink_metadata(self.real).is_ok() {
+            Some(self.replace(temp, false, None)?)
+        } else {
+            self.place_new(temp)?
+        };
+        if placed.is_some() {
+            self.sync_dir();
+        }
+        Ok(placed.map(Saved::Written))
+    }
+
+    /// The temporary file given the target's name unless something is there now (`None`).
+    fn place_new(&self, temp: Temp) -> Result<Option<FileStamp>, SaveError> {
+        match temp {
+            Temp::Unnamed(file, stamp) => match link(&file, self.real) {
+                Ok(()) => Ok(Some(stamp)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
+                // Cannot link an unnamed file here after all: a named temporary.
+                Err(_) => self.place_new(self.write_temp(None, false)?),
+            },
+            Temp::Named(tmp, stamp) => match tmp.persist_noclobber(self.real) {
+                Ok(_) => Ok(Some(stamp)),
+                Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
+                Err(e) => Err(self.write_err(e.error)),
+            },
+        }
+    }
+
+    /// Writes the new content to a temporary file in the target's directory and fsyncs it,
+    /// with the mode and owner of `existing` (a new file: the OS's mode for `0o666` under the
+    /// umask). `unnamed`: try `O_TMPFILE` first.
+    fn write_temp(
+        &self,
+        existing: Option<&std::fs::Metadata>,
+        unnamed: bool,
+    ) -> Result<Temp, SaveError> {
+        let write_err = |e| self.write_err(e);
+        let mut named = None;
+        let file = match unnamed.then(|| unnamed_in(self.dir)).flatten() {
+            Some(file) => file,
+            None => {
+                let tmp = tempfile::Builder::new()
+                    .prefix(TEMP_PREFIX)
+                    .suffix(".tmp")
+                    .permissions(std::fs::Permissions::from_mode(0o666))
+                    .tempfile_in(self.dir)
+                    .map_err(|source| SaveError::Directory {
+                        dir: self.dir.display().to_string(),
+                        source,
+                    })?;
+                let file = tmp.as_file().try_clone().map_err(write_err)?;
+                named = Some(tmp);
+                file
+            }
+        };
+        (&file).write_all(self.new).map_err(write_err)?;
+        if let Some(meta) = existing {
+            // Keeping the owner only works as root; as the owner it is a no-op. Before the
+            // mode: a change of owner clears the set-user/group-ID bits.
+            let _ = std::os::unix::fs::fchown(&file, Some(meta.uid()), Some(meta.gid()));
+            file.set_permissions(std::fs::Permissions::from_mode(meta.mode() & 0o7777))
+                .map_err(write_err)?;
+        }
+        file.sync_all().map_err(write_err)?;
+        // Linking and renaming keep the inode and the mtime: this is the target's stamp then.
+        let stamp = FileStamp::of(&file.metadata().map_err(write_err)?);
+        Ok(match named {
+            Some(tmp) => Temp::Named(tmp, stamp),
+            None => Temp::Unnamed(file, stamp),
+        })
+    }
+
+    /// Puts the temporary file in the target's place (rename over it). `locked`: we hold the
+    /// target's lock, so its own temporary name is ours to use. `meta`: the target's (mode
+    /// and owner), for the fallback that has to write again.
+    fn replace(
+        &self,
+        temp: Temp,
+        locked: bool,
+        meta: Option<&std::fs::Metadata>,
+    ) -> Result<FileStamp, SaveError> {
+        let (file, stamp) = match temp {
+            Temp::Named(tmp, stamp) => {
+                tmp.persist(self.real)
+                    .map_err(|e| self.write_err(e.error))?;
+                return Ok(stamp);
+            }
+            Temp::Unnamed(file, stamp) => (file, stamp),
+        };
+        let linked = if locked {
+            self.link_as_own_name(&file)
+        } else {
+            tempfile::Builder::new()
+                .prefix(TEMP_PREFIX)
+                .suffix(".tmp")
+                .make_in(self.dir, |p| link(&file, p))
+                .map(|tmp| tmp.into_temp_path().keep())
+                .and_then(|kept| kept.map_err(|e| e.error))
+        };
+        let name = match linked {
+            Ok(name) => name,
+            Err(_) => {
+                // Cannot link an unnamed file here after all: write a named temporary.
+                drop(file);
+                let temp = self.write_temp(meta, false)?;
+                return self.replace(temp, locked, meta);
+            }
+        };
+        if let Err(e) = std::fs::rename(&name, self.real) {
+            let _ = std::fs::remove_file(&name);
+            return Err(self.write_err(e));
+        }
+        Ok(stamp)
+    }
+
+    /// Links `file` as this target's own temporary name, removing one a killed save left.
+    fn link_as_own_name(&self, file: &std::fs::File) -> std::io::Result<PathBuf> {
+        let name = self.dir.join(own_temp_name(self.real));
+        match link(file, &name) {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                // Left by a save killed between its link and its rename: only saves holding
+                // this target's lock use the name, and we hold it.
+                std::fs::remove_file(&name)?;
+                link(file, &name)?;
+            }
+            other => other?,
+        }
+        Ok(name)
+    }
+
+    fn sync_dir(&self) {
+        if let Ok(d) = std::fs::File::open(self.dir) {
+            let _ = d.sync_all();
+        }
+    }
+}
+
+/// The prefix of every temporary file a save makes.
+const TEMP_PREFIX: &str = ".virt-cpu-";
+
+/// A written and fsynced temporary file, with its stamp.
+enum Temp {
+    /// `O_TMPFILE`: no name until linked, nothing left behind by a kill.
+    Unnamed(std::fs::File, FileStamp),
+    /// The fallback: a named temporary (removed when dropped).
+    Named(tempfile::NamedTempFile, FileStamp),
+}
+
+/// An unnamed file in `dir` (`O_TMPFILE`, mode `0o666` less the umask as the OS applies it),
+/// or `None` where the file system (or the kernel) has none, or `/proc` is missing (linking it
+/// needs `/proc/self/fd`, or privileges).
+fn unnamed_in(dir: &Path) -> Option<std::fs::File> {
+    use rustix::fs::{CWD, Mode, OFlags, openat};
+    if !Path::new("/proc/self/fd").is_dir() {
+        return None;
+    }
+    let fd = openat(
+        CWD,
+        dir,
+        OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o666),
+    )
+    .ok()?;
+    Some(std::fs::File::from(fd))
+}
+
+/// Gives the unnamed `file` the name `to` (`linkat` through `/proc/self/fd`, which needs no
+/// privilege, unlike `AT_EMPTY_PATH`). Fails with `AlreadyExists` when `to` exists.
+fn link(file: &std::fs::File, to: &Path) -> std::io::Result<()> {
+    use rustix::fs::{AtFlags, CWD, linkat};
+    use std::os::fd::AsRawFd;
+    let fd_path = format!("/proc/self/fd/{}", file.as_raw_fd());
+    linkat(CWD, fd_path.as_str(), CWD, to, AtFlags::SYMLINK_FOLLOW).map_err(Into::into)
+}
+
+/// `.virt-cpu-HASH.tmp`: the temporary name of one target (FNV-1a of its file name, a stable
+/// hash: the same name in every version, so that any later save removes a leftover).
+fn own_temp_name(real: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let name = real.file_name().map(|n| n.as_bytes()).unwrap_or(b"");
+    let hash = name.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!("{TEMP_PREFIX}{hash:016x}.tmp")
+}
+
+/// Whether `path` names the file whose metadata is `meta` (same device and inode).
+fn names(path: &Path, meta: &std::fs::Metadata) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.dev() == meta.dev() && m.ino() == meta.ino())
 }
 
 /// What a file that is neither regular nor a directory is, for the message.

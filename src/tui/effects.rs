@@ -51,7 +51,7 @@ pub fn execute(effect: Effect, w: &mut World) -> Action {
             // (the next save then compares the bytes), never wrongly current.
             let stamp = std::fs::metadata(&path).ok().map(|m| FileStamp::of(&m));
             Action::Reloaded(
-                std::fs::read(&path)
+                crate::store::load::read_limited(&path)
                     .map_err(|e| failed(&e))
                     .and_then(|b| String::from_utf8(b).map_err(|_| failed(&"not UTF-8")))
                     .map(|text| (text, stamp)),
@@ -115,6 +115,9 @@ fn failure(e: SaveError) -> SaveFailure {
         )),
         SaveError::NotRegular { path, kind } => SaveFailure::Other(format!(
             "{path} is {kind}, not a regular file; nothing was written. Press s and name a regular file."
+        )),
+        SaveError::Busy { path } => SaveFailure::Other(format!(
+            "{path} is being saved by another program (it holds a lock on the file, or keeps replacing it); nothing was written. Press w to try again, or s to save elsewhere."
         )),
         SaveError::Write { path, source } => SaveFailure::Other(format!(
             "writing {path} failed: {}; the file was left as it was. Press s to save elsewhere.",

@@ -56,6 +56,7 @@ fn document(src: String, parts: Parts) -> Document {
 }
 
 mod parallel;
+mod scope;
 
 /// The two-core index with the split at `at`, for tests: `None` when it falls back.
 pub(crate) fn build_split_at(bytes: &[u8], at: usize) -> Option<Document> {
@@ -190,8 +191,10 @@ struct Indexer<'a> {
     elements: Vec<Element>,
     attrs: Vec<attrs::Attr>,
     namespaces: Vec<String>,
-    /// In-scope prefix bindings: (prefix, namespace index or None for an undeclaration).
-    bindings: Vec<(String, Option<usize>)>,
+    /// Finds a name in `namespaces`.
+    ns_index: scope::NsIndex,
+    /// In-scope prefix bindings.
+    bindings: scope::Bindings,
     open: Vec<Open>,
     root: Option<ElemId>,
     /// Id of the first element this indexer creates (0 for a document; see [`Fragment`]).
@@ -263,7 +266,8 @@ impl<'a> Indexer<'a> {
             elements: super::memory::large_vec(estimate),
             attrs: super::memory::large_vec(estimate),
             namespaces: Vec::new(),
-            bindings: Vec::new(),
+            ns_index: scope::NsIndex::default(),
+            bindings: scope::Bindings::default(),
             open: Vec::new(),
             root: None,
             id_base: 0,
@@ -300,8 +304,8 @@ impl<'a> Indexer<'a> {
                     None => continue,
                 };
                 let uri = a.value(src);
-                let ns = doc.namespaces.iter().position(|u| *u == uri);
-                ix.bindings.push((prefix.to_string(), ns));
+                let ns = ix.ns_index.find(&ix.namespaces, &uri);
+                ix.bindings.push(prefix.to_string(), ns);
             }
         }
         // The parent stands open below the fragment: top-level elements are its children,
@@ -633,16 +637,8 @@ impl<'a> Indexer<'a> {
             if self.namespaces.len() >= NO_NS as usize - 1 {
                 return Err(self.syntax(at, "more than 65000 different namespaces"));
             }
-            let ns = (!uri.is_empty()).then(|| {
-                self.namespaces
-                    .iter()
-                    .position(|u| *u == uri)
-                    .unwrap_or_else(|| {
-                        self.namespaces.push(uri);
-                        self.namespaces.len() - 1
-                    })
-            });
-            self.bindings.push((prefix, ns));
+            let ns = (!uri.is_empty()).then(|| self.ns_index.intern(&mut self.namespaces, uri));
+            self.bindings.push(prefix, ns);
             pushed += 1;
         }
         Ok(pushed)
@@ -711,11 +707,7 @@ impl<'a> Indexer<'a> {
         if prefix == "xml" {
             return None;
         }
-        self.bindings
-            .iter()
-            .rev()
-            .find(|(p, _)| p == prefix)
-            .and_then(|(_, ns)| *ns)
+        self.bindings.lookup(prefix)
     }
 }
 

@@ -196,6 +196,10 @@ pub(crate) struct TagEnd {
     pub prefixed: bool,
 }
 
+/// Up to this many attributes on one tag, a new one's name is compared with each; past it,
+/// names are looked up in a hash set.
+const DUPLICATE_SCAN: usize = 16;
+
 /// Scans the attributes of a start tag whose name ends at `j`, up to and including its `>`.
 /// Appends them to `out`.
 pub(crate) fn attributes(
@@ -206,6 +210,7 @@ pub(crate) fn attributes(
     let bytes = src.as_bytes();
     let first = out.len();
     let (mut declares, mut prefixed) = (false, false);
+    let mut seen: Option<std::collections::HashSet<&str>> = None;
     loop {
         let ws_start = j;
         j = skip_space(bytes, j);
@@ -267,9 +272,28 @@ pub(crate) fn attributes(
         let value_end = value_end(src, value_start, quote, name)
             .ok_or_else(|| (j, format!("the value of attribute `{name}` is not closed")))??;
         j = value_end + 1;
-        let dup = out[first..].iter().any(|a| &src[a.name()] == name);
+        // A handful of attributes (the common case) are compared one by one; past that a hash
+        // set keeps the check linear (65 535 attributes took seconds, millions never ended).
+        let dup = if out.len() - first < DUPLICATE_SCAN {
+            out[first..].iter().any(|a| &src[a.name()] == name)
+        } else {
+            let seen =
+                seen.get_or_insert_with(|| out[first..].iter().map(|a| &src[a.name()]).collect());
+            !seen.insert(name)
+        };
         if dup {
             return Err((name_start, format!("attribute `{name}` is given twice")));
+        }
+        // Refused as soon as there is one too many: before any per-attribute work on them
+        // (namespaces, prefixes), and without scanning millions more.
+        if out.len() - first == super::MAX_ATTRIBUTES {
+            return Err((
+                name_start,
+                format!(
+                    "more than {} attributes on one element, more than virt-cpu indexes (libvirt writes a handful)",
+                    super::MAX_ATTRIBUTES
+                ),
+            ));
         }
         declares |= name.starts_with("xmlns");
         prefixed |= colon;
@@ -326,6 +350,33 @@ pub(crate) fn text_end(bytes: &[u8], start: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Duplicates are found by the scan and by the hash set alike, wherever they are.
+    #[test]
+    fn duplicates_are_found_below_and_past_the_threshold() {
+        for n in [
+            2,
+            DUPLICATE_SCAN - 1,
+            DUPLICATE_SCAN,
+            DUPLICATE_SCAN + 1,
+            100,
+        ] {
+            let mut tag = String::from("<e");
+            for i in 0..n {
+                tag.push_str(&format!(" a{i}='1'"));
+            }
+            let mut out = Vec::new();
+            assert!(attributes(&format!("{tag}/>"), 2, &mut out).is_ok(), "{n}");
+            assert_eq!(out.len(), n);
+            for dup_of in [0, n / 2, n - 1] {
+                let mut out = Vec::new();
+                match attributes(&format!("{tag} a{dup_of}='2'/>"), 2, &mut out) {
+                    Err((_, m)) => assert_eq!(m, format!("attribute `a{dup_of}` is given twice")),
+                    Ok(_) => panic!("{n} attributes, a{dup_of} twice: not found"),
+                }
+            }
+        }
+    }
 
     /// The word-at-a-time searches agree with the byte classes for every byte, at every place
     /// in a word, with and without a colon before it.

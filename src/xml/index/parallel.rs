@@ -116,6 +116,7 @@ fn merge<'a>(src: &'a str, bom: usize, first: Indexer<'a>, second: Indexer<'a>) 
         mut elements,
         mut attrs,
         mut namespaces,
+        mut ns_index,
         bindings,
         open: mut stack,
         root,
@@ -125,16 +126,10 @@ fn merge<'a>(src: &'a str, bom: usize, first: Indexer<'a>, second: Indexer<'a>) 
     // The second half resolved prefixes against what it declared itself, and its deferred
     // ones are resolved against the root's bindings: only right when no other element open
     // at the split declares a namespace, and no default namespace is in force.
-    if stack[1..].iter().any(|o| o.pushed > 0) || bindings.iter().any(|(p, _)| p.is_empty()) {
+    if stack[1..].iter().any(|o| o.pushed > 0) || bindings.binds_default() {
         return None;
     }
-    let outer = |prefix: &str| -> Option<usize> {
-        bindings
-            .iter()
-            .rev()
-            .find(|(p, _)| p == prefix)
-            .and_then(|(_, ns)| *ns)
-    };
+    let outer = |prefix: &str| -> Option<usize> { bindings.lookup(prefix) };
     let detached = second.detached?;
     if detached.deferred_attr.iter().any(|p| outer(p).is_none()) {
         return None;
@@ -143,13 +138,7 @@ fn merge<'a>(src: &'a str, bom: usize, first: Indexer<'a>, second: Indexer<'a>) 
     let renumber: Vec<usize> = second
         .namespaces
         .iter()
-        .map(|uri| match namespaces.iter().position(|u| u == uri) {
-            Some(i) => i,
-            None => {
-                namespaces.push(uri.clone());
-                namespaces.len() - 1
-            }
-        })
+        .map(|uri| ns_index.intern(&mut namespaces, uri.clone()))
         .collect();
     if namespaces.len() >= NO_NS as usize - 1 {
         return None;
