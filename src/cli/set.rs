@@ -71,8 +71,54 @@ pub fn parse_feature(spec: &str) -> Result<(String, String), String> {
     }
 }
 
+/// Refuses a value with a control character (C0, DEL or C1), naming the option and the
+/// character escaped. C0 characters other than TAB, LF and CR cannot be written in XML at all
+/// (`virsh define` refuses the file); TAB, LF and CR can (as `&#9;`, `&#10;`, `&#13;`), but no
+/// libvirt model or feature name, mode, or QEMU model or option name or value has one, and
+/// in `-cpu` they would only break the command line: refused too, as are DEL and C1, which
+/// are invisible in a terminal.
+pub fn refuse_control(option: &str, value: &str) -> Result<(), String> {
+    match value.chars().find(|c| c.is_control()) {
+        None => Ok(()),
+        Some(c) => Err(format!(
+            "{option} \"{}\": the control character {} is not allowed in a value (no CPU model, \
+             feature, mode or QEMU option has one, and XML cannot hold most); remove it",
+            value.escape_debug(),
+            c.escape_debug()
+        )),
+    }
+}
+
 impl SetArgs {
+    /// Every value given, with the option that gave it.
+    fn values(&self) -> Vec<(&'static str, &str)> {
+        let mut all: Vec<(&'static str, &str)> = Vec::new();
+        all.extend(self.mode.as_deref().map(|v| ("--mode", v)));
+        all.extend(self.model.as_deref().map(|v| ("--model", v)));
+        all.extend(self.feature.iter().map(|v| ("--feature", v.as_str())));
+        all.extend(
+            self.drop_feature
+                .iter()
+                .map(|v| ("--drop-feature", v.as_str())),
+        );
+        all.extend(self.qemu_model.as_deref().map(|v| ("--qemu-model", v)));
+        all.extend(
+            self.qemu_option
+                .iter()
+                .map(|v| ("--qemu-option", v.as_str())),
+        );
+        all.extend(
+            self.qemu_remove
+                .iter()
+                .map(|v| ("--qemu-remove", v.as_str())),
+        );
+        all
+    }
+
     fn edits(&self) -> Result<Vec<Edit>, String> {
+        for (option, value) in self.values() {
+            refuse_control(option, value)?;
+        }
         let mut edits = Vec::new();
         if let Some(m) = &self.mode {
             edits.push(Edit::SetMode(m.clone()));

@@ -4,9 +4,7 @@ use crate::xml::Position;
 
 #[derive(Debug, thiserror::Error, Clone, PartialEq)]
 pub enum DomainError {
-    #[error(
-        "{position}: the root element is <{found}>, not <domain>; virt-cpu reads libvirt domain XML (`virsh dumpxml NAME`)"
-    )]
+    #[error("{position}: {}", not_domain(found))]
     NotDomain { position: Position, found: String },
     #[error(
         "{position}: a second <{element}> (the first is at {first}); libvirt would use only the first — \
@@ -26,4 +24,25 @@ pub enum DomainError {
         "{position}: this domain is for the {arch} architecture; virt-cpu handles x86 (x86_64 and i686) CPUs only"
     )]
     NotX86 { arch: String, position: Position },
+}
+
+/// What is wrong with a root that is not a plain `<domain>`. A `<domain>` in a namespace
+/// (`xmlns='…'` on it, or a prefix) is not a libvirt domain either: libvirt 9.0 refuses
+/// `<domain xmlns='http://libvirt.org/schemas/domain/1.0'>` with "missing name information",
+/// as it finds no element of its own in a namespace.
+fn not_domain(found: &str) -> String {
+    match found.split_once(':') {
+        None if found == "domain" => "<domain> has a default namespace (an xmlns='…' attribute); \
+             libvirt domain XML has none, and libvirt refuses such a file (\"missing name \
+             information\") — remove xmlns='…' from <domain>"
+            .into(),
+        Some((prefix, "domain")) => format!(
+            "the root element <{found}> is in a namespace (prefix `{prefix}:`); libvirt domain \
+             XML has none — write it as <domain> without a prefix, and its children likewise"
+        ),
+        _ => format!(
+            "the root element is <{found}>, not <domain>; virt-cpu reads libvirt domain XML \
+             (`virsh dumpxml NAME`)"
+        ),
+    }
 }

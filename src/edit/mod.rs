@@ -43,6 +43,31 @@ pub enum Edit {
     FromCommandline { appended: Vec<String> },
 }
 
+impl Edit {
+    /// A value this edit would write that has a control character (C0 — which XML cannot hold,
+    /// except TAB, LF and CR —, DEL or C1; none belongs in a name or value of `-cpu`), and the
+    /// first such character. The CLI refuses them first, naming the option.
+    pub fn control_character(&self) -> Option<(&str, char)> {
+        let values: Vec<&str> = match self {
+            Edit::SetModel(v) | Edit::SetMode(v) | Edit::DropFeature(v) => vec![v],
+            Edit::SetQemuModel(v) | Edit::RemoveQemuOption(v) => vec![v],
+            Edit::SetFeature { name, policy } => vec![name, policy],
+            Edit::RenameFeature { from, to } | Edit::RenameQemuOption { from, to } => {
+                vec![from, to]
+            }
+            Edit::SetQemuOption { name, value } => std::iter::once(name.as_str())
+                .chain(value.as_deref())
+                .collect(),
+            Edit::ToCommandline { value } => vec![value],
+            Edit::FromCommandline { appended } => appended.iter().map(String::as_str).collect(),
+            Edit::MoveToQemu | Edit::MoveToCpu => Vec::new(),
+        };
+        values
+            .into_iter()
+            .find_map(|v| v.chars().find(|c| c.is_control()).map(|c| (v, c)))
+    }
+}
+
 #[derive(Debug, thiserror::Error, Clone, PartialEq)]
 pub enum EditError {
     #[error("{0}")]
@@ -99,6 +124,14 @@ impl Edited {
 
     /// The splices one edit makes, against the current document.
     pub fn splices(&self, edit: &Edit) -> Result<Vec<Splice>, EditError> {
+        if let Some((value, c)) = edit.control_character() {
+            return Err(EditError::Refused(format!(
+                "\"{}\" has the control character {}: no CPU model, feature, mode or QEMU \
+                 option has one, and XML cannot hold most; remove it",
+                value.escape_debug(),
+                c.escape_debug()
+            )));
+        }
         let (doc, dom) = (&self.doc, &self.dom);
         match edit {
             Edit::SetModel(name) => Ok(cpu::set_model(doc, dom, name)),
@@ -170,4 +203,42 @@ pub(crate) fn empty_element(doc: &Document, name: &str, attrs: &[(&str, &str)]) 
     }
     out.push_str("/>");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An edit writing a control character is refused, whichever front asks, and the
+    /// document stays as it was.
+    #[test]
+    fn control_characters_are_refused() {
+        let xml = "<domain type='kvm'><name>a</name><cpu mode='custom'><model>Skylake-Client</model></cpu></domain>";
+        let mut ed = Edited::new(Document::parse(xml.as_bytes()).unwrap()).unwrap();
+        for edit in [
+            Edit::SetQemuOption {
+                name: "model-id".into(),
+                value: Some("X\u{1}Y".into()),
+            },
+            Edit::SetModel("Skylake\tClient".into()),
+            Edit::SetFeature {
+                name: "vmx\n".into(),
+                policy: "require".into(),
+            },
+            Edit::SetQemuModel("a\u{7f}".into()),
+        ] {
+            match ed.apply(&edit) {
+                Err(EditError::Refused(m)) => assert!(m.contains("control character"), "{m}"),
+                other => panic!("{edit:?}: {other:?}"),
+            }
+            assert_eq!(ed.doc.source(), xml);
+        }
+        assert!(
+            ed.apply(&Edit::SetQemuOption {
+                name: "model-id".into(),
+                value: Some("Café ✓".into()),
+            })
+            .is_ok()
+        );
+    }
 }

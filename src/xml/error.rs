@@ -51,6 +51,17 @@ pub enum LoadError {
          check that this is the right file"
     )]
     Binary { offset: usize },
+    /// UTF-16 or UTF-32 (by its byte-order mark, or `<` or whitespace next to NUL bytes at the
+    /// start), which would otherwise be called binary for its NUL bytes.
+    #[error(
+        "the file is {encoding}, not UTF-8; convert it first, e.g. \
+         `iconv -f {iconv} -t UTF-8 FILE > FILE.utf8`, and change (or drop) the encoding in \
+         its XML declaration"
+    )]
+    WideEncoding {
+        encoding: &'static str,
+        iconv: &'static str,
+    },
     #[error(
         "{position}: the file is not valid UTF-8{declared}; convert it first, \
          e.g. `iconv -f LATIN1 -t UTF-8 FILE`, and change the encoding in the XML declaration"

@@ -93,6 +93,9 @@ fn check_bytes(bytes: &[u8]) -> Result<(), LoadError> {
     if clean_on_two_cores(bytes) {
         return Ok(());
     }
+    if let Some((encoding, iconv)) = wide_encoding(bytes) {
+        return Err(LoadError::WideEncoding { encoding, iconv });
+    }
     if let Some(offset) = memchr_nul(bytes) {
         return Err(LoadError::Binary { offset });
     }
@@ -114,6 +117,24 @@ fn check_bytes(bytes: &[u8]) -> Result<(), LoadError> {
             })
         }
     }
+}
+
+/// UTF-16 or UTF-32, told by the byte-order mark or by the first character (`<`, or the
+/// whitespace before it, next to NUL bytes): the encoding's name for the message and for
+/// `iconv -f`. Checked only for a file that is not clean UTF-8.
+fn wide_encoding(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    let ascii = |b: u8| b == b'<' || b.is_ascii_whitespace();
+    Some(match bytes {
+        [0, 0, 0xFE, 0xFF, ..] => ("UTF-32 (big-endian, with a byte-order mark)", "UTF-32"),
+        [0xFF, 0xFE, 0, 0, ..] => ("UTF-32 (little-endian, with a byte-order mark)", "UTF-32"),
+        [0xFE, 0xFF, ..] => ("UTF-16 (big-endian, with a byte-order mark)", "UTF-16"),
+        [0xFF, 0xFE, ..] => ("UTF-16 (little-endian, with a byte-order mark)", "UTF-16"),
+        [0, 0, 0, b, ..] if ascii(*b) => ("UTF-32 (big-endian)", "UTF-32BE"),
+        [b, 0, 0, 0, ..] if ascii(*b) => ("UTF-32 (little-endian)", "UTF-32LE"),
+        [0, b, ..] if ascii(*b) => ("UTF-16 (big-endian)", "UTF-16BE"),
+        [b, 0, ..] if ascii(*b) => ("UTF-16 (little-endian)", "UTF-16LE"),
+        _ => return None,
+    })
 }
 
 /// No NUL byte and valid UTF-8, checked on two cores for a large file (these two passes
