@@ -312,7 +312,13 @@ impl QemuCatalog {
         let libvirt_names = self
             .features
             .iter()
-            .map(|f| super::names::qemu_to_libvirt(&f.name).to_string())
+            // The refresh found each feature's libvirt name in that libvirt's own map; older
+            // catalogs (and features libvirt lacks) fall back to libvirt 9.0's table.
+            .map(|f| {
+                f.libvirt
+                    .clone()
+                    .unwrap_or_else(|| super::names::qemu_to_libvirt(&f.name).to_string())
+            })
             .collect();
         self.index = Index {
             models,

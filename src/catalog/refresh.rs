@@ -91,8 +91,18 @@ impl Default for Sources {
 
 /// Builds a catalog from the installed QEMU and libvirt.
 pub fn refresh(runner: &dyn Runner, sources: &Sources) -> Result<Catalog, RefreshError> {
-    let libvirt = LibvirtMap::read_dir(&sources.cpu_map)?;
+    let mut libvirt = LibvirtMap::read_dir(&sources.cpu_map)?;
+    // The release first: the names QEMU's features get in libvirt depend on it.
+    if let Some(virsh) = &sources.virsh {
+        // `virsh --version` prints the library version without needing a daemon.
+        if let Ok(out) = runner.run(virsh, &["--version"], b"")
+            && out.success()
+        {
+            libvirt.version = out.stdout.trim().to_string();
+        }
+    }
     let mut qemu = query_qemu(runner, sources, &libvirt)?;
+    qemu.libvirt_version = libvirt.version.clone();
     if !qemu.kvm_unobservable.is_empty() {
         // The CLI prints the summary; this is the one thing the refresh could not do.
         eprintln!(
@@ -101,16 +111,6 @@ pub fn refresh(runner: &dyn Runner, sources: &Sources) -> Result<Catalog, Refres
             qemu.kvm_unobservable.join(" ")
         );
     }
-    if let Some(virsh) = &sources.virsh {
-        // `virsh --version` prints the library version without needing a daemon.
-        if let Ok(out) = runner.run(virsh, &["--version"], b"")
-            && out.success()
-        {
-            qemu.libvirt_version = out.stdout.trim().to_string();
-        }
-    }
-    let mut libvirt = libvirt;
-    libvirt.version = qemu.libvirt_version.clone();
     Ok(Catalog {
         libvirt,
         qemu,
@@ -626,7 +626,7 @@ fn settable(name: &str, ty: &str) -> bool {
 /// libvirt's name for a QEMU feature, if libvirt's map has it: the translation table first, then
 /// the canonical name and QEMU's other spellings.
 fn libvirt_name(map: &LibvirtMap, name: &str, aliases: &[String]) -> Option<String> {
-    std::iter::once(names::qemu_to_libvirt(name))
+    std::iter::once(names::qemu_to_libvirt_in(name, map.release()))
         .chain(std::iter::once(name))
         .chain(aliases.iter().map(String::as_str))
         .find(|n| map.feature(n).is_some())

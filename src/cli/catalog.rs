@@ -33,9 +33,13 @@ pub struct RefreshArgs {
     /// embedded catalog).
     #[arg(long, value_name = "DIR")]
     pub output: Option<PathBuf>,
-    /// The QEMU binary to ask.
-    #[arg(long, default_value = "qemu-system-x86_64")]
-    pub qemu: String,
+    /// The QEMU binary to ask (`--qemu X.Y` names a release to follow, not a binary).
+    #[arg(
+        long = "qemu-binary",
+        value_name = "PATH",
+        default_value = "qemu-system-x86_64"
+    )]
+    pub qemu_binary: String,
     /// libvirt's CPU map directory.
     #[arg(long, default_value = "/usr/share/libvirt/cpu_map", value_name = "DIR")]
     pub cpu_map: PathBuf,
@@ -145,7 +149,7 @@ pub fn run(args: &CatalogArgs) -> anyhow::Result<i32> {
                 })?,
             };
             let sources = Sources {
-                qemu: r.qemu.clone(),
+                qemu: r.qemu_binary.clone(),
                 cpu_map: r.cpu_map.clone(),
                 ..Sources::default()
             };

@@ -97,3 +97,50 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap's own consistency checks over every command, global options included (a global
+    /// `--qemu X.Y` once collided with `catalog refresh --qemu BINARY` and panicked at run time).
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+
+    /// Every command parses with the global options before and after it.
+    #[test]
+    fn global_options_parse_on_every_command() {
+        use clap::Parser;
+        for args in [
+            &[
+                "virt-cpu",
+                "--libvirt",
+                "11.3",
+                "catalog",
+                "refresh",
+                "--output",
+                "x",
+            ][..],
+            &[
+                "virt-cpu",
+                "catalog",
+                "refresh",
+                "--qemu",
+                "10.0",
+                "--qemu-binary",
+                "q",
+            ],
+            &["virt-cpu", "models", "--qemu", "7.2"],
+            &["virt-cpu", "diff", "A", "B", "--libvirt", "9.0"],
+            &["virt-cpu", "--libvirt", "9.0", "f.xml"],
+        ] {
+            let cli = super::Cli::try_parse_from(args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            assert!(
+                cli.versions.libvirt.is_some() || cli.versions.qemu.is_some(),
+                "{args:?}"
+            );
+        }
+    }
+}

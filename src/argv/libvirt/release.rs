@@ -8,7 +8,7 @@
 //! comment says so.
 
 use crate::catalog::LibvirtMap;
-use crate::catalog::names::{ALWAYS_DROPPED, libvirt_to_qemu, qemu_to_libvirt};
+use crate::catalog::names::{ALWAYS_DROPPED, libvirt_to_qemu_in, qemu_to_libvirt_in};
 use crate::catalog::versions::Version;
 
 /// libvirt 9.3.0 (NEWS "Improve handling of maximum physical address configuration"):
@@ -115,30 +115,13 @@ pub fn ignored(name: &str, release: Version) -> bool {
 
 const IGNORED_VMX: &[&str] = &["vmx-ept-uc", "vmx-ept-wb", "vmx-invvpid-single-context"];
 
-/// Entries of `virQEMUCapsCPUFeaturesX86` newer than 9.0: (release, libvirt, QEMU).
-const TRANSLATIONS_SINCE: &[(Version, &str, &str)] = &[
-    (
-        VMX_FEATURES,
-        "vmx-invvpid-single-context-noglobals",
-        "vmx-invept-single-context-noglobals",
-    ),
-    (HYPERV_EMSR_XMM, "hv-emsr_bitmap", "hv-emsr-bitmap"),
-    (HYPERV_EMSR_XMM, "hv-xmm_input", "hv-xmm-input"),
-];
-
 /// `virQEMUCapsCPUFeatureToQEMU` of the given libvirt release: the spelling written to `-cpu`.
 pub fn feature_to_qemu(name: &str, release: Version) -> &str {
-    TRANSLATIONS_SINCE
-        .iter()
-        .find(|(v, l, _)| *l == name && release >= *v)
-        .map_or_else(|| libvirt_to_qemu(name), |(_, _, q)| q)
+    libvirt_to_qemu_in(name, release)
 }
 
 /// `virQEMUCapsCPUFeatureFromQEMU` of the given libvirt release: the libvirt name of a QEMU
 /// property.
 pub fn feature_from_qemu(name: &str, release: Version) -> &str {
-    TRANSLATIONS_SINCE
-        .iter()
-        .find(|(v, _, q)| *q == name && release >= *v)
-        .map_or_else(|| qemu_to_libvirt(name), |(_, l, _)| l)
+    qemu_to_libvirt_in(name, release)
 }
