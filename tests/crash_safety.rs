@@ -86,7 +86,8 @@ fn sigkill_during_in_place_save_leaves_old_or_new_content() {
         "old {saw_old}, new {saw_new}: kill timing never hit both outcomes"
     );
 
-    // A normal run leaves only the target (temporary files of killed runs are theirs to leak).
+    // A normal run leaves only the target. (Killed runs leave none either — the new content is
+    // written to an unnamed O_TMPFILE; see tests/safety.rs — but this checks the normal exit.)
     for entry in std::fs::read_dir(dir.path()).unwrap() {
         let p = entry.unwrap().path();
         if p != target {

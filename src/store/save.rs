@@ -153,15 +153,17 @@ pub fn save_atomic(
     new: &[u8],
     expected: Option<Expected<'_>>,
 ) -> Result<Saved, SaveError> {
-    save_waiting(target, new, expected, WAIT)
+    save_waiting(target, new, expected, WAIT, true)
 }
 
-/// [`save_atomic`], waiting at most `wait` for the lock.
+/// [`save_atomic`], waiting at most `wait` for the lock; `unnamed`: write an `O_TMPFILE`
+/// where the file system has them (else always a named temporary file).
 fn save_waiting(
     target: &Path,
     new: &[u8],
     expected: Option<Expected<'_>>,
     wait: Duration,
+    unnamed: bool,
 ) -> Result<Saved, SaveError> {
     let path_s = target.display().to_string();
     // Write through a symlink to the file it points at, keeping the link.
@@ -177,6 +179,7 @@ fn save_waiting(
         new,
         expected,
         deadline: Instant::now() + wait,
+        unnamed,
     };
     loop {
         if let Some(saved) = job.attempt()? {
@@ -185,6 +188,9 @@ fn save_waiting(
         if Instant::now() >= job.deadline {
             return Err(SaveError::Busy { path: path_s });
         }
+        // Lost a race with another save (which replaced or created the file): a moment for
+        // it to finish, not a busy loop.
+        std::thread::sleep(Duration::from_millis(1));
     }
 }
 
@@ -198,6 +204,8 @@ struct Job<'a> {
     new: &'a [u8],
     expected: Option<Expected<'a>>,
     deadline: Instant,
+    /// Try `O_TMPFILE` first (tests of the fallback turn it off).
+    unnamed: bool,
 }
 
 impl Job<'_> {
@@ -255,7 +263,7 @@ impl Job<'_> {
         if meta.permissions().readonly() {
             return Err(SaveError::ReadOnly { path: path_s });
         }
-        let temp = self.write_temp(Some(&meta), true)?;
+        let temp = self.write_temp(Some(&meta), self.unnamed)?;
         // Right before the rename: still the file locked and checked above. Saves of ours
         // cannot have changed it (we hold its lock); another program may have.
         let now = file.metadata().map_err(|e| self.write_err(e))?;
@@ -328,7 +336,7 @@ impl Job<'_> {
     /// Nothing at the path: the new file is linked there, unless something appeared meanwhile
     /// (`None`: start again).
     fn create(&self) -> Result<Option<Saved>, SaveError> {
-        let temp = self.write_temp(None, true)?;
+        let temp = self.write_temp(None, self.unnamed)?;
         // A dangling symlink: replaced by the file, as a rename does (there is nothing to lock).
         let placed = if std::fs::symlink_metadata(self.real).is_ok() {
             Some(self.replace(temp, false, None)?)
@@ -542,4 +550,93 @@ fn special_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
 /// text as both when nothing changed).
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     std::ptr::eq(a, b) || a == b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Another holder of the target's lock is waited for, and then the save is refused with
+    /// the file untouched; once the lock is released the save goes through.
+    #[test]
+    fn a_lock_held_elsewhere_is_waited_for_then_refused() {
+        use rustix::fs::{FlockOperation, flock};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.xml");
+        std::fs::write(&path, b"old").unwrap();
+        let holder = std::fs::File::open(&path).unwrap();
+        flock(&holder, FlockOperation::LockExclusive).unwrap();
+        let r = save_waiting(&path, b"new", None, Duration::from_millis(30), true);
+        assert!(matches!(r, Err(SaveError::Busy { .. })), "{r:?}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
+        drop(holder);
+        let r = save_waiting(&path, b"new", None, Duration::from_millis(30), true).unwrap();
+        assert!(matches!(r, Saved::Written(_)), "{r:?}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+    }
+
+    /// A save killed between linking its temporary name and the rename leaves that name; the
+    /// next save of the same target removes it (and no other file).
+    #[test]
+    fn the_next_save_removes_a_killed_saves_temporary_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.xml");
+        std::fs::write(&path, b"old").unwrap();
+        let own = dir.path().join(own_temp_name(&path));
+        std::fs::write(&own, b"left by a kill").unwrap();
+        let other = dir
+            .path()
+            .join(own_temp_name(&dir.path().join("other.xml")));
+        std::fs::write(&other, b"another target's").unwrap();
+        save_atomic(&path, b"new", None).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        assert!(!own.exists());
+        assert!(other.exists());
+    }
+
+    /// A new file is created with the OS's mode for 0o666 under the umask, and never replaces
+    /// a file that appeared at its name: that one is handled as an existing file.
+    #[test]
+    fn a_new_file_is_linked_at_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.xml");
+        let r = save_atomic(&path, b"new", None).unwrap();
+        assert!(matches!(r, Saved::Written(_)), "{r:?}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        // Loaded (expected) content gone and a different file there: refused, not replaced.
+        let expected = Expected {
+            bytes: b"what was loaded",
+            stamp: None,
+        };
+        let r = save_atomic(&path, b"mine", Some(expected));
+        assert!(matches!(r, Err(SaveError::ChangedOnDisk { .. })), "{r:?}");
+    }
+
+    /// The named-temporary fallback (no `O_TMPFILE`): the same outcomes, nothing left behind
+    /// after a normal exit.
+    #[test]
+    fn the_named_fallback_saves_alike() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.xml");
+        let wait = Duration::from_millis(30);
+        let r = save_waiting(&path, b"one", None, wait, false).unwrap();
+        assert_eq!(
+            r,
+            Saved::Written(FileStamp::of(&std::fs::metadata(&path).unwrap()))
+        );
+        let loaded = r.stamp().clone();
+        let expected = Expected {
+            bytes: b"one",
+            stamp: Some(&loaded),
+        };
+        let r = save_waiting(&path, b"two", Some(expected), wait, false).unwrap();
+        assert!(matches!(r, Saved::Written(_)), "{r:?}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        let r = save_waiting(&path, b"three", Some(expected), wait, false);
+        assert!(matches!(r, Err(SaveError::ChangedOnDisk { .. })), "{r:?}");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+    }
 }
