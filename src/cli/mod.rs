@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod check;
 pub mod common;
 pub mod convert;
+pub mod generate;
 pub mod models;
 pub mod out;
 pub mod output;
@@ -19,7 +20,7 @@ use std::path::PathBuf;
 /// Choose, check and explain a libvirt guest's x86 CPU: <cpu>, the proposed <qemu:cpu>, and the
 /// exact -cpu QEMU gets.
 #[derive(Debug, Parser)]
-#[command(name = "virt-cpu", version, about, long_about = None)]
+#[command(name = "virt-cpu", version = VERSION, about, long_about = None, after_long_help = AFTER_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -35,7 +36,29 @@ pub struct Cli {
     /// Which libvirt and QEMU to follow (every command).
     #[command(flatten)]
     pub versions: common::VersionArgs,
+    /// Print the man page or a shell's completion script, and exit.
+    #[arg(long, value_enum, value_name = "KIND", exclusive = true)]
+    pub generate: Option<generate::Generate>,
 }
+
+/// `--version`: the program's, and the catalogs it carries.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\ncatalogs: libvirt 9.0 + QEMU 7.2 (Debian 12), libvirt 11.3 + QEMU 10.0 (Debian 13);",
+    " `virt-cpu catalog` says which one an answer follows"
+);
+
+/// What `--help` (long form) says after the options; the man page says the same.
+const AFTER_HELP: &str = "\
+Exit status: 0 ok; 1 the domain has errors (for models: nothing matches); 2 usage or I/O error (bad \
+file, read-only target, changed on disk, unknown model for model/diff, a libvirt or QEMU release \
+without a catalog, libvirt unreachable); 3 no error, but the result depends on the host and none \
+was given (--host-caps or -c).
+
+Environment: VIRT_CPU_LIBVIRT and VIRT_CPU_QEMU stand for --libvirt and --qemu (empty: unset); \
+NO_COLOR turns colours off; XDG_CACHE_HOME moves the catalog cache (~/.cache/virt-cpu).
+
+See `man virt-cpu` for every command.";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -70,6 +93,11 @@ pub enum Command {
 /// Runs the parsed command line and returns the exit code.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     common::VersionArgs::set_current(cli.versions.clone());
+    if let Some(kind) = cli.generate {
+        let mut out = std::io::stdout().lock();
+        generate::generate(kind, &mut out)?;
+        return Ok(common::EXIT_OK);
+    }
     match &cli.command {
         Some(Command::Argv(a)) => argv::run(a),
         Some(Command::Check(a)) => check::run(a),
