@@ -107,16 +107,30 @@ impl QemuCaps {
                 .emulator
                 .as_deref()
                 .is_some_and(|e| e.contains("x86_64"));
-        let models = (!catalog.qemu.models.is_empty()).then(|| {
-            catalog
-                .qemu
-                .models
+        // Under TCG the host does not matter: what QEMU reports unusable for each model
+        // (`unavailable-features` of query-cpu-definitions, which libvirt keeps as the model's
+        // blockers and its decoder subtracts) is the same everywhere, and the catalog has it.
+        // qemu-system-i386 reports no blockers.
+        let tcg = dom.virt_type == "qemu" && !i386_binary;
+        let q = &catalog.qemu;
+        let models = (!q.models.is_empty()).then(|| {
+            q.models
                 .iter()
-                .map(|m| OfferedModel {
-                    name: m.name.clone(),
-                    usable: None,
-                    deprecated: m.deprecated,
-                    blockers: Vec::new(),
+                .map(|m| {
+                    let blockers: Vec<String> = if tcg {
+                        q.names(&m.tcg_unavailable)
+                            .into_iter()
+                            .map(str::to_string)
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    OfferedModel {
+                        name: m.name.clone(),
+                        usable: tcg.then(|| blockers.is_empty() && m.needs.is_empty()),
+                        deprecated: m.deprecated,
+                        blockers,
+                    }
                 })
                 .collect()
         });
@@ -196,8 +210,13 @@ impl QemuCaps {
             }
             for m in models.iter_mut() {
                 if let Some(c) = host.model(&m.name) {
+                    // libvirt 9.0's domcapabilities says `usable='no'` without naming the
+                    // blockers; the catalog's (TCG) blockers stand then.
+                    if c.usable != Some(false) || !c.blockers.is_empty() || m.usable != Some(false)
+                    {
+                        m.blockers = c.blockers.clone();
+                    }
                     m.usable = c.usable;
-                    m.blockers = c.blockers.clone();
                     m.deprecated |= c.deprecated;
                 }
             }
