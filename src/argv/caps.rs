@@ -127,7 +127,7 @@ impl QemuCaps {
                     };
                     OfferedModel {
                         name: m.name.clone(),
-                        usable: tcg.then(|| blockers.is_empty() && m.needs.is_empty()),
+                        usable: tcg.then_some(blockers.is_empty() && m.needs.is_empty()),
                         deprecated: m.deprecated,
                         blockers,
                     }
