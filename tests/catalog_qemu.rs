@@ -12,8 +12,9 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use virt_cpu::catalog::accel::TCG_DEFAULTS;
-use virt_cpu::catalog::refresh::{self, Sources};
+use virt_cpu::catalog::files;
 use virt_cpu::catalog::{Catalog, QemuCatalog, QemuModel, versions};
+use virt_cpu::host::refresh::{self, Sources};
 use virt_cpu::host::{HostError, Output, Runner, SystemRunner, qmp};
 
 fn fresh() -> Option<Catalog> {
@@ -230,7 +231,7 @@ fn kvm_view_of_tcg_forced_features_matches_qemu_under_kvm() {
     let replies = qmp::batch(
         &SystemRunner,
         "qemu-system-x86_64",
-        virt_cpu::catalog::refresh::KVM_ARGS,
+        virt_cpu::host::refresh::KVM_ARGS,
         &commands,
     )
     .expect("QEMU starts with -accel kvm");
@@ -316,7 +317,7 @@ fn refresh_without_kvm_lists_what_it_could_not_observe() {
 fn refresh_writes_files_that_load_back_identically() {
     let Some(fresh) = fresh() else { return };
     let dir = tempfile::tempdir().unwrap();
-    refresh::write_dir(&fresh, dir.path()).unwrap();
+    files::write_dir(&fresh, dir.path()).unwrap();
     let back = Catalog::read(dir.path()).unwrap();
     assert_eq!(
         serde_json::to_string(&back.qemu).unwrap(),

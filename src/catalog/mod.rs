@@ -4,11 +4,11 @@
 pub mod accel;
 pub mod feature_set;
 pub mod features;
+pub mod files;
 pub mod libvirt_map;
 pub mod names;
 pub mod qemu;
 pub mod qemu_cpu_string;
-pub mod refresh;
 pub mod select;
 pub mod suggest;
 pub mod versions;
@@ -49,6 +49,11 @@ pub enum Origin {
 pub enum CatalogError {
     #[error("cannot read catalog file {path}: {source}")]
     Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write {
         path: String,
         source: std::io::Error,
     },
@@ -110,8 +115,8 @@ impl Catalog {
             })?;
             Ok::<_, CatalogError>((p, text))
         };
-        let (qp, qemu) = read(refresh::QEMU_FILE)?;
-        let (lp, libvirt) = read(refresh::LIBVIRT_FILE)?;
+        let (qp, qemu) = read(files::QEMU_FILE)?;
+        let (lp, libvirt) = read(files::LIBVIRT_FILE)?;
         Ok(Catalog {
             qemu: serde_json::from_str(&qemu).map_err(|source| CatalogError::Json {
                 path: qp.display().to_string(),
@@ -134,7 +139,7 @@ impl Catalog {
         }
         let catalog = match explicit {
             Some(p) => Catalog::read(p)?,
-            None => match refresh::cache_dir().filter(|d| d.join(refresh::QEMU_FILE).is_file()) {
+            None => match files::cache_dir().filter(|d| d.join(files::QEMU_FILE).is_file()) {
                 Some(dir) => {
                     let mut c = Catalog::read(&dir)?;
                     c.origin = Origin::Cache(dir);

@@ -2,10 +2,11 @@
 //! the installed QEMU and libvirt).
 
 use super::out::outln;
-use crate::catalog::refresh::{self, Sources};
+use crate::catalog::files;
 use crate::catalog::versions::{EMBEDDED, Followed};
 use crate::catalog::{Catalog, Origin};
 use crate::host::SystemRunner;
+use crate::host::refresh::{self, Sources};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -83,7 +84,7 @@ impl<'a> Summary<'a> {
             qemu_properties: c.qemu.properties.len(),
             libvirt_models: c.libvirt.models.len(),
             libvirt_features: c.libvirt.features.len(),
-            cache_dir: refresh::cache_dir(),
+            cache_dir: files::cache_dir(),
             written_to,
         }
     }
@@ -142,7 +143,7 @@ pub fn run(args: &CatalogArgs) -> anyhow::Result<i32> {
         Some(CatalogAction::Refresh(r)) => {
             let dir = match &r.output {
                 Some(d) => d.clone(),
-                None => refresh::cache_dir().ok_or_else(|| {
+                None => files::cache_dir().ok_or_else(|| {
                     anyhow::anyhow!(
                         "no cache directory: set XDG_CACHE_HOME or HOME, or pass --output DIR"
                     )
@@ -154,7 +155,7 @@ pub fn run(args: &CatalogArgs) -> anyhow::Result<i32> {
                 ..Sources::default()
             };
             let mut catalog = refresh::refresh(&SystemRunner, &sources)?;
-            refresh::write_dir(&catalog, &dir)?;
+            files::write_dir(&catalog, &dir)?;
             catalog.origin = Origin::File(dir.clone());
             emit(args.json, &Summary::of(&catalog, Some(dir)))
         }

@@ -110,7 +110,7 @@ impl VersionArgs {
             .flatten();
         let installed_qemu = installed.as_ref().and_then(|_| {
             let cache =
-                crate::catalog::refresh::cache_dir().map(|d| d.with_file_name("qemu-version"));
+                crate::catalog::files::cache_dir().map(|d| d.with_file_name("qemu-version"));
             crate::host::installed::qemu_version(&SystemRunner, cache.as_deref())
         });
         Ok(select::select(&select::Request {
@@ -208,8 +208,8 @@ pub fn error_text(e: &anyhow::Error) -> String {
     for cause in e.chain() {
         let part = match cause.downcast_ref::<HostError>() {
             Some(h) => host_error_text(h),
-            None => match cause.downcast_ref::<crate::catalog::refresh::RefreshError>() {
-                Some(crate::catalog::refresh::RefreshError::Host(h)) => host_error_text(h),
+            None => match cause.downcast_ref::<crate::host::refresh::RefreshError>() {
+                Some(crate::host::refresh::RefreshError::Host(h)) => host_error_text(h),
                 _ => cause.to_string(),
             },
         };

@@ -20,15 +20,6 @@ pub struct OutputArgs {
     pub diff: bool,
 }
 
-/// A unified diff of two versions of a document.
-pub fn unified_diff(name: &str, old: &str, new: &str) -> String {
-    similar::TextDiff::from_lines(old, new)
-        .unified_diff()
-        .context_radius(3)
-        .header(name, &format!("{name} (edited)"))
-        .to_string()
-}
-
 /// Delivers the edited text as the user asked. Returns the exit code.
 pub fn deliver(loaded: &Loaded, new: &str, out: &OutputArgs) -> anyhow::Result<i32> {
     let old = loaded.doc.source();
@@ -43,7 +34,8 @@ pub fn deliver(loaded: &Loaded, new: &str, out: &OutputArgs) -> anyhow::Result<i
         }
         outln!(
             "{}",
-            unified_diff(&loaded.display_name(), old, new).trim_end_matches('\n')
+            crate::edit::diff::unified_diff(&loaded.display_name(), old, new)
+                .trim_end_matches('\n')
         );
         return Ok(EXIT_OK);
     }

@@ -2,6 +2,7 @@
 //! an undo/redo history of exact inverse splices.
 
 mod cpu;
+pub mod diff;
 mod history;
 mod moves;
 mod qemu_cpu;

@@ -7,6 +7,7 @@
 pub mod domcaps;
 pub mod installed;
 pub mod qmp;
+pub mod refresh;
 
 pub use domcaps::{DomCaps, HostCapabilities, HostModel, HostTsc, PoolUsability};
 

@@ -519,7 +519,7 @@ impl Model {
     }
 
     fn diff_text(&self) -> String {
-        crate::cli::output::unified_diff(&self.name, &self.disk, self.source())
+        crate::edit::diff::unified_diff(&self.name, &self.disk, self.source())
     }
 
     /// `w`, or `y` on the save diff: where and how to write.

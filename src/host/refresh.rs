@@ -1,11 +1,13 @@
 //! `virt-cpu catalog refresh`: the one code path that builds the catalog from the real programs.
+//! It lives with the other host programs (`host` may use the catalog's types; the catalog never
+//! starts a program).
 //!
 //! It starts the installed `qemu-system-x86_64` (TCG, no machine; KVM is not needed) and asks:
 //! - `-cpu help`: the CPUID feature names (QEMU's "Recognized CPUID flags", canonical spellings);
 //! - over QMP: `query-version`, `query-cpu-definitions` (models, aliases, deprecation, what TCG
 //!   cannot provide), `qom-list-properties` on `max-x86_64-cpu` (every `-cpu` property and its
 //!   type), and `query-cpu-model-expansion` type `full` for every model — once as TCG builds it
-//!   and once with KVM's default properties applied (see [`super::accel`]);
+//!   and once with KVM's default properties applied (see [`crate::catalog::accel`]);
 //! - alias probes: each boolean property that is not a canonical feature is switched on alone
 //!   on the empty `base` model; the feature or property that follows it is what it aliases.
 //!
@@ -19,16 +21,16 @@
 //! model does not otherwise depend on the host (no filtering happens before a vCPU is realized).
 //! Without KVM they stay as TCG has them and the catalog lists them in `kvm_unobservable`.
 
-use super::accel::{KVM_DEFAULTS, TCG_DEFAULTS};
-use super::feature_set::FeatureSet;
-use super::names;
-use super::qemu::{QemuCatalog, QemuFeature, QemuModel, QemuProperty};
-use super::{Catalog, LibvirtMap};
-use crate::host::qmp::{self, CATALOG_ARGS, Reply};
-use crate::host::{HostError, Runner};
+use super::qmp::{self, CATALOG_ARGS, Reply};
+use super::{HostError, Runner};
+use crate::catalog::accel::{KVM_DEFAULTS, TCG_DEFAULTS};
+use crate::catalog::feature_set::FeatureSet;
+use crate::catalog::names;
+use crate::catalog::qemu::{QemuCatalog, QemuFeature, QemuModel, QemuProperty};
+use crate::catalog::{Catalog, LibvirtMap};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Arguments for a QEMU that answers the KVM questions: [`CATALOG_ARGS`] with `-accel kvm`.
 pub const KVM_ARGS: &[&str] = &[
@@ -43,25 +45,16 @@ pub const KVM_ARGS: &[&str] = &[
     "stdio",
 ];
 
-/// File names inside a catalog directory.
-pub const QEMU_FILE: &str = "qemu-x86.json";
-pub const LIBVIRT_FILE: &str = "libvirt-x86.json";
-
 #[derive(Debug, thiserror::Error)]
 pub enum RefreshError {
     #[error(transparent)]
     Host(#[from] HostError),
     #[error(transparent)]
-    Map(#[from] super::libvirt_map::MapError),
+    Map(#[from] crate::catalog::libvirt_map::MapError),
     #[error("QEMU answered {command} with an error: {detail}")]
     Qmp { command: String, detail: String },
     #[error("QEMU's answer to {command} has an unexpected shape: {detail}")]
     Shape { command: String, detail: String },
-    #[error("cannot write {path}: {source}")]
-    Write {
-        path: String,
-        source: std::io::Error,
-    },
 }
 
 /// Where the refresh takes its data from.
@@ -116,47 +109,6 @@ pub fn refresh(runner: &dyn Runner, sources: &Sources) -> Result<Catalog, Refres
         qemu,
         ..Catalog::default()
     })
-}
-
-/// Writes `qemu-x86.json` and `libvirt-x86.json` (compact JSON, one line each) into `dir`.
-pub fn write_dir(catalog: &Catalog, dir: &Path) -> Result<(), RefreshError> {
-    std::fs::create_dir_all(dir).map_err(|source| RefreshError::Write {
-        path: dir.display().to_string(),
-        source,
-    })?;
-    let write = |name: &str, json: String| {
-        let path = dir.join(name);
-        // Write then rename, so a reader never sees half a catalog.
-        let tmp = dir.join(format!(".{name}.tmp"));
-        std::fs::write(&tmp, json + "\n")
-            .and_then(|_| std::fs::rename(&tmp, &path))
-            .map_err(|source| RefreshError::Write {
-                path: path.display().to_string(),
-                source,
-            })
-    };
-    write(
-        QEMU_FILE,
-        serde_json::to_string(&catalog.qemu).expect("catalog serialises"),
-    )?;
-    write(
-        LIBVIRT_FILE,
-        serde_json::to_string(&catalog.libvirt).expect("catalog serialises"),
-    )?;
-    Ok(())
-}
-
-/// The user's catalog cache: `$XDG_CACHE_HOME/virt-cpu/catalog`, else `~/.cache/virt-cpu/catalog`.
-pub fn cache_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .filter(|v| !v.is_empty())
-                .map(|h| PathBuf::from(h).join(".cache"))
-        })?;
-    Some(base.join("virt-cpu").join("catalog"))
 }
 
 /// Why KVM cannot be used here (`/dev/kvm` does not open read-write, or QEMU does not start
@@ -402,7 +354,9 @@ fn query_qemu(
     let builtin_models: Vec<&str> = definitions
         .iter()
         .zip(&model_names)
-        .filter(|(d, n)| d.get("alias-of").is_none() && super::qemu::version_split(n).is_some())
+        .filter(|(d, n)| {
+            d.get("alias-of").is_none() && crate::catalog::qemu::version_split(n).is_some()
+        })
         .map(|(_, n)| n.as_str())
         .collect();
     let kvm_observed = observe_under_kvm(runner, sources, &builtin_models);
@@ -435,26 +389,24 @@ fn query_qemu(
         })
         .collect();
 
-    let mut catalog = QemuCatalog {
-        version: version_string(version),
-        package: version
-            .get("package")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .trim()
-            .to_string(),
-        features,
-        properties,
-        kvm_only: kvm_only.clone(),
-        kvm_unobservable: match &kvm_observed {
-            Ok(_) => Vec::new(),
-            Err(_) => TCG_DEFAULTS.iter().map(|(p, _)| p.to_string()).collect(),
-        },
-        kvm_unobservable_reason: match &kvm_observed {
-            Ok(_) => String::new(),
-            Err(why) => why.clone(),
-        },
-        ..QemuCatalog::default()
+    let mut catalog = QemuCatalog::default();
+    catalog.version = version_string(version);
+    catalog.package = version
+        .get("package")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    catalog.features = features;
+    catalog.properties = properties;
+    catalog.kvm_only = kvm_only.clone();
+    catalog.kvm_unobservable = match &kvm_observed {
+        Ok(_) => Vec::new(),
+        Err(_) => TCG_DEFAULTS.iter().map(|(p, _)| p.to_string()).collect(),
+    };
+    catalog.kvm_unobservable_reason = match &kvm_observed {
+        Ok(_) => String::new(),
+        Err(why) => why.clone(),
     };
     catalog.reindex();
 
@@ -521,7 +473,8 @@ fn query_qemu(
                 let tcg_set = set_from(&tcg);
                 m.tcg_features = tcg_set.difference(&m.tcg_unavailable);
                 // Accelerator defaults only apply to QEMU's built-in (versioned) models.
-                let builtin = super::qemu::version_split(&m.name).is_some() || m.alias_of.is_some();
+                let builtin =
+                    crate::catalog::qemu::version_split(&m.name).is_some() || m.alias_of.is_some();
                 m.features = if builtin {
                     let kvm = model_replies[2 * i + 1]
                         .as_ref()
@@ -748,13 +701,5 @@ mod tests {
             TCG_DEFAULTS.len(),
             "nothing else is taken"
         );
-    }
-
-    #[test]
-    fn cache_dir_follows_xdg() {
-        // Only checks the shape; the environment is the test runner's.
-        if let Some(d) = cache_dir() {
-            assert!(d.ends_with("virt-cpu/catalog"));
-        }
     }
 }
