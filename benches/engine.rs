@@ -6,7 +6,7 @@ use std::hint::black_box;
 use virt_cpu::argv::{QemuCaps, Reading};
 use virt_cpu::catalog::Catalog;
 use virt_cpu::check;
-use virt_cpu::domain::Domain;
+use virt_cpu::domain::{Domain, Policy};
 use virt_cpu::edit::{Edit, Edited};
 use virt_cpu::store;
 use virt_cpu::store::save::{Expected, save_atomic};
@@ -91,11 +91,11 @@ fn edit_and_save(c: &mut Criterion) {
                 let stamp = stamp.clone();
                 let old = loaded.doc.shared_source();
                 let mut state = Edited::from_read(loaded.doc, loaded.domain);
-                let policy = if flip { "disable" } else { "require" };
+                let policy = Policy::turning(!flip);
                 state
                     .apply(&Edit::SetFeature {
                         name: "pcid".into(),
-                        policy: policy.into(),
+                        policy,
                     })
                     .unwrap();
                 let expected = Expected {

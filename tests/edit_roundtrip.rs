@@ -4,7 +4,7 @@
 
 mod common;
 
-use virt_cpu::domain::Domain;
+use virt_cpu::domain::{Domain, Policy};
 use virt_cpu::edit::{Edit, Edited, History};
 use virt_cpu::xml::{Document, Splice};
 
@@ -14,7 +14,7 @@ fn edits() -> Vec<Edit> {
         Edit::SetMode("host-model".into()),
         Edit::SetFeature {
             name: "vmx".into(),
-            policy: "disable".into(),
+            policy: Policy::Disable,
         },
         Edit::SetQemuModel("Icelake-Server-v4".into()),
         Edit::SetQemuOption {
@@ -135,7 +135,7 @@ fn new_bytes_follow_the_document_style() {
     let mut s = Edited::new(Document::parse(src.as_bytes()).unwrap()).unwrap();
     s.apply(&Edit::SetFeature {
         name: "vmx".into(),
-        policy: "require".into(),
+        policy: Policy::Require,
     })
     .unwrap();
     s.apply(&Edit::SetQemuOption {

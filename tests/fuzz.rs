@@ -10,6 +10,7 @@ use proptest::prelude::*;
 use virt_cpu::argv::{QemuCaps, Reading};
 use virt_cpu::catalog::Catalog;
 use virt_cpu::check;
+use virt_cpu::domain::Policy;
 use virt_cpu::edit::{Edit, Edited, History};
 use virt_cpu::xml::Document;
 
@@ -90,14 +91,14 @@ fn edit() -> impl Strategy<Value = Edit> {
         "a'b&c<d",
     ]);
     let feature = prop::sample::select(vec!["vmx", "pcid", "lahf_lm", "svm", "x2apic"]);
-    let policy = prop::sample::select(vec!["require", "disable", "force", "forbid", "optional"]);
+    let policy = prop::sample::select(Policy::ALL.to_vec());
     prop_oneof![
         name.clone().prop_map(|n| Edit::SetModel(n.into())),
         prop::sample::select(vec!["custom", "host-model", "host-passthrough", "maximum"])
             .prop_map(|m| Edit::SetMode(m.into())),
         (feature.clone(), policy).prop_map(|(n, p)| Edit::SetFeature {
             name: n.into(),
-            policy: p.into()
+            policy: p
         }),
         feature.clone().prop_map(|n| Edit::DropFeature(n.into())),
         name.prop_map(|n| Edit::SetQemuModel(n.into())),

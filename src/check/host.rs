@@ -4,11 +4,11 @@
 
 use super::{Diagnostic, Severity};
 use crate::argv::QemuCaps;
-use crate::argv::libvirt::Policy;
 use crate::catalog::Catalog;
 use crate::catalog::names::libvirt_to_qemu;
 use crate::catalog::qemu_cpu_string::parse_bool;
 use crate::domain::Domain;
+use crate::domain::PolicyEffect;
 use crate::host::PoolUsability;
 use crate::xml::{Document, ElemId};
 
@@ -65,13 +65,12 @@ fn requested<'a>(dom: &Domain) -> Option<Requested<'a>> {
         .features
         .iter()
         .filter_map(|f| {
-            let p = Policy::parse(f.policy.as_deref());
-            let on = if p.enables() {
-                true
-            } else if p.disables() {
-                false
-            } else {
-                return None;
+            // An optional feature asks nothing of the host, and a policy libvirt refuses is
+            // reported as `bad-policy` already.
+            let on = match f.known_policy()?.effect() {
+                PolicyEffect::On => true,
+                PolicyEffect::Off => false,
+                PolicyEffect::OnIfHostHas => return None,
             };
             let written = f.name.as_deref()?;
             Some((

@@ -4,6 +4,7 @@ use super::common::{self, EXIT_USAGE, HostArgs, InputArgs};
 use super::output::{self, OutputArgs};
 use crate::argv::Reading;
 use crate::check;
+use crate::domain::Policy;
 use crate::edit::{Edit, EditError, Edited};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -52,22 +53,23 @@ pub struct SetArgs {
     pub out: OutputArgs,
 }
 
-/// `+a`, `-b`, `policy:c` → (name, policy).
-pub fn parse_feature(spec: &str) -> Result<(String, String), String> {
-    const POLICIES: &[&str] = &["force", "require", "optional", "disable", "forbid"];
+/// `+a`, `-b`, `policy:c` → (name, policy); a bare name is `+name`.
+pub fn parse_feature(spec: &str) -> Result<(String, Policy), String> {
     if let Some(n) = spec.strip_prefix('+') {
-        return Ok((n.to_string(), "require".into()));
+        return Ok((n.to_string(), Policy::turning(true)));
     }
     if let Some(n) = spec.strip_prefix('-') {
-        return Ok((n.to_string(), "disable".into()));
+        return Ok((n.to_string(), Policy::turning(false)));
     }
     match spec.split_once(':') {
-        Some((p, n)) if POLICIES.contains(&p) => Ok((n.to_string(), p.to_string())),
-        Some((p, _)) => Err(format!(
-            "unknown policy '{p}' in --feature {spec}; use one of {}",
-            POLICIES.join(", ")
-        )),
-        None => Ok((spec.to_string(), "require".into())),
+        Some((p, n)) => match Policy::parse(p) {
+            Some(policy) => Ok((n.to_string(), policy)),
+            None => Err(format!(
+                "unknown policy '{p}' in --feature {spec}; use one of {}",
+                Policy::names()
+            )),
+        },
+        None => Ok((spec.to_string(), Policy::turning(true))),
     }
 }
 
@@ -196,4 +198,25 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
         eprintln!("virt-cpu: note: the move leaves out {note}");
     }
     output::deliver(&loaded, state.doc.source(), &args.out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feature_specs_name_their_policy() {
+        let parsed = |s: &str| parse_feature(s).unwrap();
+        assert_eq!(parsed("+vmx"), ("vmx".into(), Policy::Require));
+        assert_eq!(parsed("-pcid"), ("pcid".into(), Policy::Disable));
+        assert_eq!(parsed("aes"), ("aes".into(), Policy::Require));
+        for p in Policy::ALL {
+            assert_eq!(parsed(&format!("{p}:la57")), ("la57".into(), p));
+        }
+        let err = parse_feature("maybe:la57").unwrap_err();
+        assert_eq!(
+            err,
+            "unknown policy 'maybe' in --feature maybe:la57; use one of force, require, optional, disable, forbid"
+        );
+    }
 }

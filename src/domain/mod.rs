@@ -6,9 +6,11 @@
 //! validation rules (in `argv::libvirt`) can be applied faithfully.
 
 mod error;
+mod policy;
 mod read;
 
 pub use error::DomainError;
+pub use policy::{Policy, PolicyEffect};
 
 use crate::xml::{Document, ElemId};
 
@@ -59,7 +61,16 @@ pub struct Model {
 pub struct Feature {
     pub el: ElemId,
     pub name: Option<String>,
+    /// The attribute as written; [`Feature::known_policy`] reads it.
     pub policy: Option<String>,
+}
+
+impl Feature {
+    /// The policy libvirt reads: `require` without the attribute, `None` for a value libvirt
+    /// refuses.
+    pub fn known_policy(&self) -> Option<Policy> {
+        Policy::from_attribute(self.policy.as_deref())
+    }
 }
 
 #[derive(Debug, Clone, Default)]

@@ -1,7 +1,7 @@
 //! Edits of `<cpu>`.
 
 use super::{EditError, empty_element};
-use crate::domain::Domain;
+use crate::domain::{Domain, Policy};
 use crate::xml::{Document, ElemId, Splice};
 
 /// Where a new top-level element goes: after the first of `after` that exists, else before
@@ -83,8 +83,8 @@ pub(super) fn set_mode(doc: &Document, dom: &Domain, mode: &str) -> Vec<Splice> 
     }
 }
 
-pub(super) fn set_feature(doc: &Document, dom: &Domain, name: &str, policy: &str) -> Vec<Splice> {
-    let fragment = empty_element(doc, "feature", &[("policy", policy), ("name", name)]);
+pub(super) fn set_feature(doc: &Document, dom: &Domain, name: &str, policy: Policy) -> Vec<Splice> {
+    let fragment = empty_element(doc, "feature", &[("policy", policy.name()), ("name", name)]);
     let Some(cpu) = &dom.cpu else {
         return vec![new_cpu(doc, &[], &[fragment])];
     };
@@ -93,8 +93,10 @@ pub(super) fn set_feature(doc: &Document, dom: &Domain, name: &str, policy: &str
         .iter()
         .find(|f| f.name.as_deref() == Some(name))
     {
-        Some(f) if f.policy.as_deref().unwrap_or("require") == policy => Vec::new(),
-        Some(f) => vec![doc.set_attr(f.el, "policy", policy)],
+        // A feature without the attribute is `require` already; a value libvirt refuses is
+        // replaced.
+        Some(f) if f.known_policy() == Some(policy) => Vec::new(),
+        Some(f) => vec![doc.set_attr(f.el, "policy", policy.name())],
         None => match cpu.features.last() {
             Some(last) => vec![doc.insert_after(last.el, &fragment)],
             None => vec![doc.append_child(cpu.el, &fragment)],

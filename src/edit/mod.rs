@@ -9,7 +9,7 @@ mod qemu_cpu;
 
 pub use history::History;
 
-use crate::domain::{Domain, DomainError};
+use crate::domain::{Domain, DomainError, Policy};
 use crate::xml::{ApplyError, Document, LoadError, Splice, splice};
 
 /// What the user asks for.
@@ -20,7 +20,7 @@ pub enum Edit {
     /// `<cpu mode=…>`.
     SetMode(String),
     /// `<feature policy=… name=…/>`: added, or its policy changed in place.
-    SetFeature { name: String, policy: String },
+    SetFeature { name: String, policy: Policy },
     /// Removes `<feature name=…/>`.
     DropFeature(String),
     /// Renames a `<cpu>` feature in place (the did-you-mean fix), keeping its policy.
@@ -52,7 +52,7 @@ impl Edit {
         let values: Vec<&str> = match self {
             Edit::SetModel(v) | Edit::SetMode(v) | Edit::DropFeature(v) => vec![v],
             Edit::SetQemuModel(v) | Edit::RemoveQemuOption(v) => vec![v],
-            Edit::SetFeature { name, policy } => vec![name, policy],
+            Edit::SetFeature { name, .. } => vec![name],
             Edit::RenameFeature { from, to } | Edit::RenameQemuOption { from, to } => {
                 vec![from, to]
             }
@@ -137,7 +137,7 @@ impl Edited {
         match edit {
             Edit::SetModel(name) => Ok(cpu::set_model(doc, dom, name)),
             Edit::SetMode(mode) => Ok(cpu::set_mode(doc, dom, mode)),
-            Edit::SetFeature { name, policy } => Ok(cpu::set_feature(doc, dom, name, policy)),
+            Edit::SetFeature { name, policy } => Ok(cpu::set_feature(doc, dom, name, *policy)),
             Edit::DropFeature(name) => cpu::drop_feature(doc, dom, name),
             Edit::RenameFeature { from, to } => cpu::rename_feature(doc, dom, from, to),
             Edit::SetQemuModel(name) => Ok(qemu_cpu::set_model(doc, dom, name)),
@@ -224,7 +224,7 @@ mod tests {
             Edit::SetModel("Skylake\tClient".into()),
             Edit::SetFeature {
                 name: "vmx\n".into(),
-                policy: "require".into(),
+                policy: Policy::Require,
             },
             Edit::SetQemuModel("a\u{7f}".into()),
         ] {

@@ -4,10 +4,10 @@
 use super::cpu::{insert_in_domain, strip_cpu};
 use super::qemu_cpu::{OptionSpec, new_qemu_cpu, qemu_cpu_replacing};
 use super::{EditError, empty_element};
-use crate::argv::libvirt::Policy;
 use crate::catalog::Catalog;
 use crate::catalog::names::{libvirt_to_qemu, qemu_to_libvirt};
 use crate::domain::Domain;
+use crate::domain::{Policy, PolicyEffect};
 use crate::xml::{Document, ElemId, Splice};
 
 fn refuse<T>(msg: impl Into<String>) -> Result<T, EditError> {
@@ -49,15 +49,21 @@ pub(super) fn to_qemu(doc: &Document, dom: &Domain) -> Result<Vec<Splice>, EditE
     }
     for f in &cpu.features {
         let name = f.name.clone().unwrap_or_default();
-        let policy = Policy::parse(f.policy.as_deref());
-        let value = match policy {
-            Policy::Optional => {
+        let value = match f.known_policy().map(Policy::effect) {
+            Some(PolicyEffect::On) => "on",
+            Some(PolicyEffect::Off) => "off",
+            Some(PolicyEffect::OnIfHostHas) => {
                 return refuse(format!(
                     "feature '{name}' is optional, which QEMU cannot express (libvirt resolves it against the host); set it to require or disable first"
                 ));
             }
-            p if p.enables() => "on",
-            _ => "off",
+            None => {
+                return refuse(format!(
+                    "feature '{name}' has the policy '{}', which libvirt refuses; use one of {}",
+                    f.policy.as_deref().unwrap_or_default(),
+                    Policy::names()
+                ));
+            }
         };
         options.push((libvirt_to_qemu(&name).to_string(), Some(value.to_string())));
     }
@@ -151,10 +157,7 @@ pub(super) fn to_cpu(doc: &Document, dom: &Domain) -> Result<Vec<Splice>, EditEr
             }
             _ => match as_feature(&name, o.value.as_deref()) {
                 Some((qname, on)) if map.feature(qemu_to_libvirt(&qname)).is_some() => {
-                    features.push((
-                        qemu_to_libvirt(&qname).to_string(),
-                        if on { "require" } else { "disable" },
-                    ));
+                    features.push((qemu_to_libvirt(&qname).to_string(), Policy::turning(on)));
                 }
                 _ => unmovable.push(o.to_arg()),
             },
@@ -184,7 +187,7 @@ pub(super) fn to_cpu(doc: &Document, dom: &Domain) -> Result<Vec<Splice>, EditEr
     children.extend(
         features
             .iter()
-            .map(|(n, p)| empty_element(doc, "feature", &[("policy", p), ("name", n)])),
+            .map(|(n, p)| empty_element(doc, "feature", &[("policy", p.name()), ("name", n)])),
     );
     let mut out = vec![doc.remove_element(q.el)];
     match &dom.cpu {
@@ -474,7 +477,7 @@ pub fn left_behind(dom: &Domain) -> Vec<String> {
         ));
     }
     for f in &cpu.features {
-        if let (Some(name), Some("forbid")) = (&f.name, f.policy.as_deref()) {
+        if let (Some(name), Some(Policy::Forbid)) = (&f.name, f.known_policy()) {
             notes.push(format!(
                 "policy='forbid' on {name}: it becomes {}=off, and forbid also refused a host that has it",
                 libvirt_to_qemu(name)

@@ -4,7 +4,7 @@
 use super::app::Pane;
 use super::fuzzy::Filtered;
 use crate::catalog::Catalog;
-use crate::domain::Domain;
+use crate::domain::{Domain, Policy, PolicyEffect};
 use crate::edit::Edit;
 
 #[derive(Debug, Clone)]
@@ -23,14 +23,12 @@ pub struct FeatureList {
 pub enum Setting {
     /// Not mentioned: the model decides.
     Absent,
-    /// `<cpu>`: `<feature policy=…>`.
-    Policy(String),
+    /// `<cpu>`: `<feature policy=…>` as libvirt reads it (`require` when the attribute is
+    /// absent); `Err` holds a value libvirt refuses, as written.
+    Policy(Result<Policy, String>),
     /// `<qemu:cpu>`: `<qemu:option value=…>` (`None` for a bare option).
     Value(Option<String>),
 }
-
-/// The `<cpu>` feature policies, in the order `p` cycles them.
-pub const POLICIES: [&str; 5] = ["force", "require", "optional", "disable", "forbid"];
 
 impl FeatureList {
     /// Every feature the catalog knows for `pane`, plus whatever the document itself sets there
@@ -103,9 +101,11 @@ pub fn setting(dom: &Domain, pane: Pane, name: &str) -> Setting {
             .cpu
             .as_ref()
             .and_then(|c| c.features.iter().find(|f| f.name.as_deref() == Some(name)))
-            // libvirt's default policy for a <feature> without one is `require`.
             .map_or(Setting::Absent, |f| {
-                Setting::Policy(f.policy.clone().unwrap_or_else(|| "require".into()))
+                Setting::Policy(
+                    f.known_policy()
+                        .ok_or_else(|| f.policy.clone().unwrap_or_default()),
+                )
             }),
         Pane::Qemu => dom
             .qemu_cpu
@@ -142,17 +142,23 @@ pub fn in_model(catalog: &Catalog, dom: &Domain, pane: Pane, name: &str) -> Opti
     }
 }
 
-/// Whether a setting turns the feature on.
+/// Whether a setting turns the feature on or off whatever the host: `None` when the model
+/// decides (absent), the host does (`optional`), or libvirt refuses the policy.
 pub fn is_on(setting: &Setting) -> Option<bool> {
     match setting {
-        Setting::Absent => None,
-        Setting::Policy(p) => Some(matches!(p.as_str(), "force" | "require" | "optional")),
+        Setting::Absent | Setting::Policy(Err(_)) => None,
+        Setting::Policy(Ok(p)) => match p.effect() {
+            PolicyEffect::On => Some(true),
+            PolicyEffect::Off => Some(false),
+            PolicyEffect::OnIfHostHas => None,
+        },
         Setting::Value(v) => Some(!matches!(v.as_deref(), Some("off" | "false" | "no"))),
     }
 }
 
-/// `Space`: an unmentioned feature is set opposite to the model (the change the user wants);
-/// a mentioned one flips on ↔ off (`require` ↔ `disable`, `on` ↔ `off`).
+/// `Space`: a feature set on or off flips (`require` ↔ `disable`, `on` ↔ `off`); one the model
+/// decides — or the host, for `optional` — is set opposite to the model (the change the user
+/// wants).
 pub fn toggle(catalog: &Catalog, dom: &Domain, pane: Pane, name: &str) -> Edit {
     let current = setting(dom, pane, name);
     let on = match is_on(&current) {
@@ -162,7 +168,7 @@ pub fn toggle(catalog: &Catalog, dom: &Domain, pane: Pane, name: &str) -> Edit {
     match pane {
         Pane::Cpu => Edit::SetFeature {
             name: name.into(),
-            policy: if on { "require" } else { "disable" }.into(),
+            policy: Policy::turning(on),
         },
         Pane::Qemu => Edit::SetQemuOption {
             name: name.into(),
@@ -171,18 +177,16 @@ pub fn toggle(catalog: &Catalog, dom: &Domain, pane: Pane, name: &str) -> Edit {
     }
 }
 
-/// `p` in `<cpu>`: the next policy (force → require → optional → disable → forbid → force).
+/// `p` in `<cpu>`: the next policy in [`Policy::ALL`] (force → require → optional → disable →
+/// forbid → force); an unset feature or a policy libvirt refuses becomes `require`.
 pub fn cycle_policy(dom: &Domain, name: &str) -> Edit {
     let next = match setting(dom, Pane::Cpu, name) {
-        Setting::Policy(p) => POLICIES
-            .iter()
-            .position(|x| *x == p)
-            .map_or("require", |i| POLICIES[(i + 1) % POLICIES.len()]),
-        _ => "require",
+        Setting::Policy(Ok(p)) => p.next(),
+        _ => Policy::DEFAULT,
     };
     Edit::SetFeature {
         name: name.into(),
-        policy: next.into(),
+        policy: next,
     }
 }
 
@@ -192,5 +196,60 @@ pub fn remove(dom: &Domain, pane: Pane, name: &str) -> Option<Edit> {
         (Setting::Absent, _) => None,
         (_, Pane::Cpu) => Some(Edit::DropFeature(name.into())),
         (_, Pane::Qemu) => Some(Edit::RemoveQemuOption(name.into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::xml::Document;
+
+    fn domain(features: &str) -> Domain {
+        let xml = format!(
+            "<domain type='kvm'><name>a</name><cpu mode='custom'><model>Haswell-noTSX</model>{features}</cpu></domain>"
+        );
+        Domain::read(&Document::parse(xml.as_bytes()).unwrap()).unwrap()
+    }
+
+    fn policy_of(edit: Edit) -> Policy {
+        match edit {
+            Edit::SetFeature { policy, .. } => policy,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// `optional` is on only where the host has the feature: Space treats it like an unset
+    /// feature and sets it opposite to the model (pcid is in Haswell-noTSX, vmx is not).
+    #[test]
+    fn optional_is_neither_on_nor_off() {
+        let dom = domain(
+            "<feature policy='optional' name='pcid'/><feature policy='optional' name='vmx'/>",
+        );
+        let catalog = Catalog::embedded();
+        assert_eq!(
+            setting(&dom, Pane::Cpu, "pcid"),
+            Setting::Policy(Ok(Policy::Optional))
+        );
+        assert_eq!(is_on(&setting(&dom, Pane::Cpu, "pcid")), None);
+        let toggled = |n| policy_of(toggle(catalog, &dom, Pane::Cpu, n));
+        assert_eq!(toggled("pcid"), Policy::Disable);
+        assert_eq!(toggled("vmx"), Policy::Require);
+        assert_eq!(policy_of(cycle_policy(&dom, "pcid")), Policy::Disable);
+    }
+
+    #[test]
+    fn an_absent_policy_is_require_and_a_bad_one_is_kept_as_written() {
+        let dom = domain("<feature name='pcid'/><feature policy='maybe' name='vmx'/>");
+        assert_eq!(
+            setting(&dom, Pane::Cpu, "pcid"),
+            Setting::Policy(Ok(Policy::Require))
+        );
+        assert_eq!(
+            setting(&dom, Pane::Cpu, "vmx"),
+            Setting::Policy(Err("maybe".into()))
+        );
+        assert_eq!(policy_of(cycle_policy(&dom, "pcid")), Policy::Optional);
+        assert_eq!(policy_of(cycle_policy(&dom, "vmx")), Policy::Require);
+        assert_eq!(policy_of(cycle_policy(&dom, "aes")), Policy::Require);
     }
 }

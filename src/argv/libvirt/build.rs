@@ -1,10 +1,11 @@
 //! `qemuBuildCpuCommandLine`: string assembly from the prepared definition (semantics doc §9).
 
-use super::prepare::{Policy, PreparedCpu};
+use super::prepare::PreparedCpu;
 use super::release::{self, Rules, feature_to_qemu};
 use super::validate::{KVM, hyperv_children_ignored, hyperv_names, parse_c_uint, parse_uip};
 use crate::argv::caps::QemuCaps;
 use crate::domain::Domain;
+use crate::domain::PolicyEffect;
 use std::fmt::Write;
 
 /// The model part: leading token, `migratable`, `vendor`, features.
@@ -34,11 +35,11 @@ pub(crate) fn model_part(cpu: &PreparedCpu, caps: &QemuCaps, rules: Rules) -> St
         .filter(|_| rules.since(release::KNOWN_FEATURES_IN_BUILDER));
     for (name, policy) in &cpu.features {
         let q = feature_to_qemu(name, rules.release);
-        match policy {
-            Policy::Force | Policy::Require => {
+        match policy.effect() {
+            PolicyEffect::On => {
                 let _ = write!(out, ",{q}=on");
             }
-            Policy::Disable | Policy::Forbid => {
+            PolicyEffect::Off => {
                 // The list holds libvirt names; a catalog's list is translated with 9.0's table,
                 // so a name 11.3 translates (vmx-invvpid-…-noglobals) is also looked up as QEMU
                 // spells it.
@@ -46,7 +47,9 @@ pub(crate) fn model_part(cpu: &PreparedCpu, caps: &QemuCaps, rules: Rules) -> St
                     let _ = write!(out, ",{q}=off");
                 }
             }
-            Policy::Optional => {}
+            // Only host-passthrough and maximum keep `optional` this far: nothing is written
+            // (semantics doc 3.1.b).
+            PolicyEffect::OnIfHostHas => {}
         }
     }
     out

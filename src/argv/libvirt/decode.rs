@@ -11,10 +11,10 @@
 //! Everything is computed from libvirt's CPU map (feature CPUID/MSR bits, model feature lists,
 //! vendors, signatures, `decode` flags), in the map's file order, which the decoder depends on.
 
-use super::prepare::Policy;
 use super::release::{feature_from_qemu, ignored};
 use crate::argv::caps::{HostCpu, OfferedModel, QemuCaps};
 use crate::catalog::libvirt_map::{FeatureBits, LibvirtMap, LibvirtModel, Signature};
+use crate::domain::{Policy, PolicyEffect};
 use std::collections::BTreeMap;
 
 /// Why libvirt's decoder gave up; `Display` is libvirt's message.
@@ -557,10 +557,10 @@ pub fn translate(
         let fdata = dm
             .feature_data(name)
             .ok_or_else(|| DecodeError::UnknownFeature(name.clone()))?;
-        match policy {
-            Policy::Force | Policy::Require => data.add(fdata),
-            Policy::Disable | Policy::Forbid => data.subtract(fdata),
-            Policy::Optional => {}
+        match policy.effect() {
+            PolicyEffect::On => data.add(fdata),
+            PolicyEffect::Off => data.subtract(fdata),
+            PolicyEffect::OnIfHostHas => {}
         }
     }
     if let Some(v) = source

@@ -12,7 +12,7 @@ mod start_tests;
 mod validate;
 
 pub use build::FlagItem;
-pub use prepare::{Policy, PreparedCpu};
+pub use prepare::PreparedCpu;
 pub use release::{feature_from_qemu, feature_to_qemu};
 
 use super::caps::QemuCaps;

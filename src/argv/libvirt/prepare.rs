@@ -6,38 +6,9 @@ use super::super::error::{LibvirtError, Stage, unsupported};
 use super::release::{self, Rules, feature_from_qemu};
 use super::validate::{has_model, mode_of};
 use crate::catalog::LibvirtMap;
-use crate::domain::Domain;
+use crate::domain::{Domain, Policy};
 use std::borrow::Cow;
 use std::collections::BTreeSet;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Policy {
-    Force,
-    Require,
-    Optional,
-    Disable,
-    Forbid,
-}
-
-impl Policy {
-    pub fn parse(s: Option<&str>) -> Policy {
-        match s {
-            Some("force") => Policy::Force,
-            Some("optional") => Policy::Optional,
-            Some("disable") => Policy::Disable,
-            Some("forbid") => Policy::Forbid,
-            _ => Policy::Require,
-        }
-    }
-
-    pub fn enables(self) -> bool {
-        matches!(self, Policy::Force | Policy::Require)
-    }
-
-    pub fn disables(self) -> bool {
-        matches!(self, Policy::Disable | Policy::Forbid)
-    }
-}
 
 /// The CPU definition as the command-line builder sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,7 +55,8 @@ impl Context<'_> {
                     .map(|f| {
                         (
                             f.name.clone().unwrap_or_default(),
-                            Policy::parse(f.policy.as_deref()),
+                            // Validation refused any other value before this runs.
+                            f.known_policy().unwrap_or(Policy::DEFAULT),
                         )
                     })
                     .collect(),

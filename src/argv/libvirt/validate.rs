@@ -10,7 +10,6 @@ use crate::domain::{CpuDef, Domain, Hyperv, NumaSibling, Timer, Toggle};
 const MODES: &[&str] = &["custom", "host-model", "host-passthrough", "maximum"];
 const MATCHES: &[&str] = &["minimum", "exact", "strict"];
 const CHECKS: &[&str] = &["none", "partial", "full"];
-const POLICIES: &[&str] = &["force", "require", "optional", "disable", "forbid"];
 
 /// libvirt 9.0's `<features>` children (`virDomainFeature`); later ones are in
 /// [`Rules::domain_feature`].
@@ -213,7 +212,7 @@ fn parse_cpu(cpu: &CpuDef, rules: Rules) -> Result<(), LibvirtError> {
         ));
     }
     for (i, f) in cpu.features.iter().enumerate() {
-        if !one_of(&f.policy, POLICIES) {
+        if f.known_policy().is_none() {
             return Err(unsupported(
                 Stage::Parse,
                 Some(f.el),

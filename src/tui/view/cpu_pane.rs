@@ -2,6 +2,7 @@
 //! with its effective state against the model.
 
 use super::{kv, mark};
+use crate::domain::{Policy, PolicyEffect};
 use crate::tui::app::{Model, Pane};
 use crate::tui::text::visible;
 use crate::tui::theme::Theme;
@@ -139,18 +140,24 @@ pub(super) fn lines(m: &Model, t: &Theme) -> Vec<Line<'static>> {
         .and_then(|md| m.catalog.libvirt.model(&md.name));
     for feat in &cpu.features {
         let name = feat.name.as_deref().map_or("(no name)".into(), s);
-        let policy = feat.policy.as_deref().map_or("require".into(), s);
-        let on = matches!(policy.as_str(), "force" | "require" | "optional");
+        // As written (a value libvirt refuses too), or the policy an absent attribute means.
+        let policy = feat
+            .policy
+            .as_deref()
+            .map_or(Policy::DEFAULT.name().into(), s);
         let has = model.map(|md| {
             md.features
                 .iter()
                 .any(|x| Some(x.as_str()) == feat.name.as_deref())
         });
-        let (sign, state, style) = match (on, has) {
-            (true, Some(true)) => ("·", "in model", t.dim()),
-            (true, _) => ("+", "added", t.added()),
-            (false, Some(true)) => ("−", "removed", t.removed()),
-            (false, _) => ("·", "not in model", t.dim()),
+        let (sign, state, style) = match (feat.known_policy().map(Policy::effect), has) {
+            (Some(PolicyEffect::On), Some(true)) => ("·", "in model", t.dim()),
+            (Some(PolicyEffect::On), _) => ("+", "added", t.added()),
+            (Some(PolicyEffect::Off), Some(true)) => ("−", "removed", t.removed()),
+            (Some(PolicyEffect::Off), _) => ("·", "not in model", t.dim()),
+            // libvirt resolves `optional` against the host when the guest starts.
+            (Some(PolicyEffect::OnIfHostHas), _) => ("?", "if host has it", t.warning()),
+            (None, _) => ("!", "bad policy", t.error()),
         };
         out.push(Line::from(vec![
             Span::styled(format!(" {sign} "), style),

@@ -2,8 +2,9 @@
 //! it, and how the document sets it.
 
 use super::popup;
+use crate::domain::PolicyEffect;
 use crate::tui::app::{Model, Pane};
-use crate::tui::features::{FeatureList, Setting, in_model, setting};
+use crate::tui::features::{FeatureList, Setting, in_model, is_on, setting};
 use crate::tui::text::{clip, visible};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
@@ -54,21 +55,24 @@ pub fn draw(f: &mut Frame, m: &Model, l: &FeatureList, t: &Theme, area: Rect) {
                 Some(false) => "",
                 None => "",
             };
-            let (set, style) = match setting(dom, l.pane, name) {
-                Setting::Absent => (String::new(), t.dim()),
-                Setting::Policy(p) => {
-                    let on = matches!(p.as_str(), "force" | "require" | "optional");
-                    (
-                        visible(&p).into_owned(),
-                        if on { t.added() } else { t.removed() },
-                    )
+            let set = setting(dom, l.pane, name);
+            let style = match is_on(&set) {
+                Some(true) => t.added(),
+                Some(false) => t.removed(),
+                None => t.dim(),
+            };
+            let (set, style) = match set {
+                Setting::Absent => (String::new(), style),
+                Setting::Policy(Ok(p)) if p.effect() == PolicyEffect::OnIfHostHas => {
+                    (p.name().to_string(), t.warning())
                 }
+                Setting::Policy(Ok(p)) => (p.name().to_string(), style),
+                Setting::Policy(Err(raw)) => (visible(&raw).into_owned(), t.error()),
                 Setting::Value(v) => {
                     let v = v
                         .map(|v| visible(&v).into_owned())
                         .unwrap_or_else(|| "(bare)".into());
-                    let on = !matches!(v.as_str(), "off" | "false" | "no");
-                    (format!("={v}"), if on { t.added() } else { t.removed() })
+                    (format!("={v}"), style)
                 }
             };
             let text = clip(&format!(" {name:<28} {has:<9} "), w).into_owned();
