@@ -163,12 +163,22 @@ fn the_man_page_documents_every_command_and_exit_code() {
     );
 }
 
+/// `--version` names the catalogs it carries and the pair it follows (here, or as asked).
 #[test]
-fn version_names_the_catalogs() {
+fn version_names_the_catalogs_and_what_it_follows() {
     let out = common::virt_cpu(&["--version"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("libvirt 9.0 + QEMU 7.2") && text.contains("libvirt 11.3 + QEMU 10.0"),
+        text.contains(
+            "catalogs: libvirt 9.0 + QEMU 7.2 (Debian 12), libvirt 11.3 + QEMU 10.0 (Debian 13)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("\nfollows:  libvirt "), "{text}");
+    let out = common::virt_cpu(&["--libvirt", "11.3", "--version"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("follows:  libvirt 11.3 + QEMU 10.0 (--libvirt/--qemu)"),
         "{text}"
     );
 }

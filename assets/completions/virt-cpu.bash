@@ -92,7 +92,7 @@ _virt__cpu() {
 
     case "${cmd}" in
         virt__cpu)
-            opts="-c -h -V --domain --host-caps --host-capabilities --connect --libvirt --qemu --catalog --generate --help --version argv check convert catalog model diff set models help"
+            opts="-c -V -h --domain --host-caps --host-capabilities --connect --libvirt --qemu --catalog --generate --version --help argv check convert catalog model diff set models help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

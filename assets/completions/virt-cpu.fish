@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_virt_cpu_global_optspecs
-    string join \n domain= host-caps= host-capabilities= c/connect= libvirt= qemu= catalog= generate= h/help V/version
+    string join \n domain= host-caps= host-capabilities= c/connect= libvirt= qemu= catalog= generate= V/version h/help
 end
 
 function __fish_virt_cpu_needs_command
@@ -35,8 +35,8 @@ complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -l generate -d 'Print th
 bash\t'bash completion (for /usr/share/bash-completion/completions/virt-cpu)'
 zsh\t'zsh completion (for /usr/share/zsh/vendor-completions/_virt-cpu)'
 fish\t'fish completion (for /usr/share/fish/vendor_completions.d/virt-cpu.fish)'"
+complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -s V -l version -d 'Print the version, the catalogs it carries and the libvirt + QEMU it follows here (with -c: that daemon\'s), and exit'
 complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -s V -l version -d 'Print version'
 complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -a "argv" -d 'Print the -cpu value QEMU gets for a domain'
 complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -a "check" -d 'Report problems, the resulting -cpu and the taints'
 complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -a "convert" -d 'Convert <qemu:cpu> to <qemu:commandline> (works on libvirt 9.0) and back, or to <cpu>'

@@ -99,8 +99,7 @@ fn complete(shell: clap_complete::Shell, out: &mut dyn Write) -> std::io::Result
 /// The man page: clap_mangen's sections for the program, then each command with its synopsis,
 /// description and options, then exit status, environment and files.
 fn man(out: &mut dyn Write) -> std::io::Result<()> {
-    // The one-line version: `--version`'s second line (the catalogs) would break the title line.
-    let mut cmd = Cli::command().version(env!("CARGO_PKG_VERSION"));
+    let mut cmd = Cli::command();
     cmd.build();
     let page = clap_mangen::Man::new(cmd.clone()).date("");
     page.render_title(out)?;

@@ -20,7 +20,14 @@ use std::path::PathBuf;
 /// Choose, check and explain a libvirt guest's x86 CPU: <cpu>, the proposed <qemu:cpu>, and the
 /// exact -cpu QEMU gets.
 #[derive(Debug, Parser)]
-#[command(name = "virt-cpu", version = VERSION, about, long_about = None, after_long_help = AFTER_HELP)]
+#[command(
+    name = "virt-cpu",
+    version = env!("CARGO_PKG_VERSION"),
+    disable_version_flag = true,
+    about,
+    long_about = None,
+    after_long_help = AFTER_HELP
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -39,14 +46,39 @@ pub struct Cli {
     /// Print the man page or a shell's completion script, and exit.
     #[arg(long, value_enum, value_name = "KIND", exclusive = true)]
     pub generate: Option<generate::Generate>,
+    /// Print the version, the catalogs it carries and the libvirt + QEMU it follows here (with
+    /// -c: that daemon's), and exit.
+    #[arg(short = 'V', long, action = clap::ArgAction::SetTrue)]
+    pub version: bool,
 }
 
-/// `--version`: the program's, and the catalogs it carries.
-const VERSION: &str = concat!(
-    env!("CARGO_PKG_VERSION"),
-    "\ncatalogs: libvirt 9.0 + QEMU 7.2 (Debian 12), libvirt 11.3 + QEMU 10.0 (Debian 13);",
-    " `virt-cpu catalog` says which one an answer follows"
-);
+/// `--version`: the program's, the catalogs it carries, and the pair it follows here.
+fn print_version(host: &common::HostArgs) {
+    use crate::catalog::versions::EMBEDDED;
+    use out::outln;
+    outln!("virt-cpu {}", env!("CARGO_PKG_VERSION"));
+    let catalogs: Vec<String> = EMBEDDED
+        .iter()
+        .map(|p| {
+            format!(
+                "libvirt {} + QEMU {} ({})",
+                p.libvirt.line(),
+                p.qemu.line(),
+                p.system
+            )
+        })
+        .collect();
+    outln!("catalogs: {}", catalogs.join(", "));
+    match host.select() {
+        Ok(s) => {
+            outln!("follows:  {}", s.follows);
+            if let Some(note) = &s.follows.note {
+                outln!("  note: {note}");
+            }
+        }
+        Err(e) => outln!("follows:  none: {}", common::error_text(&e)),
+    }
+}
 
 /// What `--help` (long form) says after the options; the man page says the same.
 const AFTER_HELP: &str = "\
@@ -93,6 +125,10 @@ pub enum Command {
 /// Runs the parsed command line and returns the exit code.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     common::VersionArgs::set_current(cli.versions.clone());
+    if cli.version {
+        print_version(&cli.host);
+        return Ok(common::EXIT_OK);
+    }
     if let Some(kind) = cli.generate {
         let mut out = std::io::stdout().lock();
         generate::generate(kind, &mut out)?;
