@@ -3,8 +3,8 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
+use virt_cpu::catalog::explore::ModelFilter;
 use virt_cpu::catalog::{Catalog, FeatureSet};
-use virt_cpu::cli::models::ModelFilter;
 
 fn load(c: &mut Criterion) {
     c.bench_function("catalog load (embedded JSON → indexed catalog)", |b| {

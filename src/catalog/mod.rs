@@ -2,6 +2,7 @@
 //! real programs by `virt-cpu catalog refresh` and embedded in the binary.
 
 pub mod accel;
+pub mod explore;
 pub mod feature_set;
 pub mod features;
 pub mod files;

@@ -2,7 +2,8 @@
 //! host usability from `virsh domcapabilities`.
 
 use super::out::outln;
-use crate::catalog::{Catalog, FeatureSet, QemuCatalog, QemuModel, suggest};
+use crate::catalog::explore::{self, LibvirtComparison, ModelDiff, ModelFilter, VersionStep};
+use crate::catalog::{FeatureSet, QemuCatalog, QemuModel, suggest};
 use crate::host::domcaps::Usability;
 use crate::host::{DomCaps, PoolUsability, SystemRunner};
 use serde::Serialize;
@@ -58,7 +59,7 @@ pub struct DiffArgs {
 }
 
 struct Explore<'a> {
-    catalog: &'a Catalog,
+    catalog: &'a crate::catalog::Catalog,
     hosts: Vec<DomCaps>,
     /// A short name for each host, for per-host answers: the file name (the path when two
     /// files share a name) or the URI.
@@ -137,21 +138,11 @@ impl SourceArgs {
     }
 }
 
+/// A listing row with the hosts' answers.
 #[derive(Serialize)]
 struct Row<'a> {
-    name: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    alias_of: Option<&'a str>,
-    vendor: Option<&'static str>,
-    versions: Vec<&'a str>,
-    deprecated: bool,
-    features: usize,
-    model_id: &'a str,
-    /// `max`, `host`, `base`: not a fixed CPU (see `note`); no host usability.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pseudo: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    note: Option<&'static str>,
+    #[serde(flatten)]
+    model: explore::Row<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     usable: Option<Usability>,
     /// With more than one host: each host's own answer, so "lacks" says which host lacks what.
@@ -164,37 +155,6 @@ struct HostUsability {
     host: String,
     #[serde(flatten)]
     usable: Usability,
-}
-
-/// A model that is not a fixed CPU: QEMU's unversioned, non-alias models (`max`, `host`, `base`).
-fn is_pseudo(m: &QemuModel) -> bool {
-    !m.is_alias() && m.version().is_none()
-}
-
-/// What a pseudo-model is, for the listing and `model NAME`.
-fn pseudo_note(name: &str) -> &'static str {
-    match name {
-        "max" => {
-            "everything the accelerator offers: under KVM the host's CPU (as `host`), under TCG QEMU's \
-             emulated \"QEMU TCG CPU\" (vendor AMD; the catalog's vendor and features for max are \
-             TCG's); libvirt: <cpu mode='maximum'>"
-        }
-        "host" => "the host's CPU passed through, KVM only; libvirt: <cpu mode='host-passthrough'>",
-        "base" => "no features at all: a starting point for `-cpu base,+feature,…`",
-        _ => "not a fixed CPU model",
-    }
-}
-
-/// The order of the listing: alphabetical by family (ignoring case), versions in order, each
-/// alias right after the version it stands for.
-fn listing_key<'a>(q: &'a QemuCatalog, m: &'a QemuModel) -> (String, u32, bool, &'a str) {
-    let concrete = q.resolve_model(&m.name).unwrap_or(m);
-    (
-        concrete.family_name().to_lowercase(),
-        concrete.version().unwrap_or(0),
-        m.is_alias(),
-        &m.name,
-    )
 }
 
 /// "yes", "?", or "no (a.xml lacks x y; b.xml lacks z)": which host lacks what.
@@ -257,30 +217,19 @@ pub fn run_models(args: &ModelsArgs) -> anyhow::Result<i32> {
     } else {
         Vec::new()
     };
-    let mut matched = filter.apply(q);
-    matched.sort_by_key(|m| listing_key(q, m));
-    // Pseudo-models have no fixed vendor or features: only a name search finds them.
-    let (pseudo, models): (Vec<&QemuModel>, Vec<&QemuModel>) =
-        matched.into_iter().partition(|m| is_pseudo(m));
-    let pseudo = if args.vendor.is_some() || !args.has.is_empty() {
-        Vec::new()
-    } else {
-        pseudo
-    };
-    let mut rows: Vec<Row> = models
+    let listing = explore::listing(q, &filter);
+    let mut rows: Vec<Row> = listing
+        .models
         .into_iter()
         .map(|m| row(q, m, &pool, &per_host))
         .collect();
     if !pool.is_empty() {
-        // Best common model first: usable everywhere, then the richest feature set.
-        rows.sort_by_key(|r| {
-            (
-                r.usable.as_ref().and_then(|u| u.usable) != Some(true),
-                std::cmp::Reverse(r.features),
-            )
+        explore::usable_first(&mut rows, |r| {
+            (r.usable.as_ref().and_then(|u| u.usable), r.model.features)
         });
     }
-    let pseudo_rows: Vec<Row> = pseudo
+    let pseudo_rows: Vec<Row> = listing
+        .pseudo
         .into_iter()
         .map(|m| row(q, m, &pool, &per_host))
         .collect();
@@ -300,7 +249,7 @@ pub fn run_models(args: &ModelsArgs) -> anyhow::Result<i32> {
                 .iter()
                 .find(|r| r.usable.as_ref().and_then(|u| u.usable) == Some(true));
             match best {
-                Some(b) => outln!("\nbest model usable on every host: {}", b.name),
+                Some(b) => outln!("\nbest model usable on every host: {}", b.model.name),
                 None => outln!("\nno listed model is usable on every host"),
             }
             let plural = if ctx.hosts.len() > 1 { "s" } else { "" };
@@ -319,18 +268,18 @@ fn print_rows(rows: &[Row], pseudo: &[Row], with_hosts: bool) {
     let name_w = rows
         .iter()
         .chain(pseudo)
-        .map(|r| r.name.len())
+        .map(|r| r.model.name.len())
         .max()
         .unwrap_or(4)
         .max(5);
     let alias_w = rows
         .iter()
-        .filter_map(|r| r.alias_of)
+        .filter_map(|r| r.model.alias_of)
         .map(str::len)
         .max()
         .unwrap_or(8)
         .max(8);
-    let cells = |r: &Row| {
+    let cells = |r: &explore::Row| {
         format!(
             "{:name_w$}  {:alias_w$}  {:7}  {:>8}  {:3}",
             r.name,
@@ -351,7 +300,7 @@ fn print_rows(rows: &[Row], pseudo: &[Row], with_hosts: bool) {
         outln!("{header}");
     }
     for r in rows {
-        let mut line = cells(r);
+        let mut line = cells(&r.model);
         if let Some(u) = &r.usable {
             line.push_str("  ");
             line.push_str(&usable_text(u, &r.by_host));
@@ -373,7 +322,7 @@ fn print_rows(rows: &[Row], pseudo: &[Row], with_hosts: bool) {
         }
     );
     for r in pseudo {
-        outln!("{:name_w$}  {}", r.name, r.note.unwrap_or(""));
+        outln!("{:name_w$}  {}", r.model.name, r.model.note.unwrap_or(""));
     }
 }
 
@@ -404,66 +353,17 @@ fn no_match(q: &QemuCatalog, args: &ModelsArgs) -> String {
     text
 }
 
-/// The filters of `models`, separate so benchmarks and the TUI's picker can use them.
-pub struct ModelFilter<'a> {
-    pub vendor: Option<&'a str>,
-    pub wanted: &'a FeatureSet,
-    pub search: Option<&'a str>,
-}
-
-impl ModelFilter<'_> {
-    pub fn apply<'c>(&self, q: &'c QemuCatalog) -> Vec<&'c QemuModel> {
-        let search = self.search.map(str::to_lowercase);
-        q.models
-            .iter()
-            .filter(|m| {
-                self.vendor
-                    .is_none_or(|v| m.vendor_short().is_some_and(|s| s.eq_ignore_ascii_case(v)))
-            })
-            .filter(|m| self.wanted.is_subset(&m.features))
-            .filter(|m| {
-                search.as_deref().is_none_or(|s| {
-                    contains_ci(&m.name, s)
-                        || m.alias_of.as_deref().is_some_and(|a| contains_ci(a, s))
-                        || contains_ci(&m.model_id, s)
-                })
-            })
-            .collect()
-    }
-}
-
-/// `haystack` contains the already lower-cased `needle`, ignoring ASCII case.
-fn contains_ci(haystack: &str, needle: &str) -> bool {
-    haystack.len() >= needle.len()
-        && haystack.as_bytes().windows(needle.len()).any(|w| {
-            w.iter()
-                .zip(needle.as_bytes())
-                .all(|(a, b)| a.to_ascii_lowercase() == *b)
-        })
-}
-
 fn row<'a>(
     q: &'a QemuCatalog,
     m: &'a QemuModel,
     pool: &PoolUsability,
     per_host: &[(&str, PoolUsability)],
 ) -> Row<'a> {
-    let pseudo = is_pseudo(m);
-    let judged = !pool.is_empty() && !pseudo;
+    let model = explore::Row::new(q, m);
+    // Pseudo-models depend on the host and accelerator: no usability.
+    let judged = !pool.is_empty() && !model.pseudo;
     Row {
-        name: &m.name,
-        alias_of: m.alias_of.as_deref(),
-        vendor: m.vendor_short(),
-        versions: q
-            .versions(&m.name)
-            .iter()
-            .map(|v| v.name.as_str())
-            .collect(),
-        deprecated: m.deprecated,
-        features: m.features.len(),
-        model_id: &m.model_id,
-        pseudo,
-        note: pseudo.then(|| pseudo_note(&m.name)),
+        model,
         usable: judged.then(|| pool.usability(&m.name)),
         by_host: per_host
             .iter()
@@ -505,22 +405,6 @@ fn unknown_model(q: &QemuCatalog, name: &str, json: bool) -> i32 {
 }
 
 #[derive(Serialize)]
-struct VersionStep<'a> {
-    name: &'a str,
-    added: Vec<&'a str>,
-    removed: Vec<&'a str>,
-}
-
-#[derive(Serialize)]
-struct LibvirtView<'a> {
-    known: bool,
-    /// Features (QEMU names) QEMU's model has and libvirt's model of the same name lacks.
-    only_in_qemu: Vec<&'a str>,
-    /// Features libvirt's model has and QEMU's lacks (QEMU names; libvirt-only names kept).
-    only_in_libvirt: Vec<String>,
-}
-
-#[derive(Serialize)]
 struct FeatureView<'a> {
     name: &'a str,
     libvirt: Option<&'a str>,
@@ -553,7 +437,7 @@ struct ModelView<'a> {
     kvm_unobservable_reason: &'a str,
     needs: &'a [String],
     props: &'a BTreeMap<String, serde_json::Value>,
-    libvirt: LibvirtView<'a>,
+    libvirt: LibvirtComparison<'a>,
     /// What a pseudo-model (`max`, `host`, `base`) is; it has no host usability.
     #[serde(skip_serializing_if = "Option::is_none")]
     pseudo: Option<&'static str>,
@@ -572,25 +456,8 @@ pub fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
         return Ok(unknown_model(q, &args.name, args.source.json));
     };
     let names = |s: &FeatureSet| q.names(s);
-    let versions = q.versions(&m.name);
-    let steps = versions
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let prev = i.checked_sub(1).map(|p| &versions[p].features);
-            VersionStep {
-                name: &v.name,
-                added: prev
-                    .map(|p| names(&v.features.difference(p)))
-                    .unwrap_or_default(),
-                removed: prev
-                    .map(|p| names(&p.difference(&v.features)))
-                    .unwrap_or_default(),
-            }
-        })
-        .collect();
     let pool = PoolUsability::new(ctx.catalog, &ctx.hosts);
-    let pseudo = is_pseudo(m);
+    let pseudo = explore::is_pseudo(m);
     let judged = !pool.is_empty() && !pseudo;
     let view = ModelView {
         name: &entry.name,
@@ -601,7 +468,7 @@ pub fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
             .iter()
             .map(|a| a.name.as_str())
             .collect(),
-        versions: steps,
+        versions: explore::version_steps(q, &m.name),
         deprecated: entry.deprecated,
         migration_safe: entry.migration_safe,
         vendor: &m.vendor,
@@ -629,8 +496,8 @@ pub fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
         kvm_unobservable_reason: &q.kvm_unobservable_reason,
         needs: &m.needs,
         props: &m.props,
-        libvirt: libvirt_view(ctx.catalog, &entry.name, &m.features),
-        pseudo: pseudo.then(|| pseudo_note(&m.name)),
+        libvirt: explore::compare_with_libvirt(ctx.catalog, &entry.name, &m.features),
+        pseudo: pseudo.then(|| explore::pseudo_note(&m.name)),
         usable: judged.then(|| pool.usability(&entry.name)),
         by_host: if judged && ctx.hosts.len() > 1 {
             ctx.per_host()
@@ -650,48 +517,6 @@ pub fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
         print_model(&view);
     }
     Ok(0)
-}
-
-fn libvirt_view<'a>(catalog: &'a Catalog, name: &str, features: &FeatureSet) -> LibvirtView<'a> {
-    let q = &catalog.qemu;
-    let Some(lm) = catalog.libvirt.model(name) else {
-        return LibvirtView {
-            known: false,
-            only_in_qemu: Vec::new(),
-            only_in_libvirt: Vec::new(),
-        };
-    };
-    let mut lset = FeatureSet::new();
-    let mut only_in_libvirt = Vec::new();
-    for f in &lm.features {
-        match q
-            .feature_by_libvirt(f)
-            .and_then(|x| q.feature_index(&x.name))
-        {
-            Some(i) => lset.insert(i),
-            None => only_in_libvirt.push(f.clone()),
-        }
-    }
-    // Features libvirt cannot name (KVM paravirt bits, nested VMX controls) are not a difference.
-    let comparable: FeatureSet = features
-        .iter()
-        .filter(|&i| q.features[i].libvirt.is_some() && !q.kvm_only.contains(&q.features[i].name))
-        .collect();
-    // Nor are features whose QEMU value TCG hides (vme): we cannot know QEMU's side.
-    let lset: FeatureSet = lset
-        .iter()
-        .filter(|&i| !q.kvm_unobservable.contains(&q.features[i].name))
-        .collect();
-    only_in_libvirt.extend(
-        q.names(&lset.difference(features))
-            .into_iter()
-            .map(str::to_string),
-    );
-    LibvirtView {
-        known: true,
-        only_in_qemu: q.names(&comparable.difference(&lset)),
-        only_in_libvirt,
-    }
 }
 
 fn print_model(v: &ModelView) {
@@ -834,11 +659,8 @@ fn print_model(v: &ModelView) {
 struct DiffView<'a> {
     a: &'a str,
     b: &'a str,
-    only_in_a: Vec<&'a str>,
-    only_in_b: Vec<&'a str>,
-    common: usize,
-    /// Property → [value in A, value in B], for every identity or CPUID property that differs.
-    properties: BTreeMap<String, [serde_json::Value; 2]>,
+    #[serde(flatten)]
+    diff: ModelDiff<'a>,
 }
 
 /// `virt-cpu diff A B`.
@@ -851,33 +673,10 @@ pub fn run_diff(args: &DiffArgs) -> anyhow::Result<i32> {
     let Some(b) = q.resolve_model(&args.b) else {
         return Ok(unknown_model(q, &args.b, args.source.json));
     };
-    let ident = |m: &QemuModel| -> BTreeMap<String, serde_json::Value> {
-        let mut p = m.props.clone();
-        p.insert("vendor".into(), m.vendor.clone().into());
-        p.insert("family".into(), m.family.into());
-        p.insert("model".into(), m.model.into());
-        p.insert("stepping".into(), m.stepping.into());
-        p.insert("model-id".into(), m.model_id.clone().into());
-        p
-    };
-    let (pa, pb) = (ident(a), ident(b));
-    let mut properties = BTreeMap::new();
-    for k in pa.keys().chain(pb.keys()) {
-        let (va, vb) = (
-            pa.get(k).cloned().unwrap_or_default(),
-            pb.get(k).cloned().unwrap_or_default(),
-        );
-        if va != vb {
-            properties.insert(k.clone(), [va, vb]);
-        }
-    }
     let view = DiffView {
         a: &args.a,
         b: &args.b,
-        only_in_a: q.names(&a.features.difference(&b.features)),
-        only_in_b: q.names(&b.features.difference(&a.features)),
-        common: a.features.intersection(&b.features).len(),
-        properties,
+        diff: explore::model_diff(q, a, b),
     };
     if args.source.json {
         outln!("{}", serde_json::to_string_pretty(&view)?);
@@ -898,7 +697,8 @@ fn print_diff(v: &DiffView, a_model: &str, b_model: &str) {
         }
     };
     let (a, b) = (named(v.a, a_model), named(v.b, b_model));
-    if v.only_in_a.is_empty() && v.only_in_b.is_empty() && v.properties.is_empty() {
+    let f = &v.diff.features;
+    if f.only_in_a.is_empty() && f.only_in_b.is_empty() && v.diff.properties.is_empty() {
         if a_model == b_model {
             let which = if v.a == a_model || v.b == a_model {
                 String::new()
@@ -909,22 +709,22 @@ fn print_diff(v: &DiffView, a_model: &str, b_model: &str) {
         } else {
             outln!(
                 "{a} and {b} are identical: the same {} features and properties",
-                v.common
+                f.common
             );
         }
         return;
     }
-    outln!("{a} vs {b}: {} features in common", v.common);
-    if !v.only_in_a.is_empty() {
-        outln!("only in {}: {}", v.a, v.only_in_a.join(" "));
+    outln!("{a} vs {b}: {} features in common", f.common);
+    if !f.only_in_a.is_empty() {
+        outln!("only in {}: {}", v.a, f.only_in_a.join(" "));
     }
-    if !v.only_in_b.is_empty() {
-        outln!("only in {}: {}", v.b, v.only_in_b.join(" "));
+    if !f.only_in_b.is_empty() {
+        outln!("only in {}: {}", v.b, f.only_in_b.join(" "));
     }
-    if v.only_in_a.is_empty() && v.only_in_b.is_empty() {
+    if f.only_in_a.is_empty() && f.only_in_b.is_empty() {
         outln!("same features");
     }
-    for (k, [va, vb]) in &v.properties {
+    for (k, [va, vb]) in &v.diff.properties {
         outln!("{k}: {va} vs {vb}");
     }
 }

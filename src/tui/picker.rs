@@ -4,7 +4,9 @@
 use super::app::Pane;
 use super::fuzzy::Filtered;
 use crate::argv::QemuCaps;
-use crate::catalog::Catalog;
+use crate::catalog::explore::{self, ModelFilter};
+use crate::catalog::{Catalog, QemuModel};
+use crate::host::PoolUsability;
 
 /// One model in the list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,9 +35,11 @@ pub struct Picker {
 
 impl Picker {
     pub fn new(pane: Pane, catalog: &Catalog, caps: &QemuCaps, current: Option<String>) -> Picker {
+        // Host usability as `virt-cpu models --host-caps` judges it, for the host given.
+        let pool = PoolUsability::new(catalog, caps.domcaps.as_slice());
         let items = match pane {
-            Pane::Cpu => cpu_items(catalog, caps),
-            Pane::Qemu => qemu_items(catalog, caps),
+            Pane::Cpu => cpu_items(catalog, caps, &pool),
+            Pane::Qemu => qemu_items(catalog, &pool),
         };
         let list = Filtered::new(items.iter().map(|i| i.name.clone()).collect());
         // Start on the current model, so Enter right away changes nothing.
@@ -72,129 +76,114 @@ impl Picker {
     }
 }
 
-fn usable(caps: &QemuCaps, name: &str) -> (Option<bool>, bool) {
-    caps.offered(name)
-        .map_or((None, false), |o| (o.usable, o.deprecated))
-}
-
 /// libvirt's models, as `<cpu><model>` takes them.
-fn cpu_items(catalog: &Catalog, caps: &QemuCaps) -> Vec<Item> {
-    let mut items: Vec<Item> = catalog
-        .libvirt
-        .models
-        .iter()
-        .map(|m| {
-            let (usable, deprecated) = usable(caps, &m.name);
-            let note = if caps.offers(&m.name) {
+fn cpu_items(catalog: &Catalog, caps: &QemuCaps, pool: &PoolUsability) -> Vec<Item> {
+    let mut items: Vec<Item> = explore::libvirt_listing(&catalog.libvirt)
+        .into_iter()
+        .map(|m| Item {
+            name: m.name.clone(),
+            vendor: m.vendor.clone(),
+            note: if caps.offers(&m.name) {
                 String::new()
             } else {
                 "QEMU lacks it: libvirt translates".into()
-            };
-            Item {
-                name: m.name.clone(),
-                vendor: m.vendor.clone(),
-                note,
-                deprecated,
-                usable,
-                features: m.features.len(),
-            }
+            },
+            deprecated: caps.offered(&m.name).is_some_and(|o| o.deprecated),
+            usable: pool.usability(&m.name).usable,
+            features: m.features.len(),
         })
         .collect();
-    items.sort_by_key(|a| a.name.to_lowercase());
+    if !pool.is_empty() {
+        explore::usable_first(&mut items, |i| (i.usable, i.features));
+    }
     items
 }
 
-/// QEMU's models, versions and aliases, as `<qemu:model name=…>` takes them.
-fn qemu_items(catalog: &Catalog, caps: &QemuCaps) -> Vec<Item> {
+/// QEMU's models, versions and aliases, as `<qemu:model name=…>` takes them: the listing of
+/// `virt-cpu models`, pseudo-models last.
+fn qemu_items(catalog: &Catalog, pool: &PoolUsability) -> Vec<Item> {
     let q = &catalog.qemu;
-    let mut items: Vec<Item> = q
-        .models
-        .iter()
-        .map(|m| {
-            let (usable, _) = usable(caps, &m.name);
-            let note = match &m.alias_of {
-                Some(t) => format!("= {t}"),
-                None => {
-                    let versions = q.versions(&m.name);
-                    match (
-                        versions.first().and_then(|v| v.version()),
-                        versions.last().and_then(|v| v.version()),
-                    ) {
-                        (Some(a), Some(b)) if a != b => format!("v{a}–v{b}"),
-                        _ => String::new(),
-                    }
-                }
-            };
-            Item {
-                name: m.name.clone(),
-                vendor: m.vendor_short().map(String::from),
-                note,
-                deprecated: m.deprecated,
-                usable,
-                features: m.features.len(),
-            }
-        })
-        .collect();
-    items.sort_by_key(|a| a.name.to_lowercase());
+    let listing = explore::listing(q, &ModelFilter::everything());
+    let item = |m: &QemuModel| {
+        let row = explore::Row::new(q, m);
+        let note = match (row.alias_of, row.version_range()) {
+            (Some(t), _) => format!("= {t}"),
+            _ if row.pseudo => "pseudo-model".into(),
+            (None, Some((a, b))) => format!("v{a}–v{b}"),
+            (None, None) => String::new(),
+        };
+        Item {
+            name: m.name.clone(),
+            vendor: row.vendor.map(String::from),
+            note,
+            deprecated: row.deprecated,
+            // What a pseudo-model gives depends on the host and accelerator.
+            usable: (!row.pseudo)
+                .then(|| pool.usability(&m.name).usable)
+                .flatten(),
+            features: row.features,
+        }
+    };
+    let mut items: Vec<Item> = listing.models.into_iter().map(item).collect();
+    if !pool.is_empty() {
+        explore::usable_first(&mut items, |i| (i.usable, i.features));
+    }
+    items.extend(listing.pseudo.into_iter().map(item));
     items
 }
 
 /// The selected model's features and how they differ from the current model's.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Preview {
+pub struct Preview<'a> {
     /// What the name resolves to (`Skylake-Client` → `Skylake-Client-v1`), when different.
-    pub resolves_to: Option<String>,
-    pub features: Vec<String>,
+    pub resolves_to: Option<&'a str>,
+    pub features: Vec<&'a str>,
     /// In the selected model, not in the current one.
-    pub added: Vec<String>,
+    pub added: Vec<&'a str>,
     /// In the current model, not in the selected one.
-    pub removed: Vec<String>,
+    pub removed: Vec<&'a str>,
+    /// The current model is in the catalog (else there is nothing to compare with).
     pub has_current: bool,
 }
 
-pub fn preview(catalog: &Catalog, pane: Pane, selected: &str, current: Option<&str>) -> Preview {
-    match pane {
+pub fn preview<'a>(
+    catalog: &'a Catalog,
+    pane: Pane,
+    selected: &str,
+    current: Option<&str>,
+) -> Preview<'a> {
+    let diff = match pane {
         Pane::Cpu => {
-            let feats = |n: &str| {
-                catalog
-                    .libvirt
-                    .model(n)
-                    .map(|m| m.features.clone())
-                    .unwrap_or_default()
+            let map = &catalog.libvirt;
+            let Some(sel) = map.model(selected) else {
+                return Preview::default();
             };
-            let sel = feats(selected);
-            let cur = current.map(feats);
-            diff_names(None, sel, cur)
+            let features = sel.features.iter().map(String::as_str).collect();
+            let diff = current
+                .and_then(|c| map.model(c))
+                .map(|cur| explore::libvirt_feature_diff(cur, sel));
+            (None, features, diff)
         }
         Pane::Qemu => {
             let q = &catalog.qemu;
-            let Some(m) = q.resolve_model(selected) else {
+            let Some(sel) = q.resolve_model(selected) else {
                 return Preview::default();
             };
-            let resolves_to = (m.name != selected).then(|| m.name.clone());
-            let sel: Vec<String> = q.names(&m.features).into_iter().map(String::from).collect();
-            let cur = current
+            let resolves_to = (sel.name != selected).then_some(sel.name.as_str());
+            let diff = current
                 .and_then(|c| q.resolve_model(c))
-                .map(|c| q.names(&c.features).into_iter().map(String::from).collect());
-            diff_names(resolves_to, sel, cur)
+                .map(|cur| explore::qemu_feature_diff(q, cur, sel));
+            (resolves_to, q.names(&sel.features), diff)
         }
-    }
-}
-
-fn diff_names(resolves_to: Option<String>, sel: Vec<String>, cur: Option<Vec<String>>) -> Preview {
-    let (added, removed, has_current) = match &cur {
-        Some(cur) => (
-            sel.iter().filter(|f| !cur.contains(f)).cloned().collect(),
-            cur.iter().filter(|f| !sel.contains(f)).cloned().collect(),
-            true,
-        ),
-        None => (Vec::new(), Vec::new(), false),
     };
+    let (resolves_to, features, diff) = diff;
+    let has_current = diff.is_some();
+    let diff = diff.unwrap_or_default();
     Preview {
         resolves_to,
-        features: sel,
-        added,
-        removed,
+        features,
+        added: diff.only_in_b,
+        removed: diff.only_in_a,
         has_current,
     }
 }

@@ -994,6 +994,55 @@ fn picker_shows_host_usability_from_domcapabilities() {
     }
 }
 
+/// The picker lists as `virt-cpu models` does: with a host, the models it can run first,
+/// richest first; pseudo-models last, without usability (README "Exploring models").
+#[test]
+fn picker_lists_like_models_usable_first_with_a_host_pseudo_models_last() {
+    let caps = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/reference/domcapabilities/qemu_8.0.0-q35.x86_64.xml");
+    let host = crate::host::DomCaps::read(&caps).unwrap();
+    let mut m = load(
+        &Options {
+            host: Some(host),
+            ..Options::default()
+        },
+        Catalog::embedded(),
+    )
+    .unwrap();
+    keys(&mut m, "<tab>m");
+    let Some(Overlay::Picker(p)) = &m.overlay else {
+        panic!("picker open")
+    };
+    let usable: Vec<_> = p
+        .items
+        .iter()
+        .take_while(|i| i.usable == Some(true))
+        .collect();
+    assert!(usable.len() > 10, "{:?}", p.items.first());
+    assert!(usable.windows(2).all(|w| w[0].features >= w[1].features));
+    let pseudo: Vec<_> = p.items.iter().rev().take(3).collect();
+    assert!(
+        pseudo
+            .iter()
+            .all(|i| i.note == "pseudo-model" && i.usable.is_none()),
+        "{pseudo:?}"
+    );
+}
+
+/// Without a host (`--host-caps`, `-c`) the picker claims no usability, TCG domain or not.
+#[test]
+fn picker_without_a_host_shows_no_usability() {
+    let (_dir, path) = example("custom-features.xml");
+    let mut m = open(&path);
+    for pane in ["m", "<esc><tab>m"] {
+        keys(&mut m, pane);
+        let Some(Overlay::Picker(p)) = &m.overlay else {
+            panic!("picker open")
+        };
+        assert!(p.items.iter().all(|i| i.usable.is_none()), "{:?}", p.pane);
+    }
+}
+
 #[test]
 fn an_unknown_option_can_be_found_and_removed_in_the_feature_list() {
     // The demo's own unknown-option error is fixable in the view: f, search, Delete.
