@@ -994,6 +994,30 @@ fn picker_shows_host_usability_from_domcapabilities() {
     }
 }
 
+/// `optional` is on only where the host has the feature (libvirt resolves it when the guest
+/// starts): the pane says so rather than calling it added or removed.
+#[test]
+fn an_optional_feature_is_shown_as_depending_on_the_host() {
+    let (dir, path) = example("custom-features.xml");
+    let xml = std::fs::read_to_string(&path).unwrap().replace(
+        "<feature policy='require' name='vmx'/>",
+        "<feature policy='optional' name='vmx'/>",
+    );
+    let path = dir.path().join("optional.xml");
+    std::fs::write(&path, xml).unwrap();
+    let mut m = open(&path);
+    let text = screen(&m, 100, 30);
+    assert!(
+        text.contains("? vmx              optional if host has it"),
+        "{text}"
+    );
+    keys(&mut m, "f/vmx<ret>p");
+    assert!(
+        m.source()
+            .contains("<feature policy='disable' name='vmx'/>")
+    );
+}
+
 /// The picker lists as `virt-cpu models` does: with a host, the models it can run first,
 /// richest first; pseudo-models last, without usability (README "Exploring models").
 #[test]
