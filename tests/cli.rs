@@ -1979,3 +1979,45 @@ fn a_model_missing_from_the_host_caps_is_not_offered() {
         "{value}"
     );
 }
+
+/// Versions from the environment are reported as such, and named in a refusal, so a variable
+/// forgotten in a profile can be found.
+#[test]
+fn versions_from_the_environment_say_so() {
+    let demo = example("custom-features.xml");
+    let o = bin()
+        .args(["check", "--json", &demo])
+        .env("VIRT_CPU_LIBVIRT", "11.3")
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["follows"]["chosen"]["kind"], "environment", "{doc}");
+    assert_eq!(doc["follows"]["chosen"]["detail"], "VIRT_CPU_LIBVIRT=11.3");
+    let o = bin()
+        .args(["check", "--qemu", "7.2", &demo])
+        .env("VIRT_CPU_LIBVIRT", "11.3")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("(from the environment: VIRT_CPU_LIBVIRT=11.3)"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// `--catalog` names what is wrong with the path it was given, not a file beside it.
+#[test]
+fn a_bad_catalog_path_is_named() {
+    let o = run(&["--catalog", "/nonexistent-catalog", "catalog"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("/nonexistent-catalog: No such file or directory"),
+        "{}",
+        stderr(&o)
+    );
+    let manifest = format!("{}/Cargo.toml", env!("CARGO_MANIFEST_DIR"));
+    let o = run(&["--catalog", &manifest, "catalog"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("is not a catalog"), "{}", stderr(&o));
+}

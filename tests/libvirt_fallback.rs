@@ -73,3 +73,33 @@ fn fallback_follows_libvirt113() {
     }
     compare(&common::libvirt11_uri(), "11.3");
 }
+
+/// Versions asked for by name win over the daemon behind `-c`, and the note says that daemon
+/// runs another release.
+#[test]
+fn asked_versions_against_another_daemon_are_noted() {
+    if !common::require_libvirt11_daemon() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("d.xml");
+    std::fs::write(&file, domain(DOMAINS[0].1)).unwrap();
+    let uri = common::libvirt11_uri();
+    let out = common::virt_cpu(&[
+        "argv",
+        "--format",
+        "json",
+        "--libvirt",
+        "9.0",
+        "-c",
+        &uri,
+        file.to_str().unwrap(),
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["follows"]["libvirt"], "9.0.0", "{json}");
+    let note = json["follows"]["note"].as_str().unwrap_or_default();
+    assert!(
+        note.contains("runs libvirt 11.3 + QEMU 10.0") && note.contains("as asked"),
+        "{json}"
+    );
+}

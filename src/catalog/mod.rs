@@ -53,6 +53,12 @@ pub enum CatalogError {
         path: String,
         source: std::io::Error,
     },
+    #[error(
+        "{path} is not a catalog: give the directory `virt-cpu catalog refresh --output DIR` wrote (it holds {} and {}), or one of those files",
+        files::QEMU_FILE,
+        files::LIBVIRT_FILE
+    )]
+    NotACatalog { path: String },
     #[error("cannot write {path}: {source}")]
     Write {
         path: String,
@@ -103,10 +109,23 @@ impl Catalog {
     /// Reads a catalog written by `catalog refresh`: a directory holding `qemu-x86.json` and
     /// `libvirt-x86.json`, or the path of either file (its sibling is read too).
     pub fn read(path: &Path) -> Result<Catalog, CatalogError> {
+        let named = |n: &str| path.file_name().is_some_and(|f| f == n);
         let dir = if path.is_dir() {
             path
+        } else if let Err(source) = std::fs::metadata(path) {
+            return Err(CatalogError::Io {
+                path: path.display().to_string(),
+                source,
+            });
+        } else if named(files::QEMU_FILE) || named(files::LIBVIRT_FILE) {
+            match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            }
         } else {
-            path.parent().unwrap_or(Path::new("."))
+            return Err(CatalogError::NotACatalog {
+                path: path.display().to_string(),
+            });
         };
         let read = |name: &str| {
             let p = dir.join(name);

@@ -23,6 +23,8 @@ pub struct Request<'a> {
     pub installed: Option<(Version, String)>,
     /// The QEMU installed here, consulted with [`Self::installed`].
     pub installed_qemu: Option<Version>,
+    /// Where `libvirt`/`qemu` came from when not the command line (`VIRT_CPU_LIBVIRT=11.3`).
+    pub asked_by: Option<String>,
 }
 
 /// The daemon behind `-c URI`, as `virsh version` reports it.
@@ -97,7 +99,11 @@ pub fn select(req: &Request) -> Result<Selected, SelectError> {
         return Ok(follow(catalog, Chosen::Catalog, None));
     }
     let (libvirt, qemu, chosen, explicit) = if req.libvirt.is_some() || req.qemu.is_some() {
-        (req.libvirt, req.qemu, Chosen::Option, true)
+        let chosen = match &req.asked_by {
+            Some(env) => Chosen::Environment(env.clone()),
+            None => Chosen::Option,
+        };
+        (req.libvirt, req.qemu, chosen, true)
     } else if let Some(d) = &req.daemon {
         (d.libvirt, d.qemu, Chosen::Daemon(d.uri.clone()), false)
     } else if let Some((v, from)) = &req.installed {
@@ -122,8 +128,32 @@ pub fn select(req: &Request) -> Result<Selected, SelectError> {
         Err(_) if !explicit => versions::embedded_pair(libvirt, None, false)?,
         Err(e) => return Err(e.into()),
     };
-    let note = detected_note(libvirt, qemu, pair, explicit);
+    let note = detected_note(libvirt, qemu, pair, explicit)
+        .or_else(|| daemon_differs(req.daemon.as_ref(), pair, explicit));
     Ok(follow(Catalog::embedded_pair(pair), chosen, note))
+}
+
+/// When versions were asked for by name and the daemon behind `-c` runs another libvirt or QEMU:
+/// the answer follows what was asked, which that daemon would not give.
+fn daemon_differs(
+    daemon: Option<&Daemon>,
+    pair: &versions::EmbeddedPair,
+    explicit: bool,
+) -> Option<String> {
+    let d = daemon.filter(|_| explicit)?;
+    let differs = |v: Option<Version>, of: Version| v.is_some_and(|v| !v.same_line(of));
+    if !differs(d.libvirt, pair.libvirt) && !differs(d.qemu, pair.qemu) {
+        return None;
+    }
+    let line = |v: Option<Version>| v.map_or("?".to_string(), Version::line);
+    Some(format!(
+        "the daemon at {} runs libvirt {} + QEMU {}; the answers follow libvirt {} + QEMU {} as asked, which that daemon would not give",
+        d.uri,
+        line(d.libvirt),
+        line(d.qemu),
+        pair.libvirt.line(),
+        pair.qemu.line()
+    ))
 }
 
 /// What the user should know when the versions found are not exactly those followed.

@@ -146,6 +146,8 @@ pub fn known_pairs() -> String {
 pub enum Chosen {
     /// `--libvirt` / `--qemu`.
     Option,
+    /// `VIRT_CPU_LIBVIRT` / `VIRT_CPU_QEMU` (which, and their values).
+    Environment(String),
     /// `virsh -c URI version`: the daemon that will run the domain.
     Daemon(String),
     /// The libvirt installed on this machine (its shared library's version).
@@ -160,6 +162,7 @@ impl fmt::Display for Chosen {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Chosen::Option => write!(f, "--libvirt/--qemu"),
+            Chosen::Environment(vars) => write!(f, "the environment: {vars}"),
             Chosen::Daemon(uri) => write!(f, "the daemon at {uri}"),
             Chosen::Installed(from) => write!(f, "installed here: {from}"),
             Chosen::Newest => write!(f, "nothing installed: the newest pair known"),

@@ -90,10 +90,11 @@ impl<'a> Summary<'a> {
     }
 
     fn print(&self) {
-        let origin = match self.origin {
-            Origin::Embedded => "embedded in the binary".to_string(),
-            Origin::Cache(p) => format!("user cache {}", p.display()),
-            Origin::File(p) => format!("{} (--catalog)", p.display()),
+        let origin = match (self.origin, &self.written_to) {
+            (_, Some(p)) => format!("{} (written by this refresh)", p.display()),
+            (Origin::Embedded, None) => "embedded in the binary".to_string(),
+            (Origin::Cache(p), None) => format!("user cache {}", p.display()),
+            (Origin::File(p), None) => format!("{} (--catalog)", p.display()),
         };
         if let Some(p) = &self.written_to {
             outln!("wrote:     {}", p.display());

@@ -74,8 +74,9 @@ pub struct VersionArgs {
     /// followed].
     #[arg(long, value_name = "X.Y", env = "VIRT_CPU_QEMU", global = true)]
     pub qemu: Option<Version>,
-    /// Use this catalog (a directory or its qemu-x86.json) instead of the cache or the embedded one.
-    #[arg(long, value_name = "FILE", global = true)]
+    /// Use this catalog (the directory `catalog refresh --output DIR` wrote, or its qemu-x86.json)
+    /// instead of the cache or the embedded one, whatever its versions.
+    #[arg(long, value_name = "DIR", global = true)]
     pub catalog: Option<PathBuf>,
 }
 
@@ -95,13 +96,11 @@ impl VersionArgs {
     /// The catalog to follow, and which versions that is (see [`select::select`]); `uri` is the
     /// daemon to ask (`-c URI`).
     pub fn select(&self, uri: Option<&str>) -> anyhow::Result<Selected> {
+        // The daemon is asked even when versions are given, so a difference can be said.
         let daemon = match uri {
-            Some(u) if self.libvirt.is_none() && self.qemu.is_none() && self.catalog.is_none() => {
-                Some(
-                    crate::host::daemon_versions(&SystemRunner, u)
-                        .map_err(|e| libvirt_error(u, &e))?,
-                )
-            }
+            Some(u) if self.catalog.is_none() => Some(
+                crate::host::daemon_versions(&SystemRunner, u).map_err(|e| libvirt_error(u, &e))?,
+            ),
             _ => None,
         };
         let asked = daemon.is_some() || self.libvirt.is_some() || self.qemu.is_some();
@@ -113,14 +112,43 @@ impl VersionArgs {
                 crate::catalog::files::cache_dir().map(|d| d.with_file_name("qemu-version"));
             crate::host::installed::qemu_version(&SystemRunner, cache.as_deref())
         });
-        Ok(select::select(&select::Request {
+        let from_env = self.set_by_environment();
+        select::select(&select::Request {
             libvirt: self.libvirt,
             qemu: self.qemu,
             catalog: self.catalog.as_deref(),
             daemon,
             installed,
             installed_qemu,
-        })?)
+            asked_by: (!from_env.is_empty()).then(|| from_env.join(" ")),
+        })
+        .map_err(|e| {
+            if from_env.is_empty() {
+                anyhow::Error::from(e)
+            } else {
+                // A forgotten variable in a profile is hard to find otherwise.
+                anyhow::anyhow!("{e} (from the environment: {})", from_env.join(" "))
+            }
+        })
+    }
+
+    /// `VAR=VALUE` of each version option that came from the environment, not the command line.
+    fn set_by_environment(&self) -> Vec<String> {
+        let given =
+            |flag: &str| std::env::args().any(|a| a == flag || a.starts_with(&format!("{flag}=")));
+        [
+            ("--libvirt", "VIRT_CPU_LIBVIRT", self.libvirt.is_some()),
+            ("--qemu", "VIRT_CPU_QEMU", self.qemu.is_some()),
+        ]
+        .into_iter()
+        .filter(|(flag, _, set)| *set && !given(flag))
+        .filter_map(|(_, var, _)| {
+            std::env::var(var)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{var}={v}"))
+        })
+        .collect()
     }
 }
 

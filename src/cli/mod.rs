@@ -24,7 +24,6 @@ use std::path::PathBuf;
     name = "virt-cpu",
     version = env!("CARGO_PKG_VERSION"),
     disable_version_flag = true,
-    about,
     long_about = None,
     after_long_help = AFTER_HELP
 )]
