@@ -2021,3 +2021,30 @@ fn a_bad_catalog_path_is_named() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("is not a catalog"), "{}", stderr(&o));
 }
+
+/// `--move-to cpu` judges the model by the CPU map of the libvirt followed: libvirt 11.3's
+/// `<cpu>` takes versioned names, 9.0's does not.
+#[test]
+fn move_to_cpu_follows_the_libvirt_release() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(
+        &dir,
+        "q.xml",
+        b"<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><name>v</name><os><type arch='x86_64' machine='q35'>hvm</type></os><qemu:cpu><qemu:model name='Skylake-Client-v4'/><qemu:option name='vmx' value='off'/></qemu:cpu></domain>",
+    );
+    let f = f.to_str().unwrap();
+    let o = run_unpinned(&["set", f, "--move-to", "cpu", "--libvirt", "11.3", "-o", "-"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("<model>Skylake-Client-v4</model>"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run_unpinned(&["set", f, "--move-to", "cpu", "--libvirt", "9.0", "-o", "-"]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).contains("libvirt 9.0's <cpu> knows no model 'Skylake-Client-v4'"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -112,7 +112,9 @@ fn edit() -> impl Strategy<Value = Edit> {
             }),
         feature.prop_map(|n| Edit::RemoveQemuOption(n.into())),
         Just(Edit::MoveToQemu),
-        Just(Edit::MoveToCpu),
+        Just(Edit::MoveToCpu(virt_cpu::edit::LibvirtModels(
+            &virt_cpu::catalog::Catalog::embedded().libvirt
+        ))),
     ]
 }
 

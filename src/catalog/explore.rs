@@ -295,6 +295,8 @@ pub fn version_steps<'a>(q: &'a QemuCatalog, name: &str) -> Vec<VersionStep<'a>>
 /// QEMU's model against libvirt's model of the same name.
 #[derive(Debug, Clone, Serialize)]
 pub struct LibvirtComparison<'a> {
+    /// The libvirt release of the map compared with (`11.3`).
+    pub libvirt: String,
     pub known: bool,
     /// Features (QEMU names) QEMU's model has and libvirt's model of the same name lacks.
     pub only_in_qemu: Vec<&'a str>,
@@ -311,6 +313,7 @@ pub fn compare_with_libvirt<'a>(
     let q = &catalog.qemu;
     let Some(lm) = catalog.libvirt.model(name) else {
         return LibvirtComparison {
+            libvirt: catalog.libvirt.release().line(),
             known: false,
             only_in_qemu: Vec::new(),
             only_in_libvirt: Vec::new(),
@@ -343,6 +346,7 @@ pub fn compare_with_libvirt<'a>(
             .map(str::to_string),
     );
     LibvirtComparison {
+        libvirt: catalog.libvirt.release().line(),
         known: true,
         only_in_qemu: q.names(&comparable.difference(&lset)),
         only_in_libvirt,

@@ -60,7 +60,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<i32> {
             Edit::FromCommandline { appended }
         }
         Target::QemuCpu => Edit::MoveToQemu,
-        Target::Cpu => Edit::MoveToCpu,
+        Target::Cpu => Edit::MoveToCpu(crate::edit::LibvirtModels(&selected.catalog.libvirt)),
     };
     let mut state = Edited::from_read(loaded.doc.clone(), loaded.domain.clone());
     if let Err(err) = state.apply(&edit) {

@@ -618,22 +618,26 @@ fn print_model(v: &ModelView) {
             .collect();
         outln!("  properties: {}", props.join(" "));
     }
+    let release = &v.libvirt.libvirt;
     if v.libvirt.known {
-        outln!("  libvirt 9.0 knows {}:", v.name);
+        outln!("  libvirt {release} knows {}:", v.name);
         if v.libvirt.only_in_qemu.is_empty() && v.libvirt.only_in_libvirt.is_empty() {
             outln!("    same features");
-        } else {
+        }
+        if !v.libvirt.only_in_qemu.is_empty() {
             outln!(
                 "    only in QEMU's model: {}",
                 v.libvirt.only_in_qemu.join(" ")
             );
+        }
+        if !v.libvirt.only_in_libvirt.is_empty() {
             outln!(
                 "    only in libvirt's model: {}",
                 v.libvirt.only_in_libvirt.join(" ")
             );
         }
     } else {
-        outln!("  libvirt 9.0 has no model named {}", v.name);
+        outln!("  libvirt {release} has no model named {}", v.name);
     }
     if let Some(u) = &v.usable {
         let verdict = match u.usable {

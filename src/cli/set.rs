@@ -5,7 +5,7 @@ use super::output::{self, OutputArgs};
 use crate::argv::Reading;
 use crate::check;
 use crate::domain::Policy;
-use crate::edit::{Edit, EditError, Edited};
+use crate::edit::{Edit, EditError, Edited, LibvirtModels};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum MoveTarget {
@@ -117,7 +117,8 @@ impl SetArgs {
         all
     }
 
-    fn edits(&self) -> Result<Vec<Edit>, String> {
+    /// The edits asked for; `libvirt` is the CPU map `--move-to cpu` judges the model by.
+    fn edits(&self, libvirt: &'static crate::catalog::LibvirtMap) -> Result<Vec<Edit>, String> {
         for (option, value) in self.values() {
             refuse_control(option, value)?;
         }
@@ -154,7 +155,7 @@ impl SetArgs {
         );
         match self.move_to {
             Some(MoveTarget::Qemu) => edits.push(Edit::MoveToQemu),
-            Some(MoveTarget::Cpu) => edits.push(Edit::MoveToCpu),
+            Some(MoveTarget::Cpu) => edits.push(Edit::MoveToCpu(LibvirtModels(libvirt))),
             None => {}
         }
         if edits.is_empty() {
@@ -165,7 +166,8 @@ impl SetArgs {
 }
 
 pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
-    let edits = match args.edits() {
+    let selected = args.host.select()?;
+    let edits = match args.edits(&selected.catalog.libvirt) {
         Ok(e) => e,
         Err(msg) => {
             eprintln!("virt-cpu: {msg}");
@@ -185,8 +187,9 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
             });
         }
     }
-    let (selected, caps) = args.host.judge(&loaded)?;
     let catalog = selected.catalog;
+    let host = args.host.load(Some(&loaded.domain))?;
+    let caps = common::caps_for(&loaded, catalog, host.as_ref());
     let before = check::check(&loaded.doc, &loaded.domain, &caps, catalog, Reading::Merge);
     let after = check::check(&state.doc, &state.dom, &caps, catalog, Reading::Merge);
     if let Some(code) =

@@ -35,13 +35,33 @@ pub enum Edit {
     RenameQemuOption { from: String, to: String },
     /// Moves the model and features from `<cpu>` to `<qemu:cpu>` (names translated).
     MoveToQemu,
-    /// Moves the model and options from `<qemu:cpu>` to `<cpu>` (names translated).
-    MoveToCpu,
+    /// Moves the model and options from `<qemu:cpu>` to `<cpu>` (names translated), if the
+    /// libvirt of this CPU map knows the model.
+    MoveToCpu(LibvirtModels),
     /// Replaces `<qemu:cpu>` by `<qemu:commandline>` arguments giving QEMU the same -cpu.
     ToCommandline { value: String },
     /// Turns a `-cpu` of `<qemu:commandline>` back into `<qemu:cpu>`, minus what libvirt
     /// appends (`appended`).
     FromCommandline { appended: Vec<String> },
+}
+
+/// The CPU map of the libvirt the document is for (the catalog's): which models its `<cpu>`
+/// takes. Two are equal when they are the same map.
+#[derive(Clone, Copy)]
+pub struct LibvirtModels(pub &'static crate::catalog::LibvirtMap);
+
+impl PartialEq for LibvirtModels {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.0, other.0)
+    }
+}
+
+impl Eq for LibvirtModels {}
+
+impl std::fmt::Debug for LibvirtModels {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LibvirtModels(libvirt {})", self.0.release())
+    }
 }
 
 impl Edit {
@@ -61,7 +81,7 @@ impl Edit {
                 .collect(),
             Edit::ToCommandline { value } => vec![value],
             Edit::FromCommandline { appended } => appended.iter().map(String::as_str).collect(),
-            Edit::MoveToQemu | Edit::MoveToCpu => Vec::new(),
+            Edit::MoveToQemu | Edit::MoveToCpu(_) => Vec::new(),
         };
         values
             .into_iter()
@@ -147,7 +167,7 @@ impl Edited {
             Edit::RemoveQemuOption(name) => qemu_cpu::remove_option(doc, dom, name),
             Edit::RenameQemuOption { from, to } => qemu_cpu::rename_option(doc, dom, from, to),
             Edit::MoveToQemu => moves::to_qemu(doc, dom),
-            Edit::MoveToCpu => moves::to_cpu(doc, dom),
+            Edit::MoveToCpu(models) => moves::to_cpu(doc, dom, models.0),
             Edit::ToCommandline { value } => moves::to_commandline(doc, dom, value),
             Edit::FromCommandline { appended } => moves::from_commandline(doc, dom, appended),
         }

@@ -4,7 +4,6 @@
 use super::cpu::{insert_in_domain, strip_cpu};
 use super::qemu_cpu::{OptionSpec, new_qemu_cpu, qemu_cpu_replacing};
 use super::{EditError, empty_element};
-use crate::catalog::Catalog;
 use crate::catalog::names::{libvirt_to_qemu, qemu_to_libvirt};
 use crate::domain::Domain;
 use crate::domain::{Policy, PolicyEffect};
@@ -115,7 +114,11 @@ fn as_feature(name: &str, value: Option<&str>) -> Option<(String, bool)> {
     }
 }
 
-pub(super) fn to_cpu(doc: &Document, dom: &Domain) -> Result<Vec<Splice>, EditError> {
+pub(super) fn to_cpu(
+    doc: &Document,
+    dom: &Domain,
+    map: &crate::catalog::LibvirtMap,
+) -> Result<Vec<Splice>, EditError> {
     let Some(q) = &dom.qemu_cpu else {
         return refuse("there is no <qemu:cpu> to move to <cpu>");
     };
@@ -127,7 +130,6 @@ pub(super) fn to_cpu(doc: &Document, dom: &Domain) -> Result<Vec<Splice>, EditEr
     {
         return refuse("<cpu> already has a model or features; remove one of the two first");
     }
-    let map = &Catalog::embedded().libvirt;
     let (mode, model) = match qmodel.as_str() {
         "host" => ("host-passthrough", None),
         "max" => ("maximum", None),
@@ -139,7 +141,8 @@ pub(super) fn to_cpu(doc: &Document, dom: &Domain) -> Result<Vec<Splice>, EditEr
             Some(base) => ("custom", Some(base.to_string())),
             None => {
                 return refuse(format!(
-                    "libvirt 9.0's <cpu> knows no model '{name}' (it has no versioned names except through the plain name, which is -v1); keep it in <qemu:cpu>"
+                    "libvirt {}'s <cpu> knows no model '{name}' (its CPU map has no such model, nor the plain name of this -v1); keep it in <qemu:cpu>",
+                    map.release().line()
                 ));
             }
         },
@@ -510,6 +513,12 @@ mod tests {
             );
         }
         assert!(!notes.contains("vmx"), "{notes}");
-        assert!(state.left_behind(&Edit::MoveToCpu).is_empty());
+        assert!(
+            state
+                .left_behind(&Edit::MoveToCpu(crate::edit::LibvirtModels(
+                    &crate::catalog::Catalog::embedded().libvirt
+                )))
+                .is_empty()
+        );
     }
 }

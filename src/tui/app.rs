@@ -617,7 +617,7 @@ pub fn describe(edit: &Edit) -> String {
         Edit::RemoveQemuOption(n) => format!("<qemu:cpu> option {n} removed"),
         Edit::RenameQemuOption { from, to } => format!("<qemu:cpu> option {from} → {to}"),
         Edit::MoveToQemu => "moved model and features from <cpu> to <qemu:cpu>".into(),
-        Edit::MoveToCpu => "moved model and options from <qemu:cpu> to <cpu>".into(),
+        Edit::MoveToCpu(_) => "moved model and options from <qemu:cpu> to <cpu>".into(),
         Edit::ToCommandline { .. } => "<qemu:cpu> → <qemu:commandline>".into(),
         Edit::FromCommandline { .. } => "<qemu:commandline> -cpu → <qemu:cpu>".into(),
     }
@@ -840,7 +840,7 @@ fn main(m: &mut Model, action: Action) -> Vec<Effect> {
         Action::MoveToOther => {
             let edit = match m.focus {
                 Pane::Cpu => Edit::MoveToQemu,
-                Pane::Qemu => Edit::MoveToCpu,
+                Pane::Qemu => Edit::MoveToCpu(crate::edit::LibvirtModels(&m.catalog.libvirt)),
             };
             if m.edit(&edit) {
                 m.focus = m.focus.other();

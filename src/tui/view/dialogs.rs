@@ -87,15 +87,20 @@ pub fn draw(f: &mut Frame, m: &Model, o: &Overlay, t: &Theme, area: Rect) {
         }
         Overlay::QemuCpuDropped { defined: false } => {
             // As `virsh edit`'s editor, we save and virsh defines when we exit.
+            let release = m.catalog.libvirt.release().line();
             let (first, convert, anyway) = if m.virsh_edit {
                 (
-                    "virsh edit defines this file when you quit, and libvirt 9.0 drops <qemu:cpu>",
+                    format!(
+                        "virsh edit defines this file when you quit, and libvirt {release} drops <qemu:cpu>"
+                    ),
                     " convert to <qemu:commandline>, then save  ",
                     " save anyway  ",
                 )
             } else {
                 (
-                    "This document has <qemu:cpu>, and libvirt 9.0 drops it on define",
+                    format!(
+                        "This document has <qemu:cpu>, and libvirt {release} drops it on define"
+                    ),
                     " convert to <qemu:commandline>, then define  ",
                     " define anyway  ",
                 )
@@ -118,8 +123,8 @@ pub fn draw(f: &mut Frame, m: &Model, o: &Overlay, t: &Theme, area: Rect) {
         Overlay::QemuCpuDropped { defined: true } => {
             let lines = qemu_cpu_lines(
                 t,
-                "libvirt defined the domain but dropped <qemu:cpu>",
-                "(libvirt 9.0 does not implement the proposal yet; it drops the element silently).",
+                "libvirt defined the domain but dropped <qemu:cpu>".into(),
+                "(this libvirt does not implement the proposal yet; it drops the element silently).",
                 vec![
                     Span::styled("c", t.key()),
                     Span::raw(" convert to <qemu:commandline> and define again  "),
@@ -223,7 +228,7 @@ fn diff(f: &mut Frame, t: &Theme, area: Rect, text: &str, scroll: u16, save: boo
 /// way that works today, and the keys.
 fn qemu_cpu_lines<'a>(
     t: &Theme,
-    headline: &'a str,
+    headline: String,
     why: &'a str,
     keys: Vec<Span<'a>>,
 ) -> Vec<Line<'a>> {
