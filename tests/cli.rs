@@ -58,6 +58,7 @@ fn example(name: &str) -> String {
 
 const PROPOSAL: &str = "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
   <name>p</name>
+  <vcpu>240</vcpu>
   <os><type arch='x86_64' machine='q35'>hvm</type></os>
   <features><hyperv mode='custom'><relaxed state='on'/></hyperv></features>
   <cpu>
@@ -355,7 +356,7 @@ fn set_features_and_diff() {
 
 #[test]
 fn move_and_convert_round_trip() {
-    let xml = "<domain type='kvm'>\n  <cpu mode='custom' match='exact'>\n    <model>Nehalem</model>\n    <feature policy='require' name='lahf_lm'/>\n    <feature policy='disable' name='vmx'/>\n    <topology sockets='1' dies='1' cores='2' threads='1'/>\n  </cpu>\n</domain>\n";
+    let xml = "<domain type='kvm'>\n  <vcpu>2</vcpu>\n  <cpu mode='custom' match='exact'>\n    <model>Nehalem</model>\n    <feature policy='require' name='lahf_lm'/>\n    <feature policy='disable' name='vmx'/>\n    <topology sockets='1' dies='1' cores='2' threads='1'/>\n  </cpu>\n</domain>\n";
     let dir = tempfile::tempdir().unwrap();
     let f = temp_file(&dir, "d.xml", xml.as_bytes());
     let q = dir.path().join("q.xml");

@@ -32,12 +32,38 @@ pub struct CpuDef {
     pub has_topology: bool,
     /// `<topology threads=…>`.
     pub threads: Option<String>,
+    /// The first `<topology>` (libvirt reads `./topology[1]`), its attributes raw.
+    pub topology: Option<Topology>,
     pub has_numa: bool,
     /// `<numa><cell id=…>` elements with their `id` attribute.
     pub numa_cells: Vec<(ElemId, Option<String>)>,
+    /// Parallel to `numa_cells`: the cell's `cpus` attribute.
+    pub numa_cpus: Vec<Option<String>>,
     /// Parallel to `numa_cells`: the `<sibling>` elements of the cell's first `<distances>`
     /// (`None` for a cell without one).
     pub numa_distances: Vec<Option<Vec<NumaSibling>>>,
+}
+
+/// `<cpu><topology sockets=… dies=… clusters=… cores=… threads=…/>`, raw.
+#[derive(Debug, Clone, Default)]
+pub struct Topology {
+    pub el: ElemId,
+    pub sockets: Option<String>,
+    pub dies: Option<String>,
+    /// Read by libvirt since 10.x (11.3 verified).
+    pub clusters: Option<String>,
+    pub cores: Option<String>,
+    pub threads: Option<String>,
+}
+
+/// The domain's first `<vcpu>`: the maximum vCPU count (its text) and its attributes, raw.
+#[derive(Debug, Clone, Default)]
+pub struct Vcpu {
+    pub el: ElemId,
+    /// The element's text, untrimmed (libvirt parses it with `virStrToLong_ui`).
+    pub max: String,
+    pub current: Option<String>,
+    pub placement: Option<String>,
 }
 
 /// `<numa><cell><distances><sibling id=… value=…/>`.
@@ -191,6 +217,11 @@ pub struct Domain {
     /// `<os><type arch=…>`, when given.
     pub arch: Option<String>,
     pub machine: Option<String>,
+    /// The first `<vcpu>`; `None`: libvirt's default of one vCPU.
+    pub vcpu: Option<Vcpu>,
+    /// `<vcpus><vcpu …/></vcpus>` gives each vCPU's state, which then decides which are online
+    /// (instead of `<vcpu current=…>`).
+    pub individual_vcpus: bool,
     /// `<devices><emulator>`, when given.
     pub emulator: Option<String>,
     pub cpu: Option<CpuDef>,

@@ -27,6 +27,17 @@ pub(super) fn read(doc: &Document, before: Option<&Domain>) -> Result<Domain, Do
         } else if doc.is_qemu(child, "cpu") {
             once(doc, &mut first_qemu_cpu, child)?;
             dom.qemu_cpu = Some(read_qemu_cpu(doc, child));
+        } else if doc.is_plain(child, "vcpu") {
+            if dom.vcpu.is_none() {
+                dom.vcpu = Some(Vcpu {
+                    el: child,
+                    max: doc.text(child),
+                    current: doc.attr_value(child, "current"),
+                    placement: doc.attr_value(child, "placement"),
+                });
+            }
+        } else if doc.is_plain(child, "vcpus") {
+            dom.individual_vcpus |= doc.plain_children(child, "vcpu").next().is_some();
         } else if doc.is_plain(child, "os") {
             if let Some(t) = doc.plain_child(child, "type") {
                 dom.arch = doc.attr_value(t, "arch");
@@ -148,11 +159,22 @@ fn read_cpu(doc: &Document, el: ElemId) -> Result<CpuDef, DomainError> {
             "topology" => {
                 cpu.has_topology = true;
                 cpu.threads = doc.attr_value(child, "threads");
+                if cpu.topology.is_none() {
+                    cpu.topology = Some(Topology {
+                        el: child,
+                        sockets: doc.attr_value(child, "sockets"),
+                        dies: doc.attr_value(child, "dies"),
+                        clusters: doc.attr_value(child, "clusters"),
+                        cores: doc.attr_value(child, "cores"),
+                        threads: doc.attr_value(child, "threads"),
+                    });
+                }
             }
             "numa" => {
                 cpu.has_numa = true;
                 for c in doc.plain_children(child, "cell") {
                     cpu.numa_cells.push((c, doc.attr_value(c, "id")));
+                    cpu.numa_cpus.push(doc.attr_value(c, "cpus"));
                     cpu.numa_distances
                         .push(doc.plain_child(c, "distances").map(|d| {
                             doc.plain_children(d, "sibling")

@@ -65,6 +65,8 @@ pub fn generate(
 ) -> Result<LibvirtCpu, LibvirtError> {
     let rules = release::Rules::of(map);
     validate::parse(dom, rules)?;
+    // The QEMU driver's post-parse callback runs before libvirt's common one (`post_parse`).
+    validate::post_parse(dom)?;
     let ctx = prepare::Context {
         dom,
         caps,

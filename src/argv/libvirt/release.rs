@@ -76,6 +76,12 @@ pub(crate) const KNOWN_FEATURES_IN_BUILDER: Version = Version::new(11, 3, 0);
 /// s390-only capability).
 pub(crate) const DEPRECATED_FEATURES: Version = Version::new(11, 3, 0);
 
+/// libvirt 11.3 (NEWS of 10.x adds CPU clusters; the release is not verified here, so the gate
+/// is the first release verified: 11.3's source and daemon): `<topology clusters=…>` is read
+/// (`virCPUDefParseXML`, non-zero, default 1) and counts in the topology's vCPUs
+/// (`virDomainDefGetVcpusTopology`); libvirt 9.0 ignores the attribute.
+pub(crate) const TOPOLOGY_CLUSTERS: Version = Version::new(11, 3, 0);
+
 /// The release-dependent rules, decided once per generation.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Rules {

@@ -22,8 +22,13 @@ fn v11() -> &'static Catalog {
 }
 
 fn domain(body: &str) -> Domain {
+    domain_with("qemu", "<vcpu>1</vcpu>", body)
+}
+
+/// A domain of that virt type with that `<vcpu>` element (or none, with "").
+fn domain_with(virt: &str, vcpu: &str, body: &str) -> Domain {
     let xml = format!(
-        "<domain type='qemu'><name>t</name><memory>131072</memory><vcpu>1</vcpu>\
+        "<domain type='{virt}'><name>t</name><memory>131072</memory>{vcpu}\
          <os><type arch='x86_64' machine='q35'>hvm</type></os>{body}\
          <devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices></domain>"
     );
@@ -442,7 +447,7 @@ fn numa_distances_name_existing_cells() {
     let numa = |distances: &str| {
         format!(
             "<cpu><numa><cell id='1' cpus='0' memory='65536'>{distances}</cell>\
-             <cell id='0' cpus='1' memory='65536'/></numa></cpu>"
+             <cell id='0' memory='65536'/></numa></cpu>"
         )
     };
     for c in [v9(), v11()] {
@@ -492,5 +497,166 @@ fn messages_quote_the_machine_type_of_the_qemu_release() {
     assert_eq!(
         both(body),
         (Err(message("pc-q35-7.2")), Err(message("pc-q35-10.0")))
+    );
+}
+
+fn run_with(virt: &str, vcpu: &str, body: &str, catalog: &Catalog) -> Result<String, String> {
+    let dom = domain_with(virt, vcpu, body);
+    let caps = QemuCaps::from_catalog(&dom, catalog);
+    generate(&dom, &caps, &catalog.libvirt)
+        .map(|c| c.value().unwrap_or_default())
+        .map_err(|e| e.message)
+}
+
+/// `qemuValidateDomainVCpuTopology`, `virCPUDefParseXML`'s `<topology>`, `virDomainVcpuParse`,
+/// the NUMA-vs-`<vcpu>` check of `virDomainDefParseXML` and `qemuDomainDefVcpusPostParse`: the
+/// same in both releases but for `clusters` (11.3). Each answer was checked against both
+/// daemons (`virsh domxml-to-native qemu-argv`).
+#[test]
+fn vcpu_count_and_topology() {
+    const MISMATCH: &str =
+        "unsupported configuration: CPU topology doesn't match maximum vcpu count";
+    let epyc = |t: &str| format!("<cpu mode='custom' match='exact'><model>EPYC</model>{t}</cpu>");
+    let topo = |t: &str| format!("<cpu>{t}</cpu>");
+    for c in [v9(), v11()] {
+        // The report: 1 vCPU, a topology of 4.
+        let body = epyc("<topology sockets='1' dies='1' cores='2' threads='2'/>");
+        assert_eq!(run_with("qemu", "<vcpu>1</vcpu>", &body, c), err(MISMATCH));
+        assert!(run_with("qemu", "<vcpu>4</vcpu>", &body, c).is_ok());
+        // No <vcpu> is one vCPU.
+        assert_eq!(run_with("qemu", "", &body, c), err(MISMATCH));
+        // Validation comes before the start's host comparison: on KVM a CPU the host lacks
+        // is reported only once the topology is right.
+        let kvm = epyc(
+            "<feature policy='require' name='avx512f'/><topology sockets='1' dies='1' cores='2' threads='2'/>",
+        );
+        assert_eq!(run_with("kvm", "<vcpu>1</vcpu>", &kvm, c), err(MISMATCH));
+        // `current` does not count: the maximum must match.
+        let t4 = topo("<topology sockets='1' cores='2' threads='2'/>");
+        assert_eq!(
+            run_with("qemu", "<vcpu current='2'>4</vcpu>", &t4, c),
+            ok("qemu64")
+        );
+        assert_eq!(
+            run_with("qemu", "<vcpu current='5'>4</vcpu>", &t4, c),
+            err(
+                "unsupported configuration: maximum vCPU count must not be less than current vCPU count"
+            )
+        );
+        assert_eq!(
+            run_with("qemu", "<vcpu current='0'>2</vcpu>", "", c),
+            err("unsupported configuration: vcpu 0 can't be offline")
+        );
+        assert_eq!(
+            run_with("qemu", "<vcpu current='x'>4</vcpu>", "", c),
+            err(
+                "XML error: Invalid value for attribute 'current' in element 'vcpu': 'x'. Expected non-negative integer value"
+            )
+        );
+        // `virStrToLong_ui`: leading white space only.
+        assert_eq!(run_with("qemu", "<vcpu> 4</vcpu>", "", c), ok("qemu64"));
+        for bad in ["x", "4 ", ""] {
+            assert_eq!(
+                run_with("qemu", &format!("<vcpu>{bad}</vcpu>"), "", c),
+                err("XML error: maximum vcpus count must be an integer")
+            );
+        }
+        // No vCPU: the NUMA check of the parser sees CPU id 0 past the count.
+        assert_eq!(
+            run_with("qemu", "<vcpu>0</vcpu>", "", c),
+            err("internal error: CPU IDs in <numa> exceed the <vcpu> count")
+        );
+        let cells = topo(
+            "<numa><cell id='0' cpus='0-1' memory='65536'/><cell id='1' cpus='2,^2,3' memory='65536'/></numa>",
+        );
+        assert_eq!(
+            run_with("qemu", "<vcpu>2</vcpu>", &cells, c),
+            err("internal error: Number of CPUs in <numa> exceeds the <vcpu> count")
+        );
+        assert_eq!(
+            run_with("qemu", "<vcpu>3</vcpu>", &cells, c),
+            err("internal error: CPU IDs in <numa> exceed the <vcpu> count")
+        );
+        assert_eq!(run_with("qemu", "<vcpu>4</vcpu>", &cells, c), ok("qemu64"));
+        // The attributes: required, non-zero, `dies` defaults to one.
+        assert_eq!(
+            run_with(
+                "qemu",
+                "<vcpu>4</vcpu>",
+                &topo("<topology sockets='1' cores='2'/>"),
+                c
+            ),
+            err("XML error: Missing required attribute 'threads' in element 'topology'")
+        );
+        assert_eq!(
+            run_with(
+                "qemu",
+                "<vcpu>4</vcpu>",
+                &topo("<topology sockets='1' dies='0' cores='2' threads='2'/>"),
+                c
+            ),
+            err(
+                "XML error: Invalid value for attribute 'dies' in element 'topology': Zero is not permitted"
+            )
+        );
+        assert_eq!(
+            run_with(
+                "qemu",
+                "<vcpu>4</vcpu>",
+                &topo("<topology sockets='one' cores='2' threads='2'/>"),
+                c
+            ),
+            err(
+                "XML error: Invalid value for attribute 'sockets' in element 'topology': 'one'. Expected non-negative integer value"
+            )
+        );
+        assert_eq!(
+            run_with(
+                "qemu",
+                "<vcpu>4</vcpu>",
+                &topo("<topology sockets='65536' cores='65536' threads='2'/>"),
+                c
+            ),
+            err("unsupported configuration: cpu topology results in more than 4294967295 cpus")
+        );
+        // The parser reads `mode` first, and only the first <topology>.
+        assert_eq!(
+            run_with(
+                "qemu",
+                "<vcpu>4</vcpu>",
+                "<cpu mode='bogus'><topology sockets='0' cores='2' threads='2'/></cpu>",
+                c
+            ),
+            err("unsupported configuration: Invalid mode attribute 'bogus'")
+        );
+        assert_eq!(
+            run_with(
+                "qemu",
+                "<vcpu>4</vcpu>",
+                &topo(
+                    "<topology sockets='1' cores='2' threads='2'/><topology sockets='1' cores='1' threads='1'/>"
+                ),
+                c
+            ),
+            ok("qemu64")
+        );
+    }
+    // `clusters`: ignored by 9.0, a factor for 11.3.
+    let clusters = topo("<topology sockets='1' clusters='2' cores='2' threads='2'/>");
+    assert_eq!(
+        run_with("qemu", "<vcpu>4</vcpu>", &clusters, v9()),
+        ok("qemu64")
+    );
+    assert_eq!(
+        run_with("qemu", "<vcpu>4</vcpu>", &clusters, v11()),
+        err(MISMATCH)
+    );
+    assert_eq!(
+        run_with("qemu", "<vcpu>8</vcpu>", &clusters, v9()),
+        err(MISMATCH)
+    );
+    assert_eq!(
+        run_with("qemu", "<vcpu>8</vcpu>", &clusters, v11()),
+        ok("qemu64")
     );
 }

@@ -99,10 +99,13 @@ const TIMERS: &[&str] = &[
 ];
 
 pub(crate) fn parse(dom: &Domain, rules: Rules) -> Result<(), LibvirtError> {
+    // `virDomainDefTunablesParse` reads `<vcpu>` before `<cpu>`.
+    let (max, _) = vcpus(dom)?;
     if let Some(cpu) = &dom.cpu {
         parse_cpu(cpu, rules)?;
         parse_numa(cpu)?;
     }
+    numa_within_vcpus(dom, max)?;
     parse_features(dom, rules)?;
     for t in &dom.timers {
         parse_timer(t)?;
@@ -205,6 +208,7 @@ fn parse_cpu(cpu: &CpuDef, rules: Rules) -> Result<(), LibvirtError> {
     if cpu.vendor.is_some() && !has_model(cpu) {
         return Err(xml_error(el, "CPU vendor specified without CPU model"));
     }
+    topology(cpu, rules)?;
     if !cpu.features.is_empty() && mode == "custom" && !has_model(cpu) {
         return Err(xml_error(
             el,
@@ -310,6 +314,196 @@ fn parse_cpu(cpu: &CpuDef, rules: Rules) -> Result<(), LibvirtError> {
                 Some(_) => {}
             }
         }
+    }
+    Ok(())
+}
+
+/// `virDomainVcpuParse`: the maximum vCPU count (`<vcpu>`'s text, one when there is no
+/// `<vcpu>`) and the online count (`current=`, the maximum when absent; with `<vcpus>` each
+/// vCPU's `enabled` decides, which virt-cpu does not read: the maximum stands in).
+pub(crate) fn vcpus(dom: &Domain) -> Result<(u32, u32), LibvirtError> {
+    let Some(v) = &dom.vcpu else {
+        return Ok((1, 1));
+    };
+    let el = Some(v.el);
+    let max =
+        parse_ui(&v.max).ok_or_else(|| xml_error(el, "maximum vcpus count must be an integer"))?;
+    let current = match &v.current {
+        None => max,
+        Some(text) => parse_uip(text).ok_or_else(|| {
+            xml_error(
+                el,
+                format!(
+                    "Invalid value for attribute 'current' in element 'vcpu': '{text}'. Expected non-negative integer value"
+                ),
+            )
+        })?,
+    };
+    if let Some(p) = &v.placement
+        && p != "static"
+        && p != "auto"
+    {
+        return Err(invalid_value(el, "placement", "vcpu", p));
+    }
+    if dom.individual_vcpus {
+        return Ok((max, max));
+    }
+    // `virDomainDefSetVcpus`.
+    if current > max {
+        return Err(unsupported(
+            Stage::Parse,
+            el,
+            "maximum vCPU count must not be less than current vCPU count",
+        ));
+    }
+    Ok((max, current))
+}
+
+/// `virStrToLong_ui` in base 10 with no trailing text: C `strtoul` (leading white space, a
+/// sign), and a negative number wraps around within `unsigned int` ("-1" is `UINT_MAX`).
+fn parse_ui(s: &str) -> Option<u32> {
+    let s = s.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    let (negative, digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    match (negative, u32::try_from(n)) {
+        (false, Ok(n)) => Some(n),
+        (true, _) if n <= u64::from(u32::MAX) => Some((n as u32).wrapping_neg()),
+        _ => None,
+    }
+}
+
+/// `<topology>` as `virCPUDefParseXML` reads it: `sockets`, `cores` and `threads` required,
+/// `dies` (and since libvirt 11.3, [`release::TOPOLOGY_CLUSTERS`], `clusters`) defaulting to
+/// one, none of them zero. `None` without `<topology>`; otherwise sockets × dies × clusters ×
+/// cores × threads.
+pub(crate) fn topology(cpu: &CpuDef, rules: Rules) -> Result<Option<u64>, LibvirtError> {
+    let Some(t) = &cpu.topology else {
+        return Ok(None);
+    };
+    let el = Some(t.el);
+    let number = |attr: &str, value: &Option<String>, default: Option<u32>| {
+        let Some(text) = value else {
+            return default.ok_or_else(|| {
+                xml_error(
+                    el,
+                    format!("Missing required attribute '{attr}' in element 'topology'"),
+                )
+            });
+        };
+        match parse_uip(text) {
+            None => Err(xml_error(
+                el,
+                format!(
+                    "Invalid value for attribute '{attr}' in element 'topology': '{text}'. Expected non-negative integer value"
+                ),
+            )),
+            Some(0) => Err(xml_error(
+                el,
+                format!(
+                    "Invalid value for attribute '{attr}' in element 'topology': Zero is not permitted"
+                ),
+            )),
+            Some(n) => Ok(n),
+        }
+    };
+    let mut product = u64::from(number("sockets", &t.sockets, None)?);
+    product *= u64::from(number("dies", &t.dies, Some(1))?);
+    if rules.since(release::TOPOLOGY_CLUSTERS) {
+        product *= u64::from(number("clusters", &t.clusters, Some(1))?);
+    }
+    // Each factor is checked before the next multiplication (`virDomainDefGetVcpusTopology`),
+    // so the product of four u32 within u32 range at each step fits a u64.
+    for (attr, value) in [("cores", &t.cores), ("threads", &t.threads)] {
+        product = product.saturating_mul(u64::from(number(attr, value, None)?));
+    }
+    Ok(Some(product))
+}
+
+/// `virDomainDefParseXML` after `virDomainNumaDefParseXML`: the NUMA cells may not hold more
+/// CPUs than `<vcpu>`, nor a CPU id past it (with no cell the highest id counts as 0, so a
+/// `<vcpu>0</vcpu>` ends here). A cell whose `cpus` virt-cpu cannot read is left out.
+fn numa_within_vcpus(dom: &Domain, max: u32) -> Result<(), LibvirtError> {
+    let cells: Vec<Vec<u32>> = dom
+        .cpu
+        .iter()
+        .flat_map(|c| c.numa_cpus.iter())
+        .filter_map(|cpus| cpus.as_deref().and_then(parse_bitmap))
+        .collect();
+    let count: u64 = cells.iter().map(|c| c.len() as u64).sum();
+    let highest = cells
+        .iter()
+        .filter_map(|c| c.last())
+        .max()
+        .copied()
+        .unwrap_or(0);
+    let el = dom.vcpu.as_ref().map(|v| v.el);
+    if count > u64::from(max) {
+        return Err(LibvirtError::new(
+            Stage::Parse,
+            el,
+            "internal error: Number of CPUs in <numa> exceeds the <vcpu> count",
+        ));
+    }
+    if highest >= max {
+        return Err(LibvirtError::new(
+            Stage::Parse,
+            el,
+            "internal error: CPU IDs in <numa> exceed the <vcpu> count",
+        ));
+    }
+    Ok(())
+}
+
+/// `virBitmapParse` of a CPU list (`0-3,^2,8`), sorted and without repeats; `None` for what it
+/// refuses (or a list past 65,536 CPUs, which virt-cpu does not follow).
+fn parse_bitmap(s: &str) -> Option<Vec<u32>> {
+    const LIMIT: u32 = 65_536;
+    let mut set = std::collections::BTreeSet::new();
+    for part in s.split(',') {
+        let part = part.trim();
+        let (neg, part) = match part.strip_prefix('^') {
+            Some(p) => (true, p),
+            None => (false, part),
+        };
+        let number = |t: &str| parse_uip(t.trim()).filter(|n| *n < LIMIT);
+        let (lo, hi) = match part.split_once('-') {
+            Some((a, b)) if !neg => (number(a)?, number(b)?),
+            Some(_) => return None,
+            None => {
+                let n = number(part)?;
+                (n, n)
+            }
+        };
+        if lo > hi {
+            return None;
+        }
+        for n in lo..=hi {
+            if neg {
+                set.remove(&n);
+            } else {
+                set.insert(n);
+            }
+        }
+    }
+    Some(set.into_iter().collect())
+}
+
+/// The QEMU driver's post-parse of vCPUs (`qemuDomainDefVcpusPostParse`): vCPU 0 must be online.
+pub(crate) fn post_parse(dom: &Domain) -> Result<(), LibvirtError> {
+    let (_, current) = vcpus(dom)?;
+    if current == 0 {
+        return Err(unsupported(
+            Stage::Define,
+            dom.vcpu.as_ref().map(|v| v.el),
+            "vcpu 0 can't be offline",
+        ));
     }
     Ok(())
 }
@@ -758,6 +952,35 @@ pub(crate) fn validate(
             }
             _ => {}
         }
+    }
+    validate_vcpu_topology(dom, rules)
+}
+
+/// `qemuValidateDomainVCpuTopology` (after the timers in `qemuValidateDomainDef`): with a
+/// `<topology>`, its vCPU count must be `<vcpu>`'s. Its other rules do not reach a domain here:
+/// no online vCPU is refused earlier (vCPU 0 offline), the hotplug granularity is one vCPU on
+/// x86; the machine type's CPU limit and the 255-vCPU limit without an EIM IOMMU are not
+/// followed (virt-cpu has no machine type limits).
+fn validate_vcpu_topology(dom: &Domain, rules: Rules) -> Result<(), LibvirtError> {
+    let Some(cpu) = &dom.cpu else { return Ok(()) };
+    let Some(product) = topology(cpu, rules)? else {
+        return Ok(());
+    };
+    let el = cpu.topology.as_ref().map(|t| t.el);
+    if product > u64::from(u32::MAX) {
+        return Err(unsupported(
+            Stage::Define,
+            el,
+            format!("cpu topology results in more than {} cpus", u32::MAX),
+        ));
+    }
+    let (max, _) = vcpus(dom)?;
+    if product != u64::from(max) {
+        return Err(unsupported(
+            Stage::Define,
+            el,
+            "CPU topology doesn't match maximum vcpu count",
+        ));
     }
     Ok(())
 }
