@@ -93,6 +93,22 @@ fn bash_completes_commands_model_names_and_features() {
     assert!(features.contains(&"avx512vl".to_string()), "{features:?}");
     let options = bash_complete(&["virt-cpu", "argv", "--for"]);
     assert_eq!(options, ["--format"]);
+    assert_eq!(
+        bash_complete(&["virt-cpu", "argv", "--libvirt", ""]),
+        ["9.0", "11.3"]
+    );
+    // `diff`'s names are offered once each; `model` offers QEMU's names only (no QEMU shipped
+    // has Icelake-Client), `set --model` libvirt's.
+    let second = bash_complete(&["virt-cpu", "diff", "EPYC", "EPYC-Genoa"]);
+    assert_eq!(second, ["EPYC-Genoa", "EPYC-Genoa-v1"].map(String::from));
+    assert!(bash_complete(&["virt-cpu", "model", "Icelake-Cl"]).is_empty());
+    let cpu_models = bash_complete(&["virt-cpu", "set", "d.xml", "--model", "Icelake-Cl"]);
+    assert!(
+        cpu_models.contains(&"Icelake-Client".to_string()),
+        "{cpu_models:?}"
+    );
+    let dropped = bash_complete(&["virt-cpu", "set", "d.xml", "--drop-feature", "avx512v"]);
+    assert!(dropped.contains(&"avx512vl".to_string()), "{dropped:?}");
 }
 
 #[test]

@@ -3,8 +3,8 @@
 //! copies in assets/ are these outputs (a test compares them).
 
 use super::Cli;
-use crate::catalog::versions::EMBEDDED;
-use crate::catalog::{Catalog, LibvirtMap, QemuCatalog};
+use crate::catalog::Catalog;
+use crate::catalog::versions::{self, EMBEDDED};
 use clap::CommandFactory;
 use clap::builder::PossibleValuesParser;
 use std::io::Write;
@@ -31,54 +31,69 @@ pub fn generate(kind: Generate, out: &mut dyn Write) -> std::io::Result<()> {
     }
 }
 
-/// Every model name of every embedded catalog (QEMU's and libvirt's), sorted, once each.
-fn model_names() -> Vec<String> {
-    let mut names: Vec<String> = EMBEDDED
+/// The names of every embedded catalog that `names` takes from one, sorted, once each.
+fn union(names: impl Fn(&'static Catalog) -> Vec<String>) -> Vec<String> {
+    let mut all: Vec<String> = EMBEDDED
         .iter()
         .map(Catalog::embedded_pair)
-        .flat_map(|c| names_of(&c.qemu, &c.libvirt))
+        .flat_map(names)
         .collect();
-    names.sort();
-    names.dedup();
-    names
+    all.sort();
+    all.dedup();
+    all
 }
 
-fn names_of(q: &QemuCatalog, l: &LibvirtMap) -> Vec<String> {
-    q.models
-        .iter()
-        .map(|m| m.name.clone())
-        .chain(l.models.iter().map(|m| m.name.clone()))
-        .collect()
+/// QEMU's model names (what `model`, `diff` and `--qemu-model` take).
+fn qemu_models() -> Vec<String> {
+    union(|c| c.qemu.models.iter().map(|m| m.name.clone()).collect())
+}
+
+/// libvirt's model names (what `<cpu><model>` and `set --model` take).
+fn libvirt_models() -> Vec<String> {
+    union(|c| c.libvirt.models.iter().map(|m| m.name.clone()).collect())
 }
 
 /// Every feature name (QEMU's spelling) of every embedded catalog.
 fn feature_names() -> Vec<String> {
-    let mut names: Vec<String> = EMBEDDED
-        .iter()
-        .map(Catalog::embedded_pair)
-        .flat_map(|c| c.qemu.features.iter().map(|f| f.name.clone()))
-        .collect();
-    names.sort();
-    names.dedup();
-    names
+    union(|c| c.qemu.features.iter().map(|f| f.name.clone()).collect())
+}
+
+/// The release lines of the embedded pairs (what `--libvirt` / `--qemu` take).
+fn releases(of: impl Fn(&versions::EmbeddedPair) -> versions::Version) -> Vec<String> {
+    EMBEDDED.iter().map(|p| of(p).line()).collect()
 }
 
 /// The command line as the shells should complete it: model and feature names offered where a
 /// model or a feature is asked for. Only the completions get these lists; the parser itself
 /// takes any name, so an unknown one gets virt-cpu's did-you-mean instead of clap's refusal.
 fn completion_command() -> clap::Command {
-    let models = PossibleValuesParser::new(model_names());
+    let qemu = PossibleValuesParser::new(qemu_models());
+    let libvirt = PossibleValuesParser::new(libvirt_models());
     let features = PossibleValuesParser::new(feature_names());
     let m = |c: clap::Command, args: &[&str], values: &PossibleValuesParser| {
         args.iter().fold(c, |c, a| {
             c.mut_arg(*a, |arg| arg.value_parser(values.clone()))
         })
     };
-    Cli::command()
-        .mut_subcommand("model", |c| m(c, &["name"], &models))
-        .mut_subcommand("diff", |c| m(c, &["a", "b"], &models))
-        .mut_subcommand("set", |c| m(c, &["model", "qemu_model"], &models))
-        .mut_subcommand("models", |c| m(c, &["has"], &features))
+    let with_releases = |c: clap::Command| {
+        c.mut_arg("libvirt", |a| {
+            a.value_parser(PossibleValuesParser::new(releases(|p| p.libvirt)))
+        })
+        .mut_arg("qemu", |a| {
+            a.value_parser(PossibleValuesParser::new(releases(|p| p.qemu)))
+        })
+    };
+    // bash lists every positional's values together: `diff`'s second name takes the first's
+    // list instead of repeating it.
+    let cmd = with_releases(Cli::command())
+        .mut_subcommand("model", |c| m(c, &["name"], &qemu))
+        .mut_subcommand("diff", |c| m(c, &["a"], &qemu))
+        .mut_subcommand("set", |c| {
+            m(m(c, &["qemu_model"], &qemu), &["model"], &libvirt)
+                .mut_arg("drop_feature", |a| a.value_parser(features.clone()))
+        })
+        .mut_subcommand("models", |c| m(c, &["has"], &features));
+    cmd
 }
 
 fn complete(shell: clap_complete::Shell, out: &mut dyn Write) -> std::io::Result<()> {
