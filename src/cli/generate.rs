@@ -85,15 +85,14 @@ fn completion_command() -> clap::Command {
     };
     // bash lists every positional's values together: `diff`'s second name takes the first's
     // list instead of repeating it.
-    let cmd = with_releases(Cli::command())
+    with_releases(Cli::command())
         .mut_subcommand("model", |c| m(c, &["name"], &qemu))
         .mut_subcommand("diff", |c| m(c, &["a"], &qemu))
         .mut_subcommand("set", |c| {
             m(m(c, &["qemu_model"], &qemu), &["model"], &libvirt)
                 .mut_arg("drop_feature", |a| a.value_parser(features.clone()))
         })
-        .mut_subcommand("models", |c| m(c, &["has"], &features));
-    cmd
+        .mut_subcommand("models", |c| m(c, &["has"], &features))
 }
 
 fn complete(shell: clap_complete::Shell, out: &mut dyn Write) -> std::io::Result<()> {
