@@ -474,20 +474,129 @@ pub const SYNTHETIC: &[(&str, &str)] = &[
     ),
 ];
 
-/// Compares the [`SYNTHETIC`] domains (written to a temporary directory) as [`compare_all`] does;
-/// returns one report per disagreement, naming the domain's `<cpu>`.
+/// vCPU count and topology variations (virt type, `<vcpu>` element, `<cpu>`): libvirt's
+/// `<vcpu>` and `<topology>` parsing, NUMA CPUs within `<vcpu>`, vCPU 0 online, and the topology
+/// that must describe exactly `<vcpu>`'s maximum — checked before the start's host comparison
+/// (the KVM ones), with `clusters` counting from libvirt 11.3 only. Never `<vcpu>-1</vcpu>`:
+/// libvirt reads it as 4294967295 vCPUs and both daemons die allocating them.
+pub const SYNTHETIC_VCPUS: &[(&str, &str, &str)] = &[
+    (
+        "qemu",
+        "<vcpu>1</vcpu>",
+        "<cpu mode='custom' match='exact'><model>EPYC</model><topology sockets='1' dies='1' cores='2' threads='2'/></cpu>",
+    ),
+    (
+        "qemu",
+        "<vcpu>4</vcpu>",
+        "<cpu mode='custom' match='exact'><model>EPYC</model><topology sockets='1' dies='1' cores='2' threads='2'/></cpu>",
+    ),
+    (
+        "kvm",
+        "<vcpu>1</vcpu>",
+        "<cpu mode='custom' match='exact'><model>Skylake-Client</model><feature policy='require' name='avx512f'/><topology sockets='1' dies='1' cores='2' threads='2'/></cpu>",
+    ),
+    (
+        "kvm",
+        "<vcpu>2</vcpu>",
+        "<cpu mode='custom' match='exact'><model>qemu64</model><topology sockets='2' cores='1' threads='1'/></cpu>",
+    ),
+    (
+        "qemu",
+        "",
+        "<cpu><topology sockets='1' cores='2' threads='1'/></cpu>",
+    ),
+    (
+        "qemu",
+        "<vcpu current='2'>4</vcpu>",
+        "<cpu><topology sockets='1' cores='2' threads='2'/></cpu>",
+    ),
+    (
+        "qemu",
+        "<vcpu current='5'>4</vcpu>",
+        "<cpu><topology sockets='1' cores='2' threads='2'/></cpu>",
+    ),
+    ("qemu", "<vcpu current='0'>2</vcpu>", ""),
+    ("qemu", "<vcpu current='x'>2</vcpu>", ""),
+    ("qemu", "<vcpu>0</vcpu>", ""),
+    ("qemu", "<vcpu> 2</vcpu>", ""),
+    ("qemu", "<vcpu>2 </vcpu>", ""),
+    (
+        "qemu",
+        "<vcpu>4</vcpu>",
+        "<cpu><topology sockets='1' dies='0' cores='2' threads='2'/></cpu>",
+    ),
+    (
+        "qemu",
+        "<vcpu>4</vcpu>",
+        "<cpu><topology sockets='1' cores='2'/></cpu>",
+    ),
+    (
+        "qemu",
+        "<vcpu>4</vcpu>",
+        "<cpu><topology sockets='one' cores='2' threads='2'/></cpu>",
+    ),
+    (
+        "qemu",
+        "<vcpu>4</vcpu>",
+        "<cpu><topology sockets='65536' cores='65536' threads='2'/></cpu>",
+    ),
+    (
+        "qemu",
+        "<vcpu>4</vcpu>",
+        "<cpu><topology sockets='1' clusters='2' cores='2' threads='2'/></cpu>",
+    ),
+    (
+        "qemu",
+        "<vcpu>8</vcpu>",
+        "<cpu><topology sockets='1' clusters='2' cores='2' threads='2'/></cpu>",
+    ),
+    (
+        "qemu",
+        "<vcpu>4</vcpu>",
+        "<cpu><topology sockets='1' cores='2' threads='2'/><topology sockets='1' cores='1' threads='1'/></cpu>",
+    ),
+    (
+        "qemu",
+        "<vcpu>4</vcpu>",
+        "<cpu check='partial'><model>EPYC</model><topology sockets='1' cores='2' threads='1'/></cpu>",
+    ),
+    (
+        "qemu",
+        "<vcpu>3</vcpu>",
+        "<cpu><numa><cell id='0' cpus='0-1' memory='65536'/><cell id='1' cpus='2,^2,3' memory='65536'/></numa></cpu>",
+    ),
+    (
+        "qemu",
+        "<vcpu>2</vcpu>",
+        "<cpu><numa><cell id='0' cpus='0-1' memory='65536'/><cell id='1' cpus='2,^2,3' memory='65536'/></numa></cpu>",
+    ),
+    (
+        "qemu",
+        "<vcpu>4</vcpu>",
+        "<cpu><numa><cell id='0' cpus='0-1' memory='65536'/><cell id='1' cpus='2,^2,3' memory='65536'/></numa></cpu>",
+    ),
+];
+
+/// Compares the [`SYNTHETIC`] domains (with two vCPUs) and the [`SYNTHETIC_VCPUS`] ones (written
+/// to a temporary directory) as [`compare_all`] does; returns one report per disagreement,
+/// naming the domain's `<vcpu>` and `<cpu>`.
 pub fn compare_synthetic(uri: &str, libvirt_line: &str) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
-    let files: Vec<PathBuf> = SYNTHETIC
+    let domains: Vec<(&str, &str, &str)> = SYNTHETIC
+        .iter()
+        .map(|(virt, body)| (*virt, "<vcpu>2</vcpu>", *body))
+        .chain(SYNTHETIC_VCPUS.iter().copied())
+        .collect();
+    let files: Vec<PathBuf> = domains
         .iter()
         .enumerate()
-        .map(|(i, (virt, body))| {
+        .map(|(i, (virt, vcpu, body))| {
             let file = dir.path().join(format!("synthetic-{i:02}-{virt}.xml"));
             std::fs::write(
                 &file,
                 format!(
                     "<domain type='{virt}'>\n  <name>vc-{i}</name>\n  <memory unit='KiB'>131072</memory>\n  \
-                     <vcpu>2</vcpu>\n  <os><type arch='x86_64' machine='pc'>hvm</type></os>\n  {body}\n  \
+                     {vcpu}\n  <os><type arch='x86_64' machine='pc'>hvm</type></os>\n  {body}\n  \
                      <devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices>\n</domain>\n"
                 ),
             )
@@ -501,7 +610,8 @@ pub fn compare_synthetic(uri: &str, libvirt_line: &str) -> Vec<String> {
         .iter()
         .map(|d| {
             let i: usize = d["synthetic-".len()..][..2].parse().unwrap();
-            format!("{d}\n  domain:   {} {}", SYNTHETIC[i].0, SYNTHETIC[i].1)
+            let (virt, vcpu, body) = domains[i];
+            format!("{d}\n  domain:   {virt} {vcpu} {body}")
         })
         .collect()
 }
