@@ -2049,3 +2049,54 @@ fn move_to_cpu_follows_the_libvirt_release() {
         stderr(&o)
     );
 }
+
+/// The user trial: a topology of 4 vCPUs on a 1-vCPU domain is refused by libvirt (both
+/// releases), on KVM too before any host comparison.
+#[test]
+fn topology_must_match_the_vcpu_count() {
+    for virt in ["qemu", "kvm"] {
+        let xml = format!(
+            "<domain type='{virt}'><name>t</name><vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os>\
+             <cpu mode='custom' match='exact'><model>EPYC</model><topology sockets='1' dies='1' cores='2' threads='2'/></cpu></domain>"
+        );
+        for release in ["9.0", "11.3"] {
+            let o = run_stdin(&["check", "-", "--libvirt", release], xml.as_bytes());
+            assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+            assert!(
+                stdout(&o).contains("error[libvirt-rejects]: libvirt refuses this definition: unsupported configuration: CPU topology doesn't match maximum vcpu count"),
+                "{virt} {release}: {}",
+                stdout(&o)
+            );
+        }
+    }
+}
+
+/// Offline, a CPU libvirt compares with the host at start keeps its value and exit code, and
+/// says the comparison was not made (`host-not-checked`, info).
+#[test]
+fn host_comparison_offline_is_noted_not_passed() {
+    let xml = "<domain type='qemu'><name>t</name><vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os>\
+               <cpu mode='custom' match='exact' check='partial'><model>Skylake-Client</model></cpu></domain>";
+    for release in ["9.0", "11.3"] {
+        let o = run_stdin(
+            &["check", "-", "--json", "--libvirt", release],
+            xml.as_bytes(),
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+        let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert!(
+            report["value"]
+                .as_str()
+                .unwrap()
+                .starts_with("Skylake-Client")
+        );
+        let d = diagnostic(&report, "host-not-checked");
+        assert_eq!(d["severity"], "info");
+        assert!(
+            d["message"].as_str().unwrap().contains("--host-caps FILE"),
+            "{d}"
+        );
+        let o = run_stdin(&["argv", "-", "--libvirt", release], xml.as_bytes());
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+}

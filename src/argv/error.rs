@@ -37,6 +37,18 @@ impl LibvirtError {
     }
 }
 
+/// A check libvirt makes when the domain starts that virt-cpu could not make, because the host
+/// was not given: no refusal — the `-cpu` value does not depend on it and stands — but libvirt
+/// may still refuse to start the domain on a host that fails the check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unchecked {
+    /// What libvirt checks and how to let virt-cpu check it.
+    pub message: String,
+    pub stage: Stage,
+    /// The element the check is about.
+    pub el: Option<ElemId>,
+}
+
 pub(crate) fn xml_error(el: Option<ElemId>, msg: impl std::fmt::Display) -> LibvirtError {
     LibvirtError::new(Stage::Parse, el, format!("XML error: {msg}"))
 }

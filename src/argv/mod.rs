@@ -9,4 +9,4 @@ pub mod shell;
 
 pub use caps::{HostCpu, OfferedModel, QemuCaps};
 pub use effective::{CpuArg, Reading, Source, compute};
-pub use error::{LibvirtError, Stage};
+pub use error::{LibvirtError, Stage, Unchecked};

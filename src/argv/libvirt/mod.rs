@@ -16,7 +16,7 @@ pub use prepare::PreparedCpu;
 pub use release::{feature_from_qemu, feature_to_qemu};
 
 use super::caps::QemuCaps;
-use super::error::LibvirtError;
+use super::error::{LibvirtError, Unchecked};
 use crate::catalog::LibvirtMap;
 use crate::domain::Domain;
 
@@ -28,6 +28,8 @@ pub struct LibvirtCpu {
     pub prepared: Option<PreparedCpu>,
     pub model_part: String,
     pub flags: Vec<FlagItem>,
+    /// libvirt's start-time checks virt-cpu could not make without the host (the value stands).
+    pub unchecked: Vec<Unchecked>,
 }
 
 impl LibvirtCpu {
@@ -72,6 +74,7 @@ pub fn generate(
         caps,
         map,
         rules,
+        unchecked: Default::default(),
     };
     let defined = ctx.post_parse()?;
     validate::validate(
@@ -98,5 +101,6 @@ pub fn generate(
         prepared,
         model_part,
         flags,
+        unchecked: ctx.unchecked.into_inner(),
     })
 }

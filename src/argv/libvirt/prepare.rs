@@ -2,7 +2,7 @@
 //! (semantics doc §1.2, §2.2) and start preparation (§2.2–2.4, §3.4, §3.5).
 
 use super::super::caps::{HostCpu, QemuCaps};
-use super::super::error::{LibvirtError, Stage, unsupported};
+use super::super::error::{LibvirtError, Stage, Unchecked, unsupported};
 use super::release::{self, Rules, feature_from_qemu};
 use super::validate::{has_model, mode_of};
 use crate::catalog::LibvirtMap;
@@ -27,6 +27,8 @@ pub(crate) struct Context<'a> {
     pub caps: &'a QemuCaps,
     pub map: &'a LibvirtMap,
     pub rules: Rules,
+    /// The start-time host checks left undone for want of the host.
+    pub unchecked: std::cell::RefCell<Vec<Unchecked>>,
 }
 
 impl Context<'_> {
@@ -162,6 +164,18 @@ impl Context<'_> {
         self.check_mode_supported(&cpu)?;
         let check = self.check(needs_default).to_string();
         let host = (check != "none").then(|| self.full_host()).flatten();
+        // `virCPUCheckForbiddenFeatures` with check='full' (with 'partial' the comparison
+        // below covers it).
+        if check == "full"
+            && self.host_unknown()
+            && cpu.features.iter().any(|(_, p)| *p == Policy::Forbid)
+        {
+            self.not_checked(
+                def,
+                "check='full'",
+                "provides none of its forbidden features",
+            );
+        }
         if let Some(host) = &host {
             // `virCPUCheckForbiddenFeatures`: only the features the host CPU lists count, not
             // those of its model (`x86Compute` below sees those).
@@ -179,8 +193,8 @@ impl Context<'_> {
             if check == "partial" {
                 if self.rules.since(release::CHECK_CPU_WITH_QEMU) {
                     self.check_cpu(&cpu, def, host.as_deref())?;
-                } else if let Some(host) = &host {
-                    self.compare(&cpu, def, host)?;
+                } else {
+                    self.compare_if_known(&cpu, def, host.as_deref())?;
                 }
             }
             self.update(&mut cpu, def)?;
@@ -443,6 +457,49 @@ impl Context<'_> {
         Ok(())
     }
 
+    /// [`Self::compare`] with the host CPU; when virt-cpu does not know the host, the
+    /// comparison libvirt makes at start is noted as not made.
+    fn compare_if_known(
+        &self,
+        cpu: &PreparedCpu,
+        def: &crate::domain::CpuDef,
+        host: Option<&HostCpu>,
+    ) -> Result<(), LibvirtError> {
+        match host {
+            Some(host) => self.compare(cpu, def, host),
+            None => {
+                if self.host_unknown() {
+                    let why = if def.check.is_some() {
+                        "check='partial'"
+                    } else {
+                        "check='partial', the default for a KVM guest's custom CPU"
+                    };
+                    self.not_checked(def, why, "has every feature it requires");
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// No host facts were given (`--host-caps`, `-c`): libvirt's start-time comparison with
+    /// the host CPU is virt-cpu's to skip, not libvirt's.
+    fn host_unknown(&self) -> bool {
+        self.caps.host().is_none() && self.caps.host_cpuid.is_none() && self.caps.domcaps.is_none()
+    }
+
+    /// Records a start-time host check left undone (see [`Unchecked`]).
+    fn not_checked(&self, def: &crate::domain::CpuDef, why: &str, what: &str) {
+        self.unchecked.borrow_mut().push(Unchecked {
+            message: format!(
+                "libvirt compares this CPU with the host CPU when the domain starts ({why}) and refuses to start it unless the host {what}; \
+                 without the host virt-cpu cannot tell whether it will: pass --host-caps FILE (saved `virsh domcapabilities` output) or -c URI. \
+                 A note, not an error: the -cpu value does not depend on the host, and the domain starts on a host that passes"
+            ),
+            stage: Stage::Start,
+            el: Some(def.el),
+        });
+    }
+
     /// `qemuDomainCheckCPU` (libvirt 11.3, [`release::CHECK_CPU_WITH_QEMU`]): a model QEMU
     /// reports usable, with no feature but disabled ones, passes (`virQEMUCapsIsCPUUsable`).
     /// Otherwise the map's `<check partial='compat'/>` models — and every CPU when QEMU gave
@@ -464,10 +521,7 @@ impl Context<'_> {
         let (Some(model), Some(reported), Some(offered)) =
             (cpu.model.as_deref(), reported, offered)
         else {
-            return match full {
-                Some(host) => self.compare(cpu, def, host),
-                None => Ok(()),
-            };
+            return self.compare_if_known(cpu, def, full);
         };
         // `virCPUx86GetCheckMode`.
         let Some(map_model) = self.map.model(model) else {
@@ -478,10 +532,7 @@ impl Context<'_> {
             ));
         };
         if map_model.check_compat {
-            return match full {
-                Some(host) => self.compare(cpu, def, host),
-                None => Ok(()),
-            };
+            return self.compare_if_known(cpu, def, full);
         }
         // `virCPUCompareUnusable`: blockers the guest does not disable, then required features
         // the expanded host CPU lacks.

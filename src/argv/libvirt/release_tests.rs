@@ -660,3 +660,70 @@ fn vcpu_count_and_topology() {
         ok("qemu64")
     );
 }
+
+/// Offline (no host facts), the start's comparison with the host CPU cannot be made: the value
+/// stands and the check is noted as not made — not passed. libvirt 11.3 decides a model QEMU
+/// reports usable under TCG without the host (`qemuDomainCheckCPU`), so qemu64 needs no note.
+#[test]
+fn host_comparison_without_the_host_is_noted() {
+    let unchecked = |virt: &str, cpu: &str, c: &Catalog| {
+        let dom = domain_with(virt, "<vcpu>1</vcpu>", cpu);
+        let caps = QemuCaps::from_catalog(&dom, c);
+        let out = generate(&dom, &caps, &c.libvirt).unwrap();
+        assert!(out.value().is_some());
+        out.unchecked
+            .iter()
+            .map(|u| u.message.clone())
+            .collect::<Vec<_>>()
+    };
+    let skylake =
+        "<cpu mode='custom' match='exact' check='partial'><model>Skylake-Client</model></cpu>";
+    for c in [v9(), v11()] {
+        let notes = unchecked("qemu", skylake, c);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("(check='partial')"), "{notes:?}");
+        assert!(notes[0].contains("--host-caps FILE"), "{notes:?}");
+        // KVM custom CPUs are checked by default.
+        let kvm = unchecked("kvm", "<cpu><model>Skylake-Client</model></cpu>", c);
+        assert!(
+            kvm[0].contains("the default for a KVM guest's custom CPU"),
+            "{kvm:?}"
+        );
+        // check='none', and TCG's default, compare nothing.
+        assert!(unchecked("qemu", "<cpu><model>Skylake-Client</model></cpu>", c).is_empty());
+        assert!(
+            unchecked(
+                "kvm",
+                "<cpu check='none'><model>Skylake-Client</model></cpu>",
+                c
+            )
+            .is_empty()
+        );
+        // check='full' compares only forbidden features before the start.
+        let full =
+            "<cpu check='full'><model>qemu64</model><feature policy='forbid' name='sse2'/></cpu>";
+        assert!(unchecked("qemu", full, c)[0].contains("none of its forbidden features"));
+        assert!(unchecked("qemu", "<cpu check='full'><model>qemu64</model></cpu>", c).is_empty());
+    }
+    let qemu64 = "<cpu match='exact' check='partial'><model>qemu64</model></cpu>";
+    assert_eq!(unchecked("qemu", qemu64, v9()).len(), 1);
+    assert!(unchecked("qemu", qemu64, v11()).is_empty());
+    // With a host the comparison is made (and here refuses).
+    let dom = domain_with("qemu", "<vcpu>1</vcpu>", skylake);
+    let caps = QemuCaps {
+        host_cpu: Some(HostCpu {
+            model: "qemu64".into(),
+            vendor: None,
+            features: Vec::new(),
+        }),
+        ..QemuCaps::from_catalog(&dom, v9())
+    };
+    let e = generate(&dom, &caps, &v9().libvirt).unwrap_err();
+    assert!(
+        e.message.starts_with(
+            "the CPU is incompatible with host CPU: Host CPU does not provide required features"
+        ),
+        "{}",
+        e.message
+    );
+}
