@@ -4,12 +4,19 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use virt_cpu::catalog::explore::ModelFilter;
+use virt_cpu::catalog::versions::EMBEDDED;
 use virt_cpu::catalog::{Catalog, FeatureSet};
 
+/// Each embedded pair's catalog, decoded as a process decodes the one it follows.
 fn load(c: &mut Criterion) {
-    c.bench_function("catalog load (embedded JSON → indexed catalog)", |b| {
-        b.iter(|| black_box(Catalog::parse_embedded()))
-    });
+    for pair in &EMBEDDED {
+        let name = format!(
+            "catalog load (embedded JSON → indexed catalog), libvirt {} + QEMU {}",
+            pair.libvirt.line(),
+            pair.qemu.line()
+        );
+        c.bench_function(&name, |b| b.iter(|| black_box(Catalog::parse_pair(pair))));
+    }
 }
 
 fn filter(c: &mut Criterion) {
