@@ -28,6 +28,14 @@ impl Report {
             .iter()
             .any(|d| d.severity == Severity::Error)
     }
+
+    /// No `-cpu` value and no error: the value depends on the host, which was not given
+    /// (host-model, `match='minimum'`, `optional` features without `--host-caps`/`-c`).
+    pub fn needs_host(&self) -> bool {
+        self.arg.value.is_none()
+            && !self.has_errors()
+            && self.diagnostics.iter().any(|d| d.code == "needs-host")
+    }
 }
 
 /// Runs every check on a loaded domain.

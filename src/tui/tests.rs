@@ -1018,6 +1018,30 @@ fn an_optional_feature_is_shown_as_depending_on_the_host() {
     );
 }
 
+/// Without the host an `optional` feature leaves no `-cpu` value: the bottom bar says it depends
+/// on the host and how to give it, as the CLI does, not that libvirt refuses the domain.
+#[test]
+fn no_value_for_want_of_the_host_is_not_a_refusal() {
+    let (dir, path) = example("custom-features.xml");
+    let xml = std::fs::read_to_string(&path).unwrap().replace(
+        "<feature policy='require' name='vmx'/>",
+        "<feature policy='optional' name='vmx'/>",
+    );
+    let path = dir.path().join("optional.xml");
+    std::fs::write(&path, xml).unwrap();
+    let mut m = open(&path);
+    m.name = "optional.xml".into();
+    assert!(m.report.needs_host());
+    let text = screen(&m, 100, 30);
+    assert!(
+        text.contains("-cpu: depends on the host, which was not given"),
+        "{text}"
+    );
+    assert!(text.contains("--host-caps FILE"), "{text}");
+    assert!(!text.contains("libvirt refuses"), "{text}");
+    insta::assert_snapshot!(render(&m, 100, 30).backend());
+}
+
 /// The picker lists as `virt-cpu models` does: with a host, the models it can run first,
 /// richest first; pseudo-models last, without usability (README "Exploring models").
 #[test]

@@ -45,14 +45,34 @@ impl Plan {
 
 fn content(m: &Model, t: &Theme, width: usize) -> Content {
     let argv = match &m.report.arg.value {
-        Some(v) => Span::styled(format!("-cpu {}", visible(v)), t.argv()),
-        None => Span::styled(
-            "-cpu: none — libvirt refuses this domain (see below)",
-            t.error(),
+        // Between options only: a break inside one reads like a separate flag.
+        Some(v) => wrap(
+            &[Span::styled(format!("-cpu {}", visible(v)), t.argv())],
+            width,
+            0,
+            &|c| c == ',',
+        ),
+        // The CLI's "depends on the host" (exit 3): no refusal, a fact virt-cpu lacks.
+        None if m.report.needs_host() => wrap(
+            &[Span::styled(
+                "-cpu: depends on the host, which was not given — open the domain with \
+                 --host-caps FILE (saved `virsh domcapabilities` output) or -c URI (see below)",
+                t.info(),
+            )],
+            width,
+            0,
+            &|c| c == ' ',
+        ),
+        None => wrap(
+            &[Span::styled(
+                "-cpu: none — libvirt refuses this domain (see below)",
+                t.error(),
+            )],
+            width,
+            0,
+            &|c| c == ',',
         ),
     };
-    // Between options only: a break inside one reads like a separate flag.
-    let argv = wrap(&[argv], width, 0, &|c| c == ',');
     let status = match &m.status {
         Some(s) => {
             let style = match s.level {
