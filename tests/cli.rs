@@ -2100,3 +2100,21 @@ fn host_comparison_offline_is_noted_not_passed() {
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     }
 }
+
+/// Messages about what libvirt does name the libvirt followed, not 9.0 always.
+#[test]
+fn messages_name_the_libvirt_followed() {
+    let demo = example("icelake-240.xml");
+    let o = run_unpinned(&["check", "--libvirt", "11.3", &demo]);
+    assert!(
+        stdout(&o).contains("libvirt 11.3 drops <qemu:cpu>"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run_unpinned(&["model", "SapphireRapids", "--libvirt", "11.3"]);
+    assert!(
+        stdout(&o).contains("libvirt 11.3 knows SapphireRapids"),
+        "{}",
+        stdout(&o)
+    );
+}

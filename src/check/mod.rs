@@ -102,7 +102,10 @@ fn from_libvirt(doc: &Document, catalog: &Catalog, e: &LibvirtError) -> Diagnost
         let suggestion = versioned_base(name, catalog)
             .or_else(|| suggest::libvirt_model(&catalog.libvirt, name).map(|s| s.name));
         let (mut text, suggestion) = qemu_cpu::did_you_mean(
-            format!("{stage}: libvirt 9.0 knows no CPU model '{name}' ({msg})"),
+            format!(
+                "{stage}: libvirt {} knows no CPU model '{name}' ({msg})",
+                catalog.libvirt.release().line()
+            ),
             suggestion,
         );
         if name.contains("-v") {

@@ -19,9 +19,12 @@ pub(super) fn check(
         Diagnostic::new(
             "libvirt-drops-qemu-cpu",
             Severity::Warning,
-            "libvirt 9.0 drops <qemu:cpu>: convert it to <qemu:commandline>, which gives QEMU the same -cpu today \
-             (`virt-cpu convert FILE --to commandline`; in the TUI, define offers it) — `virsh define` drops \
-             <qemu:cpu> silently and `virsh edit` / `define --validate` reject it (\"Element domain has extra content: cpu\")",
+            format!(
+                "libvirt {} drops <qemu:cpu>: convert it to <qemu:commandline>, which gives QEMU the same -cpu today \
+                 (`virt-cpu convert FILE --to commandline`; in the TUI, define offers it) — `virsh define` drops \
+                 <qemu:cpu> silently and `virsh edit` / `define --validate` reject it (\"Element domain has extra content: cpu\")",
+                catalog.libvirt.release().line()
+            ),
         )
         .at(doc, Some(q.el)),
     );

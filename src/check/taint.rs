@@ -64,7 +64,7 @@ pub fn taints(dom: &Domain, caps: &QemuCaps) -> Vec<Taint> {
     }
     if dom.qemu_cpu.is_some() {
         out.push(Taint {
-            when: Some("with libvirt that implements <qemu:cpu> (the proposal); libvirt 9.0 drops the element instead"),
+            when: Some("with a libvirt that implements <qemu:cpu> (the proposal); libvirt 9.0 to 11.3 drop the element instead"),
             ..Taint::new("custom-cpu", "custom CPU configuration specified")
         });
     }
