@@ -53,21 +53,9 @@ pub struct Cli {
 
 /// `--version`: the program's, the catalogs it carries, and the pair it follows here.
 fn print_version(host: &common::HostArgs) {
-    use crate::catalog::versions::EMBEDDED;
     use out::outln;
     outln!("virt-cpu {}", env!("CARGO_PKG_VERSION"));
-    let catalogs: Vec<String> = EMBEDDED
-        .iter()
-        .map(|p| {
-            format!(
-                "libvirt {} + QEMU {} ({})",
-                p.libvirt.line(),
-                p.qemu.line(),
-                p.system
-            )
-        })
-        .collect();
-    outln!("catalogs: {}", catalogs.join(", "));
+    outln!("catalogs: {}", crate::catalog::versions::known_pairs());
     match host.select() {
         Ok(s) => {
             outln!("follows:  {}", s.follows);
