@@ -965,20 +965,28 @@ fn mouse_click_focuses_and_wheel_scrolls_the_pane_under_it() {
     assert_eq!(m.focus, Pane::Qemu, "the wheel does not move the focus");
 }
 
-/// With a host (`--host-caps`), the picker says which models it can run, as libvirt reports.
-#[test]
-fn picker_shows_host_usability_from_domcapabilities() {
-    let caps = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/reference/domcapabilities/qemu_8.0.0-q35.x86_64.xml");
+/// The demo with a recorded host (`--host-caps` of libvirt's QEMU 8.0 q35 domcapabilities), from
+/// the shared data (`../shared`, or `$VIRT_CPU_SHARED` as the integration tests take it).
+fn demo_with_reference_host() -> Model {
+    let shared = std::env::var_os("VIRT_CPU_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    let caps = shared.join("reference/domcapabilities/qemu_8.0.0-q35.x86_64.xml");
     let host = crate::host::DomCaps::read(&caps).unwrap();
-    let mut m = load(
+    load(
         &Options {
             host: Some(host),
             ..Options::default()
         },
         Catalog::embedded(),
     )
-    .unwrap();
+    .unwrap()
+}
+
+/// With a host (`--host-caps`), the picker says which models it can run, as libvirt reports.
+#[test]
+fn picker_shows_host_usability_from_domcapabilities() {
+    let mut m = demo_with_reference_host();
     for (typed, name, usable) in [
         ("opteron_g5", "Opteron_G5", false),
         ("epyc-rome", "EPYC-Rome", true),
@@ -1046,17 +1054,7 @@ fn no_value_for_want_of_the_host_is_not_a_refusal() {
 /// richest first; pseudo-models last, without usability (README "Exploring models").
 #[test]
 fn picker_lists_like_models_usable_first_with_a_host_pseudo_models_last() {
-    let caps = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/reference/domcapabilities/qemu_8.0.0-q35.x86_64.xml");
-    let host = crate::host::DomCaps::read(&caps).unwrap();
-    let mut m = load(
-        &Options {
-            host: Some(host),
-            ..Options::default()
-        },
-        Catalog::embedded(),
-    )
-    .unwrap();
+    let mut m = demo_with_reference_host();
     keys(&mut m, "<tab>m");
     let Some(Overlay::Picker(p)) = &m.overlay else {
         panic!("picker open")
