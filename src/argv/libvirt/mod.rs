@@ -3,6 +3,7 @@
 
 mod build;
 pub mod decode;
+pub mod elsewhere;
 mod prepare;
 mod release;
 #[cfg(test)]
