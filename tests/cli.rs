@@ -2169,3 +2169,50 @@ fn every_unknown_feature_at_once_with_what_was_meant() {
         assert!(!text.contains("feature-in-model"), "{text}");
     }
 }
+
+/// Issue trial: features libvirt leaves out of `-cpu` whatever their policy (`osxsave`, `cmt`)
+/// are said to do nothing, with removal offered; moving <cpu> to <qemu:cpu> leaves them out
+/// with a note instead of refusing (QEMU has no such property).
+#[test]
+fn features_libvirt_drops_are_named_and_left_out_of_a_move() {
+    let xml = "<domain type='kvm'><name>u</name><vcpu>2</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os>\
+               <cpu mode='custom'><model>Skylake-Client</model><feature policy='require' name='osxsave'/>\
+               <feature policy='disable' name='cmt'/><feature policy='require' name='vmx'/></cpu></domain>";
+    for release in ["9.0", "11.3"] {
+        let o = run_stdin(&["check", "-", "--libvirt", release], xml.as_bytes());
+        assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+        let text = stdout(&o);
+        assert_eq!(
+            text.matches("warning[feature-dropped]").count(),
+            2,
+            "{release}: {text}"
+        );
+        assert!(text.contains("'osxsave' out of -cpu"), "{text}");
+        let o = run_stdin(
+            &[
+                "set",
+                "-",
+                "--libvirt",
+                release,
+                "--move-to",
+                "qemu",
+                "-o",
+                "-",
+            ],
+            xml.as_bytes(),
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let moved = stdout(&o);
+        assert!(
+            moved.contains("<qemu:option name='vmx' value='on'/>")
+                && !moved.contains("osxsave")
+                && !moved.contains("cmt"),
+            "{moved}"
+        );
+        assert!(
+            stderr(&o).contains("leaves out <feature name='osxsave'>"),
+            "{}",
+            stderr(&o)
+        );
+    }
+}

@@ -71,6 +71,7 @@ pub fn check(
             );
         }
     }
+    dropped_features(doc, dom, catalog, &mut diagnostics);
     qemu_cpu::check(doc, dom, catalog, &arg, &mut diagnostics);
     commandline(doc, dom, catalog, &mut diagnostics);
     host::check(doc, dom, caps, catalog, &mut diagnostics);
@@ -211,6 +212,33 @@ fn unknown_features(
             d.at(doc, el)
         })
         .collect()
+}
+
+/// `<cpu>` features libvirt leaves out of `-cpu` whatever their policy: the admin who
+/// requires `osxsave` gets nothing from it, and should know.
+fn dropped_features(doc: &Document, dom: &Domain, catalog: &Catalog, out: &mut Vec<Diagnostic>) {
+    let Some(cpu) = &dom.cpu else { return };
+    for f in &cpu.features {
+        let Some(name) = f.name.as_deref() else {
+            continue;
+        };
+        if !argv::libvirt::drops_feature(&catalog.libvirt, name) {
+            continue;
+        }
+        out.push(
+            Diagnostic::new(
+                "feature-dropped",
+                Severity::Warning,
+                format!(
+                    "libvirt {} leaves '{name}' out of -cpu whatever its policy (QEMU cannot set it; virQEMUCapsCPUFilterFeatures): this <feature> does nothing",
+                    catalog.libvirt.release().line()
+                ),
+            )
+            .at(doc, Some(f.el))
+            .suggest(Some("remove this <feature>".into()))
+            .fix(Some(crate::edit::Edit::DropFeature(name.to_string()))),
+        );
+    }
 }
 
 /// `Skylake-Client-v4` → `Skylake-Client` when libvirt knows the unversioned name.

@@ -5,7 +5,7 @@ use super::cpu::{insert_in_domain, strip_cpu};
 use super::notes::{Carried, Notes, Placed, tail_lines};
 use super::qemu_cpu::{OptionSpec, new_qemu_cpu, qemu_cpu_replacing};
 use super::{EditError, empty_element};
-use crate::catalog::names::{libvirt_to_qemu, qemu_to_libvirt};
+use crate::catalog::names::{ALWAYS_DROPPED, libvirt_to_qemu, qemu_to_libvirt};
 use crate::domain::Domain;
 use crate::domain::{Policy, PolicyEffect};
 use crate::xml::{Document, ElemId, Splice};
@@ -66,6 +66,13 @@ pub(super) fn to_qemu(doc: &Document, dom: &Domain) -> Result<Vec<Splice>, EditE
     }
     for f in &cpu.features {
         let name = f.name.clone().unwrap_or_default();
+        if ALWAYS_DROPPED.contains(&name.as_str()) {
+            // libvirt never passed it and QEMU has no such property: it stays out (the move
+            // says so), its comments kept with the rest.
+            let Notes { before, after } = carried.of(f.el);
+            notes.tail.extend(before.into_iter().chain(after));
+            continue;
+        }
         let value = match f.known_policy().map(Policy::effect) {
             Some(PolicyEffect::On) => "on",
             Some(PolicyEffect::Off) => "off",
@@ -568,6 +575,12 @@ pub fn left_behind(dom: &Domain) -> Vec<String> {
         ));
     }
     for f in &cpu.features {
+        if let Some(name) = f.name.as_deref().filter(|n| ALWAYS_DROPPED.contains(n)) {
+            notes.push(format!(
+                "<feature name='{name}'>: libvirt leaves it out of -cpu (QEMU cannot set it), so the guest never got it from there"
+            ));
+            continue;
+        }
         if let (Some(name), Some(Policy::Forbid)) = (&f.name, f.known_policy()) {
             notes.push(format!(
                 "policy='forbid' on {name}: it becomes {}=off, and forbid also refused a host that has it",

@@ -16,6 +16,12 @@ pub use build::FlagItem;
 pub use prepare::PreparedCpu;
 pub use release::{feature_from_qemu, feature_to_qemu};
 
+/// Whether the libvirt of `map` leaves this `<cpu>` feature out of `-cpu` whatever its policy
+/// (`virQEMUCapsCPUFilterFeatures`: QEMU cannot set it).
+pub fn drops_feature(map: &LibvirtMap, name: &str) -> bool {
+    release::Rules::of(map).ignored(name)
+}
+
 use super::caps::QemuCaps;
 use super::error::{LibvirtError, Unchecked};
 use crate::catalog::LibvirtMap;
