@@ -1,4 +1,4 @@
-//! The TUI's state and its one way to change: `update(&mut Model, Action) -> Vec<Effect>`.
+//! The TUI's state and its one way to change: `update(&mut AppState, Action) -> Vec<Effect>`.
 //!
 //! `update` is pure — no terminal, no files, no clipboard. What needs the outside world (write the
 //! file, copy, reload) is returned as an [`Effect`]; the loop in `tui::run` carries it out and
@@ -259,7 +259,7 @@ pub enum Action {
     Convert,
 }
 
-/// Work for the loop: everything that touches the world outside the model.
+/// Work for the loop: everything that touches the world outside the state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// Write atomically; `expected` is what the file must still hold (None: write regardless),
@@ -293,7 +293,7 @@ pub enum Effect {
     },
 }
 
-pub struct Model {
+pub struct AppState {
     pub catalog: &'static Catalog,
     pub caps: QemuCaps,
     /// The name shown in the title (the path, `demo: …`, `<stdin>`).
@@ -331,7 +331,7 @@ pub struct Model {
     pub virsh_edit: bool,
 }
 
-impl Model {
+impl AppState {
     /// The view of a loaded document (`state`: the document with the domain already read).
     pub fn new(
         state: Edited,
@@ -339,11 +339,11 @@ impl Model {
         target: Target,
         caps: QemuCaps,
         catalog: &'static Catalog,
-    ) -> Model {
+    ) -> AppState {
         let disk = state.doc.shared_source();
         let reading = Reading::Merge;
         let report = check::check(&state.doc, &state.dom, &caps, catalog, reading);
-        Model {
+        AppState {
             catalog,
             caps,
             name,
@@ -623,8 +623,8 @@ pub fn describe(edit: &Edit) -> String {
     }
 }
 
-/// Changes the model for one action; returns the work for the loop.
-pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
+/// Changes the state for one action; returns the work for the loop.
+pub fn update(m: &mut AppState, action: Action) -> Vec<Effect> {
     // Outcomes of effects apply whatever is on screen.
     if let Action::Defined { result } = action {
         defined(m, result);
@@ -681,7 +681,7 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
 /// A window too small for the screen shows only "Enlarge the window, or q to quit": keys then
 /// do only that (an edit made out of sight would be a surprise), and answer the quit question,
 /// which is drawn even then. `None`: the key does nothing.
-fn when_too_small(m: &Model, action: Action) -> Option<Action> {
+fn when_too_small(m: &AppState, action: Action) -> Option<Action> {
     let too_small = m.screen.is_some_and(|(w, h)| !super::view::fits(w, h));
     if !too_small || matches!(m.overlay, Some(Overlay::ConfirmQuit)) {
         return Some(action);
@@ -695,7 +695,7 @@ fn when_too_small(m: &Model, action: Action) -> Option<Action> {
 }
 
 /// After `virsh define`: show libvirt's version, or say that it dropped `<qemu:cpu>`.
-fn defined(m: &mut Model, result: Result<String, SaveFailure>) {
+fn defined(m: &mut AppState, result: Result<String, SaveFailure>) {
     let name = match &m.target {
         Target::Domain { name, .. } => name.clone(),
         _ => String::new(),
@@ -724,7 +724,7 @@ fn defined(m: &mut Model, result: Result<String, SaveFailure>) {
 }
 
 /// A failed save or define: the message, and a reload offer when the target changed meanwhile.
-fn save_failed(m: &mut Model, failure: SaveFailure) {
+fn save_failed(m: &mut AppState, failure: SaveFailure) {
     // Stay, so the user sees why and decides again.
     m.quit_after_save = false;
     let (message, reload) = match failure {
@@ -734,7 +734,7 @@ fn save_failed(m: &mut Model, failure: SaveFailure) {
     m.overlay = Some(Overlay::SaveFailed { message, reload });
 }
 
-fn saved(m: &mut Model, path: PathBuf, bytes: Arc<String>, result: Result<Saved, SaveFailure>) {
+fn saved(m: &mut AppState, path: PathBuf, bytes: Arc<String>, result: Result<Saved, SaveFailure>) {
     match result {
         Ok(outcome) => {
             m.set_disk(bytes, Some(outcome.stamp().clone()));
@@ -756,7 +756,7 @@ fn saved(m: &mut Model, path: PathBuf, bytes: Arc<String>, result: Result<Saved,
 }
 
 /// Keys on the two panes.
-fn main(m: &mut Model, action: Action) -> Vec<Effect> {
+fn main(m: &mut AppState, action: Action) -> Vec<Effect> {
     m.status = None;
     match action {
         Action::FocusNext => m.focus = m.focus.other(),
@@ -869,7 +869,7 @@ fn main(m: &mut Model, action: Action) -> Vec<Effect> {
 }
 
 /// Scrolls a pane, from where it shows (the content may have shrunk since) to at most its end.
-fn scroll(m: &mut Model, pane: Pane, delta: i16) {
+fn scroll(m: &mut AppState, pane: Pane, delta: i16) {
     let limit = m.screen.map_or(u16::MAX, |(w, h)| {
         super::view::scroll_limit(m, pane, ratatui::layout::Rect::new(0, 0, w, h))
     });
@@ -877,7 +877,7 @@ fn scroll(m: &mut Model, pane: Pane, delta: i16) {
     *s = (*s).min(limit).saturating_add_signed(delta).min(limit);
 }
 
-fn in_overlay(m: &mut Model, overlay: Overlay, action: Action) -> Vec<Effect> {
+fn in_overlay(m: &mut AppState, overlay: Overlay, action: Action) -> Vec<Effect> {
     match overlay {
         Overlay::Help => {
             // Any key closes help; `q` closes it rather than quitting.
@@ -1002,7 +1002,7 @@ fn in_overlay(m: &mut Model, overlay: Overlay, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-fn submit(m: &mut Model, purpose: PromptFor, input: String) -> Vec<Effect> {
+fn submit(m: &mut AppState, purpose: PromptFor, input: String) -> Vec<Effect> {
     match purpose {
         PromptFor::SaveAs if input.trim().is_empty() => m.info("Not saved: no file name"),
         PromptFor::SaveAs => {
@@ -1048,7 +1048,7 @@ fn submit(m: &mut Model, purpose: PromptFor, input: String) -> Vec<Effect> {
     Vec::new()
 }
 
-fn picker(m: &mut Model, mut p: Picker, action: Action) -> Vec<Effect> {
+fn picker(m: &mut AppState, mut p: Picker, action: Action) -> Vec<Effect> {
     match action {
         Action::Cancel => return Vec::new(),
         Action::Submit => {
@@ -1085,7 +1085,7 @@ fn picker(m: &mut Model, mut p: Picker, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-fn feature_list(m: &mut Model, mut f: FeatureList, action: Action) -> Vec<Effect> {
+fn feature_list(m: &mut AppState, mut f: FeatureList, action: Action) -> Vec<Effect> {
     if f.searching {
         match action {
             Action::Input(c) => {

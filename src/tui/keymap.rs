@@ -1,15 +1,15 @@
 //! Keys and mouse events → actions. Which action a key means depends on what has the keys (the
-//! panes, the picker's search field, a dialog), so the mapping looks at the model — and only
+//! panes, the picker's search field, a dialog), so the mapping looks at the state — and only
 //! looks: it never changes it.
 
-use super::app::{Action, Model, Overlay, Pane};
+use super::app::{Action, AppState, Overlay, Pane};
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use ratatui::layout::{Position, Rect};
 
 /// The action a key press means now, if any.
-pub fn key(m: &Model, k: KeyEvent) -> Option<Action> {
+pub fn key(m: &AppState, k: KeyEvent) -> Option<Action> {
     if k.kind == KeyEventKind::Release {
         return None;
     }
@@ -103,7 +103,7 @@ fn text_input(k: KeyEvent) -> Option<Action> {
     }
 }
 
-fn main_key(m: &Model, k: KeyEvent, ctrl: bool) -> Option<Action> {
+fn main_key(m: &AppState, k: KeyEvent, ctrl: bool) -> Option<Action> {
     Some(match k.code {
         KeyCode::Tab | KeyCode::BackTab => Action::FocusNext,
         KeyCode::Char('r') if ctrl => Action::Redo,
@@ -128,7 +128,7 @@ fn main_key(m: &Model, k: KeyEvent, ctrl: bool) -> Option<Action> {
 
 /// Mouse: a click focuses the pane under it, the wheel scrolls the pane (or list) under it.
 /// `panes` are the two panes' areas as the view lays them out for the current size.
-pub fn mouse(m: &Model, ev: MouseEvent, panes: [Rect; 2]) -> Option<Action> {
+pub fn mouse(m: &AppState, ev: MouseEvent, panes: [Rect; 2]) -> Option<Action> {
     let at = Position::new(ev.column, ev.row);
     let pane = [Pane::Cpu, Pane::Qemu]
         .into_iter()

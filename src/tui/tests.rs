@@ -1,7 +1,7 @@
-//! Key-sequence tests on the pure update (helix-style: type a key string, look at the model and
+//! Key-sequence tests on the pure update (helix-style: type a key string, look at the state and
 //! the document's bytes) and insta snapshots of the views on ratatui's TestBackend.
 
-use super::app::{Level, Model, Overlay, Pane};
+use super::app::{AppState, Level, Overlay, Pane};
 use super::{DEMO, Options, load, type_keys};
 use crate::argv::Reading;
 use crate::catalog::Catalog;
@@ -9,11 +9,11 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::path::{Path, PathBuf};
 
-fn demo() -> Model {
+fn demo() -> AppState {
     load(&Options::default(), Catalog::embedded()).unwrap()
 }
 
-fn open(path: &Path) -> Model {
+fn open(path: &Path) -> AppState {
     load(
         &Options {
             file: Some(path.to_path_buf()),
@@ -24,7 +24,7 @@ fn open(path: &Path) -> Model {
     .unwrap()
 }
 
-fn keys(m: &mut Model, k: &str) -> Vec<String> {
+fn keys(m: &mut AppState, k: &str) -> Vec<String> {
     let mut copied = Vec::new();
     type_keys(m, k, &mut copied);
     copied
@@ -44,14 +44,14 @@ fn example(name: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
-fn render(m: &Model, w: u16, h: u16) -> Terminal<TestBackend> {
+fn render(m: &AppState, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| super::view::draw(f, m, &super::theme::Theme::MONO))
         .unwrap();
     term
 }
 
-fn screen(m: &Model, w: u16, h: u16) -> String {
+fn screen(m: &AppState, w: u16, h: u16) -> String {
     render(m, w, h).backend().to_string()
 }
 
@@ -547,7 +547,7 @@ impl crate::host::Runner for FakeVirsh {
     }
 }
 
-fn domain_model(virsh: &FakeVirsh) -> Model {
+fn domain_model(virsh: &FakeVirsh) -> AppState {
     let opts = Options {
         domain: Some("dom one".into()),
         uri: Some("qemu:///system".into()),
@@ -556,7 +556,7 @@ fn domain_model(virsh: &FakeVirsh) -> Model {
     super::load_with(&opts, Catalog::embedded(), virsh).unwrap()
 }
 
-fn keys_with(m: &mut Model, k: &str, virsh: &FakeVirsh) {
+fn keys_with(m: &mut AppState, k: &str, virsh: &FakeVirsh) {
     super::type_keys_with(m, k, &mut Vec::new(), virsh);
 }
 
@@ -654,7 +654,7 @@ fn domain_qemu_cpu_dropped_by_libvirt_converts_in_one_key() {
 }
 
 /// The prompt's text when one is open.
-fn prompt_text(m: &Model) -> (String, bool) {
+fn prompt_text(m: &AppState) -> (String, bool) {
     match &m.overlay {
         Some(Overlay::Prompt { input, .. }) => (input.text.clone(), input.selected),
         other => panic!("no prompt: {other:?}"),
@@ -967,7 +967,7 @@ fn mouse_click_focuses_and_wheel_scrolls_the_pane_under_it() {
 
 /// The demo with a recorded host (`--host-caps` of libvirt's QEMU 8.0 q35 domcapabilities), from
 /// the shared data (`../shared`, or `$VIRT_CPU_SHARED` as the integration tests take it).
-fn demo_with_reference_host() -> Model {
+fn demo_with_reference_host() -> AppState {
     let shared = std::env::var_os("VIRT_CPU_SHARED")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));

@@ -2,7 +2,7 @@
 //! edits?", "overwrite that file?", "the save did not write", and `<qemu:cpu>` on define.
 
 use super::popup;
-use crate::tui::app::{Field, Model, Overlay, PromptFor};
+use crate::tui::app::{AppState, Field, Overlay, PromptFor};
 use crate::tui::text::visible;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
@@ -10,7 +10,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-pub fn draw(f: &mut Frame, m: &Model, o: &Overlay, t: &Theme, area: Rect) {
+pub fn draw(f: &mut Frame, m: &AppState, o: &Overlay, t: &Theme, area: Rect) {
     match o {
         Overlay::Diff { text, scroll, save } => diff(f, t, area, text, *scroll, *save),
         Overlay::Prompt { purpose, input } => {
@@ -151,7 +151,7 @@ fn window(f: &mut Frame, area: Rect, size: (u16, u16), title: &str, lines: Vec<L
 
 /// The last line of the "terminal too small" screen: how to go on with what is open (a dialog
 /// is not drawn there, but it still has the keys).
-pub fn too_small_hint(m: &Model) -> &'static str {
+pub fn too_small_hint(m: &AppState) -> &'static str {
     match &m.overlay {
         None => "Enlarge the window, or q to quit.",
         Some(Overlay::ConfirmQuit) => {

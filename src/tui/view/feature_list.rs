@@ -3,7 +3,7 @@
 
 use super::popup;
 use crate::domain::PolicyEffect;
-use crate::tui::app::{Model, Pane};
+use crate::tui::app::{AppState, Pane};
 use crate::tui::features::{FeatureList, Setting, in_model, is_on, setting};
 use crate::tui::text::{clip, visible};
 use crate::tui::theme::Theme;
@@ -12,7 +12,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-pub fn draw(f: &mut Frame, m: &Model, l: &FeatureList, t: &Theme, area: Rect) {
+pub fn draw(f: &mut Frame, m: &AppState, l: &FeatureList, t: &Theme, area: Rect) {
     let r = popup(f, area, 72, area.height.saturating_sub(2));
     let keys = match l.pane {
         Pane::Cpu => "Space toggle · p policy · Del unset · / · Esc",

@@ -1,5 +1,5 @@
-//! Drawing: pure functions from `&Model` to a frame, one per region. Nothing here changes the
-//! model; everything from the XML goes through `text::visible` first.
+//! Drawing: pure functions from `&AppState` to a frame, one per region. Nothing here changes the
+//! state; everything from the XML goes through `text::visible` first.
 
 mod bottom;
 mod cpu_pane;
@@ -9,7 +9,7 @@ mod help;
 mod picker;
 mod qemu_pane;
 
-use super::app::{Model, Overlay, Pane};
+use super::app::{AppState, Overlay, Pane};
 use super::text;
 use super::theme::Theme;
 use crate::check::Severity;
@@ -37,7 +37,7 @@ pub struct Areas {
     pub bottom: Rect,
 }
 
-pub fn areas(m: &Model, area: Rect) -> Areas {
+pub fn areas(m: &AppState, area: Rect) -> Areas {
     // The panes keep at least half the rows below the title (and 8): the bar grows into the
     // rest when the `-cpu` value or the diagnostics need it.
     let below_title = area.height.saturating_sub(1);
@@ -59,7 +59,7 @@ pub fn areas(m: &Model, area: Rect) -> Areas {
 }
 
 /// How far a pane scrolls on a screen of this size: its lines beyond what its box shows.
-pub fn scroll_limit(m: &Model, pane: Pane, screen: Rect) -> u16 {
+pub fn scroll_limit(m: &AppState, pane: Pane, screen: Rect) -> u16 {
     let area = areas(m, screen).panes[pane as usize];
     let lines = match pane {
         Pane::Cpu => cpu_pane::lines(m, &Theme::MONO).len(),
@@ -70,7 +70,7 @@ pub fn scroll_limit(m: &Model, pane: Pane, screen: Rect) -> u16 {
 }
 
 /// Draws the whole screen.
-pub fn draw(f: &mut Frame, m: &Model, t: &Theme) {
+pub fn draw(f: &mut Frame, m: &AppState, t: &Theme) {
     let area = f.area();
     if !fits(area.width, area.height) {
         return too_small(f, m, area, t);
@@ -93,7 +93,7 @@ pub fn draw(f: &mut Frame, m: &Model, t: &Theme) {
 /// on the right. When they do not fit, the focus goes first (the pane's border shows it too),
 /// then the name is cut at its start (a path's file name matters most), marked with `…`, down
 /// to a few characters, then the versions go.
-fn title(f: &mut Frame, m: &Model, t: &Theme, area: Rect) {
+fn title(f: &mut Frame, m: &AppState, t: &Theme, area: Rect) {
     let width = area.width as usize;
     let name = text::visible(&m.name);
     let modified = if m.modified { "  [modified]" } else { "" };
@@ -139,7 +139,7 @@ fn title(f: &mut Frame, m: &Model, t: &Theme, area: Rect) {
 }
 
 /// A terminal below 80×24 gets a message instead of a squeezed screen (and no panic).
-fn too_small(f: &mut Frame, m: &Model, area: Rect, t: &Theme) {
+fn too_small(f: &mut Frame, m: &AppState, area: Rect, t: &Theme) {
     let text = vec![
         Line::styled("virt-cpu: terminal too small", t.title()),
         Line::raw(format!(
@@ -173,7 +173,7 @@ fn kv<'a>(t: &Theme, label: &str, value: Vec<Span<'a>>) -> Line<'a> {
 }
 
 /// The worst diagnostic about an element, for marking its line.
-fn severity_of(m: &Model, el: ElemId) -> Option<Severity> {
+fn severity_of(m: &AppState, el: ElemId) -> Option<Severity> {
     m.report
         .diagnostics
         .iter()
@@ -183,7 +183,7 @@ fn severity_of(m: &Model, el: ElemId) -> Option<Severity> {
 }
 
 /// A marker span for a line whose element has a diagnostic.
-fn mark(m: &Model, t: &Theme, el: ElemId) -> Span<'static> {
+fn mark(m: &AppState, t: &Theme, el: ElemId) -> Span<'static> {
     match severity_of(m, el) {
         Some(Severity::Error) => Span::styled(" ✗", t.error()),
         Some(Severity::Warning) => Span::styled(" !", t.warning()),
@@ -194,7 +194,7 @@ fn mark(m: &Model, t: &Theme, el: ElemId) -> Span<'static> {
 
 /// A pane: its lines cut to the width (a cut marked `…`) and scrolled (never past the end), the
 /// border saying how many lines are above or below the view.
-fn pane(f: &mut Frame, m: &Model, t: &Theme, pane: Pane, lines: Vec<Line<'static>>, area: Rect) {
+fn pane(f: &mut Frame, m: &AppState, t: &Theme, pane: Pane, lines: Vec<Line<'static>>, area: Rect) {
     let focused = m.focus == pane && m.overlay.is_none();
     let title = format!(" {} ", pane.title());
     let mut block = Block::bordered()

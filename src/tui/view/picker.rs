@@ -2,7 +2,7 @@
 //! the selected model's features and their difference from the pane's current model.
 
 use super::popup;
-use crate::tui::app::Model;
+use crate::tui::app::AppState;
 use crate::tui::picker::{Picker, preview};
 use crate::tui::text::{clip, visible};
 use crate::tui::theme::Theme;
@@ -11,7 +11,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-pub fn draw(f: &mut Frame, m: &Model, p: &Picker, t: &Theme, area: Rect) {
+pub fn draw(f: &mut Frame, m: &AppState, p: &Picker, t: &Theme, area: Rect) {
     let r = popup(
         f,
         area,
@@ -87,7 +87,7 @@ fn draw_list(f: &mut Frame, p: &Picker, t: &Theme, area: Rect) {
     f.render_widget(Paragraph::new(lines), area);
 }
 
-fn draw_preview(f: &mut Frame, m: &Model, p: &Picker, t: &Theme, area: Rect) {
+fn draw_preview(f: &mut Frame, m: &AppState, p: &Picker, t: &Theme, area: Rect) {
     let block = Block::new()
         .borders(Borders::LEFT)
         .border_style(t.border(false));
