@@ -4,11 +4,11 @@
 
 pub mod app;
 pub mod clipboard;
+pub mod dialogs;
 pub mod effects;
-pub mod features;
 pub mod fuzzy;
 pub mod keymap;
-pub mod picker;
+pub mod panes;
 pub mod terminal;
 pub mod text;
 pub mod theme;

@@ -3,7 +3,8 @@
 
 use crate::argv::{Reading, Source};
 use crate::check::Severity;
-use crate::tui::app::{AppState, Level, Pane};
+use crate::tui::app::{AppState, Level};
+use crate::tui::keymap::{self, Hint};
 use crate::tui::text::{self, clip_line, limit, visible, wrap};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
@@ -239,31 +240,13 @@ fn diagnostics(m: &AppState, t: &Theme, width: usize) -> Vec<Vec<Line<'static>>>
     out
 }
 
-/// The keys that matter here, most important first, as many as fit: `w`, `q` and `?` (which
-/// lists all the others) always; the rest give way from the end.
+/// The keys that matter here (the hints of the panes' key table), most important first, as
+/// many as fit: `w`, `q` and `?` (which lists all the others) always; the rest give way from
+/// the end.
 fn hint_line(m: &AppState, t: &Theme, width: usize) -> Line<'static> {
-    let mut hints: Vec<(&str, &str)> = vec![
-        ("w", "save"),
-        ("q", "quit"),
-        ("?", "help"),
-        ("Tab", "pane"),
-        ("u", "undo"),
-        ("m", "model"),
-        ("f", "features"),
-        ("x", "move"),
-    ];
-    if m.focus == Pane::Qemu {
-        hints.push(("e", "option"));
-    }
-    hints.extend([
-        ("y", "copy"),
-        ("d", "diff"),
-        ("^R", "redo"),
-        ("o", "reading"),
-    ]);
     let mut spans = Vec::new();
     let mut used = 0;
-    for (k, label) in hints {
+    for Hint { key: k, label, .. } in keymap::hints(m) {
         let gap = if spans.is_empty() { 0 } else { 2 };
         let len = gap + text::width(k) + 1 + text::width(label);
         if used + len > width {

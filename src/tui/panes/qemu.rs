@@ -3,18 +3,12 @@
 
 use super::{kv, mark};
 use crate::catalog::CpuOption;
-use crate::tui::app::{AppState, Pane};
+use crate::tui::app::AppState;
 use crate::tui::text::visible;
 use crate::tui::theme::Theme;
-use ratatui::Frame;
-use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-pub fn draw(f: &mut Frame, m: &AppState, t: &Theme, area: Rect) {
-    super::pane(f, m, t, Pane::Qemu, lines(m, t), area);
-}
-
-pub(super) fn lines(m: &AppState, t: &Theme) -> Vec<Line<'static>> {
+pub fn lines(m: &AppState, t: &Theme) -> Vec<Line<'static>> {
     let Some(q) = &m.state.dom.qemu_cpu else {
         return vec![
             Line::styled("no <qemu:cpu> element", t.dim()),
