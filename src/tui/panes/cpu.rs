@@ -1,97 +1,118 @@
 //! The `<cpu>` pane: mode, match/check, model, vendor, topology, cache, NUMA, and each feature
-//! with its effective state against the model.
+//! with what it does to the model (the engine's `AgainstModel`). It draws what the domain
+//! read and the catalog say; it reads no XML itself.
 
-use super::{kv, mark};
-use crate::domain::{Policy, PolicyEffect};
+use super::{against, kv, mark};
+use crate::domain::{CpuDef, Policy};
 use crate::tui::app::AppState;
 use crate::tui::text::visible;
 use crate::tui::theme::Theme;
 use ratatui::text::{Line, Span};
 
+fn s(v: &str) -> String {
+    visible(v).into_owned()
+}
+
 pub fn lines(m: &AppState, t: &Theme) -> Vec<Line<'static>> {
-    let dom = &m.state.dom;
-    let doc = &m.state.doc;
-    let Some(cpu) = &dom.cpu else {
-        let default = m
-            .caps
-            .default_model
-            .clone()
-            .unwrap_or_else(|| "qemu64".into());
-        return vec![
-            Line::styled("no <cpu> element", t.dim()),
-            Line::raw(format!("libvirt uses its default model ({default})")),
-            Line::raw(""),
-            Line::styled("m: pick a model (creates <cpu>)", t.dim()),
-        ];
+    let Some(cpu) = &m.state.dom.cpu else {
+        return no_cpu(m, t);
     };
-    let s = |v: &str| visible(v).into_owned();
-    let mut out = Vec::new();
+    let mut out = mode(cpu, t);
+    out.extend(model(m, cpu, t));
+    out.extend(layout(m, cpu, t));
+    out.push(Line::raw(""));
+    out.extend(features(m, cpu, t));
+    out
+}
+
+/// Without `<cpu>`, libvirt's default model.
+fn no_cpu(m: &AppState, t: &Theme) -> Vec<Line<'static>> {
+    let default = m
+        .caps
+        .default_model
+        .clone()
+        .unwrap_or_else(|| "qemu64".into());
+    vec![
+        Line::styled("no <cpu> element", t.dim()),
+        Line::raw(format!("libvirt uses its default model ({default})")),
+        Line::raw(""),
+        Line::styled("m: pick a model (creates <cpu>)", t.dim()),
+    ]
+}
+
+/// `mode`, then `match`, `check` and `migratable` when set.
+fn mode(cpu: &CpuDef, t: &Theme) -> Vec<Line<'static>> {
     let mode = cpu
         .mode
         .as_deref()
         .map_or_else(|| "custom (default)".to_string(), s);
-    out.push(kv(t, "mode", vec![Span::raw(mode)]));
-    let mut mc = Vec::new();
-    if let Some(v) = &cpu.match_ {
-        mc.push(format!("match {}", s(v)));
-    }
-    if let Some(v) = &cpu.check {
-        mc.push(format!("check {}", s(v)));
-    }
-    if let Some(v) = &cpu.migratable {
-        mc.push(format!("migratable {}", s(v)));
-    }
+    let mut out = vec![kv(t, "mode", vec![Span::raw(mode)])];
+    let mc: Vec<String> = [
+        ("match", &cpu.match_),
+        ("check", &cpu.check),
+        ("migratable", &cpu.migratable),
+    ]
+    .into_iter()
+    .filter_map(|(name, v)| v.as_deref().map(|v| format!("{name} {}", s(v))))
+    .collect();
     if !mc.is_empty() {
         out.push(kv(t, "", vec![Span::styled(mc.join(" · "), t.label())]));
     }
-    match &cpu.model {
-        Some(model) => {
-            let mut spans = vec![Span::styled(s(&model.name), t.title())];
-            if let Some(fb) = &model.fallback {
-                spans.push(Span::styled(format!("  fallback {}", s(fb)), t.label()));
-            }
-            spans.push(mark(m, t, model.el));
-            out.push(kv(t, "model", spans));
-            if let Some(lm) = m.catalog.libvirt.model(&model.name) {
-                let vendor = cpu
-                    .vendor
-                    .clone()
-                    .or_else(|| lm.vendor.clone())
-                    .unwrap_or_else(|| "any".into());
-                out.push(kv(
-                    t,
-                    "vendor",
-                    vec![Span::raw(format!(
-                        "{} · {} features in the model",
-                        s(&vendor),
-                        lm.features.len()
-                    ))],
-                ));
-            }
-        }
-        None => {
-            let why = if dom.qemu_cpu.is_some() {
-                "none — the model is in <qemu:cpu>"
-            } else {
-                "none"
-            };
-            out.push(kv(t, "model", vec![Span::styled(why, t.dim())]));
-        }
-    }
-    if let Some(topo) = doc.plain_child(cpu.el, "topology") {
-        let a = |n: &str| {
-            doc.attr_value(topo, n)
-                .map(|v| s(&v))
-                .unwrap_or_else(|| "1".into())
+    out
+}
+
+/// The model (and fallback), and the vendor and feature count the catalog knows for it.
+fn model(m: &AppState, cpu: &CpuDef, t: &Theme) -> Vec<Line<'static>> {
+    let Some(model) = &cpu.model else {
+        let why = if m.state.dom.qemu_cpu.is_some() {
+            "none — the model is in <qemu:cpu>"
+        } else {
+            "none"
         };
+        return vec![kv(t, "model", vec![Span::styled(why, t.dim())])];
+    };
+    let mut spans = vec![Span::styled(s(&model.name), t.title())];
+    if let Some(fb) = &model.fallback {
+        spans.push(Span::styled(format!("  fallback {}", s(fb)), t.label()));
+    }
+    spans.push(mark(m, t, model.el));
+    let mut out = vec![kv(t, "model", spans)];
+    if let Some(lm) = m.catalog.libvirt.model(&model.name) {
+        let vendor = cpu
+            .vendor
+            .clone()
+            .or_else(|| lm.vendor.clone())
+            .unwrap_or_else(|| "any".into());
+        out.push(kv(
+            t,
+            "vendor",
+            vec![Span::raw(format!(
+                "{} · {} features in the model",
+                s(&vendor),
+                lm.features.len()
+            ))],
+        ));
+    }
+    out
+}
+
+/// Topology, caches, NUMA cells and the physical address bits.
+fn layout(m: &AppState, cpu: &CpuDef, t: &Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    if let Some(topo) = &cpu.topology {
+        let a = |v: &Option<String>| v.as_deref().map_or_else(|| "1".into(), s);
         let text = format!(
             "sockets {} dies {} cores {} threads {}",
-            a("sockets"),
-            a("dies"),
-            a("cores"),
-            a("threads")
+            a(&topo.sockets),
+            a(&topo.dies),
+            a(&topo.cores),
+            a(&topo.threads)
         );
-        out.push(kv(t, "topology", vec![Span::raw(text), mark(m, t, topo)]));
+        out.push(kv(
+            t,
+            "topology",
+            vec![Span::raw(text), mark(m, t, topo.el)],
+        ));
     }
     for c in &cpu.caches {
         let text = format!(
@@ -116,18 +137,21 @@ pub fn lines(m: &AppState, t: &Theme) -> Vec<Line<'static>> {
         );
         out.push(kv(t, "physaddr", vec![Span::raw(text)]));
     }
-    out.push(Line::raw(""));
+    out
+}
+
+/// Each `<feature>`: its name, its policy, and what it does to the model.
+fn features(m: &AppState, cpu: &CpuDef, t: &Theme) -> Vec<Line<'static>> {
     if cpu.features.is_empty() {
-        out.push(Line::styled(
+        return vec![Line::styled(
             "no <feature> elements (f: feature list)",
             t.dim(),
-        ));
-        return out;
+        )];
     }
-    out.push(Line::styled(
+    let mut out = vec![Line::styled(
         format!("features ({})", cpu.features.len()),
         t.label(),
-    ));
+    )];
     let model = cpu
         .model
         .as_ref()
@@ -144,15 +168,7 @@ pub fn lines(m: &AppState, t: &Theme) -> Vec<Line<'static>> {
                 .iter()
                 .any(|x| Some(x.as_str()) == feat.name.as_deref())
         });
-        let (sign, state, style) = match (feat.known_policy().map(Policy::effect), has) {
-            (Some(PolicyEffect::On), Some(true)) => ("·", "in model", t.dim()),
-            (Some(PolicyEffect::On), _) => ("+", "added", t.added()),
-            (Some(PolicyEffect::Off), Some(true)) => ("−", "removed", t.removed()),
-            (Some(PolicyEffect::Off), _) => ("·", "not in model", t.dim()),
-            // libvirt resolves `optional` against the host when the guest starts.
-            (Some(PolicyEffect::OnIfHostHas), _) => ("?", "if host has it", t.warning()),
-            (None, _) => ("!", "bad policy", t.error()),
-        };
+        let (sign, state, style) = against(feat.against_model(has), t);
         out.push(Line::from(vec![
             Span::styled(format!(" {sign} "), style),
             Span::raw(format!("{name:<16} ")),

@@ -16,6 +16,7 @@ use super::text;
 use super::theme::Theme;
 use crate::argv::Reading;
 use crate::check::Severity;
+use crate::domain::AgainstModel;
 use crate::edit::Edit;
 use crate::xml::ElemId;
 use crossterm::event::KeyCode;
@@ -380,4 +381,16 @@ fn frame(
         .map(|l| text::clip_line(l, width))
         .collect();
     f.render_widget(Paragraph::new(shown).block(block), area);
+}
+
+/// How a feature's effect on the model is drawn: sign, words, style.
+fn against(effect: AgainstModel, t: &Theme) -> (&'static str, &'static str, Style) {
+    match effect {
+        AgainstModel::InModel => ("·", "in model", t.dim()),
+        AgainstModel::Added => ("+", "added", t.added()),
+        AgainstModel::Removed => ("−", "removed", t.removed()),
+        AgainstModel::NotInModel => ("·", "not in model", t.dim()),
+        AgainstModel::IfHostHas => ("?", "if host has it", t.warning()),
+        AgainstModel::BadPolicy => ("!", "bad policy", t.error()),
+    }
 }

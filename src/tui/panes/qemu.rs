@@ -1,8 +1,9 @@
 //! The `<qemu:cpu>` pane: the QEMU model (what it resolves to, vendor, feature count) and the
 //! options in document order, each said to be a feature (and what it changes) or a property.
 
-use super::{kv, mark};
+use super::{against, kv, mark};
 use crate::catalog::CpuOption;
+use crate::domain::AgainstModel;
 use crate::tui::app::AppState;
 use crate::tui::text::visible;
 use crate::tui::theme::Theme;
@@ -75,14 +76,9 @@ pub fn lines(m: &AppState, t: &Theme) -> Vec<Line<'static>> {
             None => ("unknown".to_string(), t.error()),
             Some(CpuOption::Property(_)) => ("property".to_string(), t.label()),
             Some(CpuOption::Feature(feat)) => {
-                let on = !matches!(o.value.as_deref(), Some("off" | "false" | "no"));
                 let has = model.map(|md| qc.model_has(md, &feat.name));
-                match (on, has) {
-                    (true, Some(true)) => ("in model".into(), t.dim()),
-                    (true, _) => ("added".into(), t.added()),
-                    (false, Some(true)) => ("removed".into(), t.removed()),
-                    (false, _) => ("not in model".into(), t.dim()),
-                }
+                let (_, what, style) = against(AgainstModel::on(o.is_on(), has), t);
+                (what.to_string(), style)
             }
         };
         out.push(Line::from(vec![
