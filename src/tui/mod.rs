@@ -207,42 +207,49 @@ pub fn run(opts: Options) -> anyhow::Result<i32> {
         if !event::poll(Duration::from_millis(200))? {
             continue;
         }
-        // A key becomes an action against the state as it is when the key is handled, so a
-        // split Alt+key (below) maps its second half after the first took effect.
-        let keys = match event::read()? {
-            Event::Key(k) => split_alt(k),
-            Event::Mouse(me) => {
-                let size = guard.terminal.size()?;
-                let areas = view::areas(&model, Rect::new(0, 0, size.width, size.height));
-                if let Some(a) = keymap::mouse(&model, me, areas.panes) {
-                    dispatch(&mut model, a, &mut clip, session, &mut guard);
-                    redraw = true;
-                }
-                Vec::new()
-            }
-            Event::Resize(w, h) => {
-                guard.terminal.autoresize()?;
-                dispatch(
-                    &mut model,
-                    Action::Resized(w, h),
-                    &mut clip,
-                    session,
-                    &mut guard,
-                );
-                redraw = true;
-                Vec::new()
-            }
-            _ => Vec::new(),
-        };
-        for k in keys {
-            if let Some(a) = keymap::key(&model, k) {
-                dispatch(&mut model, a, &mut clip, session, &mut guard);
-                redraw = true;
-            }
-        }
+        redraw |= handle(event::read()?, &mut model, &mut clip, session, &mut guard)?;
     };
     drop(guard);
     Ok(code)
+}
+
+/// One terminal event: keys and the mouse become actions, a resize is told to the state.
+/// True when something was dispatched (the screen needs drawing).
+fn handle(
+    ev: Event,
+    model: &mut AppState,
+    clip: &mut clipboard::Clipboard,
+    session: clipboard::Session,
+    guard: &mut terminal::Guard,
+) -> anyhow::Result<bool> {
+    // A key becomes an action against the state as it is when the key is handled, so a split
+    // Alt+key (below) maps its second half after the first took effect.
+    let keys = match ev {
+        Event::Key(k) => split_alt(k),
+        Event::Mouse(me) => {
+            let size = guard.terminal.size()?;
+            let areas = view::areas(model, Rect::new(0, 0, size.width, size.height));
+            let Some(a) = keymap::mouse(model, me, areas.panes) else {
+                return Ok(false);
+            };
+            dispatch(model, a, clip, session, guard);
+            return Ok(true);
+        }
+        Event::Resize(w, h) => {
+            guard.terminal.autoresize()?;
+            dispatch(model, Action::Resized(w, h), clip, session, guard);
+            return Ok(true);
+        }
+        _ => return Ok(false),
+    };
+    let mut redraw = false;
+    for k in keys {
+        if let Some(a) = keymap::key(model, k) {
+            dispatch(model, a, clip, session, guard);
+            redraw = true;
+        }
+    }
+    Ok(redraw)
 }
 
 /// Why the interactive view cannot start here (printed after `virt-cpu: `; exit 2).

@@ -2,7 +2,7 @@
 //! model and in the document, and the edit a toggle makes; its keys (a list's, or a text field's
 //! while searching) and its drawing.
 
-use super::{Outcome, popup};
+use super::{Outcome, edited_query, popup};
 use crate::catalog::Catalog;
 use crate::domain::{Domain, Policy, PolicyEffect};
 use crate::edit::Edit;
@@ -166,18 +166,10 @@ impl FeatureList {
 
     /// Typing after `/`: Enter keeps the filter, Esc drops it.
     fn search_key(&mut self, action: Action) {
+        if let Some(q) = edited_query(&self.query, &action) {
+            return self.set_query(q);
+        }
         match action {
-            Action::Input(c) => {
-                let mut q = std::mem::take(&mut self.query);
-                q.push(c);
-                self.set_query(q);
-            }
-            Action::Backspace => {
-                let mut q = std::mem::take(&mut self.query);
-                q.pop();
-                self.set_query(q);
-            }
-            Action::ClearLine => self.set_query(String::new()),
             Action::Submit => self.searching = false,
             Action::Cancel => {
                 self.searching = false;

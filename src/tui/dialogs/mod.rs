@@ -45,7 +45,7 @@ pub enum Outcome {
     /// The dialog stays open, as the handler left it.
     Keep,
     /// The dialog closes; the effects go to the loop. A dialog the handler opened through
-    /// [`AppState::open`] (the next question) shows next.
+    /// `AppState::open` (the next question) shows next.
     Close(Vec<Effect>),
 }
 
@@ -113,6 +113,21 @@ pub fn key(s: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Outcome::Close(effects) => effects,
     }
+}
+
+/// Typing in a list's query (the picker's, the feature search): the query after `action`,
+/// when `action` edits it.
+fn edited_query(query: &str, action: &Action) -> Option<String> {
+    let mut q = query.to_string();
+    match action {
+        Action::Input(c) => q.push(*c),
+        Action::Backspace => {
+            q.pop();
+        }
+        Action::ClearLine => q.clear(),
+        _ => return None,
+    }
+    Some(q)
 }
 
 /// The last line of the "terminal too small" screen: how to go on with what is open (a dialog

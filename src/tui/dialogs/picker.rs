@@ -4,7 +4,7 @@
 //! the filtered models (best match first) and a preview of the selected model's features and
 //! their difference from the pane's current model.
 
-use super::{Outcome, popup};
+use super::{Outcome, edited_query, popup};
 use crate::argv::QemuCaps;
 use crate::catalog::explore::{self, ModelFilter};
 use crate::catalog::{Catalog, QemuModel};
@@ -90,6 +90,10 @@ impl Picker {
     }
 
     pub fn key(&mut self, s: &mut AppState, action: Action) -> Outcome {
+        if let Some(q) = edited_query(&self.query, &action) {
+            self.set_query(q);
+            return Outcome::Keep;
+        }
         match action {
             Action::Cancel => return Outcome::close(),
             Action::Submit => {
@@ -104,17 +108,6 @@ impl Picker {
                 s.edit(&edit);
                 return Outcome::close();
             }
-            Action::Input(c) => {
-                let mut q = std::mem::take(&mut self.query);
-                q.push(c);
-                self.set_query(q);
-            }
-            Action::Backspace => {
-                let mut q = std::mem::take(&mut self.query);
-                q.pop();
-                self.set_query(q);
-            }
-            Action::ClearLine => self.set_query(String::new()),
             Action::Up => self.move_by(-1),
             Action::Down => self.move_by(1),
             Action::PageUp => self.move_by(-10),
