@@ -8,7 +8,7 @@ use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_ma
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::hint::black_box;
-use virt_cpu::tui::app::Model;
+use virt_cpu::tui::app::AppState;
 use virt_cpu::tui::type_keys;
 
 #[path = "support/big_domain.rs"]
@@ -17,10 +17,10 @@ mod big_domain;
 mod steps;
 
 use big_domain::bench_inputs as inputs;
-use steps::{draw, model_from};
+use steps::{draw, state_from};
 
-fn model(xml: &str) -> Model {
-    model_from(xml.as_bytes().to_vec(), &mut || {})
+fn state(xml: &str) -> AppState {
+    state_from(xml.as_bytes().to_vec(), &mut || {})
 }
 
 fn first_frame(c: &mut Criterion) {
@@ -31,7 +31,7 @@ fn first_frame(c: &mut Criterion) {
             b.iter_batched(
                 || xml.as_bytes().to_vec(),
                 |bytes| {
-                    let m = model_from(black_box(bytes), &mut || {});
+                    let m = state_from(black_box(bytes), &mut || {});
                     let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
                     draw(&mut term, &m);
                     m
@@ -46,7 +46,7 @@ fn first_frame(c: &mut Criterion) {
 fn keystroke(c: &mut Criterion) {
     let mut g = c.benchmark_group("tui-keystroke");
     for (name, xml) in inputs() {
-        let mut m = model(&xml);
+        let mut m = state(&xml);
         let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
         let mut copied = Vec::new();
         g.bench_function(BenchmarkId::new("tab+render", name), |b| {
@@ -73,7 +73,7 @@ fn edit(c: &mut Criterion) {
     let mut g = c.benchmark_group("tui-edit");
     g.sample_size(20);
     for (name, xml) in inputs() {
-        let mut m = model(&xml);
+        let mut m = state(&xml);
         let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
         let mut copied = Vec::new();
         g.bench_function(BenchmarkId::new("toggle+undo+render", name), |b| {

@@ -1,14 +1,14 @@
 //! The interactive view: `<cpu>` and `<qemu:cpu>` side by side, the live `-cpu`, diagnostics with
 //! fixes, model picker, feature list, lossless save. Elm-style (DESIGN §2, §8): `app::update`
-//! changes the model and returns effects, `view::draw` only draws, this loop owns the terminal.
+//! changes the state (`AppState`) and returns effects, `view::draw` only draws, this loop owns the terminal.
 
 pub mod app;
 pub mod clipboard;
+pub mod dialogs;
 pub mod effects;
-pub mod features;
 pub mod fuzzy;
 pub mod keymap;
-pub mod picker;
+pub mod panes;
 pub mod terminal;
 pub mod text;
 pub mod theme;
@@ -19,7 +19,7 @@ use crate::catalog::Catalog;
 use crate::host::{DomCaps, Runner, SystemRunner};
 use crate::store;
 use anyhow::Context;
-use app::{Action, Model, Target};
+use app::{Action, AppState, Target};
 use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use std::collections::VecDeque;
@@ -47,8 +47,8 @@ pub struct Options {
     pub note: Option<String>,
 }
 
-/// Builds the model for what `opts` names (no terminal involved).
-pub fn load(opts: &Options, catalog: &'static Catalog) -> anyhow::Result<Model> {
+/// Builds the state for what `opts` names (no terminal involved).
+pub fn load(opts: &Options, catalog: &'static Catalog) -> anyhow::Result<AppState> {
     load_with(opts, catalog, &SystemRunner)
 }
 
@@ -57,7 +57,7 @@ pub fn load_with(
     opts: &Options,
     catalog: &'static Catalog,
     runner: &dyn Runner,
-) -> anyhow::Result<Model> {
+) -> anyhow::Result<AppState> {
     let (loaded, target) = match (&opts.domain, &opts.file) {
         (Some(name), _) => {
             let xml =
@@ -113,7 +113,7 @@ pub fn load_with(
         store::Origin::Stdin => None,
     };
     let state = crate::edit::Edited::from_read(loaded.doc, loaded.domain);
-    let mut model = Model::new(state, name, target, caps, catalog);
+    let mut model = AppState::new(state, name, target, caps, catalog);
     model.disk_stamp = stamp;
     model.virsh_edit = opts.file.as_deref().is_some_and(is_virsh_edit_copy);
     Ok(model)
@@ -207,42 +207,49 @@ pub fn run(opts: Options) -> anyhow::Result<i32> {
         if !event::poll(Duration::from_millis(200))? {
             continue;
         }
-        // A key becomes an action against the model as it is when the key is handled, so a
-        // split Alt+key (below) maps its second half after the first took effect.
-        let keys = match event::read()? {
-            Event::Key(k) => split_alt(k),
-            Event::Mouse(me) => {
-                let size = guard.terminal.size()?;
-                let areas = view::areas(&model, Rect::new(0, 0, size.width, size.height));
-                if let Some(a) = keymap::mouse(&model, me, areas.panes) {
-                    dispatch(&mut model, a, &mut clip, session, &mut guard);
-                    redraw = true;
-                }
-                Vec::new()
-            }
-            Event::Resize(w, h) => {
-                guard.terminal.autoresize()?;
-                dispatch(
-                    &mut model,
-                    Action::Resized(w, h),
-                    &mut clip,
-                    session,
-                    &mut guard,
-                );
-                redraw = true;
-                Vec::new()
-            }
-            _ => Vec::new(),
-        };
-        for k in keys {
-            if let Some(a) = keymap::key(&model, k) {
-                dispatch(&mut model, a, &mut clip, session, &mut guard);
-                redraw = true;
-            }
-        }
+        redraw |= handle(event::read()?, &mut model, &mut clip, session, &mut guard)?;
     };
     drop(guard);
     Ok(code)
+}
+
+/// One terminal event: keys and the mouse become actions, a resize is told to the state.
+/// True when something was dispatched (the screen needs drawing).
+fn handle(
+    ev: Event,
+    model: &mut AppState,
+    clip: &mut clipboard::Clipboard,
+    session: clipboard::Session,
+    guard: &mut terminal::Guard,
+) -> anyhow::Result<bool> {
+    // A key becomes an action against the state as it is when the key is handled, so a split
+    // Alt+key (below) maps its second half after the first took effect.
+    let keys = match ev {
+        Event::Key(k) => split_alt(k),
+        Event::Mouse(me) => {
+            let size = guard.terminal.size()?;
+            let areas = view::areas(model, Rect::new(0, 0, size.width, size.height));
+            let Some(a) = keymap::mouse(model, me, areas.panes) else {
+                return Ok(false);
+            };
+            dispatch(model, a, clip, session, guard);
+            return Ok(true);
+        }
+        Event::Resize(w, h) => {
+            guard.terminal.autoresize()?;
+            dispatch(model, Action::Resized(w, h), clip, session, guard);
+            return Ok(true);
+        }
+        _ => return Ok(false),
+    };
+    let mut redraw = false;
+    for k in keys {
+        if let Some(a) = keymap::key(model, k) {
+            dispatch(model, a, clip, session, guard);
+            redraw = true;
+        }
+    }
+    Ok(redraw)
 }
 
 /// Why the interactive view cannot start here (printed after `virt-cpu: `; exit 2).
@@ -254,7 +261,7 @@ fn needs_terminal(why: String) -> anyhow::Error {
 
 /// Runs one action and the effects it asks for, feeding their outcomes back.
 fn dispatch(
-    model: &mut Model,
+    model: &mut AppState,
     action: Action,
     clip: &mut clipboard::Clipboard,
     session: clipboard::Session,
@@ -289,13 +296,13 @@ fn split_alt(k: KeyEvent) -> Vec<KeyEvent> {
 
 /// Feeds a key string (see [`keymap::parse_keys`]) through the keymap and `update`, carrying out
 /// effects with `copied` standing in for the clipboard. For tests and benchmarks.
-pub fn type_keys(model: &mut Model, keys: &str, copied: &mut Vec<String>) {
+pub fn type_keys(model: &mut AppState, keys: &str, copied: &mut Vec<String>) {
     type_keys_with(model, keys, copied, &SystemRunner)
 }
 
 /// [`type_keys`] with `virsh` run through `runner`.
 pub fn type_keys_with(
-    model: &mut Model,
+    model: &mut AppState,
     keys: &str,
     copied: &mut Vec<String>,
     runner: &dyn Runner,
