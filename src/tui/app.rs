@@ -69,6 +69,8 @@ pub struct Status {
 pub enum SaveFailure {
     /// The file is not what was loaded any more: reload, or write elsewhere.
     ChangedOnDisk(String),
+    /// The file is gone: create it again, or write elsewhere.
+    Deleted(String),
     /// Read-only, or another I/O error: write elsewhere; the edits stay.
     Other(String),
 }
@@ -180,6 +182,11 @@ pub enum Overlay {
     SaveFailed {
         message: String,
         reload: bool,
+    },
+    /// The file was deleted since it was opened: `y` creates it again (asking before
+    /// overwriting a file that appeared there meanwhile), `s` saves elsewhere.
+    Deleted {
+        message: String,
     },
     /// `<qemu:cpu>` and libvirt 9.0, which does not implement it and drops it silently on define.
     /// Before defining (`defined: false`): `c` converts to `<qemu:commandline>` and defines, `d`
@@ -728,6 +735,10 @@ fn save_failed(m: &mut Model, failure: SaveFailure) {
     // Stay, so the user sees why and decides again.
     m.quit_after_save = false;
     let (message, reload) = match failure {
+        SaveFailure::Deleted(message) => {
+            m.overlay = Some(Overlay::Deleted { message });
+            return;
+        }
         SaveFailure::ChangedOnDisk(message) => (message, true),
         SaveFailure::Other(message) => (message, false),
     };
@@ -997,6 +1008,22 @@ fn in_overlay(m: &mut Model, overlay: Overlay, action: Action) -> Vec<Effect> {
             Action::SaveElsewhere => m.save_elsewhere(),
             Action::Cancel => m.info("Not saved; your edits are kept"),
             _ => m.overlay = Some(Overlay::SaveFailed { message, reload }),
+        },
+        Overlay::Deleted { message } => match (action, &m.target) {
+            // As save-as to the same name: nothing there, it is created; a file that appeared
+            // meanwhile is only overwritten after asking.
+            (Action::Yes, Target::File(path)) => {
+                return vec![Effect::SaveAs {
+                    path: path.clone(),
+                    bytes: m.state.doc.shared_source(),
+                    loaded: None,
+                    expected: Arc::clone(&m.disk),
+                    stamp: None,
+                }];
+            }
+            (Action::SaveElsewhere, _) => m.save_elsewhere(),
+            (Action::Cancel, _) => m.info("Not saved; your edits are kept"),
+            _ => m.overlay = Some(Overlay::Deleted { message }),
         },
     }
     Vec::new()

@@ -73,6 +73,12 @@ pub fn key(m: &Model, k: KeyEvent) -> Option<Action> {
             KeyCode::Char('q' | 'n') => Some(Action::Cancel),
             _ => None,
         },
+        Some(Overlay::Deleted { .. }) => match k.code {
+            KeyCode::Char('y') => Some(Action::Yes),
+            KeyCode::Char('s') => Some(Action::SaveElsewhere),
+            KeyCode::Char('q' | 'n') => Some(Action::Cancel),
+            _ => None,
+        },
         Some(Overlay::QemuCpuDropped { defined }) => match k.code {
             KeyCode::Char('c') => Some(Action::Convert),
             KeyCode::Char('d') if !defined => Some(Action::DefineAnyway),

@@ -85,6 +85,21 @@ pub fn draw(f: &mut Frame, m: &Model, o: &Overlay, t: &Theme, area: Rect) {
             ];
             window(f, area, (70, 9), " not saved ", lines);
         }
+        Overlay::Deleted { message } => {
+            let lines = vec![
+                Line::styled(visible(message).into_owned(), t.error()),
+                Line::raw(""),
+                Line::from(vec![
+                    Span::styled("y", t.key()),
+                    Span::raw(" create it again  "),
+                    Span::styled("s", t.key()),
+                    Span::raw(" save elsewhere  "),
+                    Span::styled("Esc", t.key()),
+                    Span::raw(" keep editing"),
+                ]),
+            ];
+            window(f, area, (70, 9), " not saved ", lines);
+        }
         Overlay::QemuCpuDropped { defined: false } => {
             // As `virsh edit`'s editor, we save and virsh defines when we exit.
             let release = m.catalog.libvirt.release().line();
