@@ -182,7 +182,19 @@ const WAIT: Duration = Duration::from_secs(10);
 ///
 /// A new target (nothing at the path) has nothing to lock: the unnamed file is linked at the
 /// path itself, which fails if another program created it meanwhile (then we start again,
-/// and the file is handled as an existing one).
+/// and the file is handled as an existing one). But a target that was loaded (`expected`)
+/// and is gone now is not created again: [`SaveError::Deleted`] lets the user decide.
+///
+/// Whose file it is:
+/// - a symlink on the way that the kernel's `protected_symlinks` would not follow (another
+///   user's, in a sticky world-writable directory such as `/tmp`) is refused, whatever the
+///   sysctl says ([`SaveError::UnsafeSymlink`]);
+/// - the target must be writable for the user who saves (`faccessat` with `AT_EACCESS`), not
+///   only by its mode bits and the directory ([`SaveError::ReadOnly`]);
+/// - the new version keeps the target's owner, mode and extended attributes (POSIX ACLs are
+///   some), or the save is refused naming the attribute it cannot keep ([`SaveError::Xattr`]);
+/// - except output without `expected` (`-o FILE`) over a file another user put in a sticky
+///   world-writable directory: that is replaced by a file of our own, as `install` does.
 pub fn save_atomic(
     target: &Path,
     new: &[u8],
@@ -201,9 +213,17 @@ fn save_waiting(
     unnamed: bool,
 ) -> Result<Saved, SaveError> {
     let path_s = target.display().to_string();
-    refuse_planted_symlinks(target, &path_s)?;
+    let walked = refuse_planted_symlinks(target, &path_s)?;
     // Write through a symlink to the file it points at, keeping the link.
-    let real: PathBuf = std::fs::canonicalize(target).unwrap_or_else(|_| target.to_path_buf());
+    let canonical = std::fs::canonicalize(target).ok();
+    if let (Some(walked), Some(canonical)) = (&walked, &canonical)
+        && walked != canonical
+    {
+        // A symlink on the way changed between the check and now: whoever changes it is not
+        // trusted with where we write.
+        return Err(SaveError::Busy { path: path_s });
+    }
+    let real: PathBuf = canonical.unwrap_or_else(|| target.to_path_buf());
     let dir = real
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -279,7 +299,8 @@ impl Job<'_> {
         // Non-blocking: a FIFO put there since the `stat` must not hang the open.
         let file = match std::fs::File::options()
             .read(true)
-            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+            // `real` has no symlink left: one put in its place since is not followed.
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_NOFOLLOW)
             .open(self.real)
         {
             Ok(f) => f,
@@ -644,13 +665,14 @@ fn planted(meta: &std::fs::Metadata, dir: &Path) -> bool {
 /// directory, owned neither by us nor by the directory's owner. Another user may have planted
 /// it there (`/tmp/x.xml -> /etc/shadow`) to make us, root say, write where they chose.
 ///
-/// Walks the path as the kernel resolves it, each symlink's target in place of the link.
-fn refuse_planted_symlinks(target: &Path, path_s: &str) -> Result<(), SaveError> {
+/// Walks the path as the kernel resolves it, each symlink's target in place of the link, and
+/// returns where it leads (`None` past 40 links, or without a current directory).
+fn refuse_planted_symlinks(target: &Path, path_s: &str) -> Result<Option<PathBuf>, SaveError> {
     use std::collections::VecDeque;
     use std::path::Component;
     let me = rustix::process::geteuid().as_raw();
-    let Ok(mut done) = std::path::absolute(".") else {
-        return Ok(());
+    let Ok(mut done) = std::env::current_dir() else {
+        return Ok(None);
     };
     let mut rest: VecDeque<PathBuf> = VecDeque::new();
     let push_front = |rest: &mut VecDeque<PathBuf>, p: &Path| {
@@ -690,13 +712,13 @@ fn refuse_planted_symlinks(target: &Path, path_s: &str) -> Result<(), SaveError>
                 match std::fs::read_link(&next) {
                     // Past the kernel's limit, the open fails by itself (ELOOP).
                     Ok(to) if links <= 40 => push_front(&mut rest, &to),
-                    _ => return Ok(()),
+                    _ => return Ok(None),
                 }
             }
             _ => {}
         }
     }
-    Ok(())
+    Ok(Some(done))
 }
 
 /// A written and fsynced temporary file, with its stamp.
