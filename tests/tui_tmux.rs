@@ -236,6 +236,40 @@ fn abort_exits_non_zero_without_writing() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), DEMO);
 }
 
+/// `w` on a file deleted since it was opened says so and asks: Esc keeps the edits and writes
+/// nothing (the file stays gone), `y` creates it again with the edits.
+#[test]
+fn a_deleted_file_is_not_recreated_without_asking() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    let (dir, path) = demo_copy();
+    let t = Tmux::start("deleted", dir.path(), &["icelake-240.xml"], &[]);
+    t.wait_for("unknown-model");
+    t.keys(&["1"]);
+    t.wait_for("[modified]");
+    std::fs::remove_file(&path).unwrap();
+    t.keys(&["w"]);
+    t.wait_for("save? y writes");
+    t.keys(&["y"]);
+    let s = t.wait_for("was deleted since it was opened");
+    assert!(s.contains("y create it again"), "{s}");
+    assert!(!path.exists(), "recreated without asking");
+    t.keys(&["Escape"]);
+    t.wait_for("Not saved; your edits are kept");
+    assert!(!path.exists(), "recreated after Esc");
+    t.keys(&["w"]);
+    t.wait_for("save? y writes");
+    t.keys(&["y"]);
+    t.wait_for("was deleted since it was opened");
+    t.keys(&["y"]);
+    t.wait_for("Wrote ");
+    t.keys(&["q"]);
+    t.exits_cooked("0");
+    let now = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(now, DEMO.replace("Icelake-Server-V4", "Icelake-Server-v4"));
+}
+
 /// The app is sent `signal` while running; it exits with `exit` and the terminal is cooked again.
 fn signal_restores_the_terminal(name: &str, signal: &str, exit: &str) {
     if !common::require_program("tmux") || !common::require_program("pgrep") {

@@ -73,6 +73,8 @@ pub struct Status {
 pub enum SaveFailure {
     /// The file is not what was loaded any more: reload, or write elsewhere.
     ChangedOnDisk(String),
+    /// The file is gone: create it again, or write elsewhere.
+    Deleted(String),
     /// Read-only, or another I/O error: write elsewhere; the edits stay.
     Other(String),
 }
@@ -614,11 +616,16 @@ fn defined(m: &mut AppState, result: Result<String, SaveFailure>) {
 fn save_failed(m: &mut AppState, failure: SaveFailure) {
     // Stay, so the user sees why and decides again.
     m.quit_after_save = false;
-    let (message, reload) = match failure {
-        SaveFailure::ChangedOnDisk(message) => (message, true),
-        SaveFailure::Other(message) => (message, false),
+    let (message, reload, recreate) = match failure {
+        SaveFailure::ChangedOnDisk(message) => (message, true, false),
+        SaveFailure::Deleted(message) => (message, false, true),
+        SaveFailure::Other(message) => (message, false, false),
     };
-    m.open(Overlay::SaveFailed(SaveFailed { message, reload }));
+    m.open(Overlay::SaveFailed(SaveFailed {
+        message,
+        reload,
+        recreate,
+    }));
 }
 
 fn saved(m: &mut AppState, path: PathBuf, bytes: Arc<String>, result: Result<Saved, SaveFailure>) {

@@ -103,8 +103,23 @@ fn failure(e: SaveError) -> SaveFailure {
         SaveError::ChangedOnDisk { path } => SaveFailure::ChangedOnDisk(format!(
             "{path} changed on disk since it was loaded; nothing was written. Press r to reload it (drops your edits) or s to save your version elsewhere."
         )),
+        SaveError::Deleted { path } => SaveFailure::Deleted(format!(
+            "{path} was deleted since it was opened; nothing was written."
+        )),
         SaveError::ReadOnly { path } => SaveFailure::Other(format!(
-            "{path} is read-only; nothing was written. Press s to save elsewhere, or make it writable and press w again."
+            "{path} is read-only for you; nothing was written. Press s to save elsewhere, or make it writable and press w again."
+        )),
+        SaveError::UnsafeSymlink {
+            path,
+            link,
+            dir,
+            owner,
+        } => SaveFailure::Other(format!(
+            "{path}: {link} is a symlink owned by another user (uid {owner}) in the sticky world-writable directory {dir}; it was not followed and nothing was written. Press s to save elsewhere."
+        )),
+        SaveError::Xattr { path, name, source } => SaveFailure::Other(format!(
+            "{path} has the extended attribute {name}, which its new version cannot be given ({}); nothing was written (the save would drop it). Press s to save elsewhere.",
+            os_error(&source)
         )),
         SaveError::Directory { dir, source } => SaveFailure::Other(format!(
             "cannot write in {dir}: {}; nothing was written. Press s to save elsewhere.",

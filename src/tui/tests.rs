@@ -260,6 +260,7 @@ fn read_only_target_keeps_the_edits() {
     let Some(Overlay::SaveFailed(SaveFailed {
         message,
         reload: false,
+        ..
     })) = &m.overlay
     else {
         panic!("refused: {:?}", m.overlay)
@@ -611,6 +612,7 @@ fn domain_define_refused_keeps_edits_and_retries() {
     let Some(Overlay::SaveFailed(SaveFailed {
         message,
         reload: false,
+        ..
     })) = &m.overlay
     else {
         panic!("{:?}", m.overlay)
