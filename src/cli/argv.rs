@@ -4,6 +4,7 @@ use super::common::{self, EXIT_FINDINGS, EXIT_NEEDS_HOST, EXIT_OK, EXIT_USAGE};
 use super::print::{errln, outln};
 use crate::argv::shell;
 use crate::check;
+use crate::visible::one_line;
 use serde_json::json;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -92,14 +93,16 @@ pub fn run(args: &ArgvArgs) -> anyhow::Result<i32> {
             errors
         };
         for d in shown {
-            errln!("  {}[{}]: {}", d.severity, d.code, d.message);
+            errln!("  {}[{}]: {}", d.severity, d.code, one_line(&d.message));
         }
         return Ok(no_value);
     };
     match args.format {
-        Format::Value => outln!("{value}")?,
-        Format::Arg => outln!("-cpu {value}")?,
-        Format::Shell => outln!("-cpu {}", shell::quote(&value))?,
+        // Text output is one line with nothing a terminal acts on (a control character or a bidi
+        // override is escaped: no QEMU model or option has one); `--format json` is exact.
+        Format::Value => outln!("{}", one_line(&value))?,
+        Format::Arg => outln!("-cpu {}", one_line(&value))?,
+        Format::Shell => outln!("-cpu {}", one_line(&shell::quote(&value)))?,
         Format::Json => unreachable!("handled above"),
     }
     // A value QEMU would refuse (an unknown model, a model given twice…) is still what it
@@ -110,7 +113,7 @@ pub fn run(args: &ArgvArgs) -> anyhow::Result<i32> {
             loaded.display_name()
         );
         for d in errors(&report) {
-            errln!("  {}[{}]: {}", d.severity, d.code, d.message);
+            errln!("  {}[{}]: {}", d.severity, d.code, one_line(&d.message));
         }
         return Ok(EXIT_FINDINGS);
     }

@@ -4,6 +4,7 @@ use super::common::{self, EXIT_FINDINGS, EXIT_NEEDS_HOST, EXIT_OK, EXIT_USAGE};
 use super::print::{errln, outln};
 use crate::catalog::versions::Followed;
 use crate::check::{self, Report};
+use crate::visible::one_line;
 use serde_json::json;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -75,16 +76,23 @@ fn print_text(
             .position
             .map(|p| format!("{name}:{p}"))
             .unwrap_or_else(|| name.to_string());
-        outln!("{at}: {}[{}]: {}", d.severity, d.code, d.message)?;
+        // One line each: a line break in a quoted value is escaped too.
+        let message = one_line(&d.message);
+        outln!("{}: {}[{}]: {message}", one_line(&at), d.severity, d.code)?;
         if let Some(s) = &d.suggestion {
-            outln!("  suggestion: {s}")?;
+            outln!("  suggestion: {}", one_line(s))?;
         }
         for r in &d.related {
-            outln!("  {name}:{}: {}", r.position, r.message)?;
+            outln!(
+                "  {}:{}: {}",
+                one_line(name),
+                r.position,
+                one_line(&r.message)
+            )?;
         }
     }
     match &report.arg.value {
-        Some(v) => outln!("-cpu {v}")?,
+        Some(v) => outln!("-cpu {}", one_line(v))?,
         None if common::needs_host(report) => {
             outln!("-cpu: depends on the host, which was not given (--host-caps FILE or -c URI)")?
         }

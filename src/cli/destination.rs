@@ -84,7 +84,11 @@ pub fn refuse_new_errors(
         new.len()
     );
     for d in new {
-        errln!("  error[{}]: {}", d.code, d.message);
+        errln!(
+            "  error[{}]: {}",
+            d.code,
+            crate::visible::one_line(&d.message)
+        );
     }
     Some(EXIT_FINDINGS)
 }
