@@ -60,8 +60,7 @@ pub fn load_with(
 ) -> anyhow::Result<Model> {
     let (loaded, target) = match (&opts.domain, &opts.file) {
         (Some(name), _) => {
-            let xml =
-                effects::dumpxml(runner, opts.uri.as_deref(), name).map_err(anyhow::Error::msg)?;
+            let xml = effects::dumpxml(runner, opts.uri.as_deref(), name)?;
             let loaded = store::load::from_bytes(
                 xml.into_bytes(),
                 name,
