@@ -6,8 +6,8 @@
 //! (`\u{1b}`, `\t`), never sent raw. The CLI and the TUI both show text through this module, so
 //! they escape alike.
 //!
-//! Three forms: [`one_line`] for a value (every line break escaped too), [`lines`] for a message
-//! or a report whose own formatting has line breaks, [`json`] for JSON text (escapes JSON reads
+//! Three forms: [`one_line`] for a value (every line break and tab escaped too), [`lines`] for a
+//! message, a report or a document, whose own formatting has line breaks (and maybe tabs), [`json`] for JSON text (escapes JSON reads
 //! back as the same string, so JSON stays lossless).
 
 use std::borrow::Cow;
@@ -65,10 +65,12 @@ pub fn one_line(s: &str) -> Cow<'_, str> {
     escaped(s, |_| false)
 }
 
-/// `s` with its line breaks (`\n`) kept and every other unsafe character escaped as
-/// [`one_line`] does: for messages and reports, whose own formatting breaks lines.
+/// `s` with its layout kept — line breaks (`\n`) and tabs — and every other unsafe character
+/// escaped as [`one_line`] does: for messages, reports and documents, whose own formatting
+/// breaks lines (and a document may indent with tabs). A terminal acts on neither but to move
+/// the cursor as the text means.
 pub fn lines(s: &str) -> Cow<'_, str> {
-    escaped(s, |c| c == '\n')
+    escaped(s, |c| c == '\n' || c == '\t')
 }
 
 /// JSON text with the unsafe characters that JSON writers leave raw (DEL, C1, format characters)
@@ -115,10 +117,10 @@ mod tests {
     }
 
     #[test]
-    fn lines_keeps_line_breaks_only() {
+    fn lines_keeps_line_breaks_and_tabs_only() {
         assert_eq!(
             lines("a\u{1b}]52;c;eA==\u{7}\n\tb\r\u{202e}"),
-            "a\\u{1b}]52;c;eA==\\u{7}\n\\tb\\r\\u{202e}"
+            "a\\u{1b}]52;c;eA==\\u{7}\n\tb\\r\\u{202e}"
         );
         assert!(matches!(lines("plain\ntext"), Cow::Borrowed(_)));
     }
