@@ -109,7 +109,10 @@ pub(super) fn check(
         );
     }
     for (name, el, on, written) in &req.features {
-        if *on && qemu.feature(name).is_some() && qemu.model_has(model, name) {
+        // A <cpu> feature libvirt does not know is refused (unknown-feature) before QEMU
+        // ever sees it: whether QEMU's model has it says nothing.
+        let refused = req.place == "<cpu>" && catalog.libvirt.feature(written).is_none();
+        if *on && !refused && qemu.feature(name).is_some() && qemu.model_has(model, name) {
             // Name the versioned model only when the domain names it otherwise.
             let resolved = if model.name == req.model {
                 String::new()

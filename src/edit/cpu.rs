@@ -134,8 +134,9 @@ pub(super) fn rename_feature(
     Ok(vec![doc.set_attr(f.el, "name", to)])
 }
 
-/// The whole `<cpu>` minus the given children, attributes removed too; the element itself
-/// goes when nothing is left in it.
+/// The whole `<cpu>` minus the given children (with the comments beside them, which the
+/// caller carries), attributes removed too; the element itself goes when nothing is left in
+/// it.
 pub(crate) fn strip_cpu(
     doc: &Document,
     cpu: ElemId,
@@ -150,7 +151,10 @@ pub(crate) fn strip_cpu(
     if remaining == 0 && kept_attrs == 0 {
         return vec![doc.remove_element(cpu)];
     }
-    let mut out: Vec<Splice> = children.iter().map(|&c| doc.remove_element(c)).collect();
+    let mut out: Vec<Splice> = children
+        .iter()
+        .map(|&c| super::notes::remove_with_comments(doc, c))
+        .collect();
     out.extend(attrs.iter().filter_map(|a| doc.remove_attr(cpu, a)));
     if remaining == 0 {
         // `<cpu mode='x'>` with nothing inside: keep the element, drop the emptied content.

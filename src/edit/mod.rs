@@ -5,6 +5,7 @@ mod cpu;
 pub mod diff;
 mod history;
 mod moves;
+mod notes;
 mod qemu_cpu;
 
 pub use history::History;

@@ -2,9 +2,10 @@
 //! `<qemu:cpu>` to and from `<qemu:commandline>` (which works on today's libvirt).
 
 use super::cpu::{insert_in_domain, strip_cpu};
+use super::notes::{Carried, Notes, Placed, tail_lines};
 use super::qemu_cpu::{OptionSpec, new_qemu_cpu, qemu_cpu_replacing};
 use super::{EditError, empty_element};
-use crate::catalog::names::{libvirt_to_qemu, qemu_to_libvirt};
+use crate::catalog::names::{ALWAYS_DROPPED, libvirt_to_qemu, qemu_to_libvirt};
 use crate::domain::Domain;
 use crate::domain::{Policy, PolicyEffect};
 use crate::xml::{Document, ElemId, Splice};
@@ -34,9 +35,25 @@ pub(super) fn to_qemu(doc: &Document, dom: &Domain) -> Result<Vec<Splice>, EditE
     if dom.qemu_cpu.as_ref().is_some_and(|q| !q.models.is_empty()) {
         return refuse("<qemu:cpu> already has a model; remove one of the two first");
     }
+    let mut moved: Vec<ElemId> = cpu.features.iter().map(|f| f.el).collect();
+    moved.extend(cpu.model.as_ref().map(|m| m.el));
+    let vendors: Vec<ElemId> = doc.plain_children(cpu.el, "vendor").collect();
+    moved.extend(&vendors);
+    // The user's comments go with what they describe; when <cpu> empties, all of them.
+    let emptied = doc.children(cpu.el).all(|c| moved.contains(&c));
+    let carried = Carried::from(doc, cpu.el, &moved, !emptied);
+    let mut notes = Placed {
+        model: cpu
+            .model
+            .as_ref()
+            .map(|m| carried.of(m.el))
+            .unwrap_or_default(),
+        ..Placed::default()
+    };
     let mut options: Vec<OptionSpec> = Vec::new();
     if let Some(m) = cpu.migratable.as_ref().filter(|_| mode != "custom") {
         options.push(("migratable".into(), Some(m.clone())));
+        notes.items.push(Notes::default());
     }
     if let Some(v) = cpu
         .model
@@ -45,9 +62,17 @@ pub(super) fn to_qemu(doc: &Document, dom: &Domain) -> Result<Vec<Splice>, EditE
         .filter(|_| mode == "custom")
     {
         options.push(("vendor".into(), Some(v)));
+        notes.items.push(Notes::default());
     }
     for f in &cpu.features {
         let name = f.name.clone().unwrap_or_default();
+        if ALWAYS_DROPPED.contains(&name.as_str()) {
+            // libvirt never passed it and QEMU has no such property: it stays out (the move
+            // says so), its comments kept with the rest.
+            let Notes { before, after } = carried.of(f.el);
+            notes.tail.extend(before.into_iter().chain(after));
+            continue;
+        }
         let value = match f.known_policy().map(Policy::effect) {
             Some(PolicyEffect::On) => "on",
             Some(PolicyEffect::Off) => "off",
@@ -65,16 +90,22 @@ pub(super) fn to_qemu(doc: &Document, dom: &Domain) -> Result<Vec<Splice>, EditE
             }
         };
         options.push((libvirt_to_qemu(&name).to_string(), Some(value.to_string())));
+        notes.items.push(carried.of(f.el));
     }
-    let mut moved: Vec<ElemId> = cpu.features.iter().map(|f| f.el).collect();
-    moved.extend(cpu.model.as_ref().map(|m| m.el));
-    moved.extend(doc.plain_children(cpu.el, "vendor"));
+    // <vendor> has no QEMU counterpart (the move says so); its comments stay with the rest.
+    for &v in &vendors {
+        let Notes { before, after } = carried.of(v);
+        notes.tail.extend(before.into_iter().chain(after));
+    }
+    notes.tail.extend(carried.rest);
     if let Some(q) = &dom.qemu_cpu {
-        options.extend(
-            q.options
-                .iter()
-                .map(|o| (o.name.clone().unwrap_or_default(), o.value.clone())),
-        );
+        let option_els: Vec<ElemId> = q.options.iter().map(|o| o.el).collect();
+        let q_carried = Carried::from(doc, q.el, &option_els, false);
+        for o in &q.options {
+            options.push((o.name.clone().unwrap_or_default(), o.value.clone()));
+            notes.items.push(q_carried.of(o.el));
+        }
+        notes.tail.extend(q_carried.rest);
     }
     let stripped = strip_cpu(
         doc,
@@ -83,17 +114,30 @@ pub(super) fn to_qemu(doc: &Document, dom: &Domain) -> Result<Vec<Splice>, EditE
         &["mode", "match", "check", "migratable"],
     );
     let cpu_removed = stripped == [doc.remove_element(cpu.el)];
+    let stripped = merge_deletions(doc, stripped);
     let mut out = Vec::new();
     match (&dom.qemu_cpu, cpu_removed) {
         // The new <qemu:cpu> takes the place of the old one, or of the emptied <cpu>.
         (Some(q), _) => {
             out.extend(stripped);
-            out.extend(qemu_cpu_replacing(doc, q.el, Some(&model), &options));
+            out.extend(qemu_cpu_replacing(
+                doc,
+                q.el,
+                Some(&model),
+                &options,
+                &notes,
+            ));
         }
-        (None, true) => out.extend(qemu_cpu_replacing(doc, cpu.el, Some(&model), &options)),
+        (None, true) => out.extend(qemu_cpu_replacing(
+            doc,
+            cpu.el,
+            Some(&model),
+            &options,
+            &notes,
+        )),
         (None, false) => {
             out.extend(stripped);
-            out.extend(new_qemu_cpu(doc, Some(&model), &options));
+            out.extend(new_qemu_cpu(doc, Some(&model), &options, &notes));
         }
     }
     Ok(out)
@@ -147,20 +191,36 @@ pub(super) fn to_cpu(
             }
         },
     };
+    // The user's comments go with what they describe; the rest to the end of <cpu>.
+    let mut moving: Vec<ElemId> = q.options.iter().map(|o| o.el).collect();
+    moving.extend(q.models.first().map(|m| m.el));
+    let mut carried = Carried::from(doc, q.el, &moving, false);
+    let model_notes = q.models.first().map(|m| carried.of(m.el));
     let mut features = Vec::new();
     let mut vendor_id = None;
     let mut migratable = None;
     let mut unmovable = Vec::new();
+    let mut tail: Vec<String> = Vec::new();
     for o in &q.options {
         let name = o.name.clone().unwrap_or_default();
         match (name.as_str(), o.value.as_deref()) {
-            ("vendor", Some(v)) if mode == "custom" => vendor_id = Some(v.to_string()),
+            ("vendor", Some(v)) if mode == "custom" => {
+                vendor_id = Some(v.to_string());
+                let Notes { before, after } = carried.of(o.el);
+                tail.extend(before.into_iter().chain(after));
+            }
             ("migratable", Some(v @ ("on" | "off"))) if mode != "custom" => {
-                migratable = Some(v.to_string())
+                migratable = Some(v.to_string());
+                let Notes { before, after } = carried.of(o.el);
+                tail.extend(before.into_iter().chain(after));
             }
             _ => match as_feature(&name, o.value.as_deref()) {
                 Some((qname, on)) if map.feature(qemu_to_libvirt(&qname)).is_some() => {
-                    features.push((qemu_to_libvirt(&qname).to_string(), Policy::turning(on)));
+                    features.push((
+                        qemu_to_libvirt(&qname).to_string(),
+                        Policy::turning(on),
+                        carried.of(o.el),
+                    ));
                 }
                 _ => unmovable.push(o.to_arg()),
             },
@@ -172,27 +232,24 @@ pub(super) fn to_cpu(
             unmovable.join(", ")
         ));
     }
-    let mut children = Vec::new();
-    if let Some(m) = &model {
-        let mut attrs: Vec<(&str, &str)> = Vec::new();
-        if let Some(v) = &vendor_id {
-            attrs.push(("vendor_id", v));
-        }
+    tail.append(&mut carried.rest);
+    let model_element = model.as_ref().map(|m| {
         let mut open = String::from("<model");
-        for (k, v) in attrs {
-            open.push_str(&doc.style().attribute(k, v));
+        if let Some(v) = &vendor_id {
+            open.push_str(&doc.style().attribute("vendor_id", v));
         }
-        children.push(format!(
-            "{open}>{}</model>",
-            crate::xml::Style::escape_text(m)
-        ));
-    }
-    children.extend(
-        features
-            .iter()
-            .map(|(n, p)| empty_element(doc, "feature", &[("policy", p.name()), ("name", n)])),
-    );
+        format!("{open}>{}</model>", crate::xml::Style::escape_text(m))
+    });
+    let feature_element =
+        |n: &str, p: Policy| empty_element(doc, "feature", &[("policy", p.name()), ("name", n)]);
+    let nl = doc.style().newline;
     let mut out = vec![doc.remove_element(q.el)];
+    if let Some(prefix) = doc.qemu_prefix_on_root().filter(|p| !p.is_empty())
+        && doc.qemu_prefix_unused_without(q.el, &prefix)
+    {
+        // Declared for the <qemu:cpu> that goes, and used by nothing else.
+        out.extend(doc.remove_attr(doc.root(), &format!("xmlns:{prefix}")));
+    }
     match &dom.cpu {
         Some(cpu) => {
             if mode != "custom" {
@@ -201,11 +258,23 @@ pub(super) fn to_cpu(
             if let Some(m) = &migratable {
                 out.push(doc.set_attr(cpu.el, "migratable", m));
             }
-            out.extend(add_children(doc, cpu.el, &children));
+            let indent = doc.child_indent(cpu.el);
+            let model = model_element.map(|m| {
+                model_notes
+                    .clone()
+                    .unwrap_or_default()
+                    .around(&m, nl, &indent)
+            });
+            let mut rest: Vec<String> = features
+                .iter()
+                .map(|(n, p, notes)| notes.around(&feature_element(n, *p), nl, &indent))
+                .collect();
+            rest.extend(tail);
+            out.extend(add_children(doc, cpu.el, model.as_deref(), &rest));
         }
         None => {
-            let nl = doc.style().newline;
             let indent = doc.child_indent(doc.root());
+            let inner = format!("{indent}{}", doc.style().indent);
             let mut fragment = String::from("<cpu");
             if mode != "custom" {
                 fragment.push_str(&doc.style().attribute("mode", mode));
@@ -213,65 +282,74 @@ pub(super) fn to_cpu(
             if let Some(m) = &migratable {
                 fragment.push_str(&doc.style().attribute("migratable", m));
             }
-            if children.is_empty() {
+            let mut children: Vec<String> = model_element
+                .map(|m| model_notes.unwrap_or_default().around(&m, nl, &inner))
+                .into_iter()
+                .collect();
+            children.extend(
+                features
+                    .iter()
+                    .map(|(n, p, notes)| notes.around(&feature_element(n, *p), nl, &inner)),
+            );
+            if children.is_empty() && tail.is_empty() {
                 fragment.push_str("/>");
             } else {
                 fragment.push('>');
                 for c in &children {
-                    fragment.push_str(&format!("{nl}{indent}{}{c}", doc.style().indent));
+                    fragment.push_str(&format!("{nl}{inner}{c}"));
                 }
+                fragment.push_str(&tail_lines(&tail, nl, &inner));
                 fragment.push_str(&format!("{nl}{indent}</cpu>"));
             }
-            out.push(insert_in_domain(
+            let placed = insert_in_domain(
                 doc,
                 &fragment,
                 &["features"],
                 &["clock", "on_poweroff", "devices"],
-            ));
+            );
+            // Where <cpu> belongs touches the removed <qemu:cpu> (nothing else was between
+            // them): it takes <qemu:cpu>'s place instead.
+            if out[0].range.contains(&placed.range.start) || out[0].range.end == placed.range.start
+            {
+                out[0] = Splice::replace(doc.element(q.el).outer(), fragment);
+            } else {
+                out.push(placed);
+            }
         }
     }
     Ok(out)
 }
 
-/// Adds children to `<cpu>`: the model first (as libvirt orders them), features last.
-fn add_children(doc: &Document, cpu: ElemId, children: &[String]) -> Vec<Splice> {
-    if children.is_empty() {
-        return Vec::new();
-    }
+/// Adds children to `<cpu>`, each already written with its comments: the model first (as
+/// libvirt orders them), the others last.
+fn add_children(
+    doc: &Document,
+    cpu: ElemId,
+    model: Option<&str>,
+    others: &[String],
+) -> Vec<Splice> {
     let nl = doc.style().newline;
     let indent = doc.child_indent(cpu);
-    let (models, features): (Vec<&String>, Vec<&String>) =
-        children.iter().partition(|c| c.starts_with("<model"));
+    let join = |items: &[&str]| items.join(&format!("{nl}{indent}"));
+    let others: Vec<&str> = others.iter().map(String::as_str).collect();
     match (doc.children(cpu).next(), doc.children(cpu).last()) {
         (Some(first), Some(last)) => {
-            let mut out = Vec::new();
-            if !models.is_empty() {
-                out.push(
-                    doc.insert_before(
-                        first,
-                        &models
-                            .iter()
-                            .map(|s| s.as_str())
-                            .collect::<Vec<_>>()
-                            .join(&format!("{nl}{indent}")),
-                    ),
-                );
-            }
-            if !features.is_empty() {
-                out.push(
-                    doc.insert_after(
-                        last,
-                        &features
-                            .iter()
-                            .map(|s| s.as_str())
-                            .collect::<Vec<_>>()
-                            .join(&format!("{nl}{indent}")),
-                    ),
-                );
+            let mut out: Vec<Splice> = model
+                .map(|m| doc.insert_before(first, m))
+                .into_iter()
+                .collect();
+            if !others.is_empty() {
+                out.push(doc.insert_after(last, &join(&others)));
             }
             out
         }
-        _ => vec![doc.append_child(cpu, &children.join(&format!("{nl}{indent}")))],
+        _ => {
+            let all: Vec<&str> = model.into_iter().chain(others).collect();
+            match all.is_empty() {
+                true => Vec::new(),
+                false => vec![doc.append_child(cpu, &join(&all))],
+            }
+        }
     }
 }
 
@@ -290,6 +368,8 @@ pub(super) fn to_commandline(
         .children(doc.root())
         .find(|&c| doc.is_qemu(c, "commandline"));
     let nl = doc.style().newline;
+    // The user's comments in <qemu:cpu> stay, before the arguments that replace it.
+    let comments = Carried::from(doc, q.el, &[], false).rest;
     let out = match existing {
         Some(cl) => {
             // The arguments are children of that element: they take its prefix (none when
@@ -297,9 +377,14 @@ pub(super) fn to_commandline(
             let name = qualified(doc.prefix(cl), "arg");
             let arg = |v: &str| empty_element(doc, &name, &[("value", v)]);
             let indent = doc.child_indent(cl);
+            let args = format!("{}{nl}{indent}{}", arg("-cpu"), arg(value));
+            let notes = Notes {
+                before: comments,
+                after: Vec::new(),
+            };
             vec![
                 doc.remove_element(q.el),
-                doc.append_child(cl, &format!("{}{nl}{indent}{}", arg("-cpu"), arg(value))),
+                doc.append_child(cl, &notes.around(&args, nl, &indent)),
             ]
         }
         None => {
@@ -310,7 +395,8 @@ pub(super) fn to_commandline(
             let indent = doc.child_indent(doc.root());
             let inner = format!("{indent}{}", doc.style().indent);
             let fragment = format!(
-                "<{prefix}:commandline>{nl}{inner}{}{nl}{inner}{}{nl}{indent}</{prefix}:commandline>",
+                "<{prefix}:commandline>{}{nl}{inner}{}{nl}{inner}{}{nl}{indent}</{prefix}:commandline>",
+                tail_lines(&comments, nl, &inner),
                 arg("-cpu"),
                 arg(value)
             );
@@ -426,8 +512,11 @@ pub(super) fn from_commandline(
     // from the others only the arguments go.
     let mut place = None;
     let mut deletions = Vec::new();
+    let mut notes = Placed::default();
     for cl in holders {
         if doc.children(cl).all(|c| removed.contains(&c)) {
+            // Its comments are kept at the end of the new <qemu:cpu>.
+            notes.tail.extend(Carried::from(doc, cl, &[], false).rest);
             if place.is_none() {
                 place = Some(cl);
             } else {
@@ -444,10 +533,16 @@ pub(super) fn from_commandline(
     }
     let mut out = merge_deletions(doc, deletions);
     match place {
-        Some(cl) => out.extend(qemu_cpu_replacing(doc, cl, model.as_deref(), &options)),
+        Some(cl) => out.extend(qemu_cpu_replacing(
+            doc,
+            cl,
+            model.as_deref(),
+            &options,
+            &notes,
+        )),
         // Placed among <domain>'s children (after <cpu>, before <devices>, or last): never
         // inside a <qemu:commandline>, where the deletions are.
-        None => out.extend(new_qemu_cpu(doc, model.as_deref(), &options)),
+        None => out.extend(new_qemu_cpu(doc, model.as_deref(), &options, &notes)),
     }
     Ok(out)
 }
@@ -480,6 +575,12 @@ pub fn left_behind(dom: &Domain) -> Vec<String> {
         ));
     }
     for f in &cpu.features {
+        if let Some(name) = f.name.as_deref().filter(|n| ALWAYS_DROPPED.contains(n)) {
+            notes.push(format!(
+                "<feature name='{name}'>: libvirt leaves it out of -cpu (QEMU cannot set it), so the guest never got it from there"
+            ));
+            continue;
+        }
         if let (Some(name), Some(Policy::Forbid)) = (&f.name, f.known_policy()) {
             notes.push(format!(
                 "policy='forbid' on {name}: it becomes {}=off, and forbid also refused a host that has it",
@@ -520,5 +621,84 @@ mod tests {
                 )))
                 .is_empty()
         );
+    }
+
+    fn edited(xml: &str) -> crate::edit::Edited {
+        crate::edit::Edited::new(crate::xml::Document::parse(xml.as_bytes()).unwrap()).unwrap()
+    }
+
+    fn after(xml: &str, edit: Edit) -> String {
+        let mut state = edited(xml);
+        state.apply(&edit).unwrap();
+        state.doc.source().to_string()
+    }
+
+    fn to_cpu() -> Edit {
+        Edit::MoveToCpu(crate::edit::LibvirtModels(
+            &crate::catalog::Catalog::embedded().libvirt,
+        ))
+    }
+
+    /// The comments describing the model and a feature go with them to <qemu:cpu> and back;
+    /// one describing <vendor>, which QEMU has no place for, is kept at the end.
+    #[test]
+    fn comments_move_with_what_they_describe() {
+        let xml = "<domain type='kvm'>\n  <name>a</name>\n  <cpu mode='custom' match='exact'>\n    <!-- the fleet's model -->\n    <model fallback='forbid'>Skylake-Client</model>\n    <vendor>Intel</vendor> <!-- vendor -->\n    <!-- nested -->\n    <feature policy='require' name='vmx'/> <!-- on -->\n    <!-- end -->\n  </cpu>\n</domain>\n";
+        let moved = after(xml, Edit::MoveToQemu);
+        assert_eq!(
+            moved,
+            "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n  <name>a</name>\n  <qemu:cpu>\n    <!-- the fleet's model -->\n    <qemu:model name='Skylake-Client'/>\n    <!-- nested -->\n    <qemu:option name='vmx' value='on'/> <!-- on -->\n    <!-- vendor -->\n    <!-- end -->\n  </qemu:cpu>\n</domain>\n"
+        );
+        // Back: <qemu:cpu> goes where <cpu> belongs, and the namespace it alone used goes too.
+        assert_eq!(
+            after(&moved, to_cpu()),
+            "<domain type='kvm'>\n  <name>a</name>\n  <cpu>\n    <!-- the fleet's model -->\n    <model>Skylake-Client</model>\n    <!-- nested -->\n    <feature policy='require' name='vmx'/> <!-- on -->\n    <!-- vendor -->\n    <!-- end -->\n  </cpu>\n</domain>\n"
+        );
+    }
+
+    /// When <cpu> keeps its topology, only the moved elements' comments leave with them.
+    #[test]
+    fn comments_of_what_stays_stay() {
+        let xml = "<domain type='kvm'>\n  <cpu mode='custom'>\n    <!-- model -->\n    <model>Haswell</model>\n    <!-- 4 vCPUs -->\n    <topology sockets='1' cores='2' threads='2'/>\n    <!-- aes -->\n    <feature policy='disable' name='aes'/></cpu>\n  <devices/>\n</domain>";
+        assert_eq!(
+            after(xml, Edit::MoveToQemu),
+            "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n  <cpu>\n    <!-- 4 vCPUs -->\n    <topology sockets='1' cores='2' threads='2'/></cpu>\n  <qemu:cpu>\n    <!-- model -->\n    <qemu:model name='Haswell'/>\n    <!-- aes -->\n    <qemu:option name='aes' value='off'/>\n  </qemu:cpu>\n  <devices/>\n</domain>"
+        );
+    }
+
+    /// <qemu:cpu> last in <domain> (where <cpu> would go too) is replaced in place; a
+    /// namespace that <qemu:commandline> still uses stays.
+    #[test]
+    fn qemu_cpu_last_in_the_domain_moves_to_cpu() {
+        let xml = "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n  <name>d</name>\n  <qemu:commandline>\n    <qemu:arg value='-S'/>\n  </qemu:commandline>\n  <qemu:cpu>\n    <qemu:model name='Haswell'/>\n  </qemu:cpu>\n</domain>\n";
+        assert_eq!(
+            after(xml, to_cpu()),
+            "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n  <name>d</name>\n  <qemu:commandline>\n    <qemu:arg value='-S'/>\n  </qemu:commandline>\n  <cpu>\n    <model>Haswell</model>\n  </cpu>\n</domain>\n"
+        );
+    }
+
+    /// A feature joins a one-line <cpu> on its line, and comes after the comment that ends
+    /// the line it follows; dropping a feature takes the comment on its line with it.
+    #[test]
+    fn added_features_keep_the_layout_the_user_wrote() {
+        let feature = |name: &str| Edit::SetFeature {
+            name: name.into(),
+            policy: crate::domain::Policy::Require,
+        };
+        assert_eq!(
+            after(
+                "<domain>\n  <cpu mode='custom'><model>Haswell</model></cpu>\n</domain>",
+                feature("vmx")
+            ),
+            "<domain>\n  <cpu mode='custom'><model>Haswell</model><feature policy='require' name='vmx'/></cpu>\n</domain>"
+        );
+        let commented = "<domain>\n  <cpu mode='custom'>\n    <model>Haswell</model> <!-- keep -->\n  </cpu>\n</domain>";
+        let added = after(commented, feature("vmx"));
+        assert_eq!(
+            added,
+            "<domain>\n  <cpu mode='custom'>\n    <model>Haswell</model> <!-- keep -->\n    <feature policy='require' name='vmx'/>\n  </cpu>\n</domain>"
+        );
+        let noted = added.replace("name='vmx'/>", "name='vmx'/> <!-- nested -->");
+        assert_eq!(after(&noted, Edit::DropFeature("vmx".into())), commented);
     }
 }

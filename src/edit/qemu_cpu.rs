@@ -2,6 +2,7 @@
 
 use super::EditError;
 use super::cpu::insert_in_domain;
+use super::notes::{Placed, tail_lines};
 use crate::domain::Domain;
 use crate::xml::{Document, Splice};
 
@@ -16,14 +17,16 @@ fn option_element(doc: &Document, prefix: &str, name: &str, value: Option<&str>)
     super::empty_element(doc, &format!("{prefix}:option"), &attrs)
 }
 
-/// A whole new `<qemu:cpu>` element (and the namespace declaration when missing).
+/// A whole new `<qemu:cpu>` element (and the namespace declaration when missing), with the
+/// comments carried from what it replaces.
 pub(crate) fn new_qemu_cpu(
     doc: &Document,
     model: Option<&str>,
     options: &[OptionSpec],
+    notes: &Placed,
 ) -> Vec<Splice> {
     let (prefix, ns) = doc.ensure_qemu_namespace();
-    let fragment = qemu_cpu_fragment(doc, &prefix, model, options);
+    let fragment = qemu_cpu_fragment(doc, &prefix, model, options, notes);
     let mut out = vec![insert_in_domain(
         doc,
         &fragment,
@@ -41,37 +44,42 @@ pub(crate) fn qemu_cpu_replacing(
     el: crate::xml::ElemId,
     model: Option<&str>,
     options: &[OptionSpec],
+    notes: &Placed,
 ) -> Vec<Splice> {
     let (prefix, ns) = doc.ensure_qemu_namespace();
-    let fragment = qemu_cpu_fragment(doc, &prefix, model, options);
+    let fragment = qemu_cpu_fragment(doc, &prefix, model, options, notes);
     let mut out = vec![Splice::replace(doc.element(el).outer(), fragment)];
     out.extend(ns);
     out
 }
 
-/// `<qemu:cpu>` text indented for the domain level.
+/// `<qemu:cpu>` text indented for the domain level, each child with its comments.
 fn qemu_cpu_fragment(
     doc: &Document,
     prefix: &str,
     model: Option<&str>,
     options: &[OptionSpec],
+    notes: &Placed,
 ) -> String {
     let nl = doc.style().newline;
     let indent = doc.child_indent(doc.root());
     let inner = format!("{indent}{}", doc.style().indent);
     let mut fragment = format!("<{prefix}:cpu>");
     if let Some(m) = model {
+        let element = super::empty_element(doc, &format!("{prefix}:model"), &[("name", m)]);
         fragment.push_str(&format!(
             "{nl}{inner}{}",
-            super::empty_element(doc, &format!("{prefix}:model"), &[("name", m)])
+            notes.model.around(&element, nl, &inner)
         ));
     }
-    for (name, value) in options {
+    for (k, (name, value)) in options.iter().enumerate() {
+        let element = option_element(doc, prefix, name, value.as_deref());
         fragment.push_str(&format!(
             "{nl}{inner}{}",
-            option_element(doc, prefix, name, value.as_deref())
+            notes.item(k).around(&element, nl, &inner)
         ));
     }
+    fragment.push_str(&tail_lines(&notes.tail, nl, &inner));
     fragment.push_str(&format!("{nl}{indent}</{prefix}:cpu>"));
     fragment
 }
@@ -83,7 +91,7 @@ fn prefix_of(doc: &Document, el: crate::xml::ElemId) -> String {
 
 pub(super) fn set_model(doc: &Document, dom: &Domain, name: &str) -> Vec<Splice> {
     let Some(q) = &dom.qemu_cpu else {
-        return new_qemu_cpu(doc, Some(name), &[]);
+        return new_qemu_cpu(doc, Some(name), &[], &Placed::default());
     };
     match q.models.first() {
         Some(m) if m.name.as_deref() == Some(name) => Vec::new(),
@@ -109,7 +117,12 @@ pub(super) fn set_option(
     value: Option<&str>,
 ) -> Vec<Splice> {
     let Some(q) = &dom.qemu_cpu else {
-        return new_qemu_cpu(doc, None, &[(name.to_string(), value.map(str::to_string))]);
+        return new_qemu_cpu(
+            doc,
+            None,
+            &[(name.to_string(), value.map(str::to_string))],
+            &Placed::default(),
+        );
     };
     if let Some(o) = q.options.iter().find(|o| o.name.as_deref() == Some(name)) {
         if o.value.as_deref() == value {

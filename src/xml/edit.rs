@@ -78,10 +78,7 @@ impl Document {
         let indent = self.child_indent(parent);
         let e = self.element(parent);
         match self.children(parent).last() {
-            Some(last) => Splice::insert(
-                self.element(last).outer().end,
-                format!("{nl}{indent}{fragment}"),
-            ),
+            Some(last) => self.insert_after(last, fragment),
             None => match e.close() {
                 Some(close) => {
                     let parent_indent = self.line_indent(parent).unwrap_or("");
@@ -103,33 +100,47 @@ impl Document {
         }
     }
 
-    /// Inserts `fragment` as a sibling right after `sibling`, on its own line with the
-    /// sibling's indentation.
+    /// Inserts `fragment` as a sibling right after `sibling` and the comments on its line: on
+    /// a line of its own with the sibling's indentation, or on the sibling's line when the
+    /// sibling shares its line with what comes before it (`<cpu><model>X</model></cpu>`
+    /// stays on one line).
     pub fn insert_after(&self, sibling: ElemId, fragment: &str) -> Splice {
-        let nl = self.style().newline;
-        let indent = self.line_indent(sibling).unwrap_or("").to_string();
-        Splice::insert(
-            self.element(sibling).outer().end,
-            format!("{nl}{indent}{fragment}"),
-        )
+        let at = self.end_with_trailing_comments(sibling);
+        match self.line_indent(sibling) {
+            Some(indent) => {
+                Splice::insert(at, format!("{}{indent}{fragment}", self.style().newline))
+            }
+            None => Splice::insert(at, fragment.to_string()),
+        }
     }
 
-    /// Inserts `fragment` as a sibling right before `sibling`, on its own line.
+    /// Inserts `fragment` as a sibling right before `sibling` and the comments on the lines
+    /// above it (which describe the sibling): on a line of its own, or on the sibling's line
+    /// when the sibling shares its line with what comes before it.
     pub fn insert_before(&self, sibling: ElemId, fragment: &str) -> Splice {
         let nl = self.style().newline;
-        let indent = self.line_indent(sibling).unwrap_or("").to_string();
-        Splice::insert(
-            self.element(sibling).open().start,
-            format!("{fragment}{nl}{indent}"),
-        )
+        match (
+            self.line_indent(sibling),
+            self.leading_comments_start(sibling),
+        ) {
+            (Some(indent), Some(line_start)) => {
+                Splice::insert(line_start, format!("{indent}{fragment}{nl}"))
+            }
+            (Some(indent), None) => Splice::insert(
+                self.element(sibling).open().start,
+                format!("{fragment}{nl}{indent}"),
+            ),
+            (None, _) => Splice::insert(self.element(sibling).open().start, fragment.to_string()),
+        }
     }
 
-    /// Removes an element; when it is alone on its line, the whole line goes (no blank line
-    /// is left behind).
+    /// Removes an element; when it is alone on its line (but for comments after it, which go
+    /// with it), the whole line goes (no blank line is left behind).
     pub fn remove_element(&self, el: ElemId) -> Splice {
         let outer = self.element(el).outer();
         let src = self.source();
         if self.line_indent(el).is_some() {
+            let outer = outer.start..self.end_with_trailing_comments(el);
             let line_start = src[..outer.start].rfind('\n').map_or(0, |p| p + 1);
             let rest = &src[outer.end..];
             let trailing = rest.len() - rest.trim_start_matches([' ', '\t']).len();

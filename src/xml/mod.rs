@@ -5,6 +5,7 @@
 //! copied unchanged.
 
 mod attrs;
+mod comments;
 mod edit;
 mod error;
 mod gap;
@@ -18,6 +19,7 @@ mod style;
 mod swar;
 
 pub use attrs::Attr;
+pub use comments::{Comment, CommentPlace};
 pub use error::{LoadError, Position};
 pub use splice::Splice;
 pub use style::Style;
