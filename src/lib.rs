@@ -13,9 +13,20 @@
 //! - [`catalog`]: models, versions, aliases and features per libvirt + QEMU pair.
 //! - [`argv`]: libvirt's `-cpu` and the `<qemu:cpu>` readings; [`check`]: diagnostics and
 //!   taints; [`edit`]: high-level edits and undo; [`host`]: `virsh domcapabilities` and QMP
-//!   through a `Runner`; [`store`]: load, atomic save, define.
+//!   through a `Runner`; [`store`]: load, atomic save, define; `store::Origin` says where a
+//!   document came from (a file, standard input, a libvirt domain, the built-in demo).
+//! - [`visible`]: the one escaping of document-derived text for a terminal — C0/C1 controls,
+//!   bidi overrides and isolates, invisible format characters — used by the TUI's views and by
+//!   every CLI text output and message, so a value from the XML never reaches a terminal raw.
+//!   JSON stays lossless (its escapes read back as the same string).
 //!
 //! The fronts: [`cli`] (one module per subcommand) and [`tui`]:
+//! - `cli::print`: what the CLI writes (report text on stdout, messages on stderr, JSON,
+//!   documents) and the one place an error becomes a message and an exit code
+//!   (`print::failure`: a closed stdout pipe is exit 0, anything else is said once, exit 2).
+//!   Engine errors stay typed (`thiserror`) up to there; `HostError` renders itself one way
+//!   for the CLI and the TUI. `cli::destination`: where an edited document goes (`-o OUT`,
+//!   `--in-place`, `--diff`).
 //! - `tui::app`: the state ([`tui::app::AppState`]), the [`tui::app::Action`]s and `update`,
 //!   which changes the state and returns [`tui::app::Effect`]s as data; `tui::effects` runs them
 //!   through an injected world (clipboard, files, `virsh`), so tests run them without one.
@@ -46,4 +57,5 @@ pub mod edit;
 pub mod host;
 pub mod store;
 pub mod tui;
+pub mod visible;
 pub mod xml;

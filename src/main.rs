@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use std::process::ExitCode;
-use virt_cpu::cli::{self, Cli, common::EXIT_USAGE};
+use virt_cpu::cli::{self, Cli};
 
 fn main() -> ExitCode {
     // An empty VIRT_CPU_LIBVIRT/VIRT_CPU_QEMU means "not set", as shells mean it (`VAR= cmd`);
@@ -16,10 +16,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli::run(cli) {
         Ok(code) => code,
-        Err(e) => {
-            eprintln!("virt-cpu: {}", cli::common::error_text(&e));
-            EXIT_USAGE
-        }
+        Err(e) => cli::print::failure(&e),
     };
     ExitCode::from(code as u8)
 }

@@ -51,10 +51,7 @@ pub fn session(
     let catalog = Catalog::embedded();
     let loaded = store::open(path).unwrap();
     mark();
-    let stamp = match &loaded.origin {
-        store::Origin::File { stamp, .. } => Some(stamp.clone()),
-        store::Origin::Stdin => None,
-    };
+    let stamp = loaded.origin.stamp().cloned();
     let caps = QemuCaps::from_catalog(&loaded.domain, catalog);
     let state = Edited::from_read(loaded.doc, loaded.domain);
     let name = path.display().to_string();

@@ -8,10 +8,10 @@ pub mod catalog;
 pub mod check;
 pub mod common;
 pub mod convert;
+pub mod destination;
 pub mod generate;
 pub mod models;
-pub mod out;
-pub mod output;
+pub mod print;
 pub mod set;
 
 use clap::{Parser, Subcommand};
@@ -52,19 +52,20 @@ pub struct Cli {
 }
 
 /// `--version`: the program's, the catalogs it carries, and the pair it follows here.
-fn print_version(host: &common::HostArgs) {
-    use out::outln;
-    outln!("virt-cpu {}", env!("CARGO_PKG_VERSION"));
-    outln!("catalogs: {}", crate::catalog::versions::known_pairs());
+fn print_version(host: &common::HostArgs) -> Result<(), print::WriteError> {
+    use print::outln;
+    outln!("virt-cpu {}", env!("CARGO_PKG_VERSION"))?;
+    outln!("catalogs: {}", crate::catalog::versions::known_pairs())?;
     match host.select() {
         Ok(s) => {
-            outln!("follows:  {}", s.follows);
+            outln!("follows:  {}", s.follows)?;
             if let Some(note) = &s.follows.note {
-                outln!("  note: {note}");
+                outln!("  note: {note}")?;
             }
         }
-        Err(e) => outln!("follows:  none: {}", common::error_text(&e)),
+        Err(e) => outln!("follows:  none: {}", print::error_text(&e))?,
     }
+    Ok(())
 }
 
 /// What `--help` (long form) says after the options; the man page says the same.
@@ -113,7 +114,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     common::VersionArgs::set_current(cli.versions.clone());
     if cli.version {
-        print_version(&cli.host);
+        print_version(&cli.host)?;
         return Ok(common::EXIT_OK);
     }
     if let Some(kind) = cli.generate {

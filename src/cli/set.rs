@@ -1,7 +1,8 @@
 //! `virt-cpu set FILE …`: edit `<cpu>` and `<qemu:cpu>` without touching any other byte.
 
 use super::common::{self, EXIT_USAGE, HostArgs, InputArgs};
-use super::output::{self, OutputArgs};
+use super::destination::{self, OutputArgs};
+use super::print::errln;
 use crate::argv::Reading;
 use crate::check;
 use crate::domain::Policy;
@@ -170,7 +171,7 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
     let edits = match args.edits(&selected.catalog.libvirt) {
         Ok(e) => e,
         Err(msg) => {
-            eprintln!("virt-cpu: {msg}");
+            errln!("virt-cpu: {msg}");
             return Ok(EXIT_USAGE);
         }
     };
@@ -180,7 +181,7 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
     for e in &edits {
         dropped.extend(state.left_behind(e));
         if let Err(err) = state.apply(e) {
-            eprintln!("virt-cpu: {err}; nothing was written");
+            errln!("virt-cpu: {err}; nothing was written");
             return Ok(match err {
                 EditError::NotThere(_) => EXIT_USAGE,
                 _ => common::EXIT_FINDINGS,
@@ -193,14 +194,14 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
     let before = check::check(&loaded.doc, &loaded.domain, &caps, catalog, Reading::Merge);
     let after = check::check(&state.doc, &state.dom, &caps, catalog, Reading::Merge);
     if let Some(code) =
-        output::refuse_new_errors(&before.diagnostics, &after.diagnostics, args.force)
+        destination::refuse_new_errors(&before.diagnostics, &after.diagnostics, args.force)
     {
         return Ok(code);
     }
     for note in &dropped {
-        eprintln!("virt-cpu: note: the move leaves out {note}");
+        errln!("virt-cpu: note: the move leaves out {note}");
     }
-    output::deliver(&loaded, state.doc.source(), &args.out)
+    destination::deliver(&loaded, state.doc.source(), &args.out)
 }
 
 #[cfg(test)]

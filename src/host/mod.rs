@@ -29,12 +29,31 @@ impl Output {
     }
 }
 
-/// How a program ended, in words (`exit status 1`, `killed by a signal`).
-fn exit_text(status: Option<i32>) -> String {
-    match status {
-        Some(code) => format!("exit status {code}"),
-        None => "killed by a signal".to_string(),
+/// A program's failure in words: what ran, how it ended, what it said (`virsh failed (exit
+/// status 1): failed to connect`, `qemu was killed by a signal`). The one rendering of
+/// [`HostError::Failed`], for the CLI and the TUI alike.
+fn failed_text(program: &str, status: Option<i32>, stderr: &str) -> String {
+    let how = match status {
+        Some(code) => format!("{program} failed (exit status {code})"),
+        None => format!("{program} was killed by a signal"),
+    };
+    let said = program_message(stderr);
+    if said.is_empty() {
+        how
+    } else {
+        format!("{how}: {said}")
     }
+}
+
+/// A program's standard error on one line: `error: ` prefixes dropped, lines joined with `: `.
+pub fn program_message(stderr: &str) -> String {
+    stderr
+        .lines()
+        .map(|l| l.trim())
+        .map(|l| l.strip_prefix("error:").map_or(l, str::trim))
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,7 +63,7 @@ pub enum HostError {
         program: String,
         source: std::io::Error,
     },
-    #[error("{program} failed ({}): {}", exit_text(*status), stderr.trim())]
+    #[error("{}", failed_text(program, *status, stderr))]
     Failed {
         program: String,
         status: Option<i32>,
@@ -158,13 +177,13 @@ mod tests {
         };
         assert_eq!(
             e.to_string(),
-            "virsh failed (exit status 1): error: failed to connect"
+            "virsh failed (exit status 1): failed to connect"
         );
         let killed = HostError::Failed {
             program: "qemu".into(),
             status: None,
             stderr: String::new(),
         };
-        assert!(killed.to_string().contains("killed by a signal"));
+        assert_eq!(killed.to_string(), "qemu was killed by a signal");
     }
 }

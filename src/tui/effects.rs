@@ -163,9 +163,14 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// The domain's persistent definition, as `virsh edit` reads it (secrets included).
-pub fn dumpxml(runner: &dyn Runner, uri: Option<&str>, name: &str) -> Result<String, String> {
-    libvirt::dumpxml(runner, uri, name).map_err(|e| e.to_string())
+/// The domain's persistent definition, as `virsh edit` reads it (secrets included); the error
+/// stays typed until it is said (at start-up by the CLI's error path, on reload in a dialog).
+pub fn dumpxml(
+    runner: &dyn Runner,
+    uri: Option<&str>,
+    name: &str,
+) -> Result<String, crate::host::HostError> {
+    libvirt::dumpxml(runner, uri, name)
 }
 
 /// [`libvirt::define`], its failure in the TUI's words.

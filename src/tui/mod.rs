@@ -60,9 +60,12 @@ pub fn load_with(
 ) -> anyhow::Result<AppState> {
     let (loaded, target) = match (&opts.domain, &opts.file) {
         (Some(name), _) => {
-            let xml =
-                effects::dumpxml(runner, opts.uri.as_deref(), name).map_err(anyhow::Error::msg)?;
-            let loaded = store::load::from_bytes(xml.into_bytes(), name, store::Origin::Stdin)?;
+            let xml = effects::dumpxml(runner, opts.uri.as_deref(), name)?;
+            let loaded = store::load::from_bytes(
+                xml.into_bytes(),
+                name,
+                store::Origin::Libvirt { name: name.clone() },
+            )?;
             (
                 loaded,
                 Target::Domain {
@@ -72,8 +75,11 @@ pub fn load_with(
             )
         }
         (None, None) => {
-            let loaded =
-                store::load::from_bytes(DEMO.as_bytes().to_vec(), DEMO_NAME, store::Origin::Stdin)?;
+            let loaded = store::load::from_bytes(
+                DEMO.as_bytes().to_vec(),
+                DEMO_NAME,
+                store::Origin::Builtin { name: DEMO_NAME },
+            )?;
             (
                 loaded,
                 Target::Unnamed {
@@ -108,10 +114,7 @@ pub fn load_with(
         Some(h) => caps.with_host(h),
         None => caps,
     };
-    let stamp = match &loaded.origin {
-        store::Origin::File { stamp, .. } => Some(stamp.clone()),
-        store::Origin::Stdin => None,
-    };
+    let stamp = loaded.origin.stamp().cloned();
     let state = crate::edit::Edited::from_read(loaded.doc, loaded.domain);
     let mut model = AppState::new(state, name, target, caps, catalog);
     model.disk_stamp = stamp;

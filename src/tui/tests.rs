@@ -617,7 +617,10 @@ fn domain_define_refused_keeps_edits_and_retries() {
     else {
         panic!("{:?}", m.overlay)
     };
-    assert!(message.contains("error: XML error: refused"), "{message}");
+    assert!(
+        message.contains("failed (exit status 1): XML error: refused"),
+        "{message}"
+    );
     keys_with(&mut m, "<esc>", &virsh);
     assert!(m.modified);
     assert_eq!(*virsh.definition.borrow(), DEMO);

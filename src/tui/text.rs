@@ -11,24 +11,10 @@ use std::borrow::Cow;
 /// The mark of a cut.
 pub const ELLIPSIS: &str = "…";
 
-/// `s` with every control character written visibly (`\t`, `\n`, `\u{1b}`), so the terminal
-/// never receives it raw.
-pub fn visible(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(char::is_control) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
-}
+/// `s` with every control character, line break and invisible format character (bidi
+/// overrides…) written visibly (`\t`, `\n`, `\u{1b}`), so the terminal never receives it raw:
+/// the engine's [`crate::visible::one_line`], which the CLI uses too.
+pub use crate::visible::one_line as visible;
 
 /// Cells `s` takes on the terminal.
 pub fn width(s: &str) -> usize {
@@ -349,6 +335,7 @@ mod tests {
         assert_eq!(visible("a\tb\nc"), "a\\tb\\nc");
         assert_eq!(visible("x\u{1b}[2Jy"), "x\\u{1b}[2Jy");
         assert_eq!(visible("\u{9b}31m"), "\\u{9b}31m");
+        assert_eq!(visible("a\u{202e}b"), "a\\u{202e}b");
     }
 
     #[test]
