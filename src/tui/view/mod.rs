@@ -6,6 +6,7 @@ mod cpu_pane;
 mod dialogs;
 mod feature_list;
 mod help;
+pub mod loading;
 mod picker;
 mod qemu_pane;
 
