@@ -940,3 +940,46 @@ fn a_silent_host_shows_the_wait_and_q_quits() {
         Vec::<String>::new()
     );
 }
+
+/// A 60 MB value on one line (a `<qemu:option>` value, under the 64 MiB input limit) is drawn
+/// only as far as the screen shows it: the first frame comes in seconds, not minutes, and a
+/// key's effect shows within a second. (The bounds are loose on purpose: `cargo bench --bench
+/// tui -- huge` measures it.)
+#[test]
+fn a_huge_value_opens_fast_and_keys_stay_quick() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let huge = DEMO.replace(
+        "value='1234'",
+        &format!("value='{}'", "a".repeat(60_000_000)),
+    );
+    std::fs::write(dir.path().join("huge.xml"), huge).unwrap();
+    let start = Instant::now();
+    let t = Tmux::start("huge", dir.path(), &["huge.xml"], &[]);
+    let s = t.wait_for("strange-option");
+    let first = start.elapsed();
+    assert!(s.contains("aaaa"), "{s}");
+    // A debug build reads and checks 60 MB in a few seconds (a release build in well under
+    // one); laying the value out whole took minutes.
+    assert!(
+        first < Duration::from_secs(15),
+        "first frame after {first:?}"
+    );
+    // Each key's effect (focus moves to the other pane, and back) within a second.
+    for expect in ["focus <qemu:cpu>", "focus <cpu>", "focus <qemu:cpu>"] {
+        let start = Instant::now();
+        t.keys(&["Tab"]);
+        while !t.screen().contains(expect) {
+            assert!(
+                start.elapsed() < Duration::from_secs(1),
+                "Tab took more than a second:\n{}",
+                t.screen()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    t.keys(&["q"]);
+    t.exits_cooked("0");
+}

@@ -11,11 +11,26 @@ use std::borrow::Cow;
 /// The mark of a cut.
 pub const ELLIPSIS: &str = "…";
 
+/// The most characters of one value the screen draws: more than any value's lines hold on the
+/// widest terminal (the `-cpu` line wraps over at most 6 rows). What lies beyond is never looked
+/// at, so a value of 60 MB on one line costs a frame what a short one costs.
+pub const MAX_VISIBLE_CHARS: usize = 16 * 1024;
+
 /// `s` with every control character written visibly (`\t`, `\n`, `\u{1b}`), so the terminal
-/// never receives it raw.
+/// never receives it raw; past [`MAX_VISIBLE_CHARS`] it is cut, marked with `…`.
 pub fn visible(s: &str) -> Cow<'_, str> {
+    let (s, cut) = match s.len() > MAX_VISIBLE_CHARS {
+        false => (s, false),
+        true => match s.char_indices().nth(MAX_VISIBLE_CHARS) {
+            Some((i, _)) => (&s[..i], true),
+            None => (s, false),
+        },
+    };
     if !s.chars().any(char::is_control) {
-        return Cow::Borrowed(s);
+        return match cut {
+            false => Cow::Borrowed(s),
+            true => Cow::Owned(format!("{s}{ELLIPSIS}")),
+        };
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
@@ -26,6 +41,9 @@ pub fn visible(s: &str) -> Cow<'_, str> {
             c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
             c => out.push(c),
         }
+    }
+    if cut {
+        out.push_str(ELLIPSIS);
     }
     Cow::Owned(out)
 }
@@ -330,6 +348,17 @@ pub fn limit(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_value_is_cut_before_it_is_escaped() {
+        let huge = format!("\u{1b}{}", "a".repeat(10_000_000));
+        let v = visible(&huge);
+        assert!(v.starts_with("\\u{1b}aaa"), "{}", &v[..20]);
+        assert!(v.ends_with(ELLIPSIS));
+        assert_eq!(v.chars().count(), MAX_VISIBLE_CHARS + "\\u{1b}".len());
+        let plain = "b".repeat(MAX_VISIBLE_CHARS);
+        assert!(matches!(visible(&plain), Cow::Borrowed(_)));
+    }
 
     fn texts(lines: &[Line]) -> Vec<String> {
         lines.iter().map(|l| l.to_string()).collect()
