@@ -264,9 +264,19 @@ pub fn run_within(
 fn command_line(program: &str, args: &[&str]) -> String {
     std::iter::once(program)
         .chain(args.iter().copied())
-        .map(crate::argv::shell::quote)
+        .map(quote)
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// One word for a POSIX shell: as it is when plain, else in single quotes.
+fn quote(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:=@%+,".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 /// How long a wait was, in words: `30 s`, `1.5 s`, `250 ms`.
