@@ -68,6 +68,36 @@ fn keystroke(c: &mut Criterion) {
     g.finish();
 }
 
+/// A 60 MB `<qemu:option>` value on one line: the first frame and a keystroke must cost what
+/// they cost on the demo (only what the screen shows is drawn).
+fn huge_value(c: &mut Criterion) {
+    let mut g = c.benchmark_group("tui-huge-value");
+    g.sample_size(10);
+    let xml = big_domain::huge_value(60_000_000);
+    g.bench_function("first-frame/60MB", |b| {
+        b.iter_batched(
+            || xml.as_bytes().to_vec(),
+            |bytes| {
+                let m = state_from(black_box(bytes), &mut || {});
+                let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+                draw(&mut term, &m);
+                m
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    let mut m = state(&xml);
+    let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    let mut copied = Vec::new();
+    g.bench_function("tab+render/60MB", |b| {
+        b.iter(|| {
+            type_keys(&mut m, "<tab>", &mut copied);
+            draw(&mut term, &m);
+        })
+    });
+    g.finish();
+}
+
 fn edit(c: &mut Criterion) {
     // An edit re-scans what it changed, re-reads and re-checks the domain, then renders.
     let mut g = c.benchmark_group("tui-edit");
@@ -113,5 +143,12 @@ fn load_render_save(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, first_frame, keystroke, edit, load_render_save);
+criterion_group!(
+    benches,
+    first_frame,
+    keystroke,
+    edit,
+    load_render_save,
+    huge_value
+);
 criterion_main!(benches);

@@ -6,13 +6,11 @@
 
 pub mod domcaps;
 pub mod installed;
+pub mod process;
 pub mod qmp;
 pub mod refresh;
 
 pub use domcaps::{DomCaps, HostCapabilities, HostModel, HostTsc, PoolUsability};
-
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 /// What a finished program left behind.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -69,6 +67,15 @@ pub enum HostError {
         status: Option<i32>,
         stderr: String,
     },
+    #[error(
+        "`{command}` did not answer within {} and was ended (wait longer: --timeout SECONDS or \
+         VIRT_CPU_TIMEOUT)",
+        process::duration_text(*after)
+    )]
+    TimedOut {
+        command: String,
+        after: std::time::Duration,
+    },
     #[error("unexpected output from {program}: {detail}")]
     Protocol { program: String, detail: String },
     #[error("{0}")]
@@ -118,37 +125,14 @@ pub trait Runner {
     fn run(&self, program: &str, args: &[&str], stdin: &[u8]) -> Result<Output, HostError>;
 }
 
-/// Runs real processes.
+/// Runs real processes, each in its own process group and within a deadline
+/// ([`process::run`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemRunner;
 
 impl Runner for SystemRunner {
     fn run(&self, program: &str, args: &[&str], stdin: &[u8]) -> Result<Output, HostError> {
-        let spawn_err = |source| HostError::Spawn {
-            program: program.to_string(),
-            source,
-        };
-        let mut child = Command::new(program)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(spawn_err)?;
-        // Feed stdin from a thread: QEMU answers while it reads, and a large answer would fill
-        // the stdout pipe and deadlock a writer that waits for the whole input to be taken.
-        let mut input = child.stdin.take().expect("stdin is piped");
-        let data = stdin.to_vec();
-        let writer = std::thread::spawn(move || {
-            let _ = input.write_all(&data);
-        });
-        let out = child.wait_with_output().map_err(spawn_err)?;
-        let _ = writer.join();
-        Ok(Output {
-            status: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        })
+        process::run(program, args, stdin)
     }
 }
 

@@ -184,7 +184,9 @@ pub fn hints(s: &AppState) -> Vec<Hint> {
 pub fn readme_table() -> String {
     let mut out = String::from("| key | does |\n|---|---|\n");
     for b in panes::KEYS.iter().filter(|b| !b.readme.is_empty()) {
-        let keys = if b.keys.is_empty() {
+        // A row for no key of its own ("save as") names it in words; Ctrl-Z, which the event
+        // loop takes before any table, is still a key.
+        let keys = if b.keys.is_empty() && b.shown.contains(' ') {
             b.shown.to_string()
         } else {
             b.shown

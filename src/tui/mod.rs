@@ -8,6 +8,7 @@ pub mod dialogs;
 pub mod effects;
 pub mod fuzzy;
 pub mod keymap;
+pub mod loading;
 pub mod panes;
 pub mod terminal;
 pub mod text;
@@ -45,6 +46,21 @@ pub struct Options {
     pub catalog: Option<&'static Catalog>,
     /// What to tell the user first about the versions followed (a nearest known pair stands in).
     pub note: Option<String>,
+    /// Finds the catalog and the note above when that means asking a daemon (`-c URI`): run
+    /// behind the loading screen, with the rest of the loading.
+    pub select: Option<Select>,
+}
+
+/// A deferred choice of catalog: the catalog to follow and the note to show.
+pub struct Select(
+    #[allow(clippy::type_complexity)]
+    pub  Box<dyn FnOnce() -> anyhow::Result<(&'static Catalog, Option<String>)> + Send>,
+);
+
+impl std::fmt::Debug for Select {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Select(..)")
+    }
 }
 
 /// Builds the state for what `opts` names (no terminal involved).
@@ -158,37 +174,100 @@ fn ancestor_named(name: &str) -> bool {
     false
 }
 
-/// Runs the TUI until the user quits; returns the exit code (0, or non-zero for an abort or a
-/// signal).
-pub fn run(opts: Options) -> anyhow::Result<i32> {
-    let mut model = load(&opts, opts.catalog.unwrap_or_else(Catalog::embedded))?;
+/// Runs the TUI until the user quits; returns the exit code (0, or non-zero for an abort). A
+/// fatal signal ends the process by that signal once the terminal is given back.
+pub fn run(mut opts: Options) -> anyhow::Result<i32> {
+    // What asks libvirt (`-c URI`, `--domain`) may wait: it runs behind the loading screen. The
+    // rest loads first, so a bad file is reported before the terminal is taken.
+    let asks_libvirt = opts.uri.is_some() || opts.domain.is_some() || opts.select.is_some();
+    let early = if asks_libvirt {
+        None
+    } else {
+        Some(load_selected(&opts)?)
+    };
+    let tty = terminal::Tty::open().map_err(needs_terminal)?;
+    if !std::io::stdout().is_terminal() {
+        return Err(needs_terminal("standard output is not a terminal".into()));
+    }
+    let theme = theme::Theme::from_env();
+    let mut guard = terminal::Guard::new(tty).context("cannot set up the terminal")?;
+    let model = match early {
+        Some(model) => model,
+        None => {
+            let what = match (&opts.uri, &opts.domain) {
+                (Some(uri), Some(name)) => format!("libvirt at {uri} for domain {name}"),
+                (Some(uri), None) => format!("libvirt at {uri}"),
+                (None, Some(name)) => format!("libvirt (default connection) for domain {name}"),
+                (None, None) => "libvirt".to_string(),
+            };
+            let select = opts.select.take();
+            let outcome = loading::wait(&mut guard, &theme, what, move || {
+                if let Some(Select(select)) = select {
+                    let (catalog, note) = select()?;
+                    opts.catalog = Some(catalog);
+                    opts.note = note;
+                }
+                load_selected(&opts)
+            });
+            match outcome {
+                Ok(loading::Outcome::Loaded(model)) => *model,
+                Ok(loading::Outcome::Quit) => return Ok(0),
+                Ok(loading::Outcome::Signalled(sig)) => {
+                    drop(guard);
+                    terminal::die_by(sig)
+                }
+                // Said on the normal screen, after the guard gives it back.
+                Err(e) => return Err(e),
+            }
+        }
+    };
+    let code = event_loop(model, &mut guard, &theme)?;
+    drop(guard);
+    match code {
+        Ended::Quit(code) => Ok(code),
+        Ended::Signalled(sig) => terminal::die_by(sig),
+    }
+}
+
+/// Loads what `opts` names with the catalog chosen, and says the versions note first.
+fn load_selected(opts: &Options) -> anyhow::Result<AppState> {
+    let mut model = load(opts, opts.catalog.unwrap_or_else(Catalog::embedded))?;
     if let Some(note) = &opts.note {
         model.status = Some(app::Status {
             level: app::Level::Warning,
             text: note.clone(),
         });
     }
-    let tty = terminal::Tty::open().map_err(needs_terminal)?;
-    if !std::io::stdout().is_terminal() {
-        return Err(needs_terminal("standard output is not a terminal".into()));
-    }
-    let theme = theme::Theme::from_env();
+    Ok(model)
+}
+
+/// How the event loop ended.
+enum Ended {
+    Quit(i32),
+    Signalled(i32),
+}
+
+/// Draws and handles keys until the model asks to exit or a fatal signal comes.
+fn event_loop(
+    mut model: AppState,
+    guard: &mut terminal::Guard,
+    theme: &theme::Theme,
+) -> anyhow::Result<Ended> {
     let session = clipboard::Session::from_env();
     let mut clip = clipboard::Clipboard::default();
-    let mut guard = terminal::Guard::new(tty).context("cannot set up the terminal")?;
     let size = guard.terminal.size()?;
     dispatch(
         &mut model,
         Action::Resized(size.width, size.height),
         &mut clip,
         session,
-        &mut guard,
+        guard,
     );
     let mut redraw = true;
     let mut prepared = false;
-    let code = loop {
+    loop {
         if redraw {
-            guard.terminal.draw(|f| view::draw(f, &model, &theme))?;
+            guard.terminal.draw(|f| view::draw(f, &model, theme))?;
             // Test-only switch: proves a panic leaves the terminal usable (tests/tui_tmux.rs).
             if std::env::var_os("VIRT_CPU_TEST_PANIC").is_some() {
                 panic!("panic requested by VIRT_CPU_TEST_PANIC");
@@ -201,19 +280,48 @@ pub fn run(opts: Options) -> anyhow::Result<i32> {
             }
         }
         if let Some(code) = model.exit {
-            break code;
+            return Ok(Ended::Quit(code));
         }
         if let Some(sig) = guard.signalled() {
-            break 128 + sig;
+            return Ok(Ended::Signalled(sig));
+        }
+        // SIGTSTP or SIGCONT from outside: the screen comes back whole, at its current size.
+        if guard.job_control()? {
+            resized(&mut model, &mut clip, session, guard)?;
+            redraw = true;
+            continue;
         }
         // Wake up now and then to notice a signal.
         if !event::poll(Duration::from_millis(200))? {
             continue;
         }
-        redraw |= handle(event::read()?, &mut model, &mut clip, session, &mut guard)?;
-    };
-    drop(guard);
-    Ok(code)
+        redraw |= handle(event::read()?, &mut model, &mut clip, session, guard)?;
+    }
+}
+
+/// Ctrl-Z, which raw mode delivers as a key.
+fn is_suspend(k: KeyEvent) -> bool {
+    k.code == KeyCode::Char('z')
+        && k.modifiers.contains(KeyModifiers::CONTROL)
+        && k.kind != event::KeyEventKind::Release
+}
+
+/// Tells the state the terminal's size (after a suspend the window may have changed).
+fn resized(
+    model: &mut AppState,
+    clip: &mut clipboard::Clipboard,
+    session: clipboard::Session,
+    guard: &mut terminal::Guard,
+) -> anyhow::Result<()> {
+    let size = guard.terminal.size()?;
+    dispatch(
+        model,
+        Action::Resized(size.width, size.height),
+        clip,
+        session,
+        guard,
+    );
+    Ok(())
 }
 
 /// One terminal event: keys and the mouse become actions, a resize is told to the state.
@@ -247,6 +355,13 @@ fn handle(
     };
     let mut redraw = false;
     for k in keys {
+        // Ctrl-Z suspends in every context, as it does in a shell.
+        if is_suspend(k) {
+            guard.suspend()?;
+            resized(model, clip, session, guard)?;
+            redraw = true;
+            continue;
+        }
         if let Some(a) = keymap::key(model, k) {
             dispatch(model, a, clip, session, guard);
             redraw = true;

@@ -11,10 +11,25 @@ use std::borrow::Cow;
 /// The mark of a cut.
 pub const ELLIPSIS: &str = "…";
 
+/// The most characters of one value the screen draws: more than any value's lines hold on the
+/// widest terminal (the `-cpu` line wraps over at most 6 rows). What lies beyond is never looked
+/// at, so a value of 60 MB on one line costs a frame what a short one costs.
+pub const MAX_VISIBLE_CHARS: usize = 16 * 1024;
+
 /// `s` with every control character, line break and invisible format character (bidi
-/// overrides…) written visibly (`\t`, `\n`, `\u{1b}`), so the terminal never receives it raw:
-/// the engine's [`crate::visible::one_line`], which the CLI uses too.
-pub use crate::visible::one_line as visible;
+/// overrides…) written visibly (`\t`, `\n`, `\u{1b}`), so the terminal never receives it raw —
+/// the engine's [`crate::visible::one_line`], which the CLI uses too —; past
+/// [`MAX_VISIBLE_CHARS`] it is cut, marked with `…`.
+pub fn visible(s: &str) -> Cow<'_, str> {
+    let cut = match s.len() > MAX_VISIBLE_CHARS {
+        false => None,
+        true => s.char_indices().nth(MAX_VISIBLE_CHARS).map(|(i, _)| i),
+    };
+    match cut {
+        None => crate::visible::one_line(s),
+        Some(i) => Cow::Owned(format!("{}{ELLIPSIS}", crate::visible::one_line(&s[..i]))),
+    }
+}
 
 /// Cells `s` takes on the terminal.
 pub fn width(s: &str) -> usize {
@@ -316,6 +331,17 @@ pub fn limit(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_value_is_cut_before_it_is_escaped() {
+        let huge = format!("\u{1b}{}", "a".repeat(10_000_000));
+        let v = visible(&huge);
+        assert!(v.starts_with("\\u{1b}aaa"), "{}", &v[..20]);
+        assert!(v.ends_with(ELLIPSIS));
+        assert_eq!(v.chars().count(), MAX_VISIBLE_CHARS + "\\u{1b}".len());
+        let plain = "b".repeat(MAX_VISIBLE_CHARS);
+        assert!(matches!(visible(&plain), Cow::Borrowed(_)));
+    }
 
     fn texts(lines: &[Line]) -> Vec<String> {
         lines.iter().map(|l| l.to_string()).collect()

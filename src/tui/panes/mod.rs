@@ -169,6 +169,15 @@ pub const KEYS: &[Binding] = &[
         readme: "help",
         hints: &[hint("?", "help", 2)],
     },
+    // Taken by the event loop before any key table, so it works in every dialog too.
+    Binding {
+        keys: &[],
+        when: When::Always,
+        shown: "Ctrl-Z",
+        help: "suspend (fg brings the view back)",
+        readme: "suspend: the terminal goes back to the shell (cooked, main screen), `fg` brings the view back redrawn; `kill -TSTP` does the same",
+        hints: &[],
+    },
 ];
 
 /// What a key does on the panes.

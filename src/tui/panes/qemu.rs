@@ -66,8 +66,12 @@ pub fn lines(m: &AppState, t: &Theme) -> Vec<Line<'static>> {
         t.label(),
     ));
     for o in &q.options {
-        let arg = s(&o.to_arg());
         let name = o.name.as_deref().unwrap_or_default();
+        // `name=value` as `to_arg` writes it, each part cut to what a screen shows first.
+        let arg = match &o.value {
+            Some(v) => format!("{}={}", s(name), s(v)),
+            None => s(name),
+        };
         // QEMU rewrites `_` to `-` in property names.
         let option = qc
             .option(name)

@@ -4,6 +4,7 @@
 //! through `text::visible` first.
 
 mod bottom;
+pub mod loading;
 
 use super::app::AppState;
 use super::theme::Theme;
