@@ -2256,3 +2256,53 @@ fn host_checks_cover_host_model_and_the_commandline() {
         "{text}"
     );
 }
+
+/// Issue trial: a model libvirt's `<cpu>` has and QEMU removed is not called a typo: `model`
+/// says so and what libvirt falls back to (TCG, exact), for both pairs; `--has` takes a feature
+/// in any case; `set` refuses two options that set one feature differently instead of applying
+/// them in a fixed order.
+#[test]
+fn removed_models_any_case_features_and_conflicting_set_options() {
+    for release in ["9.0", "11.3"] {
+        let o = run(&["model", "Icelake-Client", "--libvirt", release]);
+        assert_eq!(o.status.code(), Some(2));
+        let text = stderr(&o);
+        assert!(
+            text.contains(&format!("libvirt {release}'s <cpu> does"))
+                && text.contains("under TCG -cpu ")
+                && !text.contains("did you mean"),
+            "{text}"
+        );
+    }
+    let o = run(&["models", "--has", "AVX2"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lower = run(&["models", "--has", "avx2"]);
+    assert_eq!(stdout(&o), stdout(&lower));
+    let xml = "<domain type='kvm'><name>c</name><vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os>\
+               <cpu mode='custom'><model>Skylake-Client</model></cpu></domain>";
+    for args in [
+        &["--drop-feature", "vmx", "--feature", "+vmx"][..],
+        &["--feature", "+aes,-aes"][..],
+        &["--qemu-option", "pmu=on", "--qemu-remove", "pmu"][..],
+    ] {
+        let mut all = vec!["set", "-", "-o", "-"];
+        all.extend(args);
+        let o = run_stdin(&all, xml.as_bytes());
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stdout(&o));
+        assert!(stderr(&o).contains("give one of them"), "{}", stderr(&o));
+    }
+    let o = run_stdin(
+        &[
+            "set",
+            "-",
+            "-o",
+            "-",
+            "--feature",
+            "+aes",
+            "--feature",
+            "require:aes",
+        ],
+        xml.as_bytes(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

@@ -381,9 +381,35 @@ fn host_names(hosts: &[DomCaps]) -> Vec<String> {
 }
 
 /// A model name QEMU does not know: a bad argument (exit 2), said on stderr, or with `--json`
-/// as `{"error": …, "suggestion": …}` on stdout like every other bad input.
-fn unknown_model(q: &QemuCatalog, name: &str, json: bool) -> anyhow::Result<i32> {
+/// as `{"error": …, "suggestion": …}` on stdout like every other bad input. A model libvirt's
+/// `<cpu>` still has (QEMU removed it) is said to be that, with what libvirt gives QEMU instead,
+/// not mistaken for a typo.
+fn unknown_model(catalog: &crate::catalog::Catalog, name: &str, json: bool) -> anyhow::Result<i32> {
+    let q = &catalog.qemu;
     let suggestion = suggest::qemu_model(q, name).map(|s| s.name.clone());
+    if catalog.libvirt.model(name).is_some() {
+        let libvirt = catalog.libvirt.release().line();
+        let fallback = |virt: &str| {
+            crate::argv::fallback::libvirt_fallback(catalog, name, virt).map_or_else(
+                || "nothing (libvirt refuses it)".to_string(),
+                |v| format!("-cpu {v}"),
+            )
+        };
+        let message = format!(
+            "QEMU {} has no CPU model '{name}', but libvirt {libvirt}'s <cpu> does: with fallback='allow' (the default) libvirt puts its features onto the closest model QEMU offers — under TCG {}; under KVM the models the host runs decide (`virt-cpu check FILE -c URI` says); with fallback='forbid' the domain does not start. In <qemu:cpu> name a model QEMU has",
+            crate::catalog::versions::Version::parse(&q.version)
+                .map_or_else(|| q.version.clone(), |v| v.line()),
+            fallback("qemu"),
+        );
+        if json {
+            let doc =
+                serde_json::json!({ "error": message, "suggestion": null, "libvirt_only": true });
+            super::print::json(&doc)?;
+        } else {
+            errln!("virt-cpu: {message}");
+        }
+        return Ok(super::common::EXIT_USAGE);
+    }
     let hint = suggestion
         .as_ref()
         .map(|s| format!(" (did you mean {s}?)"))
@@ -453,7 +479,7 @@ pub fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
     let ctx = args.source.load()?;
     let q = &ctx.catalog.qemu;
     let (Some(entry), Some(m)) = (q.model(&args.name), q.resolve_model(&args.name)) else {
-        return unknown_model(q, &args.name, args.source.json);
+        return unknown_model(ctx.catalog, &args.name, args.source.json);
     };
     let names = |s: &FeatureSet| q.names(s);
     let pool = PoolUsability::new(ctx.catalog, &ctx.hosts);
@@ -673,10 +699,10 @@ pub fn run_diff(args: &DiffArgs) -> anyhow::Result<i32> {
     let ctx = args.source.load()?;
     let q = &ctx.catalog.qemu;
     let Some(a) = q.resolve_model(&args.a) else {
-        return unknown_model(q, &args.a, args.source.json);
+        return unknown_model(ctx.catalog, &args.a, args.source.json);
     };
     let Some(b) = q.resolve_model(&args.b) else {
-        return unknown_model(q, &args.b, args.source.json);
+        return unknown_model(ctx.catalog, &args.b, args.source.json);
     };
     let view = DiffView {
         a: &args.a,

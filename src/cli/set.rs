@@ -159,11 +159,50 @@ impl SetArgs {
             Some(MoveTarget::Cpu) => edits.push(Edit::MoveToCpu(LibvirtModels(libvirt))),
             None => {}
         }
+        refuse_conflicts(&edits)?;
         if edits.is_empty() {
             return Err("nothing to set: give --model, --mode, --feature, --qemu-model, --qemu-option, … (see `virt-cpu set --help`)".into());
         }
         Ok(edits)
     }
+}
+
+/// Two edits of one command that name the same feature or option differently (`--drop-feature
+/// vmx --feature +vmx`, `--feature +aes,-aes`, `--qemu-option pmu=on --qemu-remove pmu`): the
+/// options are applied by kind, not in the order given, so which one wins would be a surprise.
+/// Refused, naming both; the same setting given twice is fine.
+fn refuse_conflicts(edits: &[Edit]) -> Result<(), String> {
+    let mut seen: Vec<(&str, &str, String)> = Vec::new();
+    for e in edits {
+        let (kind, name, said) = match e {
+            Edit::SetFeature { name, policy } => (
+                "feature",
+                name,
+                format!("--feature {}:{name}", policy.name()),
+            ),
+            Edit::DropFeature(name) => ("feature", name, format!("--drop-feature {name}")),
+            Edit::SetQemuOption { name, value } => (
+                "option",
+                name,
+                match value {
+                    Some(v) => format!("--qemu-option {name}={v}"),
+                    None => format!("--qemu-option {name}"),
+                },
+            ),
+            Edit::RemoveQemuOption(name) => ("option", name, format!("--qemu-remove {name}")),
+            _ => continue,
+        };
+        if let Some((_, _, earlier)) = seen
+            .iter()
+            .find(|(k, n, said_before)| *k == kind && *n == name && *said_before != said)
+        {
+            return Err(format!(
+                "{earlier} and {said} both set {kind} '{name}'; give one of them (set applies its options by kind, not in the order given)"
+            ));
+        }
+        seen.push((kind, name, said));
+    }
+    Ok(())
 }
 
 pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
