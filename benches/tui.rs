@@ -23,6 +23,14 @@ fn state(xml: &str) -> AppState {
     state_from(xml.as_bytes().to_vec(), &mut || {})
 }
 
+/// The first frame: the document read and checked, the whole screen drawn.
+fn load_and_draw(bytes: Vec<u8>) -> AppState {
+    let m = state_from(black_box(bytes), &mut || {});
+    let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    draw(&mut term, &m);
+    m
+}
+
 fn first_frame(c: &mut Criterion) {
     let mut g = c.benchmark_group("tui-first-frame");
     g.sample_size(20);
@@ -30,12 +38,7 @@ fn first_frame(c: &mut Criterion) {
         g.bench_function(BenchmarkId::from_parameter(name), |b| {
             b.iter_batched(
                 || xml.as_bytes().to_vec(),
-                |bytes| {
-                    let m = state_from(black_box(bytes), &mut || {});
-                    let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
-                    draw(&mut term, &m);
-                    m
-                },
+                load_and_draw,
                 BatchSize::LargeInput,
             )
         });
@@ -77,12 +80,7 @@ fn huge_value(c: &mut Criterion) {
     g.bench_function("first-frame/60MB", |b| {
         b.iter_batched(
             || xml.as_bytes().to_vec(),
-            |bytes| {
-                let m = state_from(black_box(bytes), &mut || {});
-                let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
-                draw(&mut term, &m);
-                m
-            },
+            load_and_draw,
             BatchSize::LargeInput,
         )
     });

@@ -19,18 +19,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_virt-cpu");
 /// The second user the tests act as.
 const USER: &str = "virtcpu-test";
 
-const DOMAIN: &str = "<domain type='kvm'>
-  <name>demo</name>
-  <memory unit='KiB'>1048576</memory>
-  <vcpu>2</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc-q35-7.2'>hvm</type>
-  </os>
-  <cpu mode='custom' match='exact'>
-    <model fallback='forbid'>Skylake-Client</model>
-  </cpu>
-</domain>
-";
+use common::SMALL_DOMAIN as DOMAIN;
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

@@ -1,6 +1,8 @@
 //! Safety of the real binary under hostile conditions: concurrent in-place saves, control
 //! characters in arguments, the umask, kills during saves, unbounded inputs, huge tags.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -21,18 +23,7 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-const DOMAIN: &str = "<domain type='kvm'>
-  <name>demo</name>
-  <memory unit='KiB'>1048576</memory>
-  <vcpu>2</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc-q35-7.2'>hvm</type>
-  </os>
-  <cpu mode='custom' match='exact'>
-    <model fallback='forbid'>Skylake-Client</model>
-  </cpu>
-</domain>
-";
+use common::SMALL_DOMAIN as DOMAIN;
 
 fn has_feature(xml: &str, name: &str) -> bool {
     xml.contains(&format!("name='{name}'/>"))

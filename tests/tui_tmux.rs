@@ -627,10 +627,16 @@ fn a_panic_restores_the_terminal() {
 /// A tmux server of our own with one 100×30 session running `script` (a shell command line) in
 /// `dir`, then `EXIT=<code>`, `stty -a` and `STTY-END` (what [`Tmux::start`] runs, too).
 fn start_script(name: &str, dir: &Path, script: &str) -> Tmux {
+    let script = format!("{script}; echo EXIT=$?; stty -a; echo STTY-END; exec sleep 600");
+    new_session(name, dir, &script)
+}
+
+/// A tmux server of our own (its socket named after the test and this process) with one 100×30
+/// session running `command` in `dir`.
+fn new_session(name: &str, dir: &Path, command: &str) -> Tmux {
     let t = Tmux {
         socket: format!("virt-cpu-test-{name}-{}", std::process::id()),
     };
-    let script = format!("{script}; echo EXIT=$?; stty -a; echo STTY-END; exec sleep 600");
     let ok = t
         .tmux(&[
             "-f",
@@ -646,7 +652,7 @@ fn start_script(name: &str, dir: &Path, script: &str) -> Tmux {
             "-c",
         ])
         .arg(dir)
-        .arg(script)
+        .arg(command)
         .status()
         .expect("run tmux")
         .success();
@@ -864,29 +870,7 @@ fn fatal_signals_restore_the_terminal_and_end_by_that_signal() {
 
 /// A tmux server of our own with an interactive shell (job control on), prompt `READY$ `.
 fn start_shell(name: &str, dir: &Path) -> Tmux {
-    let t = Tmux {
-        socket: format!("virt-cpu-test-{name}-{}", std::process::id()),
-    };
-    let ok = t
-        .tmux(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            name,
-            "-x",
-            "100",
-            "-y",
-            "30",
-            "-c",
-        ])
-        .arg(dir)
-        .arg("env PS1='READY$ ' bash --norc --noprofile -i")
-        .status()
-        .expect("run tmux")
-        .success();
-    assert!(ok, "tmux new-session failed");
+    let t = new_session(name, dir, "env PS1='READY$ ' bash --norc --noprofile -i");
     t.wait_for("READY$");
     t
 }

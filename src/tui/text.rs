@@ -356,15 +356,6 @@ mod tests {
     }
 
     #[test]
-    fn control_characters_are_escaped() {
-        assert_eq!(visible("Icelake"), "Icelake");
-        assert_eq!(visible("a\tb\nc"), "a\\tb\\nc");
-        assert_eq!(visible("x\u{1b}[2Jy"), "x\\u{1b}[2Jy");
-        assert_eq!(visible("\u{9b}31m"), "\\u{9b}31m");
-        assert_eq!(visible("a\u{202e}b"), "a\\u{202e}b");
-    }
-
-    #[test]
     fn clipping_marks_the_cut() {
         assert_eq!(clip("abcdef", 4), "abc…");
         assert_eq!(clip("abc", 4), "abc");

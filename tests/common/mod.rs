@@ -3,6 +3,20 @@
 
 use std::path::PathBuf;
 
+/// A small valid KVM domain with a custom `<cpu>`, for tests about files rather than CPUs.
+pub const SMALL_DOMAIN: &str = "<domain type='kvm'>
+  <name>demo</name>
+  <memory unit='KiB'>1048576</memory>
+  <vcpu>2</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc-q35-7.2'>hvm</type>
+  </os>
+  <cpu mode='custom' match='exact'>
+    <model fallback='forbid'>Skylake-Client</model>
+  </cpu>
+</domain>
+";
+
 /// The project's shared data (conformance cases, corpus, reference files): `../shared` beside
 /// the repository, or `$VIRT_CPU_SHARED`.
 pub fn shared_dir() -> PathBuf {
