@@ -6,6 +6,7 @@ pub mod explore;
 pub mod feature_set;
 pub mod features;
 pub mod files;
+pub mod levels;
 pub mod libvirt_map;
 pub mod names;
 pub mod qemu;
