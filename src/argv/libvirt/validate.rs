@@ -5,7 +5,7 @@
 use super::super::caps::QemuCaps;
 use super::super::error::{LibvirtError, Stage, invalid_value, unsupported, xml_error};
 use super::release::{self, Rules};
-use crate::domain::{CpuDef, Domain, Hyperv, NumaSibling, Timer, Toggle};
+use crate::domain::{CpuDef, Domain, Hyperv, MaxPhysAddr, NumaSibling, Timer, Toggle};
 
 const MODES: &[&str] = &["custom", "host-model", "host-passthrough", "maximum"];
 const MATCHES: &[&str] = &["minimum", "exact", "strict"];
@@ -133,7 +133,31 @@ pub(crate) fn has_model(cpu: &CpuDef) -> bool {
     cpu.model.as_ref().is_some_and(|m| !m.name.is_empty())
 }
 
+/// `virCPUDefParseXML`: `<cpu>`'s attributes, `<model>`, `<vendor>`, `<topology>`, the
+/// `<feature>`s, `<cache>` and `<maxphysaddr>`, in libvirt's order, so the first error is the one
+/// libvirt reports.
 fn parse_cpu(cpu: &CpuDef, rules: Rules) -> Result<(), LibvirtError> {
+    parse_cpu_attributes(cpu, rules)?;
+    parse_cpu_model(cpu)?;
+    if cpu.vendor.is_some() && !has_model(cpu) {
+        return Err(xml_error(
+            Some(cpu.el),
+            "CPU vendor specified without CPU model",
+        ));
+    }
+    topology(cpu, rules)?;
+    parse_cpu_features(cpu)?;
+    parse_cpu_cache(cpu)?;
+    if let Some(addr) = &cpu.maxphysaddr {
+        parse_maxphysaddr(addr, rules)?;
+    }
+    Ok(())
+}
+
+/// `<cpu>`'s own attributes (`virCPUDefParseXML`'s start): `mode`, `match`, `check`,
+/// `deprecated_features` (libvirt 11.3) and `migratable`, which only the modes that take the
+/// host's CPU as it is accept.
+fn parse_cpu_attributes(cpu: &CpuDef, rules: Rules) -> Result<(), LibvirtError> {
     let el = Some(cpu.el);
     if !one_of(&cpu.mode, MODES) {
         return Err(unsupported(
@@ -169,13 +193,11 @@ fn parse_cpu(cpu: &CpuDef, rules: Rules) -> Result<(), LibvirtError> {
     {
         return Err(invalid_value(el, "deprecated_features", "cpu", v));
     }
-    let mode = mode_of(cpu);
-    let passthrough_like = matches!(mode, "host-passthrough" | "maximum");
     if let Some(m) = &cpu.migratable {
         if m != "on" && m != "off" {
             return Err(invalid_value(el, "migratable", "cpu", m));
         }
-        if !passthrough_like {
+        if !passthrough_like(cpu) {
             return Err(unsupported(
                 Stage::Parse,
                 el,
@@ -183,35 +205,51 @@ fn parse_cpu(cpu: &CpuDef, rules: Rules) -> Result<(), LibvirtError> {
             ));
         }
     }
-    if let Some(model) = &cpu.model
-        && !passthrough_like
-    {
-        if !one_of(&model.fallback, &["allow", "forbid"]) {
-            return Err(unsupported(
-                Stage::Parse,
+    Ok(())
+}
+
+/// The modes that take the host's CPU as it is (`host-passthrough`, `maximum`): libvirt reads
+/// `<model>`'s attributes only in the others, and `migratable` only in these.
+fn passthrough_like(cpu: &CpuDef) -> bool {
+    matches!(mode_of(cpu), "host-passthrough" | "maximum")
+}
+
+/// `<model>`'s attributes, which libvirt reads outside the passthrough-like modes: `fallback`
+/// and `vendor_id` (twelve characters, no comma).
+fn parse_cpu_model(cpu: &CpuDef) -> Result<(), LibvirtError> {
+    let Some(model) = &cpu.model else {
+        return Ok(());
+    };
+    if passthrough_like(cpu) {
+        return Ok(());
+    }
+    if !one_of(&model.fallback, &["allow", "forbid"]) {
+        return Err(unsupported(
+            Stage::Parse,
+            Some(model.el),
+            "Invalid fallback attribute",
+        ));
+    }
+    if let Some(v) = &model.vendor_id {
+        if v.len() != 12 {
+            return Err(xml_error(
                 Some(model.el),
-                "Invalid fallback attribute",
+                "vendor_id must be exactly 12 characters long",
             ));
         }
-        if let Some(v) = &model.vendor_id {
-            if v.len() != 12 {
-                return Err(xml_error(
-                    Some(model.el),
-                    "vendor_id must be exactly 12 characters long",
-                ));
-            }
-            if v.contains(',') {
-                return Err(xml_error(Some(model.el), "vendor id is invalid"));
-            }
+        if v.contains(',') {
+            return Err(xml_error(Some(model.el), "vendor id is invalid"));
         }
     }
-    if cpu.vendor.is_some() && !has_model(cpu) {
-        return Err(xml_error(el, "CPU vendor specified without CPU model"));
-    }
-    topology(cpu, rules)?;
-    if !cpu.features.is_empty() && mode == "custom" && !has_model(cpu) {
+    Ok(())
+}
+
+/// The `<feature>` list: only with a model in `custom` mode, each with a known policy and a
+/// name, no name twice.
+fn parse_cpu_features(cpu: &CpuDef) -> Result<(), LibvirtError> {
+    if !cpu.features.is_empty() && mode_of(cpu) == "custom" && !has_model(cpu) {
         return Err(xml_error(
-            el,
+            Some(cpu.el),
             "Non-empty feature list specified without CPU model",
         ));
     }
@@ -237,82 +275,88 @@ fn parse_cpu(cpu: &CpuDef, rules: Rules) -> Result<(), LibvirtError> {
             ));
         }
     }
+    Ok(())
+}
+
+/// `<cache>`: at most one, its `level` 1 to 3, its `mode` required and known.
+fn parse_cpu_cache(cpu: &CpuDef) -> Result<(), LibvirtError> {
     if cpu.caches.len() > 1 {
         return Err(xml_error(
             Some(cpu.caches[1].el),
             "at most one CPU cache element may be specified",
         ));
     }
-    if let Some(cache) = cpu.caches.first() {
-        if let Some(level) = &cache.level
-            && !matches!(level.parse::<i64>(), Ok(1..=3))
-        {
+    let Some(cache) = cpu.caches.first() else {
+        return Ok(());
+    };
+    if let Some(level) = &cache.level
+        && !matches!(level.parse::<i64>(), Ok(1..=3))
+    {
+        return Err(xml_error(
+            Some(cache.el),
+            "invalid CPU cache level, must be in range [1,3]",
+        ));
+    }
+    match cache.mode.as_deref() {
+        None => Err(xml_error(
+            Some(cache.el),
+            "Missing required attribute 'mode' in element 'cache'",
+        )),
+        Some("emulate" | "passthrough" | "disable") => Ok(()),
+        Some(other) => Err(invalid_value(Some(cache.el), "mode", "cache", other)),
+    }
+}
+
+/// `<maxphysaddr>`: `mode` required and known, `bits` a number, and since libvirt 9.3.0 `limit`.
+fn parse_maxphysaddr(addr: &MaxPhysAddr, rules: Rules) -> Result<(), LibvirtError> {
+    match addr.mode.as_deref() {
+        None => {
             return Err(xml_error(
-                Some(cache.el),
-                "invalid CPU cache level, must be in range [1,3]",
+                Some(addr.el),
+                "Missing required attribute 'mode' in element 'maxphysaddr'",
             ));
         }
-        match cache.mode.as_deref() {
-            None => {
-                return Err(xml_error(
-                    Some(cache.el),
-                    "Missing required attribute 'mode' in element 'cache'",
-                ));
-            }
-            Some("emulate" | "passthrough" | "disable") => {}
-            Some(other) => return Err(invalid_value(Some(cache.el), "mode", "cache", other)),
-        }
+        Some("emulate" | "passthrough") => {}
+        Some(other) => return Err(invalid_value(Some(addr.el), "mode", "maxphysaddr", other)),
     }
-    if let Some(addr) = &cpu.maxphysaddr {
-        match addr.mode.as_deref() {
+    if let Some(bits) = &addr.bits
+        && bits.parse::<u32>().is_err()
+    {
+        return Err(xml_error(
+            Some(addr.el),
+            format!(
+                "Invalid value for attribute 'bits' in element 'maxphysaddr': '{bits}'. Expected non-negative value"
+            ),
+        ));
+    }
+    // libvirt 9.3.0 (`virCPUDefParseXML`): `limit`, a non-zero unsigned number, only with
+    // mode='passthrough'.
+    if rules.since(release::PHYS_ADDR_LIMIT)
+        && let Some(limit) = &addr.limit
+    {
+        match parse_uip(limit) {
             None => {
                 return Err(xml_error(
                     Some(addr.el),
-                    "Missing required attribute 'mode' in element 'maxphysaddr'",
+                    format!(
+                        "Invalid value for attribute 'limit' in element 'maxphysaddr': '{limit}'. Expected non-negative integer value"
+                    ),
                 ));
             }
-            Some("emulate" | "passthrough") => {}
-            Some(other) => return Err(invalid_value(Some(addr.el), "mode", "maxphysaddr", other)),
-        }
-        if let Some(bits) = &addr.bits
-            && bits.parse::<u32>().is_err()
-        {
-            return Err(xml_error(
-                Some(addr.el),
-                format!(
-                    "Invalid value for attribute 'bits' in element 'maxphysaddr': '{bits}'. Expected non-negative value"
-                ),
-            ));
-        }
-        // libvirt 9.3.0 (`virCPUDefParseXML`): `limit`, a non-zero unsigned number, only with
-        // mode='passthrough'.
-        if rules.since(release::PHYS_ADDR_LIMIT)
-            && let Some(limit) = &addr.limit
-        {
-            match parse_uip(limit) {
-                None => {
-                    return Err(xml_error(
-                        Some(addr.el),
-                        format!(
-                            "Invalid value for attribute 'limit' in element 'maxphysaddr': '{limit}'. Expected non-negative integer value"
-                        ),
-                    ));
-                }
-                Some(0) => {
-                    return Err(xml_error(
-                        Some(addr.el),
-                        "Invalid value for attribute 'limit' in element 'maxphysaddr': Zero is not permitted",
-                    ));
-                }
-                Some(_) if addr.mode.as_deref() != Some("passthrough") => {
-                    return Err(unsupported(
-                        Stage::Parse,
-                        Some(addr.el),
-                        "attribute 'limit' is only supported for maxphysaddr mode 'passthrough'",
-                    ));
-                }
-                Some(_) => {}
+            Some(0) => {
+                return Err(xml_error(
+                    Some(addr.el),
+                    "Invalid value for attribute 'limit' in element 'maxphysaddr': Zero is not permitted",
+                ));
             }
+            Some(_) if addr.mode.as_deref() != Some("passthrough") => {
+                return Err(unsupported(
+                    Stage::Parse,
+                    Some(addr.el),
+                    "attribute 'limit' is only supported for maxphysaddr mode 'passthrough'",
+                ));
+            }
+            Some(_) => {}
         }
     }
     Ok(())
