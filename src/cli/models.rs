@@ -519,7 +519,21 @@ pub fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
+/// The text of `virt-cpu model NAME`: one section after another, each printing nothing when it
+/// has nothing to say.
 fn print_model(v: &ModelView) {
+    print_identity(v);
+    print_versions(v);
+    print_features(v);
+    print_tcg_differences(v);
+    print_properties(v);
+    print_libvirt_view(v);
+    print_host_usability(v);
+}
+
+/// The name (and what it resolves to), the CPUID identity or what the pseudo-model is, then
+/// deprecation, aliases and what the model needs.
+fn print_identity(v: &ModelView) {
     if v.name != v.resolves_to {
         outln!("{} → {}", v.name, v.resolves_to);
     } else {
@@ -552,6 +566,11 @@ fn print_model(v: &ModelView) {
             v.needs.join(", ")
         );
     }
+}
+
+/// The model's versions with what each adds and removes, the one shown marked with `*`; only
+/// when there is more than one.
+fn print_versions(v: &ModelView) {
     if v.versions.len() > 1 {
         outln!("  versions:");
         for s in &v.versions {
@@ -566,6 +585,10 @@ fn print_model(v: &ModelView) {
             outln!("   {mark}{}{}", s.name, change);
         }
     }
+}
+
+/// The features under KVM (for a pseudo-model: what the catalog lists), by category.
+fn print_features(v: &ModelView) {
     if v.pseudo.is_some() {
         outln!("  features the catalog lists ({}):", v.features.len());
     } else {
@@ -578,6 +601,11 @@ fn print_model(v: &ModelView) {
     for (cat, names) in by_cat {
         outln!("    {cat}: {}", names.join(" "));
     }
+}
+
+/// How TCG differs from the KVM view, what TCG cannot emulate, and what the catalog's refresh
+/// could not observe without KVM.
+fn print_tcg_differences(v: &ModelView) {
     if !v.tcg_adds.is_empty() || !v.tcg_removes.is_empty() {
         outln!(
             "  under TCG: {}{}",
@@ -610,6 +638,10 @@ fn print_model(v: &ModelView) {
             );
         }
     }
+}
+
+/// The model's other `-cpu` properties (those that differ from `base`).
+fn print_properties(v: &ModelView) {
     if !v.props.is_empty() {
         let props: Vec<String> = v
             .props
@@ -618,6 +650,10 @@ fn print_model(v: &ModelView) {
             .collect();
         outln!("  properties: {}", props.join(" "));
     }
+}
+
+/// Whether libvirt's release knows the model, and how its features differ from QEMU's.
+fn print_libvirt_view(v: &ModelView) {
     let release = &v.libvirt.libvirt;
     if v.libvirt.known {
         outln!("  libvirt {release} knows {}:", v.name);
@@ -639,6 +675,10 @@ fn print_model(v: &ModelView) {
     } else {
         outln!("  libvirt {release} has no model named {}", v.name);
     }
+}
+
+/// The verdict for the hosts given (none without hosts, or for a pseudo-model).
+fn print_host_usability(v: &ModelView) {
     if let Some(u) = &v.usable {
         let verdict = match u.usable {
             Some(true) => "usable on every host".to_string(),
