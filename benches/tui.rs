@@ -8,7 +8,7 @@ use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_ma
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::hint::black_box;
-use virt_cpu::tui::app::Model;
+use virt_cpu::tui::app::AppState;
 use virt_cpu::tui::type_keys;
 
 #[path = "support/big_domain.rs"]
@@ -17,10 +17,10 @@ mod big_domain;
 mod steps;
 
 use big_domain::bench_inputs as inputs;
-use steps::{draw, model_from};
+use steps::{draw, state_from};
 
-fn model(xml: &str) -> Model {
-    model_from(xml.as_bytes().to_vec(), &mut || {})
+fn state(xml: &str) -> AppState {
+    state_from(xml.as_bytes().to_vec(), &mut || {})
 }
 
 fn first_frame(c: &mut Criterion) {
@@ -31,7 +31,7 @@ fn first_frame(c: &mut Criterion) {
             b.iter_batched(
                 || xml.as_bytes().to_vec(),
                 |bytes| {
-                    let m = model_from(black_box(bytes), &mut || {});
+                    let m = state_from(black_box(bytes), &mut || {});
                     let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
                     draw(&mut term, &m);
                     m
@@ -46,7 +46,7 @@ fn first_frame(c: &mut Criterion) {
 fn keystroke(c: &mut Criterion) {
     let mut g = c.benchmark_group("tui-keystroke");
     for (name, xml) in inputs() {
-        let mut m = model(&xml);
+        let mut m = state(&xml);
         let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
         let mut copied = Vec::new();
         g.bench_function(BenchmarkId::new("tab+render", name), |b| {
@@ -68,12 +68,42 @@ fn keystroke(c: &mut Criterion) {
     g.finish();
 }
 
+/// A 60 MB `<qemu:option>` value on one line: the first frame and a keystroke must cost what
+/// they cost on the demo (only what the screen shows is drawn).
+fn huge_value(c: &mut Criterion) {
+    let mut g = c.benchmark_group("tui-huge-value");
+    g.sample_size(10);
+    let xml = big_domain::huge_value(60_000_000);
+    g.bench_function("first-frame/60MB", |b| {
+        b.iter_batched(
+            || xml.as_bytes().to_vec(),
+            |bytes| {
+                let m = state_from(black_box(bytes), &mut || {});
+                let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+                draw(&mut term, &m);
+                m
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    let mut m = state(&xml);
+    let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    let mut copied = Vec::new();
+    g.bench_function("tab+render/60MB", |b| {
+        b.iter(|| {
+            type_keys(&mut m, "<tab>", &mut copied);
+            draw(&mut term, &m);
+        })
+    });
+    g.finish();
+}
+
 fn edit(c: &mut Criterion) {
     // An edit re-scans what it changed, re-reads and re-checks the domain, then renders.
     let mut g = c.benchmark_group("tui-edit");
     g.sample_size(20);
     for (name, xml) in inputs() {
-        let mut m = model(&xml);
+        let mut m = state(&xml);
         let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
         let mut copied = Vec::new();
         g.bench_function(BenchmarkId::new("toggle+undo+render", name), |b| {
@@ -113,5 +143,12 @@ fn load_render_save(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, first_frame, keystroke, edit, load_render_save);
+criterion_group!(
+    benches,
+    first_frame,
+    keystroke,
+    edit,
+    load_render_save,
+    huge_value
+);
 criterion_main!(benches);

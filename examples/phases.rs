@@ -47,7 +47,7 @@ fn report(names: &[&str], mut run: impl FnMut(&mut dyn FnMut())) {
 fn first_frame(file: &Path) {
     let xml = std::fs::read(file).unwrap();
     report(&["parse", "domain", "model", "render"], |mark| {
-        let m = steps::model_from(xml.clone(), mark);
+        let m = steps::state_from(xml.clone(), mark);
         mark();
         steps::draw(&mut Terminal::new(TestBackend::new(100, 30)).unwrap(), &m);
     });

@@ -2,12 +2,12 @@
 
 use clap::Parser;
 use std::process::ExitCode;
-use virt_cpu::cli::{self, Cli, common::EXIT_USAGE};
+use virt_cpu::cli::{self, Cli};
 
 fn main() -> ExitCode {
-    // An empty VIRT_CPU_LIBVIRT/VIRT_CPU_QEMU means "not set", as shells mean it (`VAR= cmd`);
+    // An empty VIRT_CPU_LIBVIRT/VIRT_CPU_QEMU/VIRT_CPU_TIMEOUT means "not set", as shells mean it (`VAR= cmd`);
     // clap would read it as the empty version.
-    for var in ["VIRT_CPU_LIBVIRT", "VIRT_CPU_QEMU"] {
+    for var in ["VIRT_CPU_LIBVIRT", "VIRT_CPU_QEMU", "VIRT_CPU_TIMEOUT"] {
         if std::env::var_os(var).is_some_and(|v| v.is_empty()) {
             // SAFETY: nothing else runs yet; no other thread can read the environment.
             unsafe { std::env::remove_var(var) };
@@ -16,10 +16,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli::run(cli) {
         Ok(code) => code,
-        Err(e) => {
-            eprintln!("virt-cpu: {}", cli::common::error_text(&e));
-            EXIT_USAGE
-        }
+        Err(e) => cli::print::failure(&e),
     };
     ExitCode::from(code as u8)
 }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 const ENGINE: &[&str] = &[
-    "xml", "domain", "catalog", "argv", "check", "edit", "host", "store",
+    "xml", "domain", "catalog", "argv", "check", "edit", "host", "store", "visible",
 ];
 const FRONTS: &[&str] = &["cli", "tui"];
 

@@ -825,20 +825,23 @@ fn set_refuses_a_model_the_given_host_cannot_run() {
     );
 }
 
-/// `convert` takes the host flags too: `<qemu:commandline>` with an Intel `-cpu …,enforce=on` becomes
-/// a `<qemu:cpu>` that the AMD host cannot run, which is refused; without a host it converts.
+/// `convert` takes the host flags too: a `<qemu:cpu>` Skylake-Client (a warning on the AMD host,
+/// QEMU runs it without what the host lacks) becomes a `<cpu>` that libvirt compares with the
+/// host at start and refuses, a new error: refused; without a host it converts, and `--force`
+/// writes it anyway. (A `<qemu:commandline>` -cpu that the host cannot run is checked as such,
+/// so converting it to `<qemu:cpu>` adds no error.)
 #[test]
 fn convert_refuses_a_result_the_given_host_cannot_run() {
     let xml = "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
   <name>c</name>
+  <vcpu>2</vcpu>
   <os><type arch='x86_64' machine='q35'>hvm</type></os>
   <cpu>
     <topology sockets='1' dies='1' cores='2' threads='1'/>
   </cpu>
-  <qemu:commandline>
-    <qemu:arg value='-cpu'/>
-    <qemu:arg value='Skylake-Client,enforce=on'/>
-  </qemu:commandline>
+  <qemu:cpu>
+    <qemu:model name='Skylake-Client'/>
+  </qemu:cpu>
 </domain>
 ";
     let dir = tempfile::tempdir().unwrap();
@@ -847,48 +850,33 @@ fn convert_refuses_a_result_the_given_host_cannot_run() {
     let amd = host_caps("amd");
     let out = dir.path().join("out.xml");
     let out = out.to_str().unwrap();
-    let o = run(&[
-        "convert",
-        f,
-        "--to",
-        "qemu-cpu",
-        "--host-caps",
-        &amd,
-        "-o",
-        out,
-    ]);
+    let o = run(&["convert", f, "--to", "cpu", "--host-caps", &amd, "-o", out]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("error[model-unusable-on-host]"),
+        stderr(&o).contains("error[libvirt-rejects]")
+            && stderr(&o).contains("Host CPU does not provide required features"),
         "{}",
         stderr(&o)
     );
     assert!(!Path::new(out).exists(), "a refused result was written");
-    let o = run(&["convert", f, "--to", "qemu-cpu", "-o", out]);
+    let o = run(&["convert", f, "--to", "cpu", "-o", out]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let converted = std::fs::read_to_string(out).unwrap();
     assert!(
-        converted.contains("<qemu:model name='Skylake-Client'/>")
-            && converted.contains("<qemu:option name='enforce' value='on'/>"),
+        converted.contains("<model>Skylake-Client</model>") && !converted.contains("qemu:cpu"),
         "{converted}"
     );
     let o = run(&[
         "convert",
         f,
         "--to",
-        "qemu-cpu",
+        "cpu",
         "--host-caps",
         &amd,
         "--force",
         "--diff",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(
-        stdout(&o).contains("+    <qemu:model name='Skylake-Client'/>"),
-        "{}",
-        stdout(&o)
-    );
-    assert_eq!(std::fs::read_to_string(f).unwrap(), xml);
 }
 
 /// `set --catalog` judges options by that catalog, as `check --catalog` does: an option only the
@@ -2117,4 +2105,204 @@ fn messages_name_the_libvirt_followed() {
         "{}",
         stdout(&o)
     );
+}
+
+/// Issue trial: `check` reports every feature libvirt does not know, not only the first one
+/// libvirt stops at; each with what the admin meant (libvirt's spelling of a QEMU name, the
+/// case, the element libvirt sets `kvmclock` from) and never an unrelated feature (kvmclock is
+/// two edits from `svm-lock`). None is called "already part of" the model: libvirt refuses them.
+#[test]
+fn every_unknown_feature_at_once_with_what_was_meant() {
+    let xml = "<domain type='kvm'><name>u</name><vcpu>2</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os>\
+               <cpu mode='custom'><model>Skylake-Client</model><feature policy='require' name='sse4_2'/>\
+               <feature policy='require' name='AVX512F'/><feature policy='require' name='kvmclock'/>\
+               <feature policy='disable' name='pmu'/></cpu></domain>";
+    for release in ["9.0", "11.3"] {
+        let o = run_stdin(
+            &["check", "-", "--libvirt", release, "--json"],
+            xml.as_bytes(),
+        );
+        assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+        let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let unknown: Vec<(String, String)> = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["code"] == "unknown-feature")
+            .map(|d| {
+                (
+                    d["message"].as_str().unwrap().to_string(),
+                    d["suggestion"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(unknown.len(), 4, "{release}: {unknown:#?}");
+        assert_eq!(unknown[0].1, "sse4.2");
+        assert_eq!(unknown[1].1, "avx512f");
+        assert!(
+            unknown[2]
+                .1
+                .contains("<clock><timer name='kvmclock' present='yes'/>"),
+            "{unknown:#?}"
+        );
+        assert!(
+            unknown[3].1.contains("<features><pmu state='on'/>"),
+            "{unknown:#?}"
+        );
+        let text = stdout(&o);
+        assert!(
+            !text.contains("svm-lock") && !text.contains("'pku'"),
+            "{text}"
+        );
+        assert!(!text.contains("feature-in-model"), "{text}");
+    }
+}
+
+/// Issue trial: features libvirt leaves out of `-cpu` whatever their policy (`osxsave`, `cmt`)
+/// are said to do nothing, with removal offered; moving <cpu> to <qemu:cpu> leaves them out
+/// with a note instead of refusing (QEMU has no such property).
+#[test]
+fn features_libvirt_drops_are_named_and_left_out_of_a_move() {
+    let xml = "<domain type='kvm'><name>u</name><vcpu>2</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os>\
+               <cpu mode='custom'><model>Skylake-Client</model><feature policy='require' name='osxsave'/>\
+               <feature policy='disable' name='cmt'/><feature policy='require' name='vmx'/></cpu></domain>";
+    for release in ["9.0", "11.3"] {
+        let o = run_stdin(&["check", "-", "--libvirt", release], xml.as_bytes());
+        assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+        let text = stdout(&o);
+        assert_eq!(
+            text.matches("warning[feature-dropped]").count(),
+            2,
+            "{release}: {text}"
+        );
+        assert!(text.contains("'osxsave' out of -cpu"), "{text}");
+        let o = run_stdin(
+            &[
+                "set",
+                "-",
+                "--libvirt",
+                release,
+                "--move-to",
+                "qemu",
+                "-o",
+                "-",
+            ],
+            xml.as_bytes(),
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let moved = stdout(&o);
+        assert!(
+            moved.contains("<qemu:option name='vmx' value='on'/>")
+                && !moved.contains("osxsave")
+                && !moved.contains("cmt"),
+            "{moved}"
+        );
+        assert!(
+            stderr(&o).contains("leaves out <feature name='osxsave'>"),
+            "{}",
+            stderr(&o)
+        );
+    }
+}
+
+/// Issue trial: the host checks follow every source of `-cpu`: a host-model CPU as the host's
+/// domcapabilities resolve it (AMD SMT with topoext turned off), and a `-cpu` passed by
+/// `<qemu:commandline>` (AMD SMT, and a model the host cannot run).
+#[test]
+fn host_checks_cover_host_model_and_the_commandline() {
+    let caps = |name: &str| {
+        format!(
+            "{}/reference/domcapabilities/{name}",
+            common::shared_dir().display()
+        )
+    };
+    let amd_host = caps("qemu_7.2.0-q35.x86_64.xml");
+    let intel_host = caps("qemu_5.0.0-q35.x86_64.xml");
+    let host_model = |features: &str| {
+        format!(
+            "<domain type='kvm'><name>h</name><vcpu>4</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os>\
+             <cpu mode='host-model'><topology sockets='1' dies='1' cores='2' threads='2'/>{features}</cpu></domain>"
+        )
+    };
+    let off = host_model("<feature policy='disable' name='topoext'/>");
+    let o = run_stdin(&["check", "-", "--host-caps", &amd_host], off.as_bytes());
+    assert!(
+        stdout(&o).contains("warning[amd-smt-without-topoext]")
+            && stdout(&o).contains("<cpu mode='host-model'> on this host"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run_stdin(
+        &["check", "-", "--host-caps", &amd_host],
+        host_model("").as_bytes(),
+    );
+    assert!(!stdout(&o).contains("amd-smt"), "{}", stdout(&o));
+    let commandline = "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><name>c</name><vcpu>4</vcpu>\
+        <os><type arch='x86_64' machine='q35'>hvm</type></os><cpu mode='custom'><model>qemu64</model>\
+        <topology sockets='1' dies='1' cores='2' threads='2'/></cpu>\
+        <qemu:commandline><qemu:arg value='-cpu'/><qemu:arg value='EPYC,topoext=off'/></qemu:commandline></domain>";
+    let o = run_stdin(
+        &["check", "-", "--host-caps", &intel_host],
+        commandline.as_bytes(),
+    );
+    let text = stdout(&o);
+    assert!(
+        text.contains("warning[amd-smt-without-topoext]")
+            && text.contains("the -cpu of <qemu:commandline>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("warning[model-unusable-on-host]") && text.contains("cannot run EPYC"),
+        "{text}"
+    );
+}
+
+/// Issue trial: a model libvirt's `<cpu>` has and QEMU removed is not called a typo: `model`
+/// says so and what libvirt falls back to (TCG, exact), for both pairs; `--has` takes a feature
+/// in any case; `set` refuses two options that set one feature differently instead of applying
+/// them in a fixed order.
+#[test]
+fn removed_models_any_case_features_and_conflicting_set_options() {
+    for release in ["9.0", "11.3"] {
+        let o = run(&["model", "Icelake-Client", "--libvirt", release]);
+        assert_eq!(o.status.code(), Some(2));
+        let text = stderr(&o);
+        assert!(
+            text.contains(&format!("libvirt {release}'s <cpu> does"))
+                && text.contains("under TCG -cpu ")
+                && !text.contains("did you mean"),
+            "{text}"
+        );
+    }
+    let o = run(&["models", "--has", "AVX2"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lower = run(&["models", "--has", "avx2"]);
+    assert_eq!(stdout(&o), stdout(&lower));
+    let xml = "<domain type='kvm'><name>c</name><vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os>\
+               <cpu mode='custom'><model>Skylake-Client</model></cpu></domain>";
+    for args in [
+        &["--drop-feature", "vmx", "--feature", "+vmx"][..],
+        &["--feature", "+aes,-aes"][..],
+        &["--qemu-option", "pmu=on", "--qemu-remove", "pmu"][..],
+    ] {
+        let mut all = vec!["set", "-", "-o", "-"];
+        all.extend(args);
+        let o = run_stdin(&all, xml.as_bytes());
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stdout(&o));
+        assert!(stderr(&o).contains("give one of them"), "{}", stderr(&o));
+    }
+    let o = run_stdin(
+        &[
+            "set",
+            "-",
+            "-o",
+            "-",
+            "--feature",
+            "+aes",
+            "--feature",
+            "require:aes",
+        ],
+        xml.as_bytes(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }

@@ -594,3 +594,252 @@ fn utf16_is_named_with_the_conversion() {
         );
     }
 }
+
+// --- Escape sequences from the document never reach the terminal raw -------------------------
+
+/// An OSC 52 clipboard write (`ESC ] 52 ; c ; … BEL`), a screen clear (`ESC [ 2 J`) and a
+/// right-to-left override: what a hostile domain could carry in a name.
+const OSC52: &str = "\u{1b}]52;c;ZXZpbA==\u{7}";
+const CLEAR: &str = "\u{1b}[2J";
+const RLO: &str = "\u{202e}";
+
+/// A domain with the sequences in a `<cpu>` model (between comments), a feature name, a
+/// `<qemu:cpu>` model, an option name and an option value.
+fn hostile_domain(qemu_only: bool) -> String {
+    let cpu = if qemu_only {
+        String::new()
+    } else {
+        format!(
+            "  <cpu mode='custom' match='exact'>
+    <model fallback='forbid'><!-- c -->Sky{OSC52}lake{CLEAR}{RLO}X<!-- d --></model>
+    <feature policy='require' name='vm{CLEAR}x{RLO}'/>
+  </cpu>
+"
+        )
+    };
+    let model = if qemu_only {
+        "Skylake-Client".to_string()
+    } else {
+        format!("Ice{OSC52}{RLO}")
+    };
+    format!(
+        "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <name>evil</name>
+  <memory unit='KiB'>1048576</memory>
+  <vcpu>2</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc-q35-7.2'>hvm</type>
+  </os>
+{cpu}  <qemu:cpu>
+    <qemu:model name='{model}'/>
+    <qemu:option name='opt{CLEAR}{RLO}' value='v{OSC52}'/>
+  </qemu:cpu>
+</domain>
+"
+    )
+}
+
+/// A character a terminal acts on or hides instead of drawing (line breaks and tabs aside):
+/// C0, DEL, C1, bidi embeddings, overrides and isolates, marks, zero-width characters.
+fn acted_on(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn assert_nothing_raw(what: &str, stream: &str, bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    if let Some(c) = text.chars().find(|&c| acted_on(c)) {
+        panic!(
+            "{what}: {stream} carries {:?} raw:\n{}",
+            c,
+            text.escape_debug()
+        );
+    }
+}
+
+/// A hostile domain, a hostile file name, a hostile host-caps file: in text mode, every
+/// command says what they hold escaped (`\u{1b}`), on stdout and stderr, pipe or not.
+#[test]
+fn text_output_escapes_control_and_bidi_characters_from_the_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let evil = dir.path().join("evil.xml");
+    std::fs::write(&evil, hostile_domain(false)).unwrap();
+    let qemu_only = dir.path().join("q.xml");
+    std::fs::write(&qemu_only, hostile_domain(true)).unwrap();
+    let named = dir.path().join(format!("f{CLEAR}{RLO}.xml"));
+    std::fs::write(&named, DOMAIN).unwrap();
+    let missing = dir.path().join(format!("nope{OSC52}.xml"));
+    // A recorded domcapabilities whose blocker feature and file name carry the sequences.
+    let recorded = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/reference/domcapabilities/qemu_10.0.0-tcg-q35-debian13.x86_64.xml"),
+    )
+    .expect("the recorded domcapabilities in ../shared/reference");
+    let blockers = recorded.find("<blockers model='Broadwell'>").unwrap();
+    let caps = recorded[..blockers].to_string()
+        + &recorded[blockers..].replacen("name='hle'", &format!("name='hle{CLEAR}{RLO}'"), 1);
+    let caps_file = dir.path().join(format!("caps{OSC52}{RLO}.xml"));
+    std::fs::write(&caps_file, caps).unwrap();
+
+    let p = |p: &Path| p.to_str().unwrap().to_string();
+    let cases: Vec<(Vec<String>, i32)> = vec![
+        (vec!["check".into(), p(&evil)], 1),
+        (vec!["check".into(), p(&named)], 0),
+        (vec!["check".into(), p(&missing)], 2),
+        (vec!["argv".into(), p(&evil)], 1),
+        (
+            vec!["argv".into(), p(&evil), "--format".into(), "arg".into()],
+            1,
+        ),
+        (
+            vec!["argv".into(), p(&evil), "--format".into(), "shell".into()],
+            1,
+        ),
+        (vec!["argv".into(), p(&qemu_only)], 1),
+        (
+            vec![
+                "set".into(),
+                p(&qemu_only),
+                "--move-to".into(),
+                "cpu".into(),
+                "--diff".into(),
+            ],
+            1,
+        ),
+        (
+            vec![
+                "convert".into(),
+                p(&qemu_only),
+                "--to".into(),
+                "cpu".into(),
+                "--diff".into(),
+            ],
+            1,
+        ),
+        (
+            vec![
+                "set".into(),
+                p(&missing),
+                "--model".into(),
+                "Skylake-Client".into(),
+                "--in-place".into(),
+            ],
+            2,
+        ),
+        (
+            vec![
+                "models".into(),
+                "--host-caps".into(),
+                p(&caps_file),
+                "--search".into(),
+                "Broadwell".into(),
+            ],
+            0,
+        ),
+        (
+            vec![
+                "model".into(),
+                "Broadwell".into(),
+                "--host-caps".into(),
+                p(&caps_file),
+            ],
+            0,
+        ),
+        (
+            vec!["models".into(), "--search".into(), format!("x{CLEAR}{RLO}")],
+            1,
+        ),
+        (vec!["model".into(), format!("Sky{OSC52}")], 2),
+        (vec!["models".into(), "--host-caps".into(), p(&missing)], 2),
+    ];
+    for (args, code) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run(&args);
+        let what = format!("{args:?}").escape_debug().to_string();
+        assert_eq!(out.status.code(), Some(code), "{what}: {}", stderr(&out));
+        assert_nothing_raw(&what, "stdout", &out.stdout);
+        assert_nothing_raw(&what, "stderr", &out.stderr);
+        let all = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+        assert!(
+            all.contains("\\u{1b}") || all.contains("\\u{202e}"),
+            "{what}: the hostile text is not shown at all:\n{all}"
+        );
+    }
+}
+
+/// JSON keeps the exact strings (escaped as JSON escapes, read back the same), and carries no
+/// raw character a terminal acts on either.
+#[test]
+fn json_output_keeps_the_exact_strings() {
+    let dir = tempfile::tempdir().unwrap();
+    let evil = dir.path().join(format!("evil{CLEAR}{RLO}.xml"));
+    std::fs::write(&evil, hostile_domain(false)).unwrap();
+    let file = evil.to_str().unwrap();
+    let value = format!("Ice{OSC52}{RLO},opt{CLEAR}{RLO}=v{OSC52}");
+    for args in [
+        &["check", file, "--json"][..],
+        &["argv", file, "--format", "json"],
+    ] {
+        let out = run(args);
+        let what = format!("{args:?}").escape_debug().to_string();
+        assert_eq!(out.status.code(), Some(1), "{what}: {}", stderr(&out));
+        assert_nothing_raw(&what, "stdout", &out.stdout);
+        assert_nothing_raw(&what, "stderr", &out.stderr);
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["value"], value, "{what}");
+        let messages: Vec<&str> = doc["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["message"].as_str().unwrap())
+            .collect();
+        for exact in [
+            format!("'Ice{OSC52}{RLO}'"),
+            format!("'vm{CLEAR}x{RLO}'"),
+            format!("'Sky{OSC52}lake{CLEAR}{RLO}X'"),
+            format!("'opt{CLEAR}{RLO}'"),
+        ] {
+            assert!(
+                messages.iter().any(|m| m.contains(&exact)),
+                "{what}: no message quotes {}",
+                exact.escape_debug()
+            );
+        }
+        if args[0] == "check" {
+            assert_eq!(doc["file"], file, "{what}");
+        }
+    }
+    // A bad input's JSON names it exactly too.
+    let missing = dir.path().join(format!("nope{OSC52}.xml"));
+    let out = run(&["check", missing.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_nothing_raw("check --json missing", "stdout", &out.stdout);
+    assert_nothing_raw("check --json missing", "stderr", &out.stderr);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        doc["error"]
+            .as_str()
+            .unwrap()
+            .contains(missing.to_str().unwrap()),
+        "{doc}"
+    );
+}
+
+/// `virt-cpu models | head`: a closed pipe ends the output quietly with exit 0, on stdout written
+/// line by line and by the man page generator alike.
+#[test]
+fn a_closed_pipe_is_a_quiet_exit_0() {
+    for args in [&["models"][..], &["--generate", "man"]] {
+        let mut child = bin()
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert!(out.stderr.is_empty(), "{args:?}: {}", stderr(&out));
+    }
+}

@@ -9,7 +9,7 @@ use ratatui::backend::TestBackend;
 use std::path::{Path, PathBuf};
 use virt_cpu::catalog::Catalog;
 use virt_cpu::host::DomCaps;
-use virt_cpu::tui::app::Model;
+use virt_cpu::tui::app::AppState;
 use virt_cpu::tui::theme::Theme;
 use virt_cpu::tui::{Options, load, type_keys, view};
 
@@ -21,7 +21,7 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn open(path: &Path, host: Option<DomCaps>) -> Model {
+fn open(path: &Path, host: Option<DomCaps>) -> AppState {
     load(
         &Options {
             file: Some(path.to_path_buf()),
@@ -34,14 +34,14 @@ fn open(path: &Path, host: Option<DomCaps>) -> Model {
 }
 
 /// The Hyper-V example, shown under the name the README's command line gives it.
-fn hyperv(host: Option<DomCaps>) -> Model {
+fn hyperv(host: Option<DomCaps>) -> AppState {
     let mut m = open(&root().join(HYPERV), host);
     m.name = HYPERV.into();
     m
 }
 
 /// The screen's rows, as text.
-fn rows(m: &Model) -> Vec<String> {
+fn rows(m: &AppState) -> Vec<String> {
     let mut term = Terminal::new(TestBackend::new(W, H)).unwrap();
     term.draw(|f| view::draw(f, m, &Theme::MONO)).unwrap();
     let buf = term.backend().buffer();
@@ -56,7 +56,7 @@ fn rows(m: &Model) -> Vec<String> {
         .collect()
 }
 
-fn screen(m: &Model) -> String {
+fn screen(m: &AppState) -> String {
     rows(m).join("\n")
 }
 
@@ -74,7 +74,7 @@ fn argv_rows(rows: &[String]) -> Vec<String> {
 }
 
 /// What holds on every screen at 80×24.
-fn check_layout(m: &Model) {
+fn check_layout(m: &AppState) {
     let rows = rows(m);
     let shown = rows.join("\n");
     let title = &rows[0];

@@ -236,6 +236,40 @@ fn abort_exits_non_zero_without_writing() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), DEMO);
 }
 
+/// `w` on a file deleted since it was opened says so and asks: Esc keeps the edits and writes
+/// nothing (the file stays gone), `y` creates it again with the edits.
+#[test]
+fn a_deleted_file_is_not_recreated_without_asking() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    let (dir, path) = demo_copy();
+    let t = Tmux::start("deleted", dir.path(), &["icelake-240.xml"], &[]);
+    t.wait_for("unknown-model");
+    t.keys(&["1"]);
+    t.wait_for("[modified]");
+    std::fs::remove_file(&path).unwrap();
+    t.keys(&["w"]);
+    t.wait_for("save? y writes");
+    t.keys(&["y"]);
+    let s = t.wait_for("was deleted since it was opened");
+    assert!(s.contains("y create it again"), "{s}");
+    assert!(!path.exists(), "recreated without asking");
+    t.keys(&["Escape"]);
+    t.wait_for("Not saved; your edits are kept");
+    assert!(!path.exists(), "recreated after Esc");
+    t.keys(&["w"]);
+    t.wait_for("save? y writes");
+    t.keys(&["y"]);
+    t.wait_for("was deleted since it was opened");
+    t.keys(&["y"]);
+    t.wait_for("Wrote ");
+    t.keys(&["q"]);
+    t.exits_cooked("0");
+    let now = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(now, DEMO.replace("Icelake-Server-V4", "Icelake-Server-v4"));
+}
+
 /// The app is sent `signal` while running; it exits with `exit` and the terminal is cooked again.
 fn signal_restores_the_terminal(name: &str, signal: &str, exit: &str) {
     if !common::require_program("tmux") || !common::require_program("pgrep") {
@@ -753,4 +787,249 @@ fn a_dead_terminal_ends_the_process_with_piped_input() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+impl Tmux {
+    /// Waits until the screen shows `what`, changing or not (a spinner never stops).
+    fn wait_showing(&self, what: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let now = self.screen();
+            if now.contains(what) {
+                return now;
+            }
+            if start.elapsed() > DEADLINE {
+                panic!("waited {DEADLINE:?} for {what:?}; the screen:\n{now}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// A tmux format of the pane (`#{alternate_on}`, `#{mouse_any_flag}`).
+    fn pane_format(&self, format: &str) -> String {
+        let out = self
+            .tmux(&["display-message", "-p", format])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// The pane shows the main screen with the mouse released.
+    fn assert_main_screen(&self) {
+        assert_eq!(
+            self.pane_format("#{alternate_on}"),
+            "0",
+            "left on the alternate screen:\n{}",
+            self.screen()
+        );
+        assert_eq!(
+            self.pane_format("#{mouse_any_flag}#{mouse_button_flag}#{mouse_standard_flag}"),
+            "000",
+            "the mouse is still captured"
+        );
+    }
+}
+
+/// Every signal that ends a process restores the terminal first — cooked mode, the main screen,
+/// the mouse released — and then ends it by that same signal (the shell sees 128 + signal).
+#[test]
+fn fatal_signals_restore_the_terminal_and_end_by_that_signal() {
+    if !common::require_program("tmux") || !common::require_program("pgrep") {
+        return;
+    }
+    for (signal, code) in [("INT", 130), ("QUIT", 131), ("USR1", 138), ("ALRM", 142)] {
+        let (dir, _path) = demo_copy();
+        let name = format!("sig{}", signal.to_lowercase());
+        let bin = shlex::try_quote(BIN).unwrap().into_owned();
+        // No core file for SIGQUIT.
+        let t = start_script(
+            &name,
+            dir.path(),
+            &format!("ulimit -c 0; {bin} icelake-240.xml"),
+        );
+        t.wait_for("unknown-model");
+        let pid = t.app_pid();
+        assert!(
+            Command::new("kill")
+                .args([&format!("-{signal}"), &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        t.wait_for(&format!("EXIT={code}"));
+        assert_cooked(&t.wait_for("STTY-END"));
+        t.assert_main_screen();
+    }
+}
+
+/// A tmux server of our own with an interactive shell (job control on), prompt `READY$ `.
+fn start_shell(name: &str, dir: &Path) -> Tmux {
+    let t = Tmux {
+        socket: format!("virt-cpu-test-{name}-{}", std::process::id()),
+    };
+    let ok = t
+        .tmux(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            "100",
+            "-y",
+            "30",
+            "-c",
+        ])
+        .arg(dir)
+        .arg("env PS1='READY$ ' bash --norc --noprofile -i")
+        .status()
+        .expect("run tmux")
+        .success();
+    assert!(ok, "tmux new-session failed");
+    t.wait_for("READY$");
+    t
+}
+
+/// Ctrl-Z gives the terminal back to the shell (cooked, main screen) and stops virt-cpu; `fg`
+/// brings the whole view back. SIGTSTP from outside does the same.
+#[test]
+fn ctrl_z_suspends_and_fg_redraws() {
+    if !common::require_program("tmux")
+        || !common::require_program("bash")
+        || !common::require_program("pgrep")
+    {
+        return;
+    }
+    let (dir, _path) = demo_copy();
+    let t = start_shell("suspend", dir.path());
+    t.type_text(&format!(
+        "{} icelake-240.xml",
+        shlex::try_quote(BIN).unwrap()
+    ));
+    t.keys(&["Enter"]);
+    t.wait_for("unknown-model");
+    let pid = t.app_pid();
+
+    t.keys(&["C-z"]);
+    t.wait_for("Stopped");
+    t.assert_main_screen();
+    t.type_text("clear; stty -a; echo STTY-END");
+    t.keys(&["Enter"]);
+    assert_cooked(&t.wait_for("STTY-END"));
+
+    t.type_text("clear; fg");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("unknown-model");
+    assert!(s.contains("virt-cpu icelake-240.xml"), "not redrawn:\n{s}");
+    assert!(s.contains("<qemu:cpu>"), "not redrawn:\n{s}");
+    assert_eq!(t.pane_format("#{alternate_on}"), "1");
+
+    // From outside, as `kill -TSTP` or a job-control shell sends it.
+    assert!(
+        Command::new("kill")
+            .args(["-TSTP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    t.wait_for("Stopped");
+    t.assert_main_screen();
+    t.type_text("clear; fg");
+    t.keys(&["Enter"]);
+    t.wait_for("unknown-model");
+
+    t.keys(&["q"]);
+    // Typed only once the shell has the terminal again, not into the view that is ending.
+    let start = Instant::now();
+    while t.pane_format("#{alternate_on}") != "0" {
+        assert!(start.elapsed() < DEADLINE, "q did not quit");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    t.type_text("echo EXIT=$?");
+    t.keys(&["Enter"]);
+    t.wait_for("EXIT=0");
+    t.assert_main_screen();
+}
+
+/// With a host that never answers, the view shows what it asks, a spinner and `q quits`, and
+/// `q` quits at once, ending the waiting virsh; with `--timeout` the wait ends by itself with
+/// the error on the normal screen.
+#[test]
+fn a_silent_host_shows_the_wait_and_q_quits() {
+    if !common::require_program("tmux") || !common::require_program("virsh") {
+        return;
+    }
+    let host = common::silent::SilentHost::start();
+    let uri = host.uri();
+    let t = Tmux::start("silent", host.dir.path(), &["-c", &uri], &[]);
+    // The spinner turns, so the screen never stands still: wait for the text alone.
+    let s = t.wait_showing("q quits");
+    assert!(s.contains(&format!("asking libvirt at {uri}")), "{s}");
+    assert!(s.contains("gives up after 30 s"), "{s}");
+    t.keys(&["q"]);
+    t.exits_cooked("0");
+    t.assert_main_screen();
+    assert_eq!(
+        host.left_after(Duration::from_secs(3)),
+        Vec::<String>::new()
+    );
+
+    let t = Tmux::start(
+        "silent-timeout",
+        host.dir.path(),
+        &["--timeout", "1", "--domain", "guest", "-c", &uri],
+        &[],
+    );
+    let s = t.wait_for("EXIT=2");
+    assert!(s.contains("did not answer within 1 s"), "{s}");
+    assert_cooked(&t.wait_for("STTY-END"));
+    t.assert_main_screen();
+    assert_eq!(
+        host.left_after(Duration::from_secs(3)),
+        Vec::<String>::new()
+    );
+}
+
+/// A 60 MB value on one line (a `<qemu:option>` value, under the 64 MiB input limit) is drawn
+/// only as far as the screen shows it: the first frame comes in seconds, not minutes, and a
+/// key's effect shows within a second. (The bounds are loose on purpose: `cargo bench --bench
+/// tui -- huge` measures it.)
+#[test]
+fn a_huge_value_opens_fast_and_keys_stay_quick() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let huge = DEMO.replace(
+        "value='1234'",
+        &format!("value='{}'", "a".repeat(60_000_000)),
+    );
+    std::fs::write(dir.path().join("huge.xml"), huge).unwrap();
+    let start = Instant::now();
+    let t = Tmux::start("huge", dir.path(), &["huge.xml"], &[]);
+    let s = t.wait_for("strange-option");
+    let first = start.elapsed();
+    assert!(s.contains("aaaa"), "{s}");
+    // A debug build reads and checks 60 MB in a few seconds (a release build in well under
+    // one); laying the value out whole took minutes.
+    assert!(
+        first < Duration::from_secs(15),
+        "first frame after {first:?}"
+    );
+    // Each key's effect (focus moves to the other pane, and back) within a second.
+    for expect in ["focus <qemu:cpu>", "focus <cpu>", "focus <qemu:cpu>"] {
+        let start = Instant::now();
+        t.keys(&["Tab"]);
+        while !t.screen().contains(expect) {
+            assert!(
+                start.elapsed() < Duration::from_secs(1),
+                "Tab took more than a second:\n{}",
+                t.screen()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    t.keys(&["q"]);
+    t.exits_cooked("0");
 }

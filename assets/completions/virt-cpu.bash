@@ -92,7 +92,7 @@ _virt__cpu() {
 
     case "${cmd}" in
         virt__cpu)
-            opts="-c -V -h --domain --host-caps --host-capabilities --connect --catalog --generate --version --libvirt --qemu --help argv check convert catalog model diff set models help"
+            opts="-c -V -h --domain --host-caps --host-capabilities --connect --catalog --timeout --generate --version --libvirt --qemu --help argv check convert catalog model diff set models help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -122,6 +122,10 @@ _virt__cpu() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --generate)
                     COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
                     return 0
@@ -142,7 +146,7 @@ _virt__cpu() {
             return 0
             ;;
         virt__cpu__subcmd__argv)
-            opts="-c -h --host-caps --host-capabilities --connect --reading --format --catalog --libvirt --qemu --help"
+            opts="-c -h --host-caps --host-capabilities --connect --reading --format --catalog --timeout --libvirt --qemu --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -176,6 +180,10 @@ _virt__cpu() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --libvirt)
                     COMPREPLY=($(compgen -W "9.0 11.3" -- "${cur}"))
                     return 0
@@ -192,7 +200,7 @@ _virt__cpu() {
             return 0
             ;;
         virt__cpu__subcmd__catalog)
-            opts="-c -h --connect --json --catalog --libvirt --qemu --help refresh help"
+            opts="-c -h --connect --json --catalog --timeout --libvirt --qemu --help refresh help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -207,6 +215,10 @@ _virt__cpu() {
                     return 0
                     ;;
                 --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -268,7 +280,7 @@ _virt__cpu() {
             return 0
             ;;
         virt__cpu__subcmd__catalog__subcmd__refresh)
-            opts="-h --output --qemu-binary --cpu-map --json --catalog --libvirt --qemu --help"
+            opts="-h --output --qemu-binary --cpu-map --json --catalog --timeout --libvirt --qemu --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -290,6 +302,10 @@ _virt__cpu() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --libvirt)
                     COMPREPLY=($(compgen -W "9.0 11.3" -- "${cur}"))
                     return 0
@@ -306,7 +322,7 @@ _virt__cpu() {
             return 0
             ;;
         virt__cpu__subcmd__check)
-            opts="-c -h --host-caps --host-capabilities --connect --reading --json --catalog --libvirt --qemu --help"
+            opts="-c -h --host-caps --host-capabilities --connect --reading --json --catalog --timeout --libvirt --qemu --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -336,6 +352,10 @@ _virt__cpu() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --libvirt)
                     COMPREPLY=($(compgen -W "9.0 11.3" -- "${cur}"))
                     return 0
@@ -352,7 +372,7 @@ _virt__cpu() {
             return 0
             ;;
         virt__cpu__subcmd__convert)
-            opts="-c -o -h --to --force --host-caps --host-capabilities --connect --output --in-place --diff --catalog --libvirt --qemu --help"
+            opts="-c -o -h --to --force --host-caps --host-capabilities --connect --output --in-place --diff --catalog --timeout --libvirt --qemu --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -390,6 +410,10 @@ _virt__cpu() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --libvirt)
                     COMPREPLY=($(compgen -W "9.0 11.3" -- "${cur}"))
                     return 0
@@ -406,7 +430,7 @@ _virt__cpu() {
             return 0
             ;;
         virt__cpu__subcmd__diff)
-            opts="-c -h --host-caps --connect --virttype --json --catalog --libvirt --qemu --help 486 486-v1 Broadwell Broadwell-IBRS Broadwell-noTSX Broadwell-noTSX-IBRS Broadwell-v1 Broadwell-v2 Broadwell-v3 Broadwell-v4 Cascadelake-Server Cascadelake-Server-noTSX Cascadelake-Server-v1 Cascadelake-Server-v2 Cascadelake-Server-v3 Cascadelake-Server-v4 Cascadelake-Server-v5 ClearwaterForest ClearwaterForest-v1 Conroe Conroe-v1 Cooperlake Cooperlake-v1 Cooperlake-v2 Denverton Denverton-v1 Denverton-v2 Denverton-v3 Dhyana Dhyana-v1 Dhyana-v2 EPYC EPYC-Genoa EPYC-Genoa-v1 EPYC-IBPB EPYC-Milan EPYC-Milan-v1 EPYC-Milan-v2 EPYC-Rome EPYC-Rome-v1 EPYC-Rome-v2 EPYC-Rome-v3 EPYC-Rome-v4 EPYC-v1 EPYC-v2 EPYC-v3 EPYC-v4 GraniteRapids GraniteRapids-v1 GraniteRapids-v2 Haswell Haswell-IBRS Haswell-noTSX Haswell-noTSX-IBRS Haswell-v1 Haswell-v2 Haswell-v3 Haswell-v4 Icelake-Server Icelake-Server-noTSX Icelake-Server-v1 Icelake-Server-v2 Icelake-Server-v3 Icelake-Server-v4 Icelake-Server-v5 Icelake-Server-v6 Icelake-Server-v7 IvyBridge IvyBridge-IBRS IvyBridge-v1 IvyBridge-v2 KnightsMill KnightsMill-v1 Nehalem Nehalem-IBRS Nehalem-v1 Nehalem-v2 Opteron_G1 Opteron_G1-v1 Opteron_G2 Opteron_G2-v1 Opteron_G3 Opteron_G3-v1 Opteron_G4 Opteron_G4-v1 Opteron_G5 Opteron_G5-v1 Penryn Penryn-v1 SandyBridge SandyBridge-IBRS SandyBridge-v1 SandyBridge-v2 SapphireRapids SapphireRapids-v1 SapphireRapids-v2 SapphireRapids-v3 SierraForest SierraForest-v1 SierraForest-v2 Skylake-Client Skylake-Client-IBRS Skylake-Client-noTSX-IBRS Skylake-Client-v1 Skylake-Client-v2 Skylake-Client-v3 Skylake-Client-v4 Skylake-Server Skylake-Server-IBRS Skylake-Server-noTSX-IBRS Skylake-Server-v1 Skylake-Server-v2 Skylake-Server-v3 Skylake-Server-v4 Skylake-Server-v5 Snowridge Snowridge-v1 Snowridge-v2 Snowridge-v3 Snowridge-v4 Westmere Westmere-IBRS Westmere-v1 Westmere-v2 YongFeng YongFeng-v1 YongFeng-v2 athlon athlon-v1 base core2duo core2duo-v1 coreduo coreduo-v1 host kvm32 kvm32-v1 kvm64 kvm64-v1 max n270 n270-v1 pentium pentium-v1 pentium2 pentium2-v1 pentium3 pentium3-v1 phenom phenom-v1 qemu32 qemu32-v1 qemu64 qemu64-v1"
+            opts="-c -h --host-caps --connect --virttype --json --catalog --timeout --libvirt --qemu --help 486 486-v1 Broadwell Broadwell-IBRS Broadwell-noTSX Broadwell-noTSX-IBRS Broadwell-v1 Broadwell-v2 Broadwell-v3 Broadwell-v4 Cascadelake-Server Cascadelake-Server-noTSX Cascadelake-Server-v1 Cascadelake-Server-v2 Cascadelake-Server-v3 Cascadelake-Server-v4 Cascadelake-Server-v5 ClearwaterForest ClearwaterForest-v1 Conroe Conroe-v1 Cooperlake Cooperlake-v1 Cooperlake-v2 Denverton Denverton-v1 Denverton-v2 Denverton-v3 Dhyana Dhyana-v1 Dhyana-v2 EPYC EPYC-Genoa EPYC-Genoa-v1 EPYC-IBPB EPYC-Milan EPYC-Milan-v1 EPYC-Milan-v2 EPYC-Rome EPYC-Rome-v1 EPYC-Rome-v2 EPYC-Rome-v3 EPYC-Rome-v4 EPYC-v1 EPYC-v2 EPYC-v3 EPYC-v4 GraniteRapids GraniteRapids-v1 GraniteRapids-v2 Haswell Haswell-IBRS Haswell-noTSX Haswell-noTSX-IBRS Haswell-v1 Haswell-v2 Haswell-v3 Haswell-v4 Icelake-Server Icelake-Server-noTSX Icelake-Server-v1 Icelake-Server-v2 Icelake-Server-v3 Icelake-Server-v4 Icelake-Server-v5 Icelake-Server-v6 Icelake-Server-v7 IvyBridge IvyBridge-IBRS IvyBridge-v1 IvyBridge-v2 KnightsMill KnightsMill-v1 Nehalem Nehalem-IBRS Nehalem-v1 Nehalem-v2 Opteron_G1 Opteron_G1-v1 Opteron_G2 Opteron_G2-v1 Opteron_G3 Opteron_G3-v1 Opteron_G4 Opteron_G4-v1 Opteron_G5 Opteron_G5-v1 Penryn Penryn-v1 SandyBridge SandyBridge-IBRS SandyBridge-v1 SandyBridge-v2 SapphireRapids SapphireRapids-v1 SapphireRapids-v2 SapphireRapids-v3 SierraForest SierraForest-v1 SierraForest-v2 Skylake-Client Skylake-Client-IBRS Skylake-Client-noTSX-IBRS Skylake-Client-v1 Skylake-Client-v2 Skylake-Client-v3 Skylake-Client-v4 Skylake-Server Skylake-Server-IBRS Skylake-Server-noTSX-IBRS Skylake-Server-v1 Skylake-Server-v2 Skylake-Server-v3 Skylake-Server-v4 Skylake-Server-v5 Snowridge Snowridge-v1 Snowridge-v2 Snowridge-v3 Snowridge-v4 Westmere Westmere-IBRS Westmere-v1 Westmere-v2 YongFeng YongFeng-v1 YongFeng-v2 athlon athlon-v1 base core2duo core2duo-v1 coreduo coreduo-v1 host kvm32 kvm32-v1 kvm64 kvm64-v1 max n270 n270-v1 pentium pentium-v1 pentium2 pentium2-v1 pentium3 pentium3-v1 phenom phenom-v1 qemu32 qemu32-v1 qemu64 qemu64-v1"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -429,6 +453,10 @@ _virt__cpu() {
                     return 0
                     ;;
                 --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -602,7 +630,7 @@ _virt__cpu() {
             return 0
             ;;
         virt__cpu__subcmd__model)
-            opts="-c -h --host-caps --connect --virttype --json --catalog --libvirt --qemu --help 486 486-v1 Broadwell Broadwell-IBRS Broadwell-noTSX Broadwell-noTSX-IBRS Broadwell-v1 Broadwell-v2 Broadwell-v3 Broadwell-v4 Cascadelake-Server Cascadelake-Server-noTSX Cascadelake-Server-v1 Cascadelake-Server-v2 Cascadelake-Server-v3 Cascadelake-Server-v4 Cascadelake-Server-v5 ClearwaterForest ClearwaterForest-v1 Conroe Conroe-v1 Cooperlake Cooperlake-v1 Cooperlake-v2 Denverton Denverton-v1 Denverton-v2 Denverton-v3 Dhyana Dhyana-v1 Dhyana-v2 EPYC EPYC-Genoa EPYC-Genoa-v1 EPYC-IBPB EPYC-Milan EPYC-Milan-v1 EPYC-Milan-v2 EPYC-Rome EPYC-Rome-v1 EPYC-Rome-v2 EPYC-Rome-v3 EPYC-Rome-v4 EPYC-v1 EPYC-v2 EPYC-v3 EPYC-v4 GraniteRapids GraniteRapids-v1 GraniteRapids-v2 Haswell Haswell-IBRS Haswell-noTSX Haswell-noTSX-IBRS Haswell-v1 Haswell-v2 Haswell-v3 Haswell-v4 Icelake-Server Icelake-Server-noTSX Icelake-Server-v1 Icelake-Server-v2 Icelake-Server-v3 Icelake-Server-v4 Icelake-Server-v5 Icelake-Server-v6 Icelake-Server-v7 IvyBridge IvyBridge-IBRS IvyBridge-v1 IvyBridge-v2 KnightsMill KnightsMill-v1 Nehalem Nehalem-IBRS Nehalem-v1 Nehalem-v2 Opteron_G1 Opteron_G1-v1 Opteron_G2 Opteron_G2-v1 Opteron_G3 Opteron_G3-v1 Opteron_G4 Opteron_G4-v1 Opteron_G5 Opteron_G5-v1 Penryn Penryn-v1 SandyBridge SandyBridge-IBRS SandyBridge-v1 SandyBridge-v2 SapphireRapids SapphireRapids-v1 SapphireRapids-v2 SapphireRapids-v3 SierraForest SierraForest-v1 SierraForest-v2 Skylake-Client Skylake-Client-IBRS Skylake-Client-noTSX-IBRS Skylake-Client-v1 Skylake-Client-v2 Skylake-Client-v3 Skylake-Client-v4 Skylake-Server Skylake-Server-IBRS Skylake-Server-noTSX-IBRS Skylake-Server-v1 Skylake-Server-v2 Skylake-Server-v3 Skylake-Server-v4 Skylake-Server-v5 Snowridge Snowridge-v1 Snowridge-v2 Snowridge-v3 Snowridge-v4 Westmere Westmere-IBRS Westmere-v1 Westmere-v2 YongFeng YongFeng-v1 YongFeng-v2 athlon athlon-v1 base core2duo core2duo-v1 coreduo coreduo-v1 host kvm32 kvm32-v1 kvm64 kvm64-v1 max n270 n270-v1 pentium pentium-v1 pentium2 pentium2-v1 pentium3 pentium3-v1 phenom phenom-v1 qemu32 qemu32-v1 qemu64 qemu64-v1"
+            opts="-c -h --host-caps --connect --virttype --json --catalog --timeout --libvirt --qemu --help 486 486-v1 Broadwell Broadwell-IBRS Broadwell-noTSX Broadwell-noTSX-IBRS Broadwell-v1 Broadwell-v2 Broadwell-v3 Broadwell-v4 Cascadelake-Server Cascadelake-Server-noTSX Cascadelake-Server-v1 Cascadelake-Server-v2 Cascadelake-Server-v3 Cascadelake-Server-v4 Cascadelake-Server-v5 ClearwaterForest ClearwaterForest-v1 Conroe Conroe-v1 Cooperlake Cooperlake-v1 Cooperlake-v2 Denverton Denverton-v1 Denverton-v2 Denverton-v3 Dhyana Dhyana-v1 Dhyana-v2 EPYC EPYC-Genoa EPYC-Genoa-v1 EPYC-IBPB EPYC-Milan EPYC-Milan-v1 EPYC-Milan-v2 EPYC-Rome EPYC-Rome-v1 EPYC-Rome-v2 EPYC-Rome-v3 EPYC-Rome-v4 EPYC-v1 EPYC-v2 EPYC-v3 EPYC-v4 GraniteRapids GraniteRapids-v1 GraniteRapids-v2 Haswell Haswell-IBRS Haswell-noTSX Haswell-noTSX-IBRS Haswell-v1 Haswell-v2 Haswell-v3 Haswell-v4 Icelake-Server Icelake-Server-noTSX Icelake-Server-v1 Icelake-Server-v2 Icelake-Server-v3 Icelake-Server-v4 Icelake-Server-v5 Icelake-Server-v6 Icelake-Server-v7 IvyBridge IvyBridge-IBRS IvyBridge-v1 IvyBridge-v2 KnightsMill KnightsMill-v1 Nehalem Nehalem-IBRS Nehalem-v1 Nehalem-v2 Opteron_G1 Opteron_G1-v1 Opteron_G2 Opteron_G2-v1 Opteron_G3 Opteron_G3-v1 Opteron_G4 Opteron_G4-v1 Opteron_G5 Opteron_G5-v1 Penryn Penryn-v1 SandyBridge SandyBridge-IBRS SandyBridge-v1 SandyBridge-v2 SapphireRapids SapphireRapids-v1 SapphireRapids-v2 SapphireRapids-v3 SierraForest SierraForest-v1 SierraForest-v2 Skylake-Client Skylake-Client-IBRS Skylake-Client-noTSX-IBRS Skylake-Client-v1 Skylake-Client-v2 Skylake-Client-v3 Skylake-Client-v4 Skylake-Server Skylake-Server-IBRS Skylake-Server-noTSX-IBRS Skylake-Server-v1 Skylake-Server-v2 Skylake-Server-v3 Skylake-Server-v4 Skylake-Server-v5 Snowridge Snowridge-v1 Snowridge-v2 Snowridge-v3 Snowridge-v4 Westmere Westmere-IBRS Westmere-v1 Westmere-v2 YongFeng YongFeng-v1 YongFeng-v2 athlon athlon-v1 base core2duo core2duo-v1 coreduo coreduo-v1 host kvm32 kvm32-v1 kvm64 kvm64-v1 max n270 n270-v1 pentium pentium-v1 pentium2 pentium2-v1 pentium3 pentium3-v1 phenom phenom-v1 qemu32 qemu32-v1 qemu64 qemu64-v1"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -628,6 +656,10 @@ _virt__cpu() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --libvirt)
                     COMPREPLY=($(compgen -W "9.0 11.3" -- "${cur}"))
                     return 0
@@ -644,7 +676,7 @@ _virt__cpu() {
             return 0
             ;;
         virt__cpu__subcmd__models)
-            opts="-c -h --vendor --search --host-caps --connect --virttype --json --has --catalog --libvirt --qemu --help"
+            opts="-c -h --vendor --search --host-caps --connect --virttype --json --has --catalog --timeout --libvirt --qemu --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -682,6 +714,10 @@ _virt__cpu() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --libvirt)
                     COMPREPLY=($(compgen -W "9.0 11.3" -- "${cur}"))
                     return 0
@@ -698,7 +734,7 @@ _virt__cpu() {
             return 0
             ;;
         virt__cpu__subcmd__set)
-            opts="-c -o -h --mode --feature --qemu-option --qemu-remove --move-to --force --host-caps --host-capabilities --connect --output --in-place --diff --qemu-model --model --drop-feature --catalog --libvirt --qemu --help"
+            opts="-c -o -h --mode --feature --qemu-option --qemu-remove --move-to --force --host-caps --host-capabilities --connect --output --in-place --diff --qemu-model --model --drop-feature --catalog --timeout --libvirt --qemu --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -761,6 +797,10 @@ _virt__cpu() {
                     return 0
                     ;;
                 --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_virt_cpu_global_optspecs
-    string join \n domain= host-caps= host-capabilities= c/connect= catalog= generate= V/version libvirt= qemu= h/help
+    string join \n domain= host-caps= host-capabilities= c/connect= catalog= timeout= generate= V/version libvirt= qemu= h/help
 end
 
 function __fish_virt_cpu_needs_command
@@ -29,6 +29,7 @@ complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -l host-caps -d '`virsh 
 complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -l host-capabilities -d 'With --host-caps: that host\'s `virsh capabilities` XML, whose CPUID host CPU libvirt compares KVM guests with (without it, the host-model CPU stands in)' -r -F
 complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -s c -l connect -d 'Ask libvirt at this URI (`virsh -c URI domcapabilities`)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -l catalog -d 'Use this catalog (the directory `catalog refresh --output DIR` wrote, or its qemu-x86.json) instead of the cache or the embedded one, whatever its versions' -r -F
+complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -l timeout -d 'How long each virsh call may wait for libvirt before it is ended with an error (every command; QEMU runs get ten times as long)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -l generate -d 'Print the man page or a shell\'s completion script, and exit' -r -f -a "man\t'The man page virt-cpu(1), in roff'
 bash\t'bash completion (for /usr/share/bash-completion/completions/virt-cpu)'
 zsh\t'zsh completion (for /usr/share/zsh/vendor-completions/_virt-cpu)'
@@ -58,6 +59,7 @@ arg\t'`-cpu VALUE`'
 shell\t'`-cpu VALUE` quoted as libvirt\'s .args files and `virsh domxml-to-native` do'
 json\t'{value, argv, reading, source, taints, diagnostics, follows}'"
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand argv" -l catalog -d 'Use this catalog (the directory `catalog refresh --output DIR` wrote, or its qemu-x86.json) instead of the cache or the embedded one, whatever its versions' -r -F
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand argv" -l timeout -d 'How long each virsh call may wait for libvirt before it is ended with an error (every command; QEMU runs get ten times as long)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand argv" -l libvirt -d 'Follow this libvirt release (X.Y), e.g. 9.0 or 11.3 [default: the daemon\'s with -c, else the one installed here, else the newest known]' -r -f -a "9.0\t''
 11.3\t''"
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand argv" -l qemu -d 'Follow this QEMU release (X.Y), e.g. 7.2 or 10.0 [default: the one paired with the libvirt followed]' -r -f -a "7.2\t''
@@ -69,6 +71,7 @@ complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand check" -s c -l connect
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand check" -l reading -d 'How <qemu:cpu> combines with libvirt\'s appended options' -r -f -a "merge\t'`<qemu:cpu>` is the base; libvirt\'s appended options follow (option 3, the default)'
 override\t'`<qemu:cpu>` is the whole `-cpu`; nothing is appended (option 2)'"
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand check" -l catalog -d 'Use this catalog (the directory `catalog refresh --output DIR` wrote, or its qemu-x86.json) instead of the cache or the embedded one, whatever its versions' -r -F
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand check" -l timeout -d 'How long each virsh call may wait for libvirt before it is ended with an error (every command; QEMU runs get ten times as long)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand check" -l libvirt -d 'Follow this libvirt release (X.Y), e.g. 9.0 or 11.3 [default: the daemon\'s with -c, else the one installed here, else the newest known]' -r -f -a "9.0\t''
 11.3\t''"
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand check" -l qemu -d 'Follow this QEMU release (X.Y), e.g. 7.2 or 10.0 [default: the one paired with the libvirt followed]' -r -f -a "7.2\t''
@@ -83,6 +86,7 @@ complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand convert" -l host-capab
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand convert" -s c -l connect -d 'Ask libvirt at this URI (`virsh -c URI domcapabilities`)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand convert" -s o -l output -d 'Write the result to OUT (always written, even when unchanged)' -r -F
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand convert" -l catalog -d 'Use this catalog (the directory `catalog refresh --output DIR` wrote, or its qemu-x86.json) instead of the cache or the embedded one, whatever its versions' -r -F
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand convert" -l timeout -d 'How long each virsh call may wait for libvirt before it is ended with an error (every command; QEMU runs get ten times as long)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand convert" -l libvirt -d 'Follow this libvirt release (X.Y), e.g. 9.0 or 11.3 [default: the daemon\'s with -c, else the one installed here, else the newest known]' -r -f -a "9.0\t''
 11.3\t''"
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand convert" -l qemu -d 'Follow this QEMU release (X.Y), e.g. 7.2 or 10.0 [default: the one paired with the libvirt followed]' -r -f -a "7.2\t''
@@ -93,6 +97,7 @@ complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand convert" -l diff -d 'P
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand convert" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand catalog; and not __fish_seen_subcommand_from refresh help" -s c -l connect -d 'Ask this daemon which versions to follow (`virsh -c URI version --daemon`)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand catalog; and not __fish_seen_subcommand_from refresh help" -l catalog -d 'Use this catalog (the directory `catalog refresh --output DIR` wrote, or its qemu-x86.json) instead of the cache or the embedded one, whatever its versions' -r -F
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand catalog; and not __fish_seen_subcommand_from refresh help" -l timeout -d 'How long each virsh call may wait for libvirt before it is ended with an error (every command; QEMU runs get ten times as long)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand catalog; and not __fish_seen_subcommand_from refresh help" -l libvirt -d 'Follow this libvirt release (X.Y), e.g. 9.0 or 11.3 [default: the daemon\'s with -c, else the one installed here, else the newest known]' -r -f -a "9.0\t''
 11.3\t''"
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand catalog; and not __fish_seen_subcommand_from refresh help" -l qemu -d 'Follow this QEMU release (X.Y), e.g. 7.2 or 10.0 [default: the one paired with the libvirt followed]' -r -f -a "7.2\t''
@@ -105,6 +110,7 @@ complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand catalog; and __fish_se
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand catalog; and __fish_seen_subcommand_from refresh" -l qemu-binary -d 'The QEMU binary to ask (`--qemu X.Y` names a release to follow, not a binary)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand catalog; and __fish_seen_subcommand_from refresh" -l cpu-map -d 'libvirt\'s CPU map directory' -r -F
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand catalog; and __fish_seen_subcommand_from refresh" -l catalog -d 'Use this catalog (the directory `catalog refresh --output DIR` wrote, or its qemu-x86.json) instead of the cache or the embedded one, whatever its versions' -r -F
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand catalog; and __fish_seen_subcommand_from refresh" -l timeout -d 'How long each virsh call may wait for libvirt before it is ended with an error (every command; QEMU runs get ten times as long)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand catalog; and __fish_seen_subcommand_from refresh" -l libvirt -d 'Follow this libvirt release (X.Y), e.g. 9.0 or 11.3 [default: the daemon\'s with -c, else the one installed here, else the newest known]' -r -f -a "9.0\t''
 11.3\t''"
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand catalog; and __fish_seen_subcommand_from refresh" -l qemu -d 'Follow this QEMU release (X.Y), e.g. 7.2 or 10.0 [default: the one paired with the libvirt followed]' -r -f -a "7.2\t''
@@ -117,6 +123,7 @@ complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand model" -l host-caps -d
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand model" -s c -l connect -d 'Ask libvirt at this URI for the host\'s capabilities (runs `virsh -c URI domcapabilities`)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand model" -l virttype -d 'With -c: the virt type to ask about, `kvm` (libvirt\'s default) or `qemu` (TCG)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand model" -l catalog -d 'Use this catalog (the directory `catalog refresh --output DIR` wrote, or its qemu-x86.json) instead of the cache or the embedded one, whatever its versions' -r -F
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand model" -l timeout -d 'How long each virsh call may wait for libvirt before it is ended with an error (every command; QEMU runs get ten times as long)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand model" -l libvirt -d 'Follow this libvirt release (X.Y), e.g. 9.0 or 11.3 [default: the daemon\'s with -c, else the one installed here, else the newest known]' -r -f -a "9.0\t''
 11.3\t''"
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand model" -l qemu -d 'Follow this QEMU release (X.Y), e.g. 7.2 or 10.0 [default: the one paired with the libvirt followed]' -r -f -a "7.2\t''
@@ -127,6 +134,7 @@ complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand diff" -l host-caps -d 
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand diff" -s c -l connect -d 'Ask libvirt at this URI for the host\'s capabilities (runs `virsh -c URI domcapabilities`)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand diff" -l virttype -d 'With -c: the virt type to ask about, `kvm` (libvirt\'s default) or `qemu` (TCG)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand diff" -l catalog -d 'Use this catalog (the directory `catalog refresh --output DIR` wrote, or its qemu-x86.json) instead of the cache or the embedded one, whatever its versions' -r -F
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand diff" -l timeout -d 'How long each virsh call may wait for libvirt before it is ended with an error (every command; QEMU runs get ten times as long)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand diff" -l libvirt -d 'Follow this libvirt release (X.Y), e.g. 9.0 or 11.3 [default: the daemon\'s with -c, else the one installed here, else the newest known]' -r -f -a "9.0\t''
 11.3\t''"
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand diff" -l qemu -d 'Follow this QEMU release (X.Y), e.g. 7.2 or 10.0 [default: the one paired with the libvirt followed]' -r -f -a "7.2\t''
@@ -830,6 +838,7 @@ xstore-en\t''
 xtpr\t''
 zero-fcs-fds\t''"
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -l catalog -d 'Use this catalog (the directory `catalog refresh --output DIR` wrote, or its qemu-x86.json) instead of the cache or the embedded one, whatever its versions' -r -F
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -l timeout -d 'How long each virsh call may wait for libvirt before it is ended with an error (every command; QEMU runs get ten times as long)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -l libvirt -d 'Follow this libvirt release (X.Y), e.g. 9.0 or 11.3 [default: the daemon\'s with -c, else the one installed here, else the newest known]' -r -f -a "9.0\t''
 11.3\t''"
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -l qemu -d 'Follow this QEMU release (X.Y), e.g. 7.2 or 10.0 [default: the one paired with the libvirt followed]' -r -f -a "7.2\t''
@@ -1226,6 +1235,7 @@ xstore-en\t''
 xtpr\t''
 zero-fcs-fds\t''"
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -l catalog -d 'Use this catalog (the directory `catalog refresh --output DIR` wrote, or its qemu-x86.json) instead of the cache or the embedded one, whatever its versions' -r -F
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -l timeout -d 'How long each virsh call may wait for libvirt before it is ended with an error (every command; QEMU runs get ten times as long)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -l libvirt -d 'Follow this libvirt release (X.Y), e.g. 9.0 or 11.3 [default: the daemon\'s with -c, else the one installed here, else the newest known]' -r -f -a "9.0\t''
 11.3\t''"
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -l qemu -d 'Follow this QEMU release (X.Y), e.g. 7.2 or 10.0 [default: the one paired with the libvirt followed]' -r -f -a "7.2\t''

@@ -48,3 +48,11 @@ pub fn bench_inputs() -> Vec<(&'static str, String)> {
         ("generated-10MB", big_domain(10 * 1024 * 1024)),
     ]
 }
+
+/// The demo domain with one `<qemu:cpu>` option value of `bytes` bytes on one line: a value far
+/// wider than any screen, which the view must cut, not lay out whole.
+#[allow(dead_code)] // not every includer benchmarks it
+pub fn huge_value(bytes: usize) -> String {
+    let demo = include_str!("../../assets/examples/icelake-240.xml");
+    demo.replace("value='1234'", &format!("value='{}'", "a".repeat(bytes)))
+}

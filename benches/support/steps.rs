@@ -10,25 +10,25 @@ use virt_cpu::domain::Domain;
 use virt_cpu::edit::Edited;
 use virt_cpu::store;
 use virt_cpu::store::save::{Expected, Saved, save_atomic};
-use virt_cpu::tui::app::{Model, Target};
+use virt_cpu::tui::app::{AppState, Target};
 use virt_cpu::tui::theme::Theme;
 use virt_cpu::tui::{type_keys, view};
 use virt_cpu::xml::Document;
 
-pub fn draw(term: &mut Terminal<TestBackend>, m: &Model) {
+pub fn draw(term: &mut Terminal<TestBackend>, m: &AppState) {
     term.draw(|f| view::draw(f, m, &Theme::COLOR)).unwrap();
 }
 
 /// As the TUI loads a file: the bytes read are handed to the document, not copied. Steps:
-/// parse, domain facts, model.
-pub fn model_from(bytes: Vec<u8>, mark: &mut dyn FnMut()) -> Model {
+/// parse, domain facts, TUI state.
+pub fn state_from(bytes: Vec<u8>, mark: &mut dyn FnMut()) -> AppState {
     let catalog = Catalog::embedded();
     let doc = Document::parse_owned(bytes).unwrap();
     mark();
     let dom = Domain::read(&doc).unwrap();
     mark();
     let caps = QemuCaps::from_catalog(&dom, catalog);
-    Model::new(
+    AppState::new(
         Edited::from_read(doc, dom),
         "bench.xml".into(),
         Target::Unnamed {
@@ -51,14 +51,11 @@ pub fn session(
     let catalog = Catalog::embedded();
     let loaded = store::open(path).unwrap();
     mark();
-    let stamp = match &loaded.origin {
-        store::Origin::File { stamp, .. } => Some(stamp.clone()),
-        store::Origin::Stdin => None,
-    };
+    let stamp = loaded.origin.stamp().cloned();
     let caps = QemuCaps::from_catalog(&loaded.domain, catalog);
     let state = Edited::from_read(loaded.doc, loaded.domain);
     let name = path.display().to_string();
-    let mut m = Model::new(state, name, Target::File(path.to_path_buf()), caps, catalog);
+    let mut m = AppState::new(state, name, Target::File(path.to_path_buf()), caps, catalog);
     mark();
     draw(term, &m);
     mark();

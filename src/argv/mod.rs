@@ -4,6 +4,7 @@
 pub mod caps;
 pub mod effective;
 pub mod error;
+pub mod fallback;
 pub mod libvirt;
 pub mod shell;
 

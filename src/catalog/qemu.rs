@@ -440,12 +440,19 @@ impl QemuCatalog {
     }
 
     /// A feature named any way a user might: a QEMU spelling, libvirt's name, or a `name=value`
-    /// spelling with `_` (which QEMU rewrites to `-`). For the CLI's `--has`; checks that must
+    /// spelling with `_` (which QEMU rewrites to `-`), in any case. For the CLI's `--has`; checks that must
     /// follow QEMU exactly use [`Self::feature`] after [`super::qemu_cpu_string::parse`].
     pub fn feature_loose(&self, name: &str) -> Option<&QemuFeature> {
         self.feature(name)
             .or_else(|| self.feature_by_libvirt(name))
             .or_else(|| self.feature(&name.replace('_', "-")))
+            .or_else(|| {
+                // Feature names are lower case in QEMU and libvirt alike: `AVX2` is `avx2`.
+                let lower = name.to_ascii_lowercase();
+                (lower != name)
+                    .then(|| self.feature_loose(&lower))
+                    .flatten()
+            })
     }
 
     /// A non-feature `-cpu` property by name or alias (`enforce`, `hv-apicv` → `hv-avic`).

@@ -20,6 +20,8 @@ pub enum Reason {
     Distance(usize),
     /// The input starts the suggested name.
     Prefix,
+    /// The input is QEMU's spelling of this libvirt feature (`sse4_2` → `sse4.2`).
+    QemuSpelling,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -147,9 +149,26 @@ pub fn libvirt_model(map: &LibvirtMap, input: &str) -> Option<Suggestion> {
     best(input, map.models.iter().map(|m| m.name.as_str()))
 }
 
-/// A libvirt feature name (`<cpu><feature name=…>`).
-pub fn libvirt_feature(map: &LibvirtMap, input: &str) -> Option<Suggestion> {
-    best(input, map.features.iter().map(|f| f.name.as_str()))
+/// A libvirt feature name (`<cpu><feature name=…>`) for `input`: the libvirt name of a QEMU
+/// spelling, the same name in other case, or a name one typo away. Nothing looser: a fix that
+/// swaps in a feature further away (`kvmclock` → `svm-lock`) changes the guest's CPU into
+/// something the admin never asked for.
+pub fn libvirt_feature(map: &LibvirtMap, qemu: &QemuCatalog, input: &str) -> Option<Suggestion> {
+    if let Some(name) = qemu
+        .feature(input)
+        .and_then(|f| f.libvirt.as_deref())
+        .filter(|&n| n != input && map.feature(n).is_some())
+    {
+        return Some(Suggestion {
+            name: name.to_string(),
+            reason: Reason::QemuSpelling,
+        });
+    }
+    best(input, map.features.iter().map(|f| f.name.as_str())).filter(|s| match s.reason {
+        Reason::Case | Reason::QemuSpelling => true,
+        Reason::Distance(d) => d == 1 && input.chars().count() >= 4,
+        Reason::Prefix => false,
+    })
 }
 
 #[cfg(test)]

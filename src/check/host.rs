@@ -12,57 +12,135 @@ use crate::domain::PolicyEffect;
 use crate::host::PoolUsability;
 use crate::xml::{Document, ElemId};
 
+/// Where the model QEMU gets comes from, which decides how its names are spelled and which
+/// checks apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// `<cpu mode='custom'>`: libvirt's names.
+    Cpu,
+    /// `<cpu mode='host-model'>`, resolved from the host's domcapabilities.
+    HostModel,
+    /// The proposed `<qemu:cpu>`.
+    QemuCpu,
+    /// A `-cpu` passed by `<qemu:commandline>`, which overrides every other.
+    Commandline,
+}
+
+impl Source {
+    /// How messages name it.
+    fn label(self) -> &'static str {
+        match self {
+            Source::Cpu => "<cpu>",
+            Source::HostModel => "<cpu mode='host-model'> on this host",
+            Source::QemuCpu => "<qemu:cpu>",
+            Source::Commandline => "the -cpu of <qemu:commandline>",
+        }
+    }
+
+    /// Whether features are written with libvirt's names.
+    fn libvirt_names(self) -> bool {
+        matches!(self, Source::Cpu | Source::HostModel)
+    }
+}
+
 /// A model (QEMU name) and the features the domain turns on, with where each is set.
-struct Requested<'a> {
+struct Requested {
     model: String,
     model_el: ElemId,
     /// (QEMU feature name, element, enabled, the name as written in the XML)
     features: Vec<(String, ElemId, bool, String)>,
-    /// `<qemu:cpu>` with `enforce=on`: QEMU refuses to start when the host lacks a feature.
+    /// `enforce=on`: QEMU refuses to start when the host lacks a feature.
     enforce: bool,
-    place: &'a str,
+    source: Source,
 }
 
-fn requested<'a>(dom: &Domain) -> Option<Requested<'a>> {
+/// What QEMU is asked for, from the source that wins: the last `-cpu` of
+/// `<qemu:commandline>` (QEMU keeps only the last), `<qemu:cpu>`, a custom `<cpu>`, or a
+/// host-model `<cpu>` as the host's domcapabilities resolve it.
+fn requested(dom: &Domain, caps: &QemuCaps) -> Option<Requested> {
+    if let Some((el, value)) = dom.commandline_cpu_values().last() {
+        return from_commandline(*el, value);
+    }
     if let Some(q) = &dom.qemu_cpu {
-        let model = q.models.first()?;
-        let mut features = Vec::new();
-        let mut enforce = false;
-        for o in &q.options {
-            let Some(name) = o.name.as_deref() else {
-                continue;
-            };
-            let (written, name, on) = match (name.strip_prefix('+'), name.strip_prefix('-')) {
-                (Some(n), _) => (n, n.to_string(), Some(true)),
-                (_, Some(n)) => (n, n.to_string(), Some(false)),
-                _ => (
-                    name,
-                    name.replace('_', "-"),
-                    o.value.as_deref().map_or(Some(true), parse_bool),
-                ),
-            };
-            if name == "enforce" {
-                enforce = on == Some(true);
-            }
-            if let Some(on) = on {
-                features.push((name, o.el, on, written.to_string()));
-            }
-        }
-        return Some(Requested {
-            model: model.name.clone()?,
-            model_el: model.el,
-            features,
-            enforce,
-            place: "<qemu:cpu>",
-        });
+        return from_qemu_cpu(q);
     }
     let cpu = dom.cpu.as_ref()?;
-    if cpu.mode.as_deref().unwrap_or("custom") != "custom" {
-        return None;
+    match cpu.mode.as_deref().unwrap_or("custom") {
+        "custom" => from_cpu(cpu),
+        "host-model" => from_host_model(cpu, caps),
+        _ => None,
     }
+}
+
+fn from_commandline(el: ElemId, value: &str) -> Option<Requested> {
+    let parsed = crate::catalog::qemu_cpu_string::parse(value).ok()?;
+    let mut enforce = false;
+    let mut features = Vec::new();
+    for item in &parsed.items {
+        let Some(on) = parse_bool(&item.value) else {
+            continue;
+        };
+        if item.name == "enforce" {
+            enforce = on;
+        }
+        features.push((item.name.clone(), el, on, item.name.clone()));
+    }
+    Some(Requested {
+        model: parsed.model,
+        model_el: el,
+        features,
+        enforce,
+        source: Source::Commandline,
+    })
+}
+
+fn from_qemu_cpu(q: &crate::domain::QemuCpu) -> Option<Requested> {
+    let model = q.models.first()?;
+    let mut features = Vec::new();
+    let mut enforce = false;
+    for o in &q.options {
+        let Some(name) = o.name.as_deref() else {
+            continue;
+        };
+        let (written, name, on) = match (name.strip_prefix('+'), name.strip_prefix('-')) {
+            (Some(n), _) => (n, n.to_string(), Some(true)),
+            (_, Some(n)) => (n, n.to_string(), Some(false)),
+            _ => (
+                name,
+                name.replace('_', "-"),
+                o.value.as_deref().map_or(Some(true), parse_bool),
+            ),
+        };
+        if name == "enforce" {
+            enforce = on == Some(true);
+        }
+        if let Some(on) = on {
+            features.push((name, o.el, on, written.to_string()));
+        }
+    }
+    Some(Requested {
+        model: model.name.clone()?,
+        model_el: model.el,
+        features,
+        enforce,
+        source: Source::QemuCpu,
+    })
+}
+
+fn from_cpu(cpu: &crate::domain::CpuDef) -> Option<Requested> {
     let model = cpu.model.as_ref().filter(|m| !m.name.is_empty())?;
-    let features = cpu
-        .features
+    Some(Requested {
+        model: model.name.clone(),
+        model_el: model.el,
+        features: cpu_features(cpu),
+        enforce: false,
+        source: Source::Cpu,
+    })
+}
+
+/// The features a `<cpu>` turns on or off, in QEMU's names.
+fn cpu_features(cpu: &crate::domain::CpuDef) -> Vec<(String, ElemId, bool, String)> {
+    cpu.features
         .iter()
         .filter_map(|f| {
             // An optional feature asks nothing of the host, and a policy libvirt refuses is
@@ -80,13 +158,27 @@ fn requested<'a>(dom: &Domain) -> Option<Requested<'a>> {
                 written.to_string(),
             ))
         })
-        .collect();
+        .collect()
+}
+
+/// host-model: the host's model with the features domcapabilities adds or removes, then the
+/// domain's own features (libvirt applies them on top).
+fn from_host_model(cpu: &crate::domain::CpuDef, caps: &QemuCaps) -> Option<Requested> {
+    let host = caps.domcaps.as_ref()?.host_model.as_ref()?;
+    let from_host = host
+        .required
+        .iter()
+        .map(|n| (n, true))
+        .chain(host.disabled.iter().map(|n| (n, false)))
+        .map(|(n, on)| (libvirt_to_qemu(n).to_string(), cpu.el, on, n.clone()));
+    let mut features: Vec<_> = from_host.collect();
+    features.extend(cpu_features(cpu));
     Some(Requested {
-        model: model.name.clone(),
-        model_el: model.el,
+        model: host.model.clone(),
+        model_el: cpu.el,
         features,
         enforce: false,
-        place: "<cpu>",
+        source: Source::HostModel,
     })
 }
 
@@ -97,19 +189,29 @@ pub(super) fn check(
     catalog: &Catalog,
     out: &mut Vec<Diagnostic>,
 ) {
-    let Some(req) = requested(dom) else { return };
+    let Some(req) = requested(dom, caps) else {
+        return;
+    };
     let qemu = &catalog.qemu;
     let Some(model) = qemu.resolve_model(&req.model) else {
         return;
     };
-    if qemu.model(&req.model).is_some_and(|m| m.deprecated) && req.place == "<cpu>" {
+    amd_smt(doc, dom, catalog, &req, model, out);
+    // host-model is what the host runs, by definition: only its topology can be wrong.
+    if req.source == Source::HostModel {
+        return;
+    }
+    if qemu.model(&req.model).is_some_and(|m| m.deprecated) && req.source == Source::Cpu {
         out.push(
             Diagnostic::new("deprecated-model", Severity::Warning, format!("QEMU marks CPU model '{}' deprecated; libvirt taints the domain deprecated-config — pick a newer model", req.model))
                 .at(doc, Some(req.model_el)),
         );
     }
     for (name, el, on, written) in &req.features {
-        if *on && qemu.feature(name).is_some() && qemu.model_has(model, name) {
+        // A <cpu> feature libvirt does not know is refused (unknown-feature) before QEMU
+        // ever sees it: whether QEMU's model has it says nothing.
+        let refused = req.source == Source::Cpu && catalog.libvirt.feature(written).is_none();
+        if *on && !refused && qemu.feature(name).is_some() && qemu.model_has(model, name) {
             // Name the versioned model only when the domain names it otherwise.
             let resolved = if model.name == req.model {
                 String::new()
@@ -130,7 +232,6 @@ pub(super) fn check(
             );
         }
     }
-    amd_smt(doc, dom, catalog, &req, model, out);
     tcg_lacks(doc, dom, catalog, &req, model, out);
     if let Some(dc) = &caps.domcaps {
         host(doc, dc, catalog, &req, out);
@@ -155,9 +256,11 @@ fn amd_smt(
     if threads < 2 || model.vendor != "AuthenticAMD" {
         return;
     }
+    // The last setting wins (QEMU's options in order; a host-model's own features last).
     let set_on = req
         .features
         .iter()
+        .rev()
         .find(|(n, ..)| n == "topoext")
         .map(|(_, _, on, _)| *on);
     let has = set_on.unwrap_or_else(|| catalog.qemu.model_has(model, "topoext"));
@@ -167,9 +270,13 @@ fn amd_smt(
                 "amd-smt-without-topoext",
                 Severity::Warning,
                 format!(
-                    "{threads} threads per core on the AMD model {} without topoext: QEMU warns that this CPU family does not support \
+                    "{threads} threads per core on the AMD model {}{} without topoext: QEMU warns that this CPU family does not support \
                      hyper-threading and the guest sees a wrong topology; turn topoext on (or use one thread per core)",
-                    req.model
+                    req.model,
+                    match req.source {
+                        Source::Cpu | Source::QemuCpu => String::new(),
+                        other => format!(" ({})", other.label()),
+                    }
                 ),
             )
             .at(doc, Some(req.model_el)),
@@ -189,7 +296,7 @@ fn tcg_lacks(
     model: &crate::catalog::qemu::QemuModel,
     out: &mut Vec<Diagnostic>,
 ) {
-    if dom.virt_type != "qemu" || req.place != "<qemu:cpu>" {
+    if dom.virt_type != "qemu" || !matches!(req.source, Source::QemuCpu | Source::Commandline) {
         return;
     }
     let qemu = &catalog.qemu;
@@ -284,7 +391,7 @@ fn host(
         } else {
             blockers
                 .iter()
-                .map(|b| spelled_for(catalog, req.place, b))
+                .map(|b| spelled_for(catalog, req.source, b))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -316,7 +423,7 @@ fn host(
                     format!(
                         "this host lacks '{written}'{}, which {} turns on; {consequence} ({from})",
                         also_spelled(written, name),
-                        req.place
+                        req.source.label()
                     ),
                 )
                 .at(doc, Some(*el)),
@@ -325,9 +432,9 @@ fn host(
     }
 }
 
-/// A QEMU feature name as the user writes it in `place`: libvirt's name in `<cpu>`.
-fn spelled_for(catalog: &Catalog, place: &str, qemu_name: &str) -> String {
-    if place != "<cpu>" {
+/// A QEMU feature name as the user writes it in `source`: libvirt's name in `<cpu>`.
+fn spelled_for(catalog: &Catalog, source: Source, qemu_name: &str) -> String {
+    if !source.libvirt_names() {
         return qemu_name.to_string();
     }
     catalog

@@ -48,7 +48,11 @@ pub fn check(
 ) -> Report {
     let arg = argv::compute(dom, caps, &catalog.libvirt, reading);
     let mut diagnostics = Vec::new();
-    if let Err(e) = &arg.libvirt {
+    if let Err(e) = &arg.libvirt
+        && e.message.starts_with(UNKNOWN_FEATURE)
+    {
+        diagnostics.extend(unknown_features(doc, dom, catalog, e));
+    } else if let Err(e) = &arg.libvirt {
         let mut d = from_libvirt(doc, catalog, e);
         if d.code == "libvirt-rejects" && compared_without_cpuid(dom, caps, e) {
             d.suggestion = Some(
@@ -67,6 +71,7 @@ pub fn check(
             );
         }
     }
+    dropped_features(doc, dom, catalog, &mut diagnostics);
     qemu_cpu::check(doc, dom, catalog, &arg, &mut diagnostics);
     commandline(doc, dom, catalog, &mut diagnostics);
     host::check(doc, dom, caps, catalog, &mut diagnostics);
@@ -94,10 +99,7 @@ fn from_libvirt(doc: &Document, catalog: &Catalog, e: &LibvirtError) -> Diagnost
     if e.needs_host {
         return Diagnostic::new("needs-host", Severity::Info, msg.clone()).at(doc, e.el);
     }
-    let stage = match e.stage {
-        argv::Stage::Parse | argv::Stage::Define => "libvirt refuses this definition",
-        argv::Stage::Start => "libvirt accepts this definition but refuses to start it",
-    };
+    let stage = stage(e);
     if let Some(name) = msg.strip_prefix("internal error: Unknown CPU model ") {
         let suggestion = versioned_base(name, catalog)
             .or_else(|| suggest::libvirt_model(&catalog.libvirt, name).map(|s| s.name));
@@ -117,25 +119,6 @@ fn from_libvirt(doc: &Document, catalog: &Catalog, e: &LibvirtError) -> Diagnost
             .suggest(suggestion)
             .fix(fix);
     }
-    if let Some(name) = msg.strip_prefix("unsupported configuration: unknown CPU feature: ") {
-        let suggestion = suggest::libvirt_feature(&catalog.libvirt, name).map(|s| s.name);
-        let mut text = format!("{stage}: libvirt knows no CPU feature '{name}'");
-        if let Some(s) = &suggestion {
-            text.push_str(&format!(
-                "; did you mean '{s}'? (<cpu> uses libvirt's feature names)"
-            ));
-        }
-        let fix = suggestion
-            .clone()
-            .map(|to| crate::edit::Edit::RenameFeature {
-                from: name.to_string(),
-                to,
-            });
-        return Diagnostic::new("unknown-feature", Severity::Error, text)
-            .at(doc, e.el)
-            .suggest(suggestion)
-            .fix(fix);
-    }
     let code = if msg.contains("Invalid mode attribute") {
         "bad-mode"
     } else if msg.contains("Invalid CPU feature policy") {
@@ -145,18 +128,117 @@ fn from_libvirt(doc: &Document, catalog: &Catalog, e: &LibvirtError) -> Diagnost
     } else {
         "libvirt-rejects"
     };
+    // libvirt's message is quoted exactly; the advice follows it, apart.
     let hint = match code {
-        "bad-mode" => " Use one of custom, host-model, host-passthrough, maximum.",
-        "bad-policy" => " Use one of force, require, optional, disable, forbid.",
-        "feature-twice" => " Keep one <feature> per name.",
+        "bad-mode" => " — use one of custom, host-model, host-passthrough, maximum",
+        "bad-policy" => " — use one of force, require, optional, disable, forbid",
+        "feature-twice" => " — keep one <feature> per name",
         _ => "",
     };
-    Diagnostic::new(
-        code,
-        Severity::Error,
-        format!("{stage}: {msg}.{hint}").replace("..", "."),
-    )
-    .at(doc, e.el)
+    Diagnostic::new(code, Severity::Error, format!("{stage}: {msg}{hint}")).at(doc, e.el)
+}
+
+/// What libvirt's refusal means for the admin: a definition it will not take, or a domain
+/// it will not start.
+fn stage(e: &LibvirtError) -> &'static str {
+    match e.stage {
+        argv::Stage::Parse | argv::Stage::Define => "libvirt refuses this definition",
+        argv::Stage::Start => "libvirt accepts this definition but refuses to start it",
+    }
+}
+
+/// How libvirt words its refusal of a feature its CPU map does not have.
+const UNKNOWN_FEATURE: &str = "unsupported configuration: unknown CPU feature: ";
+
+/// Every `<cpu>` feature libvirt's CPU map does not have, not only the first one libvirt stops
+/// at, each with what the admin meant: a property libvirt sets from another element (pointed
+/// to, and removal offered), libvirt's spelling of a QEMU name, or a one-letter typo.
+fn unknown_features(
+    doc: &Document,
+    dom: &Domain,
+    catalog: &Catalog,
+    e: &LibvirtError,
+) -> Vec<Diagnostic> {
+    let map = &catalog.libvirt;
+    let unknown: Vec<(&str, Option<crate::xml::ElemId>)> = dom
+        .cpu
+        .iter()
+        .flat_map(|c| &c.features)
+        .filter_map(|f| Some((f.name.as_deref()?, Some(f.el))))
+        .filter(|(name, _)| map.feature(name).is_none())
+        .collect();
+    let first = e.message.strip_prefix(UNKNOWN_FEATURE).unwrap_or_default();
+    let unknown = match unknown.is_empty() {
+        true => vec![(first, e.el)],
+        false => unknown,
+    };
+    let stage = stage(e);
+    unknown
+        .into_iter()
+        .map(|(name, el)| {
+            let head = format!("{stage}: libvirt knows no CPU feature '{name}'");
+            let d = if let Some(other) = argv::libvirt::elsewhere::set_elsewhere(name) {
+                Diagnostic::new(
+                    "unknown-feature",
+                    Severity::Error,
+                    format!(
+                        "{head}: QEMU's {} is not set through <cpu>; libvirt passes it from {}",
+                        other.property, other.element
+                    ),
+                )
+                .suggest(Some(format!(
+                    "remove this <feature>; add {}",
+                    other.element
+                )))
+                .fix(Some(crate::edit::Edit::DropFeature(name.to_string())))
+            } else {
+                let suggestion = suggest::libvirt_feature(map, &catalog.qemu, name).map(|s| s.name);
+                let text = match &suggestion {
+                    Some(s) => {
+                        format!("{head}; did you mean '{s}'? (<cpu> uses libvirt's feature names)")
+                    }
+                    None => head,
+                };
+                let fix = suggestion
+                    .clone()
+                    .map(|to| crate::edit::Edit::RenameFeature {
+                        from: name.to_string(),
+                        to,
+                    });
+                Diagnostic::new("unknown-feature", Severity::Error, text)
+                    .suggest(suggestion)
+                    .fix(fix)
+            };
+            d.at(doc, el)
+        })
+        .collect()
+}
+
+/// `<cpu>` features libvirt leaves out of `-cpu` whatever their policy: the admin who
+/// requires `osxsave` gets nothing from it, and should know.
+fn dropped_features(doc: &Document, dom: &Domain, catalog: &Catalog, out: &mut Vec<Diagnostic>) {
+    let Some(cpu) = &dom.cpu else { return };
+    for f in &cpu.features {
+        let Some(name) = f.name.as_deref() else {
+            continue;
+        };
+        if !argv::libvirt::drops_feature(&catalog.libvirt, name) {
+            continue;
+        }
+        out.push(
+            Diagnostic::new(
+                "feature-dropped",
+                Severity::Warning,
+                format!(
+                    "libvirt {} leaves '{name}' out of -cpu whatever its policy (QEMU cannot set it; virQEMUCapsCPUFilterFeatures): this <feature> does nothing",
+                    catalog.libvirt.release().line()
+                ),
+            )
+            .at(doc, Some(f.el))
+            .suggest(Some("remove this <feature>".into()))
+            .fix(Some(crate::edit::Edit::DropFeature(name.to_string()))),
+        );
+    }
 }
 
 /// `Skylake-Client-v4` → `Skylake-Client` when libvirt knows the unversioned name.

@@ -1,9 +1,10 @@
 //! `virt-cpu argv FILE`: the `-cpu` QEMU gets, in the form a script wants.
 
 use super::common::{self, EXIT_FINDINGS, EXIT_NEEDS_HOST, EXIT_OK, EXIT_USAGE};
-use super::out::outln;
+use super::print::{errln, outln};
 use crate::argv::shell;
 use crate::check;
+use crate::visible::one_line;
 use serde_json::json;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -32,8 +33,8 @@ pub fn run(args: &ArgvArgs) -> anyhow::Result<i32> {
         Ok(r) => r,
         // Scripts reading JSON get a document even when there is nothing to compute.
         Err(e) if args.format == Format::Json => {
-            let message = common::error_text(&e);
-            eprintln!("virt-cpu: {message}");
+            let message = super::print::error_text(&e);
+            errln!("virt-cpu: {message}");
             // The keys of a result, empty, so a script reads one shape.
             let doc = json!({
                 "error": message,
@@ -45,13 +46,13 @@ pub fn run(args: &ArgvArgs) -> anyhow::Result<i32> {
                 "diagnostics": [],
                 "follows": null,
             });
-            outln!("{}", serde_json::to_string_pretty(&doc)?);
+            super::print::json(&doc)?;
             return Ok(EXIT_USAGE);
         }
         Err(e) => return Err(e),
     };
     if let Some(note) = &follows.note {
-        eprintln!("virt-cpu: note: {note}");
+        errln!("virt-cpu: note: {note}");
     }
     let value = report.arg.value.clone();
     let no_value = if common::needs_host(&report) {
@@ -69,7 +70,7 @@ pub fn run(args: &ArgvArgs) -> anyhow::Result<i32> {
             "diagnostics": report.diagnostics,
             "follows": follows,
         });
-        outln!("{}", serde_json::to_string_pretty(&doc)?);
+        super::print::json(&doc)?;
         return Ok(match value {
             None => no_value,
             Some(_) if has_errors(&report) => EXIT_FINDINGS,
@@ -78,12 +79,12 @@ pub fn run(args: &ArgvArgs) -> anyhow::Result<i32> {
     }
     let Some(value) = value else {
         if no_value == EXIT_NEEDS_HOST {
-            eprintln!(
+            errln!(
                 "{}: no -cpu value: it depends on the host, which was not given:",
                 loaded.display_name()
             );
         } else {
-            eprintln!("{}: no -cpu value, because:", loaded.display_name());
+            errln!("{}: no -cpu value, because:", loaded.display_name());
         }
         let errors: Vec<&check::Diagnostic> = errors(&report).collect();
         let shown = if errors.is_empty() {
@@ -92,25 +93,27 @@ pub fn run(args: &ArgvArgs) -> anyhow::Result<i32> {
             errors
         };
         for d in shown {
-            eprintln!("  {}[{}]: {}", d.severity, d.code, d.message);
+            errln!("  {}[{}]: {}", d.severity, d.code, one_line(&d.message));
         }
         return Ok(no_value);
     };
     match args.format {
-        Format::Value => outln!("{value}"),
-        Format::Arg => outln!("-cpu {value}"),
-        Format::Shell => outln!("-cpu {}", shell::quote(&value)),
+        // Text output is one line with nothing a terminal acts on (a control character or a bidi
+        // override is escaped: no QEMU model or option has one); `--format json` is exact.
+        Format::Value => outln!("{}", one_line(&value))?,
+        Format::Arg => outln!("-cpu {}", one_line(&value))?,
+        Format::Shell => outln!("-cpu {}", one_line(&shell::quote(&value)))?,
         Format::Json => unreachable!("handled above"),
     }
     // A value QEMU would refuse (an unknown model, a model given twice…) is still what it
     // gets; the errors say why the guest would not start, and the exit code tells scripts.
     if has_errors(&report) {
-        eprintln!(
+        errln!(
             "{}: the domain has errors; the guest would not start with this -cpu:",
             loaded.display_name()
         );
         for d in errors(&report) {
-            eprintln!("  {}[{}]: {}", d.severity, d.code, d.message);
+            errln!("  {}[{}]: {}", d.severity, d.code, one_line(&d.message));
         }
         return Ok(EXIT_FINDINGS);
     }

@@ -1,7 +1,7 @@
 //! `virt-cpu catalog` (which catalog is in use) and `virt-cpu catalog refresh` (rebuild it from
 //! the installed QEMU and libvirt).
 
-use super::out::outln;
+use super::print::outln;
 use crate::catalog::files;
 use crate::catalog::versions::{EMBEDDED, Followed};
 use crate::catalog::{Catalog, Origin};
@@ -89,7 +89,7 @@ impl<'a> Summary<'a> {
         }
     }
 
-    fn print(&self) {
+    fn print(&self) -> Result<(), super::print::WriteError> {
         let origin = match (self.origin, &self.written_to) {
             (_, Some(p)) => format!("{} (written by this refresh)", p.display()),
             (Origin::Embedded, None) => "embedded in the binary".to_string(),
@@ -97,16 +97,16 @@ impl<'a> Summary<'a> {
             (Origin::File(p), None) => format!("{} (--catalog)", p.display()),
         };
         if let Some(p) = &self.written_to {
-            outln!("wrote:     {}", p.display());
+            outln!("wrote:     {}", p.display())?;
         }
-        outln!("catalog:   {origin}");
+        outln!("catalog:   {origin}")?;
         if let Some(f) = &self.follows {
-            outln!("follows:   {f}");
+            outln!("follows:   {f}")?;
             if let Some(note) = &f.note {
-                outln!("  note: {note}");
+                outln!("  note: {note}")?;
             }
         }
-        outln!("QEMU:      {} ({})", self.qemu_version, self.qemu_package);
+        outln!("QEMU:      {} ({})", self.qemu_version, self.qemu_package)?;
         outln!(
             "libvirt:   {}",
             if self.libvirt_version.is_empty() {
@@ -114,22 +114,23 @@ impl<'a> Summary<'a> {
             } else {
                 self.libvirt_version
             }
-        );
+        )?;
         outln!(
             "QEMU:      {} models, {} features, {} other properties",
             self.qemu_models,
             self.qemu_features,
             self.qemu_properties
-        );
+        )?;
         outln!(
             "libvirt:   {} models, {} features",
             self.libvirt_models,
             self.libvirt_features
-        );
+        )?;
         if let Some(d) = &self.cache_dir {
-            outln!("cache dir: {}", d.display());
+            outln!("cache dir: {}", d.display())?;
         }
-        outln!("embedded:  {}", self.embedded.join("; "));
+        outln!("embedded:  {}", self.embedded.join("; "))?;
+        Ok(())
     }
 }
 
@@ -165,9 +166,9 @@ pub fn run(args: &CatalogArgs) -> anyhow::Result<i32> {
 
 fn emit(json: bool, s: &Summary) -> anyhow::Result<i32> {
     if json {
-        outln!("{}", serde_json::to_string_pretty(s)?);
+        super::print::json(s)?;
     } else {
-        s.print();
+        s.print()?;
     }
     Ok(0)
 }

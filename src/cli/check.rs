@@ -1,9 +1,10 @@
 //! `virt-cpu check FILE`: every diagnostic, the resulting `-cpu` and the taints.
 
 use super::common::{self, EXIT_FINDINGS, EXIT_NEEDS_HOST, EXIT_OK, EXIT_USAGE};
-use super::out::outln;
+use super::print::{errln, outln};
 use crate::catalog::versions::Followed;
 use crate::check::{self, Report};
+use crate::visible::one_line;
 use serde_json::json;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -20,8 +21,8 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
         Ok(r) => r,
         // Scripts reading --json get a document even when there is nothing to check.
         Err(e) if args.json => {
-            let message = common::error_text(&e);
-            eprintln!("virt-cpu: {message}");
+            let message = super::print::error_text(&e);
+            errln!("virt-cpu: {message}");
             // The keys of a report, empty, so a script reads one shape.
             let doc = json!({
                 "file": args.analyse.input.file.display().to_string(),
@@ -35,7 +36,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
                 "taints": [],
                 "follows": null,
             });
-            outln!("{}", serde_json::to_string_pretty(&doc)?);
+            super::print::json(&doc)?;
             return Ok(EXIT_USAGE);
         }
         Err(e) => return Err(e),
@@ -52,9 +53,9 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             "taints": report.taints,
             "follows": follows,
         });
-        outln!("{}", serde_json::to_string_pretty(&doc)?);
+        super::print::json(&doc)?;
     } else {
-        print_text(&loaded.display_name(), &report, &follows);
+        print_text(&loaded.display_name(), &report, &follows)?;
     }
     Ok(if report.has_errors() {
         EXIT_FINDINGS
@@ -65,29 +66,40 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
     })
 }
 
-fn print_text(name: &str, report: &Report, follows: &Followed) {
+fn print_text(
+    name: &str,
+    report: &Report,
+    follows: &Followed,
+) -> Result<(), super::print::WriteError> {
     for d in &report.diagnostics {
         let at = d
             .position
             .map(|p| format!("{name}:{p}"))
             .unwrap_or_else(|| name.to_string());
-        outln!("{at}: {}[{}]: {}", d.severity, d.code, d.message);
+        // One line each: a line break in a quoted value is escaped too.
+        let message = one_line(&d.message);
+        outln!("{}: {}[{}]: {message}", one_line(&at), d.severity, d.code)?;
         if let Some(s) = &d.suggestion {
-            outln!("  suggestion: {s}");
+            outln!("  suggestion: {}", one_line(s))?;
         }
         for r in &d.related {
-            outln!("  {name}:{}: {}", r.position, r.message);
+            outln!(
+                "  {}:{}: {}",
+                one_line(name),
+                r.position,
+                one_line(&r.message)
+            )?;
         }
     }
     match &report.arg.value {
-        Some(v) => outln!("-cpu {v}"),
+        Some(v) => outln!("-cpu {}", one_line(v))?,
         None if common::needs_host(report) => {
-            outln!("-cpu: depends on the host, which was not given (--host-caps FILE or -c URI)")
+            outln!("-cpu: depends on the host, which was not given (--host-caps FILE or -c URI)")?
         }
-        None => outln!("-cpu: none (libvirt refuses the domain)"),
+        None => outln!("-cpu: none (libvirt refuses the domain)")?,
     }
     if report.taints.is_empty() {
-        outln!("taints: none");
+        outln!("taints: none")?;
     }
     for t in &report.taints {
         let detail = t
@@ -96,7 +108,7 @@ fn print_text(name: &str, report: &Report, follows: &Followed) {
             .map(|d| format!(" ({d})"))
             .unwrap_or_default();
         let when = t.when.map(|w| format!(" — {w}")).unwrap_or_default();
-        outln!("taint: {}{detail}: {}{when}", t.name, t.message);
+        outln!("taint: {}{detail}: {}{when}", t.name, t.message)?;
     }
     let errors = report
         .diagnostics
@@ -108,9 +120,10 @@ fn print_text(name: &str, report: &Report, follows: &Followed) {
         .iter()
         .filter(|d| d.severity == check::Severity::Warning)
         .count();
-    outln!("{errors} error(s), {warnings} warning(s)");
-    outln!("follows: {follows}");
+    outln!("{errors} error(s), {warnings} warning(s)")?;
+    outln!("follows: {follows}")?;
     if let Some(note) = &follows.note {
-        outln!("  note: {note}");
+        outln!("  note: {note}")?;
     }
+    Ok(())
 }

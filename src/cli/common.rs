@@ -229,64 +229,6 @@ impl AnalyseArgs {
     }
 }
 
-/// The text of an error and its causes, each said once: a cause whose text the message already
-/// holds (`{path}: {source}` errors carry their source in the message) is not repeated.
-pub fn error_text(e: &anyhow::Error) -> String {
-    let mut text = String::new();
-    for cause in e.chain() {
-        let part = match cause.downcast_ref::<HostError>() {
-            Some(h) => host_error_text(h),
-            None => match cause.downcast_ref::<crate::host::refresh::RefreshError>() {
-                Some(crate::host::refresh::RefreshError::Host(h)) => host_error_text(h),
-                _ => cause.to_string(),
-            },
-        };
-        let part = part.trim();
-        if part.is_empty() || text.contains(part) {
-            continue;
-        }
-        if !text.is_empty() {
-            text.push_str(": ");
-        }
-        text.push_str(part);
-    }
-    text
-}
-
-/// A program's failure in words: what ran, how it ended, what it said.
-pub fn host_error_text(e: &HostError) -> String {
-    match e {
-        HostError::Failed {
-            program,
-            status,
-            stderr,
-        } => {
-            let how = match status {
-                Some(code) => format!("{program} failed (exit status {code})"),
-                None => format!("{program} was killed by a signal"),
-            };
-            let said = program_message(stderr);
-            if said.is_empty() {
-                how
-            } else {
-                format!("{how}: {said}")
-            }
-        }
-        other => other.to_string(),
-    }
-}
-
-/// A program's standard error on one line: `error: ` prefixes dropped, lines joined with `: `.
-fn program_message(stderr: &str) -> String {
-    stderr
-        .lines()
-        .map(|l| l.trim())
-        .map(|l| l.strip_prefix("error:").map_or(l, str::trim))
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(": ")
-}
-
 /// Asking libvirt at `uri` failed: what failed, what libvirt said, and what to try.
 pub fn libvirt_error(uri: &str, e: &HostError) -> anyhow::Error {
     let fallback = "or save `virsh domcapabilities` on the host and pass it with --host-caps FILE";
@@ -296,7 +238,7 @@ pub fn libvirt_error(uri: &str, e: &HostError) -> anyhow::Error {
              (Debian: libvirt-clients), {fallback}"
         ),
         HostError::Failed { stderr, .. } => {
-            let said = program_message(stderr);
+            let said = crate::host::program_message(stderr);
             let lower = said.to_lowercase();
             let hint = if lower.contains("permission denied") || lower.contains("authentication") {
                 "your user may not be allowed to use it: try as root, or join the libvirt group"

@@ -1,7 +1,8 @@
 //! `virt-cpu convert FILE --to commandline|qemu-cpu|cpu`: the same -cpu in another form.
 
 use super::common::{self, EXIT_FINDINGS};
-use super::output::{self, OutputArgs};
+use super::destination::{self, OutputArgs};
+use super::print::errln;
 use crate::argv::{Reading, Source};
 use crate::check;
 use crate::edit::{Edit, Edited};
@@ -43,7 +44,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<i32> {
                 value: value.clone(),
             },
             _ => {
-                eprintln!(
+                errln!(
                     "virt-cpu: {}: there is no <qemu:cpu> to convert",
                     loaded.display_name()
                 );
@@ -64,14 +65,14 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<i32> {
     };
     let mut state = Edited::from_read(loaded.doc.clone(), loaded.domain.clone());
     if let Err(err) = state.apply(&edit) {
-        eprintln!("virt-cpu: {err}; nothing was written");
+        errln!("virt-cpu: {err}; nothing was written");
         return Ok(EXIT_FINDINGS);
     }
     let after = check::check(&state.doc, &state.dom, &caps, catalog, Reading::Merge);
     if let Some(code) =
-        output::refuse_new_errors(&before.diagnostics, &after.diagnostics, args.force)
+        destination::refuse_new_errors(&before.diagnostics, &after.diagnostics, args.force)
     {
         return Ok(code);
     }
-    output::deliver(&loaded, state.doc.source(), &args.out)
+    destination::deliver(&loaded, state.doc.source(), &args.out)
 }

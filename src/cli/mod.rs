@@ -8,10 +8,10 @@ pub mod catalog;
 pub mod check;
 pub mod common;
 pub mod convert;
+pub mod destination;
 pub mod generate;
 pub mod models;
-pub mod out;
-pub mod output;
+pub mod print;
 pub mod set;
 
 use clap::{Parser, Subcommand};
@@ -42,6 +42,17 @@ pub struct Cli {
     /// Which libvirt and QEMU to follow (every command).
     #[command(flatten)]
     pub versions: common::VersionArgs,
+    /// How long each virsh call may wait for libvirt before it is ended with an error (every
+    /// command; QEMU runs get ten times as long).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "VIRT_CPU_TIMEOUT",
+        global = true,
+        default_value = "30",
+        value_parser = parse_timeout
+    )]
+    pub timeout: std::time::Duration,
     /// Print the man page or a shell's completion script, and exit.
     #[arg(long, value_enum, value_name = "KIND", exclusive = true)]
     pub generate: Option<generate::Generate>,
@@ -51,20 +62,33 @@ pub struct Cli {
     pub version: bool,
 }
 
+/// `--timeout`: seconds, a fraction allowed (`0.5`), more than zero.
+fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    match s.trim().parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs.is_finite() && secs <= 86_400.0 => {
+            Ok(std::time::Duration::from_secs_f64(secs))
+        }
+        _ => Err(format!(
+            "{s:?} is not a number of seconds between 0 and 86400 (e.g. 30 or 2.5)"
+        )),
+    }
+}
+
 /// `--version`: the program's, the catalogs it carries, and the pair it follows here.
-fn print_version(host: &common::HostArgs) {
-    use out::outln;
-    outln!("virt-cpu {}", env!("CARGO_PKG_VERSION"));
-    outln!("catalogs: {}", crate::catalog::versions::known_pairs());
+fn print_version(host: &common::HostArgs) -> Result<(), print::WriteError> {
+    use print::outln;
+    outln!("virt-cpu {}", env!("CARGO_PKG_VERSION"))?;
+    outln!("catalogs: {}", crate::catalog::versions::known_pairs())?;
     match host.select() {
         Ok(s) => {
-            outln!("follows:  {}", s.follows);
+            outln!("follows:  {}", s.follows)?;
             if let Some(note) = &s.follows.note {
-                outln!("  note: {note}");
+                outln!("  note: {note}")?;
             }
         }
-        Err(e) => outln!("follows:  none: {}", common::error_text(&e)),
+        Err(e) => outln!("follows:  none: {}", print::error_text(&e))?,
     }
+    Ok(())
 }
 
 /// What `--help` (long form) says after the options; the man page says the same.
@@ -74,8 +98,8 @@ file, read-only target, changed on disk, unknown model for model/diff, a libvirt
 without a catalog, libvirt unreachable); 3 no error, but the result depends on the host and none \
 was given (--host-caps or -c).
 
-Environment: VIRT_CPU_LIBVIRT and VIRT_CPU_QEMU stand for --libvirt and --qemu (empty: unset); \
-NO_COLOR turns colours off; XDG_CACHE_HOME moves the catalog cache (~/.cache/virt-cpu).
+Environment: VIRT_CPU_LIBVIRT and VIRT_CPU_QEMU stand for --libvirt and --qemu (empty: unset), \
+VIRT_CPU_TIMEOUT for --timeout; NO_COLOR turns colours off; XDG_CACHE_HOME moves the catalog cache (~/.cache/virt-cpu).
 
 See `man virt-cpu` for every command.";
 
@@ -112,8 +136,9 @@ pub enum Command {
 /// Runs the parsed command line and returns the exit code.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     common::VersionArgs::set_current(cli.versions.clone());
+    crate::host::process::set_timeout(cli.timeout);
     if cli.version {
-        print_version(&cli.host);
+        print_version(&cli.host)?;
         return Ok(common::EXIT_OK);
     }
     if let Some(kind) = cli.generate {
@@ -136,14 +161,27 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
                 Some(_) => cli.host.load(None)?,
                 None => None,
             };
-            let selected = cli.host.select()?;
+            // Asking the daemon (`-c`) for its versions waits behind the TUI's loading screen.
+            let host_args = cli.host.clone();
+            let select = move || {
+                let selected = host_args.select()?;
+                Ok((selected.catalog, selected.follows.note))
+            };
+            let (catalog, note, select) = match &cli.host.connect {
+                Some(_) => (None, None, Some(crate::tui::Select(Box::new(select)))),
+                None => {
+                    let (catalog, note) = select()?;
+                    (Some(catalog), note, None)
+                }
+            };
             crate::tui::run(crate::tui::Options {
                 file: cli.file.clone(),
                 host,
                 domain: cli.domain.clone(),
                 uri: cli.host.connect.clone(),
-                catalog: Some(selected.catalog),
-                note: selected.follows.note,
+                catalog,
+                note,
+                select,
             })
         }
     }

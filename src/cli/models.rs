@@ -1,7 +1,7 @@
 //! `virt-cpu models`, `virt-cpu model NAME`, `virt-cpu diff A B`: exploring the catalog, with
 //! host usability from `virsh domcapabilities`.
 
-use super::out::outln;
+use super::print::{errln, outln};
 use crate::catalog::explore::{self, LibvirtComparison, ModelDiff, ModelFilter, VersionStep};
 use crate::catalog::{FeatureSet, QemuCatalog, QemuModel, suggest};
 use crate::host::domcaps::Usability;
@@ -201,7 +201,7 @@ pub fn run_models(args: &ModelsArgs) -> anyhow::Result<i32> {
                 let hint = suggest::qemu_feature(q, f)
                     .map(|s| format!(" (did you mean {}?)", s.name))
                     .unwrap_or_default();
-                eprintln!("virt-cpu: unknown feature '{f}'{hint}");
+                errln!("virt-cpu: unknown feature '{f}'{hint}");
                 return Ok(2);
             }
         }
@@ -236,35 +236,34 @@ pub fn run_models(args: &ModelsArgs) -> anyhow::Result<i32> {
     let found = !rows.is_empty() || !pseudo_rows.is_empty();
     if args.source.json {
         let all: Vec<&Row> = rows.iter().chain(&pseudo_rows).collect();
-        outln!(
-            "{}",
-            serde_json::to_string_pretty(
-                &serde_json::json!({ "models": all, "hosts": host_names(&ctx.hosts) })
-            )?
-        );
+        super::print::json(&serde_json::json!({ "models": all, "hosts": host_names(&ctx.hosts) }))?;
     } else if found {
-        print_rows(&rows, &pseudo_rows, !pool.is_empty());
+        print_rows(&rows, &pseudo_rows, !pool.is_empty())?;
         if !pool.is_empty() {
             let best = rows
                 .iter()
                 .find(|r| r.usable.as_ref().and_then(|u| u.usable) == Some(true));
             match best {
-                Some(b) => outln!("\nbest model usable on every host: {}", b.model.name),
-                None => outln!("\nno listed model is usable on every host"),
+                Some(b) => outln!("\nbest model usable on every host: {}", b.model.name)?,
+                None => outln!("\nno listed model is usable on every host")?,
             }
             let plural = if ctx.hosts.len() > 1 { "s" } else { "" };
-            outln!("host{plural}: {}", ctx.host_legend());
+            outln!("host{plural}: {}", ctx.host_legend())?;
         }
     }
     if !found {
-        eprintln!("virt-cpu: {}", no_match(q, args));
+        errln!("virt-cpu: {}", no_match(q, args));
         return Ok(1);
     }
     Ok(0)
 }
 
 /// The table: fixed models, then the pseudo-models apart, with what each is.
-fn print_rows(rows: &[Row], pseudo: &[Row], with_hosts: bool) {
+fn print_rows(
+    rows: &[Row],
+    pseudo: &[Row],
+    with_hosts: bool,
+) -> Result<(), super::print::WriteError> {
     let name_w = rows
         .iter()
         .chain(pseudo)
@@ -297,7 +296,7 @@ fn print_rows(rows: &[Row], pseudo: &[Row], with_hosts: bool) {
         if with_hosts {
             header.push_str("  USABLE");
         }
-        outln!("{header}");
+        outln!("{header}")?;
     }
     for r in rows {
         let mut line = cells(&r.model);
@@ -305,13 +304,13 @@ fn print_rows(rows: &[Row], pseudo: &[Row], with_hosts: bool) {
             line.push_str("  ");
             line.push_str(&usable_text(u, &r.by_host));
         }
-        outln!("{}", line.trim_end());
+        outln!("{}", line.trim_end())?;
     }
     if pseudo.is_empty() {
-        return;
+        return Ok(());
     }
     if !rows.is_empty() {
-        outln!("");
+        outln!("")?;
     }
     outln!(
         "pseudo-models: not a fixed CPU{}",
@@ -320,10 +319,11 @@ fn print_rows(rows: &[Row], pseudo: &[Row], with_hosts: bool) {
         } else {
             ""
         }
-    );
+    )?;
     for r in pseudo {
-        outln!("{:name_w$}  {}", r.model.name, r.model.note.unwrap_or(""));
+        outln!("{:name_w$}  {}", r.model.name, r.model.note.unwrap_or(""))?;
     }
+    Ok(())
 }
 
 /// Why the listing is empty, naming the filters (and the vendors there are).
@@ -381,9 +381,35 @@ fn host_names(hosts: &[DomCaps]) -> Vec<String> {
 }
 
 /// A model name QEMU does not know: a bad argument (exit 2), said on stderr, or with `--json`
-/// as `{"error": …, "suggestion": …}` on stdout like every other bad input.
-fn unknown_model(q: &QemuCatalog, name: &str, json: bool) -> i32 {
+/// as `{"error": …, "suggestion": …}` on stdout like every other bad input. A model libvirt's
+/// `<cpu>` still has (QEMU removed it) is said to be that, with what libvirt gives QEMU instead,
+/// not mistaken for a typo.
+fn unknown_model(catalog: &crate::catalog::Catalog, name: &str, json: bool) -> anyhow::Result<i32> {
+    let q = &catalog.qemu;
     let suggestion = suggest::qemu_model(q, name).map(|s| s.name.clone());
+    if catalog.libvirt.model(name).is_some() {
+        let libvirt = catalog.libvirt.release().line();
+        let fallback = |virt: &str| {
+            crate::argv::fallback::libvirt_fallback(catalog, name, virt).map_or_else(
+                || "nothing (libvirt refuses it)".to_string(),
+                |v| format!("-cpu {v}"),
+            )
+        };
+        let message = format!(
+            "QEMU {} has no CPU model '{name}', but libvirt {libvirt}'s <cpu> does: with fallback='allow' (the default) libvirt puts its features onto the closest model QEMU offers — under TCG {}; under KVM the models the host runs decide (`virt-cpu check FILE -c URI` says); with fallback='forbid' the domain does not start. In <qemu:cpu> name a model QEMU has",
+            crate::catalog::versions::Version::parse(&q.version)
+                .map_or_else(|| q.version.clone(), |v| v.line()),
+            fallback("qemu"),
+        );
+        if json {
+            let doc =
+                serde_json::json!({ "error": message, "suggestion": null, "libvirt_only": true });
+            super::print::json(&doc)?;
+        } else {
+            errln!("virt-cpu: {message}");
+        }
+        return Ok(super::common::EXIT_USAGE);
+    }
     let hint = suggestion
         .as_ref()
         .map(|s| format!(" (did you mean {s}?)"))
@@ -397,11 +423,11 @@ fn unknown_model(q: &QemuCatalog, name: &str, json: bool) -> i32 {
     let message = format!("QEMU has no CPU model '{name}'{hint}{case}");
     if json {
         let doc = serde_json::json!({ "error": message, "suggestion": suggestion });
-        outln!("{doc:#}");
+        super::print::json(&doc)?;
     } else {
-        eprintln!("virt-cpu: {message}");
+        errln!("virt-cpu: {message}");
     }
-    super::common::EXIT_USAGE
+    Ok(super::common::EXIT_USAGE)
 }
 
 #[derive(Serialize)]
@@ -453,7 +479,7 @@ pub fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
     let ctx = args.source.load()?;
     let q = &ctx.catalog.qemu;
     let (Some(entry), Some(m)) = (q.model(&args.name), q.resolve_model(&args.name)) else {
-        return Ok(unknown_model(q, &args.name, args.source.json));
+        return unknown_model(ctx.catalog, &args.name, args.source.json);
     };
     let names = |s: &FeatureSet| q.names(s);
     let pool = PoolUsability::new(ctx.catalog, &ctx.hosts);
@@ -512,37 +538,37 @@ pub fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
         },
     };
     if args.source.json {
-        outln!("{}", serde_json::to_string_pretty(&view)?);
+        super::print::json(&view)?;
     } else {
-        print_model(&view);
+        print_model(&view)?;
     }
     Ok(0)
 }
 
 /// The text of `virt-cpu model NAME`: one section after another, each printing nothing when it
 /// has nothing to say.
-fn print_model(v: &ModelView) {
-    print_identity(v);
-    print_versions(v);
-    print_features(v);
-    print_tcg_differences(v);
-    print_properties(v);
-    print_libvirt_view(v);
-    print_host_usability(v);
+fn print_model(v: &ModelView) -> Result<(), super::print::WriteError> {
+    print_identity(v)?;
+    print_versions(v)?;
+    print_features(v)?;
+    print_tcg_differences(v)?;
+    print_properties(v)?;
+    print_libvirt_view(v)?;
+    print_host_usability(v)
 }
 
 /// The name (and what it resolves to), the CPUID identity or what the pseudo-model is, then
 /// deprecation, aliases and what the model needs.
-fn print_identity(v: &ModelView) {
+fn print_identity(v: &ModelView) -> Result<(), super::print::WriteError> {
     if v.name != v.resolves_to {
-        outln!("{} → {}", v.name, v.resolves_to);
+        outln!("{} → {}", v.name, v.resolves_to)?;
     } else {
-        outln!("{}", v.name);
+        outln!("{}", v.name)?;
     }
     match v.pseudo {
         // Its CPUID identity comes from the host or the accelerator: the catalog's zeros would
         // mislead.
-        Some(note) => outln!("  pseudo-model, not a fixed CPU: {note}"),
+        Some(note) => outln!("  pseudo-model, not a fixed CPU: {note}")?,
         None => {
             outln!(
                 "  vendor {}  family {}  model {}  stepping {}",
@@ -550,29 +576,30 @@ fn print_identity(v: &ModelView) {
                 v.family,
                 v.model,
                 v.stepping
-            );
-            outln!("  model-id \"{}\"", v.model_id);
+            )?;
+            outln!("  model-id \"{}\"", v.model_id)?;
         }
     }
     if v.deprecated {
-        outln!("  DEPRECATED");
+        outln!("  DEPRECATED")?;
     }
     if !v.aliases.is_empty() {
-        outln!("  aliases: {}", v.aliases.join(", "));
+        outln!("  aliases: {}", v.aliases.join(", "))?;
     }
     if !v.needs.is_empty() {
         outln!(
             "  needs: {} (its features are the host's)",
             v.needs.join(", ")
-        );
+        )?;
     }
+    Ok(())
 }
 
 /// The model's versions with what each adds and removes, the one shown marked with `*`; only
 /// when there is more than one.
-fn print_versions(v: &ModelView) {
+fn print_versions(v: &ModelView) -> Result<(), super::print::WriteError> {
     if v.versions.len() > 1 {
-        outln!("  versions:");
+        outln!("  versions:")?;
         for s in &v.versions {
             let mut change = String::new();
             for a in &s.added {
@@ -582,30 +609,32 @@ fn print_versions(v: &ModelView) {
                 change.push_str(&format!(" -{r}"));
             }
             let mark = if s.name == v.resolves_to { "*" } else { " " };
-            outln!("   {mark}{}{}", s.name, change);
+            outln!("   {mark}{}{}", s.name, change)?;
         }
     }
+    Ok(())
 }
 
 /// The features under KVM (for a pseudo-model: what the catalog lists), by category.
-fn print_features(v: &ModelView) {
+fn print_features(v: &ModelView) -> Result<(), super::print::WriteError> {
     if v.pseudo.is_some() {
-        outln!("  features the catalog lists ({}):", v.features.len());
+        outln!("  features the catalog lists ({}):", v.features.len())?;
     } else {
-        outln!("  features under KVM ({}):", v.features.len());
+        outln!("  features under KVM ({}):", v.features.len())?;
     }
     let mut by_cat: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for f in &v.features {
         by_cat.entry(f.category).or_default().push(f.name);
     }
     for (cat, names) in by_cat {
-        outln!("    {cat}: {}", names.join(" "));
+        outln!("    {cat}: {}", names.join(" "))?;
     }
+    Ok(())
 }
 
 /// How TCG differs from the KVM view, what TCG cannot emulate, and what the catalog's refresh
 /// could not observe without KVM.
-fn print_tcg_differences(v: &ModelView) {
+fn print_tcg_differences(v: &ModelView) -> Result<(), super::print::WriteError> {
     if !v.tcg_adds.is_empty() || !v.tcg_removes.is_empty() {
         outln!(
             "  under TCG: {}{}",
@@ -618,67 +647,70 @@ fn print_tcg_differences(v: &ModelView) {
                 .map(|f| format!("-{f} "))
                 .collect::<String>()
                 .trim_end()
-        );
+        )?;
     }
     if !v.tcg_cannot_emulate.is_empty() {
         outln!(
             "  TCG cannot emulate (QEMU warns): {}",
             v.tcg_cannot_emulate.join(" ")
-        );
+        )?;
     }
     if !v.kvm_unobservable.is_empty() {
         outln!(
             "  not observable without KVM (TCG forces them off): {}",
             v.kvm_unobservable.join(" ")
-        );
+        )?;
         if !v.kvm_unobservable_reason.is_empty() {
             outln!(
                 "    the catalog's refresh could not use KVM: {}",
                 v.kvm_unobservable_reason
-            );
+            )?;
         }
     }
+    Ok(())
 }
 
 /// The model's other `-cpu` properties (those that differ from `base`).
-fn print_properties(v: &ModelView) {
+fn print_properties(v: &ModelView) -> Result<(), super::print::WriteError> {
     if !v.props.is_empty() {
         let props: Vec<String> = v
             .props
             .iter()
             .map(|(k, val)| format!("{k}={val}"))
             .collect();
-        outln!("  properties: {}", props.join(" "));
+        outln!("  properties: {}", props.join(" "))?;
     }
+    Ok(())
 }
 
 /// Whether libvirt's release knows the model, and how its features differ from QEMU's.
-fn print_libvirt_view(v: &ModelView) {
+fn print_libvirt_view(v: &ModelView) -> Result<(), super::print::WriteError> {
     let release = &v.libvirt.libvirt;
     if v.libvirt.known {
-        outln!("  libvirt {release} knows {}:", v.name);
+        outln!("  libvirt {release} knows {}:", v.name)?;
         if v.libvirt.only_in_qemu.is_empty() && v.libvirt.only_in_libvirt.is_empty() {
-            outln!("    same features");
+            outln!("    same features")?;
         }
         if !v.libvirt.only_in_qemu.is_empty() {
             outln!(
                 "    only in QEMU's model: {}",
                 v.libvirt.only_in_qemu.join(" ")
-            );
+            )?;
         }
         if !v.libvirt.only_in_libvirt.is_empty() {
             outln!(
                 "    only in libvirt's model: {}",
                 v.libvirt.only_in_libvirt.join(" ")
-            );
+            )?;
         }
     } else {
-        outln!("  libvirt {release} has no model named {}", v.name);
+        outln!("  libvirt {release} has no model named {}", v.name)?;
     }
+    Ok(())
 }
 
 /// The verdict for the hosts given (none without hosts, or for a pseudo-model).
-fn print_host_usability(v: &ModelView) {
+fn print_host_usability(v: &ModelView) -> Result<(), super::print::WriteError> {
     if let Some(u) = &v.usable {
         let verdict = match u.usable {
             Some(true) => "usable on every host".to_string(),
@@ -695,8 +727,9 @@ fn print_host_usability(v: &ModelView) {
             }
             None => "usability unknown".to_string(),
         };
-        outln!("  host: {verdict}");
+        outln!("  host: {verdict}")?;
     }
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -712,10 +745,10 @@ pub fn run_diff(args: &DiffArgs) -> anyhow::Result<i32> {
     let ctx = args.source.load()?;
     let q = &ctx.catalog.qemu;
     let Some(a) = q.resolve_model(&args.a) else {
-        return Ok(unknown_model(q, &args.a, args.source.json));
+        return unknown_model(ctx.catalog, &args.a, args.source.json);
     };
     let Some(b) = q.resolve_model(&args.b) else {
-        return Ok(unknown_model(q, &args.b, args.source.json));
+        return unknown_model(ctx.catalog, &args.b, args.source.json);
     };
     let view = DiffView {
         a: &args.a,
@@ -723,16 +756,16 @@ pub fn run_diff(args: &DiffArgs) -> anyhow::Result<i32> {
         diff: explore::model_diff(q, a, b),
     };
     if args.source.json {
-        outln!("{}", serde_json::to_string_pretty(&view)?);
+        super::print::json(&view)?;
     } else {
-        print_diff(&view, &a.name, &b.name);
+        print_diff(&view, &a.name, &b.name)?;
     }
     Ok(0)
 }
 
 /// `A vs B`, naming the versioned model only where the name given differs from it; sections only
 /// when they have something in them.
-fn print_diff(v: &DiffView, a_model: &str, b_model: &str) {
+fn print_diff(v: &DiffView, a_model: &str, b_model: &str) -> Result<(), super::print::WriteError> {
     let named = |given: &str, model: &str| {
         if given == model {
             given.to_string()
@@ -749,26 +782,27 @@ fn print_diff(v: &DiffView, a_model: &str, b_model: &str) {
             } else {
                 format!(" ({a_model})")
             };
-            outln!("{} and {} are the same model{which}: identical", v.a, v.b);
+            outln!("{} and {} are the same model{which}: identical", v.a, v.b)?;
         } else {
             outln!(
                 "{a} and {b} are identical: the same {} features and properties",
                 f.common
-            );
+            )?;
         }
-        return;
+        return Ok(());
     }
-    outln!("{a} vs {b}: {} features in common", f.common);
+    outln!("{a} vs {b}: {} features in common", f.common)?;
     if !f.only_in_a.is_empty() {
-        outln!("only in {}: {}", v.a, f.only_in_a.join(" "));
+        outln!("only in {}: {}", v.a, f.only_in_a.join(" "))?;
     }
     if !f.only_in_b.is_empty() {
-        outln!("only in {}: {}", v.b, f.only_in_b.join(" "));
+        outln!("only in {}: {}", v.b, f.only_in_b.join(" "))?;
     }
     if f.only_in_a.is_empty() && f.only_in_b.is_empty() {
-        outln!("same features");
+        outln!("same features")?;
     }
     for (k, [va, vb]) in &v.diff.properties {
-        outln!("{k}: {va} vs {vb}");
+        outln!("{k}: {va} vs {vb}")?;
     }
+    Ok(())
 }

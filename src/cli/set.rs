@@ -1,7 +1,8 @@
 //! `virt-cpu set FILE …`: edit `<cpu>` and `<qemu:cpu>` without touching any other byte.
 
 use super::common::{self, EXIT_USAGE, HostArgs, InputArgs};
-use super::output::{self, OutputArgs};
+use super::destination::{self, OutputArgs};
+use super::print::errln;
 use crate::argv::Reading;
 use crate::check;
 use crate::domain::Policy;
@@ -158,6 +159,7 @@ impl SetArgs {
             Some(MoveTarget::Cpu) => edits.push(Edit::MoveToCpu(LibvirtModels(libvirt))),
             None => {}
         }
+        refuse_conflicts(&edits)?;
         if edits.is_empty() {
             return Err("nothing to set: give --model, --mode, --feature, --qemu-model, --qemu-option, … (see `virt-cpu set --help`)".into());
         }
@@ -165,12 +167,50 @@ impl SetArgs {
     }
 }
 
+/// Two edits of one command that name the same feature or option differently (`--drop-feature
+/// vmx --feature +vmx`, `--feature +aes,-aes`, `--qemu-option pmu=on --qemu-remove pmu`): the
+/// options are applied by kind, not in the order given, so which one wins would be a surprise.
+/// Refused, naming both; the same setting given twice is fine.
+fn refuse_conflicts(edits: &[Edit]) -> Result<(), String> {
+    let mut seen: Vec<(&str, &str, String)> = Vec::new();
+    for e in edits {
+        let (kind, name, said) = match e {
+            Edit::SetFeature { name, policy } => (
+                "feature",
+                name,
+                format!("--feature {}:{name}", policy.name()),
+            ),
+            Edit::DropFeature(name) => ("feature", name, format!("--drop-feature {name}")),
+            Edit::SetQemuOption { name, value } => (
+                "option",
+                name,
+                match value {
+                    Some(v) => format!("--qemu-option {name}={v}"),
+                    None => format!("--qemu-option {name}"),
+                },
+            ),
+            Edit::RemoveQemuOption(name) => ("option", name, format!("--qemu-remove {name}")),
+            _ => continue,
+        };
+        if let Some((_, _, earlier)) = seen
+            .iter()
+            .find(|(k, n, said_before)| *k == kind && *n == name && *said_before != said)
+        {
+            return Err(format!(
+                "{earlier} and {said} both set {kind} '{name}'; give one of them (set applies its options by kind, not in the order given)"
+            ));
+        }
+        seen.push((kind, name, said));
+    }
+    Ok(())
+}
+
 pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
     let selected = args.host.select()?;
     let edits = match args.edits(&selected.catalog.libvirt) {
         Ok(e) => e,
         Err(msg) => {
-            eprintln!("virt-cpu: {msg}");
+            errln!("virt-cpu: {msg}");
             return Ok(EXIT_USAGE);
         }
     };
@@ -180,7 +220,7 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
     for e in &edits {
         dropped.extend(state.left_behind(e));
         if let Err(err) = state.apply(e) {
-            eprintln!("virt-cpu: {err}; nothing was written");
+            errln!("virt-cpu: {err}; nothing was written");
             return Ok(match err {
                 EditError::NotThere(_) => EXIT_USAGE,
                 _ => common::EXIT_FINDINGS,
@@ -193,14 +233,14 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
     let before = check::check(&loaded.doc, &loaded.domain, &caps, catalog, Reading::Merge);
     let after = check::check(&state.doc, &state.dom, &caps, catalog, Reading::Merge);
     if let Some(code) =
-        output::refuse_new_errors(&before.diagnostics, &after.diagnostics, args.force)
+        destination::refuse_new_errors(&before.diagnostics, &after.diagnostics, args.force)
     {
         return Ok(code);
     }
     for note in &dropped {
-        eprintln!("virt-cpu: note: the move leaves out {note}");
+        errln!("virt-cpu: note: the move leaves out {note}");
     }
-    output::deliver(&loaded, state.doc.source(), &args.out)
+    destination::deliver(&loaded, state.doc.source(), &args.out)
 }
 
 #[cfg(test)]

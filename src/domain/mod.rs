@@ -97,6 +97,48 @@ impl Feature {
     pub fn known_policy(&self) -> Option<Policy> {
         Policy::from_attribute(self.policy.as_deref())
     }
+
+    /// What this `<feature>` does to the model's features; `model_has`: whether the model has
+    /// it (`None`: no model, or one the catalog does not know).
+    pub fn against_model(&self, model_has: Option<bool>) -> AgainstModel {
+        match self.known_policy().map(Policy::effect) {
+            Some(PolicyEffect::On) => AgainstModel::on(true, model_has),
+            Some(PolicyEffect::Off) => AgainstModel::on(false, model_has),
+            // libvirt resolves `optional` against the host when the guest starts.
+            Some(PolicyEffect::OnIfHostHas) => AgainstModel::IfHostHas,
+            None => AgainstModel::BadPolicy,
+        }
+    }
+}
+
+/// What a feature setting (`<feature policy=…>`, `<qemu:option>`) does to the CPU model's own
+/// features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgainstModel {
+    /// On, and the model has it anyway.
+    InModel,
+    /// On, and the model lacks it (or the model is unknown).
+    Added,
+    /// Off, and the model has it.
+    Removed,
+    /// Off, and the model lacks it anyway (or the model is unknown).
+    NotInModel,
+    /// `optional`: on only where the host has it.
+    IfHostHas,
+    /// A policy libvirt refuses.
+    BadPolicy,
+}
+
+impl AgainstModel {
+    /// A feature turned on or off, against whether the model has it.
+    pub fn on(on: bool, model_has: Option<bool>) -> AgainstModel {
+        match (on, model_has) {
+            (true, Some(true)) => AgainstModel::InModel,
+            (true, _) => AgainstModel::Added,
+            (false, Some(true)) => AgainstModel::Removed,
+            (false, _) => AgainstModel::NotInModel,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -140,6 +182,11 @@ pub struct QemuOption {
 }
 
 impl QemuOption {
+    /// A feature option turns the feature on unless its value is `off`, `false` or `no`.
+    pub fn is_on(&self) -> bool {
+        !matches!(self.value.as_deref(), Some("off" | "false" | "no"))
+    }
+
     /// The option as it appears in `-cpu`: `name=value`, or the bare name without a value.
     pub fn to_arg(&self) -> String {
         let name = self.name.as_deref().unwrap_or_default();

@@ -5,7 +5,7 @@ use super::cpu::{insert_in_domain, strip_cpu};
 use super::notes::{Carried, Notes, Placed, tail_lines};
 use super::qemu_cpu::{OptionSpec, new_qemu_cpu, qemu_cpu_replacing};
 use super::{EditError, empty_element};
-use crate::catalog::names::{libvirt_to_qemu, qemu_to_libvirt};
+use crate::catalog::names::{ALWAYS_DROPPED, libvirt_to_qemu, qemu_to_libvirt};
 use crate::domain::{CommandlineArg, CpuDef, Domain, Feature, QemuCpu};
 use crate::domain::{Policy, PolicyEffect};
 use crate::xml::{Document, ElemId, Splice};
@@ -74,7 +74,8 @@ fn qemu_model_for(cpu: &CpuDef, mode: &str) -> Result<String, EditError> {
 }
 
 /// `<cpu>`'s settings as `-cpu` options, with the comments of each: `migratable` (outside
-/// custom mode), the model's `vendor_id` (in custom mode), then the features in order.
+/// custom mode), the model's `vendor_id` (in custom mode), then the features in order, less
+/// those libvirt always leaves out of `-cpu` ([`ALWAYS_DROPPED`]: their comments go to the end).
 fn cpu_options(
     cpu: &CpuDef,
     mode: &str,
@@ -103,6 +104,16 @@ fn cpu_options(
         notes.items.push(Notes::default());
     }
     for f in &cpu.features {
+        if f.name
+            .as_deref()
+            .is_some_and(|n| ALWAYS_DROPPED.contains(&n))
+        {
+            // libvirt never passed it and QEMU has no such property: it stays out (the move
+            // says so), its comments kept with the rest.
+            let Notes { before, after } = carried.of(f.el);
+            notes.tail.extend(before.into_iter().chain(after));
+            continue;
+        }
         options.push(feature_option(f)?);
         notes.items.push(carried.of(f.el));
     }
@@ -699,6 +710,12 @@ pub fn left_behind(dom: &Domain) -> Vec<String> {
         ));
     }
     for f in &cpu.features {
+        if let Some(name) = f.name.as_deref().filter(|n| ALWAYS_DROPPED.contains(n)) {
+            notes.push(format!(
+                "<feature name='{name}'>: libvirt leaves it out of -cpu (QEMU cannot set it), so the guest never got it from there"
+            ));
+            continue;
+        }
         if let (Some(name), Some(Policy::Forbid)) = (&f.name, f.known_policy()) {
             notes.push(format!(
                 "policy='forbid' on {name}: it becomes {}=off, and forbid also refused a host that has it",

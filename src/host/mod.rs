@@ -6,13 +6,11 @@
 
 pub mod domcaps;
 pub mod installed;
+pub mod process;
 pub mod qmp;
 pub mod refresh;
 
 pub use domcaps::{DomCaps, HostCapabilities, HostModel, HostTsc, PoolUsability};
-
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 /// What a finished program left behind.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -29,12 +27,31 @@ impl Output {
     }
 }
 
-/// How a program ended, in words (`exit status 1`, `killed by a signal`).
-fn exit_text(status: Option<i32>) -> String {
-    match status {
-        Some(code) => format!("exit status {code}"),
-        None => "killed by a signal".to_string(),
+/// A program's failure in words: what ran, how it ended, what it said (`virsh failed (exit
+/// status 1): failed to connect`, `qemu was killed by a signal`). The one rendering of
+/// [`HostError::Failed`], for the CLI and the TUI alike.
+fn failed_text(program: &str, status: Option<i32>, stderr: &str) -> String {
+    let how = match status {
+        Some(code) => format!("{program} failed (exit status {code})"),
+        None => format!("{program} was killed by a signal"),
+    };
+    let said = program_message(stderr);
+    if said.is_empty() {
+        how
+    } else {
+        format!("{how}: {said}")
     }
+}
+
+/// A program's standard error on one line: `error: ` prefixes dropped, lines joined with `: `.
+pub fn program_message(stderr: &str) -> String {
+    stderr
+        .lines()
+        .map(|l| l.trim())
+        .map(|l| l.strip_prefix("error:").map_or(l, str::trim))
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,11 +61,20 @@ pub enum HostError {
         program: String,
         source: std::io::Error,
     },
-    #[error("{program} failed ({}): {}", exit_text(*status), stderr.trim())]
+    #[error("{}", failed_text(program, *status, stderr))]
     Failed {
         program: String,
         status: Option<i32>,
         stderr: String,
+    },
+    #[error(
+        "`{command}` did not answer within {} and was ended (wait longer: --timeout SECONDS or \
+         VIRT_CPU_TIMEOUT)",
+        process::duration_text(*after)
+    )]
+    TimedOut {
+        command: String,
+        after: std::time::Duration,
     },
     #[error("unexpected output from {program}: {detail}")]
     Protocol { program: String, detail: String },
@@ -99,37 +125,14 @@ pub trait Runner {
     fn run(&self, program: &str, args: &[&str], stdin: &[u8]) -> Result<Output, HostError>;
 }
 
-/// Runs real processes.
+/// Runs real processes, each in its own process group and within a deadline
+/// ([`process::run`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemRunner;
 
 impl Runner for SystemRunner {
     fn run(&self, program: &str, args: &[&str], stdin: &[u8]) -> Result<Output, HostError> {
-        let spawn_err = |source| HostError::Spawn {
-            program: program.to_string(),
-            source,
-        };
-        let mut child = Command::new(program)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(spawn_err)?;
-        // Feed stdin from a thread: QEMU answers while it reads, and a large answer would fill
-        // the stdout pipe and deadlock a writer that waits for the whole input to be taken.
-        let mut input = child.stdin.take().expect("stdin is piped");
-        let data = stdin.to_vec();
-        let writer = std::thread::spawn(move || {
-            let _ = input.write_all(&data);
-        });
-        let out = child.wait_with_output().map_err(spawn_err)?;
-        let _ = writer.join();
-        Ok(Output {
-            status: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        })
+        process::run(program, args, stdin)
     }
 }
 
@@ -158,13 +161,13 @@ mod tests {
         };
         assert_eq!(
             e.to_string(),
-            "virsh failed (exit status 1): error: failed to connect"
+            "virsh failed (exit status 1): failed to connect"
         );
         let killed = HostError::Failed {
             program: "qemu".into(),
             status: None,
             stderr: String::new(),
         };
-        assert!(killed.to_string().contains("killed by a signal"));
+        assert_eq!(killed.to_string(), "qemu was killed by a signal");
     }
 }

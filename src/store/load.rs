@@ -16,7 +16,22 @@ pub enum Origin {
         /// read the file back (see [`FileStamp`]).
         stamp: FileStamp,
     },
+    /// Standard input (`-`).
     Stdin,
+    /// A libvirt domain's definition (`virsh dumpxml`), by the domain's name.
+    Libvirt { name: String },
+    /// A document the program carries (the demo domain), by its file name.
+    Builtin { name: &'static str },
+}
+
+impl Origin {
+    /// The file's stamp when read, for "changed on disk"; none when the document is no file.
+    pub fn stamp(&self) -> Option<&FileStamp> {
+        match self {
+            Origin::File { stamp, .. } => Some(stamp),
+            Origin::Stdin | Origin::Libvirt { .. } | Origin::Builtin { .. } => None,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,11 +66,13 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    /// The name to show for the origin (`-` for standard input).
+    /// The name to show for the origin (`<stdin>` for standard input).
     pub fn display_name(&self) -> String {
         match &self.origin {
             Origin::File { path, .. } => path.display().to_string(),
             Origin::Stdin => "<stdin>".into(),
+            Origin::Libvirt { name } => format!("domain {name}"),
+            Origin::Builtin { name } => (*name).into(),
         }
     }
 }

@@ -14,10 +14,45 @@ pub enum SaveError {
          other change, or write your version elsewhere with -o FILE"
     )]
     ChangedOnDisk { path: String },
+    /// Loaded from `path`, which is gone now: recreating it is the user's call, not ours.
     #[error(
-        "{path} is read-only; nothing was written — write elsewhere with -o FILE, or make it writable"
+        "{path} was deleted since it was loaded; nothing was written — write it again with \
+         -o {path}, or elsewhere with -o FILE"
+    )]
+    Deleted { path: String },
+    /// No write permission bit at all, or no write access for the user running the save (its
+    /// effective ids, as `access(2)` with `AT_EACCESS` judges them) to the file itself.
+    #[error(
+        "{path} is read-only for you; nothing was written — write elsewhere with -o FILE, or make \
+         it writable"
     )]
     ReadOnly { path: String },
+    /// A symlink on the way to the target that the kernel's `protected_symlinks` would not
+    /// follow: in a sticky world-writable directory, owned neither by us nor by the directory's
+    /// owner (so another user may have planted it to make us write where they chose).
+    #[error(
+        "{path}: {link} is a symlink owned by another user (uid {owner}) in the sticky \
+         world-writable directory {dir}; it was not followed (the kernel's protected_symlinks \
+         refuses it too) and nothing was written — name the file it points to, or remove the link"
+    )]
+    UnsafeSymlink {
+        path: String,
+        link: String,
+        dir: String,
+        owner: u32,
+    },
+    /// The target has an extended attribute (a POSIX ACL is one: `system.posix_acl_access`)
+    /// that the new file cannot be given: saving would drop it.
+    #[error(
+        "{path} has the extended attribute {name}, which its new version cannot be given \
+         ({source}); nothing was written — the save would drop it: write elsewhere with -o FILE, \
+         or save as a user allowed to set it"
+    )]
+    Xattr {
+        path: String,
+        name: String,
+        source: std::io::Error,
+    },
     #[error("cannot write in {dir}: {source}; nothing was written — write elsewhere with -o FILE")]
     Directory { dir: String, source: std::io::Error },
     #[error("{path} is a directory; nothing was written — name a file to write")]
@@ -147,7 +182,19 @@ const WAIT: Duration = Duration::from_secs(10);
 ///
 /// A new target (nothing at the path) has nothing to lock: the unnamed file is linked at the
 /// path itself, which fails if another program created it meanwhile (then we start again,
-/// and the file is handled as an existing one).
+/// and the file is handled as an existing one). But a target that was loaded (`expected`)
+/// and is gone now is not created again: [`SaveError::Deleted`] lets the user decide.
+///
+/// Whose file it is:
+/// - a symlink on the way that the kernel's `protected_symlinks` would not follow (another
+///   user's, in a sticky world-writable directory such as `/tmp`) is refused, whatever the
+///   sysctl says ([`SaveError::UnsafeSymlink`]);
+/// - the target must be writable for the user who saves (`faccessat` with `AT_EACCESS`), not
+///   only by its mode bits and the directory ([`SaveError::ReadOnly`]);
+/// - the new version keeps the target's owner, mode and extended attributes (POSIX ACLs are
+///   some), or the save is refused naming the attribute it cannot keep ([`SaveError::Xattr`]);
+/// - except output without `expected` (`-o FILE`) over a file another user put in a sticky
+///   world-writable directory: that is replaced by a file of our own, as `install` does.
 pub fn save_atomic(
     target: &Path,
     new: &[u8],
@@ -166,8 +213,17 @@ fn save_waiting(
     unnamed: bool,
 ) -> Result<Saved, SaveError> {
     let path_s = target.display().to_string();
+    let walked = refuse_planted_symlinks(target, &path_s)?;
     // Write through a symlink to the file it points at, keeping the link.
-    let real: PathBuf = std::fs::canonicalize(target).unwrap_or_else(|_| target.to_path_buf());
+    let canonical = std::fs::canonicalize(target).ok();
+    if let (Some(walked), Some(canonical)) = (&walked, &canonical)
+        && walked != canonical
+    {
+        // A symlink on the way changed between the check and now: whoever changes it is not
+        // trusted with where we write.
+        return Err(SaveError::Busy { path: path_s });
+    }
+    let real: PathBuf = canonical.unwrap_or_else(|| target.to_path_buf());
     let dir = real
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -225,8 +281,14 @@ impl Job<'_> {
     /// One try: `None` when the target was replaced or created meanwhile (try again).
     fn attempt(&self) -> Result<Option<Saved>, SaveError> {
         let path_s = self.path_s.to_string();
-        let Ok(existing) = std::fs::metadata(self.real) else {
-            return self.create();
+        let existing = match std::fs::metadata(self.real) {
+            Ok(m) => m,
+            // Loaded from this path, and gone now: recreating it is the user's decision (a
+            // deleted file may have been deleted on purpose), so ask through the error.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && self.expected.is_some() => {
+                return Err(SaveError::Deleted { path: path_s });
+            }
+            Err(_) => return self.create(),
         };
         if existing.is_dir() {
             return Err(SaveError::IsDirectory { path: path_s });
@@ -237,7 +299,8 @@ impl Job<'_> {
         // Non-blocking: a FIFO put there since the `stat` must not hang the open.
         let file = match std::fs::File::options()
             .read(true)
-            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+            // `real` has no symlink left: one put in its place since is not followed.
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_NOFOLLOW)
             .open(self.real)
         {
             Ok(f) => f,
@@ -260,10 +323,16 @@ impl Job<'_> {
         if self.holds_new(&file, &stamp)? {
             return Ok(Some(Saved::Unchanged(stamp)));
         }
-        if meta.permissions().readonly() {
+        // Output (`-o`, save-as) over a file another user put in a sticky world-writable
+        // directory: replaced by a file of our own, not written into theirs.
+        let keep = (!(self.expected.is_none() && planted(&meta, self.dir))).then_some(Keep {
+            meta: &meta,
+            file: &file,
+        });
+        if keep.is_some() && !writable(self.real, &meta) {
             return Err(SaveError::ReadOnly { path: path_s });
         }
-        let temp = self.write_temp(Some(&meta), self.unnamed)?;
+        let temp = self.write_temp(keep.as_ref(), self.unnamed)?;
         // Right before the rename: still the file locked and checked above. Saves of ours
         // cannot have changed it (we hold its lock); another program may have.
         let now = file.metadata().map_err(|e| self.write_err(e))?;
@@ -274,7 +343,7 @@ impl Job<'_> {
                 None => Ok(None),
             };
         }
-        let written = self.replace(temp, locked, Some(&meta))?;
+        let written = self.replace(temp, locked, keep.as_ref())?;
         self.sync_dir();
         // The lock goes with `file`, after the rename.
         drop(file);
@@ -367,13 +436,10 @@ impl Job<'_> {
     }
 
     /// Writes the new content to a temporary file in the target's directory and fsyncs it,
-    /// with the mode and owner of `existing` (a new file: the OS's mode for `0o666` under the
-    /// umask). `unnamed`: try `O_TMPFILE` first.
-    fn write_temp(
-        &self,
-        existing: Option<&std::fs::Metadata>,
-        unnamed: bool,
-    ) -> Result<Temp, SaveError> {
+    /// with the mode, owner and extended attributes (ACLs included) of the file it replaces,
+    /// `keep` (a new file: the OS's mode for `0o666` under the umask, no attributes but those
+    /// the directory gives). `unnamed`: try `O_TMPFILE` first.
+    fn write_temp(&self, keep: Option<&Keep>, unnamed: bool) -> Result<Temp, SaveError> {
         let write_err = |e| self.write_err(e);
         let mut named = None;
         let file = match unnamed.then(|| unnamed_in(self.dir)).flatten() {
@@ -394,12 +460,15 @@ impl Job<'_> {
             }
         };
         (&file).write_all(self.new).map_err(write_err)?;
-        if let Some(meta) = existing {
+        if let Some(Keep { meta, file: old }) = keep {
             // Keeping the owner only works as root; as the owner it is a no-op. Before the
             // mode: a change of owner clears the set-user/group-ID bits.
             let _ = std::os::unix::fs::fchown(&file, Some(meta.uid()), Some(meta.gid()));
             file.set_permissions(std::fs::Permissions::from_mode(meta.mode() & 0o7777))
                 .map_err(write_err)?;
+            // After the mode: an access ACL sets the group bits from its mask, as on the old
+            // file.
+            self.copy_xattrs(old, &file)?;
         }
         file.sync_all().map_err(write_err)?;
         // Linking and renaming keep the inode and the mtime: this is the target's stamp then.
@@ -411,13 +480,13 @@ impl Job<'_> {
     }
 
     /// Puts the temporary file in the target's place (rename over it). `locked`: we hold the
-    /// target's lock, so its own temporary name is ours to use. `meta`: the target's (mode
-    /// and owner), for the fallback that has to write again.
+    /// target's lock, so its own temporary name is ours to use. `keep`: what the new file
+    /// keeps of the target, for the fallback that has to write again.
     fn replace(
         &self,
         temp: Temp,
         locked: bool,
-        meta: Option<&std::fs::Metadata>,
+        keep: Option<&Keep>,
     ) -> Result<FileStamp, SaveError> {
         let (file, stamp) = match temp {
             Temp::Named(tmp, stamp) => {
@@ -442,8 +511,8 @@ impl Job<'_> {
             Err(_) => {
                 // Cannot link an unnamed file here after all: write a named temporary.
                 drop(file);
-                let temp = self.write_temp(meta, false)?;
-                return self.replace(temp, locked, meta);
+                let temp = self.write_temp(keep, false)?;
+                return self.replace(temp, locked, keep);
             }
         };
         if let Err(e) = std::fs::rename(&name, self.real) {
@@ -468,6 +537,41 @@ impl Job<'_> {
         Ok(name)
     }
 
+    /// Gives `to` the extended attributes of `from` (POSIX ACLs, `user.*`, file capabilities,
+    /// and `security.*`/`trusted.*` as far as we may read them), and removes those `to` got
+    /// from its directory that `from` lacks (a default ACL). One that cannot be set is an
+    /// error naming it: the save would drop it. Except `security.selinux`: the new file then
+    /// keeps the label the policy gave it in this directory, as for any new file.
+    fn copy_xattrs(&self, from: &std::fs::File, to: &std::fs::File) -> Result<(), SaveError> {
+        use rustix::fs::{XattrFlags, fgetxattr, fremovexattr, fsetxattr};
+        let xattr_err = |name: &[u8], e: std::io::Error| SaveError::Xattr {
+            path: self.path_s.to_string(),
+            name: String::from_utf8_lossy(name).into_owned(),
+            source: e,
+        };
+        let names = xattr_names(from).map_err(|e| self.write_err(e))?;
+        for name in &names {
+            let value = match read_sized(|buf: &mut [u8]| fgetxattr(from, &name[..], buf)) {
+                Ok(v) => v,
+                // Removed since the listing.
+                Err(e) if e.raw_os_error() == Some(libc::ENODATA) => continue,
+                Err(e) => return Err(xattr_err(name, e)),
+            };
+            if let Err(e) = fsetxattr(to, &name[..], &value, XattrFlags::empty()) {
+                if name.as_slice() == b"security.selinux" {
+                    continue;
+                }
+                return Err(xattr_err(name, e.into()));
+            }
+        }
+        for name in xattr_names(to).unwrap_or_default() {
+            if !names.contains(&name) {
+                let _ = fremovexattr(to, &name[..]);
+            }
+        }
+        Ok(())
+    }
+
     fn sync_dir(&self) {
         if let Ok(d) = std::fs::File::open(self.dir) {
             let _ = d.sync_all();
@@ -477,6 +581,145 @@ impl Job<'_> {
 
 /// The prefix of every temporary file a save makes.
 const TEMP_PREFIX: &str = ".virt-cpu-";
+
+/// What a new version keeps of the file it replaces: its mode, owner and extended attributes.
+struct Keep<'a> {
+    meta: &'a std::fs::Metadata,
+    /// The old file, open (and locked), to read its extended attributes from.
+    file: &'a std::fs::File,
+}
+
+/// The names of `file`'s extended attributes (none where the file system has none).
+fn xattr_names(file: &std::fs::File) -> std::io::Result<Vec<Vec<u8>>> {
+    let list = match read_sized(|buf: &mut [u8]| rustix::fs::flistxattr(file, buf)) {
+        Ok(list) => list,
+        Err(e) if e.raw_os_error() == Some(libc::ENOTSUP) => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    Ok(list
+        .split(|&b| b == 0)
+        .filter(|n| !n.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect())
+}
+
+/// Calls a `getxattr`-like `read` with a buffer that grows until the value fits (it may grow
+/// between the calls).
+fn read_sized(read: impl Fn(&mut [u8]) -> rustix::io::Result<usize>) -> std::io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; 256];
+    loop {
+        match read(&mut buf) {
+            Ok(n) => {
+                buf.truncate(n);
+                return Ok(buf);
+            }
+            Err(rustix::io::Errno::RANGE) if buf.len() < 1 << 24 => {
+                let len = buf.len() * 4;
+                buf.resize(len, 0);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Whether `path` (whose metadata is `meta`) may be written by us: some write permission bit
+/// set, and write access for our effective ids (`faccessat` with `AT_EACCESS`, which also
+/// knows ACLs, read-only mounts and immutable files). The mode bits alone are not enough: a
+/// root-owned 0644 file says nothing about whether *we* may write it, and the directory being
+/// writable would let the rename replace it. For root, who may write any file, a file with no
+/// write bit at all is still taken as meant not to be changed (as vim does).
+fn writable(path: &Path, meta: &std::fs::Metadata) -> bool {
+    use rustix::fs::{Access, AtFlags, CWD, accessat};
+    if meta.permissions().readonly() {
+        return false;
+    }
+    !matches!(
+        accessat(CWD, path, Access::WRITE_OK, AtFlags::EACCESS),
+        Err(rustix::io::Errno::ACCESS | rustix::io::Errno::PERM | rustix::io::Errno::ROFS)
+    )
+}
+
+/// Whether `dir` is sticky and world-writable (`/tmp`): there, files and symlinks may have
+/// been put by anyone, and only their owner (or the directory's) may remove them. Its owner.
+fn sticky_shared(dir: &Path) -> Option<u32> {
+    let d = std::fs::metadata(dir).ok()?;
+    (d.mode() & 0o1002 == 0o1002).then_some(d.uid())
+}
+
+/// A file in a sticky world-writable directory owned by another user than us and the
+/// directory's owner: the kernel's `protected_regular` rule for opening it with `O_CREAT`.
+///
+/// Writing our output into it (as `cp` would, and as a save that keeps owner and mode would)
+/// hands it to that user: it stays theirs, writable as they chose (world-writable, say), so
+/// they can change it before we use it (root writing `-o /tmp/x.xml`, then `virsh define
+/// /tmp/x.xml`). We do as `install` does: the file is replaced by a new one of our own, with
+/// the mode a new file gets (`0o666` under the umask) and none of its extended attributes.
+/// Root may rename over it in a sticky directory; another user may not, and gets an error.
+fn planted(meta: &std::fs::Metadata, dir: &Path) -> bool {
+    let me = rustix::process::geteuid().as_raw();
+    sticky_shared(dir).is_some_and(|owner| meta.uid() != me && meta.uid() != owner)
+}
+
+/// Refuses to follow, on the way to `target`, a symlink the kernel's `protected_symlinks`
+/// would not follow (whatever the sysctl says on this machine): one in a sticky world-writable
+/// directory, owned neither by us nor by the directory's owner. Another user may have planted
+/// it there (`/tmp/x.xml -> /etc/shadow`) to make us, root say, write where they chose.
+///
+/// Walks the path as the kernel resolves it, each symlink's target in place of the link, and
+/// returns where it leads (`None` past 40 links, or without a current directory).
+fn refuse_planted_symlinks(target: &Path, path_s: &str) -> Result<Option<PathBuf>, SaveError> {
+    use std::collections::VecDeque;
+    use std::path::Component;
+    let me = rustix::process::geteuid().as_raw();
+    let Ok(mut done) = std::env::current_dir() else {
+        return Ok(None);
+    };
+    let mut rest: VecDeque<PathBuf> = VecDeque::new();
+    let push_front = |rest: &mut VecDeque<PathBuf>, p: &Path| {
+        for c in p.components().rev() {
+            rest.push_front(c.as_os_str().into());
+        }
+    };
+    push_front(&mut rest, target);
+    let mut links = 0;
+    while let Some(part) = rest.pop_front() {
+        match part.components().next() {
+            Some(Component::RootDir) => done = PathBuf::from("/"),
+            Some(Component::ParentDir) => {
+                done.pop();
+            }
+            Some(Component::Normal(name)) => {
+                let next = done.join(name);
+                let is_link = std::fs::symlink_metadata(&next)
+                    .ok()
+                    .filter(|m| m.is_symlink());
+                let Some(link) = is_link else {
+                    done = next;
+                    continue;
+                };
+                if let Some(owner) = sticky_shared(&done)
+                    && link.uid() != me
+                    && link.uid() != owner
+                {
+                    return Err(SaveError::UnsafeSymlink {
+                        path: path_s.to_string(),
+                        link: next.display().to_string(),
+                        dir: done.display().to_string(),
+                        owner: link.uid(),
+                    });
+                }
+                links += 1;
+                match std::fs::read_link(&next) {
+                    // Past the kernel's limit, the open fails by itself (ELOOP).
+                    Ok(to) if links <= 40 => push_front(&mut rest, &to),
+                    _ => return Ok(None),
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(Some(done))
+}
 
 /// A written and fsynced temporary file, with its stamp.
 enum Temp {
@@ -612,6 +855,28 @@ mod tests {
         };
         let r = save_atomic(&path, b"mine", Some(expected));
         assert!(matches!(r, Err(SaveError::ChangedOnDisk { .. })), "{r:?}");
+    }
+
+    /// Extended attributes are carried over by both ways of writing (unnamed and named
+    /// temporary), as the old file had them.
+    #[test]
+    fn extended_attributes_are_kept_by_both_ways_of_writing() {
+        use rustix::fs::{XattrFlags, getxattr, setxattr};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.xml");
+        std::fs::write(&path, b"old").unwrap();
+        if let Err(e) = setxattr(&path, "user.note", b"kept", XattrFlags::empty()) {
+            // tmpfs without user xattrs, for one: tests/permissions.rs covers the CLI.
+            eprintln!("skipped: no user.* attributes here ({e})");
+            return;
+        }
+        for (unnamed, content) in [(true, &b"one"[..]), (false, &b"two"[..])] {
+            save_waiting(&path, content, None, WAIT, unnamed).unwrap();
+            assert_eq!(std::fs::read(&path).unwrap(), content);
+            let mut buf = [0u8; 16];
+            let n = getxattr(&path, "user.note", &mut buf[..]).unwrap();
+            assert_eq!(&buf[..n], b"kept", "unnamed: {unnamed}");
+        }
     }
 
     /// The named-temporary fallback (no `O_TMPFILE`): the same outcomes, nothing left behind

@@ -1,11 +1,15 @@
-//! The TUI's state and its one way to change: `update(&mut Model, Action) -> Vec<Effect>`.
+//! The TUI's state and its one way to change: `update(&mut AppState, Action) -> Vec<Effect>`.
 //!
 //! `update` is pure — no terminal, no files, no clipboard. What needs the outside world (write the
 //! file, copy, reload) is returned as an [`Effect`]; the loop in `tui::run` carries it out and
 //! feeds the outcome back as an [`Action`]. Tests drive the same function with key strings.
 
-use super::features::{self, FeatureList};
-use super::picker::Picker;
+use super::dialogs::Overlay;
+use super::dialogs::overwrite::ConfirmOverwrite;
+use super::dialogs::prompt::Prompt;
+use super::dialogs::qemu_cpu::QemuCpuDropped;
+use super::dialogs::save_failed::SaveFailed;
+use super::{dialogs, panes};
 use crate::argv::{QemuCaps, Reading};
 use crate::catalog::Catalog;
 use crate::check::{self, Report};
@@ -69,124 +73,10 @@ pub struct Status {
 pub enum SaveFailure {
     /// The file is not what was loaded any more: reload, or write elsewhere.
     ChangedOnDisk(String),
+    /// The file is gone: create it again, or write elsewhere.
+    Deleted(String),
     /// Read-only, or another I/O error: write elsewhere; the edits stay.
     Other(String),
-}
-
-/// A one-line text field. A pre-filled default (`selected`) is shown selected: the first typed
-/// character replaces it, Backspace or Ctrl-U clears it, an arrow key, Home or End keeps it for
-/// editing.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Field {
-    pub text: String,
-    /// Byte offset of the cursor in `text`, on a character boundary.
-    pub cursor: usize,
-    pub selected: bool,
-}
-
-impl Field {
-    /// A pre-filled default, selected, the cursor at its end.
-    pub fn default_text(text: impl Into<String>) -> Field {
-        let text = text.into();
-        Field {
-            cursor: text.len(),
-            text,
-            selected: true,
-        }
-    }
-
-    /// Applies an editing key; false when `action` is not one.
-    fn apply(&mut self, action: &Action) -> bool {
-        let replaces = matches!(
-            action,
-            Action::Input(_) | Action::Backspace | Action::DeleteForward | Action::ClearLine
-        );
-        if !replaces
-            && !matches!(
-                action,
-                Action::Left | Action::Right | Action::Home | Action::End
-            )
-        {
-            return false;
-        }
-        if std::mem::take(&mut self.selected) && replaces {
-            self.text.clear();
-            self.cursor = 0;
-            if !matches!(action, Action::Input(_)) {
-                return true;
-            }
-        }
-        let before = self.text[..self.cursor].chars().next_back();
-        let after = self.text[self.cursor..].chars().next();
-        match *action {
-            Action::Input(c) => {
-                self.text.insert(self.cursor, c);
-                self.cursor += c.len_utf8();
-            }
-            Action::Backspace => {
-                if let Some(c) = before {
-                    self.cursor -= c.len_utf8();
-                    self.text.remove(self.cursor);
-                }
-            }
-            Action::DeleteForward if after.is_some() => {
-                self.text.remove(self.cursor);
-            }
-            Action::ClearLine => {
-                self.text.clear();
-                self.cursor = 0;
-            }
-            Action::Left => self.cursor -= before.map_or(0, char::len_utf8),
-            Action::Right => self.cursor += after.map_or(0, char::len_utf8),
-            Action::Home => self.cursor = 0,
-            Action::End => self.cursor = self.text.len(),
-            _ => {}
-        }
-        true
-    }
-}
-
-/// What a text prompt is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PromptFor {
-    SaveAs,
-    /// `name=value` for `<qemu:cpu>`.
-    Option,
-}
-
-/// A window over the panes; keys go to the topmost one.
-#[derive(Debug, Clone)]
-pub enum Overlay {
-    Help,
-    Picker(Picker),
-    Features(FeatureList),
-    /// The unified diff against the file; `save` when `w` asked for it (then `y` writes).
-    Diff {
-        text: String,
-        scroll: u16,
-        save: bool,
-    },
-    Prompt {
-        purpose: PromptFor,
-        input: Field,
-    },
-    /// Quitting with unsaved edits: only `y` (or `Q`, abort) drops them.
-    ConfirmQuit,
-    /// Save-as named a file that exists and is not the one loaded: `y` overwrites it.
-    ConfirmOverwrite {
-        path: PathBuf,
-    },
-    /// A save that did not write: the message, and whether reloading is offered.
-    SaveFailed {
-        message: String,
-        reload: bool,
-    },
-    /// `<qemu:cpu>` and libvirt 9.0, which does not implement it and drops it silently on define.
-    /// Before defining (`defined: false`): `c` converts to `<qemu:commandline>` and defines, `d`
-    /// defines anyway. After libvirt dropped it (`defined: true`): `c` converts and defines again.
-    QemuCpuDropped {
-        defined: bool,
-    },
 }
 
 /// What the user (or an effect's outcome) asks for.
@@ -259,7 +149,7 @@ pub enum Action {
     Convert,
 }
 
-/// Work for the loop: everything that touches the world outside the model.
+/// Work for the loop: everything that touches the world outside the state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// Write atomically; `expected` is what the file must still hold (None: write regardless),
@@ -293,7 +183,7 @@ pub enum Effect {
     },
 }
 
-pub struct Model {
+pub struct AppState {
     pub catalog: &'static Catalog,
     pub caps: QemuCaps,
     /// The name shown in the title (the path, `demo: …`, `<stdin>`).
@@ -331,7 +221,7 @@ pub struct Model {
     pub virsh_edit: bool,
 }
 
-impl Model {
+impl AppState {
     /// The view of a loaded document (`state`: the document with the domain already read).
     pub fn new(
         state: Edited,
@@ -339,11 +229,11 @@ impl Model {
         target: Target,
         caps: QemuCaps,
         catalog: &'static Catalog,
-    ) -> Model {
+    ) -> AppState {
         let disk = state.doc.shared_source();
         let reading = Reading::Merge;
         let report = check::check(&state.doc, &state.dom, &caps, catalog, reading);
-        Model {
+        AppState {
             catalog,
             caps,
             name,
@@ -365,6 +255,11 @@ impl Model {
             quit_after_save: false,
             virsh_edit: false,
         }
+    }
+
+    /// Opens a dialog over the panes (over whatever was open).
+    pub(crate) fn open(&mut self, dialog: Overlay) {
+        self.overlay = Some(dialog);
     }
 
     /// The document as it is now.
@@ -424,21 +319,21 @@ impl Model {
         }
     }
 
-    fn info(&mut self, text: impl Into<String>) {
+    pub(crate) fn info(&mut self, text: impl Into<String>) {
         self.status = Some(Status {
             level: Level::Info,
             text: text.into(),
         });
     }
 
-    fn warn(&mut self, text: impl Into<String>) {
+    pub(crate) fn warn(&mut self, text: impl Into<String>) {
         self.status = Some(Status {
             level: Level::Warning,
             text: text.into(),
         });
     }
 
-    fn error(&mut self, text: impl Into<String>) {
+    pub(crate) fn error(&mut self, text: impl Into<String>) {
         self.status = Some(Status {
             level: Level::Error,
             text: text.into(),
@@ -446,7 +341,7 @@ impl Model {
     }
 
     /// Re-checks after the document or the reading changed.
-    fn refresh(&mut self) {
+    pub(crate) fn refresh(&mut self) {
         self.report = check::check(
             &self.state.doc,
             &self.state.dom,
@@ -487,7 +382,7 @@ impl Model {
 
     /// Applies an edit through the history and says what happened; true when it changed
     /// the document.
-    fn edit(&mut self, edit: &Edit) -> bool {
+    pub(crate) fn edit(&mut self, edit: &Edit) -> bool {
         let dropped = self.state.left_behind(edit);
         match self.history.apply(&mut self.state, edit) {
             Ok(true) => {
@@ -518,29 +413,26 @@ impl Model {
         }
     }
 
-    fn diff_text(&self) -> String {
+    pub(crate) fn diff_text(&self) -> String {
         crate::edit::diff::unified_diff(&self.name, &self.disk, self.source())
     }
 
     /// `w`, or `y` on the save diff: where and how to write.
-    fn save_effect(&mut self) -> Vec<Effect> {
+    pub(crate) fn save_effect(&mut self) -> Vec<Effect> {
         match &self.target {
             // virsh defines this file when we exit: the same question as for `--domain`.
             Target::File(_) if self.virsh_edit && self.state.dom.qemu_cpu.is_some() => {
-                self.overlay = Some(Overlay::QemuCpuDropped { defined: false });
+                self.open(Overlay::QemuCpuDropped(QemuCpuDropped { defined: false }));
                 Vec::new()
             }
             Target::File(_) => self.write_effect(),
             Target::Unnamed { suggestion } => {
-                self.overlay = Some(Overlay::Prompt {
-                    purpose: PromptFor::SaveAs,
-                    input: Field::default_text(suggestion.clone()),
-                });
+                self.open(Overlay::Prompt(Prompt::save_as(suggestion.clone())));
                 Vec::new()
             }
             // libvirt 9.0 would drop `<qemu:cpu>` silently: ask first.
             Target::Domain { .. } if self.state.dom.qemu_cpu.is_some() => {
-                self.overlay = Some(Overlay::QemuCpuDropped { defined: false });
+                self.open(Overlay::QemuCpuDropped(QemuCpuDropped { defined: false }));
                 Vec::new()
             }
             Target::Domain { .. } => self.write_effect(),
@@ -548,7 +440,7 @@ impl Model {
     }
 
     /// What `w` writes to: the file, or libvirt through `virsh define`.
-    fn write_effect(&self) -> Vec<Effect> {
+    pub(crate) fn write_effect(&self) -> Vec<Effect> {
         match &self.target {
             Target::File(path) => vec![Effect::Save {
                 path: path.clone(),
@@ -567,16 +459,13 @@ impl Model {
     }
 
     /// The save-as prompt, pre-filled with a name next to the target.
-    fn save_elsewhere(&mut self) {
+    pub(crate) fn save_elsewhere(&mut self) {
         let suggestion = match &self.target {
             Target::File(p) => format!("{}.new", p.display()),
             Target::Unnamed { suggestion } => suggestion.clone(),
             Target::Domain { name, .. } => format!("{name}.xml"),
         };
-        self.overlay = Some(Overlay::Prompt {
-            purpose: PromptFor::SaveAs,
-            input: Field::default_text(suggestion),
-        });
+        self.open(Overlay::Prompt(Prompt::save_as(suggestion)));
     }
 
     /// Replaces the document with `bytes` read from the target (with the file's stamp when
@@ -623,8 +512,8 @@ pub fn describe(edit: &Edit) -> String {
     }
 }
 
-/// Changes the model for one action; returns the work for the loop.
-pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
+/// Changes the state for one action; returns the work for the loop.
+pub fn update(m: &mut AppState, action: Action) -> Vec<Effect> {
     // Outcomes of effects apply whatever is on screen.
     if let Action::Defined { result } = action {
         defined(m, result);
@@ -652,7 +541,7 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             return Vec::new();
         }
         Action::SaveAsExists(path) => {
-            m.overlay = Some(Overlay::ConfirmOverwrite { path });
+            m.open(Overlay::ConfirmOverwrite(ConfirmOverwrite { path }));
             return Vec::new();
         }
         _ => {}
@@ -660,9 +549,9 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
     let Some(action) = when_too_small(m, action) else {
         return Vec::new();
     };
-    let effects = match m.overlay.take() {
-        None => main(m, action),
-        Some(overlay) => in_overlay(m, overlay, action),
+    let effects = match m.overlay {
+        Some(_) => dialogs::key(m, action),
+        None => panes::key(m, action),
     };
     // `w` in the quit question quits once its save succeeds; back on the main screen with
     // nothing being saved, it is forgotten.
@@ -681,7 +570,7 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
 /// A window too small for the screen shows only "Enlarge the window, or q to quit": keys then
 /// do only that (an edit made out of sight would be a surprise), and answer the quit question,
 /// which is drawn even then. `None`: the key does nothing.
-fn when_too_small(m: &Model, action: Action) -> Option<Action> {
+fn when_too_small(m: &AppState, action: Action) -> Option<Action> {
     let too_small = m.screen.is_some_and(|(w, h)| !super::view::fits(w, h));
     if !too_small || matches!(m.overlay, Some(Overlay::ConfirmQuit)) {
         return Some(action);
@@ -695,7 +584,7 @@ fn when_too_small(m: &Model, action: Action) -> Option<Action> {
 }
 
 /// After `virsh define`: show libvirt's version, or say that it dropped `<qemu:cpu>`.
-fn defined(m: &mut Model, result: Result<String, SaveFailure>) {
+fn defined(m: &mut AppState, result: Result<String, SaveFailure>) {
     let name = match &m.target {
         Target::Domain { name, .. } => name.clone(),
         _ => String::new(),
@@ -710,7 +599,7 @@ fn defined(m: &mut Model, result: Result<String, SaveFailure>) {
             if dropped {
                 // Keep our document, so one key converts it and defines again.
                 m.set_disk(Arc::new(now), None);
-                m.overlay = Some(Overlay::QemuCpuDropped { defined: true });
+                m.open(Overlay::QemuCpuDropped(QemuCpuDropped { defined: true }));
             } else {
                 m.reload(now, None);
                 m.info(format!("Defined {name}; showing libvirt's definition"));
@@ -724,17 +613,22 @@ fn defined(m: &mut Model, result: Result<String, SaveFailure>) {
 }
 
 /// A failed save or define: the message, and a reload offer when the target changed meanwhile.
-fn save_failed(m: &mut Model, failure: SaveFailure) {
+fn save_failed(m: &mut AppState, failure: SaveFailure) {
     // Stay, so the user sees why and decides again.
     m.quit_after_save = false;
-    let (message, reload) = match failure {
-        SaveFailure::ChangedOnDisk(message) => (message, true),
-        SaveFailure::Other(message) => (message, false),
+    let (message, reload, recreate) = match failure {
+        SaveFailure::ChangedOnDisk(message) => (message, true, false),
+        SaveFailure::Deleted(message) => (message, false, true),
+        SaveFailure::Other(message) => (message, false, false),
     };
-    m.overlay = Some(Overlay::SaveFailed { message, reload });
+    m.open(Overlay::SaveFailed(SaveFailed {
+        message,
+        reload,
+        recreate,
+    }));
 }
 
-fn saved(m: &mut Model, path: PathBuf, bytes: Arc<String>, result: Result<Saved, SaveFailure>) {
+fn saved(m: &mut AppState, path: PathBuf, bytes: Arc<String>, result: Result<Saved, SaveFailure>) {
     match result {
         Ok(outcome) => {
             m.set_disk(bytes, Some(outcome.stamp().clone()));
@@ -753,397 +647,4 @@ fn saved(m: &mut Model, path: PathBuf, bytes: Arc<String>, result: Result<Saved,
         }
         Err(failure) => save_failed(m, failure),
     }
-}
-
-/// Keys on the two panes.
-fn main(m: &mut Model, action: Action) -> Vec<Effect> {
-    m.status = None;
-    match action {
-        Action::FocusNext => m.focus = m.focus.other(),
-        Action::Focus(p) => m.focus = p,
-        Action::ToggleReading => {
-            m.reading = match m.reading {
-                Reading::Merge => Reading::Override,
-                Reading::Override => Reading::Merge,
-            };
-            m.refresh();
-            m.info(match m.reading {
-                Reading::Merge => "Reading: merge — libvirt's appended options follow <qemu:cpu> (the proposal's default)",
-                Reading::Override => "Reading: override — <qemu:cpu> is the whole -cpu, nothing appended",
-            });
-        }
-        Action::Undo => match m.history.undo(&mut m.state) {
-            Ok(true) => {
-                m.refresh();
-                m.info("Undone");
-            }
-            Ok(false) => m.info("Nothing to undo"),
-            Err(e) => m.error(e.to_string()),
-        },
-        Action::Redo => match m.history.redo(&mut m.state) {
-            Ok(true) => {
-                m.refresh();
-                m.info("Redone");
-            }
-            Ok(false) => m.info("Nothing to redo"),
-            Err(e) => m.error(e.to_string()),
-        },
-        Action::ShowDiff | Action::Save if !m.modified => m.info(if action == Action::Save {
-            "No changes; nothing to write"
-        } else {
-            "No changes"
-        }),
-        Action::ShowDiff => {
-            m.overlay = Some(Overlay::Diff {
-                text: m.diff_text(),
-                scroll: 0,
-                save: false,
-            })
-        }
-        Action::Save => {
-            m.overlay = Some(Overlay::Diff {
-                text: m.diff_text(),
-                scroll: 0,
-                save: true,
-            })
-        }
-        Action::Copy => match m.argv_text() {
-            Some(text) => return vec![Effect::Copy(text)],
-            None => m.warn("No -cpu to copy: libvirt refuses this domain (see the diagnostics)"),
-        },
-        Action::Help => m.overlay = Some(Overlay::Help),
-        Action::Quit if m.modified => m.overlay = Some(Overlay::ConfirmQuit),
-        Action::Quit => m.exit = Some(0),
-        Action::Abort => m.exit = Some(EXIT_ABORT),
-        Action::Fix(n) => {
-            let fix = m.fixable().nth(n.wrapping_sub(1)).map(|(_, e)| e.clone());
-            match fix {
-                Some(edit) => {
-                    m.edit(&edit);
-                }
-                None => m.info(format!("No fix numbered {n}")),
-            }
-        }
-        Action::OpenPicker => {
-            let current = m.model_of(m.focus);
-            m.overlay = Some(Overlay::Picker(Picker::new(
-                m.focus, m.catalog, &m.caps, current,
-            )));
-        }
-        Action::OpenFeatures => {
-            m.overlay = Some(Overlay::Features(FeatureList::new(
-                m.focus,
-                m.catalog,
-                &m.state.dom,
-            )))
-        }
-        Action::MoveToOther => {
-            let edit = match m.focus {
-                Pane::Cpu => Edit::MoveToQemu,
-                Pane::Qemu => Edit::MoveToCpu(crate::edit::LibvirtModels(&m.catalog.libvirt)),
-            };
-            if m.edit(&edit) {
-                m.focus = m.focus.other();
-            }
-        }
-        Action::AddOption => {
-            m.overlay = Some(Overlay::Prompt {
-                purpose: PromptFor::Option,
-                input: Field::default(),
-            })
-        }
-        Action::Up => scroll(m, m.focus, -1),
-        Action::Down => scroll(m, m.focus, 1),
-        Action::PageUp => scroll(m, m.focus, -10),
-        Action::PageDown => scroll(m, m.focus, 10),
-        Action::Scroll(p, d) => scroll(m, p, d),
-        Action::Resized(w, h) => {
-            m.screen = Some((w, h));
-            for pane in [Pane::Cpu, Pane::Qemu] {
-                scroll(m, pane, 0);
-            }
-        }
-        _ => {}
-    }
-    Vec::new()
-}
-
-/// Scrolls a pane, from where it shows (the content may have shrunk since) to at most its end.
-fn scroll(m: &mut Model, pane: Pane, delta: i16) {
-    let limit = m.screen.map_or(u16::MAX, |(w, h)| {
-        super::view::scroll_limit(m, pane, ratatui::layout::Rect::new(0, 0, w, h))
-    });
-    let s = &mut m.scroll[pane as usize];
-    *s = (*s).min(limit).saturating_add_signed(delta).min(limit);
-}
-
-fn in_overlay(m: &mut Model, overlay: Overlay, action: Action) -> Vec<Effect> {
-    match overlay {
-        Overlay::Help => {
-            // Any key closes help; `q` closes it rather than quitting.
-            if !matches!(
-                action,
-                Action::Help | Action::Cancel | Action::Quit | Action::Submit
-            ) {
-                m.overlay = Some(Overlay::Help);
-            }
-        }
-        Overlay::Picker(p) => return picker(m, p, action),
-        Overlay::Features(f) => return feature_list(m, f, action),
-        Overlay::Diff { text, scroll, save } => match action {
-            Action::Yes if save => {
-                return m.save_effect();
-            }
-            Action::Up => {
-                m.overlay = Some(Overlay::Diff {
-                    text,
-                    scroll: scroll.saturating_sub(1),
-                    save,
-                })
-            }
-            Action::Down => {
-                m.overlay = Some(Overlay::Diff {
-                    text,
-                    scroll: scroll.saturating_add(1),
-                    save,
-                })
-            }
-            Action::PageUp => {
-                m.overlay = Some(Overlay::Diff {
-                    text,
-                    scroll: scroll.saturating_sub(10),
-                    save,
-                })
-            }
-            Action::PageDown => {
-                m.overlay = Some(Overlay::Diff {
-                    text,
-                    scroll: scroll.saturating_add(10),
-                    save,
-                })
-            }
-            Action::Cancel | Action::Quit | Action::ShowDiff | Action::Submit => {
-                if save {
-                    m.quit_after_save = false;
-                    m.info("Not saved");
-                }
-            }
-            _ => m.overlay = Some(Overlay::Diff { text, scroll, save }),
-        },
-        Overlay::Prompt { purpose, mut input } => match action {
-            Action::Cancel => m.info("Cancelled"),
-            Action::Submit => return submit(m, purpose, input.text),
-            a => {
-                input.apply(&a);
-                m.overlay = Some(Overlay::Prompt { purpose, input });
-            }
-        },
-        Overlay::ConfirmOverwrite { path } => match action {
-            Action::Yes => {
-                // The user saw the name and said yes: write whatever is there now.
-                return vec![Effect::Save {
-                    path,
-                    bytes: m.state.doc.shared_source(),
-                    expected: None,
-                    stamp: None,
-                }];
-            }
-            Action::Cancel => {
-                m.info("Not overwritten: choose another name, or Esc");
-                m.overlay = Some(Overlay::Prompt {
-                    purpose: PromptFor::SaveAs,
-                    input: Field::default_text(path.display().to_string()),
-                });
-            }
-            _ => m.overlay = Some(Overlay::ConfirmOverwrite { path }),
-        },
-        // Only an explicit `y` drops the edits: `q` again, Esc or `n` keep editing.
-        Overlay::ConfirmQuit => match action {
-            Action::Yes => m.exit = Some(0),
-            Action::Abort => m.exit = Some(EXIT_ABORT),
-            Action::Save => {
-                m.quit_after_save = true;
-                m.overlay = Some(Overlay::Diff {
-                    text: m.diff_text(),
-                    scroll: 0,
-                    save: true,
-                })
-            }
-            Action::Cancel => {}
-            _ => m.overlay = Some(Overlay::ConfirmQuit),
-        },
-        Overlay::QemuCpuDropped { defined } => match action {
-            Action::Convert => {
-                let merged =
-                    crate::argv::compute(&m.state.dom, &m.caps, &m.catalog.libvirt, Reading::Merge).value;
-                match merged {
-                    Some(value) => {
-                        if m.edit(&Edit::ToCommandline { value }) {
-                            return m.save_effect();
-                        }
-                    }
-                    None => m.error("No -cpu to convert: libvirt refuses this domain"),
-                }
-            }
-            Action::DefineAnyway if !defined => return m.write_effect(),
-            Action::Cancel if defined => m.warn(
-                "libvirt holds the domain without <qemu:cpu>; your document still has it (w defines again)",
-            ),
-            Action::Cancel => m.info("Not defined; your edits are kept"),
-            _ => m.overlay = Some(Overlay::QemuCpuDropped { defined }),
-        },
-        Overlay::SaveFailed { message, reload } => match action {
-            Action::Reload if reload => return vec![Effect::Reload(m.target.clone())],
-            Action::SaveElsewhere => m.save_elsewhere(),
-            Action::Cancel => m.info("Not saved; your edits are kept"),
-            _ => m.overlay = Some(Overlay::SaveFailed { message, reload }),
-        },
-    }
-    Vec::new()
-}
-
-fn submit(m: &mut Model, purpose: PromptFor, input: String) -> Vec<Effect> {
-    match purpose {
-        PromptFor::SaveAs if input.trim().is_empty() => m.info("Not saved: no file name"),
-        PromptFor::SaveAs => {
-            let loaded = match &m.target {
-                Target::File(p) => Some(p.clone()),
-                _ => None,
-            };
-            // Another file already there is only overwritten after asking.
-            return vec![Effect::SaveAs {
-                path: PathBuf::from(input.trim()),
-                bytes: m.state.doc.shared_source(),
-                loaded,
-                expected: Arc::clone(&m.disk),
-                stamp: m.disk_stamp.clone(),
-            }];
-        }
-        PromptFor::Option => {
-            let input = input.trim();
-            if input.is_empty() {
-                m.info("No option given");
-                return Vec::new();
-            }
-            if input.contains(',') {
-                // QEMU splits -cpu at commas: the rest would become options of its own.
-                m.error("One option at a time: QEMU splits -cpu at ',' (a value cannot hold one)");
-                m.overlay = Some(Overlay::Prompt {
-                    purpose: PromptFor::Option,
-                    input: Field {
-                        cursor: input.len(),
-                        text: input.to_string(),
-                        selected: false,
-                    },
-                });
-                return Vec::new();
-            }
-            let (name, value) = match input.split_once('=') {
-                Some((k, v)) => (k.trim().to_string(), Some(v.trim().to_string())),
-                None => (input.to_string(), None),
-            };
-            m.edit(&Edit::SetQemuOption { name, value });
-        }
-    }
-    Vec::new()
-}
-
-fn picker(m: &mut Model, mut p: Picker, action: Action) -> Vec<Effect> {
-    match action {
-        Action::Cancel => return Vec::new(),
-        Action::Submit => {
-            let Some(item) = p.selected_item() else {
-                m.info("No model matches");
-                m.overlay = Some(Overlay::Picker(p));
-                return Vec::new();
-            };
-            let edit = match p.pane {
-                Pane::Cpu => Edit::SetModel(item.name.clone()),
-                Pane::Qemu => Edit::SetQemuModel(item.name.clone()),
-            };
-            m.edit(&edit);
-            return Vec::new();
-        }
-        Action::Input(c) => {
-            let mut q = std::mem::take(&mut p.query);
-            q.push(c);
-            p.set_query(q);
-        }
-        Action::Backspace => {
-            let mut q = std::mem::take(&mut p.query);
-            q.pop();
-            p.set_query(q);
-        }
-        Action::ClearLine => p.set_query(String::new()),
-        Action::Up => p.move_by(-1),
-        Action::Down => p.move_by(1),
-        Action::PageUp => p.move_by(-10),
-        Action::PageDown => p.move_by(10),
-        _ => {}
-    }
-    m.overlay = Some(Overlay::Picker(p));
-    Vec::new()
-}
-
-fn feature_list(m: &mut Model, mut f: FeatureList, action: Action) -> Vec<Effect> {
-    if f.searching {
-        match action {
-            Action::Input(c) => {
-                let mut q = std::mem::take(&mut f.query);
-                q.push(c);
-                f.set_query(q);
-            }
-            Action::Backspace => {
-                let mut q = std::mem::take(&mut f.query);
-                q.pop();
-                f.set_query(q);
-            }
-            Action::ClearLine => f.set_query(String::new()),
-            Action::Submit => f.searching = false,
-            Action::Cancel => {
-                f.searching = false;
-                f.set_query(String::new());
-            }
-            Action::Up => f.move_by(-1),
-            Action::Down => f.move_by(1),
-            _ => {}
-        }
-        m.overlay = Some(Overlay::Features(f));
-        return Vec::new();
-    }
-    let name = f.selected_name().map(String::from);
-    match action {
-        Action::Cancel | Action::Quit | Action::OpenFeatures => return Vec::new(),
-        Action::Search => f.searching = true,
-        Action::Up => f.move_by(-1),
-        Action::Down => f.move_by(1),
-        Action::PageUp => f.move_by(-10),
-        Action::PageDown => f.move_by(10),
-        Action::Toggle => {
-            if let Some(n) = name {
-                m.edit(&features::toggle(m.catalog, &m.state.dom, f.pane, &n));
-            }
-        }
-        Action::CyclePolicy if f.pane == Pane::Cpu => {
-            if let Some(n) = name {
-                m.edit(&features::cycle_policy(&m.state.dom, &n));
-            }
-        }
-        Action::Remove => {
-            if let Some(n) = name {
-                match features::remove(&m.state.dom, f.pane, &n) {
-                    Some(e) => {
-                        m.edit(&e);
-                    }
-                    None => m.info(format!("{n} is not set; the model decides")),
-                }
-            }
-        }
-        Action::Undo | Action::Redo => {
-            main(m, action);
-        }
-        _ => {}
-    }
-    m.overlay = Some(Overlay::Features(f));
-    Vec::new()
 }

@@ -103,8 +103,23 @@ fn failure(e: SaveError) -> SaveFailure {
         SaveError::ChangedOnDisk { path } => SaveFailure::ChangedOnDisk(format!(
             "{path} changed on disk since it was loaded; nothing was written. Press r to reload it (drops your edits) or s to save your version elsewhere."
         )),
+        SaveError::Deleted { path } => SaveFailure::Deleted(format!(
+            "{path} was deleted since it was opened; nothing was written."
+        )),
         SaveError::ReadOnly { path } => SaveFailure::Other(format!(
-            "{path} is read-only; nothing was written. Press s to save elsewhere, or make it writable and press w again."
+            "{path} is read-only for you; nothing was written. Press s to save elsewhere, or make it writable and press w again."
+        )),
+        SaveError::UnsafeSymlink {
+            path,
+            link,
+            dir,
+            owner,
+        } => SaveFailure::Other(format!(
+            "{path}: {link} is a symlink owned by another user (uid {owner}) in the sticky world-writable directory {dir}; it was not followed and nothing was written. Press s to save elsewhere."
+        )),
+        SaveError::Xattr { path, name, source } => SaveFailure::Other(format!(
+            "{path} has the extended attribute {name}, which its new version cannot be given ({}); nothing was written (the save would drop it). Press s to save elsewhere.",
+            os_error(&source)
         )),
         SaveError::Directory { dir, source } => SaveFailure::Other(format!(
             "cannot write in {dir}: {}; nothing was written. Press s to save elsewhere.",
@@ -148,9 +163,14 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// The domain's persistent definition, as `virsh edit` reads it (secrets included).
-pub fn dumpxml(runner: &dyn Runner, uri: Option<&str>, name: &str) -> Result<String, String> {
-    libvirt::dumpxml(runner, uri, name).map_err(|e| e.to_string())
+/// The domain's persistent definition, as `virsh edit` reads it (secrets included); the error
+/// stays typed until it is said (at start-up by the CLI's error path, on reload in a dialog).
+pub fn dumpxml(
+    runner: &dyn Runner,
+    uri: Option<&str>,
+    name: &str,
+) -> Result<String, crate::host::HostError> {
+    libvirt::dumpxml(runner, uri, name)
 }
 
 /// [`libvirt::define`], its failure in the TUI's words.

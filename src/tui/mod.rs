@@ -1,14 +1,15 @@
 //! The interactive view: `<cpu>` and `<qemu:cpu>` side by side, the live `-cpu`, diagnostics with
 //! fixes, model picker, feature list, lossless save. Elm-style (DESIGN §2, §8): `app::update`
-//! changes the model and returns effects, `view::draw` only draws, this loop owns the terminal.
+//! changes the state (`AppState`) and returns effects, `view::draw` only draws, this loop owns the terminal.
 
 pub mod app;
 pub mod clipboard;
+pub mod dialogs;
 pub mod effects;
-pub mod features;
 pub mod fuzzy;
 pub mod keymap;
-pub mod picker;
+pub mod loading;
+pub mod panes;
 pub mod terminal;
 pub mod text;
 pub mod theme;
@@ -19,7 +20,7 @@ use crate::catalog::Catalog;
 use crate::host::{DomCaps, Runner, SystemRunner};
 use crate::store;
 use anyhow::Context;
-use app::{Action, Model, Target};
+use app::{Action, AppState, Target};
 use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use std::collections::VecDeque;
@@ -45,10 +46,25 @@ pub struct Options {
     pub catalog: Option<&'static Catalog>,
     /// What to tell the user first about the versions followed (a nearest known pair stands in).
     pub note: Option<String>,
+    /// Finds the catalog and the note above when that means asking a daemon (`-c URI`): run
+    /// behind the loading screen, with the rest of the loading.
+    pub select: Option<Select>,
 }
 
-/// Builds the model for what `opts` names (no terminal involved).
-pub fn load(opts: &Options, catalog: &'static Catalog) -> anyhow::Result<Model> {
+/// A deferred choice of catalog: the catalog to follow and the note to show.
+pub struct Select(
+    #[allow(clippy::type_complexity)]
+    pub  Box<dyn FnOnce() -> anyhow::Result<(&'static Catalog, Option<String>)> + Send>,
+);
+
+impl std::fmt::Debug for Select {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Select(..)")
+    }
+}
+
+/// Builds the state for what `opts` names (no terminal involved).
+pub fn load(opts: &Options, catalog: &'static Catalog) -> anyhow::Result<AppState> {
     load_with(opts, catalog, &SystemRunner)
 }
 
@@ -57,12 +73,15 @@ pub fn load_with(
     opts: &Options,
     catalog: &'static Catalog,
     runner: &dyn Runner,
-) -> anyhow::Result<Model> {
+) -> anyhow::Result<AppState> {
     let (loaded, target) = match (&opts.domain, &opts.file) {
         (Some(name), _) => {
-            let xml =
-                effects::dumpxml(runner, opts.uri.as_deref(), name).map_err(anyhow::Error::msg)?;
-            let loaded = store::load::from_bytes(xml.into_bytes(), name, store::Origin::Stdin)?;
+            let xml = effects::dumpxml(runner, opts.uri.as_deref(), name)?;
+            let loaded = store::load::from_bytes(
+                xml.into_bytes(),
+                name,
+                store::Origin::Libvirt { name: name.clone() },
+            )?;
             (
                 loaded,
                 Target::Domain {
@@ -72,8 +91,11 @@ pub fn load_with(
             )
         }
         (None, None) => {
-            let loaded =
-                store::load::from_bytes(DEMO.as_bytes().to_vec(), DEMO_NAME, store::Origin::Stdin)?;
+            let loaded = store::load::from_bytes(
+                DEMO.as_bytes().to_vec(),
+                DEMO_NAME,
+                store::Origin::Builtin { name: DEMO_NAME },
+            )?;
             (
                 loaded,
                 Target::Unnamed {
@@ -108,12 +130,9 @@ pub fn load_with(
         Some(h) => caps.with_host(h),
         None => caps,
     };
-    let stamp = match &loaded.origin {
-        store::Origin::File { stamp, .. } => Some(stamp.clone()),
-        store::Origin::Stdin => None,
-    };
+    let stamp = loaded.origin.stamp().cloned();
     let state = crate::edit::Edited::from_read(loaded.doc, loaded.domain);
-    let mut model = Model::new(state, name, target, caps, catalog);
+    let mut model = AppState::new(state, name, target, caps, catalog);
     model.disk_stamp = stamp;
     model.virsh_edit = opts.file.as_deref().is_some_and(is_virsh_edit_copy);
     Ok(model)
@@ -155,37 +174,100 @@ fn ancestor_named(name: &str) -> bool {
     false
 }
 
-/// Runs the TUI until the user quits; returns the exit code (0, or non-zero for an abort or a
-/// signal).
-pub fn run(opts: Options) -> anyhow::Result<i32> {
-    let mut model = load(&opts, opts.catalog.unwrap_or_else(Catalog::embedded))?;
+/// Runs the TUI until the user quits; returns the exit code (0, or non-zero for an abort). A
+/// fatal signal ends the process by that signal once the terminal is given back.
+pub fn run(mut opts: Options) -> anyhow::Result<i32> {
+    // What asks libvirt (`-c URI`, `--domain`) may wait: it runs behind the loading screen. The
+    // rest loads first, so a bad file is reported before the terminal is taken.
+    let asks_libvirt = opts.uri.is_some() || opts.domain.is_some() || opts.select.is_some();
+    let early = if asks_libvirt {
+        None
+    } else {
+        Some(load_selected(&opts)?)
+    };
+    let tty = terminal::Tty::open().map_err(needs_terminal)?;
+    if !std::io::stdout().is_terminal() {
+        return Err(needs_terminal("standard output is not a terminal".into()));
+    }
+    let theme = theme::Theme::from_env();
+    let mut guard = terminal::Guard::new(tty).context("cannot set up the terminal")?;
+    let model = match early {
+        Some(model) => model,
+        None => {
+            let what = match (&opts.uri, &opts.domain) {
+                (Some(uri), Some(name)) => format!("libvirt at {uri} for domain {name}"),
+                (Some(uri), None) => format!("libvirt at {uri}"),
+                (None, Some(name)) => format!("libvirt (default connection) for domain {name}"),
+                (None, None) => "libvirt".to_string(),
+            };
+            let select = opts.select.take();
+            let outcome = loading::wait(&mut guard, &theme, what, move || {
+                if let Some(Select(select)) = select {
+                    let (catalog, note) = select()?;
+                    opts.catalog = Some(catalog);
+                    opts.note = note;
+                }
+                load_selected(&opts)
+            });
+            match outcome {
+                Ok(loading::Outcome::Loaded(model)) => *model,
+                Ok(loading::Outcome::Quit) => return Ok(0),
+                Ok(loading::Outcome::Signalled(sig)) => {
+                    drop(guard);
+                    terminal::die_by(sig)
+                }
+                // Said on the normal screen, after the guard gives it back.
+                Err(e) => return Err(e),
+            }
+        }
+    };
+    let code = event_loop(model, &mut guard, &theme)?;
+    drop(guard);
+    match code {
+        Ended::Quit(code) => Ok(code),
+        Ended::Signalled(sig) => terminal::die_by(sig),
+    }
+}
+
+/// Loads what `opts` names with the catalog chosen, and says the versions note first.
+fn load_selected(opts: &Options) -> anyhow::Result<AppState> {
+    let mut model = load(opts, opts.catalog.unwrap_or_else(Catalog::embedded))?;
     if let Some(note) = &opts.note {
         model.status = Some(app::Status {
             level: app::Level::Warning,
             text: note.clone(),
         });
     }
-    let tty = terminal::Tty::open().map_err(needs_terminal)?;
-    if !std::io::stdout().is_terminal() {
-        return Err(needs_terminal("standard output is not a terminal".into()));
-    }
-    let theme = theme::Theme::from_env();
+    Ok(model)
+}
+
+/// How the event loop ended.
+enum Ended {
+    Quit(i32),
+    Signalled(i32),
+}
+
+/// Draws and handles keys until the model asks to exit or a fatal signal comes.
+fn event_loop(
+    mut model: AppState,
+    guard: &mut terminal::Guard,
+    theme: &theme::Theme,
+) -> anyhow::Result<Ended> {
     let session = clipboard::Session::from_env();
     let mut clip = clipboard::Clipboard::default();
-    let mut guard = terminal::Guard::new(tty).context("cannot set up the terminal")?;
     let size = guard.terminal.size()?;
     dispatch(
         &mut model,
         Action::Resized(size.width, size.height),
         &mut clip,
         session,
-        &mut guard,
+        guard,
     );
     let mut redraw = true;
     let mut prepared = false;
-    let code = loop {
+    loop {
         if redraw {
-            guard.terminal.draw(|f| view::draw(f, &model, &theme))?;
+            guard.terminal.draw(|f| view::draw(f, &model, theme))?;
             // Test-only switch: proves a panic leaves the terminal usable (tests/tui_tmux.rs).
             if std::env::var_os("VIRT_CPU_TEST_PANIC").is_some() {
                 panic!("panic requested by VIRT_CPU_TEST_PANIC");
@@ -198,51 +280,94 @@ pub fn run(opts: Options) -> anyhow::Result<i32> {
             }
         }
         if let Some(code) = model.exit {
-            break code;
+            return Ok(Ended::Quit(code));
         }
         if let Some(sig) = guard.signalled() {
-            break 128 + sig;
+            return Ok(Ended::Signalled(sig));
+        }
+        // SIGTSTP or SIGCONT from outside: the screen comes back whole, at its current size.
+        if guard.job_control()? {
+            resized(&mut model, &mut clip, session, guard)?;
+            redraw = true;
+            continue;
         }
         // Wake up now and then to notice a signal.
         if !event::poll(Duration::from_millis(200))? {
             continue;
         }
-        // A key becomes an action against the model as it is when the key is handled, so a
-        // split Alt+key (below) maps its second half after the first took effect.
-        let keys = match event::read()? {
-            Event::Key(k) => split_alt(k),
-            Event::Mouse(me) => {
-                let size = guard.terminal.size()?;
-                let areas = view::areas(&model, Rect::new(0, 0, size.width, size.height));
-                if let Some(a) = keymap::mouse(&model, me, areas.panes) {
-                    dispatch(&mut model, a, &mut clip, session, &mut guard);
-                    redraw = true;
-                }
-                Vec::new()
-            }
-            Event::Resize(w, h) => {
-                guard.terminal.autoresize()?;
-                dispatch(
-                    &mut model,
-                    Action::Resized(w, h),
-                    &mut clip,
-                    session,
-                    &mut guard,
-                );
-                redraw = true;
-                Vec::new()
-            }
-            _ => Vec::new(),
-        };
-        for k in keys {
-            if let Some(a) = keymap::key(&model, k) {
-                dispatch(&mut model, a, &mut clip, session, &mut guard);
-                redraw = true;
-            }
+        redraw |= handle(event::read()?, &mut model, &mut clip, session, guard)?;
+    }
+}
+
+/// Ctrl-Z, which raw mode delivers as a key.
+fn is_suspend(k: KeyEvent) -> bool {
+    k.code == KeyCode::Char('z')
+        && k.modifiers.contains(KeyModifiers::CONTROL)
+        && k.kind != event::KeyEventKind::Release
+}
+
+/// Tells the state the terminal's size (after a suspend the window may have changed).
+fn resized(
+    model: &mut AppState,
+    clip: &mut clipboard::Clipboard,
+    session: clipboard::Session,
+    guard: &mut terminal::Guard,
+) -> anyhow::Result<()> {
+    let size = guard.terminal.size()?;
+    dispatch(
+        model,
+        Action::Resized(size.width, size.height),
+        clip,
+        session,
+        guard,
+    );
+    Ok(())
+}
+
+/// One terminal event: keys and the mouse become actions, a resize is told to the state.
+/// True when something was dispatched (the screen needs drawing).
+fn handle(
+    ev: Event,
+    model: &mut AppState,
+    clip: &mut clipboard::Clipboard,
+    session: clipboard::Session,
+    guard: &mut terminal::Guard,
+) -> anyhow::Result<bool> {
+    // A key becomes an action against the state as it is when the key is handled, so a split
+    // Alt+key (below) maps its second half after the first took effect.
+    let keys = match ev {
+        Event::Key(k) => split_alt(k),
+        Event::Mouse(me) => {
+            let size = guard.terminal.size()?;
+            let areas = view::areas(model, Rect::new(0, 0, size.width, size.height));
+            let Some(a) = keymap::mouse(model, me, areas.panes) else {
+                return Ok(false);
+            };
+            dispatch(model, a, clip, session, guard);
+            return Ok(true);
         }
+        Event::Resize(w, h) => {
+            guard.terminal.autoresize()?;
+            dispatch(model, Action::Resized(w, h), clip, session, guard);
+            return Ok(true);
+        }
+        _ => return Ok(false),
     };
-    drop(guard);
-    Ok(code)
+    let mut redraw = false;
+    for k in keys {
+        // Ctrl-Z suspends in every context, as it does in a shell.
+        if is_suspend(k) {
+            guard.suspend()?;
+            resized(model, clip, session, guard)?;
+            redraw = true;
+            continue;
+        }
+        if let Some(a) = keymap::key(model, k) {
+            dispatch(model, a, clip, session, guard);
+            redraw = true;
+        }
+    }
+    Ok(redraw)
 }
 
 /// Why the interactive view cannot start here (printed after `virt-cpu: `; exit 2).
@@ -254,7 +379,7 @@ fn needs_terminal(why: String) -> anyhow::Error {
 
 /// Runs one action and the effects it asks for, feeding their outcomes back.
 fn dispatch(
-    model: &mut Model,
+    model: &mut AppState,
     action: Action,
     clip: &mut clipboard::Clipboard,
     session: clipboard::Session,
@@ -289,13 +414,13 @@ fn split_alt(k: KeyEvent) -> Vec<KeyEvent> {
 
 /// Feeds a key string (see [`keymap::parse_keys`]) through the keymap and `update`, carrying out
 /// effects with `copied` standing in for the clipboard. For tests and benchmarks.
-pub fn type_keys(model: &mut Model, keys: &str, copied: &mut Vec<String>) {
+pub fn type_keys(model: &mut AppState, keys: &str, copied: &mut Vec<String>) {
     type_keys_with(model, keys, copied, &SystemRunner)
 }
 
 /// [`type_keys`] with `virsh` run through `runner`.
 pub fn type_keys_with(
-    model: &mut Model,
+    model: &mut AppState,
     keys: &str,
     copied: &mut Vec<String>,
     runner: &dyn Runner,

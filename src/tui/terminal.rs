@@ -1,7 +1,12 @@
 //! The terminal's one owner: raw mode and the alternate screen on the way in, and the terminal
 //! given back in cooked mode on every way out — normal return (`Drop`), panic (a hook chained
-//! before the previous one, so the panic message lands on a usable terminal), SIGTERM and
-//! SIGHUP (a flag the loop checks; the loop then returns and `Drop` restores).
+//! before the previous one, so the panic message lands on a usable terminal), and the signals
+//! that end a process ([`FATAL`]: a flag the loop checks; the loop then returns, `Drop` restores,
+//! and [`die_by`] ends the process by that same signal, so its parent sees the truth).
+//!
+//! Job control as a shell expects it: Ctrl-Z (a key in raw mode) and SIGTSTP from outside give
+//! the terminal back and stop the process group ([`Guard::suspend`]); SIGCONT takes the terminal
+//! again and redraws everything ([`Guard::job_control`]).
 //!
 //! A watchdog thread covers what the loop cannot see: when the terminal goes away (the SSH
 //! connection or the tmux server dies), crossterm's reader spins on end-of-file inside `poll`
@@ -25,6 +30,11 @@ use std::sync::Once;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 pub type Term = Terminal<CrosstermBackend<Stdout>>;
+
+/// The signals whose default action ends the process and that a terminal user or a supervisor
+/// sends: each gives the terminal back first. (SIGPIPE stays ignored, as Rust sets it: a write to
+/// a closed terminal is an error the loop sees.)
+pub const FATAL: [i32; 7] = crate::host::process::FATAL_SIGNALS;
 
 /// The terminal keys come from: standard input, or the controlling terminal when standard input
 /// is a pipe or a file.
@@ -66,6 +76,11 @@ impl Tty {
 pub struct Guard {
     pub terminal: Term,
     signal: Arc<AtomicUsize>,
+    /// SIGTSTP came from outside (`kill -TSTP`): stop as the terminal's Ctrl-Z would.
+    stop: Arc<AtomicBool>,
+    /// SIGCONT came: the terminal may have been changed meanwhile, take it again.
+    cont: Arc<AtomicBool>,
+    handlers: Vec<signal_hook::SigId>,
 }
 
 impl Guard {
@@ -73,21 +88,49 @@ impl Guard {
     pub fn new(tty: Tty) -> io::Result<Guard> {
         install_panic_hook();
         let signal = Arc::new(AtomicUsize::new(0));
-        for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
-            signal_hook::flag::register_usize(sig, Arc::clone(&signal), sig as usize)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let cont = Arc::new(AtomicBool::new(false));
+        let mut handlers = Vec::new();
+        for sig in FATAL {
+            handlers.push(signal_hook::flag::register_usize(
+                sig,
+                Arc::clone(&signal),
+                sig as usize,
+            )?);
         }
-        watchdog(tty, Arc::clone(&signal));
-        enable_raw_mode()?;
-        ACTIVE.store(true, Ordering::SeqCst);
-        let mut stdout = io::stdout();
-        if let Err(e) = execute!(stdout, EnterAlternateScreen, EnableMouseCapture) {
-            restore();
+        handlers.push(signal_hook::flag::register(
+            libc::SIGTSTP,
+            Arc::clone(&stop),
+        )?);
+        handlers.push(signal_hook::flag::register(
+            libc::SIGCONT,
+            Arc::clone(&cont),
+        )?);
+        // A program we run (virsh) is ended by the loop's way out, not by its own handler.
+        crate::host::process::leave_fatal_signals_to_caller();
+        let unregister = |handlers: &[signal_hook::SigId]| {
+            for h in handlers {
+                signal_hook::low_level::unregister(*h);
+            }
+        };
+        if let Err(e) = enter() {
+            unregister(&handlers);
             return Err(e);
         }
+        watchdog(tty, Arc::clone(&signal));
         // Fullscreen viewport: it never asks the terminal for the cursor position, which a bare
         // pty would leave unanswered.
-        let terminal = Terminal::new(CrosstermBackend::new(stdout)).inspect_err(|_| restore())?;
-        Ok(Guard { terminal, signal })
+        let terminal = Terminal::new(CrosstermBackend::new(io::stdout())).inspect_err(|_| {
+            restore();
+            unregister(&handlers);
+        })?;
+        Ok(Guard {
+            terminal,
+            signal,
+            stop,
+            cont,
+            handlers,
+        })
     }
 
     /// The signal that asked us to stop (SIGTERM, SIGHUP), if one came.
@@ -97,17 +140,95 @@ impl Guard {
             s => Some(s as i32),
         }
     }
+
+    /// Ctrl-Z: gives the terminal back and stops the process group, as the terminal itself
+    /// would in cooked mode; once continued (`fg`), takes the terminal again with the whole
+    /// screen to be redrawn. Where no shell could continue it (an orphaned process group) the
+    /// kernel discards the stop and the view simply comes back.
+    pub fn suspend(&mut self) -> io::Result<()> {
+        let _ = self.terminal.show_cursor();
+        restore();
+        stop_process_group();
+        self.stop.store(false, Ordering::SeqCst);
+        self.cont.store(false, Ordering::SeqCst);
+        self.resume()
+    }
+
+    /// Acts on SIGTSTP and SIGCONT from outside; true when the screen must be redrawn whole.
+    pub fn job_control(&mut self) -> io::Result<bool> {
+        if self.stop.swap(false, Ordering::SeqCst) {
+            self.suspend()?;
+            return Ok(true);
+        }
+        if self.cont.swap(false, Ordering::SeqCst) {
+            // Stopped by SIGSTOP, which cannot be caught: the shell may have put the terminal
+            // back in cooked mode meanwhile, so give it back and take it again.
+            restore();
+            self.resume()?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// Raw mode and the alternate screen again, and the next draw redraws every cell.
+    fn resume(&mut self) -> io::Result<()> {
+        enter()?;
+        self.terminal.clear()?;
+        self.terminal.autoresize()
+    }
 }
 
 impl Drop for Guard {
     fn drop(&mut self) {
         let _ = self.terminal.show_cursor();
         restore();
+        for h in self.handlers.drain(..) {
+            signal_hook::low_level::unregister(h);
+        }
+    }
+}
+
+/// Ends the process by `sig` after giving the terminal back and ending any program it runs: its
+/// parent (a shell, a supervisor) sees death by that signal, as without the TUI.
+pub fn die_by(sig: i32) -> ! {
+    restore();
+    crate::host::process::end_all();
+    let _ = signal_hook::low_level::emulate_default_handler(sig);
+    // Only for a signal whose default does not end the process (none of [`FATAL`]).
+    std::process::exit(128 + sig)
+}
+
+/// Stops this process's group by SIGTSTP with its default action, then puts our handler back.
+fn stop_process_group() {
+    // SAFETY: plain sigaction/kill calls on stack values; the saved action is restored as it was.
+    unsafe {
+        let mut default: libc::sigaction = std::mem::zeroed();
+        default.sa_sigaction = libc::SIG_DFL;
+        let mut ours: libc::sigaction = std::mem::zeroed();
+        if libc::sigaction(libc::SIGTSTP, &default, &mut ours) != 0 {
+            return;
+        }
+        // The whole group, as the terminal's Ctrl-Z: a shell script that started us stops too.
+        // A signal sent to the own process arrives before kill returns, so the stop (and the
+        // continue) happen here.
+        libc::kill(0, libc::SIGTSTP);
+        libc::sigaction(libc::SIGTSTP, &ours, std::ptr::null_mut());
     }
 }
 
 /// Whether the terminal is in TUI mode (raw, alternate screen).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Raw mode, the alternate screen, the mouse: the TUI's terminal.
+fn enter() -> io::Result<()> {
+    enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    if let Err(e) = execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture) {
+        restore();
+        return Err(e);
+    }
+    Ok(())
+}
 
 /// Gives the terminal back: mouse off, main screen, cooked mode. Runs once however often it is
 /// called (panic hook, then `Drop` while unwinding): leaving the alternate screen twice would move
@@ -137,15 +258,13 @@ fn watchdog(tty: Tty, signal: Arc<AtomicUsize>) {
             loop {
                 std::thread::sleep(Duration::from_millis(100));
                 if hung_up(tty.fd()) {
-                    restore();
-                    std::process::exit(128 + libc::SIGHUP);
+                    die_by(libc::SIGHUP);
                 }
                 let sig = signal.load(Ordering::Relaxed);
                 if sig != 0 {
                     let since = *signalled_at.get_or_insert_with(Instant::now);
                     if since.elapsed() > Duration::from_secs(1) {
-                        restore();
-                        std::process::exit(128 + sig as i32);
+                        die_by(sig as i32);
                     }
                 }
             }

@@ -1,7 +1,13 @@
-//! Key-sequence tests on the pure update (helix-style: type a key string, look at the model and
+//! Key-sequence tests on the pure update (helix-style: type a key string, look at the state and
 //! the document's bytes) and insta snapshots of the views on ratatui's TestBackend.
 
-use super::app::{Level, Model, Overlay, Pane};
+use super::app::{AppState, Level, Pane};
+use super::dialogs::Overlay;
+use super::dialogs::diff::Diff;
+use super::dialogs::overwrite::ConfirmOverwrite;
+use super::dialogs::prompt::Prompt;
+use super::dialogs::qemu_cpu::QemuCpuDropped;
+use super::dialogs::save_failed::SaveFailed;
 use super::{DEMO, Options, load, type_keys};
 use crate::argv::Reading;
 use crate::catalog::Catalog;
@@ -9,11 +15,11 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::path::{Path, PathBuf};
 
-fn demo() -> Model {
+fn demo() -> AppState {
     load(&Options::default(), Catalog::embedded()).unwrap()
 }
 
-fn open(path: &Path) -> Model {
+fn open(path: &Path) -> AppState {
     load(
         &Options {
             file: Some(path.to_path_buf()),
@@ -24,7 +30,7 @@ fn open(path: &Path) -> Model {
     .unwrap()
 }
 
-fn keys(m: &mut Model, k: &str) -> Vec<String> {
+fn keys(m: &mut AppState, k: &str) -> Vec<String> {
     let mut copied = Vec::new();
     type_keys(m, k, &mut copied);
     copied
@@ -44,14 +50,14 @@ fn example(name: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
-fn render(m: &Model, w: u16, h: u16) -> Terminal<TestBackend> {
+fn render(m: &AppState, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| super::view::draw(f, m, &super::theme::Theme::MONO))
         .unwrap();
     term
 }
 
-fn screen(m: &Model, w: u16, h: u16) -> String {
+fn screen(m: &AppState, w: u16, h: u16) -> String {
     render(m, w, h).backend().to_string()
 }
 
@@ -158,9 +164,9 @@ fn save_shows_the_diff_then_writes_atomically() {
         "No changes; nothing to write"
     );
     keys(&mut m, "1w");
-    let Some(Overlay::Diff {
+    let Some(Overlay::Diff(Diff {
         text, save: true, ..
-    }) = &m.overlay
+    })) = &m.overlay
     else {
         panic!("save shows the diff first")
     };
@@ -188,7 +194,7 @@ fn save_refuses_a_file_changed_on_disk_and_offers_reload() {
     keys(&mut m, "1wy");
     assert!(matches!(
         m.overlay,
-        Some(Overlay::SaveFailed { reload: true, .. })
+        Some(Overlay::SaveFailed(SaveFailed { reload: true, .. }))
     ));
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
@@ -234,7 +240,7 @@ fn save_elsewhere_after_a_refusal() {
     let mut m = open(&path);
     std::fs::write(&path, "<domain type='kvm'><name>x</name></domain>").unwrap();
     keys(&mut m, "1wys");
-    let Some(Overlay::Prompt { input, .. }) = &m.overlay else {
+    let Some(Overlay::Prompt(Prompt { input, .. })) = &m.overlay else {
         panic!("asks where")
     };
     assert_eq!(input.text, format!("{}.new", path.display()));
@@ -251,10 +257,11 @@ fn read_only_target_keeps_the_edits() {
     let mut m = open(&path);
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
     keys(&mut m, "1wy");
-    let Some(Overlay::SaveFailed {
+    let Some(Overlay::SaveFailed(SaveFailed {
         message,
         reload: false,
-    }) = &m.overlay
+        ..
+    })) = &m.overlay
     else {
         panic!("refused: {:?}", m.overlay)
     };
@@ -270,7 +277,7 @@ fn demo_save_asks_for_a_path() {
     let dir = tempfile::tempdir().unwrap();
     let mut m = demo();
     keys(&mut m, "1wy");
-    let Some(Overlay::Prompt { input, .. }) = &m.overlay else {
+    let Some(Overlay::Prompt(Prompt { input, .. })) = &m.overlay else {
         panic!("asks where")
     };
     assert_eq!(input.text, "icelake-240.xml");
@@ -437,7 +444,7 @@ fn a_free_option_with_a_comma_is_refused_in_the_prompt() {
     keys(&mut m, "<tab>efoo,bar=1<ret>");
     assert_eq!(m.source(), before);
     assert!(
-        matches!(&m.overlay, Some(super::app::Overlay::Prompt { input, .. }) if input.text == "foo,bar=1"),
+        matches!(&m.overlay, Some(Overlay::Prompt(Prompt { input, .. })) if input.text == "foo,bar=1"),
         "{:?}",
         m.overlay
     );
@@ -547,7 +554,7 @@ impl crate::host::Runner for FakeVirsh {
     }
 }
 
-fn domain_model(virsh: &FakeVirsh) -> Model {
+fn domain_model(virsh: &FakeVirsh) -> AppState {
     let opts = Options {
         domain: Some("dom one".into()),
         uri: Some("qemu:///system".into()),
@@ -556,7 +563,7 @@ fn domain_model(virsh: &FakeVirsh) -> Model {
     super::load_with(&opts, Catalog::embedded(), virsh).unwrap()
 }
 
-fn keys_with(m: &mut Model, k: &str, virsh: &FakeVirsh) {
+fn keys_with(m: &mut AppState, k: &str, virsh: &FakeVirsh) {
     super::type_keys_with(m, k, &mut Vec::new(), virsh);
 }
 
@@ -602,14 +609,18 @@ fn domain_define_refused_keeps_edits_and_retries() {
     virsh.refuse.set(true);
     // The demo has <qemu:cpu>: `d` defines it anyway.
     keys_with(&mut m, "1wyd", &virsh);
-    let Some(Overlay::SaveFailed {
+    let Some(Overlay::SaveFailed(SaveFailed {
         message,
         reload: false,
-    }) = &m.overlay
+        ..
+    })) = &m.overlay
     else {
         panic!("{:?}", m.overlay)
     };
-    assert!(message.contains("error: XML error: refused"), "{message}");
+    assert!(
+        message.contains("failed (exit status 1): XML error: refused"),
+        "{message}"
+    );
     keys_with(&mut m, "<esc>", &virsh);
     assert!(m.modified);
     assert_eq!(*virsh.definition.borrow(), DEMO);
@@ -627,7 +638,7 @@ fn domain_changed_in_libvirt_meanwhile_offers_reload() {
     keys_with(&mut m, "1wyd", &virsh);
     assert!(matches!(
         m.overlay,
-        Some(Overlay::SaveFailed { reload: true, .. })
+        Some(Overlay::SaveFailed(SaveFailed { reload: true, .. }))
     ));
     assert_eq!(*virsh.definition.borrow(), theirs);
     keys_with(&mut m, "r", &virsh);
@@ -640,7 +651,10 @@ fn domain_qemu_cpu_dropped_by_libvirt_converts_in_one_key() {
     let mut m = domain_model(&virsh);
     keys_with(&mut m, "1wyd", &virsh);
     assert!(
-        matches!(m.overlay, Some(Overlay::QemuCpuDropped { defined: true })),
+        matches!(
+            m.overlay,
+            Some(Overlay::QemuCpuDropped(QemuCpuDropped { defined: true }))
+        ),
         "{:?}",
         m.overlay
     );
@@ -654,9 +668,9 @@ fn domain_qemu_cpu_dropped_by_libvirt_converts_in_one_key() {
 }
 
 /// The prompt's text when one is open.
-fn prompt_text(m: &Model) -> (String, bool) {
+fn prompt_text(m: &AppState) -> (String, bool) {
     match &m.overlay {
-        Some(Overlay::Prompt { input, .. }) => (input.text.clone(), input.selected),
+        Some(Overlay::Prompt(Prompt { input, .. })) => (input.text.clone(), input.selected),
         other => panic!("no prompt: {other:?}"),
     }
 }
@@ -697,7 +711,7 @@ fn save_as_asks_before_overwriting_an_unrelated_file() {
         suggestion: other.display().to_string(),
     };
     keys(&mut m, "1wy<ret>");
-    let Some(Overlay::ConfirmOverwrite { path }) = &m.overlay else {
+    let Some(Overlay::ConfirmOverwrite(ConfirmOverwrite { path })) = &m.overlay else {
         panic!("asks: {:?}", m.overlay)
     };
     assert_eq!(path, &other);
@@ -712,7 +726,10 @@ fn save_as_asks_before_overwriting_an_unrelated_file() {
         keys(&mut m, k);
         assert_eq!(prompt_text(&m), (other.display().to_string(), true), "{k}");
         keys(&mut m, "<ret>");
-        assert!(matches!(m.overlay, Some(Overlay::ConfirmOverwrite { .. })));
+        assert!(matches!(
+            m.overlay,
+            Some(Overlay::ConfirmOverwrite(ConfirmOverwrite { .. }))
+        ));
     }
     assert_eq!(std::fs::read_to_string(&other).unwrap(), "unrelated\n");
     // Another name: written without a question.
@@ -739,7 +756,10 @@ fn save_elsewhere_to_the_loaded_file_does_not_ask() {
     let mut m = open(&path);
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
     keys(&mut m, "1wy");
-    assert!(matches!(m.overlay, Some(Overlay::SaveFailed { .. })));
+    assert!(matches!(
+        m.overlay,
+        Some(Overlay::SaveFailed(SaveFailed { .. }))
+    ));
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     // Through another spelling of the same path.
     let same = path.parent().unwrap().join(".").join("icelake-240.xml");
@@ -754,7 +774,7 @@ fn failed_write_says_what_to_do_in_the_tui() {
     let mut m = open(&path);
     std::fs::write(&path, "<domain type='kvm'><name>x</name></domain>").unwrap();
     keys(&mut m, "1wy");
-    let Some(Overlay::SaveFailed { message, .. }) = &m.overlay else {
+    let Some(Overlay::SaveFailed(SaveFailed { message, .. })) = &m.overlay else {
         panic!("{:?}", m.overlay)
     };
     assert!(message.contains("changed on disk"), "{message}");
@@ -762,7 +782,7 @@ fn failed_write_says_what_to_do_in_the_tui() {
     // A directory that is not there: the OS error as the OS says it, no temporary path.
     let missing = dir.path().join("missing").join("x.xml");
     keys(&mut m, &format!("s{}<ret>", missing.display()));
-    let Some(Overlay::SaveFailed { message, .. }) = &m.overlay else {
+    let Some(Overlay::SaveFailed(SaveFailed { message, .. })) = &m.overlay else {
         panic!("{:?}", m.overlay)
     };
     assert!(
@@ -824,7 +844,7 @@ fn a_window_too_small_to_draw_takes_only_quit() {
     assert!(m.overlay.is_none(), "m opened the picker out of sight");
     keys(&mut m, "q");
     assert!(
-        matches!(m.overlay, Some(super::app::Overlay::ConfirmQuit)),
+        matches!(m.overlay, Some(Overlay::ConfirmQuit)),
         "q asks, as the edit is unsaved"
     );
     keys(&mut m, "<esc>");
@@ -858,7 +878,10 @@ fn domain_with_qemu_cpu_asks_before_defining() {
     // Move <cpu> to <qemu:cpu>, save: asked before anything is defined.
     keys_with(&mut m, "xwy", &virsh);
     assert!(
-        matches!(m.overlay, Some(Overlay::QemuCpuDropped { defined: false })),
+        matches!(
+            m.overlay,
+            Some(Overlay::QemuCpuDropped(QemuCpuDropped { defined: false }))
+        ),
         "{:?}",
         m.overlay
     );
@@ -967,7 +990,7 @@ fn mouse_click_focuses_and_wheel_scrolls_the_pane_under_it() {
 
 /// The demo with a recorded host (`--host-caps` of libvirt's QEMU 8.0 q35 domcapabilities), from
 /// the shared data (`../shared`, or `$VIRT_CPU_SHARED` as the integration tests take it).
-fn demo_with_reference_host() -> Model {
+fn demo_with_reference_host() -> AppState {
     let shared = std::env::var_os("VIRT_CPU_SHARED")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
@@ -1114,7 +1137,10 @@ fn as_virsh_edit_s_editor_saving_qemu_cpu_asks_first() {
     m.virsh_edit = true;
     keys(&mut m, "1wy");
     assert!(
-        matches!(m.overlay, Some(Overlay::QemuCpuDropped { defined: false })),
+        matches!(
+            m.overlay,
+            Some(Overlay::QemuCpuDropped(QemuCpuDropped { defined: false }))
+        ),
         "{:?}",
         m.overlay
     );
@@ -1208,7 +1234,7 @@ fn scrolling_stops_at_the_end_of_a_pane() {
     let mut m = open(&path);
     // Before the size is known nothing can be clamped; the loop says it at start.
     super::app::update(&mut m, super::app::Action::Resized(80, 24));
-    let limit = super::view::scroll_limit(&m, Pane::Cpu, ratatui::layout::Rect::new(0, 0, 80, 24));
+    let limit = super::panes::scroll_limit(&m, Pane::Cpu, ratatui::layout::Rect::new(0, 0, 80, 24));
     assert!(
         limit > 0,
         "the <cpu> pane is longer than an 80×24 screen shows"

@@ -11,23 +11,24 @@ use std::borrow::Cow;
 /// The mark of a cut.
 pub const ELLIPSIS: &str = "…";
 
-/// `s` with every control character written visibly (`\t`, `\n`, `\u{1b}`), so the terminal
-/// never receives it raw.
+/// The most characters of one value the screen draws: more than any value's lines hold on the
+/// widest terminal (the `-cpu` line wraps over at most 6 rows). What lies beyond is never looked
+/// at, so a value of 60 MB on one line costs a frame what a short one costs.
+pub const MAX_VISIBLE_CHARS: usize = 16 * 1024;
+
+/// `s` with every control character, line break and invisible format character (bidi
+/// overrides…) written visibly (`\t`, `\n`, `\u{1b}`), so the terminal never receives it raw —
+/// the engine's [`crate::visible::one_line`], which the CLI uses too —; past
+/// [`MAX_VISIBLE_CHARS`] it is cut, marked with `…`.
 pub fn visible(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(char::is_control) {
-        return Cow::Borrowed(s);
+    let cut = match s.len() > MAX_VISIBLE_CHARS {
+        false => None,
+        true => s.char_indices().nth(MAX_VISIBLE_CHARS).map(|(i, _)| i),
+    };
+    match cut {
+        None => crate::visible::one_line(s),
+        Some(i) => Cow::Owned(format!("{}{ELLIPSIS}", crate::visible::one_line(&s[..i]))),
     }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
 }
 
 /// Cells `s` takes on the terminal.
@@ -331,6 +332,17 @@ pub fn limit(
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_huge_value_is_cut_before_it_is_escaped() {
+        let huge = format!("\u{1b}{}", "a".repeat(10_000_000));
+        let v = visible(&huge);
+        assert!(v.starts_with("\\u{1b}aaa"), "{}", &v[..20]);
+        assert!(v.ends_with(ELLIPSIS));
+        assert_eq!(v.chars().count(), MAX_VISIBLE_CHARS + "\\u{1b}".len());
+        let plain = "b".repeat(MAX_VISIBLE_CHARS);
+        assert!(matches!(visible(&plain), Cow::Borrowed(_)));
+    }
+
     fn texts(lines: &[Line]) -> Vec<String> {
         lines.iter().map(|l| l.to_string()).collect()
     }
@@ -349,6 +361,7 @@ mod tests {
         assert_eq!(visible("a\tb\nc"), "a\\tb\\nc");
         assert_eq!(visible("x\u{1b}[2Jy"), "x\\u{1b}[2Jy");
         assert_eq!(visible("\u{9b}31m"), "\\u{9b}31m");
+        assert_eq!(visible("a\u{202e}b"), "a\\u{202e}b");
     }
 
     #[test]

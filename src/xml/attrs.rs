@@ -81,11 +81,14 @@ impl Attr {
     /// line feed).
     pub fn value(&self, src: &str) -> String {
         let raw = &src[self.value_span()];
-        let normalised = if raw.contains(['\t', '\r', '\n']) {
+        let normalised = if memchr::memchr3(b'\t', b'\r', b'\n', raw.as_bytes()).is_some() {
             std::borrow::Cow::Owned(raw.replace("\r\n", " ").replace(['\t', '\r', '\n'], " "))
         } else {
             std::borrow::Cow::Borrowed(raw)
         };
+        if memchr::memchr(b'&', normalised.as_bytes()).is_none() {
+            return normalised.into_owned();
+        }
         quick_xml::escape::unescape(&normalised)
             .map(|c| c.into_owned())
             .unwrap_or_else(|_| normalised.into_owned())

@@ -54,6 +54,8 @@ pub mod conformance;
 
 pub mod libvirt;
 
+pub mod silent;
+
 /// The libvirt URI the tests that need a daemon talk to.
 pub const LIBVIRT_URI: &str = "qemu:///system";
 

@@ -3,6 +3,7 @@
 
 mod build;
 pub mod decode;
+pub mod elsewhere;
 mod prepare;
 mod release;
 #[cfg(test)]
@@ -14,6 +15,12 @@ mod validate;
 pub use build::FlagItem;
 pub use prepare::PreparedCpu;
 pub use release::{feature_from_qemu, feature_to_qemu};
+
+/// Whether the libvirt of `map` leaves this `<cpu>` feature out of `-cpu` whatever its policy
+/// (`virQEMUCapsCPUFilterFeatures`: QEMU cannot set it).
+pub fn drops_feature(map: &LibvirtMap, name: &str) -> bool {
+    release::Rules::of(map).ignored(name)
+}
 
 use super::caps::QemuCaps;
 use super::error::{LibvirtError, Unchecked};

@@ -3,7 +3,8 @@
 
 use crate::argv::{Reading, Source};
 use crate::check::Severity;
-use crate::tui::app::{Level, Model, Pane};
+use crate::tui::app::{AppState, Level};
+use crate::tui::keymap::{self, Hint};
 use crate::tui::text::{self, clip_line, limit, visible, wrap};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
@@ -43,7 +44,7 @@ impl Plan {
     }
 }
 
-fn content(m: &Model, t: &Theme, width: usize) -> Content {
+fn content(m: &AppState, t: &Theme, width: usize) -> Content {
     let argv = match &m.report.arg.value {
         // Between options only: a break inside one reads like a separate flag.
         Some(v) => wrap(
@@ -129,13 +130,13 @@ fn plan(c: &Content, rows: usize) -> Plan {
 }
 
 /// Rows the bar takes at this width, at most `max` (its border included).
-pub fn height(m: &Model, width: u16, max: u16) -> u16 {
+pub fn height(m: &AppState, width: u16, max: u16) -> u16 {
     let c = content(m, &Theme::MONO, width as usize);
     let rows = plan(&c, max.saturating_sub(1) as usize).rows() + 1;
     (rows as u16).min(max)
 }
 
-pub fn draw(f: &mut Frame, m: &Model, t: &Theme, area: Rect) {
+pub fn draw(f: &mut Frame, m: &AppState, t: &Theme, area: Rect) {
     let reading = match m.reading {
         Reading::Merge => "merge",
         Reading::Override => "override",
@@ -174,7 +175,7 @@ pub fn draw(f: &mut Frame, m: &Model, t: &Theme, area: Rect) {
     f.render_widget(Paragraph::new(hint_line(m, t, width)), hints);
 }
 
-fn source_line(m: &Model, t: &Theme) -> Line<'static> {
+fn source_line(m: &AppState, t: &Theme) -> Line<'static> {
     let from = match m.report.arg.source {
         Source::Libvirt => "from <cpu> (libvirt's generator)",
         Source::QemuCpu => "from <qemu:cpu>",
@@ -201,7 +202,7 @@ fn source_line(m: &Model, t: &Theme) -> Line<'static> {
 
 /// Each diagnostic wrapped whole: its mark, fix key, code and message, lines after the first
 /// indented under the code.
-fn diagnostics(m: &Model, t: &Theme, width: usize) -> Vec<Vec<Line<'static>>> {
+fn diagnostics(m: &AppState, t: &Theme, width: usize) -> Vec<Vec<Line<'static>>> {
     let all = &m.report.diagnostics;
     let prose = |spans: &[Span]| wrap(spans, width, 2, &|c| c == ' ');
     if all.is_empty() {
@@ -239,31 +240,13 @@ fn diagnostics(m: &Model, t: &Theme, width: usize) -> Vec<Vec<Line<'static>>> {
     out
 }
 
-/// The keys that matter here, most important first, as many as fit: `w`, `q` and `?` (which
-/// lists all the others) always; the rest give way from the end.
-fn hint_line(m: &Model, t: &Theme, width: usize) -> Line<'static> {
-    let mut hints: Vec<(&str, &str)> = vec![
-        ("w", "save"),
-        ("q", "quit"),
-        ("?", "help"),
-        ("Tab", "pane"),
-        ("u", "undo"),
-        ("m", "model"),
-        ("f", "features"),
-        ("x", "move"),
-    ];
-    if m.focus == Pane::Qemu {
-        hints.push(("e", "option"));
-    }
-    hints.extend([
-        ("y", "copy"),
-        ("d", "diff"),
-        ("^R", "redo"),
-        ("o", "reading"),
-    ]);
+/// The keys that matter here (the hints of the panes' key table), most important first, as
+/// many as fit: `w`, `q` and `?` (which lists all the others) always; the rest give way from
+/// the end.
+fn hint_line(m: &AppState, t: &Theme, width: usize) -> Line<'static> {
     let mut spans = Vec::new();
     let mut used = 0;
-    for (k, label) in hints {
+    for Hint { key: k, label, .. } in keymap::hints(m) {
         let gap = if spans.is_empty() { 0 } else { 2 };
         let len = gap + text::width(k) + 1 + text::width(label);
         if used + len > width {

@@ -1,11 +1,37 @@
 //! The feature list: every CPU feature of the catalog for the focused pane, its state in the
-//! model and in the document, and the edit a toggle makes.
+//! model and in the document, and the edit a toggle makes; its keys (a list's, or a text field's
+//! while searching) and its drawing.
 
-use super::app::Pane;
-use super::fuzzy::Filtered;
+use super::{Outcome, edited_query, popup};
 use crate::catalog::Catalog;
 use crate::domain::{Domain, Policy, PolicyEffect};
 use crate::edit::Edit;
+use crate::tui::app::{Action, AppState, Pane};
+use crate::tui::fuzzy::Filtered;
+use crate::tui::keymap::{Binding, Key, TEXT};
+use crate::tui::text::{clip, visible};
+use crate::tui::theme::Theme;
+use crossterm::event::KeyCode;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+/// The list's keys (while searching, a text field's).
+pub const KEYS: &[Binding] = &[Binding::keys(&[
+    (Key::Ctrl('r'), Action::Redo),
+    (Key::Char(' '), Action::Toggle),
+    (Key::Char('p'), Action::CyclePolicy),
+    (Key::Code(KeyCode::Delete), Action::Remove),
+    (Key::Code(KeyCode::Backspace), Action::Remove),
+    (Key::Char('-'), Action::Remove),
+    (Key::Char('/'), Action::Search),
+    (Key::Char('u'), Action::Undo),
+    (Key::Char('j'), Action::Down),
+    (Key::Char('k'), Action::Up),
+    (Key::Char('q'), Action::Cancel),
+    (Key::Char('f'), Action::Cancel),
+])];
 
 #[derive(Debug, Clone)]
 pub struct FeatureList {
@@ -90,6 +116,68 @@ impl FeatureList {
         let n = self.list.order.len();
         if n > 0 {
             self.selected = (self.selected as isize + delta).clamp(0, n as isize - 1) as usize;
+        }
+    }
+
+    pub fn keys(&self) -> &'static [Binding] {
+        if self.searching { TEXT } else { KEYS }
+    }
+
+    pub fn key(&mut self, s: &mut AppState, action: Action) -> Outcome {
+        if self.searching {
+            self.search_key(action);
+            return Outcome::Keep;
+        }
+        let name = self.selected_name().map(String::from);
+        match action {
+            Action::Cancel | Action::Quit | Action::OpenFeatures => return Outcome::close(),
+            Action::Search => self.searching = true,
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-10),
+            Action::PageDown => self.move_by(10),
+            Action::Toggle => {
+                if let Some(n) = name {
+                    s.edit(&toggle(s.catalog, &s.state.dom, self.pane, &n));
+                }
+            }
+            Action::CyclePolicy if self.pane == Pane::Cpu => {
+                if let Some(n) = name {
+                    s.edit(&cycle_policy(&s.state.dom, &n));
+                }
+            }
+            Action::Remove => {
+                if let Some(n) = name {
+                    match remove(&s.state.dom, self.pane, &n) {
+                        Some(e) => {
+                            s.edit(&e);
+                        }
+                        None => s.info(format!("{n} is not set; the model decides")),
+                    }
+                }
+            }
+            Action::Undo | Action::Redo => {
+                crate::tui::panes::key(s, action);
+            }
+            _ => {}
+        }
+        Outcome::Keep
+    }
+
+    /// Typing after `/`: Enter keeps the filter, Esc drops it.
+    fn search_key(&mut self, action: Action) {
+        if let Some(q) = edited_query(&self.query, &action) {
+            return self.set_query(q);
+        }
+        match action {
+            Action::Submit => self.searching = false,
+            Action::Cancel => {
+                self.searching = false;
+                self.set_query(String::new());
+            }
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            _ => {}
         }
     }
 }
@@ -197,6 +285,86 @@ pub fn remove(dom: &Domain, pane: Pane, name: &str) -> Option<Edit> {
         (_, Pane::Cpu) => Some(Edit::DropFeature(name.into())),
         (_, Pane::Qemu) => Some(Edit::RemoveQemuOption(name.into())),
     }
+}
+
+impl FeatureList {
+    pub fn draw(&self, f: &mut Frame, s: &AppState, t: &Theme, area: Rect) {
+        draw(f, s, self, t, area)
+    }
+}
+
+fn draw(f: &mut Frame, m: &AppState, l: &FeatureList, t: &Theme, area: Rect) {
+    let r = popup(f, area, 72, area.height.saturating_sub(2));
+    let keys = match l.pane {
+        Pane::Cpu => "Space toggle · p policy · Del unset · / · Esc",
+        Pane::Qemu => "Space on/off · Del unset · / search · Esc",
+    };
+    let block = Block::bordered().title(Span::styled(
+        format!(" {} features — {keys} ", l.pane.title()),
+        t.title(),
+    ));
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let [query, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+    let model = m
+        .model_of(l.pane)
+        .map(|n| visible(&n).into_owned())
+        .unwrap_or_else(|| "no model".into());
+    let mut q = vec![
+        Span::styled("/ ", t.key()),
+        Span::raw(visible(&l.query).into_owned()),
+    ];
+    if l.searching {
+        q.push(Span::styled("▏", t.key()));
+    }
+    q.push(Span::styled(
+        format!("  {}/{} · model {model}", l.list.order.len(), l.list.len()),
+        t.dim(),
+    ));
+    f.render_widget(Paragraph::new(Line::from(q)), query);
+
+    let h = body.height as usize;
+    let w = body.width as usize;
+    let dom = &m.state.dom;
+    let lines: Vec<Line> = l
+        .list
+        .window(l.selected, h)
+        .map(|(pos, i)| {
+            let name = l.list.name(i);
+            let has = match in_model(m.catalog, dom, l.pane, name) {
+                Some(true) => "in model",
+                Some(false) => "",
+                None => "",
+            };
+            let set = setting(dom, l.pane, name);
+            let style = match is_on(&set) {
+                Some(true) => t.added(),
+                Some(false) => t.removed(),
+                None => t.dim(),
+            };
+            let (set, style) = match set {
+                Setting::Absent => (String::new(), style),
+                Setting::Policy(Ok(p)) if p.effect() == PolicyEffect::OnIfHostHas => {
+                    (p.name().to_string(), t.warning())
+                }
+                Setting::Policy(Ok(p)) => (p.name().to_string(), style),
+                Setting::Policy(Err(raw)) => (visible(&raw).into_owned(), t.error()),
+                Setting::Value(v) => {
+                    let v = v
+                        .map(|v| visible(&v).into_owned())
+                        .unwrap_or_else(|| "(bare)".into());
+                    (format!("={v}"), style)
+                }
+            };
+            let text = clip(&format!(" {name:<28} {has:<9} "), w).into_owned();
+            if pos == l.selected {
+                Line::styled(format!("{:<w$}", format!("{text}{set}")), t.selected())
+            } else {
+                Line::from(vec![Span::raw(text), Span::styled(set, style)])
+            }
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), body);
 }
 
 #[cfg(test)]

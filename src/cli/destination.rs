@@ -1,7 +1,7 @@
 //! Where an edited document goes: a new file, the file itself (atomically), or a diff.
 
 use super::common::{EXIT_FINDINGS, EXIT_OK};
-use super::out::outln;
+use super::print::errln;
 use crate::store::save::{Expected, Saved, save_atomic};
 use crate::store::{Loaded, Origin};
 use std::path::PathBuf;
@@ -26,29 +26,28 @@ pub fn deliver(loaded: &Loaded, new: &str, out: &OutputArgs) -> anyhow::Result<i
     if out.diff {
         if old == new {
             // An empty diff would look like a failure; say it (stderr, so stdout stays a diff).
-            eprintln!(
+            errln!(
                 "{}: nothing to change: the document already says that",
                 loaded.display_name()
             );
             return Ok(EXIT_OK);
         }
-        outln!(
-            "{}",
+        super::print::document(
             crate::edit::diff::unified_diff(&loaded.display_name(), old, new)
-                .trim_end_matches('\n')
-        );
+                .trim_end_matches('\n'),
+        )?;
         return Ok(EXIT_OK);
     }
     if let Some(path) = &out.output {
         if path.as_os_str() == "-" {
-            outln!("{}", new.strip_suffix('\n').unwrap_or(new));
+            super::print::document(new.strip_suffix('\n').unwrap_or(new))?;
             return Ok(EXIT_OK);
         }
         save_atomic(path, new.as_bytes(), None)?;
         return Ok(EXIT_OK);
     }
     let Origin::File { path, stamp } = &loaded.origin else {
-        eprintln!("virt-cpu: --in-place needs a file, not standard input; use -o OUT");
+        errln!("virt-cpu: --in-place needs a file, not standard input; use -o OUT");
         return Ok(super::common::EXIT_USAGE);
     };
     let expected = Expected {
@@ -56,8 +55,8 @@ pub fn deliver(loaded: &Loaded, new: &str, out: &OutputArgs) -> anyhow::Result<i
         stamp: Some(stamp),
     };
     match save_atomic(path, new.as_bytes(), Some(expected))? {
-        Saved::Unchanged(_) => eprintln!("{}: unchanged, not written", path.display()),
-        Saved::Written(_) => eprintln!("{}: written", path.display()),
+        Saved::Unchanged(_) => errln!("{}: unchanged, not written", path.display()),
+        Saved::Written(_) => errln!("{}: written", path.display()),
     }
     Ok(EXIT_OK)
 }
@@ -80,12 +79,16 @@ pub fn refuse_new_errors(
     if new.is_empty() || force {
         return None;
     }
-    eprintln!(
+    errln!(
         "virt-cpu: the edit would introduce {} error(s); nothing was written (use --force to write anyway):",
         new.len()
     );
     for d in new {
-        eprintln!("  error[{}]: {}", d.code, d.message);
+        errln!(
+            "  error[{}]: {}",
+            d.code,
+            crate::visible::one_line(&d.message)
+        );
     }
     Some(EXIT_FINDINGS)
 }

@@ -1,20 +1,15 @@
 //! The `<qemu:cpu>` pane: the QEMU model (what it resolves to, vendor, feature count) and the
 //! options in document order, each said to be a feature (and what it changes) or a property.
 
-use super::{kv, mark};
+use super::{against, kv, mark};
 use crate::catalog::CpuOption;
-use crate::tui::app::{Model, Pane};
+use crate::domain::AgainstModel;
+use crate::tui::app::AppState;
 use crate::tui::text::visible;
 use crate::tui::theme::Theme;
-use ratatui::Frame;
-use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-pub fn draw(f: &mut Frame, m: &Model, t: &Theme, area: Rect) {
-    super::pane(f, m, t, Pane::Qemu, lines(m, t), area);
-}
-
-pub(super) fn lines(m: &Model, t: &Theme) -> Vec<Line<'static>> {
+pub fn lines(m: &AppState, t: &Theme) -> Vec<Line<'static>> {
     let Some(q) = &m.state.dom.qemu_cpu else {
         return vec![
             Line::styled("no <qemu:cpu> element", t.dim()),
@@ -71,8 +66,12 @@ pub(super) fn lines(m: &Model, t: &Theme) -> Vec<Line<'static>> {
         t.label(),
     ));
     for o in &q.options {
-        let arg = s(&o.to_arg());
         let name = o.name.as_deref().unwrap_or_default();
+        // `name=value` as `to_arg` writes it, each part cut to what a screen shows first.
+        let arg = match &o.value {
+            Some(v) => format!("{}={}", s(name), s(v)),
+            None => s(name),
+        };
         // QEMU rewrites `_` to `-` in property names.
         let option = qc
             .option(name)
@@ -81,14 +80,9 @@ pub(super) fn lines(m: &Model, t: &Theme) -> Vec<Line<'static>> {
             None => ("unknown".to_string(), t.error()),
             Some(CpuOption::Property(_)) => ("property".to_string(), t.label()),
             Some(CpuOption::Feature(feat)) => {
-                let on = !matches!(o.value.as_deref(), Some("off" | "false" | "no"));
                 let has = model.map(|md| qc.model_has(md, &feat.name));
-                match (on, has) {
-                    (true, Some(true)) => ("in model".into(), t.dim()),
-                    (true, _) => ("added".into(), t.added()),
-                    (false, Some(true)) => ("removed".into(), t.removed()),
-                    (false, _) => ("not in model".into(), t.dim()),
-                }
+                let (_, what, style) = against(AgainstModel::on(o.is_on(), has), t);
+                (what.to_string(), style)
             }
         };
         out.push(Line::from(vec![
