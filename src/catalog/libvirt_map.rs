@@ -318,19 +318,7 @@ fn parse_model(
         canonical: None,
     };
     if let Some(parent) = doc.plain_child(el, "model") {
-        let pname = doc
-            .attr_value(parent, "name")
-            .ok_or_else(|| format!("Missing ancestor's name in CPU model {}", model.name))?;
-        let a = map.model(&pname).ok_or_else(|| {
-            format!(
-                "Ancestor model {pname} not found for CPU model {}",
-                model.name
-            )
-        })?;
-        model.vendor = a.vendor.clone();
-        model.signatures = a.signatures.clone();
-        model.features = a.features.clone();
-        model.ancestor = Some(pname);
+        inherit(doc, parent, map, &mut model)?;
     }
     let mut own_signatures = false;
     let mut changed = false;
@@ -349,17 +337,7 @@ fn parse_model(
                     model.signatures.clear();
                     own_signatures = true;
                 }
-                model.signatures.push(Signature {
-                    family: doc
-                        .attr_value(child, "family")
-                        .and_then(|v| v.parse().ok())
-                        .unwrap_or(0),
-                    model: doc
-                        .attr_value(child, "model")
-                        .and_then(|v| v.parse().ok())
-                        .unwrap_or(0),
-                    stepping: doc.attr_value(child, "stepping"),
-                })
+                model.signatures.push(signature(doc, child))
             }
             "vendor" => {
                 changed = true;
@@ -383,4 +361,43 @@ fn parse_model(
     }
     let renames = changed.not() && model.ancestor.is_some();
     Ok((model, renames))
+}
+
+/// The ancestor's data a model starts from (`<model name=…>` inside it): its vendor, signatures
+/// and features, not its removed or added ones. The ancestor must come earlier in the map.
+fn inherit(
+    doc: &Document,
+    parent: ElemId,
+    map: &LibvirtMap,
+    model: &mut LibvirtModel,
+) -> Result<(), String> {
+    let pname = doc
+        .attr_value(parent, "name")
+        .ok_or_else(|| format!("Missing ancestor's name in CPU model {}", model.name))?;
+    let a = map.model(&pname).ok_or_else(|| {
+        format!(
+            "Ancestor model {pname} not found for CPU model {}",
+            model.name
+        )
+    })?;
+    model.vendor = a.vendor.clone();
+    model.signatures = a.signatures.clone();
+    model.features = a.features.clone();
+    model.ancestor = Some(pname);
+    Ok(())
+}
+
+/// A `<signature family=… model=… stepping=…/>`; a missing or unreadable number is 0.
+fn signature(doc: &Document, el: ElemId) -> Signature {
+    Signature {
+        family: doc
+            .attr_value(el, "family")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
+        model: doc
+            .attr_value(el, "model")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
+        stepping: doc.attr_value(el, "stepping"),
+    }
 }

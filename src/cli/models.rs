@@ -545,7 +545,21 @@ pub fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
+/// The text of `virt-cpu model NAME`: one section after another, each printing nothing when it
+/// has nothing to say.
 fn print_model(v: &ModelView) -> Result<(), super::print::WriteError> {
+    print_identity(v)?;
+    print_versions(v)?;
+    print_features(v)?;
+    print_tcg_differences(v)?;
+    print_properties(v)?;
+    print_libvirt_view(v)?;
+    print_host_usability(v)
+}
+
+/// The name (and what it resolves to), the CPUID identity or what the pseudo-model is, then
+/// deprecation, aliases and what the model needs.
+fn print_identity(v: &ModelView) -> Result<(), super::print::WriteError> {
     if v.name != v.resolves_to {
         outln!("{} → {}", v.name, v.resolves_to)?;
     } else {
@@ -578,6 +592,12 @@ fn print_model(v: &ModelView) -> Result<(), super::print::WriteError> {
             v.needs.join(", ")
         )?;
     }
+    Ok(())
+}
+
+/// The model's versions with what each adds and removes, the one shown marked with `*`; only
+/// when there is more than one.
+fn print_versions(v: &ModelView) -> Result<(), super::print::WriteError> {
     if v.versions.len() > 1 {
         outln!("  versions:")?;
         for s in &v.versions {
@@ -592,6 +612,11 @@ fn print_model(v: &ModelView) -> Result<(), super::print::WriteError> {
             outln!("   {mark}{}{}", s.name, change)?;
         }
     }
+    Ok(())
+}
+
+/// The features under KVM (for a pseudo-model: what the catalog lists), by category.
+fn print_features(v: &ModelView) -> Result<(), super::print::WriteError> {
     if v.pseudo.is_some() {
         outln!("  features the catalog lists ({}):", v.features.len())?;
     } else {
@@ -604,6 +629,12 @@ fn print_model(v: &ModelView) -> Result<(), super::print::WriteError> {
     for (cat, names) in by_cat {
         outln!("    {cat}: {}", names.join(" "))?;
     }
+    Ok(())
+}
+
+/// How TCG differs from the KVM view, what TCG cannot emulate, and what the catalog's refresh
+/// could not observe without KVM.
+fn print_tcg_differences(v: &ModelView) -> Result<(), super::print::WriteError> {
     if !v.tcg_adds.is_empty() || !v.tcg_removes.is_empty() {
         outln!(
             "  under TCG: {}{}",
@@ -636,6 +667,11 @@ fn print_model(v: &ModelView) -> Result<(), super::print::WriteError> {
             )?;
         }
     }
+    Ok(())
+}
+
+/// The model's other `-cpu` properties (those that differ from `base`).
+fn print_properties(v: &ModelView) -> Result<(), super::print::WriteError> {
     if !v.props.is_empty() {
         let props: Vec<String> = v
             .props
@@ -644,6 +680,11 @@ fn print_model(v: &ModelView) -> Result<(), super::print::WriteError> {
             .collect();
         outln!("  properties: {}", props.join(" "))?;
     }
+    Ok(())
+}
+
+/// Whether libvirt's release knows the model, and how its features differ from QEMU's.
+fn print_libvirt_view(v: &ModelView) -> Result<(), super::print::WriteError> {
     let release = &v.libvirt.libvirt;
     if v.libvirt.known {
         outln!("  libvirt {release} knows {}:", v.name)?;
@@ -665,6 +706,11 @@ fn print_model(v: &ModelView) -> Result<(), super::print::WriteError> {
     } else {
         outln!("  libvirt {release} has no model named {}", v.name)?;
     }
+    Ok(())
+}
+
+/// The verdict for the hosts given (none without hosts, or for a pseudo-model).
+fn print_host_usability(v: &ModelView) -> Result<(), super::print::WriteError> {
     if let Some(u) = &v.usable {
         let verdict = match u.usable {
             Some(true) => "usable on every host".to_string(),

@@ -60,16 +60,7 @@ pub(super) fn read(doc: &Document, before: Option<&Domain>) -> Result<Domain, Do
             }
             dom.read_from.devices = Some(child);
         } else if doc.is_qemu(child, "commandline") {
-            for arg in doc.children(child) {
-                if doc.is_qemu(arg, "arg") {
-                    dom.commandline.push(CommandlineArg {
-                        el: arg,
-                        value: doc.attr_value(arg, "value"),
-                    });
-                } else if doc.is_qemu(arg, "env") {
-                    dom.has_qemu_env = true;
-                }
-            }
+            read_commandline(doc, child, &mut dom);
         } else if doc.is_qemu(child, "override") {
             dom.has_qemu_device_override |= doc.children(child).any(|d| doc.is_qemu(d, "device"));
         } else if doc.is_qemu(child, "capabilities") {
@@ -78,20 +69,42 @@ pub(super) fn read(doc: &Document, before: Option<&Domain>) -> Result<Domain, Do
                 .any(|c| doc.is_qemu(c, "add") || doc.is_qemu(c, "del"));
         }
     }
-    if let Some(arch) = dom.arch.as_deref()
-        && arch != "x86_64"
-        && arch != "i686"
-    {
-        let os = doc
-            .plain_child(root, "os")
-            .and_then(|os| doc.plain_child(os, "type"))
-            .unwrap_or(root);
-        return Err(DomainError::NotX86 {
-            arch: arch.to_string(),
-            position: doc.position(doc.element(os).open().start),
-        });
-    }
+    x86_only(doc, &dom)?;
     Ok(dom)
+}
+
+/// `<qemu:commandline>`: its arguments in order, and whether it sets environment variables.
+fn read_commandline(doc: &Document, el: ElemId, dom: &mut Domain) {
+    for arg in doc.children(el) {
+        if doc.is_qemu(arg, "arg") {
+            dom.commandline.push(CommandlineArg {
+                el: arg,
+                value: doc.attr_value(arg, "value"),
+            });
+        } else if doc.is_qemu(arg, "env") {
+            dom.has_qemu_env = true;
+        }
+    }
+}
+
+/// Refuses a guest whose `<os><type arch>` is not x86 (virt-cpu is about x86 CPUs), pointing
+/// at that `<type>`.
+fn x86_only(doc: &Document, dom: &Domain) -> Result<(), DomainError> {
+    let Some(arch) = dom.arch.as_deref() else {
+        return Ok(());
+    };
+    if arch == "x86_64" || arch == "i686" {
+        return Ok(());
+    }
+    let root = doc.root();
+    let os = doc
+        .plain_child(root, "os")
+        .and_then(|os| doc.plain_child(os, "type"))
+        .unwrap_or(root);
+    Err(DomainError::NotX86 {
+        arch: arch.to_string(),
+        position: doc.position(doc.element(os).open().start),
+    })
 }
 
 /// Refuses a second `<cpu>` / `<qemu:cpu>`.
@@ -156,41 +169,48 @@ fn read_cpu(doc: &Document, el: ElemId) -> Result<CpuDef, DomainError> {
                     limit: doc.attr_value(child, "limit"),
                 })
             }
-            "topology" => {
-                cpu.has_topology = true;
-                cpu.threads = doc.attr_value(child, "threads");
-                if cpu.topology.is_none() {
-                    cpu.topology = Some(Topology {
-                        el: child,
-                        sockets: doc.attr_value(child, "sockets"),
-                        dies: doc.attr_value(child, "dies"),
-                        clusters: doc.attr_value(child, "clusters"),
-                        cores: doc.attr_value(child, "cores"),
-                        threads: doc.attr_value(child, "threads"),
-                    });
-                }
-            }
-            "numa" => {
-                cpu.has_numa = true;
-                for c in doc.plain_children(child, "cell") {
-                    cpu.numa_cells.push((c, doc.attr_value(c, "id")));
-                    cpu.numa_cpus.push(doc.attr_value(c, "cpus"));
-                    cpu.numa_distances
-                        .push(doc.plain_child(c, "distances").map(|d| {
-                            doc.plain_children(d, "sibling")
-                                .map(|s| NumaSibling {
-                                    el: s,
-                                    id: doc.attr_value(s, "id"),
-                                    value: doc.attr_value(s, "value"),
-                                })
-                                .collect()
-                        }));
-                }
-            }
+            "topology" => read_topology(doc, child, &mut cpu),
+            "numa" => read_numa(doc, child, &mut cpu),
             _ => {}
         }
     }
     Ok(cpu)
+}
+
+/// `<topology>`: the first one is the typed topology; `has_topology` and `threads` follow every
+/// one (the last one's `threads` stays).
+fn read_topology(doc: &Document, el: ElemId, cpu: &mut CpuDef) {
+    cpu.has_topology = true;
+    cpu.threads = doc.attr_value(el, "threads");
+    if cpu.topology.is_none() {
+        cpu.topology = Some(Topology {
+            el,
+            sockets: doc.attr_value(el, "sockets"),
+            dies: doc.attr_value(el, "dies"),
+            clusters: doc.attr_value(el, "clusters"),
+            cores: doc.attr_value(el, "cores"),
+            threads: doc.attr_value(el, "threads"),
+        });
+    }
+}
+
+/// `<numa>`: each cell's id, vCPU list and distances, in three parallel lists.
+fn read_numa(doc: &Document, el: ElemId, cpu: &mut CpuDef) {
+    cpu.has_numa = true;
+    for c in doc.plain_children(el, "cell") {
+        cpu.numa_cells.push((c, doc.attr_value(c, "id")));
+        cpu.numa_cpus.push(doc.attr_value(c, "cpus"));
+        cpu.numa_distances
+            .push(doc.plain_child(c, "distances").map(|d| {
+                doc.plain_children(d, "sibling")
+                    .map(|s| NumaSibling {
+                        el: s,
+                        id: doc.attr_value(s, "id"),
+                        value: doc.attr_value(s, "value"),
+                    })
+                    .collect()
+            }));
+    }
 }
 
 fn read_qemu_cpu(doc: &Document, el: ElemId) -> QemuCpu {

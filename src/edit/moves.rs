@@ -6,7 +6,7 @@ use super::notes::{Carried, Notes, Placed, tail_lines};
 use super::qemu_cpu::{OptionSpec, new_qemu_cpu, qemu_cpu_replacing};
 use super::{EditError, empty_element};
 use crate::catalog::names::{ALWAYS_DROPPED, libvirt_to_qemu, qemu_to_libvirt};
-use crate::domain::Domain;
+use crate::domain::{CommandlineArg, CpuDef, Domain, Feature, QemuCpu};
 use crate::domain::{Policy, PolicyEffect};
 use crate::xml::{Document, ElemId, Splice};
 
@@ -14,24 +14,15 @@ fn refuse<T>(msg: impl Into<String>) -> Result<T, EditError> {
     Err(EditError::Refused(msg.into()))
 }
 
+/// `<cpu>` → `<qemu:cpu>`: the model (or the pseudo-model of the mode), then every setting QEMU
+/// has a name for as an option, each with the user's comments; the new `<qemu:cpu>` takes the
+/// place of the old one or of an emptied `<cpu>`.
 pub(super) fn to_qemu(doc: &Document, dom: &Domain) -> Result<Vec<Splice>, EditError> {
     let Some(cpu) = &dom.cpu else {
         return refuse("there is no <cpu> to move to <qemu:cpu>");
     };
     let mode = cpu.mode.as_deref().unwrap_or("custom");
-    let model = match mode {
-        "host-passthrough" => "host".to_string(),
-        "maximum" => "max".to_string(),
-        "host-model" => {
-            return refuse(
-                "host-model is resolved by libvirt from the host CPU at start; QEMU has no equivalent — pick a model first (--model)",
-            );
-        }
-        _ => match cpu.model.as_ref().filter(|m| !m.name.is_empty()) {
-            Some(m) => m.name.clone(),
-            None => return refuse("<cpu> has no model to move"),
-        },
-    };
+    let model = qemu_model_for(cpu, mode)?;
     if dom.qemu_cpu.as_ref().is_some_and(|q| !q.models.is_empty()) {
         return refuse("<qemu:cpu> already has a model; remove one of the two first");
     }
@@ -42,6 +33,54 @@ pub(super) fn to_qemu(doc: &Document, dom: &Domain) -> Result<Vec<Splice>, EditE
     // The user's comments go with what they describe; when <cpu> empties, all of them.
     let emptied = doc.children(cpu.el).all(|c| moved.contains(&c));
     let carried = Carried::from(doc, cpu.el, &moved, !emptied);
+    let (mut options, mut notes) = cpu_options(cpu, mode, &carried)?;
+    // <vendor> has no QEMU counterpart (the move says so); its comments stay with the rest.
+    for &v in &vendors {
+        let Notes { before, after } = carried.of(v);
+        notes.tail.extend(before.into_iter().chain(after));
+    }
+    notes.tail.extend(carried.rest);
+    if let Some(q) = &dom.qemu_cpu {
+        let option_els: Vec<ElemId> = q.options.iter().map(|o| o.el).collect();
+        let q_carried = Carried::from(doc, q.el, &option_els, false);
+        for o in &q.options {
+            options.push((o.name.clone().unwrap_or_default(), o.value.clone()));
+            notes.items.push(q_carried.of(o.el));
+        }
+        notes.tail.extend(q_carried.rest);
+    }
+    let new = NewQemuCpu {
+        model: &model,
+        options: &options,
+        notes: &notes,
+    };
+    Ok(replace_cpu_with_qemu_cpu(doc, dom, cpu.el, &moved, &new))
+}
+
+/// The QEMU model `<cpu>` stands for: `host` for host-passthrough, `max` for maximum, else its
+/// model. host-model has none (libvirt resolves it from the host at start).
+fn qemu_model_for(cpu: &CpuDef, mode: &str) -> Result<String, EditError> {
+    match mode {
+        "host-passthrough" => Ok("host".to_string()),
+        "maximum" => Ok("max".to_string()),
+        "host-model" => refuse(
+            "host-model is resolved by libvirt from the host CPU at start; QEMU has no equivalent — pick a model first (--model)",
+        ),
+        _ => match cpu.model.as_ref().filter(|m| !m.name.is_empty()) {
+            Some(m) => Ok(m.name.clone()),
+            None => refuse("<cpu> has no model to move"),
+        },
+    }
+}
+
+/// `<cpu>`'s settings as `-cpu` options, with the comments of each: `migratable` (outside
+/// custom mode), the model's `vendor_id` (in custom mode), then the features in order, less
+/// those libvirt always leaves out of `-cpu` ([`ALWAYS_DROPPED`]: their comments go to the end).
+fn cpu_options(
+    cpu: &CpuDef,
+    mode: &str,
+    carried: &Carried,
+) -> Result<(Vec<OptionSpec>, Placed), EditError> {
     let mut notes = Placed {
         model: cpu
             .model
@@ -65,82 +104,80 @@ pub(super) fn to_qemu(doc: &Document, dom: &Domain) -> Result<Vec<Splice>, EditE
         notes.items.push(Notes::default());
     }
     for f in &cpu.features {
-        let name = f.name.clone().unwrap_or_default();
-        if ALWAYS_DROPPED.contains(&name.as_str()) {
+        if f.name
+            .as_deref()
+            .is_some_and(|n| ALWAYS_DROPPED.contains(&n))
+        {
             // libvirt never passed it and QEMU has no such property: it stays out (the move
             // says so), its comments kept with the rest.
             let Notes { before, after } = carried.of(f.el);
             notes.tail.extend(before.into_iter().chain(after));
             continue;
         }
-        let value = match f.known_policy().map(Policy::effect) {
-            Some(PolicyEffect::On) => "on",
-            Some(PolicyEffect::Off) => "off",
-            Some(PolicyEffect::OnIfHostHas) => {
-                return refuse(format!(
-                    "feature '{name}' is optional, which QEMU cannot express (libvirt resolves it against the host); set it to require or disable first"
-                ));
-            }
-            None => {
-                return refuse(format!(
-                    "feature '{name}' has the policy '{}', which libvirt refuses; use one of {}",
-                    f.policy.as_deref().unwrap_or_default(),
-                    Policy::names()
-                ));
-            }
-        };
-        options.push((libvirt_to_qemu(&name).to_string(), Some(value.to_string())));
+        options.push(feature_option(f)?);
         notes.items.push(carried.of(f.el));
     }
-    // <vendor> has no QEMU counterpart (the move says so); its comments stay with the rest.
-    for &v in &vendors {
-        let Notes { before, after } = carried.of(v);
-        notes.tail.extend(before.into_iter().chain(after));
-    }
-    notes.tail.extend(carried.rest);
-    if let Some(q) = &dom.qemu_cpu {
-        let option_els: Vec<ElemId> = q.options.iter().map(|o| o.el).collect();
-        let q_carried = Carried::from(doc, q.el, &option_els, false);
-        for o in &q.options {
-            options.push((o.name.clone().unwrap_or_default(), o.value.clone()));
-            notes.items.push(q_carried.of(o.el));
+    Ok((options, notes))
+}
+
+/// A `<feature>` as a QEMU option, `NAME=on` or `NAME=off`. `optional` has no QEMU form (libvirt
+/// resolves it against the host), and a policy libvirt refuses is refused here too.
+fn feature_option(f: &Feature) -> Result<OptionSpec, EditError> {
+    let name = f.name.clone().unwrap_or_default();
+    let value = match f.known_policy().map(Policy::effect) {
+        Some(PolicyEffect::On) => "on",
+        Some(PolicyEffect::Off) => "off",
+        Some(PolicyEffect::OnIfHostHas) => {
+            return refuse(format!(
+                "feature '{name}' is optional, which QEMU cannot express (libvirt resolves it against the host); set it to require or disable first"
+            ));
         }
-        notes.tail.extend(q_carried.rest);
-    }
-    let stripped = strip_cpu(
-        doc,
-        cpu.el,
-        &moved,
-        &["mode", "match", "check", "migratable"],
-    );
-    let cpu_removed = stripped == [doc.remove_element(cpu.el)];
+        None => {
+            return refuse(format!(
+                "feature '{name}' has the policy '{}', which libvirt refuses; use one of {}",
+                f.policy.as_deref().unwrap_or_default(),
+                Policy::names()
+            ));
+        }
+    };
+    Ok((libvirt_to_qemu(&name).to_string(), Some(value.to_string())))
+}
+
+/// What the new `<qemu:cpu>` holds.
+struct NewQemuCpu<'a> {
+    model: &'a str,
+    options: &'a [OptionSpec],
+    notes: &'a Placed,
+}
+
+/// The splices of the move: `<cpu>` stripped of what moved (and of the attributes QEMU has no
+/// use for), and the new `<qemu:cpu>` in place of the old one, of `<cpu>` when it emptied, or
+/// where `<qemu:cpu>` belongs.
+fn replace_cpu_with_qemu_cpu(
+    doc: &Document,
+    dom: &Domain,
+    cpu: ElemId,
+    moved: &[ElemId],
+    new: &NewQemuCpu,
+) -> Vec<Splice> {
+    let (model, options, notes) = (Some(new.model), new.options, new.notes);
+    let stripped = strip_cpu(doc, cpu, moved, &["mode", "match", "check", "migratable"]);
+    let cpu_removed = stripped == [doc.remove_element(cpu)];
     let stripped = merge_deletions(doc, stripped);
     let mut out = Vec::new();
     match (&dom.qemu_cpu, cpu_removed) {
         // The new <qemu:cpu> takes the place of the old one, or of the emptied <cpu>.
         (Some(q), _) => {
             out.extend(stripped);
-            out.extend(qemu_cpu_replacing(
-                doc,
-                q.el,
-                Some(&model),
-                &options,
-                &notes,
-            ));
+            out.extend(qemu_cpu_replacing(doc, q.el, model, options, notes));
         }
-        (None, true) => out.extend(qemu_cpu_replacing(
-            doc,
-            cpu.el,
-            Some(&model),
-            &options,
-            &notes,
-        )),
+        (None, true) => out.extend(qemu_cpu_replacing(doc, cpu, model, options, notes)),
         (None, false) => {
             out.extend(stripped);
-            out.extend(new_qemu_cpu(doc, Some(&model), &options, &notes));
+            out.extend(new_qemu_cpu(doc, model, options, notes));
         }
     }
-    Ok(out)
+    out
 }
 
 /// One `-cpu` option split into QEMU's name and an on/off state, when it is a boolean.
@@ -158,6 +195,9 @@ fn as_feature(name: &str, value: Option<&str>) -> Option<(String, bool)> {
     }
 }
 
+/// `<qemu:cpu>` → `<cpu>`: the model libvirt's CPU map knows (or the mode of a pseudo-model),
+/// then every option `<cpu>` can express, each with the user's comments, into the `<cpu>` there
+/// is or a new one where libvirt puts it. Refused when an option has no `<cpu>` form.
 pub(super) fn to_cpu(
     doc: &Document,
     dom: &Domain,
@@ -174,75 +214,11 @@ pub(super) fn to_cpu(
     {
         return refuse("<cpu> already has a model or features; remove one of the two first");
     }
-    let (mode, model) = match qmodel.as_str() {
-        "host" => ("host-passthrough", None),
-        "max" => ("maximum", None),
-        name if map.model(name).is_some() => ("custom", Some(name.to_string())),
-        name => match name
-            .strip_suffix("-v1")
-            .filter(|base| map.model(base).is_some())
-        {
-            Some(base) => ("custom", Some(base.to_string())),
-            None => {
-                return refuse(format!(
-                    "libvirt {}'s <cpu> knows no model '{name}' (its CPU map has no such model, nor the plain name of this -v1); keep it in <qemu:cpu>",
-                    map.release().line()
-                ));
-            }
-        },
-    };
-    // The user's comments go with what they describe; the rest to the end of <cpu>.
-    let mut moving: Vec<ElemId> = q.options.iter().map(|o| o.el).collect();
-    moving.extend(q.models.first().map(|m| m.el));
-    let mut carried = Carried::from(doc, q.el, &moving, false);
-    let model_notes = q.models.first().map(|m| carried.of(m.el));
-    let mut features = Vec::new();
-    let mut vendor_id = None;
-    let mut migratable = None;
-    let mut unmovable = Vec::new();
-    let mut tail: Vec<String> = Vec::new();
-    for o in &q.options {
-        let name = o.name.clone().unwrap_or_default();
-        match (name.as_str(), o.value.as_deref()) {
-            ("vendor", Some(v)) if mode == "custom" => {
-                vendor_id = Some(v.to_string());
-                let Notes { before, after } = carried.of(o.el);
-                tail.extend(before.into_iter().chain(after));
-            }
-            ("migratable", Some(v @ ("on" | "off"))) if mode != "custom" => {
-                migratable = Some(v.to_string());
-                let Notes { before, after } = carried.of(o.el);
-                tail.extend(before.into_iter().chain(after));
-            }
-            _ => match as_feature(&name, o.value.as_deref()) {
-                Some((qname, on)) if map.feature(qemu_to_libvirt(&qname)).is_some() => {
-                    features.push((
-                        qemu_to_libvirt(&qname).to_string(),
-                        Policy::turning(on),
-                        carried.of(o.el),
-                    ));
-                }
-                _ => unmovable.push(o.to_arg()),
-            },
-        }
-    }
-    if !unmovable.is_empty() {
-        return refuse(format!(
-            "libvirt's <cpu> cannot express {}; keep these in <qemu:cpu> (or remove them first)",
-            unmovable.join(", ")
-        ));
-    }
-    tail.append(&mut carried.rest);
-    let model_element = model.as_ref().map(|m| {
-        let mut open = String::from("<model");
-        if let Some(v) = &vendor_id {
-            open.push_str(&doc.style().attribute("vendor_id", v));
-        }
-        format!("{open}>{}</model>", crate::xml::Style::escape_text(m))
-    });
-    let feature_element =
-        |n: &str, p: Policy| empty_element(doc, "feature", &[("policy", p.name()), ("name", n)]);
-    let nl = doc.style().newline;
+    let (mode, model) = libvirt_model_for(&qmodel, map)?;
+    let moving = ForCpu::sort(doc, q, mode, map)?;
+    let model_element = model
+        .as_deref()
+        .map(|m| model_element(doc, m, moving.vendor_id.as_deref()));
     let mut out = vec![doc.remove_element(q.el)];
     if let Some(prefix) = doc.qemu_prefix_on_root().filter(|p| !p.is_empty())
         && doc.qemu_prefix_unused_without(q.el, &prefix)
@@ -251,56 +227,9 @@ pub(super) fn to_cpu(
         out.extend(doc.remove_attr(doc.root(), &format!("xmlns:{prefix}")));
     }
     match &dom.cpu {
-        Some(cpu) => {
-            if mode != "custom" {
-                out.push(doc.set_attr(cpu.el, "mode", mode));
-            }
-            if let Some(m) = &migratable {
-                out.push(doc.set_attr(cpu.el, "migratable", m));
-            }
-            let indent = doc.child_indent(cpu.el);
-            let model = model_element.map(|m| {
-                model_notes
-                    .clone()
-                    .unwrap_or_default()
-                    .around(&m, nl, &indent)
-            });
-            let mut rest: Vec<String> = features
-                .iter()
-                .map(|(n, p, notes)| notes.around(&feature_element(n, *p), nl, &indent))
-                .collect();
-            rest.extend(tail);
-            out.extend(add_children(doc, cpu.el, model.as_deref(), &rest));
-        }
+        Some(cpu) => out.extend(fill_cpu(doc, cpu.el, mode, model_element, moving)),
         None => {
-            let indent = doc.child_indent(doc.root());
-            let inner = format!("{indent}{}", doc.style().indent);
-            let mut fragment = String::from("<cpu");
-            if mode != "custom" {
-                fragment.push_str(&doc.style().attribute("mode", mode));
-            }
-            if let Some(m) = &migratable {
-                fragment.push_str(&doc.style().attribute("migratable", m));
-            }
-            let mut children: Vec<String> = model_element
-                .map(|m| model_notes.unwrap_or_default().around(&m, nl, &inner))
-                .into_iter()
-                .collect();
-            children.extend(
-                features
-                    .iter()
-                    .map(|(n, p, notes)| notes.around(&feature_element(n, *p), nl, &inner)),
-            );
-            if children.is_empty() && tail.is_empty() {
-                fragment.push_str("/>");
-            } else {
-                fragment.push('>');
-                for c in &children {
-                    fragment.push_str(&format!("{nl}{inner}{c}"));
-                }
-                fragment.push_str(&tail_lines(&tail, nl, &inner));
-                fragment.push_str(&format!("{nl}{indent}</cpu>"));
-            }
+            let fragment = new_cpu(doc, mode, model_element, moving);
             let placed = insert_in_domain(
                 doc,
                 &fragment,
@@ -318,6 +247,193 @@ pub(super) fn to_cpu(
         }
     }
     Ok(out)
+}
+
+/// The mode and model `<cpu>` gets for a QEMU model: host-passthrough for `host`, maximum for
+/// `max`, else the model of libvirt's CPU map with that name or, for a `-v1`, its plain name.
+fn libvirt_model_for(
+    qmodel: &str,
+    map: &crate::catalog::LibvirtMap,
+) -> Result<(&'static str, Option<String>), EditError> {
+    Ok(match qmodel {
+        "host" => ("host-passthrough", None),
+        "max" => ("maximum", None),
+        name if map.model(name).is_some() => ("custom", Some(name.to_string())),
+        name => match name
+            .strip_suffix("-v1")
+            .filter(|base| map.model(base).is_some())
+        {
+            Some(base) => ("custom", Some(base.to_string())),
+            None => {
+                return refuse(format!(
+                    "libvirt {}'s <cpu> knows no model '{name}' (its CPU map has no such model, nor the plain name of this -v1); keep it in <qemu:cpu>",
+                    map.release().line()
+                ));
+            }
+        },
+    })
+}
+
+/// What of `<qemu:cpu>` goes into `<cpu>`, with the user's comments: those of the model, of
+/// each feature, and the rest (of options that become attributes, and loose ones) for the end.
+struct ForCpu {
+    model_notes: Option<Notes>,
+    /// libvirt's name, policy, comments.
+    features: Vec<(String, Policy, Notes)>,
+    vendor_id: Option<String>,
+    migratable: Option<String>,
+    tail: Vec<String>,
+}
+
+impl ForCpu {
+    /// Each option to where `<cpu>` keeps it: `vendor` to the model's `vendor_id` (custom mode),
+    /// `migratable` to `<cpu>`'s attribute (other modes), a boolean libvirt's map knows to a
+    /// `<feature>`. Anything else is refused, all of them named.
+    fn sort(
+        doc: &Document,
+        q: &QemuCpu,
+        mode: &str,
+        map: &crate::catalog::LibvirtMap,
+    ) -> Result<ForCpu, EditError> {
+        // The user's comments go with what they describe; the rest to the end of <cpu>.
+        let mut moving: Vec<ElemId> = q.options.iter().map(|o| o.el).collect();
+        moving.extend(q.models.first().map(|m| m.el));
+        let mut carried = Carried::from(doc, q.el, &moving, false);
+        let mut sorted = ForCpu {
+            model_notes: q.models.first().map(|m| carried.of(m.el)),
+            features: Vec::new(),
+            vendor_id: None,
+            migratable: None,
+            tail: Vec::new(),
+        };
+        let mut unmovable = Vec::new();
+        for o in &q.options {
+            let name = o.name.clone().unwrap_or_default();
+            match (name.as_str(), o.value.as_deref()) {
+                ("vendor", Some(v)) if mode == "custom" => {
+                    sorted.vendor_id = Some(v.to_string());
+                    let Notes { before, after } = carried.of(o.el);
+                    sorted.tail.extend(before.into_iter().chain(after));
+                }
+                ("migratable", Some(v @ ("on" | "off"))) if mode != "custom" => {
+                    sorted.migratable = Some(v.to_string());
+                    let Notes { before, after } = carried.of(o.el);
+                    sorted.tail.extend(before.into_iter().chain(after));
+                }
+                _ => match as_feature(&name, o.value.as_deref()) {
+                    Some((qname, on)) if map.feature(qemu_to_libvirt(&qname)).is_some() => {
+                        sorted.features.push((
+                            qemu_to_libvirt(&qname).to_string(),
+                            Policy::turning(on),
+                            carried.of(o.el),
+                        ));
+                    }
+                    _ => unmovable.push(o.to_arg()),
+                },
+            }
+        }
+        if !unmovable.is_empty() {
+            return refuse(format!(
+                "libvirt's <cpu> cannot express {}; keep these in <qemu:cpu> (or remove them first)",
+                unmovable.join(", ")
+            ));
+        }
+        sorted.tail.append(&mut carried.rest);
+        Ok(sorted)
+    }
+
+    /// The `<feature>` elements, each with its comments, indented by `indent`.
+    fn feature_elements(&self, doc: &Document, indent: &str) -> Vec<String> {
+        let nl = doc.style().newline;
+        self.features
+            .iter()
+            .map(|(n, p, notes)| {
+                let element = empty_element(
+                    doc,
+                    "feature",
+                    &[("policy", p.name()), ("name", n.as_str())],
+                );
+                notes.around(&element, nl, indent)
+            })
+            .collect()
+    }
+}
+
+/// `<model>NAME</model>`, with `vendor_id` when there is one.
+fn model_element(doc: &Document, model: &str, vendor_id: Option<&str>) -> String {
+    let mut open = String::from("<model");
+    if let Some(v) = vendor_id {
+        open.push_str(&doc.style().attribute("vendor_id", v));
+    }
+    format!("{open}>{}</model>", crate::xml::Style::escape_text(model))
+}
+
+/// Into the `<cpu>` there is (with no model nor feature, maybe a topology): the mode and
+/// `migratable` attributes, the model first and the features and comments last.
+fn fill_cpu(
+    doc: &Document,
+    cpu: ElemId,
+    mode: &str,
+    model_element: Option<String>,
+    moving: ForCpu,
+) -> Vec<Splice> {
+    let nl = doc.style().newline;
+    let mut out = Vec::new();
+    if mode != "custom" {
+        out.push(doc.set_attr(cpu, "mode", mode));
+    }
+    if let Some(m) = &moving.migratable {
+        out.push(doc.set_attr(cpu, "migratable", m));
+    }
+    let indent = doc.child_indent(cpu);
+    let model = model_element.map(|m| {
+        moving
+            .model_notes
+            .clone()
+            .unwrap_or_default()
+            .around(&m, nl, &indent)
+    });
+    let mut rest = moving.feature_elements(doc, &indent);
+    rest.extend(moving.tail);
+    out.extend(add_children(doc, cpu, model.as_deref(), &rest));
+    out
+}
+
+/// A new `<cpu>` element, written in the document's style: the mode and `migratable`
+/// attributes, the model, the features, the comments last; `<cpu/>` when it holds nothing.
+fn new_cpu(doc: &Document, mode: &str, model_element: Option<String>, moving: ForCpu) -> String {
+    let nl = doc.style().newline;
+    let indent = doc.child_indent(doc.root());
+    let inner = format!("{indent}{}", doc.style().indent);
+    let mut fragment = String::from("<cpu");
+    if mode != "custom" {
+        fragment.push_str(&doc.style().attribute("mode", mode));
+    }
+    if let Some(m) = &moving.migratable {
+        fragment.push_str(&doc.style().attribute("migratable", m));
+    }
+    let mut children: Vec<String> = model_element
+        .map(|m| {
+            moving
+                .model_notes
+                .clone()
+                .unwrap_or_default()
+                .around(&m, nl, &inner)
+        })
+        .into_iter()
+        .collect();
+    children.extend(moving.feature_elements(doc, &inner));
+    if children.is_empty() && moving.tail.is_empty() {
+        fragment.push_str("/>");
+    } else {
+        fragment.push('>');
+        for c in &children {
+            fragment.push_str(&format!("{nl}{inner}{c}"));
+        }
+        fragment.push_str(&tail_lines(&moving.tail, nl, &inner));
+        fragment.push_str(&format!("{nl}{indent}</cpu>"));
+    }
+    fragment
 }
 
 /// Adds children to `<cpu>`, each already written with its comments: the model first (as
@@ -441,6 +557,9 @@ fn merge_deletions(doc: &Document, mut deletions: Vec<Splice>) -> Vec<Splice> {
     out
 }
 
+/// `<qemu:commandline>`'s `-cpu` → `<qemu:cpu>`: every `-cpu` and its value go (QEMU keeps
+/// only the last, which becomes the new element, less what libvirt appends anyway), and a
+/// `<qemu:commandline>` left empty gives its place to the new `<qemu:cpu>`.
 pub(super) fn from_commandline(
     doc: &Document,
     dom: &Domain,
@@ -449,10 +568,38 @@ pub(super) fn from_commandline(
     if dom.qemu_cpu.is_some() {
         return refuse("the domain already has <qemu:cpu>");
     }
-    // Each `-cpu` with the argument after it, as QEMU reads them (and as
-    // `Domain::commandline_cpu_values` pairs them). QEMU keeps only the last, so all go:
-    // an earlier one left behind would override the new <qemu:cpu>.
     let args = &dom.commandline;
+    let pairs = cpu_arg_pairs(args)?;
+    let Some(&(_, last)) = pairs.last() else {
+        return refuse("<qemu:commandline> passes no -cpu to convert");
+    };
+    let value = args[last].value.clone().unwrap_or_default();
+    let (model, options) = split_cpu_value(&value, appended);
+    let removed: Vec<ElemId> = pairs
+        .iter()
+        .flat_map(|&(f, v)| [args[f].el, args[v].el])
+        .collect();
+    let (place, deletions, notes) = remove_cpu_args(doc, &removed);
+    let mut out = merge_deletions(doc, deletions);
+    match place {
+        Some(cl) => out.extend(qemu_cpu_replacing(
+            doc,
+            cl,
+            model.as_deref(),
+            &options,
+            &notes,
+        )),
+        // Placed among <domain>'s children (after <cpu>, before <devices>, or last): never
+        // inside a <qemu:commandline>, where the deletions are.
+        None => out.extend(new_qemu_cpu(doc, model.as_deref(), &options, &notes)),
+    }
+    Ok(out)
+}
+
+/// Each `-cpu` with the argument after it (their positions), as QEMU reads them (and as
+/// `Domain::commandline_cpu_values` pairs them). QEMU keeps only the last, so all go: an
+/// earlier one left behind would override the new `<qemu:cpu>`.
+fn cpu_arg_pairs(args: &[CommandlineArg]) -> Result<Vec<(usize, usize)>, EditError> {
     let is_flag = |k: usize| matches!(args[k].value.as_deref(), Some("-cpu" | "--cpu"));
     let mut pairs: Vec<(usize, usize)> = Vec::new();
     let mut k = 0;
@@ -467,12 +614,13 @@ pub(super) fn from_commandline(
             k += 1;
         }
     }
-    let Some(&(_, last)) = pairs.last() else {
-        return refuse("<qemu:commandline> passes no -cpu to convert");
-    };
-    let value = args[last].value.clone().unwrap_or_default();
+    Ok(pairs)
+}
+
+/// A `-cpu` value as its model and options, without the options libvirt appends anyway (the
+/// merge reading adds them back).
+fn split_cpu_value(value: &str, appended: &[String]) -> (Option<String>, Vec<OptionSpec>) {
     let mut items: Vec<&str> = value.split(',').collect();
-    // Drop what libvirt appends anyway (the merge reading adds it back).
     if items.len() > appended.len()
         && items[items.len() - appended.len()..]
             .iter()
@@ -494,28 +642,28 @@ pub(super) fn from_commandline(
             None => (s.to_string(), None),
         })
         .collect();
-    let removed: Vec<ElemId> = pairs
-        .iter()
-        .flat_map(|&(f, v)| [args[f].el, args[v].el])
-        .collect();
-    // The `<qemu:commandline>` elements holding them (a -cpu and its value may sit in two),
-    // in document order.
+    (model, options)
+}
+
+/// Removing the `-cpu` arguments from the `<qemu:commandline>` elements holding them (a
+/// `-cpu` and its value may sit in two). One left empty goes whole, and the first such gives
+/// its place to the new `<qemu:cpu>` (one replacement splice, so nothing is inserted next to
+/// or inside a removed range; returned first); from the others only the arguments go. The
+/// comments of those that go are kept at the end of the new `<qemu:cpu>`.
+fn remove_cpu_args(doc: &Document, removed: &[ElemId]) -> (Option<ElemId>, Vec<Splice>, Placed) {
+    // The holders, in document order.
     let mut holders: Vec<ElemId> = Vec::new();
-    for &a in &removed {
+    for &a in removed {
         let cl = doc.parent(a).expect("an arg has a parent");
         if holders.last() != Some(&cl) {
             holders.push(cl);
         }
     }
-    // One left empty goes whole, and the first such gives its place to the new <qemu:cpu>
-    // (one replacement splice, so nothing is inserted next to or inside a removed range);
-    // from the others only the arguments go.
     let mut place = None;
     let mut deletions = Vec::new();
     let mut notes = Placed::default();
     for cl in holders {
         if doc.children(cl).all(|c| removed.contains(&c)) {
-            // Its comments are kept at the end of the new <qemu:cpu>.
             notes.tail.extend(Carried::from(doc, cl, &[], false).rest);
             if place.is_none() {
                 place = Some(cl);
@@ -531,20 +679,7 @@ pub(super) fn from_commandline(
             );
         }
     }
-    let mut out = merge_deletions(doc, deletions);
-    match place {
-        Some(cl) => out.extend(qemu_cpu_replacing(
-            doc,
-            cl,
-            model.as_deref(),
-            &options,
-            &notes,
-        )),
-        // Placed among <domain>'s children (after <cpu>, before <devices>, or last): never
-        // inside a <qemu:commandline>, where the deletions are.
-        None => out.extend(new_qemu_cpu(doc, model.as_deref(), &options, &notes)),
-    }
-    Ok(out)
+    (place, deletions, notes)
 }
 
 /// What moving `<cpu>` to `<qemu:cpu>` leaves behind: libvirt settings with no QEMU

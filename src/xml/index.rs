@@ -556,25 +556,7 @@ impl<'a> Indexer<'a> {
             self.check_attribute_prefixes(attrs_start)?;
         }
         let qname = &self.src[name_start..name_end];
-        let (prefix_len, ns) = match split_prefix(qname).filter(|_| prefixed) {
-            Some((p, _)) => match self.lookup(p) {
-                Some(ns) => (p.len() + 1, Some(ns)),
-                // Bound (or not) by the first half of the document: decided when merging.
-                None if self.detached.is_some() => {
-                    let id = self.elements.len();
-                    let d = self.detached.as_mut().expect("just checked");
-                    d.deferred_ns.push((id, p.to_string()));
-                    (p.len() + 1, None)
-                }
-                None => {
-                    return Err(LoadError::UndeclaredPrefix {
-                        position: Position::of(self.src, at),
-                        prefix: p.into(),
-                    });
-                }
-            },
-            None => (0, self.lookup("")),
-        };
+        let (prefix_len, ns) = self.element_namespace(at, qname, prefixed)?;
         let id = self.id_base + self.elements.len();
         let parent = self
             .open
@@ -604,6 +586,55 @@ impl<'a> Indexer<'a> {
             attrs_start: (self.attr_base + attrs_start) as u32,
             attrs_len: attrs_len as u16,
         });
+        self.link(id);
+        if tag.empty {
+            self.bindings.truncate(self.bindings.len() - pushed);
+        } else {
+            self.open.push(Open {
+                id,
+                pushed,
+                last_child: NO_ELEMENT,
+            });
+        }
+        Ok(tag.end)
+    }
+
+    /// The prefix length and namespace of an element named `qname` (`prefixed`: it has a
+    /// colon): its prefix's binding, or the default namespace. In a detached half an unbound
+    /// prefix may be bound by the first half: it is decided when merging.
+    #[inline]
+    fn element_namespace(
+        &mut self,
+        at: usize,
+        qname: &str,
+        prefixed: bool,
+    ) -> Result<(usize, Option<usize>), LoadError> {
+        Ok(match split_prefix(qname).filter(|_| prefixed) {
+            Some((p, _)) => match self.lookup(p) {
+                Some(ns) => (p.len() + 1, Some(ns)),
+                // Bound (or not) by the first half of the document: decided when merging.
+                None if self.detached.is_some() => {
+                    let id = self.elements.len();
+                    let d = self.detached.as_mut().expect("just checked");
+                    d.deferred_ns.push((id, p.to_string()));
+                    (p.len() + 1, None)
+                }
+                None => {
+                    return Err(LoadError::UndeclaredPrefix {
+                        position: Position::of(self.src, at),
+                        prefix: p.into(),
+                    });
+                }
+            },
+            None => (0, self.lookup("")),
+        })
+    }
+
+    /// Links the element just pushed into the tree: the last child of the innermost open
+    /// element, or the root. A top-level element of a detached half is recorded for the merge,
+    /// and a fragment's first top-level element for the caller.
+    #[inline]
+    fn link(&mut self, id: ElemId) {
         match self.open.last().map(|o| (o.id, o.last_child)) {
             // A top-level element of a detached half: its parent is decided when merging.
             Some((parallel::OUTSIDE, _)) => {
@@ -621,16 +652,6 @@ impl<'a> Indexer<'a> {
             }
             None => self.root = Some(id),
         }
-        if tag.empty {
-            self.bindings.truncate(self.bindings.len() - pushed);
-        } else {
-            self.open.push(Open {
-                id,
-                pushed,
-                last_child: NO_ELEMENT,
-            });
-        }
-        Ok(tag.end)
     }
 
     /// Binds the namespaces declared by the attributes from `first`; returns how many.

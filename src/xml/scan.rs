@@ -214,33 +214,13 @@ pub(crate) fn attributes(
     loop {
         let ws_start = j;
         j = skip_space(bytes, j);
-        match bytes.get(j) {
-            None => {
-                return Err((
-                    j,
-                    "the file ends inside a start tag (is it truncated?)".into(),
-                ));
-            }
-            Some(b'>') => {
-                return Ok(TagEnd {
-                    end: j + 1,
-                    empty: false,
-                    declares,
-                    prefixed,
-                });
-            }
-            Some(b'/') => {
-                if bytes.get(j + 1) == Some(&b'>') {
-                    return Ok(TagEnd {
-                        end: j + 2,
-                        empty: true,
-                        declares,
-                        prefixed,
-                    });
-                }
-                return Err((j, "expected `>` after `/` in a start tag".into()));
-            }
-            Some(_) => {}
+        if let Some(end) = tag_end(bytes, j) {
+            return end.map(|(end, empty)| TagEnd {
+                end,
+                empty,
+                declares,
+                prefixed,
+            });
         }
         if j == ws_start {
             if class(bytes[j]) != Class::Name {
@@ -272,29 +252,7 @@ pub(crate) fn attributes(
         let value_end = value_end(src, value_start, quote, name)
             .ok_or_else(|| (j, format!("the value of attribute `{name}` is not closed")))??;
         j = value_end + 1;
-        // A handful of attributes (the common case) are compared one by one; past that a hash
-        // set keeps the check linear (65 535 attributes took seconds, millions never ended).
-        let dup = if out.len() - first < DUPLICATE_SCAN {
-            out[first..].iter().any(|a| &src[a.name()] == name)
-        } else {
-            let seen =
-                seen.get_or_insert_with(|| out[first..].iter().map(|a| &src[a.name()]).collect());
-            !seen.insert(name)
-        };
-        if dup {
-            return Err((name_start, format!("attribute `{name}` is given twice")));
-        }
-        // Refused as soon as there is one too many: before any per-attribute work on them
-        // (namespaces, prefixes), and without scanning millions more.
-        if out.len() - first == super::MAX_ATTRIBUTES {
-            return Err((
-                name_start,
-                format!(
-                    "more than {} attributes on one element, more than virt-cpu indexes (libvirt writes a handful)",
-                    super::MAX_ATTRIBUTES
-                ),
-            ));
-        }
+        one_more_name(src, &out[first..], &mut seen, name, name_start)?;
         declares |= name.starts_with("xmlns");
         prefixed |= colon;
         out.push(Attr::new(
@@ -303,6 +261,61 @@ pub(crate) fn attributes(
             quote,
         ));
     }
+}
+
+/// What is at `j` after the spaces of a start tag, when the tag ends there: `Ok((end, empty))`
+/// after `>` or `/>`, or the error of a file ending inside the tag or a `/` without `>`.
+/// `None`: an attribute follows.
+#[inline]
+fn tag_end(bytes: &[u8], j: usize) -> Option<Result<(usize, bool), Malformed>> {
+    match bytes.get(j) {
+        None => Some(Err((
+            j,
+            "the file ends inside a start tag (is it truncated?)".into(),
+        ))),
+        Some(b'>') => Some(Ok((j + 1, false))),
+        Some(b'/') => Some(if bytes.get(j + 1) == Some(&b'>') {
+            Ok((j + 2, true))
+        } else {
+            Err((j, "expected `>` after `/` in a start tag".into()))
+        }),
+        Some(_) => None,
+    }
+}
+
+/// Refuses an attribute `name` (at `name_start`) that the tag already has (`earlier`), or one
+/// past [`super::MAX_ATTRIBUTES`]. A handful of attributes (the common case) are compared one
+/// by one; past that the hash set `seen` keeps the check linear (65 535 attributes took
+/// seconds, millions never ended).
+#[inline]
+fn one_more_name<'s>(
+    src: &'s str,
+    earlier: &[Attr],
+    seen: &mut Option<std::collections::HashSet<&'s str>>,
+    name: &'s str,
+    name_start: usize,
+) -> Result<(), Malformed> {
+    let dup = if earlier.len() < DUPLICATE_SCAN {
+        earlier.iter().any(|a| &src[a.name()] == name)
+    } else {
+        let seen = seen.get_or_insert_with(|| earlier.iter().map(|a| &src[a.name()]).collect());
+        !seen.insert(name)
+    };
+    if dup {
+        return Err((name_start, format!("attribute `{name}` is given twice")));
+    }
+    // Refused as soon as there is one too many: before any per-attribute work on them
+    // (namespaces, prefixes), and without scanning millions more.
+    if earlier.len() == super::MAX_ATTRIBUTES {
+        return Err((
+            name_start,
+            format!(
+                "more than {} attributes on one element, more than virt-cpu indexes (libvirt writes a handful)",
+                super::MAX_ATTRIBUTES
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The closing quote of the value starting at `start` (`None`: not closed). A value may not

@@ -388,13 +388,7 @@ impl Context<'_> {
             ));
         }
         let host_data = self.host_features(host);
-        let with = |policy: Policy| {
-            cpu.features
-                .iter()
-                .filter(move |(_, p)| *p == policy)
-                .map(|(n, _)| n.as_str())
-        };
-        let forbidden: Vec<&str> = with(Policy::Forbid)
+        let forbidden: Vec<&str> = with_policy(cpu, Policy::Forbid)
             .filter(|f| host_data.contains(f))
             .collect();
         if !forbidden.is_empty() {
@@ -406,19 +400,7 @@ impl Context<'_> {
                 ),
             ));
         }
-        let mut required: BTreeSet<&str> = BTreeSet::new();
-        if let Some(name) = &cpu.model {
-            let Some(model) = self.map.model(name) else {
-                return Err(self.unknown_model(name, el));
-            };
-            required.extend(model.features.iter().map(String::as_str));
-        }
-        required.extend(with(Policy::Require));
-        for policy in [Policy::Force, Policy::Optional, Policy::Disable] {
-            for f in with(policy) {
-                required.remove(f);
-            }
-        }
+        let required = self.required_features(cpu, el)?;
         let missing: Vec<&str> = required
             .iter()
             .copied()
@@ -438,9 +420,9 @@ impl Context<'_> {
             for f in required
                 .iter()
                 .copied()
-                .chain(with(Policy::Optional))
-                .chain(with(Policy::Disable))
-                .chain(with(Policy::Force))
+                .chain(with_policy(cpu, Policy::Optional))
+                .chain(with_policy(cpu, Policy::Disable))
+                .chain(with_policy(cpu, Policy::Force))
             {
                 extra.remove(f);
             }
@@ -455,6 +437,29 @@ impl Context<'_> {
             }
         }
         Ok(())
+    }
+
+    /// What the guest requires of the host in [`Self::compare`]: its model's features (from
+    /// libvirt's map) and its `require` ones, less those it forces, makes optional or disables.
+    fn required_features<'a>(
+        &'a self,
+        cpu: &'a PreparedCpu,
+        el: Option<crate::xml::ElemId>,
+    ) -> Result<BTreeSet<&'a str>, LibvirtError> {
+        let mut required: BTreeSet<&str> = BTreeSet::new();
+        if let Some(name) = &cpu.model {
+            let Some(model) = self.map.model(name) else {
+                return Err(self.unknown_model(name, el));
+            };
+            required.extend(model.features.iter().map(String::as_str));
+        }
+        required.extend(with_policy(cpu, Policy::Require));
+        for policy in [Policy::Force, Policy::Optional, Policy::Disable] {
+            for f in with_policy(cpu, policy) {
+                required.remove(f);
+            }
+        }
+        Ok(required)
     }
 
     /// [`Self::compare`] with the host CPU; when virt-cpu does not know the host, the
@@ -680,6 +685,14 @@ fn apply_features(base: &mut Vec<(String, Policy)>, guest: Vec<(String, Policy)>
             None => base.push((name, policy)),
         }
     }
+}
+
+/// The features of the prepared CPU with that policy, in the definition's order.
+fn with_policy(cpu: &PreparedCpu, policy: Policy) -> impl Iterator<Item = &str> {
+    cpu.features
+        .iter()
+        .filter(move |(_, p)| *p == policy)
+        .map(|(n, _)| n.as_str())
 }
 
 /// `VIR_ERR_CPU_INCOMPATIBLE`.

@@ -5,7 +5,7 @@
 use super::super::caps::QemuCaps;
 use super::super::error::{LibvirtError, Stage, invalid_value, unsupported, xml_error};
 use super::release::{self, Rules};
-use crate::domain::{CpuDef, Domain, Hyperv, NumaSibling, Timer, Toggle};
+use crate::domain::{Cache, CpuDef, Domain, Hyperv, MaxPhysAddr, NumaSibling, Timer, Toggle};
 
 const MODES: &[&str] = &["custom", "host-model", "host-passthrough", "maximum"];
 const MATCHES: &[&str] = &["minimum", "exact", "strict"];
@@ -133,7 +133,31 @@ pub(crate) fn has_model(cpu: &CpuDef) -> bool {
     cpu.model.as_ref().is_some_and(|m| !m.name.is_empty())
 }
 
+/// `virCPUDefParseXML`: `<cpu>`'s attributes, `<model>`, `<vendor>`, `<topology>`, the
+/// `<feature>`s, `<cache>` and `<maxphysaddr>`, in libvirt's order, so the first error is the one
+/// libvirt reports.
 fn parse_cpu(cpu: &CpuDef, rules: Rules) -> Result<(), LibvirtError> {
+    parse_cpu_attributes(cpu, rules)?;
+    parse_cpu_model(cpu)?;
+    if cpu.vendor.is_some() && !has_model(cpu) {
+        return Err(xml_error(
+            Some(cpu.el),
+            "CPU vendor specified without CPU model",
+        ));
+    }
+    topology(cpu, rules)?;
+    parse_cpu_features(cpu)?;
+    parse_cpu_cache(cpu)?;
+    if let Some(addr) = &cpu.maxphysaddr {
+        parse_maxphysaddr(addr, rules)?;
+    }
+    Ok(())
+}
+
+/// `<cpu>`'s own attributes (`virCPUDefParseXML`'s start): `mode`, `match`, `check`,
+/// `deprecated_features` (libvirt 11.3) and `migratable`, which only the modes that take the
+/// host's CPU as it is accept.
+fn parse_cpu_attributes(cpu: &CpuDef, rules: Rules) -> Result<(), LibvirtError> {
     let el = Some(cpu.el);
     if !one_of(&cpu.mode, MODES) {
         return Err(unsupported(
@@ -169,13 +193,11 @@ fn parse_cpu(cpu: &CpuDef, rules: Rules) -> Result<(), LibvirtError> {
     {
         return Err(invalid_value(el, "deprecated_features", "cpu", v));
     }
-    let mode = mode_of(cpu);
-    let passthrough_like = matches!(mode, "host-passthrough" | "maximum");
     if let Some(m) = &cpu.migratable {
         if m != "on" && m != "off" {
             return Err(invalid_value(el, "migratable", "cpu", m));
         }
-        if !passthrough_like {
+        if !passthrough_like(cpu) {
             return Err(unsupported(
                 Stage::Parse,
                 el,
@@ -183,35 +205,51 @@ fn parse_cpu(cpu: &CpuDef, rules: Rules) -> Result<(), LibvirtError> {
             ));
         }
     }
-    if let Some(model) = &cpu.model
-        && !passthrough_like
-    {
-        if !one_of(&model.fallback, &["allow", "forbid"]) {
-            return Err(unsupported(
-                Stage::Parse,
+    Ok(())
+}
+
+/// The modes that take the host's CPU as it is (`host-passthrough`, `maximum`): libvirt reads
+/// `<model>`'s attributes only in the others, and `migratable` only in these.
+fn passthrough_like(cpu: &CpuDef) -> bool {
+    matches!(mode_of(cpu), "host-passthrough" | "maximum")
+}
+
+/// `<model>`'s attributes, which libvirt reads outside the passthrough-like modes: `fallback`
+/// and `vendor_id` (twelve characters, no comma).
+fn parse_cpu_model(cpu: &CpuDef) -> Result<(), LibvirtError> {
+    let Some(model) = &cpu.model else {
+        return Ok(());
+    };
+    if passthrough_like(cpu) {
+        return Ok(());
+    }
+    if !one_of(&model.fallback, &["allow", "forbid"]) {
+        return Err(unsupported(
+            Stage::Parse,
+            Some(model.el),
+            "Invalid fallback attribute",
+        ));
+    }
+    if let Some(v) = &model.vendor_id {
+        if v.len() != 12 {
+            return Err(xml_error(
                 Some(model.el),
-                "Invalid fallback attribute",
+                "vendor_id must be exactly 12 characters long",
             ));
         }
-        if let Some(v) = &model.vendor_id {
-            if v.len() != 12 {
-                return Err(xml_error(
-                    Some(model.el),
-                    "vendor_id must be exactly 12 characters long",
-                ));
-            }
-            if v.contains(',') {
-                return Err(xml_error(Some(model.el), "vendor id is invalid"));
-            }
+        if v.contains(',') {
+            return Err(xml_error(Some(model.el), "vendor id is invalid"));
         }
     }
-    if cpu.vendor.is_some() && !has_model(cpu) {
-        return Err(xml_error(el, "CPU vendor specified without CPU model"));
-    }
-    topology(cpu, rules)?;
-    if !cpu.features.is_empty() && mode == "custom" && !has_model(cpu) {
+    Ok(())
+}
+
+/// The `<feature>` list: only with a model in `custom` mode, each with a known policy and a
+/// name, no name twice.
+fn parse_cpu_features(cpu: &CpuDef) -> Result<(), LibvirtError> {
+    if !cpu.features.is_empty() && mode_of(cpu) == "custom" && !has_model(cpu) {
         return Err(xml_error(
-            el,
+            Some(cpu.el),
             "Non-empty feature list specified without CPU model",
         ));
     }
@@ -237,82 +275,88 @@ fn parse_cpu(cpu: &CpuDef, rules: Rules) -> Result<(), LibvirtError> {
             ));
         }
     }
+    Ok(())
+}
+
+/// `<cache>`: at most one, its `level` 1 to 3, its `mode` required and known.
+fn parse_cpu_cache(cpu: &CpuDef) -> Result<(), LibvirtError> {
     if cpu.caches.len() > 1 {
         return Err(xml_error(
             Some(cpu.caches[1].el),
             "at most one CPU cache element may be specified",
         ));
     }
-    if let Some(cache) = cpu.caches.first() {
-        if let Some(level) = &cache.level
-            && !matches!(level.parse::<i64>(), Ok(1..=3))
-        {
+    let Some(cache) = cpu.caches.first() else {
+        return Ok(());
+    };
+    if let Some(level) = &cache.level
+        && !matches!(level.parse::<i64>(), Ok(1..=3))
+    {
+        return Err(xml_error(
+            Some(cache.el),
+            "invalid CPU cache level, must be in range [1,3]",
+        ));
+    }
+    match cache.mode.as_deref() {
+        None => Err(xml_error(
+            Some(cache.el),
+            "Missing required attribute 'mode' in element 'cache'",
+        )),
+        Some("emulate" | "passthrough" | "disable") => Ok(()),
+        Some(other) => Err(invalid_value(Some(cache.el), "mode", "cache", other)),
+    }
+}
+
+/// `<maxphysaddr>`: `mode` required and known, `bits` a number, and since libvirt 9.3.0 `limit`.
+fn parse_maxphysaddr(addr: &MaxPhysAddr, rules: Rules) -> Result<(), LibvirtError> {
+    match addr.mode.as_deref() {
+        None => {
             return Err(xml_error(
-                Some(cache.el),
-                "invalid CPU cache level, must be in range [1,3]",
+                Some(addr.el),
+                "Missing required attribute 'mode' in element 'maxphysaddr'",
             ));
         }
-        match cache.mode.as_deref() {
-            None => {
-                return Err(xml_error(
-                    Some(cache.el),
-                    "Missing required attribute 'mode' in element 'cache'",
-                ));
-            }
-            Some("emulate" | "passthrough" | "disable") => {}
-            Some(other) => return Err(invalid_value(Some(cache.el), "mode", "cache", other)),
-        }
+        Some("emulate" | "passthrough") => {}
+        Some(other) => return Err(invalid_value(Some(addr.el), "mode", "maxphysaddr", other)),
     }
-    if let Some(addr) = &cpu.maxphysaddr {
-        match addr.mode.as_deref() {
+    if let Some(bits) = &addr.bits
+        && bits.parse::<u32>().is_err()
+    {
+        return Err(xml_error(
+            Some(addr.el),
+            format!(
+                "Invalid value for attribute 'bits' in element 'maxphysaddr': '{bits}'. Expected non-negative value"
+            ),
+        ));
+    }
+    // libvirt 9.3.0 (`virCPUDefParseXML`): `limit`, a non-zero unsigned number, only with
+    // mode='passthrough'.
+    if rules.since(release::PHYS_ADDR_LIMIT)
+        && let Some(limit) = &addr.limit
+    {
+        match parse_uip(limit) {
             None => {
                 return Err(xml_error(
                     Some(addr.el),
-                    "Missing required attribute 'mode' in element 'maxphysaddr'",
+                    format!(
+                        "Invalid value for attribute 'limit' in element 'maxphysaddr': '{limit}'. Expected non-negative integer value"
+                    ),
                 ));
             }
-            Some("emulate" | "passthrough") => {}
-            Some(other) => return Err(invalid_value(Some(addr.el), "mode", "maxphysaddr", other)),
-        }
-        if let Some(bits) = &addr.bits
-            && bits.parse::<u32>().is_err()
-        {
-            return Err(xml_error(
-                Some(addr.el),
-                format!(
-                    "Invalid value for attribute 'bits' in element 'maxphysaddr': '{bits}'. Expected non-negative value"
-                ),
-            ));
-        }
-        // libvirt 9.3.0 (`virCPUDefParseXML`): `limit`, a non-zero unsigned number, only with
-        // mode='passthrough'.
-        if rules.since(release::PHYS_ADDR_LIMIT)
-            && let Some(limit) = &addr.limit
-        {
-            match parse_uip(limit) {
-                None => {
-                    return Err(xml_error(
-                        Some(addr.el),
-                        format!(
-                            "Invalid value for attribute 'limit' in element 'maxphysaddr': '{limit}'. Expected non-negative integer value"
-                        ),
-                    ));
-                }
-                Some(0) => {
-                    return Err(xml_error(
-                        Some(addr.el),
-                        "Invalid value for attribute 'limit' in element 'maxphysaddr': Zero is not permitted",
-                    ));
-                }
-                Some(_) if addr.mode.as_deref() != Some("passthrough") => {
-                    return Err(unsupported(
-                        Stage::Parse,
-                        Some(addr.el),
-                        "attribute 'limit' is only supported for maxphysaddr mode 'passthrough'",
-                    ));
-                }
-                Some(_) => {}
+            Some(0) => {
+                return Err(xml_error(
+                    Some(addr.el),
+                    "Invalid value for attribute 'limit' in element 'maxphysaddr': Zero is not permitted",
+                ));
             }
+            Some(_) if addr.mode.as_deref() != Some("passthrough") => {
+                return Err(unsupported(
+                    Stage::Parse,
+                    Some(addr.el),
+                    "attribute 'limit' is only supported for maxphysaddr mode 'passthrough'",
+                ));
+            }
+            Some(_) => {}
         }
     }
     Ok(())
@@ -712,6 +756,9 @@ pub(crate) fn parse_c_uint(s: &str) -> Option<u32> {
     }
 }
 
+/// `virDomainFeaturesHyperVDefParse`: `<hyperv>`'s mode, then each enlightenment — a known
+/// name, a valid state, and for those switched on the values they carry
+/// ([`parse_hyperv_values`]).
 fn parse_hyperv(h: &Hyperv, rules: Rules) -> Result<(), LibvirtError> {
     if !one_of(&h.mode, &["custom", "passthrough"]) {
         return Err(invalid_value(
@@ -735,68 +782,71 @@ fn parse_hyperv(h: &Hyperv, rules: Rules) -> Result<(), LibvirtError> {
         if !state_of(t)? {
             continue;
         }
-        match t.name.as_str() {
-            "spinlocks" => {
-                let retries = t.extra("retries").ok_or_else(|| {
-                    xml_error(
-                        Some(t.el),
-                        "Missing required attribute 'retries' in element 'spinlocks'",
-                    )
-                })?;
-                let n = parse_c_uint(retries).ok_or_else(|| {
-                    xml_error(Some(t.el), format!("Invalid value for attribute 'retries' in element 'spinlocks': '{retries}'. Expected non-negative integer value"))
-                })?;
-                if n < 4095 {
-                    return Err(xml_error(
-                        Some(t.el),
-                        "HyperV spinlock retry count must be at least 4095",
-                    ));
-                }
+        parse_hyperv_values(t, rules)?;
+    }
+    Ok(())
+}
+
+/// What an enlightenment switched on carries: `spinlocks`' retry count, `vendor_id`'s value,
+/// and the child switches of `stimer` (`<direct>`) and, since libvirt 11.0.0, `tlbflush`.
+fn parse_hyperv_values(t: &Toggle, rules: Rules) -> Result<(), LibvirtError> {
+    match t.name.as_str() {
+        "spinlocks" => {
+            let retries = t.extra("retries").ok_or_else(|| {
+                xml_error(
+                    Some(t.el),
+                    "Missing required attribute 'retries' in element 'spinlocks'",
+                )
+            })?;
+            let n = parse_c_uint(retries).ok_or_else(|| {
+                xml_error(Some(t.el), format!("Invalid value for attribute 'retries' in element 'spinlocks': '{retries}'. Expected non-negative integer value"))
+            })?;
+            if n < 4095 {
+                return Err(xml_error(
+                    Some(t.el),
+                    "HyperV spinlock retry count must be at least 4095",
+                ));
             }
-            "vendor_id" => {
-                let value = t.extra("value").ok_or_else(|| {
-                    xml_error(
-                        Some(t.el),
-                        "missing 'value' attribute for HyperV feature 'vendor_id'",
-                    )
-                })?;
-                if value.len() > 12 {
-                    return Err(xml_error(
-                        Some(t.el),
-                        "HyperV vendor_id value must not be more than 12 characters.",
-                    ));
-                }
-                if value.contains(',') {
-                    return Err(xml_error(Some(t.el), "HyperV vendor_id value is invalid"));
-                }
-            }
-            // libvirt 11.0.0 (`virDomainFeaturesHyperVDefParse`): `<direct>` and `<extended>`.
-            "tlbflush" if rules.since(release::HYPERV_TLBFLUSH_EXT) => {
-                for c in &t.children {
-                    if c.name != "direct" && c.name != "extended" {
-                        return Err(unsupported(
-                            Stage::Parse,
-                            Some(c.el),
-                            format!("unsupported Hyper-V tlbflush feature: {}", c.name),
-                        ));
-                    }
-                    state_of(c)?;
-                }
-            }
-            "stimer" => {
-                for c in &t.children {
-                    if c.name != "direct" {
-                        return Err(unsupported(
-                            Stage::Parse,
-                            Some(c.el),
-                            format!("unsupported Hyper-V stimer feature: {}", c.name),
-                        ));
-                    }
-                    state_of(c)?;
-                }
-            }
-            _ => {}
         }
+        "vendor_id" => {
+            let value = t.extra("value").ok_or_else(|| {
+                xml_error(
+                    Some(t.el),
+                    "missing 'value' attribute for HyperV feature 'vendor_id'",
+                )
+            })?;
+            if value.len() > 12 {
+                return Err(xml_error(
+                    Some(t.el),
+                    "HyperV vendor_id value must not be more than 12 characters.",
+                ));
+            }
+            if value.contains(',') {
+                return Err(xml_error(Some(t.el), "HyperV vendor_id value is invalid"));
+            }
+        }
+        // libvirt 11.0.0 (`virDomainFeaturesHyperVDefParse`): `<direct>` and `<extended>`.
+        "tlbflush" if rules.since(release::HYPERV_TLBFLUSH_EXT) => {
+            parse_hyperv_children(t, &["direct", "extended"])?;
+        }
+        "stimer" => parse_hyperv_children(t, &["direct"])?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The child switches of an enlightenment (`<stimer><direct state='on'/></stimer>`): each one
+/// of `allowed`, with a valid state.
+fn parse_hyperv_children(t: &Toggle, allowed: &[&str]) -> Result<(), LibvirtError> {
+    for c in &t.children {
+        if !allowed.contains(&c.name.as_str()) {
+            return Err(unsupported(
+                Stage::Parse,
+                Some(c.el),
+                format!("unsupported Hyper-V {} feature: {}", t.name, c.name),
+            ));
+        }
+        state_of(c)?;
     }
     Ok(())
 }
@@ -854,7 +904,9 @@ fn parse_timer(t: &Timer) -> Result<(), LibvirtError> {
     Ok(())
 }
 
-/// QEMU driver validation (`qemuValidateDomainDef*`) of what reaches `-cpu`.
+/// QEMU driver validation (`qemuValidateDomainDef*`) of what reaches `-cpu`, in libvirt's order:
+/// the CPU (`qemuValidateDomainDefCpu`), the timers (`qemuValidateDomainDefClockTimers`), the
+/// vCPU topology.
 pub(crate) fn validate(
     dom: &Domain,
     caps: &QemuCaps,
@@ -862,74 +914,87 @@ pub(crate) fn validate(
     rules: Rules,
 ) -> Result<(), LibvirtError> {
     if let Some(cpu) = &dom.cpu {
-        let mode = mode_of(cpu);
-        let pt = matches!(mode, "host-passthrough" | "maximum");
-        if let Some(addr) = &cpu.maxphysaddr {
-            match addr.mode.as_deref() {
-                Some("passthrough") if addr.bits.is_some() => {
-                    return Err(unsupported(
-                        Stage::Define,
-                        Some(addr.el),
-                        "CPU maximum physical address bits number specification cannot be used with mode='passthrough'",
-                    ));
-                }
-                // libvirt 9.3.0 accepts emulate without bits (`host-phys-bits=off`).
-                Some("emulate")
-                    if addr.bits.is_none() && !rules.since(release::PHYS_ADDR_LIMIT) =>
-                {
-                    return Err(unsupported(
-                        Stage::Define,
-                        Some(addr.el),
-                        "if using CPU maximum physical address mode='emulate', bits= must be specified too",
-                    ));
-                }
-                _ => {}
-            }
-        }
-        if let Some(cache) = cpu.caches.first() {
-            match cache.mode.as_deref() {
-                Some("emulate") if cache.level.as_deref() != Some("3") => {
-                    return Err(unsupported(
-                        Stage::Define,
-                        Some(cache.el),
-                        "CPU cache mode 'emulate' can only be used with level='3'",
-                    ));
-                }
-                Some("passthrough") if !pt => {
-                    return Err(unsupported(
-                        Stage::Define,
-                        Some(cache.el),
-                        "CPU cache mode 'passthrough' can only be used with 'host-passthrough' / 'maximum' CPUs",
-                    ));
-                }
-                Some(m @ ("passthrough" | "disable")) if cache.level.is_some() => {
-                    return Err(unsupported(
-                        Stage::Define,
-                        Some(cache.el),
-                        format!("unsupported CPU cache level for mode '{m}'"),
-                    ));
-                }
-                _ => {}
-            }
-        }
-        if mode == "host-passthrough"
-            && cpu.migratable.as_deref() == Some("on")
-            && !caps.cpu_migratable
-        {
-            return Err(unsupported(
-                Stage::Define,
-                Some(cpu.el),
-                "Migratable attribute for host-passthrough CPU is not supported by this QEMU binary",
-            ));
-        }
-        if mode == "maximum" && !caps.cpu_max {
-            return Err(unsupported(
-                Stage::Define,
-                Some(cpu.el),
-                "maximum CPU is not supported by QEMU binary",
-            ));
-        }
+        validate_cpu(cpu, caps, rules)?;
     }
+    validate_timers(dom, machine)?;
+    validate_vcpu_topology(dom, rules)
+}
+
+/// `qemuValidateDomainDefCpu`: `<maxphysaddr>`, `<cache>`, then what the QEMU binary must
+/// support for the mode (`migratable='on'` with `host-passthrough`, `maximum`).
+fn validate_cpu(cpu: &CpuDef, caps: &QemuCaps, rules: Rules) -> Result<(), LibvirtError> {
+    if let Some(addr) = &cpu.maxphysaddr {
+        validate_maxphysaddr(addr, rules)?;
+    }
+    if let Some(cache) = cpu.caches.first() {
+        validate_cache(cache, passthrough_like(cpu))?;
+    }
+    let mode = mode_of(cpu);
+    if mode == "host-passthrough" && cpu.migratable.as_deref() == Some("on") && !caps.cpu_migratable
+    {
+        return Err(unsupported(
+            Stage::Define,
+            Some(cpu.el),
+            "Migratable attribute for host-passthrough CPU is not supported by this QEMU binary",
+        ));
+    }
+    if mode == "maximum" && !caps.cpu_max {
+        return Err(unsupported(
+            Stage::Define,
+            Some(cpu.el),
+            "maximum CPU is not supported by QEMU binary",
+        ));
+    }
+    Ok(())
+}
+
+/// `<maxphysaddr>` for QEMU: no `bits` with `passthrough`; before libvirt 9.3.0, `bits` required
+/// with `emulate`.
+fn validate_maxphysaddr(addr: &MaxPhysAddr, rules: Rules) -> Result<(), LibvirtError> {
+    match addr.mode.as_deref() {
+        Some("passthrough") if addr.bits.is_some() => Err(unsupported(
+            Stage::Define,
+            Some(addr.el),
+            "CPU maximum physical address bits number specification cannot be used with mode='passthrough'",
+        )),
+        // libvirt 9.3.0 accepts emulate without bits (`host-phys-bits=off`).
+        Some("emulate") if addr.bits.is_none() && !rules.since(release::PHYS_ADDR_LIMIT) => {
+            Err(unsupported(
+                Stage::Define,
+                Some(addr.el),
+                "if using CPU maximum physical address mode='emulate', bits= must be specified too",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `<cache>` for QEMU: `emulate` only at level 3, `passthrough` only in the passthrough-like
+/// modes (`passthrough_like`), and neither `passthrough` nor `disable` with a level.
+fn validate_cache(cache: &Cache, passthrough_like: bool) -> Result<(), LibvirtError> {
+    match cache.mode.as_deref() {
+        Some("emulate") if cache.level.as_deref() != Some("3") => Err(unsupported(
+            Stage::Define,
+            Some(cache.el),
+            "CPU cache mode 'emulate' can only be used with level='3'",
+        )),
+        Some("passthrough") if !passthrough_like => Err(unsupported(
+            Stage::Define,
+            Some(cache.el),
+            "CPU cache mode 'passthrough' can only be used with 'host-passthrough' / 'maximum' CPUs",
+        )),
+        Some(m @ ("passthrough" | "disable")) if cache.level.is_some() => Err(unsupported(
+            Stage::Define,
+            Some(cache.el),
+            format!("unsupported CPU cache level for mode '{m}'"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `qemuValidateDomainDefClockTimers`, the part that concerns x86: `platform` is refused, and
+/// `armvtimer` is for Arm guests.
+fn validate_timers(dom: &Domain, machine: &str) -> Result<(), LibvirtError> {
     for t in &dom.timers {
         match t.name.as_deref() {
             Some("platform") => {
@@ -953,7 +1018,7 @@ pub(crate) fn validate(
             _ => {}
         }
     }
-    validate_vcpu_topology(dom, rules)
+    Ok(())
 }
 
 /// `qemuValidateDomainVCpuTopology` (after the timers in `qemuValidateDomainDef`): with a

@@ -12,7 +12,8 @@
 //! (`tests/index_parallel.rs` checks this at many split points).
 
 use super::{Indexer, Open, Parts};
-use crate::xml::{NO_ELEMENT, NO_NS, Span};
+use crate::xml::attrs::Attr;
+use crate::xml::{Element, NO_ELEMENT, NO_NS, Span};
 
 /// Below this, one core is fast enough and the thread costs more than it saves.
 pub(super) const MIN_PARALLEL: usize = 1 << 20;
@@ -143,9 +144,45 @@ fn merge<'a>(src: &'a str, bom: usize, first: Indexer<'a>, second: Indexer<'a>) 
     if namespaces.len() >= NO_NS as usize - 1 {
         return None;
     }
+    let id_offset = elements.len();
+    append_renumbered(
+        &mut elements,
+        &mut attrs,
+        (&second.elements, &second.attrs),
+        &renumber,
+    );
+    for (k, prefix) in &detached.deferred_ns {
+        elements[id_offset + k].ns = outer(prefix)? as u16;
+    }
+
+    replay(
+        src,
+        bom,
+        &detached.events,
+        id_offset,
+        &mut stack,
+        &mut elements,
+    )?;
+    Some(Parts {
+        hole: first_hole,
+        elements,
+        attrs,
+        namespaces,
+        root: root?,
+    })
+}
+
+/// The second half's elements and attributes after the first half's: element ids, attribute
+/// positions and namespace numbers renumbered while copied (one pass over the second half's
+/// index, not two).
+fn append_renumbered(
+    elements: &mut Vec<Element>,
+    attrs: &mut Vec<Attr>,
+    (second_elements, second_attrs): (&[Element], &[Attr]),
+    renumber: &[usize],
+) {
     let (id_offset, attr_offset) = (elements.len(), attrs.len());
-    // Renumbered while copied: one pass over the second half's index, not two.
-    elements.extend(second.elements.iter().map(|&e| {
+    elements.extend(second_elements.iter().map(|&e| {
         let mut e = e;
         if e.ns != NO_NS {
             e.ns = renumber[e.ns as usize] as u16;
@@ -158,13 +195,23 @@ fn merge<'a>(src: &'a str, bom: usize, first: Indexer<'a>, second: Indexer<'a>) 
         e.attrs_start += attr_offset as u32;
         e
     }));
-    attrs.extend_from_slice(&second.attrs);
-    for (k, prefix) in &detached.deferred_ns {
-        elements[id_offset + k].ns = outer(prefix)? as u16;
-    }
+    attrs.extend_from_slice(second_attrs);
+}
 
-    // Replay the second half's top level on the first half's open elements.
-    let mut events = detached.events.iter();
+/// Replays the second half's top level on the first half's open elements (`stack`): each
+/// top-level element becomes the last child of the innermost open one, each close tag closes
+/// it (its name must match). `None` when the halves do not fit together: a close tag with
+/// nothing open or of another name, something after the root other than a clean epilogue, or
+/// an element left open.
+fn replay(
+    src: &str,
+    bom: usize,
+    events: &[TopEvent],
+    id_offset: usize,
+    stack: &mut Vec<Open>,
+    elements: &mut [Element],
+) -> Option<()> {
+    let mut events = events.iter();
     for event in events.by_ref() {
         match *event {
             TopEvent::Element(k) => {
@@ -194,16 +241,7 @@ fn merge<'a>(src: &'a str, bom: usize, first: Indexer<'a>, second: Indexer<'a>) 
             }
         }
     }
-    if !stack.is_empty() {
-        return None;
-    }
-    Some(Parts {
-        hole: first_hole,
-        elements,
-        attrs,
-        namespaces,
-        root: root?,
-    })
+    stack.is_empty().then_some(())
 }
 
 /// After the root: only spaces, comments and processing instructions (the sequential rules).
