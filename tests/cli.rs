@@ -2306,3 +2306,38 @@ fn removed_models_any_case_features_and_conflicting_set_options() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+/// The x86-64 level of each model: a column and a `--level` filter in `models` (at least that
+/// level, pseudo-models left out), a line in `model` with what the next level lacks, and the
+/// two levels in `diff` when they differ; the JSON carries them. (Each level is checked against
+/// QEMU's own expansion in tests/levels_qemu.rs.)
+#[test]
+fn x86_64_levels_in_models_model_and_diff() {
+    let o = run(&["models", "--level", "v3", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let listing: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let models = listing["models"].as_array().unwrap();
+    assert!(models.len() > 20, "{}", models.len());
+    for m in models {
+        let level = m["level"].as_str().unwrap();
+        assert!(["x86-64-v3", "x86-64-v4"].contains(&level), "{m}");
+    }
+    assert!(!models.iter().any(|m| m["name"] == "Nehalem-v1"));
+    let text = stdout(&run(&["models", "--search", "Nehalem"]));
+    assert!(
+        text.lines().next().unwrap().contains("LEVEL") && text.contains("x86-64-v2"),
+        "{text}"
+    );
+    let o = run(&["model", "Nehalem"]);
+    assert!(
+        stdout(&o).contains("x86-64 level: x86-64-v2 (v3 lacks avx avx2"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["diff", "Nehalem", "Haswell", "--json"]);
+    let diff: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(diff["level_a"]["name"], "x86-64-v2");
+    assert_eq!(diff["level_b"]["level"], 3);
+    let o = run(&["models", "--level", "v5"]);
+    assert_eq!(o.status.code(), Some(2));
+}

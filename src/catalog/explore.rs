@@ -17,6 +17,8 @@ pub struct ModelFilter<'a> {
     pub wanted: &'a FeatureSet,
     /// Text the name, the alias target or the model-id contains, case ignored.
     pub search: Option<&'a str>,
+    /// At least this x86-64 level (1 the baseline … 4), as [`super::levels`] judges it.
+    pub level: Option<u8>,
 }
 
 impl ModelFilter<'_> {
@@ -27,13 +29,14 @@ impl ModelFilter<'_> {
             vendor: None,
             wanted: &NONE,
             search: None,
+            level: None,
         }
     }
 
-    /// Only a vendor or a feature filter, which pseudo-models (no fixed vendor or features)
-    /// never pass.
+    /// Only a vendor, feature or level filter, which pseudo-models (no fixed vendor or
+    /// features) never pass.
     fn asks_for_fixed_cpus(&self) -> bool {
-        self.vendor.is_some() || !self.wanted.is_empty()
+        self.vendor.is_some() || !self.wanted.is_empty() || self.level.is_some()
     }
 
     /// The models kept, in catalog order.
@@ -46,6 +49,10 @@ impl ModelFilter<'_> {
                     .is_none_or(|v| m.vendor_short().is_some_and(|s| s.eq_ignore_ascii_case(v)))
             })
             .filter(|m| self.wanted.is_subset(&m.features))
+            .filter(|m| {
+                self.level
+                    .is_none_or(|l| super::levels::model_level(q, m).level >= l)
+            })
             .filter(|m| {
                 search.as_deref().is_none_or(|s| {
                     contains_ci(&m.name, s)
@@ -151,6 +158,10 @@ pub struct Row<'a> {
     pub versions: Vec<&'a str>,
     pub deprecated: bool,
     pub features: usize,
+    /// The x86-64 level (`x86-64-v3`) a KVM guest of the model reaches; none for a
+    /// pseudo-model or a model below the baseline (32-bit CPUs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<&'static str>,
     pub model_id: &'a str,
     /// `max`, `host`, `base`: not a fixed CPU (see `note`); no host usability.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -173,6 +184,9 @@ impl<'a> Row<'a> {
                 .collect(),
             deprecated: m.deprecated,
             features: m.features.len(),
+            level: Some(super::levels::model_level(q, m))
+                .filter(|l| !pseudo && l.level > 0)
+                .map(|l| l.name()),
             model_id: &m.model_id,
             pseudo,
             note: pseudo.then(|| pseudo_note(&m.name)),
@@ -394,6 +408,7 @@ mod tests {
             vendor: Some("INTEL"),
             wanted: &none,
             search: None,
+            level: None,
         };
         let l = listing(q(), &intel);
         assert!(l.pseudo.is_empty());
@@ -409,6 +424,14 @@ mod tests {
                 .iter()
                 .all(|m| q().model_has(m, "avx512f"))
         );
+        let v3 = ModelFilter {
+            level: Some(3),
+            ..ModelFilter::everything()
+        };
+        let l = listing(q(), &v3);
+        assert!(l.pseudo.is_empty());
+        let has = |name: &str| l.models.iter().any(|m| m.name == name);
+        assert!(has("Haswell-v1") && has("Skylake-Server-v1") && !has("Nehalem-v1"));
     }
 
     #[test]

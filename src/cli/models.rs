@@ -38,6 +38,9 @@ pub struct ModelsArgs {
     /// Only models whose name, alias target or model-id contains TEXT (case-insensitive).
     #[arg(long)]
     pub search: Option<String>,
+    /// Only models that reach at least this x86-64 level: v1 (the baseline), v2, v3, v4 (also `x86-64-v3`).
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    pub level: Option<u8>,
     #[command(flatten)]
     pub source: SourceArgs,
 }
@@ -186,6 +189,12 @@ fn lacks_text(pool: &Usability, by_host: &[HostUsability]) -> Option<String> {
     (!per.is_empty()).then(|| per.join("; "))
 }
 
+/// `--level v3` (or `3`, `x86-64-v3`).
+fn parse_level(text: &str) -> Result<u8, String> {
+    crate::catalog::levels::Level::parse(text)
+        .ok_or_else(|| format!("'{text}' is no x86-64 level: use v1 (the baseline), v2, v3 or v4"))
+}
+
 /// `virt-cpu models`.
 pub fn run_models(args: &ModelsArgs) -> anyhow::Result<i32> {
     let ctx = args.source.load()?;
@@ -210,6 +219,7 @@ pub fn run_models(args: &ModelsArgs) -> anyhow::Result<i32> {
         vendor: args.vendor.as_deref(),
         wanted: &wanted,
         search: args.search.as_deref(),
+        level: args.level,
     };
     let pool = PoolUsability::new(ctx.catalog, &ctx.hosts);
     let per_host = if ctx.hosts.len() > 1 {
@@ -280,18 +290,19 @@ fn print_rows(
         .max(8);
     let cells = |r: &explore::Row| {
         format!(
-            "{:name_w$}  {:alias_w$}  {:7}  {:>8}  {:3}",
+            "{:name_w$}  {:alias_w$}  {:7}  {:>8}  {:9}  {:3}",
             r.name,
             r.alias_of.unwrap_or("-"),
             r.vendor.unwrap_or("-"),
             r.features,
+            r.level.unwrap_or("-"),
             if r.deprecated { "yes" } else { "" }
         )
     };
     if !rows.is_empty() {
         let mut header = format!(
-            "{:name_w$}  {:alias_w$}  {:7}  {:>8}  {:3}",
-            "MODEL", "ALIAS OF", "VENDOR", "FEATURES", "DEP"
+            "{:name_w$}  {:alias_w$}  {:7}  {:>8}  {:9}  {:3}",
+            "MODEL", "ALIAS OF", "VENDOR", "FEATURES", "LEVEL", "DEP"
         );
         if with_hosts {
             header.push_str("  USABLE");
@@ -334,6 +345,9 @@ fn no_match(q: &QemuCatalog, args: &ModelsArgs) -> String {
     }
     for f in &args.has {
         filters.push(format!("--has {f}"));
+    }
+    if let Some(l) = args.level {
+        filters.push(format!("--level v{l}"));
     }
     if let Some(t) = &args.search {
         filters.push(format!("--search {t}"));
@@ -452,6 +466,10 @@ struct ModelView<'a> {
     model: i64,
     stepping: i64,
     model_id: &'a str,
+    /// The x86-64 level a KVM guest of it reaches, and what the next level lacks (none for a
+    /// pseudo-model).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    level: Option<LevelView>,
     features: Vec<FeatureView<'a>>,
     /// How TCG differs from the KVM view.
     tcg_adds: Vec<&'a str>,
@@ -472,6 +490,43 @@ struct ModelView<'a> {
     /// With more than one host: each host's own answer.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     by_host: Vec<HostUsability>,
+}
+
+/// A model's x86-64 level as `model` and `diff` report it.
+#[derive(Serialize)]
+struct LevelView {
+    /// `x86-64-v3`, `x86-64` for the baseline, `-` below it.
+    name: &'static str,
+    /// 0 (below the baseline) to 4.
+    level: u8,
+    /// What the next level needs that the model lacks (empty at v4).
+    next_lacks: Vec<&'static str>,
+}
+
+impl LevelView {
+    fn of(q: &QemuCatalog, m: &QemuModel) -> Option<LevelView> {
+        (!explore::is_pseudo(m)).then(|| {
+            let l = crate::catalog::levels::model_level(q, m);
+            LevelView {
+                name: l.name(),
+                level: l.level,
+                next_lacks: l.next_lacks,
+            }
+        })
+    }
+
+    /// `x86-64-v3 (v4 lacks avx512f avx512bw …)`.
+    fn text(&self) -> String {
+        match self.next_lacks.is_empty() {
+            true => self.name.to_string(),
+            false => format!(
+                "{} (v{} lacks {})",
+                self.name,
+                self.level + 1,
+                self.next_lacks.join(" ")
+            ),
+        }
+    }
 }
 
 /// `virt-cpu model NAME`.
@@ -502,6 +557,7 @@ pub fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
         model: m.model,
         stepping: m.stepping,
         model_id: &m.model_id,
+        level: LevelView::of(q, m),
         features: m
             .features
             .iter()
@@ -579,6 +635,9 @@ fn print_identity(v: &ModelView) -> Result<(), super::print::WriteError> {
             )?;
             outln!("  model-id \"{}\"", v.model_id)?;
         }
+    }
+    if let Some(level) = &v.level {
+        outln!("  x86-64 level: {}", level.text())?;
     }
     if v.deprecated {
         outln!("  DEPRECATED")?;
@@ -738,6 +797,11 @@ struct DiffView<'a> {
     b: &'a str,
     #[serde(flatten)]
     diff: ModelDiff<'a>,
+    /// Each model's x86-64 level (none for a pseudo-model).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    level_a: Option<LevelView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    level_b: Option<LevelView>,
 }
 
 /// `virt-cpu diff A B`.
@@ -754,6 +818,8 @@ pub fn run_diff(args: &DiffArgs) -> anyhow::Result<i32> {
         a: &args.a,
         b: &args.b,
         diff: explore::model_diff(q, a, b),
+        level_a: LevelView::of(q, a),
+        level_b: LevelView::of(q, b),
     };
     if args.source.json {
         super::print::json(&view)?;
@@ -792,6 +858,11 @@ fn print_diff(v: &DiffView, a_model: &str, b_model: &str) -> Result<(), super::p
         return Ok(());
     }
     outln!("{a} vs {b}: {} features in common", f.common)?;
+    if let (Some(la), Some(lb)) = (&v.level_a, &v.level_b)
+        && la.level != lb.level
+    {
+        outln!("x86-64 level: {} vs {}", la.name, lb.name)?;
+    }
     if !f.only_in_a.is_empty() {
         outln!("only in {}: {}", v.a, f.only_in_a.join(" "))?;
     }
