@@ -3,9 +3,9 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
+use virt_cpu::catalog::Catalog;
 use virt_cpu::catalog::explore::ModelFilter;
 use virt_cpu::catalog::versions::EMBEDDED;
-use virt_cpu::catalog::{Catalog, FeatureSet};
 
 /// Each embedded pair's catalog, decoded as a process decodes the one it follows.
 fn load(c: &mut Criterion) {
@@ -21,11 +21,9 @@ fn load(c: &mut Criterion) {
 
 fn filter(c: &mut Criterion) {
     let q = &Catalog::embedded().qemu;
-    let none = FeatureSet::new();
     let filter = ModelFilter {
-        vendor: None,
-        wanted: &none,
         search: Some("sky"),
+        ..ModelFilter::everything()
     };
     c.bench_function("filter all models by search text", |b| {
         b.iter(|| black_box(filter.apply(black_box(q)).len()))
@@ -34,7 +32,7 @@ fn filter(c: &mut Criterion) {
     let filter = ModelFilter {
         vendor: Some("intel"),
         wanted: &avx512,
-        search: None,
+        ..ModelFilter::everything()
     };
     c.bench_function("filter all models by vendor and features", |b| {
         b.iter(|| black_box(filter.apply(black_box(q)).len()))
