@@ -2340,4 +2340,17 @@ fn x86_64_levels_in_models_model_and_diff() {
     assert_eq!(diff["level_b"]["level"], 3);
     let o = run(&["models", "--level", "v5"]);
     assert_eq!(o.status.code(), Some(2));
+    // With a host, the closing line names the level its host-model CPU gives a guest.
+    let o = run(&[
+        "models",
+        "--vendor",
+        "amd",
+        "--host-caps",
+        &host_caps("amd"),
+    ]);
+    assert!(
+        stdout(&o).contains("(host CPU EPYC-Rome, x86-64-v3, KVM)"),
+        "{}",
+        stdout(&o)
+    );
 }

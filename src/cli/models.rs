@@ -84,7 +84,8 @@ impl Explore<'_> {
             .collect()
     }
 
-    /// `a.xml (host CPU Skylake-Client-IBRS, kvm)`, for the closing lines.
+    /// `a.xml (host CPU Skylake-Client-IBRS, x86-64-v3, KVM)`, for the closing lines: the
+    /// host-model CPU and the x86-64 level it gives a guest.
     fn host_legend(&self) -> String {
         self.hosts
             .iter()
@@ -95,8 +96,14 @@ impl Explore<'_> {
                     .as_ref()
                     .map(|m| format!("host CPU {}, ", m.model))
                     .unwrap_or_default();
+                let level = h
+                    .host_features(self.catalog)
+                    .map(|f| crate::catalog::levels::level_of(&self.catalog.qemu, &f))
+                    .filter(|l| l.level > 0)
+                    .map(|l| format!("{}, ", l.name()))
+                    .unwrap_or_default();
                 let accel = if h.is_kvm() { "KVM" } else { "TCG" };
-                format!("{l} ({cpu}{accel})")
+                format!("{l} ({cpu}{level}{accel})")
             })
             .collect::<Vec<_>>()
             .join("; ")
