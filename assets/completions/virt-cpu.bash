@@ -31,6 +31,9 @@ _virt__cpu() {
             virt__cpu,diff)
                 cmd="virt__cpu__subcmd__diff"
                 ;;
+            virt__cpu,explain)
+                cmd="virt__cpu__subcmd__explain"
+                ;;
             virt__cpu,help)
                 cmd="virt__cpu__subcmd__help"
                 ;;
@@ -70,6 +73,9 @@ _virt__cpu() {
             virt__cpu__subcmd__help,diff)
                 cmd="virt__cpu__subcmd__help__subcmd__diff"
                 ;;
+            virt__cpu__subcmd__help,explain)
+                cmd="virt__cpu__subcmd__help__subcmd__explain"
+                ;;
             virt__cpu__subcmd__help,help)
                 cmd="virt__cpu__subcmd__help__subcmd__help"
                 ;;
@@ -92,7 +98,7 @@ _virt__cpu() {
 
     case "${cmd}" in
         virt__cpu)
-            opts="-c -V -h --domain --host-caps --host-capabilities --connect --catalog --timeout --generate --version --libvirt --qemu --help argv check convert catalog model diff set models help"
+            opts="-c -V -h --domain --host-caps --host-capabilities --connect --catalog --timeout --generate --version --libvirt --qemu --help argv check convert catalog explain model diff set models help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -475,8 +481,70 @@ _virt__cpu() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        virt__cpu__subcmd__explain)
+            opts="-o -c -h --message --fix --output --in-place --diff --json --host-caps --host-capabilities --connect --catalog --timeout --libvirt --qemu --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --message)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host-caps)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host-capabilities)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt)
+                    COMPREPLY=($(compgen -W "9.0 11.3" -- "${cur}"))
+                    return 0
+                    ;;
+                --qemu)
+                    COMPREPLY=($(compgen -W "7.2 10.0" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         virt__cpu__subcmd__help)
-            opts="argv check convert catalog model diff set models help"
+            opts="argv check convert catalog explain model diff set models help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -560,6 +628,20 @@ _virt__cpu() {
             return 0
             ;;
         virt__cpu__subcmd__help__subcmd__diff)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        virt__cpu__subcmd__help__subcmd__explain)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -2,6 +2,7 @@
 //! to do, before libvirt or QEMU refuse it.
 
 mod diagnostic;
+pub mod explain;
 mod host;
 mod qemu_cpu;
 mod taint;

@@ -9,6 +9,7 @@ pub mod check;
 pub mod common;
 pub mod convert;
 pub mod destination;
+pub mod explain;
 pub mod generate;
 pub mod models;
 pub mod print;
@@ -131,6 +132,13 @@ pub enum Command {
     Model(models::ModelArgs),
     /// Compare two models' features and properties.
     Diff(models::DiffArgs),
+    /// Why a guest will not start: read libvirt's or QEMU's CPU error (--message, or standard
+    /// input: a log line or a whole log) and say what is wrong and how to fix it.
+    ///
+    /// With FILE the fixes are edits of that domain, numbered; --fix N applies one (-o, --in-place
+    /// or --diff; --diff by default). With --host-caps or -c, the model the host runs is named.
+    /// Exit 1 when no CPU error is recognised.
+    Explain(explain::ExplainArgs),
 }
 
 /// Runs the parsed command line and returns the exit code.
@@ -155,6 +163,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Models(a)) => models::run_models(a),
         Some(Command::Model(a)) => models::run_model(a),
         Some(Command::Diff(a)) => models::run_diff(a),
+        Some(Command::Explain(a)) => explain::run(a),
         None => {
             // Saved caps now; live ones (`-c URI`) once the domain is loaded, for its virt type.
             let host = match &cli.host.host_caps {

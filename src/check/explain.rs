@@ -1,0 +1,413 @@
+//! "Why does my guest not start": the CPU errors admins paste into issues, from libvirt and
+//! from QEMU, read back into what is wrong and what fixes it — for the domain at hand when there
+//! is one (edits that can be applied), in words otherwise.
+
+use crate::catalog::{Catalog, explore, suggest};
+use crate::domain::{Domain, Policy};
+use crate::edit::Edit;
+use crate::host::{DomCaps, PoolUsability};
+use serde::Serialize;
+
+/// What an error message says went wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Symptom {
+    /// The host (or TCG) lacks features the guest CPU asks for. `by` names who refused:
+    /// QEMU (`host doesn't support requested feature`, with `enforce`) or libvirt (its
+    /// comparison with the host CPU at start).
+    Lacks {
+        features: Vec<String>,
+        by: &'static str,
+        tcg: bool,
+    },
+    /// A model QEMU or libvirt does not know.
+    UnknownModel { name: String },
+    /// A `<cpu>` feature libvirt does not know.
+    UnknownFeature { name: String },
+    /// A `-cpu` option QEMU's CPU does not have.
+    UnknownOption { name: String },
+    /// The topology does not multiply to the vCPU count.
+    Topology,
+}
+
+/// One way out, with the edits that make it when a domain was given.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fix {
+    pub text: String,
+    #[serde(skip)]
+    pub edits: Vec<Edit>,
+}
+
+/// A symptom in words, with its fixes in the order worth trying.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    pub symptom: Symptom,
+    pub what: String,
+    pub fixes: Vec<Fix>,
+}
+
+/// Every symptom the text names, in order, each once. Lines that say nothing known are passed
+/// over: a whole log may be pasted.
+pub fn symptoms(text: &str) -> Vec<Symptom> {
+    let mut out: Vec<Symptom> = Vec::new();
+    let mut add = |s: Symptom| {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    };
+    // QEMU names one feature a line: collected into one symptom per accelerator.
+    let (mut qemu_host, mut qemu_tcg) = (Vec::new(), Vec::new());
+    for line in text.lines() {
+        if let Some(f) = after(line, "host doesn't support requested feature: ") {
+            qemu_host.push(cpuid_feature(f));
+        } else if let Some(f) = after(line, "TCG doesn't support requested feature: ") {
+            qemu_tcg.push(cpuid_feature(f));
+        } else if let Some(list) = after(line, "missing features: ")
+            .or_else(|| after(line, "does not provide required features: "))
+        {
+            add(Symptom::Lacks {
+                features: split_list(list),
+                by: "libvirt",
+                tcg: false,
+            });
+        } else if let Some(name) =
+            after(line, "unable to find CPU model '").or_else(|| after(line, "Unknown CPU model "))
+        {
+            let name = name.trim_end_matches(['\'', '.', ' ']).to_string();
+            add(Symptom::UnknownModel { name });
+        } else if let Some(name) = after(line, "unknown CPU feature: ") {
+            add(Symptom::UnknownFeature {
+                name: name.trim().to_string(),
+            });
+        } else if let Some(rest) = after(line, "Property '") {
+            // `Property 'Skylake-Client-x86_64-cpu.foo' not found`
+            if let Some(name) = rest
+                .split('\'')
+                .next()
+                .and_then(|p| p.rsplit_once('.'))
+                .map(|(_, n)| n.to_string())
+            {
+                add(Symptom::UnknownOption { name });
+            }
+        } else if line.contains("CPU topology doesn't match") {
+            add(Symptom::Topology);
+        }
+    }
+    for (features, tcg) in [(qemu_host, false), (qemu_tcg, true)] {
+        if !features.is_empty() {
+            add(Symptom::Lacks {
+                features,
+                by: "QEMU",
+                tcg,
+            });
+        }
+    }
+    out
+}
+
+/// The text after `marker` in `line`, if the marker is there.
+fn after<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
+    line.find(marker).map(|i| &line[i + marker.len()..])
+}
+
+/// `CPUID.07H:EBX.mpx [bit 14]` → `mpx` (QEMU's name).
+fn cpuid_feature(text: &str) -> String {
+    let spec = text.split(" [").next().unwrap_or(text).trim();
+    spec.rsplit('.').next().unwrap_or(spec).to_string()
+}
+
+/// `a, b,c` → `[a, b, c]`.
+fn split_list(list: &str) -> Vec<String> {
+    list.trim()
+        .trim_end_matches('.')
+        .split(',')
+        .map(|f| f.trim().to_string())
+        .filter(|f| !f.is_empty())
+        .collect()
+}
+
+/// Each symptom explained, with fixes for `dom` (when given) on `host` (when given).
+pub fn explain(
+    symptoms: &[Symptom],
+    dom: Option<&Domain>,
+    catalog: &Catalog,
+    host: Option<&DomCaps>,
+) -> Vec<Explanation> {
+    symptoms
+        .iter()
+        .map(|s| Explanation {
+            symptom: s.clone(),
+            what: what(s),
+            fixes: fixes(s, dom, catalog, host),
+        })
+        .collect()
+}
+
+fn what(s: &Symptom) -> String {
+    match s {
+        Symptom::Lacks {
+            features,
+            by: "QEMU",
+            tcg: false,
+        } => format!(
+            "the host CPU lacks {}, which the guest CPU asks for: QEMU starts the guest without them (its warning), or with enforce=on refuses to start",
+            features.join(", ")
+        ),
+        Symptom::Lacks {
+            features,
+            tcg: false,
+            ..
+        } => format!(
+            "the host CPU lacks {}, which the guest CPU requires: libvirt refuses to start the guest rather than give it a different CPU",
+            features.join(", ")
+        ),
+        Symptom::Lacks { features, .. } => format!(
+            "QEMU's TCG cannot emulate {}, which the guest CPU requires (with enforce=on it refuses to start)",
+            features.join(", ")
+        ),
+        Symptom::UnknownModel { name } => {
+            format!("no CPU model '{name}' here (names are case-sensitive)")
+        }
+        Symptom::UnknownFeature { name } => {
+            format!("libvirt knows no CPU feature '{name}' (<cpu> takes libvirt's feature names)")
+        }
+        Symptom::UnknownOption { name } => format!("QEMU's x86 CPU has no option '{name}'"),
+        Symptom::Topology => {
+            "sockets × dies × cores × threads in <topology> is not the <vcpu> count".into()
+        }
+    }
+}
+
+/// Where the domain's CPU model is named: `<qemu:cpu>` wins over `<cpu>`, as in `-cpu`.
+enum Place<'a> {
+    Cpu(Option<&'a str>),
+    QemuCpu(&'a str),
+}
+
+fn place(dom: &Domain) -> Option<Place<'_>> {
+    if let Some(m) = dom
+        .qemu_cpu
+        .as_ref()
+        .and_then(|q| q.models.first())
+        .and_then(|m| m.name.as_deref())
+    {
+        return Some(Place::QemuCpu(m));
+    }
+    let cpu = dom.cpu.as_ref()?;
+    Some(Place::Cpu(cpu.model.as_ref().map(|m| m.name.as_str())))
+}
+
+fn fixes(s: &Symptom, dom: Option<&Domain>, catalog: &Catalog, host: Option<&DomCaps>) -> Vec<Fix> {
+    let place = dom.and_then(place);
+    match s {
+        Symptom::Lacks { features, tcg, .. } => lacks_fixes(features, *tcg, place, catalog, host),
+        Symptom::UnknownModel { name } => {
+            let libvirt = suggest::libvirt_model(&catalog.libvirt, name).map(|s| s.name);
+            let qemu = suggest::qemu_model(&catalog.qemu, name).map(|s| s.name);
+            let (to, edit) = match place {
+                Some(Place::QemuCpu(_)) => (qemu.clone(), qemu.map(Edit::SetQemuModel)),
+                _ => (libvirt.clone(), libvirt.map(Edit::SetModel)),
+            };
+            to.map(|to| Fix {
+                text: format!("name the model {to}"),
+                edits: edit.into_iter().collect(),
+            })
+            .into_iter()
+            .collect()
+        }
+        Symptom::UnknownFeature { name } => {
+            let to = suggest::libvirt_feature(&catalog.libvirt, &catalog.qemu, name).map(|s| s.name);
+            let mut out: Vec<Fix> = to
+                .map(|to| Fix {
+                    text: format!("write it as libvirt does: '{to}'"),
+                    edits: vec![Edit::RenameFeature {
+                        from: name.clone(),
+                        to,
+                    }],
+                })
+                .into_iter()
+                .collect();
+            out.push(Fix {
+                text: format!("remove <feature name='{name}'>"),
+                edits: vec![Edit::DropFeature(name.clone())],
+            });
+            out
+        }
+        Symptom::UnknownOption { name } => vec![Fix {
+            text: format!("remove the option '{name}'"),
+            edits: vec![Edit::RemoveQemuOption(name.clone())],
+        }],
+        Symptom::Topology => vec![Fix {
+            text: "make sockets × dies × cores × threads equal the <vcpu> count (`virt-cpu check` names both)".into(),
+            edits: Vec::new(),
+        }],
+    }
+    .into_iter()
+    .map(|f| match dom {
+        Some(_) => f,
+        // Without a domain there is nothing to apply the edits to.
+        None => Fix { edits: Vec::new(), ..f },
+    })
+    .collect()
+}
+
+fn lacks_fixes(
+    features: &[String],
+    tcg: bool,
+    place: Option<Place>,
+    catalog: &Catalog,
+    host: Option<&DomCaps>,
+) -> Vec<Fix> {
+    let q = &catalog.qemu;
+    // Each feature under QEMU's and libvirt's names.
+    let named: Vec<(String, String)> = features
+        .iter()
+        .map(|f| match q.feature_loose(f) {
+            Some(feat) => (
+                feat.name.clone(),
+                feat.libvirt.clone().unwrap_or_else(|| f.clone()),
+            ),
+            None => (f.clone(), f.clone()),
+        })
+        .collect();
+    let mut out = Vec::new();
+    let (text, edits) = match place {
+        Some(Place::QemuCpu(_)) => (
+            format!(
+                "turn them off in <qemu:cpu>: {}",
+                named
+                    .iter()
+                    .map(|(q, _)| format!("{q}=off"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            named
+                .iter()
+                .map(|(q, _)| Edit::SetQemuOption {
+                    name: q.clone(),
+                    value: Some("off".into()),
+                })
+                .collect(),
+        ),
+        _ => (
+            format!(
+                "disable them in <cpu>: {}",
+                named
+                    .iter()
+                    .map(|(_, l)| format!("<feature policy='disable' name='{l}'/>"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            named
+                .iter()
+                .map(|(_, l)| Edit::SetFeature {
+                    name: l.clone(),
+                    policy: Policy::Disable,
+                })
+                .collect(),
+        ),
+    };
+    out.push(Fix { text, edits });
+    if tcg {
+        out.push(Fix {
+            text: "run the guest under KVM (<domain type='kvm'>) on a host that has them".into(),
+            edits: Vec::new(),
+        });
+        return out;
+    }
+    match host.and_then(|h| best_model(catalog, h, &place)) {
+        Some((name, edit)) => out.push(Fix {
+            text: format!("use {name}, the richest model this host runs"),
+            edits: vec![edit],
+        }),
+        None => out.push(Fix {
+            text: "pick a model the host runs: `virt-cpu models -c URI` (or --host-caps FILE) lists them, usable first".into(),
+            edits: Vec::new(),
+        }),
+    }
+    out.push(Fix {
+        text: "use host-model: the guest gets what this host has (it then migrates only to hosts as capable)".into(),
+        edits: match place {
+            Some(Place::Cpu(_)) => vec![Edit::SetMode("host-model".into())],
+            _ => Vec::new(),
+        },
+    });
+    out
+}
+
+/// The richest model `host` runs, of the vendor of the domain's model when it has one, as the
+/// edit that names it where the domain names its model.
+fn best_model(catalog: &Catalog, host: &DomCaps, place: &Option<Place>) -> Option<(String, Edit)> {
+    let q = &catalog.qemu;
+    let hosts = std::slice::from_ref(host);
+    let pool = PoolUsability::new(catalog, hosts);
+    let current = match place {
+        Some(Place::QemuCpu(m)) | Some(Place::Cpu(Some(m))) => q.resolve_model(m),
+        _ => None,
+    };
+    let vendor = current.map(|m| m.vendor.as_str());
+    let in_qemu_cpu = matches!(place, Some(Place::QemuCpu(_)));
+    let mut candidates: Vec<&crate::catalog::QemuModel> =
+        explore::listing(q, &explore::ModelFilter::everything())
+            .models
+            .into_iter()
+            .filter(|m| vendor.is_none_or(|v| m.vendor == v))
+            // <cpu> takes libvirt's names only.
+            .filter(|m| in_qemu_cpu || catalog.libvirt.model(&m.name).is_some())
+            .filter(|m| pool.usability(&m.name).usable == Some(true))
+            .collect();
+    candidates.sort_by_key(|m| std::cmp::Reverse(m.features.len()));
+    let best = candidates.first()?;
+    let edit = match in_qemu_cpu {
+        true => Edit::SetQemuModel(best.name.clone()),
+        false => Edit::SetModel(best.name.clone()),
+    };
+    Some((best.name.clone(), edit))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_messages_admins_paste_are_read() {
+        let log = "2026-12-05T01:00:00 qemu-system-x86_64: warning: host doesn't support requested feature: CPUID.07H:EBX.mpx [bit 14]\n\
+                   qemu-system-x86_64: warning: host doesn't support requested feature: CPUID.07H:EBX.hle [bit 4]\n\
+                   error: operation failed: guest CPU doesn't match specification: missing features: pcid,invpcid\n\
+                   error: the CPU is incompatible with host CPU: Host CPU does not provide required features: avx512f, avx512vl\n\
+                   qemu-system-x86_64: unable to find CPU model 'Icelake-Server-V4'\n\
+                   error: unsupported configuration: unknown CPU feature: sse4_2\n\
+                   qemu-system-x86_64: can't apply global Skylake-Client-x86_64-cpu.strange=on: Property 'Skylake-Client-x86_64-cpu.strange' not found\n";
+        let s = symptoms(log);
+        assert_eq!(
+            s,
+            [
+                Symptom::Lacks {
+                    features: vec!["pcid".into(), "invpcid".into()],
+                    by: "libvirt",
+                    tcg: false
+                },
+                Symptom::Lacks {
+                    features: vec!["avx512f".into(), "avx512vl".into()],
+                    by: "libvirt",
+                    tcg: false
+                },
+                Symptom::UnknownModel {
+                    name: "Icelake-Server-V4".into()
+                },
+                Symptom::UnknownFeature {
+                    name: "sse4_2".into()
+                },
+                Symptom::UnknownOption {
+                    name: "strange".into()
+                },
+                Symptom::Lacks {
+                    features: vec!["mpx".into(), "hle".into()],
+                    by: "QEMU",
+                    tcg: false
+                },
+            ]
+        );
+        assert!(symptoms("all is well\n").is_empty());
+    }
+}

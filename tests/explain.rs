@@ -1,0 +1,160 @@
+//! `virt-cpu explain` on the errors the real programs give: QEMU refusing a CPU under TCG with
+//! `enforce=on`, read from its own stderr; the fix applied to the domain; QEMU then accepting
+//! the `-cpu` virt-cpu generates for the fixed domain. Plus the libvirt messages admins paste.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn virt_cpu(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_virt-cpu"))
+        .args(args)
+        .env("VIRT_CPU_LIBVIRT", "9.0")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// QEMU started with this `-cpu` (q35, TCG): its exit code and stderr.
+fn qemu(cpu: &str) -> (Option<i32>, String) {
+    let mut child = common::qemu_probe(cpu, &[])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start QEMU");
+    let _ = child.stdin.take().unwrap().write_all(common::QMP_QUIT);
+    let out = child.wait_with_output().unwrap();
+    (out.status.code(), text(&out.stderr))
+}
+
+#[test]
+fn qemus_own_refusal_is_explained_and_the_fix_makes_it_start() {
+    if !common::require_program("qemu-system-x86_64") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tcg.xml");
+    let xml = "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <name>tcg</name>
+  <memory unit='KiB'>65536</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <qemu:cpu>
+    <qemu:model name='Skylake-Client-v4'/>
+    <qemu:option name='enforce' value='on'/>
+  </qemu:cpu>
+</domain>
+";
+    std::fs::write(&file, xml).unwrap();
+    let f = file.to_str().unwrap();
+    // `argv` prints the value even when it sees errors (exit 1): QEMU is asked itself.
+    let value = |f: &str, expected: i32| {
+        let o = virt_cpu(&["argv", f], b"");
+        assert_eq!(o.status.code(), Some(expected), "{}", text(&o.stderr));
+        text(&o.stdout).trim().to_string()
+    };
+    let (code, stderr) = qemu(&value(f, 1));
+    assert_ne!(
+        code,
+        Some(0),
+        "QEMU was expected to refuse under TCG: {stderr}"
+    );
+    assert!(
+        stderr.contains("TCG doesn't support requested feature"),
+        "{stderr}"
+    );
+    // QEMU's own words, piped in.
+    let o = virt_cpu(&["explain", f], stderr.as_bytes());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let said = text(&o.stdout);
+    assert!(said.contains("TCG cannot emulate"), "{said}");
+    assert!(
+        said.contains("[1] turn them off in <qemu:cpu>:") && said.contains("(--fix 1)"),
+        "{said}"
+    );
+    let o = virt_cpu(
+        &["explain", f, "--fix", "1", "--in-place"],
+        stderr.as_bytes(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let fixed = std::fs::read_to_string(&file).unwrap();
+    assert!(fixed.contains("value='off'/>"), "{fixed}");
+    let (code, stderr) = qemu(&value(f, 0));
+    assert_eq!(code, Some(0), "QEMU still refuses the fixed CPU: {stderr}");
+}
+
+#[test]
+fn libvirts_messages_name_the_fixes_and_the_model_the_host_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sk.xml");
+    std::fs::write(
+        &file,
+        "<domain type='kvm'><name>sk</name><vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os>\
+         <cpu mode='custom' match='exact'><model fallback='forbid'>Skylake-Client</model></cpu></domain>",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let amd = common::shared_dir().join("reference/domcapabilities/qemu_7.2.0-q35.x86_64.xml");
+    let message = "error: Failed to start domain 'sk'\nerror: the CPU is incompatible with host CPU: Host CPU does not provide required features: pcid, hle, erms, invpcid, rtm, mpx\n";
+    let o = virt_cpu(
+        &["explain", f, "--host-caps", amd.to_str().unwrap(), "--json"],
+        message.as_bytes(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let e = &doc["explanations"][0];
+    assert_eq!(e["symptom"]["kind"], "lacks");
+    assert_eq!(e["symptom"]["by"], "libvirt");
+    let fixes: Vec<&str> = e["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        fixes[0].contains("<feature policy='disable' name='pcid'/>"),
+        "{fixes:?}"
+    );
+    assert!(
+        fixes[1].starts_with("use ") && fixes[1].contains("this host runs"),
+        "{fixes:?}"
+    );
+    assert!(fixes[2].contains("host-model"), "{fixes:?}");
+    // The model named is one the host runs, by virt-cpu's own listing.
+    let model = fixes[1]
+        .trim_start_matches("use ")
+        .split(',')
+        .next()
+        .unwrap();
+    let o = virt_cpu(
+        &[
+            "model",
+            model,
+            "--host-caps",
+            amd.to_str().unwrap(),
+            "--json",
+        ],
+        b"",
+    );
+    let view: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(view["usable"]["usable"], true, "{model}");
+    // --fix 3 switches to host-model; the diff shows it.
+    let o = virt_cpu(&["explain", f, "--fix", "3", "--message", message], b"");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("+<domain") || text(&o.stdout).contains("host-model"),
+        "{}",
+        text(&o.stdout)
+    );
+    // Nothing recognised: exit 1, said so.
+    let o = virt_cpu(&["explain", "--message", "it did not boot"], b"");
+    assert_eq!(o.status.code(), Some(1));
+}
