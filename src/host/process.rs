@@ -16,7 +16,7 @@
 use super::{HostError, Output};
 use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -166,6 +166,37 @@ pub fn run_within(
         program: program.to_string(),
         source,
     };
+    let (child, registered) = spawn_in_group(program, args).map_err(spawn_err)?;
+    let pgid = child.id() as i32;
+    let started = Instant::now();
+    let mut collected = Collected::new(pump(child, stdin));
+    if !collected.until(started + limit) {
+        end_group(pgid, &mut collected);
+        drop(registered);
+        return Err(HostError::TimedOut {
+            command: command_line(program, args),
+            after: limit,
+        });
+    }
+    // virsh is gone; anything it left in its group (an ssh that outlived it) goes too.
+    // SAFETY: signals to the group we made; the group id stays ours while any member lives.
+    unsafe { libc::kill(-pgid, libc::SIGTERM) };
+    drop(registered);
+    let Collected {
+        out, err, status, ..
+    } = collected;
+    let status = status.expect("collected").map_err(spawn_err)?;
+    Ok(Output {
+        status: status.code(),
+        stdout: String::from_utf8_lossy(&out.unwrap_or_default()).into_owned(),
+        stderr: String::from_utf8_lossy(&err.unwrap_or_default()).into_owned(),
+    })
+}
+
+/// Starts `program` as the leader of a process group of its own, registered in [`RUNNING`] so
+/// a fatal signal to virt-cpu ends the group. A fatal signal that came while it started found
+/// it missing: it is ended now, and the process as the signal asked.
+fn spawn_in_group(program: &str, args: &[&str]) -> std::io::Result<(Child, Registered)> {
     install_handlers();
     STARTING.fetch_add(1, Ordering::SeqCst);
     let spawned = Command::new(program)
@@ -180,10 +211,7 @@ pub fn run_within(
         .ok()
         .map(|c| Registered::new(c.id() as i32));
     STARTING.fetch_sub(1, Ordering::SeqCst);
-    let mut child = spawned.map_err(spawn_err)?;
-    let pgid = child.id() as i32;
-    // A fatal signal that came while it started found it missing: end it now, and the process
-    // as the signal asked.
+    let child = spawned?;
     let sig = SEEN_FATAL.load(Ordering::SeqCst);
     if sig != 0 {
         end_all();
@@ -191,10 +219,14 @@ pub fn run_within(
             let _ = signal_hook::low_level::emulate_default_handler(sig);
         }
     }
-    let started = Instant::now();
+    Ok((child, registered.expect("registered when spawned")))
+}
+
+/// Feeds `stdin` to the child and reads its output and exit, each on a thread of its own, as
+/// events: QEMU answers while it reads, and a large answer would fill the stdout pipe and
+/// deadlock a writer that waits for the whole input to be taken.
+fn pump(mut child: Child, stdin: &[u8]) -> mpsc::Receiver<Event> {
     let (tx, rx) = mpsc::channel();
-    // Feed stdin from a thread: QEMU answers while it reads, and a large answer would fill the
-    // stdout pipe and deadlock a writer that waits for the whole input to be taken.
     let mut input = child.stdin.take().expect("stdin is piped");
     let data = stdin.to_vec();
     std::thread::spawn(move || {
@@ -217,47 +249,55 @@ pub fn run_within(
     std::thread::spawn(move || {
         let _ = tx.send(Event::Exited(child.wait()));
     });
+    rx
+}
 
-    let (mut out, mut err, mut status) = (None, None, None);
-    let mut collect = |deadline: Instant| {
-        while out.is_none() || err.is_none() || status.is_none() {
+/// What a child gave so far: its output, its errors and its exit.
+struct Collected {
+    events: mpsc::Receiver<Event>,
+    out: Option<Vec<u8>>,
+    err: Option<Vec<u8>>,
+    status: Option<std::io::Result<std::process::ExitStatus>>,
+}
+
+impl Collected {
+    fn new(events: mpsc::Receiver<Event>) -> Collected {
+        Collected {
+            events,
+            out: None,
+            err: None,
+            status: None,
+        }
+    }
+
+    /// Waits for all three until `deadline`; false when it passed first.
+    fn until(&mut self, deadline: Instant) -> bool {
+        while self.out.is_none() || self.err.is_none() || self.status.is_none() {
             let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(Event::Stdout(b)) => out = Some(b),
-                Ok(Event::Stderr(b)) => err = Some(b),
-                Ok(Event::Exited(s)) => status = Some(s),
+            match self.events.recv_timeout(left) {
+                Ok(Event::Stdout(b)) => self.out = Some(b),
+                Ok(Event::Stderr(b)) => self.err = Some(b),
+                Ok(Event::Exited(s)) => self.status = Some(s),
                 Err(_) => return false,
             }
         }
         true
-    };
-    if !collect(started + limit) {
-        // SAFETY: signals to the group we made; a group that is gone gives ESRCH.
-        unsafe {
-            libc::kill(-pgid, libc::SIGTERM);
-            libc::kill(-pgid, libc::SIGCONT);
-        }
-        if !collect(Instant::now() + Duration::from_secs(1)) {
-            // SAFETY: as above.
-            unsafe { libc::kill(-pgid, libc::SIGKILL) };
-            collect(Instant::now() + Duration::from_secs(2));
-        }
-        drop(registered);
-        return Err(HostError::TimedOut {
-            command: command_line(program, args),
-            after: limit,
-        });
     }
-    // virsh is gone; anything it left in its group (an ssh that outlived it) goes too.
-    // SAFETY: as above; the group id stays ours while any member lives.
-    unsafe { libc::kill(-pgid, libc::SIGTERM) };
-    drop(registered);
-    let status = status.expect("collected").map_err(spawn_err)?;
-    Ok(Output {
-        status: status.code(),
-        stdout: String::from_utf8_lossy(&out.unwrap_or_default()).into_owned(),
-        stderr: String::from_utf8_lossy(&err.unwrap_or_default()).into_owned(),
-    })
+}
+
+/// Ends a group that overran its time: SIGTERM (and SIGCONT, for a stopped member), a second
+/// to go, then SIGKILL.
+fn end_group(pgid: i32, collected: &mut Collected) {
+    // SAFETY: signals to the group we made; a group that is gone gives ESRCH.
+    unsafe {
+        libc::kill(-pgid, libc::SIGTERM);
+        libc::kill(-pgid, libc::SIGCONT);
+    }
+    if !collected.until(Instant::now() + Duration::from_secs(1)) {
+        // SAFETY: as above.
+        unsafe { libc::kill(-pgid, libc::SIGKILL) };
+        collected.until(Instant::now() + Duration::from_secs(2));
+    }
 }
 
 /// `program args…` as a shell would read it, for messages.
