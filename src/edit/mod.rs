@@ -128,11 +128,13 @@ impl Edited {
 
     /// Readies the document for edits of `<cpu>` (or `<qemu:cpu>`): idle work after the
     /// first frame, so that on a large domain the first edit is as quick as the next ones.
-    pub fn prepare_for_edits(&mut self) {
+    /// True when the elements got new ids: whatever holds an [`ElemId`](crate::xml::ElemId)
+    /// of the old view (a check's diagnostics) must be computed again.
+    pub fn prepare_for_edits(&mut self) -> bool {
         let Some(el) = (self.dom.cpu.as_ref().map(|c| c.el))
             .or_else(|| self.dom.qemu_cpu.as_ref().map(|q| q.el))
         else {
-            return;
+            return false;
         };
         let layout = self.doc.layout();
         self.doc.prepare_edits_in(el);
@@ -141,7 +143,9 @@ impl Edited {
             && let Ok(dom) = Domain::read(&self.doc)
         {
             self.dom = dom;
+            return true;
         }
+        false
     }
 
     /// The splices one edit makes, against the current document.

@@ -340,6 +340,15 @@ impl AppState {
         });
     }
 
+    /// Readies the document for edits (idle work after the first frame). The elements may get
+    /// new ids, and the diagnostics point at elements by id: they are checked again then, or
+    /// the panes' markers would land on other elements.
+    pub fn prepare_for_edits(&mut self) {
+        if self.state.prepare_for_edits() {
+            self.refresh();
+        }
+    }
+
     /// Re-checks after the document or the reading changed.
     pub(crate) fn refresh(&mut self) {
         self.report = check::check(

@@ -1247,3 +1247,58 @@ fn scrolling_stops_at_the_end_of_a_pane() {
     super::app::update(&mut m, super::app::Action::Resized(80, 200));
     assert_eq!(m.scroll[0], 0);
 }
+
+/// The markers of the `<cpu>` pane stay on their features once the document is readied for
+/// edits (the idle work after the first frame may give the elements new ids) and the pane
+/// scrolls.
+#[test]
+fn markers_stay_on_their_features_after_the_first_frame_and_a_scroll() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.xml");
+    let features: String = [
+        "vmx", "pcid", "x2apic", "rdrand", "md-clear", "avx", "sse4.2", "bogus1", "ssbd", "aes",
+        "bogus2", "xsave", "pcid", "smep", "bogus3", "erms", "invpcid", "fma", "bmi1", "bmi2",
+        "bogus4",
+    ]
+    .iter()
+    .map(|f| format!("    <feature policy='require' name='{f}'/>\n"))
+    .collect();
+    std::fs::write(
+        &path,
+        format!(
+            "<domain type='kvm'>\n  <name>many</name>\n  <memory unit='KiB'>2097152</memory>\n  \
+             <vcpu placement='static'>4</vcpu>\n  <os>\n    \
+             <type arch='x86_64' machine='q35'>hvm</type>\n  </os>\n  \
+             <cpu mode='custom' match='exact' check='none'>\n    \
+             <model fallback='forbid'>Skylake-Client</model>\n    \
+             <topology sockets='1' dies='1' cores='4' threads='1'/>\n{features}  </cpu>\n</domain>\n"
+        ),
+    )
+    .unwrap();
+    let mut m = open(&path);
+    // The features shown, and whether each is drawn with a marker.
+    let marked = |m: &AppState| -> Vec<(String, bool)> {
+        screen(m, 120, 30)
+            .lines()
+            .filter(|l| l.contains(" require "))
+            .map(|l| {
+                let name = l.split_whitespace().nth(2).unwrap_or_default().to_string();
+                (name, l.contains("model i") || l.contains("added i"))
+            })
+            .collect()
+    };
+    let before = marked(&m);
+    let on: Vec<&str> = (before.iter().filter(|(_, b)| *b))
+        .map(|(n, _)| n.as_str())
+        .collect();
+    assert_eq!(on[..3], ["pcid", "x2apic", "rdrand"]);
+    m.prepare_for_edits();
+    keys(&mut m, "j");
+    assert_eq!(m.scroll[Pane::Cpu as usize], 1);
+    let after = marked(&m);
+    assert_eq!(after[..before.len()], before[..]);
+    assert!(
+        after.len() > before.len(),
+        "the scroll shows one more feature"
+    );
+}
