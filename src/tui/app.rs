@@ -503,6 +503,8 @@ pub fn describe(edit: &Edit) -> String {
     match edit {
         Edit::SetModel(m) => format!("<cpu> model → {m}"),
         Edit::SetMode(m) => format!("<cpu> mode → {m}"),
+        Edit::SetTopology(t) => format!("<cpu> topology → {t}"),
+        Edit::SetVcpus(n) => format!("<vcpu> → {n}"),
         Edit::SetFeature { name, policy } => format!("<cpu> feature {name} → {policy}"),
         Edit::DropFeature(n) => format!("<cpu> feature {n} removed (the model decides)"),
         Edit::RenameFeature { from, to } => format!("<cpu> feature {from} → {to}"),
