@@ -97,6 +97,10 @@ pub enum Action {
     Fix(usize),
     OpenPicker,
     OpenFeatures,
+    /// `M`: the CPU mode dialog.
+    OpenMode,
+    /// `t`: the topology and vCPU dialog.
+    OpenTopology,
     MoveToOther,
     AddOption,
     Up,

@@ -1302,3 +1302,133 @@ fn markers_stay_on_their_features_after_the_first_frame_and_a_scroll() {
         "the scroll shows one more feature"
     );
 }
+
+/// `M` lists the four modes with what each means; Enter switches and says what the switch
+/// leaves ignored; custom without a model opens the picker.
+#[test]
+fn mode_dialog_switches_and_says_what_is_ignored() {
+    let (_dir, path) = example("custom-features.xml");
+    let mut m = open(&path);
+    keys(&mut m, "M");
+    let Some(Overlay::Mode(d)) = &m.overlay else {
+        panic!("{:?}", m.overlay)
+    };
+    assert_eq!(d.selected, 0, "custom, the current mode, selected");
+    let shown = screen(&m, 110, 30);
+    for words in [
+        "› custom (current)",
+        "host-passthrough",
+        "maximum",
+        "-cpu host",
+        "<model> Haswell-noTSX stays in the file but is ignored: QEMU gets -cpu host",
+    ] {
+        assert!(shown.contains(words), "{words}:\n{shown}");
+    }
+    keys(&mut m, "jj<ret>");
+    assert!(m.overlay.is_none());
+    assert!(
+        m.source()
+            .contains("<cpu mode='host-passthrough' match='exact' check='none'>")
+    );
+    let status = m.status.as_ref().unwrap();
+    assert_eq!(status.level, Level::Warning);
+    assert!(
+        status.text.contains("is ignored: QEMU gets -cpu host"),
+        "{}",
+        status.text
+    );
+    keys(&mut m, "u");
+    assert!(m.source().contains("<cpu mode='custom'"));
+
+    let (_dir, path) = example("host-model.xml");
+    let mut m = open(&path);
+    keys(&mut m, "M");
+    let Some(Overlay::Mode(d)) = &m.overlay else {
+        panic!("{:?}", m.overlay)
+    };
+    assert_eq!(d.selected, 1, "host-model, the current mode, selected");
+    assert!(screen(&m, 110, 30).contains("needs a <model>: the model picker opens"));
+    keys(&mut m, "k<ret>");
+    assert!(m.source().contains("<cpu mode='custom' check='partial'>"));
+    assert!(
+        matches!(m.overlay, Some(Overlay::Picker(_))),
+        "{:?}",
+        m.overlay
+    );
+}
+
+/// A model picked on a mode that does not use one is not written silently: `y` switches to
+/// custom with it, `n` changes nothing.
+#[test]
+fn picking_a_model_on_a_host_mode_asks_to_switch_to_custom() {
+    let (_dir, path) = example("host-model.xml");
+    let mut m = open(&path);
+    let original = m.source().to_string();
+    keys(&mut m, "mskylake-client<ret>");
+    let Some(Overlay::ConfirmCustom(c)) = &m.overlay else {
+        panic!("{:?}", m.overlay)
+    };
+    assert_eq!(c.model, "Skylake-Client");
+    let shown = screen(&m, 100, 30);
+    assert!(
+        shown.contains("<cpu> is host-model: a <model> is replaced by the host's model"),
+        "{shown}"
+    );
+    assert_eq!(m.source(), original, "nothing written before the answer");
+    keys(&mut m, "n");
+    assert!(m.overlay.is_none());
+    assert_eq!(m.source(), original);
+    keys(&mut m, "mskylake-client<ret>y");
+    assert!(
+        m.source()
+            .contains("<cpu mode='custom' check='partial'>\n    <model>Skylake-Client</model>"),
+        "{}",
+        m.source()
+    );
+    assert!(
+        m.report
+            .arg
+            .value
+            .as_deref()
+            .unwrap()
+            .starts_with("Skylake-Client")
+    );
+}
+
+/// `t`: the numbers typed, libvirt's refusal live, `v` fixes `<vcpu>`, Enter writes both.
+#[test]
+fn topology_dialog_edits_the_numbers_and_the_vcpu_count() {
+    let (_dir, path) = example("custom-features.xml");
+    let mut m = open(&path);
+    let original = m.source().to_string();
+    keys(&mut m, "t");
+    assert!(screen(&m, 100, 30).contains("4 vCPUs = <vcpu>: libvirt takes it"));
+    keys(&mut m, "<down><down><bs>3");
+    let shown = screen(&m, 100, 30);
+    assert!(
+        shown.contains("CPU topology doesn't match maximum vcpu count (3 ≠ 4)"),
+        "{shown}"
+    );
+    keys(&mut m, "<ret>");
+    assert!(
+        matches!(m.overlay, Some(Overlay::Topology(_))),
+        "refused: stays open"
+    );
+    assert_eq!(m.source(), original);
+    keys(&mut m, "v<ret>");
+    assert!(m.overlay.is_none());
+    assert_eq!(
+        m.source(),
+        original
+            .replace("cores='4'", "cores='3'")
+            .replace("static'>4<", "static'>3<")
+    );
+    assert!(
+        m.report
+            .diagnostics
+            .iter()
+            .all(|d| d.code != "libvirt-rejects")
+    );
+    keys(&mut m, "uu");
+    assert_eq!(m.source(), original);
+}
