@@ -4,6 +4,7 @@
 pub mod caps;
 pub mod effective;
 pub mod error;
+pub mod features;
 pub mod libvirt;
 pub mod shell;
 

@@ -1432,3 +1432,51 @@ fn topology_dialog_edits_the_numbers_and_the_vcpu_count() {
     keys(&mut m, "uu");
     assert_eq!(m.source(), original);
 }
+
+/// The `<cpu>` pane says what the generated `-cpu` does with each feature: against QEMU's
+/// model (`hypervisor` is in QEMU's Skylake-Client, not in libvirt's map), left out by
+/// libvirt (never "added"), or over the host's CPU; an ignored model says so.
+#[test]
+fn cpu_pane_features_follow_the_generated_cpu() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.xml");
+    let write = |mode: &str| {
+        std::fs::write(
+            &path,
+            format!(
+                "<domain type='kvm'>\n  <name>d</name>\n  <cpu mode='{mode}'>\n    \
+                 <model>Skylake-Client</model>\n    \
+                 <feature policy='disable' name='hypervisor'/>\n    \
+                 <feature policy='require' name='osxsave'/>\n    \
+                 <feature policy='require' name='vmx'/>\n  </cpu>\n</domain>\n"
+            ),
+        )
+        .unwrap();
+    };
+    write("custom");
+    let shown = screen(&open(&path), 120, 30);
+    let line = |name: &str| {
+        shown
+            .lines()
+            .find(|l| l.contains(&format!(" {name} ")))
+            .unwrap_or_else(|| panic!("{name}:\n{shown}"))
+            .to_string()
+    };
+    assert!(line("hypervisor").contains("− hypervisor"), "{shown}");
+    assert!(line("hypervisor").contains("removed"), "{shown}");
+    assert!(line("osxsave").contains("dropped by libvirt"), "{shown}");
+    assert!(line("vmx").contains("added"), "{shown}");
+    write("host-passthrough");
+    let shown = screen(&open(&path), 120, 30);
+    assert!(shown.contains("is ignored: QEMU gets -cpu host"), "{shown}");
+    let line = |name: &str| {
+        shown
+            .lines()
+            .find(|l| l.contains(&format!(" {name} ")))
+            .unwrap_or_else(|| panic!("{name}:\n{shown}"))
+            .to_string()
+    };
+    assert!(line("hypervisor").contains("off (host CPU)"), "{shown}");
+    assert!(line("vmx").contains("on (host CPU)"), "{shown}");
+    assert!(!shown.contains("not in model"), "{shown}");
+}

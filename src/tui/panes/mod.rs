@@ -17,6 +17,7 @@ use super::keymap::{Binding, DIGIT, Hint, Key, When};
 use super::text;
 use super::theme::Theme;
 use crate::argv::Reading;
+use crate::argv::features::FeatureEffect;
 use crate::check::Severity;
 use crate::domain::AgainstModel;
 use crate::edit::Edit;
@@ -410,6 +411,16 @@ fn frame(
         .map(|l| text::clip_line(l, width))
         .collect();
     f.render_widget(Paragraph::new(shown).block(block), area);
+}
+
+/// How a `<cpu>` feature's effect in `-cpu` is drawn: sign, words, style.
+fn effect_of(effect: FeatureEffect, t: &Theme) -> (&'static str, &'static str, Style) {
+    match effect {
+        FeatureEffect::Model(a) => against(a, t),
+        FeatureEffect::Dropped => ("×", "dropped by libvirt", t.dim()),
+        FeatureEffect::OverHost { on: true } => ("+", "on (host CPU)", t.added()),
+        FeatureEffect::OverHost { on: false } => ("−", "off (host CPU)", t.removed()),
+    }
 }
 
 /// How a feature's effect on the model is drawn: sign, words, style.
