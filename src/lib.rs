@@ -11,7 +11,8 @@
 //!   `<clock>`, …) and what they mean on their own (a feature's policy, what a feature setting
 //!   does to the model: [`domain::AgainstModel`]).
 //! - [`catalog`]: models, versions, aliases and features per libvirt + QEMU pair.
-//! - [`argv`]: libvirt's `-cpu` and the `<qemu:cpu>` readings; [`check`]: diagnostics and
+//! - [`argv`]: libvirt's `-cpu` and the `<qemu:cpu>` readings (`argv::features`: what that
+//!   `-cpu` does with each `<cpu>` feature, against QEMU's model); [`check`]: diagnostics and
 //!   taints; [`edit`]: high-level edits and undo; [`host`]: `virsh domcapabilities` and QMP
 //!   through a `Runner`; [`store`]: load, atomic save, define; `store::Origin` says where a
 //!   document came from (a file, standard input, a libvirt domain, the built-in demo).
@@ -38,7 +39,8 @@
 //! - `tui::panes`: the panes' key table, what those keys do, and the pane frame;
 //!   `panes::cpu` and `panes::qemu` turn the domain's and the catalog's facts into lines.
 //! - `tui::dialogs`: one module per window over the panes (`help`, `picker`, `features`,
-//!   `diff`, `prompt`, `quit`, `overwrite`, `save_failed`, `qemu_cpu`), each owning its state,
+//!   `diff`, `prompt`, `quit`, `overwrite`, `save_failed`, `qemu_cpu`, `mode`, `custom_model`,
+//!   `topology`), each owning its state,
 //!   its key table, its key handler and its drawing. A handler changes its dialog in place and
 //!   answers `Outcome::Keep` or `Outcome::Close(effects)`; `dialogs::key` alone takes the open
 //!   dialog out of the state and puts it back.

@@ -2354,3 +2354,104 @@ fn x86_64_levels_in_models_model_and_diff() {
         stdout(&o)
     );
 }
+
+/// `--model` on a mode that does not use one is refused with what to do; with `--mode custom`
+/// in the same command it is written.
+#[test]
+fn set_model_on_a_host_mode_asks_for_mode_custom() {
+    let dir = tempfile::tempdir().unwrap();
+    for (mode, fate) in [
+        ("host-passthrough", "is ignored: QEMU gets -cpu host"),
+        ("maximum", "is ignored: QEMU gets -cpu max"),
+        ("host-model", "is replaced by the host's model"),
+    ] {
+        let xml = format!(
+            "<domain type='kvm'>\n  <name>a</name>\n  <vcpu>2</vcpu>\n  <cpu mode='{mode}'/>\n</domain>\n"
+        );
+        let f = temp_file(&dir, "d.xml", xml.as_bytes());
+        let o = run(&[
+            "set",
+            f.to_str().unwrap(),
+            "--model",
+            "Haswell",
+            "--in-place",
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{mode}");
+        let err = stderr(&o);
+        assert!(err.contains(&format!("the CPU mode is {mode}")), "{err}");
+        assert!(err.contains(fate), "{err}");
+        assert!(err.contains("add --mode custom"), "{err}");
+        assert_eq!(std::fs::read_to_string(&f).unwrap(), xml);
+        let o = run(&[
+            "set",
+            f.to_str().unwrap(),
+            "--model",
+            "Haswell",
+            "--mode",
+            "custom",
+            "--in-place",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let out = std::fs::read_to_string(&f).unwrap();
+        assert!(
+            out.contains("<cpu mode='custom'>\n    <model>Haswell</model>\n  </cpu>"),
+            "{out}"
+        );
+    }
+    let help = stdout(&run(&["set", "--help"]));
+    assert!(
+        help.contains("host-passthrough (-cpu host, KVM only; <model> is ignored)"),
+        "{help}"
+    );
+}
+
+/// `--topology` and `--vcpus`: a product other than `<vcpu>` is what libvirt refuses, so it is
+/// refused with the fix; both together are written in place.
+#[test]
+fn set_topology_and_vcpus() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = std::fs::read_to_string(example("custom-features.xml")).unwrap();
+    let f = temp_file(&dir, "d.xml", xml.as_bytes());
+    let path = f.to_str().unwrap();
+    let o = run(&["set", path, "--topology", "1x1x3x1", "--in-place"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("the topology makes 3 vCPUs and <vcpu> is 4")
+            && err.contains("add --vcpus 3")
+            && err.contains("CPU topology doesn't match maximum vcpu count"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), xml);
+    let o = run(&[
+        "set",
+        path,
+        "--topology",
+        "2x1x2x2",
+        "--vcpus",
+        "8",
+        "--in-place",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = std::fs::read_to_string(&f).unwrap();
+    assert_eq!(
+        out,
+        xml.replace(
+            "<topology sockets='1' dies='1' cores='4' threads='1'/>",
+            "<topology sockets='2' dies='1' cores='2' threads='2'/>"
+        )
+        .replace(
+            "<vcpu placement='static'>4</vcpu>",
+            "<vcpu placement='static'>8</vcpu>"
+        )
+    );
+    let o = run(&["check", path]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = run(&["set", path, "--topology", "2x2", "--in-place"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("SOCKETSxDIESxCORESxTHREADS"),
+        "{}",
+        stderr(&o)
+    );
+}

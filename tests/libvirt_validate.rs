@@ -46,7 +46,10 @@ fn set_outputs_validate_when_the_input_did() {
     }
     let dir = tempfile::tempdir().unwrap();
     let edits: &[&[&str]] = &[
+        // A model needs mode custom: `set` refuses one libvirt would ignore.
         &[
+            "--mode",
+            "custom",
             "--model",
             "Skylake-Client",
             "--feature",
@@ -54,6 +57,8 @@ fn set_outputs_validate_when_the_input_did() {
             "--force",
         ],
         &["--mode", "host-passthrough", "--force"],
+        // A new or changed <topology> (clusters are libvirt 10's) and <vcpu>.
+        &["--topology", "2x1x2x2", "--vcpus", "8", "--force"],
     ];
     let mut checked = 0;
     let mut failures = Vec::new();

@@ -1017,3 +1017,73 @@ fn a_huge_value_opens_fast_and_keys_stay_quick() {
     t.keys(&["q"]);
     t.exits_cooked("0");
 }
+
+/// The `<cpu>` pane's diagnostic markers stay on their features when the pane scrolls after
+/// the first frame (readying the document for edits gives its elements new ids), and `t` then
+/// `M` edit the topology and the mode in the real terminal.
+#[test]
+fn markers_stay_put_on_scroll_and_topology_and_mode_edit() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let features: String = [
+        "vmx", "pcid", "x2apic", "rdrand", "md-clear", "avx", "sse4.2", "bogus1", "ssbd", "aes",
+        "bogus2", "xsave", "pcid", "smep", "bogus3", "erms", "invpcid", "fma", "bmi1", "bmi2",
+        "bogus4",
+    ]
+    .iter()
+    .map(|f| format!("    <feature policy='require' name='{f}'/>\n"))
+    .collect();
+    let xml = format!(
+        "<domain type='kvm'>\n  <name>many</name>\n  <memory unit='KiB'>2097152</memory>\n  \
+         <vcpu placement='static'>4</vcpu>\n  <os>\n    \
+         <type arch='x86_64' machine='q35'>hvm</type>\n  </os>\n  \
+         <cpu mode='custom' match='exact' check='none'>\n    \
+         <model fallback='forbid'>Skylake-Client</model>\n    \
+         <topology sockets='1' dies='1' cores='4' threads='1'/>\n{features}  </cpu>\n</domain>\n"
+    );
+    let path = dir.path().join("many.xml");
+    std::fs::write(&path, &xml).unwrap();
+    let t = Tmux::start("markers", dir.path(), &["many.xml"], &[]);
+    t.wait_for("features (21)");
+    t.keys(&["j"]);
+    let s = t.wait_for("↑ 1 more");
+    let line = |s: &str, name: &str| {
+        s.lines()
+            .find(|l| l.contains(&format!(" {name} ")))
+            .unwrap_or_else(|| panic!("{name}:\n{s}"))
+            .to_string()
+    };
+    assert!(line(&s, "pcid").contains("require  in model i"), "{s}");
+    assert!(!line(&s, "md-clear").contains("added i"), "{s}");
+    assert!(!line(&s, "vmx").contains("added i"), "{s}");
+    // Topology: 2 sockets of 2 cores is 4 vCPUs, as <vcpu> says.
+    t.keys(&["t"]);
+    t.wait_for("topology and vCPUs");
+    t.keys(&["BSpace"]);
+    t.type_text("2");
+    t.keys(&["Down", "Down", "BSpace"]);
+    t.type_text("2");
+    t.wait_for("4 vCPUs = <vcpu>: libvirt takes it");
+    t.keys(&["Enter"]);
+    t.wait_for("sockets 2 dies 1 cores 2 threads 1");
+    // Mode: host-passthrough, which leaves the model ignored.
+    t.keys(&["M"]);
+    t.wait_for("host-passthrough");
+    t.keys(&["Down", "Down", "Enter"]);
+    t.wait_for("<model> Skylake-Client stays in the file but is ignored");
+    t.keys(&["w"]);
+    t.wait_for("save? y writes");
+    t.keys(&["y"]);
+    t.wait_for("Wrote ");
+    t.keys(&["q"]);
+    t.exits_cooked("0");
+    let expected = xml
+        .replace(
+            "sockets='1' dies='1' cores='4'",
+            "sockets='2' dies='1' cores='2'",
+        )
+        .replace("mode='custom'", "mode='host-passthrough'");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
+}

@@ -820,13 +820,21 @@ _virt__cpu() {
             return 0
             ;;
         virt__cpu__subcmd__set)
-            opts="-c -o -h --mode --feature --qemu-option --qemu-remove --move-to --force --host-caps --host-capabilities --connect --output --in-place --diff --qemu-model --model --drop-feature --catalog --timeout --libvirt --qemu --help"
+            opts="-c -o -h --mode --topology --vcpus --feature --qemu-option --qemu-remove --move-to --force --host-caps --host-capabilities --connect --output --in-place --diff --qemu-model --model --drop-feature --catalog --timeout --libvirt --qemu --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --mode)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --topology)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vcpus)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

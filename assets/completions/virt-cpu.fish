@@ -158,7 +158,9 @@ complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand diff" -l qemu -d 'Foll
 10.0\t''"
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand diff" -l json -d 'Print one JSON document'
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand diff" -s h -l help -d 'Print help'
-complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -l mode -d '<cpu mode=…>: custom, host-model, host-passthrough or maximum' -r
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -l mode -d '<cpu mode=…>: custom (the <model> named, the same CPU on every host), host-model (libvirt copies the host\'s model and features at start; <model> is replaced), host-passthrough (-cpu host, KVM only; <model> is ignored) or maximum (-cpu max; <model> is ignored). Features, topology and NUMA stay and apply in every mode.' -r
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -l topology -d '<cpu><topology>: SOCKETSxDIESxCORESxTHREADS (e.g. 1x1x4x2), or SOCKETSxDIESxCLUSTERSxCORESxTHREADS (libvirt 10 and later). libvirt requires the product to be the maximum vCPU count (<vcpu>): give --vcpus with it when that changes' -r
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -l vcpus -d '<vcpu>N</vcpu>: the maximum vCPU count (must match the topology\'s product)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -l feature -d 'Features: `+a` require, `-b` disable, `POLICY:c` (force, require, optional, disable, forbid); comma-separated, repeatable' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -l qemu-option -d '<qemu:option>: `k=v` (or a bare `k`); replaces an option of that name, else appends' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -l qemu-remove -d 'Remove every <qemu:option name=K>' -r
@@ -322,7 +324,7 @@ qemu32\t''
 qemu32-v1\t''
 qemu64\t''
 qemu64-v1\t''"
-complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -l model -d '<cpu><model>: a libvirt model name' -r -f -a "486\t''
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -l model -d '<cpu><model>: a libvirt model name. Only mode custom uses it: on another mode it is refused (exit 2) unless `--mode custom` is given too' -r -f -a "486\t''
 486-v1\t''
 Broadwell\t''
 Broadwell-IBRS\t''

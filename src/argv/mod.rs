@@ -5,6 +5,7 @@ pub mod caps;
 pub mod effective;
 pub mod error;
 pub mod fallback;
+pub mod features;
 pub mod libvirt;
 pub mod shell;
 

@@ -6,7 +6,8 @@ use super::print::errln;
 use crate::argv::Reading;
 use crate::check;
 use crate::domain::Policy;
-use crate::edit::{Edit, EditError, Edited, LibvirtModels};
+use crate::domain::{CpuMode, Domain};
+use crate::edit::{Edit, EditError, Edited, LibvirtModels, Topology};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum MoveTarget {
@@ -20,12 +21,24 @@ pub enum MoveTarget {
 pub struct SetArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// <cpu><model>: a libvirt model name.
+    /// <cpu><model>: a libvirt model name. Only mode custom uses it: on another mode it is
+    /// refused (exit 2) unless `--mode custom` is given too.
     #[arg(long)]
     pub model: Option<String>,
-    /// <cpu mode=…>: custom, host-model, host-passthrough or maximum.
-    #[arg(long)]
+    /// <cpu mode=…>: custom (the <model> named, the same CPU on every host), host-model
+    /// (libvirt copies the host's model and features at start; <model> is replaced),
+    /// host-passthrough (-cpu host, KVM only; <model> is ignored) or maximum (-cpu max; <model>
+    /// is ignored). Features, topology and NUMA stay and apply in every mode.
+    #[arg(long, verbatim_doc_comment)]
     pub mode: Option<String>,
+    /// <cpu><topology>: SOCKETSxDIESxCORESxTHREADS (e.g. 1x1x4x2), or
+    /// SOCKETSxDIESxCLUSTERSxCORESxTHREADS (libvirt 10 and later). libvirt requires the
+    /// product to be the maximum vCPU count (<vcpu>): give --vcpus with it when that changes.
+    #[arg(long, value_name = "SPEC")]
+    pub topology: Option<String>,
+    /// <vcpu>N</vcpu>: the maximum vCPU count (must match the topology's product).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub vcpus: Option<u32>,
     /// Features: `+a` require, `-b` disable, `POLICY:c` (force, require, optional, disable, forbid); comma-separated, repeatable.
     #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     pub feature: Vec<String>,
@@ -130,6 +143,12 @@ impl SetArgs {
         if let Some(m) = &self.model {
             edits.push(Edit::SetModel(m.clone()));
         }
+        if let Some(spec) = &self.topology {
+            edits.push(Edit::SetTopology(Topology::parse(spec)?));
+        }
+        if let Some(n) = self.vcpus {
+            edits.push(Edit::SetVcpus(n));
+        }
         for spec in self.feature.iter().filter(|s| !s.is_empty()) {
             let (name, policy) = parse_feature(spec)?;
             edits.push(Edit::SetFeature { name, policy });
@@ -161,7 +180,7 @@ impl SetArgs {
         }
         refuse_conflicts(&edits)?;
         if edits.is_empty() {
-            return Err("nothing to set: give --model, --mode, --feature, --qemu-model, --qemu-option, … (see `virt-cpu set --help`)".into());
+            return Err("nothing to set: give --model, --mode, --topology, --vcpus, --feature, --qemu-model, --qemu-option, … (see `virt-cpu set --help`)".into());
         }
         Ok(edits)
     }
@@ -205,6 +224,55 @@ fn refuse_conflicts(edits: &[Edit]) -> Result<(), String> {
     Ok(())
 }
 
+impl SetArgs {
+    /// `--model` for a `<cpu>` whose mode (after `--mode`) does not use one: libvirt would
+    /// ignore or replace it without a word, so it is refused with what to do.
+    fn ignored_model(&self, dom: &Domain) -> Option<String> {
+        let model = self.model.as_deref()?;
+        let mode = match &self.mode {
+            Some(m) => CpuMode::parse(m),
+            None => CpuMode::of(dom),
+        }?;
+        (!mode.uses_model()).then(|| {
+            format!(
+                "--model {}: the CPU mode is {} (where <model> {}); add --mode custom to \
+                 run {} instead",
+                crate::visible::one_line(model),
+                mode.name(),
+                mode.model_fate(),
+                crate::visible::one_line(model)
+            )
+        })
+    }
+
+    /// `--topology` or `--vcpus` leaving the topology's product other than `<vcpu>`: what to
+    /// add.
+    fn topology_mismatch(&self, dom: &Domain) -> Option<String> {
+        if self.topology.is_none() && self.vcpus.is_none() {
+            return None;
+        }
+        let t = dom.cpu.as_ref()?.topology.as_ref()?;
+        let n = |v: &Option<String>| {
+            v.as_deref()
+                .map_or(Some(1), |v| v.trim().parse::<u64>().ok())
+        };
+        let product = [&t.sockets, &t.dies, &t.clusters, &t.cores, &t.threads]
+            .into_iter()
+            .map(n)
+            .product::<Option<u64>>()?;
+        let vcpus = dom
+            .vcpu
+            .as_ref()
+            .map_or(Some(1), |v| v.max.trim().parse::<u64>().ok())?;
+        (product != vcpus).then(|| {
+            format!(
+                "the topology makes {product} vCPUs and <vcpu> is {vcpus}: libvirt requires them \
+                 equal — add --vcpus {product}, or give a --topology of {vcpus}"
+            )
+        })
+    }
+}
+
 pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
     let selected = args.host.select()?;
     let edits = match args.edits(&selected.catalog.libvirt) {
@@ -215,6 +283,10 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
         }
     };
     let loaded = args.input.load()?;
+    if let Some(msg) = args.ignored_model(&loaded.domain) {
+        errln!("virt-cpu: {msg}; nothing was written");
+        return Ok(EXIT_USAGE);
+    }
     let mut state = Edited::from_read(loaded.doc.clone(), loaded.domain.clone());
     let mut dropped = Vec::new();
     for e in &edits {
@@ -232,6 +304,11 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
     let caps = common::caps_for(&loaded, catalog, host.as_ref());
     let before = check::check(&loaded.doc, &loaded.domain, &caps, catalog, Reading::Merge);
     let after = check::check(&state.doc, &state.dom, &caps, catalog, Reading::Merge);
+    if let Some(msg) = args.topology_mismatch(&state.dom)
+        && !args.force
+    {
+        errln!("virt-cpu: {msg}");
+    }
     if let Some(code) =
         destination::refuse_new_errors(&before.diagnostics, &after.diagnostics, args.force)
     {

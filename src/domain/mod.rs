@@ -6,10 +6,12 @@
 //! validation rules (in `argv::libvirt`) can be applied faithfully.
 
 mod error;
+mod mode;
 mod policy;
 mod read;
 
 pub use error::DomainError;
+pub use mode::CpuMode;
 pub use policy::{Policy, PolicyEffect};
 
 use crate::xml::{Document, ElemId};

@@ -83,6 +83,102 @@ pub(super) fn set_mode(doc: &Document, dom: &Domain, mode: &str) -> Vec<Splice> 
     }
 }
 
+/// `<topology>` set in place (only the values that differ; a missing `dies` stays missing
+/// when it is 1, libvirt's default), or a new one after `<model>` and `<vendor>` (libvirt's
+/// order: model, vendor, topology, cache, maxphysaddr, features, numa).
+pub(super) fn set_topology(doc: &Document, dom: &Domain, t: &super::Topology) -> Vec<Splice> {
+    let wanted: Vec<(&str, Option<u32>)> = vec![
+        ("sockets", Some(t.sockets)),
+        ("dies", Some(t.dies)),
+        ("clusters", t.clusters),
+        ("cores", Some(t.cores)),
+        ("threads", Some(t.threads)),
+    ];
+    let Some(cpu) = &dom.cpu else {
+        return vec![new_cpu(doc, &[], &[topology_element(doc, &wanted)])];
+    };
+    let Some(el) = cpu.topology.as_ref().map(|t| t.el) else {
+        let fragment = topology_element(doc, &wanted);
+        let after = doc
+            .children(cpu.el)
+            .filter(|&c| doc.is_plain(c, "model") || doc.is_plain(c, "vendor"))
+            .last();
+        let first_other = doc
+            .children(cpu.el)
+            .find(|&c| !doc.is_plain(c, "model") && !doc.is_plain(c, "vendor"));
+        return vec![match (after, first_other) {
+            (Some(a), _) => doc.insert_after(a, &fragment),
+            (None, Some(f)) => doc.insert_before(f, &fragment),
+            (None, None) => doc.append_child(cpu.el, &fragment),
+        }];
+    };
+    // A missing attribute goes before the next one of libvirt's order that stays, so the
+    // element keeps that order; inserts at one place are joined into one.
+    let stays = |name: &str, value: Option<u32>| value.is_some() && doc.attr(el, name).is_some();
+    let mut out = Vec::new();
+    let mut inserts: Vec<(usize, String)> = Vec::new();
+    for (i, &(name, value)) in wanted.iter().enumerate() {
+        let now = doc.attr_value(el, name);
+        match value {
+            None => out.extend(doc.remove_attr(el, name)),
+            Some(v) if now.as_deref() == Some(v.to_string().as_str()) => {}
+            Some(1) if now.is_none() && name == "dies" => {}
+            Some(v) if now.is_some() => out.push(doc.set_attr(el, name, &v.to_string())),
+            Some(v) => {
+                let at = wanted[i + 1..]
+                    .iter()
+                    .find(|(n, v)| stays(n, *v))
+                    .and_then(|(n, _)| doc.attr(el, n))
+                    .map_or_else(|| doc.tag_attrs_end(el), |a| a.whole(doc.source()).start);
+                let text = doc.style().attribute(name, &v.to_string());
+                match inserts.iter_mut().find(|(p, _)| *p == at) {
+                    Some((_, t)) => t.push_str(&text),
+                    None => inserts.push((at, text)),
+                }
+            }
+        }
+    }
+    out.extend(inserts.into_iter().map(|(at, t)| Splice::insert(at, t)));
+    out
+}
+
+fn topology_element(doc: &Document, attrs: &[(&str, Option<u32>)]) -> String {
+    let values: Vec<(&str, String)> = attrs
+        .iter()
+        .filter_map(|(n, v)| v.map(|v| (*n, v.to_string())))
+        .collect();
+    let refs: Vec<(&str, &str)> = values.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    empty_element(doc, "topology", &refs)
+}
+
+/// `<vcpu>`'s text, or a new `<vcpu placement='static'>` after the memory elements.
+pub(super) fn set_vcpus(doc: &Document, dom: &Domain, n: u32) -> Vec<Splice> {
+    let text = n.to_string();
+    match &dom.vcpu {
+        Some(v) if v.max == text => Vec::new(),
+        Some(v) => vec![doc.set_text(v.el, &text)],
+        None => {
+            let fragment = format!(
+                "<vcpu{}>{text}</vcpu>",
+                doc.style().attribute("placement", "static")
+            );
+            vec![insert_in_domain(
+                doc,
+                &fragment,
+                &[
+                    "memoryBacking",
+                    "memtune",
+                    "blkiotune",
+                    "currentMemory",
+                    "memory",
+                    "maxMemory",
+                ],
+                &["iothreads", "cputune", "resource", "os", "features", "cpu"],
+            )]
+        }
+    }
+}
+
 pub(super) fn set_feature(doc: &Document, dom: &Domain, name: &str, policy: Policy) -> Vec<Splice> {
     let fragment = empty_element(doc, "feature", &[("policy", policy.name()), ("name", name)]);
     let Some(cpu) = &dom.cpu else {

@@ -20,6 +20,13 @@ pub enum Edit {
     SetModel(String),
     /// `<cpu mode=…>`.
     SetMode(String),
+    /// `<cpu><topology sockets=… dies=… [clusters=…] cores=… threads=…/>`: the values set in
+    /// place, or a new `<topology>` in libvirt's place (after `<model>` and `<vendor>`),
+    /// creating `<cpu>` as needed.
+    SetTopology(Topology),
+    /// `<vcpu>N</vcpu>`: the maximum vCPU count (a new `<vcpu placement='static'>` after the
+    /// memory elements when there is none).
+    SetVcpus(u32),
     /// `<feature policy=… name=…/>`: added, or its policy changed in place.
     SetFeature { name: String, policy: Policy },
     /// Removes `<feature name=…/>`.
@@ -44,6 +51,92 @@ pub enum Edit {
     /// Turns a `-cpu` of `<qemu:commandline>` back into `<qemu:cpu>`, minus what libvirt
     /// appends (`appended`).
     FromCommandline { appended: Vec<String> },
+}
+
+/// A CPU topology: `<topology>`'s numbers. libvirt requires their product to be the maximum
+/// vCPU count (`<vcpu>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Topology {
+    pub sockets: u32,
+    pub dies: u32,
+    /// `clusters=` (libvirt 10.x and later read it); `None`: not written (removed if there).
+    pub clusters: Option<u32>,
+    pub cores: u32,
+    pub threads: u32,
+}
+
+impl Topology {
+    /// One socket of `n` cores, one thread each.
+    pub fn cores(n: u32) -> Topology {
+        Topology {
+            sockets: 1,
+            dies: 1,
+            clusters: None,
+            cores: n,
+            threads: 1,
+        }
+    }
+
+    /// The vCPU count it makes (sockets × dies × clusters × cores × threads).
+    pub fn product(&self) -> u64 {
+        [
+            self.sockets,
+            self.dies,
+            self.clusters.unwrap_or(1),
+            self.cores,
+            self.threads,
+        ]
+        .iter()
+        .map(|&n| u64::from(n))
+        .product()
+    }
+
+    /// `SOCKETSxDIESxCORESxTHREADS` (four numbers, each at least 1), or with clusters
+    /// `SOCKETSxDIESxCLUSTERSxCORESxTHREADS` (five).
+    pub fn parse(spec: &str) -> Result<Topology, String> {
+        let bad = |why: &str| {
+            format!(
+                "--topology {spec}: {why}; write SOCKETSxDIESxCORESxTHREADS (e.g. 1x1x4x2), \
+                 or SOCKETSxDIESxCLUSTERSxCORESxTHREADS"
+            )
+        };
+        let nums = spec
+            .split(['x', 'X'])
+            .map(|n| match n.trim().parse::<u32>() {
+                Ok(0) => Err(bad("zero is not permitted (libvirt refuses it)")),
+                Ok(v) => Ok(v),
+                Err(_) => Err(bad(&format!("'{n}' is not a number"))),
+            })
+            .collect::<Result<Vec<u32>, String>>()?;
+        match nums[..] {
+            [sockets, dies, cores, threads] => Ok(Topology {
+                sockets,
+                dies,
+                clusters: None,
+                cores,
+                threads,
+            }),
+            [sockets, dies, clusters, cores, threads] => Ok(Topology {
+                sockets,
+                dies,
+                clusters: Some(clusters),
+                cores,
+                threads,
+            }),
+            _ => Err(bad(&format!("{} numbers given", nums.len()))),
+        }
+    }
+}
+
+impl std::fmt::Display for Topology {
+    /// `sockets 1 · dies 1 · cores 4 · threads 2` (clusters when set).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "sockets {} · dies {}", self.sockets, self.dies)?;
+        if let Some(c) = self.clusters {
+            write!(f, " · clusters {c}")?;
+        }
+        write!(f, " · cores {} · threads {}", self.cores, self.threads)
+    }
 }
 
 /// The CPU map of the libvirt the document is for (the catalog's): which models its `<cpu>`
@@ -82,7 +175,9 @@ impl Edit {
                 .collect(),
             Edit::ToCommandline { value } => vec![value],
             Edit::FromCommandline { appended } => appended.iter().map(String::as_str).collect(),
-            Edit::MoveToQemu | Edit::MoveToCpu(_) => Vec::new(),
+            Edit::MoveToQemu | Edit::MoveToCpu(_) | Edit::SetTopology(_) | Edit::SetVcpus(_) => {
+                Vec::new()
+            }
         };
         values
             .into_iter()
@@ -128,11 +223,13 @@ impl Edited {
 
     /// Readies the document for edits of `<cpu>` (or `<qemu:cpu>`): idle work after the
     /// first frame, so that on a large domain the first edit is as quick as the next ones.
-    pub fn prepare_for_edits(&mut self) {
+    /// True when the elements got new ids: whatever holds an [`ElemId`](crate::xml::ElemId)
+    /// of the old view (a check's diagnostics) must be computed again.
+    pub fn prepare_for_edits(&mut self) -> bool {
         let Some(el) = (self.dom.cpu.as_ref().map(|c| c.el))
             .or_else(|| self.dom.qemu_cpu.as_ref().map(|q| q.el))
         else {
-            return;
+            return false;
         };
         let layout = self.doc.layout();
         self.doc.prepare_edits_in(el);
@@ -141,7 +238,9 @@ impl Edited {
             && let Ok(dom) = Domain::read(&self.doc)
         {
             self.dom = dom;
+            return true;
         }
+        false
     }
 
     /// The splices one edit makes, against the current document.
@@ -158,6 +257,8 @@ impl Edited {
         match edit {
             Edit::SetModel(name) => Ok(cpu::set_model(doc, dom, name)),
             Edit::SetMode(mode) => Ok(cpu::set_mode(doc, dom, mode)),
+            Edit::SetTopology(t) => Ok(cpu::set_topology(doc, dom, t)),
+            Edit::SetVcpus(n) => Ok(cpu::set_vcpus(doc, dom, *n)),
             Edit::SetFeature { name, policy } => Ok(cpu::set_feature(doc, dom, name, *policy)),
             Edit::DropFeature(name) => cpu::drop_feature(doc, dom, name),
             Edit::RenameFeature { from, to } => cpu::rename_feature(doc, dom, from, to),
@@ -261,6 +362,118 @@ mod tests {
                 value: Some("Café ✓".into()),
             })
             .is_ok()
+        );
+    }
+
+    fn edited(xml: &str) -> Edited {
+        Edited::new(Document::parse(xml.as_bytes()).unwrap()).unwrap()
+    }
+
+    fn topo(spec: &str) -> Edit {
+        Edit::SetTopology(Topology::parse(spec).unwrap())
+    }
+
+    #[test]
+    fn topology_specs_are_four_or_five_numbers() {
+        let t = Topology::parse("2x1x4x2").unwrap();
+        assert_eq!(
+            (t.sockets, t.dies, t.clusters, t.cores, t.threads),
+            (2, 1, None, 4, 2)
+        );
+        assert_eq!(t.product(), 16);
+        assert_eq!(Topology::parse("1x1x2x2x1").unwrap().clusters, Some(2));
+        for bad in ["4", "2x2", "1x1x0x1", "1xax2x1", "1x1x1x1x1x1"] {
+            assert!(
+                Topology::parse(bad)
+                    .unwrap_err()
+                    .contains("SOCKETSxDIESxCORESxTHREADS")
+            );
+        }
+    }
+
+    /// Values change in place; a missing attribute goes in libvirt's order; undo restores.
+    #[test]
+    fn topology_is_set_in_place() {
+        let xml = "<domain type='kvm'>\n  <vcpu>4</vcpu>\n  <cpu mode='custom'>\n    <model>Skylake-Client</model>\n    <topology sockets=\"1\" cores='3' threads='1'/>\n  </cpu>\n</domain>\n";
+        let mut ed = edited(xml);
+        let inverse = ed.apply(&topo("1x1x4x1")).unwrap();
+        assert!(
+            ed.doc
+                .source()
+                .contains("<topology sockets=\"1\" cores='4' threads='1'/>")
+        );
+        ed.apply_splices(&inverse).unwrap();
+        assert_eq!(ed.doc.source(), xml);
+        ed.apply(&topo("1x2x2x1")).unwrap();
+        assert!(
+            ed.doc
+                .source()
+                .contains("<topology sockets=\"1\" dies='2' cores='2' threads='1'/>"),
+            "{}",
+            ed.doc.source()
+        );
+        let t = ed.dom.cpu.as_ref().unwrap().topology.as_ref().unwrap();
+        assert_eq!(t.dies.as_deref(), Some("2"));
+        ed.apply(&topo("1x1x2x2x1")).unwrap();
+        assert!(
+            ed.doc
+                .source()
+                .contains("<topology sockets=\"1\" dies='1' clusters='2' cores='2' threads='1'/>")
+        );
+        ed.apply(&topo("1x1x4x1")).unwrap();
+        assert!(
+            ed.doc
+                .source()
+                .contains("<topology sockets=\"1\" dies='1' cores='4' threads='1'/>")
+        );
+        assert!(ed.apply(&topo("1x1x4x1")).unwrap().is_empty(), "already so");
+    }
+
+    /// A new `<topology>` follows `<model>` and `<vendor>`, precedes the rest; without `<cpu>`
+    /// one is made.
+    #[test]
+    fn a_new_topology_goes_in_libvirts_place() {
+        let xml = "<domain type='kvm'>\n  <cpu mode='custom'>\n    <model>Haswell</model>\n    <vendor>Intel</vendor>\n    <feature policy='require' name='vmx'/>\n  </cpu>\n</domain>\n";
+        let mut ed = edited(xml);
+        ed.apply(&topo("1x1x2x2")).unwrap();
+        assert_eq!(
+            ed.doc.source(),
+            "<domain type='kvm'>\n  <cpu mode='custom'>\n    <model>Haswell</model>\n    <vendor>Intel</vendor>\n    <topology sockets='1' dies='1' cores='2' threads='2'/>\n    <feature policy='require' name='vmx'/>\n  </cpu>\n</domain>\n"
+        );
+        let xml = "<domain type='kvm'>\n  <cpu mode='host-passthrough'>\n    <feature policy='disable' name='vmx'/>\n  </cpu>\n</domain>\n";
+        let mut ed = edited(xml);
+        ed.apply(&topo("2x1x1x1")).unwrap();
+        assert!(ed.doc.source().contains("<cpu mode='host-passthrough'>\n    <topology sockets='2' dies='1' cores='1' threads='1'/>\n    <feature"));
+        let xml = "<domain type='kvm'>\n  <cpu mode='host-passthrough'/>\n</domain>\n";
+        let mut ed = edited(xml);
+        ed.apply(&topo("2x1x1x1")).unwrap();
+        assert_eq!(
+            ed.doc.source(),
+            "<domain type='kvm'>\n  <cpu mode='host-passthrough'>\n    <topology sockets='2' dies='1' cores='1' threads='1'/>\n  </cpu>\n</domain>\n"
+        );
+        let xml = "<domain type='kvm'>\n  <name>a</name>\n  <devices/>\n</domain>\n";
+        let mut ed = edited(xml);
+        ed.apply(&topo("1x1x2x1")).unwrap();
+        assert!(ed.doc.source().contains("  <cpu>\n    <topology sockets='1' dies='1' cores='2' threads='1'/>\n  </cpu>\n  <devices/>"), "{}", ed.doc.source());
+    }
+
+    #[test]
+    fn vcpus_are_set_or_added_after_the_memory() {
+        let xml = "<domain type='kvm'>\n  <name>a</name>\n  <vcpu placement='static'>4</vcpu>\n</domain>\n";
+        let mut ed = edited(xml);
+        ed.apply(&Edit::SetVcpus(8)).unwrap();
+        assert!(
+            ed.doc
+                .source()
+                .contains("<vcpu placement='static'>8</vcpu>")
+        );
+        assert_eq!(ed.dom.vcpu.as_ref().unwrap().max, "8");
+        let xml = "<domain type='kvm'>\n  <name>a</name>\n  <memory unit='KiB'>1024</memory>\n  <os/>\n</domain>\n";
+        let mut ed = edited(xml);
+        ed.apply(&Edit::SetVcpus(2)).unwrap();
+        assert_eq!(
+            ed.doc.source(),
+            "<domain type='kvm'>\n  <name>a</name>\n  <memory unit='KiB'>1024</memory>\n  <vcpu placement='static'>2</vcpu>\n  <os/>\n</domain>\n"
         );
     }
 }

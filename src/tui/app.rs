@@ -97,6 +97,10 @@ pub enum Action {
     Fix(usize),
     OpenPicker,
     OpenFeatures,
+    /// `M`: the CPU mode dialog.
+    OpenMode,
+    /// `t`: the topology and vCPU dialog.
+    OpenTopology,
     MoveToOther,
     AddOption,
     Up,
@@ -340,6 +344,15 @@ impl AppState {
         });
     }
 
+    /// Readies the document for edits (idle work after the first frame). The elements may get
+    /// new ids, and the diagnostics point at elements by id: they are checked again then, or
+    /// the panes' markers would land on other elements.
+    pub fn prepare_for_edits(&mut self) {
+        if self.state.prepare_for_edits() {
+            self.refresh();
+        }
+    }
+
     /// Re-checks after the document or the reading changed.
     pub(crate) fn refresh(&mut self) {
         self.report = check::check(
@@ -494,6 +507,8 @@ pub fn describe(edit: &Edit) -> String {
     match edit {
         Edit::SetModel(m) => format!("<cpu> model → {m}"),
         Edit::SetMode(m) => format!("<cpu> mode → {m}"),
+        Edit::SetTopology(t) => format!("<cpu> topology → {t}"),
+        Edit::SetVcpus(n) => format!("<vcpu> → {n}"),
         Edit::SetFeature { name, policy } => format!("<cpu> feature {name} → {policy}"),
         Edit::DropFeature(n) => format!("<cpu> feature {n} removed (the model decides)"),
         Edit::RenameFeature { from, to } => format!("<cpu> feature {from} → {to}"),

@@ -275,7 +275,7 @@ fn event_loop(
             redraw = false;
             if !prepared {
                 // Idle until the first key: ready a large document for edits now.
-                model.state.prepare_for_edits();
+                model.prepare_for_edits();
                 prepared = true;
             }
         }

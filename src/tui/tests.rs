@@ -1247,3 +1247,236 @@ fn scrolling_stops_at_the_end_of_a_pane() {
     super::app::update(&mut m, super::app::Action::Resized(80, 200));
     assert_eq!(m.scroll[0], 0);
 }
+
+/// The markers of the `<cpu>` pane stay on their features once the document is readied for
+/// edits (the idle work after the first frame may give the elements new ids) and the pane
+/// scrolls.
+#[test]
+fn markers_stay_on_their_features_after_the_first_frame_and_a_scroll() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.xml");
+    let features: String = [
+        "vmx", "pcid", "x2apic", "rdrand", "md-clear", "avx", "sse4.2", "bogus1", "ssbd", "aes",
+        "bogus2", "xsave", "pcid", "smep", "bogus3", "erms", "invpcid", "fma", "bmi1", "bmi2",
+        "bogus4",
+    ]
+    .iter()
+    .map(|f| format!("    <feature policy='require' name='{f}'/>\n"))
+    .collect();
+    std::fs::write(
+        &path,
+        format!(
+            "<domain type='kvm'>\n  <name>many</name>\n  <memory unit='KiB'>2097152</memory>\n  \
+             <vcpu placement='static'>4</vcpu>\n  <os>\n    \
+             <type arch='x86_64' machine='q35'>hvm</type>\n  </os>\n  \
+             <cpu mode='custom' match='exact' check='none'>\n    \
+             <model fallback='forbid'>Skylake-Client</model>\n    \
+             <topology sockets='1' dies='1' cores='4' threads='1'/>\n{features}  </cpu>\n</domain>\n"
+        ),
+    )
+    .unwrap();
+    let mut m = open(&path);
+    // The features shown, and whether each is drawn with a marker.
+    let marked = |m: &AppState| -> Vec<(String, bool)> {
+        screen(m, 120, 30)
+            .lines()
+            .filter(|l| l.contains(" require "))
+            .map(|l| {
+                let name = l.split_whitespace().nth(2).unwrap_or_default().to_string();
+                (name, l.contains("model i") || l.contains("added i"))
+            })
+            .collect()
+    };
+    let before = marked(&m);
+    let on: Vec<&str> = (before.iter().filter(|(_, b)| *b))
+        .map(|(n, _)| n.as_str())
+        .collect();
+    assert_eq!(on[..3], ["pcid", "x2apic", "rdrand"]);
+    m.prepare_for_edits();
+    keys(&mut m, "j");
+    assert_eq!(m.scroll[Pane::Cpu as usize], 1);
+    let after = marked(&m);
+    assert_eq!(after[..before.len()], before[..]);
+    assert!(
+        after.len() > before.len(),
+        "the scroll shows one more feature"
+    );
+}
+
+/// `M` lists the four modes with what each means; Enter switches and says what the switch
+/// leaves ignored; custom without a model opens the picker.
+#[test]
+fn mode_dialog_switches_and_says_what_is_ignored() {
+    let (_dir, path) = example("custom-features.xml");
+    let mut m = open(&path);
+    keys(&mut m, "M");
+    let Some(Overlay::Mode(d)) = &m.overlay else {
+        panic!("{:?}", m.overlay)
+    };
+    assert_eq!(d.selected, 0, "custom, the current mode, selected");
+    let shown = screen(&m, 110, 30);
+    for words in [
+        "› custom (current)",
+        "host-passthrough",
+        "maximum",
+        "-cpu host",
+        "<model> Haswell-noTSX stays in the file but is ignored: QEMU gets -cpu host",
+    ] {
+        assert!(shown.contains(words), "{words}:\n{shown}");
+    }
+    keys(&mut m, "jj<ret>");
+    assert!(m.overlay.is_none());
+    assert!(
+        m.source()
+            .contains("<cpu mode='host-passthrough' match='exact' check='none'>")
+    );
+    let status = m.status.as_ref().unwrap();
+    assert_eq!(status.level, Level::Warning);
+    assert!(
+        status.text.contains("is ignored: QEMU gets -cpu host"),
+        "{}",
+        status.text
+    );
+    keys(&mut m, "u");
+    assert!(m.source().contains("<cpu mode='custom'"));
+
+    let (_dir, path) = example("host-model.xml");
+    let mut m = open(&path);
+    keys(&mut m, "M");
+    let Some(Overlay::Mode(d)) = &m.overlay else {
+        panic!("{:?}", m.overlay)
+    };
+    assert_eq!(d.selected, 1, "host-model, the current mode, selected");
+    assert!(screen(&m, 110, 30).contains("needs a <model>: the model picker opens"));
+    keys(&mut m, "k<ret>");
+    assert!(m.source().contains("<cpu mode='custom' check='partial'>"));
+    assert!(
+        matches!(m.overlay, Some(Overlay::Picker(_))),
+        "{:?}",
+        m.overlay
+    );
+}
+
+/// A model picked on a mode that does not use one is not written silently: `y` switches to
+/// custom with it, `n` changes nothing.
+#[test]
+fn picking_a_model_on_a_host_mode_asks_to_switch_to_custom() {
+    let (_dir, path) = example("host-model.xml");
+    let mut m = open(&path);
+    let original = m.source().to_string();
+    keys(&mut m, "mskylake-client<ret>");
+    let Some(Overlay::ConfirmCustom(c)) = &m.overlay else {
+        panic!("{:?}", m.overlay)
+    };
+    assert_eq!(c.model, "Skylake-Client");
+    let shown = screen(&m, 100, 30);
+    assert!(
+        shown.contains("<cpu> is host-model: a <model> is replaced by the host's model"),
+        "{shown}"
+    );
+    assert_eq!(m.source(), original, "nothing written before the answer");
+    keys(&mut m, "n");
+    assert!(m.overlay.is_none());
+    assert_eq!(m.source(), original);
+    keys(&mut m, "mskylake-client<ret>y");
+    assert!(
+        m.source()
+            .contains("<cpu mode='custom' check='partial'>\n    <model>Skylake-Client</model>"),
+        "{}",
+        m.source()
+    );
+    assert!(
+        m.report
+            .arg
+            .value
+            .as_deref()
+            .unwrap()
+            .starts_with("Skylake-Client")
+    );
+}
+
+/// `t`: the numbers typed, libvirt's refusal live, `v` fixes `<vcpu>`, Enter writes both.
+#[test]
+fn topology_dialog_edits_the_numbers_and_the_vcpu_count() {
+    let (_dir, path) = example("custom-features.xml");
+    let mut m = open(&path);
+    let original = m.source().to_string();
+    keys(&mut m, "t");
+    assert!(screen(&m, 100, 30).contains("4 vCPUs = <vcpu>: libvirt takes it"));
+    keys(&mut m, "<down><down><bs>3");
+    let shown = screen(&m, 100, 30);
+    assert!(
+        shown.contains("CPU topology doesn't match maximum vcpu count (3 ≠ 4)"),
+        "{shown}"
+    );
+    keys(&mut m, "<ret>");
+    assert!(
+        matches!(m.overlay, Some(Overlay::Topology(_))),
+        "refused: stays open"
+    );
+    assert_eq!(m.source(), original);
+    keys(&mut m, "v<ret>");
+    assert!(m.overlay.is_none());
+    assert_eq!(
+        m.source(),
+        original
+            .replace("cores='4'", "cores='3'")
+            .replace("static'>4<", "static'>3<")
+    );
+    assert!(
+        m.report
+            .diagnostics
+            .iter()
+            .all(|d| d.code != "libvirt-rejects")
+    );
+    keys(&mut m, "uu");
+    assert_eq!(m.source(), original);
+}
+
+/// The `<cpu>` pane says what the generated `-cpu` does with each feature: against QEMU's
+/// model (`hypervisor` is in QEMU's Skylake-Client, not in libvirt's map), left out by
+/// libvirt (never "added"), or over the host's CPU; an ignored model says so.
+#[test]
+fn cpu_pane_features_follow_the_generated_cpu() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.xml");
+    let write = |mode: &str| {
+        std::fs::write(
+            &path,
+            format!(
+                "<domain type='kvm'>\n  <name>d</name>\n  <cpu mode='{mode}'>\n    \
+                 <model>Skylake-Client</model>\n    \
+                 <feature policy='disable' name='hypervisor'/>\n    \
+                 <feature policy='require' name='osxsave'/>\n    \
+                 <feature policy='require' name='vmx'/>\n  </cpu>\n</domain>\n"
+            ),
+        )
+        .unwrap();
+    };
+    write("custom");
+    let shown = screen(&open(&path), 120, 30);
+    let line = |name: &str| {
+        shown
+            .lines()
+            .find(|l| l.contains(&format!(" {name} ")))
+            .unwrap_or_else(|| panic!("{name}:\n{shown}"))
+            .to_string()
+    };
+    assert!(line("hypervisor").contains("− hypervisor"), "{shown}");
+    assert!(line("hypervisor").contains("removed"), "{shown}");
+    assert!(line("osxsave").contains("dropped by libvirt"), "{shown}");
+    assert!(line("vmx").contains("added"), "{shown}");
+    write("host-passthrough");
+    let shown = screen(&open(&path), 120, 30);
+    assert!(shown.contains("is ignored: QEMU gets -cpu host"), "{shown}");
+    let line = |name: &str| {
+        shown
+            .lines()
+            .find(|l| l.contains(&format!(" {name} ")))
+            .unwrap_or_else(|| panic!("{name}:\n{shown}"))
+            .to_string()
+    };
+    assert!(line("hypervisor").contains("off (host CPU)"), "{shown}");
+    assert!(line("vmx").contains("on (host CPU)"), "{shown}");
+    assert!(!shown.contains("not in model"), "{shown}");
+}

@@ -29,7 +29,7 @@ impl Document {
 
     /// Where new attributes go: just before `>` or `/>` of the start tag (after trailing
     /// whitespace is skipped backwards, so `<cpu >` becomes `<cpu mode='x'>`).
-    fn tag_attrs_end(&self, el: ElemId) -> usize {
+    pub(crate) fn tag_attrs_end(&self, el: ElemId) -> usize {
         let e = self.element(el);
         let bytes = self.source().as_bytes();
         let mut end = e.open().end - 1;

@@ -1,20 +1,24 @@
 //! The windows over the panes. Each dialog is one module that owns its state, its keys (a table
 //! of the key description, see `keymap`), what they do and its drawing: [`help`], [`picker`],
-//! [`features`], [`diff`], [`prompt`], [`quit`], [`overwrite`], [`save_failed`], [`qemu_cpu`].
+//! [`features`], [`diff`], [`prompt`], [`quit`], [`overwrite`], [`save_failed`], [`qemu_cpu`],
+//! [`mode`], [`custom_model`], [`topology`].
 //!
 //! A dialog's key handler changes the dialog in place and answers with an [`Outcome`]: stay
 //! open, or close with effects for the loop. [`key`] is the one place that takes the open
 //! dialog out of the state and puts it back, so no handler can forget to.
 
+pub mod custom_model;
 pub mod diff;
 pub mod features;
 pub mod help;
+pub mod mode;
 pub mod overwrite;
 pub mod picker;
 pub mod prompt;
 pub mod qemu_cpu;
 pub mod quit;
 pub mod save_failed;
+pub mod topology;
 
 use super::app::{Action, AppState, Effect};
 use super::keymap::Binding;
@@ -37,6 +41,10 @@ pub enum Overlay {
     ConfirmOverwrite(overwrite::ConfirmOverwrite),
     SaveFailed(save_failed::SaveFailed),
     QemuCpuDropped(qemu_cpu::QemuCpuDropped),
+    Mode(mode::ModeDialog),
+    /// A model picked for a `<cpu>` whose mode does not use one.
+    ConfirmCustom(custom_model::ConfirmCustom),
+    Topology(topology::TopologyDialog),
 }
 
 /// What a dialog's key handler answers.
@@ -68,6 +76,9 @@ impl Overlay {
             Overlay::ConfirmOverwrite(_) => overwrite::KEYS,
             Overlay::SaveFailed(_) => save_failed::KEYS,
             Overlay::QemuCpuDropped(d) => d.keys(),
+            Overlay::Mode(_) => mode::KEYS,
+            Overlay::ConfirmCustom(_) => custom_model::KEYS,
+            Overlay::Topology(_) => topology::KEYS,
         }
     }
 
@@ -82,6 +93,9 @@ impl Overlay {
             Overlay::ConfirmOverwrite(o) => o.key(s, action),
             Overlay::SaveFailed(f) => f.key(s, action),
             Overlay::QemuCpuDropped(d) => d.key(s, action),
+            Overlay::Mode(d) => d.key(s, action),
+            Overlay::ConfirmCustom(d) => d.key(s, action),
+            Overlay::Topology(d) => d.key(s, action),
         }
     }
 
@@ -96,6 +110,9 @@ impl Overlay {
             Overlay::ConfirmOverwrite(o) => o.draw(f, t, area),
             Overlay::SaveFailed(e) => e.draw(f, t, area),
             Overlay::QemuCpuDropped(d) => d.draw(f, s, t, area),
+            Overlay::Mode(d) => d.draw(f, s, t, area),
+            Overlay::ConfirmCustom(d) => d.draw(f, t, area),
+            Overlay::Topology(d) => d.draw(f, t, area),
         }
     }
 }

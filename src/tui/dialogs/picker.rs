@@ -4,10 +4,12 @@
 //! the filtered models (best match first) and a preview of the selected model's features and
 //! their difference from the pane's current model.
 
-use super::{Outcome, edited_query, popup};
+use super::custom_model::ConfirmCustom;
+use super::{Outcome, Overlay, edited_query, popup};
 use crate::argv::QemuCaps;
 use crate::catalog::explore::{self, ModelFilter};
 use crate::catalog::{Catalog, QemuModel};
+use crate::domain::CpuMode;
 use crate::edit::Edit;
 use crate::host::PoolUsability;
 use crate::tui::app::{Action, AppState, Pane};
@@ -105,6 +107,16 @@ impl Picker {
                     Pane::Cpu => Edit::SetModel(item.name.clone()),
                     Pane::Qemu => Edit::SetQemuModel(item.name.clone()),
                 };
+                // A mode that ignores or replaces <model>: ask before writing one.
+                if let (Pane::Cpu, Some(mode)) = (self.pane, CpuMode::of(&s.state.dom))
+                    && !mode.uses_model()
+                {
+                    s.open(Overlay::ConfirmCustom(ConfirmCustom {
+                        model: item.name.clone(),
+                        mode,
+                    }));
+                    return Outcome::close();
+                }
                 s.edit(&edit);
                 return Outcome::close();
             }

@@ -2,7 +2,7 @@
 //! with what it does to the model (the engine's `AgainstModel`). It draws what the domain
 //! read and the catalog say; it reads no XML itself.
 
-use super::{against, kv, mark};
+use super::{effect_of, kv, mark};
 use crate::domain::{CpuDef, Policy};
 use crate::tui::app::AppState;
 use crate::tui::text::visible;
@@ -74,6 +74,13 @@ fn model(m: &AppState, cpu: &CpuDef, t: &Theme) -> Vec<Line<'static>> {
     let mut spans = vec![Span::styled(s(&model.name), t.title())];
     if let Some(fb) = &model.fallback {
         spans.push(Span::styled(format!("  fallback {}", s(fb)), t.label()));
+    }
+    // A mode that does not use the model says what becomes of it.
+    if let Some(mode) = crate::domain::CpuMode::of(&m.state.dom).filter(|md| !md.uses_model()) {
+        spans.push(Span::styled(
+            format!("  {}", mode.model_fate()),
+            t.warning(),
+        ));
     }
     spans.push(mark(m, t, model.el));
     let mut out = vec![kv(t, "model", spans)];
@@ -152,23 +159,17 @@ fn features(m: &AppState, cpu: &CpuDef, t: &Theme) -> Vec<Line<'static>> {
         format!("features ({})", cpu.features.len()),
         t.label(),
     )];
-    let model = cpu
-        .model
-        .as_ref()
-        .and_then(|md| m.catalog.libvirt.model(&md.name));
-    for feat in &cpu.features {
+    // What the generated -cpu does with each (the engine's reading, not libvirt's map alone).
+    let effects =
+        crate::argv::features::cpu_feature_effects(&m.state.dom, &m.report.arg, m.catalog);
+    for (feat, effect) in cpu.features.iter().zip(effects) {
         let name = feat.name.as_deref().map_or("(no name)".into(), s);
         // As written (a value libvirt refuses too), or the policy an absent attribute means.
         let policy = feat
             .policy
             .as_deref()
             .map_or(Policy::DEFAULT.name().into(), s);
-        let has = model.map(|md| {
-            md.features
-                .iter()
-                .any(|x| Some(x.as_str()) == feat.name.as_deref())
-        });
-        let (sign, state, style) = against(feat.against_model(has), t);
+        let (sign, state, style) = effect_of(effect, t);
         out.push(Line::from(vec![
             Span::styled(format!(" {sign} "), style),
             Span::raw(format!("{name:<16} ")),

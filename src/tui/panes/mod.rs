@@ -9,12 +9,15 @@ use super::app::{Action, AppState, EXIT_ABORT, Effect, Pane};
 use super::dialogs::Overlay;
 use super::dialogs::diff::Diff;
 use super::dialogs::features::FeatureList;
+use super::dialogs::mode::ModeDialog;
 use super::dialogs::picker::Picker;
 use super::dialogs::prompt::Prompt;
+use super::dialogs::topology::TopologyDialog;
 use super::keymap::{Binding, DIGIT, Hint, Key, When};
 use super::text;
 use super::theme::Theme;
 use crate::argv::Reading;
+use crate::argv::features::FeatureEffect;
 use crate::check::Severity;
 use crate::domain::AgainstModel;
 use crate::edit::Edit;
@@ -58,6 +61,22 @@ pub const KEYS: &[Binding] = &[
         help: "feature list: / search, Space toggle, p cycle policy, Del remove",
         readme: "feature list: `/` search, `Space` toggles (`<cpu>`: require ↔ disable; `<qemu:cpu>`: `name=on` ↔ `off`; an unset feature, or an `optional` one — on only if the host has it, drawn `?` — is set opposite to the model), `p` cycles the policy, `Del` unsets; the list also holds whatever the document sets that the catalog does not know (`enforce`, a misspelt feature, an unknown option), so it can be removed",
         hints: &[hint("f", "features", 6)],
+    },
+    Binding {
+        keys: &[(Key::Char('M'), Action::OpenMode)],
+        when: When::Always,
+        shown: "M",
+        help: "<cpu> mode: custom, host-model, host-passthrough, maximum",
+        readme: "`<cpu>` mode: custom, host-model, host-passthrough or maximum, each with what it means and what switching to it leaves ignored (`<model>` on host-passthrough/maximum, replaced on host-model); `Enter` switches; custom without a model opens the model picker. A model picked (`m`) on a mode that does not use one asks first: `y` switches to custom with it, `n` changes nothing",
+        hints: &[hint("M", "mode", 13)],
+    },
+    Binding {
+        keys: &[(Key::Char('t'), Action::OpenTopology)],
+        when: When::Always,
+        shown: "t",
+        help: "topology and vCPUs: sockets, dies, cores, threads, <vcpu>",
+        readme: "topology and vCPU count: type the numbers (`↑` `↓`/`Tab` choose the field), the window says live whether libvirt takes them (the product must be `<vcpu>`: \"CPU topology doesn't match maximum vcpu count\"), `v` makes `<vcpu>` the product, `Enter` writes `<topology>` in place (a new one after `<model>`) and `<vcpu>`",
+        hints: &[hint("t", "topology", 14)],
     },
     Binding {
         keys: &[(Key::Char('e'), Action::AddOption)],
@@ -205,6 +224,8 @@ pub fn key(s: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Abort => s.exit = Some(EXIT_ABORT),
         Action::Fix(n) => fix(s, n),
         Action::OpenPicker | Action::OpenFeatures | Action::AddOption => open(s, &action),
+        Action::OpenMode => s.open(Overlay::Mode(ModeDialog::new(s))),
+        Action::OpenTopology => s.open(Overlay::Topology(TopologyDialog::new(s))),
         Action::MoveToOther => move_to_other(s),
         Action::Up => scroll(s, s.focus, -1),
         Action::Down => scroll(s, s.focus, 1),
@@ -390,6 +411,16 @@ fn frame(
         .map(|l| text::clip_line(l, width))
         .collect();
     f.render_widget(Paragraph::new(shown).block(block), area);
+}
+
+/// How a `<cpu>` feature's effect in `-cpu` is drawn: sign, words, style.
+fn effect_of(effect: FeatureEffect, t: &Theme) -> (&'static str, &'static str, Style) {
+    match effect {
+        FeatureEffect::Model(a) => against(a, t),
+        FeatureEffect::Dropped => ("×", "dropped by libvirt", t.dim()),
+        FeatureEffect::OverHost { on: true } => ("+", "on (host CPU)", t.added()),
+        FeatureEffect::OverHost { on: false } => ("−", "off (host CPU)", t.removed()),
+    }
 }
 
 /// How a feature's effect on the model is drawn: sign, words, style.
