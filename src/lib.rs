@@ -38,7 +38,7 @@
 //! - `tui::panes`: the panes' key table, what those keys do, and the pane frame;
 //!   `panes::cpu` and `panes::qemu` turn the domain's and the catalog's facts into lines.
 //! - `tui::dialogs`: one module per window over the panes (`help`, `picker`, `features`,
-//!   `diff`, `prompt`, `quit`, `overwrite`, `save_failed`, `qemu_cpu`), each owning its state,
+//!   `diff`, `prompt`, `quit`, `overwrite`, `save_failed`, `qemu_cpu`, `diagnostics`), each owning its state,
 //!   its key table, its key handler and its drawing. A handler changes its dialog in place and
 //!   answers `Outcome::Keep` or `Outcome::Close(effects)`; `dialogs::key` alone takes the open
 //!   dialog out of the state and puts it back.

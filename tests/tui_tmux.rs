@@ -732,7 +732,7 @@ fn q_twice_in_a_tiny_window_keeps_unsaved_edits() {
     );
     t.wait_for("Enlarge the window");
     t.keys(&["q"]);
-    t.wait_for("y quits without");
+    t.wait_for("D quits without");
     t.keys(&["q"]);
     let s = t.wait_for("Enlarge the window");
     assert!(!s.contains("EXIT="), "{s}");
@@ -745,6 +745,11 @@ fn q_twice_in_a_tiny_window_keeps_unsaved_edits() {
     t.wait_for("[modified]");
     t.keys(&["q"]);
     t.wait_for("quit without saving");
+    // A reflexive `y` (it writes in the save question) loses nothing here.
+    t.keys(&["y"]);
+    let s = t.wait_for("y does not discard here");
+    assert!(s.contains("D quit without saving"), "{s}");
+    assert!(!s.contains("EXIT="), "{s}");
     t.keys(&["q"]);
     let s = t.wait_for("[modified]");
     assert!(!s.contains("quit without saving"), "{s}");
@@ -1032,4 +1037,75 @@ fn a_huge_value_opens_fast_and_keys_stay_quick() {
     }
     t.keys(&["q"]);
     t.exits_cooked("0");
+}
+
+/// At 80×24: every key's hint shows in the bar (two rows), the help fits or scrolls, and more
+/// diagnostics than the bar holds are listed by `c`, scrollable, with the TUI's keys as advice.
+#[test]
+fn at_80x24_every_hint_shows_and_c_lists_every_diagnostic() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let xml = DEMO
+        .replace("  <cpu>\n", "  <cpu mode='custom'>\n    <model>Haswell</model>\n")
+        .replace(
+            "    <qemu:option name='strange-option' value='1234'/>\n",
+            "    <qemu:option name='strange-option' value='1234'/>\n    <qemu:option name='odd-option' value='1'/>\n    <qemu:option name='weird-option' value='2'/>\n",
+        );
+    std::fs::write(dir.path().join("many.xml"), &xml).unwrap();
+    let t = Tmux::start("small80", dir.path(), &["many.xml"], &[]);
+    t.wait_for("unknown-model");
+    assert!(
+        t.tmux(&["resize-window", "-x", "80", "-y", "24"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let s = t.wait_for("c lists them all");
+    for hint in [
+        "w save",
+        "q quit",
+        "? help",
+        "Tab pane",
+        "u undo",
+        "m model",
+        "f features",
+        "x move",
+        "y copy",
+        "d diff",
+        "^R redo",
+        "o reading",
+        "c diagnostics",
+    ] {
+        assert!(s.contains(hint), "{hint}:\n{s}");
+    }
+    t.keys(&["Tab"]);
+    assert!(t.wait_for("e option").contains("c diagnostics"));
+    t.keys(&["?"]);
+    let s = t.wait_for("any other key closes");
+    assert!(s.contains("Ctrl-Z"), "the last row shows:\n{s}");
+    t.keys(&["Escape"]);
+    t.wait_for("c lists them all");
+    t.keys(&["c"]);
+    let s = t.wait_for("more below");
+    assert!(s.contains("diagnostics ("), "{s}");
+    let mut seen = s;
+    for _ in 0..12 {
+        t.keys(&["j"]);
+        seen.push_str(&t.wait_for("diagnostics ("));
+    }
+    let words = seen.split_whitespace().collect::<Vec<_>>().join(" ");
+    for code in [
+        "unknown-model",
+        "unknown-option",
+        "model-twice",
+        "libvirt-drops-qemu-cpu",
+    ] {
+        assert!(words.contains(code), "{code}:\n{seen}");
+    }
+    assert!(words.contains("`x` moves them"), "{seen}");
+    assert!(!words.contains("--move-to"), "{seen}");
+    t.keys(&["Escape", "Q"]);
+    t.exits_cooked("1");
 }

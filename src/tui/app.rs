@@ -91,6 +91,8 @@ pub enum Action {
     Save,
     Copy,
     Help,
+    /// `c`: the list of every diagnostic.
+    ShowDiagnostics,
     Quit,
     Abort,
     /// Apply the fix of the n-th fixable diagnostic (1-based, as shown).
@@ -119,6 +121,8 @@ pub enum Action {
     Remove,
     Search,
     Yes,
+    /// `D` in the quit question: quit, dropping the unsaved edits.
+    Discard,
     Reload,
     SaveElsewhere,
     /// Scroll a pane by lines (mouse wheel).
@@ -545,6 +549,10 @@ pub fn update(m: &mut AppState, action: Action) -> Vec<Effect> {
             return Vec::new();
         }
         _ => {}
+    }
+    // The size matters to a dialog too (how far its list scrolls).
+    if let Action::Resized(w, h) = action {
+        m.screen = Some((w, h));
     }
     let Some(action) = when_too_small(m, action) else {
         return Vec::new();

@@ -145,7 +145,15 @@ fn quit_without_changes_exits_zero_and_asks_with_changes() {
         assert!(m.overlay.is_none() && m.exit.is_none(), "{k}");
         assert!(m.modified, "{k}");
     }
+    // `y` writes in the save question; here it is no answer, so a reflexive `q y` loses
+    // nothing: the question stays and says which key discards.
     keys(&mut m, "qy");
+    assert!(matches!(m.overlay, Some(Overlay::ConfirmQuit)));
+    assert_eq!(m.exit, None);
+    let text = screen(&m, 100, 30);
+    assert!(text.contains("D quit without saving"), "{text}");
+    assert!(text.contains("y does not discard here"), "{text}");
+    keys(&mut m, "D");
     assert_eq!(m.exit, Some(0));
 
     let mut m = demo();
@@ -803,15 +811,15 @@ fn quit_confirmation_holds_in_a_window_too_small_to_draw_it() {
     let mut m = demo();
     keys(&mut m, "1q");
     let text = screen(&m, 30, 10);
-    assert!(text.contains("y quits without"), "{text}");
+    assert!(text.contains("D quits without"), "{text}");
     keys(&mut m, "q");
     assert_eq!(m.exit, None, "a second q keeps editing");
     let text = screen(&m, 30, 10);
     assert!(text.contains("Enlarge the window"), "{text}");
-    keys(&mut m, "qqq<esc>");
+    keys(&mut m, "qqq<esc>qy<esc>");
     assert_eq!(m.exit, None);
     assert!(m.modified);
-    keys(&mut m, "qy");
+    keys(&mut m, "qD");
     assert_eq!(m.exit, Some(0));
 }
 
@@ -1246,4 +1254,127 @@ fn scrolling_stops_at_the_end_of_a_pane() {
     // A taller screen shows it all: the pane scrolls back to its new end.
     super::app::update(&mut m, super::app::Action::Resized(80, 200));
     assert_eq!(m.scroll[0], 0);
+}
+
+/// The demo with `<cpu>` naming a model too and more unknown options: more diagnostics than
+/// the bar shows.
+fn many_diagnostics() -> AppState {
+    let xml = DEMO
+        .replace(
+            "  <cpu>\n",
+            "  <cpu mode='custom'>\n    <model>Haswell</model>\n",
+        )
+        .replace(
+            "    <qemu:option name='strange-option' value='1234'/>\n",
+            "    <qemu:option name='strange-option' value='1234'/>\n    <qemu:option name='odd-option' value='1'/>\n    <qemu:option name='weird-option' value='2'/>\n",
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.xml");
+    std::fs::write(&path, xml).unwrap();
+    open(&path)
+}
+
+/// At the smallest size, every key of the panes' table that has a hint shows it in the bar
+/// (two rows when one does not hold them).
+#[test]
+fn every_pane_hint_shows_at_80x24() {
+    let mut m = demo();
+    for focus in ["", "<tab>"] {
+        keys(&mut m, focus);
+        let text = screen(&m, 80, 24);
+        for h in super::keymap::hints(&m) {
+            let shown = format!("{} {}", h.key, h.label);
+            assert!(text.contains(&shown), "{shown:?} missing:\n{text}");
+        }
+    }
+    assert!(screen(&m, 80, 24).contains("e option"));
+}
+
+/// The help at 80×24: rows wrap to the window, and what does not fit scrolls into view;
+/// every row's words are reachable.
+#[test]
+fn every_help_row_is_reachable_at_80x24() {
+    let mut m = demo();
+    super::app::update(&mut m, super::app::Action::Resized(80, 24));
+    keys(&mut m, "?");
+    let first = screen(&m, 80, 24);
+    // Scrolling is offered exactly when some rows are out of sight.
+    assert_eq!(
+        first.contains("more below"),
+        first.contains("PgDn scroll · any other key closes"),
+        "{first}"
+    );
+    let mut seen = first.clone();
+    for _ in 0..30 {
+        keys(&mut m, "j");
+        seen.push_str(&screen(&m, 80, 24));
+    }
+    assert!(
+        matches!(m.overlay, Some(Overlay::Help(_))),
+        "j scrolls, not closes"
+    );
+    let last = screen(&m, 80, 24);
+    assert!(!last.contains("more below"), "{last}");
+    assert!(last.contains("any other key closes"), "{last}");
+    // Every word of every row shows in some screen (rows wrap, so compare word by word).
+    for (k, what) in super::keymap::help_rows() {
+        assert!(seen.contains(&format!(" {k} ")), "{k}");
+        for w in what.split_whitespace() {
+            assert!(seen.contains(w), "{k}: {w:?} never shown");
+        }
+    }
+    keys(&mut m, "<pgup><home>");
+    assert_eq!(screen(&m, 80, 24), first);
+    keys(&mut m, "x");
+    assert!(m.overlay.is_none(), "any other key closes");
+    assert_eq!(m.source(), DEMO, "and does nothing else");
+}
+
+/// More diagnostics than the bar shows: `c` lists them all, scrollable, with their fix keys;
+/// a digit there applies a fix. The advice names the TUI's keys, not the CLI's flags.
+#[test]
+fn c_lists_every_diagnostic_with_tui_advice() {
+    let mut m = many_diagnostics();
+    super::app::update(&mut m, super::app::Action::Resized(80, 24));
+    let n = m.report.diagnostics.len();
+    assert!(n > 4, "{n}");
+    let bar = screen(&m, 80, 24);
+    assert!(bar.contains("more (c lists them all)"), "{bar}");
+    assert!(!bar.contains("virt-cpu check FILE"), "{bar}");
+    keys(&mut m, "c");
+    assert!(matches!(m.overlay, Some(Overlay::Diagnostics(_))));
+    let first = screen(&m, 80, 24);
+    assert!(first.contains("more below"), "{first}");
+    assert!(first.contains("PgDn scroll · 1-9 apply a fix"), "{first}");
+    let mut seen = String::new();
+    for _ in 0..40 {
+        seen.push_str(&screen(&m, 80, 24));
+        keys(&mut m, "j");
+    }
+    for d in &m.report.diagnostics {
+        assert!(seen.contains(d.code), "{} never shown:\n{seen}", d.code);
+    }
+    let joined: String = seen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        joined.contains("`x` moves them to the other element"),
+        "{joined}"
+    );
+    assert!(!joined.contains("--move-to"), "{joined}");
+    assert!(!joined.contains("virt-cpu convert"), "{joined}");
+    assert!(joined.contains("[1] fix → Icelake-Server-v4"), "{joined}");
+    // The CLI keeps its words.
+    let cli: Vec<&str> = m
+        .report
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert!(cli.iter().any(|t| t.contains("--move-to qemu")), "{cli:?}");
+    // A digit applies that fix, the list stays open and follows.
+    keys(&mut m, "<home>1");
+    assert!(m.source().contains("Icelake-Server-v4"));
+    assert!(matches!(m.overlay, Some(Overlay::Diagnostics(_))));
+    assert!(!screen(&m, 80, 24).contains("unknown-model"));
+    keys(&mut m, "<esc>");
+    assert!(m.overlay.is_none());
 }

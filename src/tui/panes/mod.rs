@@ -84,6 +84,18 @@ pub const KEYS: &[Binding] = &[
         hints: &[],
     },
     Binding {
+        // `Key::Char` takes any modifiers: Ctrl-c stays the `q` row's quit.
+        keys: &[
+            (Key::Ctrl('c'), Action::Quit),
+            (Key::Char('c'), Action::ShowDiagnostics),
+        ],
+        when: When::Always,
+        shown: "c",
+        help: "every diagnostic (the bar shows the first few), scrollable, 1-9 fixes",
+        readme: "every diagnostic in a scrollable list (the bar shows the first few), each with its fix key and line; `1-9` applies a fix there too",
+        hints: &[hint("c", "diagnostics", 13)],
+    },
+    Binding {
         keys: &[(Key::Char('o'), Action::ToggleReading)],
         when: When::Always,
         shown: "o",
@@ -150,7 +162,7 @@ pub const KEYS: &[Binding] = &[
         when: When::Always,
         shown: "q",
         help: "quit (asks when there are unsaved edits)",
-        readme: "quit; with unsaved edits asks: `y` quits without saving, `w` saves (the diff, then `y`) and quits, `Esc`/`q`/`n` keep editing (also when the window is too small to draw the question)",
+        readme: "quit; with unsaved edits asks: `D` quits without saving (`y` does not, so a reflexive `q` `y` loses nothing), `w` saves (the diff, then `y`) and quits, `Esc`/`q`/`n` keep editing (also when the window is too small to draw the question)",
         hints: &[hint("q", "quit", 1)],
     },
     Binding {
@@ -165,8 +177,8 @@ pub const KEYS: &[Binding] = &[
         keys: &[(Key::Char('?'), Action::Help)],
         when: When::Always,
         shown: "?",
-        help: "this help",
-        readme: "help",
+        help: "this help (j k PgUp PgDn scroll it when it does not fit)",
+        readme: "help: the keys of this table; when they do not fit, `j` `k` `↑` `↓` `PgUp` `PgDn` scroll them (the border says how many rows are below), any other key closes",
         hints: &[hint("?", "help", 2)],
     },
     // Taken by the event loop before any key table, so it works in every dialog too.
@@ -199,7 +211,8 @@ pub fn key(s: &mut AppState, action: Action) -> Vec<Effect> {
             Some(text) => return vec![Effect::Copy(text)],
             None => s.warn("No -cpu to copy: libvirt refuses this domain (see the diagnostics)"),
         },
-        Action::Help => s.open(Overlay::Help),
+        Action::Help => s.open(Overlay::Help(Default::default())),
+        Action::ShowDiagnostics => s.open(Overlay::Diagnostics(Default::default())),
         Action::Quit if s.modified => s.open(Overlay::ConfirmQuit),
         Action::Quit => s.exit = Some(0),
         Action::Abort => s.exit = Some(EXIT_ABORT),
@@ -255,7 +268,7 @@ fn history(s: &mut AppState, action: &Action) {
 }
 
 /// `1`–`9`: the fix of the n-th fixable diagnostic.
-fn fix(s: &mut AppState, n: usize) {
+pub(crate) fn fix(s: &mut AppState, n: usize) {
     let fix = s.fixable().nth(n.wrapping_sub(1)).map(|(_, e)| e.clone());
     match fix {
         Some(edit) => {

@@ -4,6 +4,7 @@
 //! through `text::visible` first.
 
 mod bottom;
+pub use bottom::{advice, diagnostic};
 pub mod loading;
 
 use super::app::AppState;
