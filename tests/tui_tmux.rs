@@ -336,7 +336,50 @@ fn copy_over_ssh_says_osc52_and_the_tmux_setting() {
     let t = Tmux::start("copy", dir.path(), &["icelake-240.xml"], &env);
     t.wait_for("unknown-model");
     t.keys(&["y"]);
-    t.wait_for("OSC 52");
+    let s = t.wait_for("OSC 52");
+    // Without a display, no local clipboard is tried: no X11 timeout to speak of.
+    assert!(s.contains("no $DISPLAY or $WAYLAND_DISPLAY"), "{s}");
+    assert!(!s.contains("X11") && !s.contains("timeout"), "{s}");
+    t.keys(&["q"]);
+    t.exits_cooked("0");
+}
+
+/// Esc then Tab then `m`, sent in one write (read as Alt+Tab): Esc closes the picker, Tab
+/// switches the pane, `m` opens the picker there with an empty filter.
+#[test]
+fn esc_then_keys_in_one_read_are_each_their_own_key() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    let (dir, path) = demo_copy();
+    let t = Tmux::start("escalt", dir.path(), &["icelake-240.xml"], &[]);
+    t.wait_for("unknown-model");
+    t.keys(&["m"]);
+    t.wait_for("Haswell");
+    t.keys(&["Escape", "Tab", "m"]);
+    let s = t.wait_for("focus <qemu:cpu>");
+    assert!(
+        s.contains("<qemu:cpu> model — type to filter") && s.contains("› ▏  132/132"),
+        "the QEMU picker, unfiltered:\n{s}"
+    );
+    assert!(!s.contains("no model matches"), "{s}");
+    t.keys(&["Escape", "q"]);
+    t.exits_cooked("0");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), DEMO);
+}
+
+/// A file not writable for us says so in the title from the start, not only when saving.
+#[test]
+fn a_read_only_file_says_so_in_the_title() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, path) = demo_copy();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let t = Tmux::start("readonly", dir.path(), &["icelake-240.xml"], &[]);
+    let s = t.wait_for("unknown-model");
+    assert!(s.lines().next().unwrap().contains("[read-only]"), "{s}");
     t.keys(&["q"]);
     t.exits_cooked("0");
 }

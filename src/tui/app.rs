@@ -223,6 +223,9 @@ pub struct AppState {
     /// The file is `virsh edit`'s temporary copy: virsh defines it once we exit, and libvirt
     /// 9.0 drops `<qemu:cpu>` then, so saving one asks first as `--domain` does.
     pub virsh_edit: bool,
+    /// The file is not writable for us (known at load): the title says so, before a save
+    /// finds out.
+    pub read_only: bool,
 }
 
 impl AppState {
@@ -258,6 +261,7 @@ impl AppState {
             exit: None,
             quit_after_save: false,
             virsh_edit: false,
+            read_only: false,
         }
     }
 
@@ -486,7 +490,12 @@ impl AppState {
                 self.set_disk(disk, stamp);
                 self.history = History::default();
                 self.refresh();
-                self.warn("Reloaded from disk; your edits were dropped");
+                self.warn(match self.target {
+                    Target::Domain { .. } => {
+                        "Reloaded libvirt's definition; your edits were dropped"
+                    }
+                    _ => "Reloaded from disk; your edits were dropped",
+                });
             }
             Err(e) => self.error(format!("cannot reload: {e}; your edits are kept")),
         }
@@ -643,6 +652,7 @@ fn saved(m: &mut AppState, path: PathBuf, bytes: Arc<String>, result: Result<Sav
             let shown = path.display().to_string();
             m.target = Target::File(path);
             m.name = shown.clone();
+            m.read_only = false;
             match outcome {
                 Saved::Written(_) => m.info(format!("Wrote {shown}")),
                 Saved::Unchanged(_) => {

@@ -103,12 +103,11 @@ pub fn load_with(
                 },
             )
         }
-        (None, Some(p)) if p.as_os_str() == "-" => (
-            store::open(p)?,
-            Target::Unnamed {
-                suggestion: "domain.xml".into(),
-            },
-        ),
+        (None, Some(p)) if p.as_os_str() == "-" => {
+            let loaded = store::open(p)?;
+            let suggestion = save_as_name(&loaded.doc);
+            (loaded, Target::Unnamed { suggestion })
+        }
         (None, Some(p)) => (store::open(p)?, Target::File(p.clone())),
     };
     let name = match (&opts.domain, &opts.file) {
@@ -135,7 +134,33 @@ pub fn load_with(
     let mut model = AppState::new(state, name, target, caps, catalog);
     model.disk_stamp = stamp;
     model.virsh_edit = opts.file.as_deref().is_some_and(is_virsh_edit_copy);
+    model.read_only = match &model.target {
+        Target::File(p) => !store::save::is_writable(p),
+        _ => false,
+    };
     Ok(model)
+}
+
+/// The name save-as offers for a document without a file: `NAME.xml` after the domain's
+/// `<name>` when that makes a plain file name here, else `domain.xml`.
+fn save_as_name(doc: &crate::xml::Document) -> String {
+    let root = doc.root();
+    let name = doc
+        .children(root)
+        .find(|&c| doc.local_name(c) == "name")
+        .map(|c| doc.text(c));
+    match name.as_deref().map(str::trim) {
+        Some(n)
+            if !n.is_empty()
+                && n.len() <= 200
+                && !n.starts_with('.')
+                && !n.starts_with('-')
+                && n.chars().all(|c| c != '/' && !crate::visible::is_unsafe(c)) =>
+        {
+            format!("{n}.xml")
+        }
+        _ => "domain.xml".into(),
+    }
 }
 
 /// `virsh edit` hands its editor a temporary `virshXXXXXX.xml` and defines it afterwards; an
@@ -399,17 +424,17 @@ fn dispatch(
     }
 }
 
-/// Esc then a key, arriving in one read, reaches us as Alt+key. No binding uses Alt, so it is
-/// split back into the two keys the user pressed.
+/// Esc then a key, arriving in one read, reaches us as Alt+key — a letter, and as well Tab,
+/// Enter, Backspace or an arrow. No binding uses Alt, so it is split back into the two keys the
+/// user pressed: Esc acts as Esc (closing the picker, say), then the key as itself against what
+/// is open after it (not typed into a filter that is gone).
 fn split_alt(k: KeyEvent) -> Vec<KeyEvent> {
-    match k.code {
-        KeyCode::Char(_) if k.modifiers.contains(KeyModifiers::ALT) => {
-            let mut plain = k;
-            plain.modifiers.remove(KeyModifiers::ALT);
-            vec![KeyEvent::from(KeyCode::Esc), plain]
-        }
-        _ => vec![k],
+    if !k.modifiers.contains(KeyModifiers::ALT) {
+        return vec![k];
     }
+    let mut plain = k;
+    plain.modifiers.remove(KeyModifiers::ALT);
+    vec![KeyEvent::from(KeyCode::Esc), plain]
 }
 
 /// Feeds a key string (see [`keymap::parse_keys`]) through the keymap and `update`, carrying out

@@ -1378,3 +1378,101 @@ fn c_lists_every_diagnostic_with_tui_advice() {
     keys(&mut m, "<esc>");
     assert!(m.overlay.is_none());
 }
+
+/// Feeds terminal key events as the event loop does: Alt+key split back into Esc and the key.
+fn events(m: &mut AppState, events: &[crossterm::event::KeyEvent]) {
+    for &e in events {
+        for k in super::split_alt(e) {
+            if let Some(a) = super::keymap::key(m, k) {
+                let effects = super::app::update(m, a);
+                assert!(effects.is_empty(), "{effects:?}");
+            }
+        }
+    }
+}
+
+/// Esc then Tab then `m` typed fast in the picker's filter: the terminal may deliver Esc+Tab
+/// (or Esc+m) as one Alt+key. Esc closes the picker, Tab switches the pane and `m` opens the
+/// picker there — nothing is typed into a filter that is gone.
+#[test]
+fn esc_then_a_key_read_as_alt_is_two_keys() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let alt = |code| KeyEvent::new(code, KeyModifiers::ALT);
+    let mut m = demo();
+    keys(&mut m, "m");
+    events(
+        &mut m,
+        &[alt(KeyCode::Tab), KeyEvent::from(KeyCode::Char('m'))],
+    );
+    assert_eq!(m.focus, Pane::Qemu);
+    match &m.overlay {
+        Some(Overlay::Picker(p)) => {
+            assert_eq!(p.pane, Pane::Qemu);
+            assert_eq!(p.query, "");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Esc+m in one read: the picker closes, then `m` opens it again, its filter empty.
+    keys(&mut m, "sky");
+    events(&mut m, &[alt(KeyCode::Char('m'))]);
+    match &m.overlay {
+        Some(Overlay::Picker(p)) => assert_eq!(p.query, ""),
+        other => panic!("{other:?}"),
+    }
+    // Esc Esc: both act (the second on the panes, where it does nothing).
+    events(&mut m, &[alt(KeyCode::Esc)]);
+    assert!(m.overlay.is_none());
+    assert_eq!(m.source(), DEMO);
+}
+
+/// A document from standard input offers `NAME.xml` after its `<name>`; a name that is no
+/// plain file name falls back to `domain.xml`.
+#[test]
+fn save_as_offers_the_domains_name() {
+    let doc = |xml: &str| crate::xml::Document::parse(xml.as_bytes()).unwrap();
+    assert_eq!(super::save_as_name(&doc(DEMO)), "icelake-240.xml");
+    for bad in ["../x", ".hidden", "-rf", "a\u{202e}b", ""] {
+        let xml = DEMO.replace("<name>icelake-240</name>", &format!("<name>{bad}</name>"));
+        assert_eq!(super::save_as_name(&doc(&xml)), "domain.xml", "{bad:?}");
+    }
+    let xml = DEMO.replace("  <name>icelake-240</name>\n", "");
+    assert_eq!(super::save_as_name(&doc(&xml)), "domain.xml");
+}
+
+/// A file not writable for us says `[read-only]` in the title from the start.
+#[test]
+fn a_read_only_file_is_marked_at_load() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_dir, path) = example("icelake-240.xml");
+    assert!(!open(&path).read_only);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let mut m = open(&path);
+    assert!(m.read_only);
+    assert!(
+        screen(&m, 100, 30)
+            .lines()
+            .next()
+            .unwrap()
+            .contains("[read-only]")
+    );
+    keys(&mut m, "1");
+    let title = screen(&m, 100, 30).lines().next().unwrap().to_string();
+    assert!(title.contains("[read-only] [modified]"), "{title}");
+}
+
+/// For a libvirt domain, a define refused because the definition changed offers to reload it
+/// from libvirt (not "from disk"), and the reload says so.
+#[test]
+fn domain_reload_speaks_of_libvirt() {
+    let virsh = FakeVirsh::new(DEMO, false);
+    let mut m = domain_model(&virsh);
+    *virsh.definition.borrow_mut() = DEMO.replace("8388608", "4194304");
+    keys_with(&mut m, "1wyd", &virsh);
+    let text = screen(&m, 100, 30);
+    assert!(text.contains("r reload from libvirt"), "{text}");
+    assert!(!text.contains("from disk"), "{text}");
+    keys_with(&mut m, "r", &virsh);
+    let status = &m.status.as_ref().unwrap().text;
+    assert!(status.contains("Reloaded libvirt's definition"), "{status}");
+    assert!(!m.modified);
+}

@@ -101,7 +101,7 @@ impl Overlay {
             Overlay::Prompt(p) => p.draw(f, t, area),
             Overlay::ConfirmQuit => quit::draw(f, s, t, area),
             Overlay::ConfirmOverwrite(o) => o.draw(f, t, area),
-            Overlay::SaveFailed(e) => e.draw(f, t, area),
+            Overlay::SaveFailed(e) => e.draw(f, s, t, area),
             Overlay::QemuCpuDropped(d) => d.draw(f, s, t, area),
         }
     }

@@ -127,7 +127,7 @@ pub const KEYS: &[Binding] = &[
         when: When::Always,
         shown: "w",
         help: "save: shows the diff, y writes",
-        readme: "save: shows the diff, `y` writes atomically; nothing is written when nothing changed; a file changed on disk meanwhile is not overwritten (`r` reloads, `s` saves elsewhere); a read-only file keeps your edits (`s` saves elsewhere)",
+        readme: "save: shows the diff, `y` writes atomically; nothing is written when nothing changed; a file changed on disk meanwhile is not overwritten (`r` reloads, `s` saves elsewhere); a read-only file — its title says `[read-only]` from the start — keeps your edits (`s` saves elsewhere); with `--domain`, `w` defines, and `r` in its refusal reloads the definition from libvirt",
         hints: &[hint("w", "save", 0)],
     },
     Binding {
@@ -135,7 +135,7 @@ pub const KEYS: &[Binding] = &[
         when: When::Always,
         shown: "save as",
         help: "",
-        readme: "(`w` on standard input or the demo, `s` after a failed save) the pre-filled name is selected: typing replaces it, `←` `→` `Home` `End` keep it for editing, `Ctrl-U` clears, `Enter` writes; a file already there (other than the one loaded) is only overwritten after \"FILE exists: overwrite?\" — `y` overwrites, `n`/`Esc` choose another name",
+        readme: "(`w` on standard input or the demo, `s` after a failed save) the pre-filled name (`NAME.xml` after the domain's `<name>` for standard input and `--domain`) is selected: typing replaces it, `←` `→` `Home` `End` keep it for editing, `Ctrl-U` clears, `Enter` writes; a file already there (other than the one loaded) is only overwritten after \"FILE exists: overwrite?\" — `y` overwrites, `n`/`Esc` choose another name",
         hints: &[],
     },
     Binding {
@@ -143,7 +143,7 @@ pub const KEYS: &[Binding] = &[
         when: When::Always,
         shown: "y",
         help: "copy the -cpu argv (clipboard, OSC 52 over SSH)",
-        readme: "copy `-cpu VALUE` (shell-quoted): local clipboard, and OSC 52 to your terminal over SSH or when there is no local clipboard — inside tmux `set -g set-clipboard on` forwards OSC 52",
+        readme: "copy `-cpu VALUE` (shell-quoted): local clipboard (with `$DISPLAY` or `$WAYLAND_DISPLAY`), and OSC 52 to your terminal over SSH or when there is no local clipboard — inside tmux `set -g set-clipboard on` forwards OSC 52",
         hints: &[hint("y", "copy", 9)],
     },
     Binding {
