@@ -1152,3 +1152,25 @@ fn at_80x24_every_hint_shows_and_c_lists_every_diagnostic() {
     t.keys(&["Escape", "Q"]);
     t.exits_cooked("1");
 }
+
+/// A versioned QEMU name typed in the `<cpu>` picker (libvirt 9.0): the list says what it is
+/// and what `<cpu>` takes instead, not "no model matches".
+#[test]
+fn cpu_picker_says_a_versioned_name_is_qemus() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    let (dir, path) = demo_copy();
+    let t = Tmux::start("versioned", dir.path(), &["icelake-240.xml"], &[]);
+    t.wait_for("unknown-model");
+    t.keys(&["m"]);
+    t.wait_for("Haswell");
+    t.type_text("Skylake-Client-v4");
+    let s = t.wait_for("is a QEMU");
+    let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(!joined.contains("no model matches"), "{s}");
+    assert!(joined.contains("`Skylake-Client`"), "{s}");
+    t.keys(&["Escape", "q"]);
+    t.exits_cooked("0");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), DEMO);
+}

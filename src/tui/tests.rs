@@ -1476,3 +1476,44 @@ fn domain_reload_speaks_of_libvirt() {
     assert!(status.contains("Reloaded libvirt's definition"), "{status}");
     assert!(!m.modified);
 }
+
+/// A versioned QEMU name typed in the `<cpu>` picker of libvirt 9.0: not "no model matches"
+/// but what it is and what `<cpu>` takes instead; Enter changes nothing. libvirt 11.3's
+/// `<cpu>` takes versioned names, so there the picker has it and Enter sets it.
+#[test]
+fn cpu_picker_explains_a_versioned_qemu_name() {
+    let mut m = demo();
+    keys(&mut m, "mSkylake-Client-v4");
+    let text = screen(&m, 120, 30);
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(!joined.contains("no model matches"), "{text}");
+    assert!(
+        joined.contains("`Skylake-Client-v4` is a QEMU (`<qemu:cpu>`) name"),
+        "{text}"
+    );
+    assert!(joined.contains("`Skylake-Client`"), "{text}");
+    assert!(joined.contains("libvirt 10.10 and later"), "{text}");
+    keys(&mut m, "<ret>");
+    assert_eq!(m.source(), DEMO);
+    let status = &m.status.as_ref().unwrap().text;
+    assert!(status.contains("is a QEMU (`<qemu:cpu>`) name"), "{status}");
+    // A version that is a libvirt model under another name.
+    keys(&mut m, "<C-u>Skylake-Client-v2");
+    let text = screen(&m, 120, 30);
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        joined.contains("takes the same model as `Skylake-Client-IBRS`"),
+        "{text}"
+    );
+
+    let catalog = Catalog::embedded_pair(&crate::catalog::versions::EMBEDDED[1]);
+    assert_eq!(catalog.libvirt.release().line(), "11.3");
+    let mut m = load(&Options::default(), catalog).unwrap();
+    keys(&mut m, "mSkylake-Client-v4<ret>");
+    assert!(
+        m.source().contains("<model>Skylake-Client-v4</model>")
+            || m.source().contains(">Skylake-Client-v4<"),
+        "{}",
+        m.source()
+    );
+}
