@@ -1174,3 +1174,66 @@ fn cpu_picker_says_a_versioned_name_is_qemus() {
     t.exits_cooked("0");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), DEMO);
 }
+
+/// host-model without `-c`: the view asks the local libvirt (qemu:///system) behind the
+/// loading screen and follows its answer; with no libvirt answering, it says how to give the
+/// host. (`virsh` here is a script in front of PATH.)
+#[test]
+fn host_model_without_c_asks_the_local_libvirt() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/host-model.xml"),
+        dir.path().join("host-model.xml"),
+    )
+    .unwrap();
+    let caps = common::shared_dir().join("reference/domcapabilities/qemu_8.0.0-q35.x86_64.xml");
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let fake = |answer: &str| {
+        let script = format!(
+            "#!/bin/sh\necho \"$@\" >> {log}\ncase \"$*\" in\n  *domcapabilities*) {answer} ;;\n  *) echo 'error: failed to connect to the hypervisor' >&2; exit 1 ;;\nesac\n",
+            log = shlex::try_quote(dir.path().join("calls").to_str().unwrap()).unwrap(),
+        );
+        let path = bin.join("virsh");
+        std::fs::write(&path, script).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    fake(&format!(
+        "cat {}",
+        shlex::try_quote(caps.to_str().unwrap()).unwrap()
+    ));
+    let t = Tmux::start(
+        "localhost",
+        dir.path(),
+        &["host-model.xml"],
+        &[("PATH", &path)],
+    );
+    let s = t.wait_for("local libvirt's (qemu:///system)");
+    assert!(s.contains("-cpu "), "{s}");
+    assert!(!s.contains("libvirt refuses"), "{s}");
+    assert!(!s.contains("depends on the host"), "{s}");
+    let calls = std::fs::read_to_string(dir.path().join("calls")).unwrap();
+    assert!(
+        calls.starts_with("-c qemu:///system domcapabilities"),
+        "{calls}"
+    );
+    t.keys(&["q"]);
+    t.exits_cooked("0");
+
+    fake("echo 'error: failed to connect to the hypervisor' >&2; exit 1");
+    let t = Tmux::start(
+        "nolocalhost",
+        dir.path(),
+        &["host-model.xml"],
+        &[("PATH", &path)],
+    );
+    let s = t.wait_for("-c URI or --host-caps FILE");
+    assert!(!s.contains("libvirt refuses"), "{s}");
+    t.keys(&["q"]);
+    t.exits_cooked("0");
+}

@@ -216,8 +216,16 @@ pub fn run(mut opts: Options) -> anyhow::Result<i32> {
     }
     let theme = theme::Theme::from_env();
     let mut guard = terminal::Guard::new(tty).context("cannot set up the terminal")?;
-    let model = match early {
-        Some(model) => model,
+    let outcome = match early {
+        // The `-cpu` depends on the host and none was given: the local libvirt may know it.
+        Some(mut model) if wants_local_host(&opts, &model) => {
+            let what = format!("the local libvirt ({LOCAL_URI}) for the host");
+            loading::wait(&mut guard, &theme, what, move || {
+                ask_local_host(&mut model, &SystemRunner);
+                Ok(model)
+            })
+        }
+        Some(model) => Ok(loading::Outcome::Loaded(Box::new(model))),
         None => {
             let what = match (&opts.uri, &opts.domain) {
                 (Some(uri), Some(name)) => format!("libvirt at {uri} for domain {name}"),
@@ -226,31 +234,66 @@ pub fn run(mut opts: Options) -> anyhow::Result<i32> {
                 (None, None) => "libvirt".to_string(),
             };
             let select = opts.select.take();
-            let outcome = loading::wait(&mut guard, &theme, what, move || {
+            loading::wait(&mut guard, &theme, what, move || {
                 if let Some(Select(select)) = select {
                     let (catalog, note) = select()?;
                     opts.catalog = Some(catalog);
                     opts.note = note;
                 }
                 load_selected(&opts)
-            });
-            match outcome {
-                Ok(loading::Outcome::Loaded(model)) => *model,
-                Ok(loading::Outcome::Quit) => return Ok(0),
-                Ok(loading::Outcome::Signalled(sig)) => {
-                    drop(guard);
-                    terminal::die_by(sig)
-                }
-                // Said on the normal screen, after the guard gives it back.
-                Err(e) => return Err(e),
-            }
+            })
         }
+    };
+    let model = match outcome {
+        Ok(loading::Outcome::Loaded(model)) => *model,
+        Ok(loading::Outcome::Quit) => return Ok(0),
+        Ok(loading::Outcome::Signalled(sig)) => {
+            drop(guard);
+            terminal::die_by(sig)
+        }
+        // Said on the normal screen, after the guard gives it back.
+        Err(e) => return Err(e),
     };
     let code = event_loop(model, &mut guard, &theme)?;
     drop(guard);
     match code {
         Ended::Quit(code) => Ok(code),
         Ended::Signalled(sig) => terminal::die_by(sig),
+    }
+}
+
+/// The libvirt asked for the host when the domain's `-cpu` depends on it and none was given.
+pub const LOCAL_URI: &str = "qemu:///system";
+
+/// Whether to ask the local libvirt for the host: the `-cpu` depends on the host, and neither
+/// `--host-caps` nor `-c` (nor `--domain`, which asks its own libvirt) was given.
+fn wants_local_host(opts: &Options, model: &AppState) -> bool {
+    opts.host.is_none() && opts.uri.is_none() && opts.domain.is_none() && model.report.needs_host()
+}
+
+/// Asks the local libvirt ([`LOCAL_URI`], each `virsh` bounded by the host timeout) for the
+/// host: with an answer the view follows that host and says so; without one it says how to
+/// give the host.
+pub fn ask_local_host(model: &mut AppState, runner: &dyn Runner) {
+    match DomCaps::for_domain(runner, Some(LOCAL_URI), &model.state.dom) {
+        Ok(host) => {
+            model.caps = QemuCaps::from_catalog(&model.state.dom, model.catalog).with_host(&host);
+            model.refresh();
+            model.info(format!(
+                "The host is the local libvirt's ({LOCAL_URI}): the -cpu follows its domcapabilities"
+            ));
+        }
+        Err(e) => {
+            let said = format!(
+                "-cpu depends on the host: open the domain with -c URI or --host-caps FILE \
+                 (the local libvirt, {LOCAL_URI}, did not tell it: {e})"
+            );
+            // The versions note, when there is one, stays first.
+            match &mut model.status {
+                Some(s) => s.text = format!("{}; {said}", s.text),
+                None => model.warn(said),
+            }
+        }
     }
 }
 

@@ -1517,3 +1517,91 @@ fn cpu_picker_explains_a_versioned_qemu_name() {
         m.source()
     );
 }
+
+/// A stand-in for a local libvirt answering `domcapabilities` with a saved file (or failing).
+struct LocalVirsh {
+    domcaps: Option<String>,
+    calls: std::cell::RefCell<Vec<Vec<String>>>,
+}
+
+impl crate::host::Runner for LocalVirsh {
+    fn run(
+        &self,
+        program: &str,
+        args: &[&str],
+        _stdin: &[u8],
+    ) -> Result<crate::host::Output, crate::host::HostError> {
+        assert_eq!(program, "virsh");
+        self.calls
+            .borrow_mut()
+            .push(args.iter().map(|a| a.to_string()).collect());
+        let answer = self
+            .domcaps
+            .clone()
+            .filter(|_| args.contains(&"domcapabilities"));
+        Ok(match answer {
+            Some(stdout) => crate::host::Output {
+                status: Some(0),
+                stdout,
+                stderr: String::new(),
+            },
+            None => crate::host::Output {
+                status: Some(1),
+                stdout: String::new(),
+                stderr: "error: failed to connect to the hypervisor".into(),
+            },
+        })
+    }
+}
+
+/// host-model without `-c`: the local libvirt is asked (qemu:///system); its answer gives the
+/// `-cpu`, and without one the view says how to give the host — never "libvirt refuses".
+#[test]
+fn host_model_without_c_asks_the_local_libvirt() {
+    let (_dir, path) = example("host-model.xml");
+    let shared = std::env::var_os("VIRT_CPU_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    let caps = shared.join("reference/domcapabilities/qemu_8.0.0-q35.x86_64.xml");
+    let opts = Options {
+        file: Some(path.clone()),
+        ..Options::default()
+    };
+
+    let mut m = open(&path);
+    assert!(super::wants_local_host(&opts, &m));
+    assert!(m.report.arg.value.is_none());
+    let local = LocalVirsh {
+        domcaps: Some(std::fs::read_to_string(&caps).unwrap()),
+        calls: Vec::new().into(),
+    };
+    super::ask_local_host(&mut m, &local);
+    assert_eq!(
+        local.calls.borrow()[0][..3],
+        ["-c", "qemu:///system", "domcapabilities"]
+    );
+    assert!(!m.report.needs_host());
+    assert!(m.report.arg.value.is_some(), "{:?}", m.report.diagnostics);
+    let text = screen(&m, 100, 30);
+    assert!(text.contains("local libvirt's (qemu:///system)"), "{text}");
+    assert!(!text.contains("libvirt refuses"), "{text}");
+
+    let mut m = open(&path);
+    let none = LocalVirsh {
+        domcaps: None,
+        calls: Vec::new().into(),
+    };
+    super::ask_local_host(&mut m, &none);
+    let text = screen(&m, 100, 30);
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(joined.contains("-c URI or --host-caps FILE"), "{text}");
+    assert!(!joined.contains("libvirt refuses"), "{text}");
+
+    // With -c or --host-caps given, nothing more is asked.
+    let given = Options {
+        uri: Some("qemu:///system".into()),
+        ..Options::default()
+    };
+    assert!(!super::wants_local_host(&given, &m));
+    assert!(!super::wants_local_host(&opts, &demo()));
+}

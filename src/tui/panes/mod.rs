@@ -194,7 +194,11 @@ pub const KEYS: &[Binding] = &[
 
 /// What a key does on the panes.
 pub fn key(s: &mut AppState, action: Action) -> Vec<Effect> {
-    s.status = None;
+    // A key's message replaces the last one; a resize (the first comes before any key) keeps
+    // what loading said.
+    if !matches!(action, Action::Resized(..)) {
+        s.status = None;
+    }
     match action {
         Action::FocusNext => s.focus = s.focus.other(),
         Action::Focus(p) => s.focus = p,
