@@ -209,7 +209,7 @@ fn quit_without_change_leaves_bytes_and_mtime() {
     t.keys(&["Tab", "o"]);
     t.wait_for("Reading: override");
     t.keys(&["?"]);
-    t.wait_for("any key closes");
+    t.wait_for("any other key closes");
     // Escape and q in one write reach the program as Alt+q; it must still read as two keys.
     t.keys(&["Escape", "q"]);
     t.wait_for("EXIT=0");
@@ -699,15 +699,14 @@ fn start_script(name: &str, dir: &Path, script: &str) -> Tmux {
 
 /// `cat FILE | virt-cpu -`: the document comes from the pipe, the keys from the terminal; the
 /// pipe's end is no hangup. Saving the unnamed document asks before overwriting a file that is
-/// there, and the pre-filled name is replaced by what is typed.
+/// there (here the file piped in: the pre-filled name is `NAME.xml` after the domain's
+/// `<name>`), and the pre-filled name is replaced by what is typed.
 #[test]
 fn piped_input_reads_keys_from_the_terminal() {
     if !common::require_program("tmux") {
         return;
     }
-    let (dir, _path) = demo_copy();
-    let unrelated = dir.path().join("domain.xml");
-    std::fs::write(&unrelated, "unrelated\n").unwrap();
+    let (dir, unrelated) = demo_copy();
     let script = format!("cat icelake-240.xml | {} -", shlex::try_quote(BIN).unwrap());
     let t = start_script("pipe", dir.path(), &script);
     t.wait_for("unknown-model");
@@ -719,15 +718,15 @@ fn piped_input_reads_keys_from_the_terminal() {
     t.keys(&["w"]);
     t.wait_for("save? y writes");
     t.keys(&["y"]);
-    t.wait_for("typing replaces");
+    assert!(t.wait_for("typing replaces").contains("icelake-240.xml"));
     t.keys(&["Enter"]);
-    t.wait_for("domain.xml exists: overwrite?");
+    t.wait_for("icelake-240.xml exists: overwrite?");
     t.keys(&["n"]);
     t.wait_for("typing replaces");
     t.type_text("new.xml");
     t.keys(&["Enter"]);
     t.wait_for("Wrote new.xml");
-    assert_eq!(std::fs::read_to_string(&unrelated).unwrap(), "unrelated\n");
+    assert_eq!(std::fs::read_to_string(&unrelated).unwrap(), DEMO);
     let written = std::fs::read_to_string(dir.path().join("new.xml")).unwrap();
     assert!(written.contains("Icelake-Server-v4"), "{written}");
     t.keys(&["q"]);

@@ -161,7 +161,7 @@ pub const KEYS: &[Binding] = &[
         ],
         when: When::Always,
         shown: "q",
-        help: "quit (asks when there are unsaved edits)",
+        help: "quit (unsaved edits: asks — D discards, w saves, Esc stays)",
         readme: "quit; with unsaved edits asks: `D` quits without saving (`y` does not, so a reflexive `q` `y` loses nothing), `w` saves (the diff, then `y`) and quits, `Esc`/`q`/`n` keep editing (also when the window is too small to draw the question)",
         hints: &[hint("q", "quit", 1)],
     },
