@@ -13,7 +13,8 @@
 //! - [`catalog`]: models, versions, aliases and features per libvirt + QEMU pair.
 //! - [`argv`]: libvirt's `-cpu` and the `<qemu:cpu>` readings (`argv::features`: what that
 //!   `-cpu` does with each `<cpu>` feature, against QEMU's model); [`check`]: diagnostics and
-//!   taints; [`edit`]: high-level edits and undo; [`host`]: `virsh domcapabilities` and QMP
+//!   taints (a diagnostic's advice is a `check::Advice` too, which each front words: the CLI
+//!   names a command, the TUI a key); [`edit`]: high-level edits and undo; [`host`]: `virsh domcapabilities` and QMP
 //!   through a `Runner`; [`store`]: load, atomic save, define; `store::Origin` says where a
 //!   document came from (a file, standard input, a libvirt domain, the built-in demo).
 //! - [`visible`]: the one escaping of document-derived text for a terminal — C0/C1 controls,
@@ -39,11 +40,11 @@
 //! - `tui::panes`: the panes' key table, what those keys do, and the pane frame;
 //!   `panes::cpu` and `panes::qemu` turn the domain's and the catalog's facts into lines.
 //! - `tui::dialogs`: one module per window over the panes (`help`, `picker`, `features`,
-//!   `diff`, `prompt`, `quit`, `overwrite`, `save_failed`, `qemu_cpu`, `mode`, `custom_model`,
-//!   `topology`), each owning its state,
-//!   its key table, its key handler and its drawing. A handler changes its dialog in place and
-//!   answers `Outcome::Keep` or `Outcome::Close(effects)`; `dialogs::key` alone takes the open
-//!   dialog out of the state and puts it back.
+//!   `diff`, `prompt`, `quit`, `overwrite`, `save_failed`, `qemu_cpu`, `diagnostics`, `mode`,
+//!   `custom_model`, `topology`), each owning its state, its key table, its key handler and its
+//!   drawing. A handler changes its dialog in place and answers `Outcome::Keep` or
+//!   `Outcome::Close(effects)`; `dialogs::key` alone takes the open dialog out of the state and
+//!   puts it back.
 //! - `tui::view`: the screen's layout, the title, the "too small" message and the bottom bar;
 //!   it asks the panes and the open dialog to draw themselves. Views only read the state, and
 //!   every string from the XML goes through `tui::text::visible` (control characters escaped).

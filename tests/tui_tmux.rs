@@ -209,7 +209,7 @@ fn quit_without_change_leaves_bytes_and_mtime() {
     t.keys(&["Tab", "o"]);
     t.wait_for("Reading: override");
     t.keys(&["?"]);
-    t.wait_for("any key closes");
+    t.wait_for("any other key closes");
     // Escape and q in one write reach the program as Alt+q; it must still read as two keys.
     t.keys(&["Escape", "q"]);
     t.wait_for("EXIT=0");
@@ -336,7 +336,10 @@ fn copy_over_ssh_says_osc52_and_the_tmux_setting() {
     let t = Tmux::start("copy", dir.path(), &["icelake-240.xml"], &env);
     t.wait_for("unknown-model");
     t.keys(&["y"]);
-    t.wait_for("OSC 52");
+    let s = t.wait_for("OSC 52");
+    // Without a display, no local clipboard is tried: no X11 timeout to speak of.
+    assert!(s.contains("no $DISPLAY or $WAYLAND_DISPLAY"), "{s}");
+    assert!(!s.contains("X11") && !s.contains("timeout"), "{s}");
     t.keys(&["q"]);
     t.exits_cooked("0");
 }
@@ -662,15 +665,14 @@ fn new_session(name: &str, dir: &Path, command: &str) -> Tmux {
 
 /// `cat FILE | virt-cpu -`: the document comes from the pipe, the keys from the terminal; the
 /// pipe's end is no hangup. Saving the unnamed document asks before overwriting a file that is
-/// there, and the pre-filled name is replaced by what is typed.
+/// there (here the file piped in: the pre-filled name is `NAME.xml` after the domain's
+/// `<name>`), and the pre-filled name is replaced by what is typed.
 #[test]
 fn piped_input_reads_keys_from_the_terminal() {
     if !common::require_program("tmux") {
         return;
     }
-    let (dir, _path) = demo_copy();
-    let unrelated = dir.path().join("domain.xml");
-    std::fs::write(&unrelated, "unrelated\n").unwrap();
+    let (dir, unrelated) = demo_copy();
     let script = format!("cat icelake-240.xml | {} -", shlex::try_quote(BIN).unwrap());
     let t = start_script("pipe", dir.path(), &script);
     t.wait_for("unknown-model");
@@ -682,15 +684,15 @@ fn piped_input_reads_keys_from_the_terminal() {
     t.keys(&["w"]);
     t.wait_for("save? y writes");
     t.keys(&["y"]);
-    t.wait_for("typing replaces");
+    assert!(t.wait_for("typing replaces").contains("icelake-240.xml"));
     t.keys(&["Enter"]);
-    t.wait_for("domain.xml exists: overwrite?");
+    t.wait_for("icelake-240.xml exists: overwrite?");
     t.keys(&["n"]);
     t.wait_for("typing replaces");
     t.type_text("new.xml");
     t.keys(&["Enter"]);
     t.wait_for("Wrote new.xml");
-    assert_eq!(std::fs::read_to_string(&unrelated).unwrap(), "unrelated\n");
+    assert_eq!(std::fs::read_to_string(&unrelated).unwrap(), DEMO);
     let written = std::fs::read_to_string(dir.path().join("new.xml")).unwrap();
     assert!(written.contains("Icelake-Server-v4"), "{written}");
     t.keys(&["q"]);
@@ -738,7 +740,7 @@ fn q_twice_in_a_tiny_window_keeps_unsaved_edits() {
     );
     t.wait_for("Enlarge the window");
     t.keys(&["q"]);
-    t.wait_for("y quits without");
+    t.wait_for("D quits without");
     t.keys(&["q"]);
     let s = t.wait_for("Enlarge the window");
     assert!(!s.contains("EXIT="), "{s}");
@@ -751,6 +753,11 @@ fn q_twice_in_a_tiny_window_keeps_unsaved_edits() {
     t.wait_for("[modified]");
     t.keys(&["q"]);
     t.wait_for("quit without saving");
+    // A reflexive `y` (it writes in the save question) loses nothing here.
+    t.keys(&["y"]);
+    let s = t.wait_for("y does not discard here");
+    assert!(s.contains("D quit without saving"), "{s}");
+    assert!(!s.contains("EXIT="), "{s}");
     t.keys(&["q"]);
     let s = t.wait_for("[modified]");
     assert!(!s.contains("quit without saving"), "{s}");
@@ -1086,4 +1093,207 @@ fn markers_stay_put_on_scroll_and_topology_and_mode_edit() {
         )
         .replace("mode='custom'", "mode='host-passthrough'");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
+}
+
+/// Esc then Tab then `m`, sent in one write (read as Alt+Tab): Esc closes the picker, Tab
+/// switches the pane, `m` opens the picker there with an empty filter.
+#[test]
+fn esc_then_keys_in_one_read_are_each_their_own_key() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    let (dir, path) = demo_copy();
+    let t = Tmux::start("escalt", dir.path(), &["icelake-240.xml"], &[]);
+    t.wait_for("unknown-model");
+    t.keys(&["m"]);
+    t.wait_for("Haswell");
+    t.keys(&["Escape", "Tab", "m"]);
+    let s = t.wait_for("focus <qemu:cpu>");
+    assert!(
+        s.contains("<qemu:cpu> model — type to filter") && s.contains("› ▏  132/132"),
+        "the QEMU picker, unfiltered:\n{s}"
+    );
+    assert!(!s.contains("no model matches"), "{s}");
+    t.keys(&["Escape", "q"]);
+    t.exits_cooked("0");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), DEMO);
+}
+
+/// A file not writable for us says so in the title from the start, not only when saving.
+#[test]
+fn a_read_only_file_says_so_in_the_title() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, path) = demo_copy();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let t = Tmux::start("readonly", dir.path(), &["icelake-240.xml"], &[]);
+    let s = t.wait_for("unknown-model");
+    assert!(s.lines().next().unwrap().contains("[read-only]"), "{s}");
+    t.keys(&["q"]);
+    t.exits_cooked("0");
+}
+
+/// At 80×24: every key's hint shows in the bar (two rows), the help fits or scrolls, and more
+/// diagnostics than the bar holds are listed by `c`, scrollable, with the TUI's keys as advice.
+#[test]
+fn at_80x24_every_hint_shows_and_c_lists_every_diagnostic() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let xml = DEMO
+        .replace("  <cpu>\n", "  <cpu mode='custom'>\n    <model>Haswell</model>\n")
+        .replace(
+            "    <qemu:option name='strange-option' value='1234'/>\n",
+            "    <qemu:option name='strange-option' value='1234'/>\n    <qemu:option name='odd-option' value='1'/>\n    <qemu:option name='weird-option' value='2'/>\n",
+        );
+    std::fs::write(dir.path().join("many.xml"), &xml).unwrap();
+    let t = Tmux::start("small80", dir.path(), &["many.xml"], &[]);
+    t.wait_for("unknown-model");
+    assert!(
+        t.tmux(&["resize-window", "-x", "80", "-y", "24"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let s = t.wait_for("c lists them all");
+    for hint in [
+        "w save",
+        "q quit",
+        "? help",
+        "Tab pane",
+        "u undo",
+        "m model",
+        "f features",
+        "x move",
+        "y copy",
+        "d diff",
+        "^R redo",
+        "o reading",
+        "c diagnostics",
+    ] {
+        assert!(s.contains(hint), "{hint}:\n{s}");
+    }
+    t.keys(&["Tab"]);
+    assert!(t.wait_for("e option").contains("c diagnostics"));
+    t.keys(&["?"]);
+    let s = t.wait_for("any other key closes");
+    // With every key listed the help is taller than 80×24 leaves: it scrolls to its last row.
+    if s.contains("more below") {
+        t.keys(&["End"]);
+        let s = t.wait_for("Ctrl-Z");
+        assert!(!s.contains("more below"), "the end of the help:\n{s}");
+    } else {
+        assert!(s.contains("Ctrl-Z"), "the last row shows:\n{s}");
+    }
+    t.keys(&["Escape"]);
+    t.wait_for("c lists them all");
+    t.keys(&["c"]);
+    let s = t.wait_for("more below");
+    assert!(s.contains("diagnostics ("), "{s}");
+    let mut seen = s;
+    for _ in 0..12 {
+        t.keys(&["j"]);
+        seen.push_str(&t.wait_for("diagnostics ("));
+    }
+    let words = seen.split_whitespace().collect::<Vec<_>>().join(" ");
+    for code in [
+        "unknown-model",
+        "unknown-option",
+        "model-twice",
+        "libvirt-drops-qemu-cpu",
+    ] {
+        assert!(words.contains(code), "{code}:\n{seen}");
+    }
+    assert!(words.contains("`x` moves them"), "{seen}");
+    assert!(!words.contains("--move-to"), "{seen}");
+    t.keys(&["Escape", "Q"]);
+    t.exits_cooked("1");
+}
+
+/// A versioned QEMU name typed in the `<cpu>` picker (libvirt 9.0): the list says what it is
+/// and what `<cpu>` takes instead, not "no model matches".
+#[test]
+fn cpu_picker_says_a_versioned_name_is_qemus() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    let (dir, path) = demo_copy();
+    let t = Tmux::start("versioned", dir.path(), &["icelake-240.xml"], &[]);
+    t.wait_for("unknown-model");
+    t.keys(&["m"]);
+    t.wait_for("Haswell");
+    t.type_text("Skylake-Client-v4");
+    let s = t.wait_for("is a QEMU");
+    let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(!joined.contains("no model matches"), "{s}");
+    assert!(joined.contains("`Skylake-Client`"), "{s}");
+    t.keys(&["Escape", "q"]);
+    t.exits_cooked("0");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), DEMO);
+}
+
+/// host-model without `-c`: the view asks the local libvirt (qemu:///system) behind the
+/// loading screen and follows its answer; with no libvirt answering, it says how to give the
+/// host. (`virsh` here is a script in front of PATH.)
+#[test]
+fn host_model_without_c_asks_the_local_libvirt() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/host-model.xml"),
+        dir.path().join("host-model.xml"),
+    )
+    .unwrap();
+    let caps = common::shared_dir().join("reference/domcapabilities/qemu_8.0.0-q35.x86_64.xml");
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let fake = |answer: &str| {
+        let script = format!(
+            "#!/bin/sh\necho \"$@\" >> {log}\ncase \"$*\" in\n  *domcapabilities*) {answer} ;;\n  *) echo 'error: failed to connect to the hypervisor' >&2; exit 1 ;;\nesac\n",
+            log = shlex::try_quote(dir.path().join("calls").to_str().unwrap()).unwrap(),
+        );
+        let path = bin.join("virsh");
+        std::fs::write(&path, script).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    fake(&format!(
+        "cat {}",
+        shlex::try_quote(caps.to_str().unwrap()).unwrap()
+    ));
+    let t = Tmux::start(
+        "localhost",
+        dir.path(),
+        &["host-model.xml"],
+        &[("PATH", &path)],
+    );
+    let s = t.wait_for("local libvirt's (qemu:///system)");
+    assert!(s.contains("-cpu "), "{s}");
+    assert!(!s.contains("libvirt refuses"), "{s}");
+    assert!(!s.contains("depends on the host"), "{s}");
+    let calls = std::fs::read_to_string(dir.path().join("calls")).unwrap();
+    assert!(
+        calls.starts_with("-c qemu:///system domcapabilities"),
+        "{calls}"
+    );
+    t.keys(&["q"]);
+    t.exits_cooked("0");
+
+    fake("echo 'error: failed to connect to the hypervisor' >&2; exit 1");
+    let t = Tmux::start(
+        "nolocalhost",
+        dir.path(),
+        &["host-model.xml"],
+        &[("PATH", &path)],
+    );
+    let s = t.wait_for("-c URI or --host-caps FILE");
+    assert!(!s.contains("libvirt refuses"), "{s}");
+    t.keys(&["q"]);
+    t.exits_cooked("0");
 }

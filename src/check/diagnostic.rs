@@ -53,6 +53,31 @@ pub struct Diagnostic {
     /// The edit that fixes it, when one does (applying the did-you-mean).
     #[serde(skip)]
     pub fix: Option<crate::edit::Edit>,
+    /// The part of `message` that says how to act in the CLI's words (a command), so another
+    /// front can say it in its own (not part of the JSON contract).
+    #[serde(skip)]
+    pub advice: Option<Advised>,
+}
+
+/// A way to act on a diagnostic, named apart from its words: each front words it (the CLI
+/// names a command, which `message` carries; the TUI names its keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Advice {
+    /// Convert `<qemu:cpu>` to `<qemu:commandline>` (the same `-cpu`).
+    ConvertToCommandline,
+    /// Move the model and the features to one element (`<cpu>` or `<qemu:cpu>`).
+    MoveToOneElement,
+    /// Give `<qemu:cpu>` a model.
+    SetQemuModel,
+    /// Choose a model the host runs.
+    PickUsableModel,
+}
+
+/// An [`Advice`] and where `message` words it for the CLI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Advised {
+    pub advice: Advice,
+    pub at: Range<usize>,
 }
 
 impl Diagnostic {
@@ -67,6 +92,30 @@ impl Diagnostic {
             related: Vec::new(),
             el: None,
             fix: None,
+            advice: None,
+        }
+    }
+
+    /// Marks `cli` (which `message` holds) as the CLI's words for `advice`.
+    pub fn advise(mut self, advice: Advice, cli: &str) -> Diagnostic {
+        let start = self.message.find(cli);
+        debug_assert!(start.is_some(), "{cli:?} is not in {:?}", self.message);
+        self.advice = start.map(|start| Advised {
+            advice,
+            at: start..start + cli.len(),
+        });
+        self
+    }
+
+    /// The message with its advice in another front's words (`word` says each kind).
+    pub fn message_in(&self, word: impl Fn(Advice) -> String) -> std::borrow::Cow<'_, str> {
+        match &self.advice {
+            Some(Advised { advice, at }) => {
+                let mut m = self.message.clone();
+                m.replace_range(at.clone(), &word(*advice));
+                m.into()
+            }
+            None => self.message.as_str().into(),
         }
     }
 

@@ -2,7 +2,7 @@
 //! models the host cannot run, features it lacks, features already in the model, AMD SMT
 //! without `topoext`, deprecated models.
 
-use super::{Diagnostic, Severity};
+use super::{Advice, Diagnostic, Severity};
 use crate::argv::QemuCaps;
 use crate::catalog::Catalog;
 use crate::catalog::names::libvirt_to_qemu;
@@ -404,6 +404,10 @@ fn host(
                      (`virt-cpu models --host-caps …`) or disable those features ({from})",
                     req.model,
                 ),
+            )
+            .advise(
+                Advice::PickUsableModel,
+                "`virt-cpu models --host-caps …`",
             )
             .at(doc, Some(req.model_el)),
         );

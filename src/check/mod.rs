@@ -7,7 +7,7 @@ mod host;
 mod qemu_cpu;
 mod taint;
 
-pub use diagnostic::{Diagnostic, Related, Severity};
+pub use diagnostic::{Advice, Advised, Diagnostic, Related, Severity};
 pub use taint::{Taint, taints};
 
 use crate::argv::{self, CpuArg, LibvirtError, QemuCaps, Reading};

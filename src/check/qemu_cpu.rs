@@ -1,6 +1,6 @@
 //! Checks of the proposed `<qemu:cpu>` and how it meets the rest of the domain.
 
-use super::{Diagnostic, Severity};
+use super::{Advice, Diagnostic, Severity};
 use crate::argv::{CpuArg, Reading};
 use crate::catalog::Catalog;
 use crate::catalog::suggest;
@@ -25,6 +25,10 @@ pub(super) fn check(
                  <qemu:cpu> silently and `virsh edit` / `define --validate` reject it (\"Element domain has extra content: cpu\")",
                 catalog.libvirt.release().line()
             ),
+        )
+        .advise(
+            Advice::ConvertToCommandline,
+            "`virt-cpu convert FILE --to commandline`; in the TUI, define offers it",
         )
         .at(doc, Some(q.el)),
     );
@@ -81,6 +85,10 @@ fn model_twice(doc: &Document, dom: &Domain, q: &QemuCpu, out: &mut Vec<Diagnost
              features in one place (`virt-cpu set FILE --move-to qemu` or `--move-to cpu`); <cpu> keeps topology, NUMA and cache"
         ),
     )
+    .advise(
+        Advice::MoveToOneElement,
+        "`virt-cpu set FILE --move-to qemu` or `--move-to cpu`",
+    )
     .at(doc, Some(q.el));
     let at = cpu_model
         .map(|m| m.el)
@@ -97,6 +105,10 @@ fn model(doc: &Document, catalog: &Catalog, q: &QemuCpu, out: &mut Vec<Diagnosti
                 "qemu-cpu-without-model",
                 Severity::Error,
                 "<qemu:cpu> has no <qemu:model name='…'/>: QEMU's -cpu starts with a model; add one (e.g. `virt-cpu set FILE --qemu-model Icelake-Server-v4`)",
+            )
+            .advise(
+                Advice::SetQemuModel,
+                "e.g. `virt-cpu set FILE --qemu-model Icelake-Server-v4`",
             )
             .at(doc, Some(q.el)),
         );

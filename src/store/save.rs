@@ -622,6 +622,12 @@ fn read_sized(read: impl Fn(&mut [u8]) -> rustix::io::Result<usize>) -> std::io:
     }
 }
 
+/// Whether the file at `path` (symlinks followed) may be written by us, as a save would judge
+/// it; false when it cannot be looked at.
+pub fn is_writable(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|meta| writable(path, &meta))
+}
+
 /// Whether `path` (whose metadata is `meta`) may be written by us: some write permission bit
 /// set, and write access for our effective ids (`faccessat` with `AT_EACCESS`, which also
 /// knows ACLs, read-only mounts and immutable files). The mode bits alone are not enough: a

@@ -91,6 +91,8 @@ pub enum Action {
     Save,
     Copy,
     Help,
+    /// `c`: the list of every diagnostic.
+    ShowDiagnostics,
     Quit,
     Abort,
     /// Apply the fix of the n-th fixable diagnostic (1-based, as shown).
@@ -123,6 +125,8 @@ pub enum Action {
     Remove,
     Search,
     Yes,
+    /// `D` in the quit question: quit, dropping the unsaved edits.
+    Discard,
     Reload,
     SaveElsewhere,
     /// Scroll a pane by lines (mouse wheel).
@@ -223,6 +227,9 @@ pub struct AppState {
     /// The file is `virsh edit`'s temporary copy: virsh defines it once we exit, and libvirt
     /// 9.0 drops `<qemu:cpu>` then, so saving one asks first as `--domain` does.
     pub virsh_edit: bool,
+    /// The file is not writable for us (known at load): the title says so, before a save
+    /// finds out.
+    pub read_only: bool,
 }
 
 impl AppState {
@@ -258,6 +265,7 @@ impl AppState {
             exit: None,
             quit_after_save: false,
             virsh_edit: false,
+            read_only: false,
         }
     }
 
@@ -495,7 +503,12 @@ impl AppState {
                 self.set_disk(disk, stamp);
                 self.history = History::default();
                 self.refresh();
-                self.warn("Reloaded from disk; your edits were dropped");
+                self.warn(match self.target {
+                    Target::Domain { .. } => {
+                        "Reloaded libvirt's definition; your edits were dropped"
+                    }
+                    _ => "Reloaded from disk; your edits were dropped",
+                });
             }
             Err(e) => self.error(format!("cannot reload: {e}; your edits are kept")),
         }
@@ -560,6 +573,10 @@ pub fn update(m: &mut AppState, action: Action) -> Vec<Effect> {
             return Vec::new();
         }
         _ => {}
+    }
+    // The size matters to a dialog too (how far its list scrolls).
+    if let Action::Resized(w, h) = action {
+        m.screen = Some((w, h));
     }
     let Some(action) = when_too_small(m, action) else {
         return Vec::new();
@@ -650,6 +667,7 @@ fn saved(m: &mut AppState, path: PathBuf, bytes: Arc<String>, result: Result<Sav
             let shown = path.display().to_string();
             m.target = Target::File(path);
             m.name = shown.clone();
+            m.read_only = false;
             match outcome {
                 Saved::Written(_) => m.info(format!("Wrote {shown}")),
                 Saved::Unchanged(_) => {

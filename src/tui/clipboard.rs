@@ -13,6 +13,9 @@ pub struct Session {
     pub ssh: bool,
     /// `TMUX` is set: OSC 52 reaches the outer terminal only with `set-clipboard on`.
     pub tmux: bool,
+    /// `DISPLAY` or `WAYLAND_DISPLAY` is set: there may be a local clipboard. Without either
+    /// none is tried (arboard would wait for an X server that is not there, then say "timeout").
+    pub display: bool,
 }
 
 impl Session {
@@ -21,6 +24,7 @@ impl Session {
         Session {
             ssh: set("SSH_CONNECTION") || set("SSH_TTY"),
             tmux: set("TMUX"),
+            display: set("DISPLAY") || set("WAYLAND_DISPLAY"),
         }
     }
 }
@@ -67,7 +71,11 @@ impl Clipboard {
     /// Copies `text`, writing OSC 52 to `out` (the terminal the TUI draws on, between frames)
     /// when needed. Returns what was done, for the status line.
     pub fn copy(&mut self, text: &str, session: Session, out: &mut dyn Write) -> String {
-        let native = self.copy_native(text);
+        let native = if session.display {
+            self.copy_native(text)
+        } else {
+            Err("no $DISPLAY or $WAYLAND_DISPLAY".to_string())
+        };
         let osc = session.ssh || native.is_err();
         let mut msg = match (&native, osc) {
             (Ok(()), false) => return format!("Copied to the clipboard: {text}"),
@@ -109,6 +117,24 @@ mod tests {
             osc52("-cpu Icelake-Server-v4"),
             b"\x1b]52;c;LWNwdSBJY2VsYWtlLVNlcnZlci12NA==\x07"
         );
+    }
+
+    /// Without a display no local clipboard is tried: the message says why in plain words (no
+    /// X11 timeout) and OSC 52 carries the text.
+    #[test]
+    fn without_a_display_osc52_is_used_and_said_plainly() {
+        let mut out = Vec::new();
+        let session = Session {
+            ssh: false,
+            tmux: false,
+            display: false,
+        };
+        let msg = Clipboard::default().copy("-cpu host", session, &mut out);
+        assert_eq!(out, osc52("-cpu host"));
+        assert!(msg.contains("OSC 52"), "{msg}");
+        assert!(msg.contains("no $DISPLAY or $WAYLAND_DISPLAY"), "{msg}");
+        assert!(!msg.to_lowercase().contains("x11"), "{msg}");
+        assert!(!msg.contains("timeout"), "{msg}");
     }
 
     #[test]

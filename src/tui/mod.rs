@@ -103,12 +103,11 @@ pub fn load_with(
                 },
             )
         }
-        (None, Some(p)) if p.as_os_str() == "-" => (
-            store::open(p)?,
-            Target::Unnamed {
-                suggestion: "domain.xml".into(),
-            },
-        ),
+        (None, Some(p)) if p.as_os_str() == "-" => {
+            let loaded = store::open(p)?;
+            let suggestion = save_as_name(&loaded.doc);
+            (loaded, Target::Unnamed { suggestion })
+        }
         (None, Some(p)) => (store::open(p)?, Target::File(p.clone())),
     };
     let name = match (&opts.domain, &opts.file) {
@@ -135,7 +134,33 @@ pub fn load_with(
     let mut model = AppState::new(state, name, target, caps, catalog);
     model.disk_stamp = stamp;
     model.virsh_edit = opts.file.as_deref().is_some_and(is_virsh_edit_copy);
+    model.read_only = match &model.target {
+        Target::File(p) => !store::save::is_writable(p),
+        _ => false,
+    };
     Ok(model)
+}
+
+/// The name save-as offers for a document without a file: `NAME.xml` after the domain's
+/// `<name>` when that makes a plain file name here, else `domain.xml`.
+fn save_as_name(doc: &crate::xml::Document) -> String {
+    let root = doc.root();
+    let name = doc
+        .children(root)
+        .find(|&c| doc.local_name(c) == "name")
+        .map(|c| doc.text(c));
+    match name.as_deref().map(str::trim) {
+        Some(n)
+            if !n.is_empty()
+                && n.len() <= 200
+                && !n.starts_with('.')
+                && !n.starts_with('-')
+                && n.chars().all(|c| c != '/' && !crate::visible::is_unsafe(c)) =>
+        {
+            format!("{n}.xml")
+        }
+        _ => "domain.xml".into(),
+    }
 }
 
 /// `virsh edit` hands its editor a temporary `virshXXXXXX.xml` and defines it afterwards; an
@@ -191,8 +216,16 @@ pub fn run(mut opts: Options) -> anyhow::Result<i32> {
     }
     let theme = theme::Theme::from_env();
     let mut guard = terminal::Guard::new(tty).context("cannot set up the terminal")?;
-    let model = match early {
-        Some(model) => model,
+    let outcome = match early {
+        // The `-cpu` depends on the host and none was given: the local libvirt may know it.
+        Some(mut model) if wants_local_host(&opts, &model) => {
+            let what = format!("the local libvirt ({LOCAL_URI}) for the host");
+            loading::wait(&mut guard, &theme, what, move || {
+                ask_local_host(&mut model, &SystemRunner);
+                Ok(model)
+            })
+        }
+        Some(model) => Ok(loading::Outcome::Loaded(Box::new(model))),
         None => {
             let what = match (&opts.uri, &opts.domain) {
                 (Some(uri), Some(name)) => format!("libvirt at {uri} for domain {name}"),
@@ -201,31 +234,66 @@ pub fn run(mut opts: Options) -> anyhow::Result<i32> {
                 (None, None) => "libvirt".to_string(),
             };
             let select = opts.select.take();
-            let outcome = loading::wait(&mut guard, &theme, what, move || {
+            loading::wait(&mut guard, &theme, what, move || {
                 if let Some(Select(select)) = select {
                     let (catalog, note) = select()?;
                     opts.catalog = Some(catalog);
                     opts.note = note;
                 }
                 load_selected(&opts)
-            });
-            match outcome {
-                Ok(loading::Outcome::Loaded(model)) => *model,
-                Ok(loading::Outcome::Quit) => return Ok(0),
-                Ok(loading::Outcome::Signalled(sig)) => {
-                    drop(guard);
-                    terminal::die_by(sig)
-                }
-                // Said on the normal screen, after the guard gives it back.
-                Err(e) => return Err(e),
-            }
+            })
         }
+    };
+    let model = match outcome {
+        Ok(loading::Outcome::Loaded(model)) => *model,
+        Ok(loading::Outcome::Quit) => return Ok(0),
+        Ok(loading::Outcome::Signalled(sig)) => {
+            drop(guard);
+            terminal::die_by(sig)
+        }
+        // Said on the normal screen, after the guard gives it back.
+        Err(e) => return Err(e),
     };
     let code = event_loop(model, &mut guard, &theme)?;
     drop(guard);
     match code {
         Ended::Quit(code) => Ok(code),
         Ended::Signalled(sig) => terminal::die_by(sig),
+    }
+}
+
+/// The libvirt asked for the host when the domain's `-cpu` depends on it and none was given.
+pub const LOCAL_URI: &str = "qemu:///system";
+
+/// Whether to ask the local libvirt for the host: the `-cpu` depends on the host, and neither
+/// `--host-caps` nor `-c` (nor `--domain`, which asks its own libvirt) was given.
+fn wants_local_host(opts: &Options, model: &AppState) -> bool {
+    opts.host.is_none() && opts.uri.is_none() && opts.domain.is_none() && model.report.needs_host()
+}
+
+/// Asks the local libvirt ([`LOCAL_URI`], each `virsh` bounded by the host timeout) for the
+/// host: with an answer the view follows that host and says so; without one it says how to
+/// give the host.
+pub fn ask_local_host(model: &mut AppState, runner: &dyn Runner) {
+    match DomCaps::for_domain(runner, Some(LOCAL_URI), &model.state.dom) {
+        Ok(host) => {
+            model.caps = QemuCaps::from_catalog(&model.state.dom, model.catalog).with_host(&host);
+            model.refresh();
+            model.info(format!(
+                "The host is the local libvirt's ({LOCAL_URI}): the -cpu follows its domcapabilities"
+            ));
+        }
+        Err(e) => {
+            let said = format!(
+                "-cpu depends on the host: open the domain with -c URI or --host-caps FILE \
+                 (the local libvirt, {LOCAL_URI}, did not tell it: {e})"
+            );
+            // The versions note, when there is one, stays first.
+            match &mut model.status {
+                Some(s) => s.text = format!("{}; {said}", s.text),
+                None => model.warn(said),
+            }
+        }
     }
 }
 
@@ -399,17 +467,17 @@ fn dispatch(
     }
 }
 
-/// Esc then a key, arriving in one read, reaches us as Alt+key. No binding uses Alt, so it is
-/// split back into the two keys the user pressed.
+/// Esc then a key, arriving in one read, reaches us as Alt+key — a letter, and as well Tab,
+/// Enter, Backspace or an arrow. No binding uses Alt, so it is split back into the two keys the
+/// user pressed: Esc acts as Esc (closing the picker, say), then the key as itself against what
+/// is open after it (not typed into a filter that is gone).
 fn split_alt(k: KeyEvent) -> Vec<KeyEvent> {
-    match k.code {
-        KeyCode::Char(_) if k.modifiers.contains(KeyModifiers::ALT) => {
-            let mut plain = k;
-            plain.modifiers.remove(KeyModifiers::ALT);
-            vec![KeyEvent::from(KeyCode::Esc), plain]
-        }
-        _ => vec![k],
+    if !k.modifiers.contains(KeyModifiers::ALT) {
+        return vec![k];
     }
+    let mut plain = k;
+    plain.modifiers.remove(KeyModifiers::ALT);
+    vec![KeyEvent::from(KeyCode::Esc), plain]
 }
 
 /// Feeds a key string (see [`keymap::parse_keys`]) through the keymap and `update`, carrying out

@@ -145,7 +145,15 @@ fn quit_without_changes_exits_zero_and_asks_with_changes() {
         assert!(m.overlay.is_none() && m.exit.is_none(), "{k}");
         assert!(m.modified, "{k}");
     }
+    // `y` writes in the save question; here it is no answer, so a reflexive `q y` loses
+    // nothing: the question stays and says which key discards.
     keys(&mut m, "qy");
+    assert!(matches!(m.overlay, Some(Overlay::ConfirmQuit)));
+    assert_eq!(m.exit, None);
+    let text = screen(&m, 100, 30);
+    assert!(text.contains("D quit without saving"), "{text}");
+    assert!(text.contains("y does not discard here"), "{text}");
+    keys(&mut m, "D");
     assert_eq!(m.exit, Some(0));
 
     let mut m = demo();
@@ -803,15 +811,15 @@ fn quit_confirmation_holds_in_a_window_too_small_to_draw_it() {
     let mut m = demo();
     keys(&mut m, "1q");
     let text = screen(&m, 30, 10);
-    assert!(text.contains("y quits without"), "{text}");
+    assert!(text.contains("D quits without"), "{text}");
     keys(&mut m, "q");
     assert_eq!(m.exit, None, "a second q keeps editing");
     let text = screen(&m, 30, 10);
     assert!(text.contains("Enlarge the window"), "{text}");
-    keys(&mut m, "qqq<esc>");
+    keys(&mut m, "qqq<esc>qy<esc>");
     assert_eq!(m.exit, None);
     assert!(m.modified);
-    keys(&mut m, "qy");
+    keys(&mut m, "qD");
     assert_eq!(m.exit, Some(0));
 }
 
@@ -1479,4 +1487,354 @@ fn cpu_pane_features_follow_the_generated_cpu() {
     assert!(line("hypervisor").contains("off (host CPU)"), "{shown}");
     assert!(line("vmx").contains("on (host CPU)"), "{shown}");
     assert!(!shown.contains("not in model"), "{shown}");
+}
+
+/// The demo with `<cpu>` naming a model too and more unknown options: more diagnostics than
+/// the bar shows.
+fn many_diagnostics() -> AppState {
+    let xml = DEMO
+        .replace(
+            "  <cpu>\n",
+            "  <cpu mode='custom'>\n    <model>Haswell</model>\n",
+        )
+        .replace(
+            "    <qemu:option name='strange-option' value='1234'/>\n",
+            "    <qemu:option name='strange-option' value='1234'/>\n    <qemu:option name='odd-option' value='1'/>\n    <qemu:option name='weird-option' value='2'/>\n",
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.xml");
+    std::fs::write(&path, xml).unwrap();
+    open(&path)
+}
+
+/// At the smallest size, every key of the panes' table that has a hint shows it in the bar
+/// (two rows when one does not hold them).
+#[test]
+fn every_pane_hint_shows_at_80x24() {
+    let mut m = demo();
+    for focus in ["", "<tab>"] {
+        keys(&mut m, focus);
+        let text = screen(&m, 80, 24);
+        for h in super::keymap::hints(&m) {
+            let shown = format!("{} {}", h.key, h.label);
+            assert!(text.contains(&shown), "{shown:?} missing:\n{text}");
+        }
+    }
+    assert!(screen(&m, 80, 24).contains("e option"));
+}
+
+/// The help at 80×24: rows wrap to the window, and what does not fit scrolls into view;
+/// every row's words are reachable.
+#[test]
+fn every_help_row_is_reachable_at_80x24() {
+    let mut m = demo();
+    super::app::update(&mut m, super::app::Action::Resized(80, 24));
+    keys(&mut m, "?");
+    let first = screen(&m, 80, 24);
+    // Scrolling is offered exactly when some rows are out of sight.
+    assert_eq!(
+        first.contains("more below"),
+        first.contains("PgDn scroll · any other key closes"),
+        "{first}"
+    );
+    let mut seen = first.clone();
+    for _ in 0..30 {
+        keys(&mut m, "j");
+        seen.push_str(&screen(&m, 80, 24));
+    }
+    assert!(
+        matches!(m.overlay, Some(Overlay::Help(_))),
+        "j scrolls, not closes"
+    );
+    let last = screen(&m, 80, 24);
+    assert!(!last.contains("more below"), "{last}");
+    assert!(last.contains("any other key closes"), "{last}");
+    // Every word of every row shows in some screen (rows wrap, so compare word by word).
+    for (k, what) in super::keymap::help_rows() {
+        assert!(seen.contains(&format!(" {k} ")), "{k}");
+        for w in what.split_whitespace() {
+            assert!(seen.contains(w), "{k}: {w:?} never shown");
+        }
+    }
+    keys(&mut m, "<pgup><home>");
+    assert_eq!(screen(&m, 80, 24), first);
+    keys(&mut m, "x");
+    assert!(m.overlay.is_none(), "any other key closes");
+    assert_eq!(m.source(), DEMO, "and does nothing else");
+}
+
+/// More diagnostics than the bar shows: `c` lists them all, scrollable, with their fix keys;
+/// a digit there applies a fix. The advice names the TUI's keys, not the CLI's flags.
+#[test]
+fn c_lists_every_diagnostic_with_tui_advice() {
+    let mut m = many_diagnostics();
+    super::app::update(&mut m, super::app::Action::Resized(80, 24));
+    let n = m.report.diagnostics.len();
+    assert!(n > 4, "{n}");
+    let bar = screen(&m, 80, 24);
+    assert!(bar.contains("more (c lists them all)"), "{bar}");
+    assert!(!bar.contains("virt-cpu check FILE"), "{bar}");
+    keys(&mut m, "c");
+    assert!(matches!(m.overlay, Some(Overlay::Diagnostics(_))));
+    let first = screen(&m, 80, 24);
+    assert!(first.contains("more below"), "{first}");
+    assert!(first.contains("PgDn scroll · 1-9 apply a fix"), "{first}");
+    let mut seen = String::new();
+    for _ in 0..40 {
+        seen.push_str(&screen(&m, 80, 24));
+        keys(&mut m, "j");
+    }
+    for d in &m.report.diagnostics {
+        assert!(seen.contains(d.code), "{} never shown:\n{seen}", d.code);
+    }
+    let joined: String = seen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        joined.contains("`x` moves them to the other element"),
+        "{joined}"
+    );
+    assert!(!joined.contains("--move-to"), "{joined}");
+    assert!(!joined.contains("virt-cpu convert"), "{joined}");
+    assert!(joined.contains("[1] fix → Icelake-Server-v4"), "{joined}");
+    // The CLI keeps its words.
+    let cli: Vec<&str> = m
+        .report
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert!(cli.iter().any(|t| t.contains("--move-to qemu")), "{cli:?}");
+    // A digit applies that fix, the list stays open and follows.
+    keys(&mut m, "<home>1");
+    assert!(m.source().contains("Icelake-Server-v4"));
+    assert!(matches!(m.overlay, Some(Overlay::Diagnostics(_))));
+    assert!(!screen(&m, 80, 24).contains("unknown-model"));
+    keys(&mut m, "<esc>");
+    assert!(m.overlay.is_none());
+}
+
+/// Feeds terminal key events as the event loop does: Alt+key split back into Esc and the key.
+fn events(m: &mut AppState, events: &[crossterm::event::KeyEvent]) {
+    for &e in events {
+        for k in super::split_alt(e) {
+            if let Some(a) = super::keymap::key(m, k) {
+                let effects = super::app::update(m, a);
+                assert!(effects.is_empty(), "{effects:?}");
+            }
+        }
+    }
+}
+
+/// Esc then Tab then `m` typed fast in the picker's filter: the terminal may deliver Esc+Tab
+/// (or Esc+m) as one Alt+key. Esc closes the picker, Tab switches the pane and `m` opens the
+/// picker there — nothing is typed into a filter that is gone.
+#[test]
+fn esc_then_a_key_read_as_alt_is_two_keys() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let alt = |code| KeyEvent::new(code, KeyModifiers::ALT);
+    let mut m = demo();
+    keys(&mut m, "m");
+    events(
+        &mut m,
+        &[alt(KeyCode::Tab), KeyEvent::from(KeyCode::Char('m'))],
+    );
+    assert_eq!(m.focus, Pane::Qemu);
+    match &m.overlay {
+        Some(Overlay::Picker(p)) => {
+            assert_eq!(p.pane, Pane::Qemu);
+            assert_eq!(p.query, "");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Esc+m in one read: the picker closes, then `m` opens it again, its filter empty.
+    keys(&mut m, "sky");
+    events(&mut m, &[alt(KeyCode::Char('m'))]);
+    match &m.overlay {
+        Some(Overlay::Picker(p)) => assert_eq!(p.query, ""),
+        other => panic!("{other:?}"),
+    }
+    // Esc Esc: both act (the second on the panes, where it does nothing).
+    events(&mut m, &[alt(KeyCode::Esc)]);
+    assert!(m.overlay.is_none());
+    assert_eq!(m.source(), DEMO);
+}
+
+/// A document from standard input offers `NAME.xml` after its `<name>`; a name that is no
+/// plain file name falls back to `domain.xml`.
+#[test]
+fn save_as_offers_the_domains_name() {
+    let doc = |xml: &str| crate::xml::Document::parse(xml.as_bytes()).unwrap();
+    assert_eq!(super::save_as_name(&doc(DEMO)), "icelake-240.xml");
+    for bad in ["../x", ".hidden", "-rf", "a\u{202e}b", ""] {
+        let xml = DEMO.replace("<name>icelake-240</name>", &format!("<name>{bad}</name>"));
+        assert_eq!(super::save_as_name(&doc(&xml)), "domain.xml", "{bad:?}");
+    }
+    let xml = DEMO.replace("  <name>icelake-240</name>\n", "");
+    assert_eq!(super::save_as_name(&doc(&xml)), "domain.xml");
+}
+
+/// A file not writable for us says `[read-only]` in the title from the start.
+#[test]
+fn a_read_only_file_is_marked_at_load() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_dir, path) = example("icelake-240.xml");
+    assert!(!open(&path).read_only);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let mut m = open(&path);
+    assert!(m.read_only);
+    assert!(
+        screen(&m, 100, 30)
+            .lines()
+            .next()
+            .unwrap()
+            .contains("[read-only]")
+    );
+    keys(&mut m, "1");
+    let title = screen(&m, 100, 30).lines().next().unwrap().to_string();
+    assert!(title.contains("[read-only] [modified]"), "{title}");
+}
+
+/// For a libvirt domain, a define refused because the definition changed offers to reload it
+/// from libvirt (not "from disk"), and the reload says so.
+#[test]
+fn domain_reload_speaks_of_libvirt() {
+    let virsh = FakeVirsh::new(DEMO, false);
+    let mut m = domain_model(&virsh);
+    *virsh.definition.borrow_mut() = DEMO.replace("8388608", "4194304");
+    keys_with(&mut m, "1wyd", &virsh);
+    let text = screen(&m, 100, 30);
+    assert!(text.contains("r reload from libvirt"), "{text}");
+    assert!(!text.contains("from disk"), "{text}");
+    keys_with(&mut m, "r", &virsh);
+    let status = &m.status.as_ref().unwrap().text;
+    assert!(status.contains("Reloaded libvirt's definition"), "{status}");
+    assert!(!m.modified);
+}
+
+/// A versioned QEMU name typed in the `<cpu>` picker of libvirt 9.0: not "no model matches"
+/// but what it is and what `<cpu>` takes instead; Enter changes nothing. libvirt 11.3's
+/// `<cpu>` takes versioned names, so there the picker has it and Enter sets it.
+#[test]
+fn cpu_picker_explains_a_versioned_qemu_name() {
+    let mut m = demo();
+    keys(&mut m, "mSkylake-Client-v4");
+    let text = screen(&m, 120, 30);
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(!joined.contains("no model matches"), "{text}");
+    assert!(
+        joined.contains("`Skylake-Client-v4` is a QEMU (`<qemu:cpu>`) name"),
+        "{text}"
+    );
+    assert!(joined.contains("`Skylake-Client`"), "{text}");
+    assert!(joined.contains("libvirt 10.10 and later"), "{text}");
+    keys(&mut m, "<ret>");
+    assert_eq!(m.source(), DEMO);
+    let status = &m.status.as_ref().unwrap().text;
+    assert!(status.contains("is a QEMU (`<qemu:cpu>`) name"), "{status}");
+    // A version that is a libvirt model under another name.
+    keys(&mut m, "<C-u>Skylake-Client-v2");
+    let text = screen(&m, 120, 30);
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        joined.contains("takes the same model as `Skylake-Client-IBRS`"),
+        "{text}"
+    );
+
+    let catalog = Catalog::embedded_pair(&crate::catalog::versions::EMBEDDED[1]);
+    assert_eq!(catalog.libvirt.release().line(), "11.3");
+    let mut m = load(&Options::default(), catalog).unwrap();
+    keys(&mut m, "mSkylake-Client-v4<ret>");
+    assert!(
+        m.source().contains("<model>Skylake-Client-v4</model>")
+            || m.source().contains(">Skylake-Client-v4<"),
+        "{}",
+        m.source()
+    );
+}
+
+/// host-model without `-c`: the local libvirt is asked (qemu:///system); its answer gives the
+/// `-cpu`, and without one the view says how to give the host — never "libvirt refuses".
+#[test]
+fn host_model_without_c_asks_the_local_libvirt() {
+    let (_dir, path) = example("host-model.xml");
+    let shared = std::env::var_os("VIRT_CPU_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    let caps = shared.join("reference/domcapabilities/qemu_8.0.0-q35.x86_64.xml");
+    let opts = Options {
+        file: Some(path.clone()),
+        ..Options::default()
+    };
+
+    let mut m = open(&path);
+    assert!(super::wants_local_host(&opts, &m));
+    assert!(m.report.arg.value.is_none());
+    let local = LocalVirsh {
+        domcaps: Some(std::fs::read_to_string(&caps).unwrap()),
+        calls: Vec::new().into(),
+    };
+    super::ask_local_host(&mut m, &local);
+    assert_eq!(
+        local.calls.borrow()[0][..3],
+        ["-c", "qemu:///system", "domcapabilities"]
+    );
+    assert!(!m.report.needs_host());
+    assert!(m.report.arg.value.is_some(), "{:?}", m.report.diagnostics);
+    let text = screen(&m, 100, 30);
+    assert!(text.contains("local libvirt's (qemu:///system)"), "{text}");
+    assert!(!text.contains("libvirt refuses"), "{text}");
+
+    let mut m = open(&path);
+    let none = LocalVirsh {
+        domcaps: None,
+        calls: Vec::new().into(),
+    };
+    super::ask_local_host(&mut m, &none);
+    let text = screen(&m, 100, 30);
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(joined.contains("-c URI or --host-caps FILE"), "{text}");
+    assert!(!joined.contains("libvirt refuses"), "{text}");
+
+    // With -c or --host-caps given, nothing more is asked.
+    let given = Options {
+        uri: Some("qemu:///system".into()),
+        ..Options::default()
+    };
+    assert!(!super::wants_local_host(&given, &m));
+    assert!(!super::wants_local_host(&opts, &demo()));
+}
+
+/// A stand-in for a local libvirt answering `domcapabilities` with a saved file (or failing).
+struct LocalVirsh {
+    domcaps: Option<String>,
+    calls: std::cell::RefCell<Vec<Vec<String>>>,
+}
+
+impl crate::host::Runner for LocalVirsh {
+    fn run(
+        &self,
+        program: &str,
+        args: &[&str],
+        _stdin: &[u8],
+    ) -> Result<crate::host::Output, crate::host::HostError> {
+        assert_eq!(program, "virsh");
+        self.calls
+            .borrow_mut()
+            .push(args.iter().map(|a| a.to_string()).collect());
+        let answer = self
+            .domcaps
+            .clone()
+            .filter(|_| args.contains(&"domcapabilities"));
+        Ok(match answer {
+            Some(stdout) => crate::host::Output {
+                status: Some(0),
+                stdout,
+                stderr: String::new(),
+            },
+            None => crate::host::Output {
+                status: Some(1),
+                stdout: String::new(),
+                stderr: "error: failed to connect to the hypervisor".into(),
+            },
+        })
+    }
 }

@@ -100,7 +100,10 @@ impl Picker {
             Action::Cancel => return Outcome::close(),
             Action::Submit => {
                 let Some(item) = self.selected_item() else {
-                    s.info("No model matches");
+                    match self.qemu_only_name(s.catalog) {
+                        Some(why) => s.warn(why),
+                        None => s.info("No model matches"),
+                    }
                     return Outcome::Keep;
                 };
                 let edit = match self.pane {
@@ -127,6 +130,67 @@ impl Picker {
             _ => {}
         }
         Outcome::Keep
+    }
+}
+
+impl Picker {
+    /// Why nothing in the `<cpu>` list matches a name that is a model all the same: it is
+    /// QEMU's (a versioned `Skylake-Client-v4`, say), for `<qemu:cpu>`; what this libvirt's
+    /// `<cpu>` takes instead. libvirt 10.10 and later take versioned names in `<cpu>` (their
+    /// catalog lists them, so the list has them then).
+    pub fn qemu_only_name(&self, catalog: &Catalog) -> Option<String> {
+        if self.pane != Pane::Cpu || !self.list.order.is_empty() {
+            return None;
+        }
+        let q = &catalog.qemu;
+        let typed = self.query.trim();
+        let model = q
+            .models
+            .iter()
+            .find(|m| m.name.eq_ignore_ascii_case(typed))?;
+        let resolved = q.resolve_model(&model.name)?;
+        let libvirt = catalog.libvirt.release().line();
+        let same: Vec<&str> = catalog
+            .libvirt
+            .models
+            .iter()
+            .filter(|l| {
+                q.resolve_model(&l.name)
+                    .is_some_and(|r| r.name == resolved.name)
+            })
+            .map(|l| l.name.as_str())
+            .collect();
+        let family: Vec<String> = catalog
+            .libvirt
+            .models
+            .iter()
+            .filter(|l| {
+                q.resolve_model(&l.name)
+                    .is_some_and(|r| r.family_name() == resolved.family_name())
+            })
+            .map(|l| format!("`{}`", l.name))
+            .collect();
+        let name = &model.name;
+        let mut why = format!("`{name}` is a QEMU (`<qemu:cpu>`) name: ");
+        if let Some(first) = same.first() {
+            why.push_str(&format!(
+                "libvirt {libvirt}'s `<cpu>` takes the same model as `{first}`"
+            ));
+        } else if !family.is_empty() {
+            why.push_str(&format!(
+                "libvirt {libvirt}'s `<cpu>` takes {} of its family, not this version",
+                family.join(", ")
+            ));
+        } else {
+            why.push_str(&format!("libvirt {libvirt}'s `<cpu>` does not have it"));
+        }
+        if model.version().is_some() {
+            why.push_str(
+                " (libvirt 10.10 and later take versioned names in `<cpu>`: --libvirt 11.3)",
+            );
+        }
+        why.push_str("; for QEMU's own, Esc Tab m picks it in `<qemu:cpu>`");
+        Some(why)
     }
 }
 
@@ -275,11 +339,11 @@ fn draw(f: &mut Frame, m: &AppState, p: &Picker, t: &Theme, area: Rect) {
     );
     let [list, prev] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
-    draw_list(f, p, t, list);
+    draw_list(f, m, p, t, list);
     draw_preview(f, m, p, t, prev);
 }
 
-fn draw_list(f: &mut Frame, p: &Picker, t: &Theme, area: Rect) {
+fn draw_list(f: &mut Frame, m: &AppState, p: &Picker, t: &Theme, area: Rect) {
     let h = area.height as usize;
     let w = area.width as usize;
     let lines: Vec<Line> = p
@@ -316,11 +380,14 @@ fn draw_list(f: &mut Frame, p: &Picker, t: &Theme, area: Rect) {
             }
         })
         .collect();
-    let lines = if lines.is_empty() {
-        vec![Line::styled("no model matches", t.dim())]
-    } else {
-        lines
-    };
+    if lines.is_empty() {
+        let why = p
+            .qemu_only_name(m.catalog)
+            .map(|why| Line::styled(visible(&why).into_owned(), t.warning()));
+        let text = why.unwrap_or_else(|| Line::styled("no model matches", t.dim()));
+        f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+        return;
+    }
     f.render_widget(Paragraph::new(lines), area);
 }
 

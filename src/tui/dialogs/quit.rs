@@ -1,4 +1,6 @@
-//! "Quit with unsaved edits?": only `y` (or `Q`, abort) drops them; `w` saves, then quits.
+//! "Quit with unsaved edits?": only `D` (or `Q`, abort) drops them; `w` saves, then quits.
+//! `y` is no answer here: in the save question it writes, so a reflexive `q y` must not lose
+//! the edits.
 
 use super::diff::Diff;
 use super::{Outcome, window};
@@ -10,8 +12,9 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-/// Only `y` (or `Q`, abort) drops unsaved edits; a second `q` is no yes.
+/// Only `D` (or `Q`, abort) drops unsaved edits; a second `q` is no yes, and `y` no answer.
 pub const KEYS: &[Binding] = &[Binding::keys(&[
+    (Key::Char('D'), Action::Discard),
     (Key::Char('y'), Action::Yes),
     (Key::Char('Q'), Action::Abort),
     (Key::Char('w'), Action::Save),
@@ -19,10 +22,15 @@ pub const KEYS: &[Binding] = &[Binding::keys(&[
     (Key::Char('q'), Action::Cancel),
 ])];
 
-/// Only an explicit `y` drops the edits: `q` again, Esc or `n` keep editing.
+/// Only an explicit `D` drops the edits: `q` again, Esc or `n` keep editing; `y` keeps the
+/// question open and says which key discards.
 pub fn key(s: &mut AppState, action: Action) -> Outcome {
     match action {
-        Action::Yes => s.exit = Some(0),
+        Action::Discard => s.exit = Some(0),
+        Action::Yes => {
+            s.warn("y does not discard here: D quits without saving, w saves and quits");
+            return Outcome::Keep;
+        }
         Action::Abort => s.exit = Some(EXIT_ABORT),
         Action::Save => {
             s.quit_after_save = true;
@@ -41,7 +49,7 @@ pub fn draw(f: &mut Frame, s: &AppState, t: &Theme, area: Rect) {
         Line::from(vec![
             Span::styled("w", t.key()),
             Span::raw(" save and quit  "),
-            Span::styled("y", t.key()),
+            Span::styled("D", t.key()),
             Span::raw(" quit without saving  "),
             Span::styled("Esc", t.key()),
             Span::raw("/"),

@@ -56,7 +56,7 @@ impl SaveFailed {
         }
     }
 
-    pub fn draw(&self, f: &mut Frame, t: &Theme, area: Rect) {
+    pub fn draw(&self, f: &mut Frame, s: &AppState, t: &Theme, area: Rect) {
         let mut keys = Vec::new();
         if self.recreate {
             keys.extend([Span::styled("y", t.key()), Span::raw(" create it again  ")]);
@@ -64,7 +64,10 @@ impl SaveFailed {
         if self.reload {
             keys.extend([
                 Span::styled("r", t.key()),
-                Span::raw(" reload from disk (drops your edits)  "),
+                Span::raw(match s.target {
+                    Target::Domain { .. } => " reload from libvirt (drops your edits)  ",
+                    _ => " reload from disk (drops your edits)  ",
+                }),
             ]);
         }
         keys.extend([

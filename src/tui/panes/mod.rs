@@ -103,6 +103,18 @@ pub const KEYS: &[Binding] = &[
         hints: &[],
     },
     Binding {
+        // `Key::Char` takes any modifiers: Ctrl-c stays the `q` row's quit.
+        keys: &[
+            (Key::Ctrl('c'), Action::Quit),
+            (Key::Char('c'), Action::ShowDiagnostics),
+        ],
+        when: When::Always,
+        shown: "c",
+        help: "every diagnostic (the bar shows the first few), scrollable, 1-9 fixes",
+        readme: "every diagnostic in a scrollable list (the bar shows the first few), each with its fix key and line; `1-9` applies a fix there too",
+        hints: &[hint("c", "diagnostics", 13)],
+    },
+    Binding {
         keys: &[(Key::Char('o'), Action::ToggleReading)],
         when: When::Always,
         shown: "o",
@@ -134,7 +146,7 @@ pub const KEYS: &[Binding] = &[
         when: When::Always,
         shown: "w",
         help: "save: shows the diff, y writes",
-        readme: "save: shows the diff, `y` writes atomically; nothing is written when nothing changed; a file changed on disk meanwhile is not overwritten (`r` reloads, `s` saves elsewhere); a read-only file keeps your edits (`s` saves elsewhere)",
+        readme: "save: shows the diff, `y` writes atomically; nothing is written when nothing changed; a file changed on disk meanwhile is not overwritten (`r` reloads, `s` saves elsewhere); a read-only file — its title says `[read-only]` from the start — keeps your edits (`s` saves elsewhere); with `--domain`, `w` defines, and `r` in its refusal reloads the definition from libvirt",
         hints: &[hint("w", "save", 0)],
     },
     Binding {
@@ -142,7 +154,7 @@ pub const KEYS: &[Binding] = &[
         when: When::Always,
         shown: "save as",
         help: "",
-        readme: "(`w` on standard input or the demo, `s` after a failed save) the pre-filled name is selected: typing replaces it, `←` `→` `Home` `End` keep it for editing, `Ctrl-U` clears, `Enter` writes; a file already there (other than the one loaded) is only overwritten after \"FILE exists: overwrite?\" — `y` overwrites, `n`/`Esc` choose another name",
+        readme: "(`w` on standard input or the demo, `s` after a failed save) the pre-filled name (`NAME.xml` after the domain's `<name>` for standard input and `--domain`) is selected: typing replaces it, `←` `→` `Home` `End` keep it for editing, `Ctrl-U` clears, `Enter` writes; a file already there (other than the one loaded) is only overwritten after \"FILE exists: overwrite?\" — `y` overwrites, `n`/`Esc` choose another name",
         hints: &[],
     },
     Binding {
@@ -150,7 +162,7 @@ pub const KEYS: &[Binding] = &[
         when: When::Always,
         shown: "y",
         help: "copy the -cpu argv (clipboard, OSC 52 over SSH)",
-        readme: "copy `-cpu VALUE` (shell-quoted): local clipboard, and OSC 52 to your terminal over SSH or when there is no local clipboard — inside tmux `set -g set-clipboard on` forwards OSC 52",
+        readme: "copy `-cpu VALUE` (shell-quoted): local clipboard (with `$DISPLAY` or `$WAYLAND_DISPLAY`), and OSC 52 to your terminal over SSH or when there is no local clipboard — inside tmux `set -g set-clipboard on` forwards OSC 52",
         hints: &[hint("y", "copy", 9)],
     },
     Binding {
@@ -168,8 +180,8 @@ pub const KEYS: &[Binding] = &[
         ],
         when: When::Always,
         shown: "q",
-        help: "quit (asks when there are unsaved edits)",
-        readme: "quit; with unsaved edits asks: `y` quits without saving, `w` saves (the diff, then `y`) and quits, `Esc`/`q`/`n` keep editing (also when the window is too small to draw the question)",
+        help: "quit (unsaved edits: asks — D discards, w saves, Esc stays)",
+        readme: "quit; with unsaved edits asks: `D` quits without saving (`y` does not, so a reflexive `q` `y` loses nothing), `w` saves (the diff, then `y`) and quits, `Esc`/`q`/`n` keep editing (also when the window is too small to draw the question)",
         hints: &[hint("q", "quit", 1)],
     },
     Binding {
@@ -184,8 +196,8 @@ pub const KEYS: &[Binding] = &[
         keys: &[(Key::Char('?'), Action::Help)],
         when: When::Always,
         shown: "?",
-        help: "this help",
-        readme: "help",
+        help: "this help (j k PgUp PgDn scroll it when it does not fit)",
+        readme: "help: the keys of this table; when they do not fit, `j` `k` `↑` `↓` `PgUp` `PgDn` scroll them (the border says how many rows are below), any other key closes",
         hints: &[hint("?", "help", 2)],
     },
     // Taken by the event loop before any key table, so it works in every dialog too.
@@ -201,7 +213,11 @@ pub const KEYS: &[Binding] = &[
 
 /// What a key does on the panes.
 pub fn key(s: &mut AppState, action: Action) -> Vec<Effect> {
-    s.status = None;
+    // A key's message replaces the last one; a resize (the first comes before any key) keeps
+    // what loading said.
+    if !matches!(action, Action::Resized(..)) {
+        s.status = None;
+    }
     match action {
         Action::FocusNext => s.focus = s.focus.other(),
         Action::Focus(p) => s.focus = p,
@@ -218,7 +234,8 @@ pub fn key(s: &mut AppState, action: Action) -> Vec<Effect> {
             Some(text) => return vec![Effect::Copy(text)],
             None => s.warn("No -cpu to copy: libvirt refuses this domain (see the diagnostics)"),
         },
-        Action::Help => s.open(Overlay::Help),
+        Action::Help => s.open(Overlay::Help(Default::default())),
+        Action::ShowDiagnostics => s.open(Overlay::Diagnostics(Default::default())),
         Action::Quit if s.modified => s.open(Overlay::ConfirmQuit),
         Action::Quit => s.exit = Some(0),
         Action::Abort => s.exit = Some(EXIT_ABORT),
@@ -276,7 +293,7 @@ fn history(s: &mut AppState, action: &Action) {
 }
 
 /// `1`–`9`: the fix of the n-th fixable diagnostic.
-fn fix(s: &mut AppState, n: usize) {
+pub(crate) fn fix(s: &mut AppState, n: usize) {
     let fix = s.fixable().nth(n.wrapping_sub(1)).map(|(_, e)| e.clone());
     match fix {
         Some(edit) => {

@@ -2,7 +2,7 @@
 //! fix keys, the status message and the key hints.
 
 use crate::argv::{Reading, Source};
-use crate::check::Severity;
+use crate::check::{Advice, Severity};
 use crate::tui::app::{AppState, Level};
 use crate::tui::keymap::{self, Hint};
 use crate::tui::text::{self, clip_line, limit, visible, wrap};
@@ -20,6 +20,8 @@ const MAX_ARGV_LINES: usize = 6;
 const MAX_DIAGNOSTIC_LINES: usize = 4;
 /// Lines the status message may wrap over when there is room.
 const MAX_STATUS_LINES: usize = 2;
+/// Rows the key hints may take.
+const HINT_ROWS: usize = 2;
 
 /// Everything the bar shows, each part wrapped whole to the width (before fitting the rows).
 struct Content {
@@ -27,6 +29,8 @@ struct Content {
     /// Each diagnostic shown (and the "… and N more" line).
     diagnostics: Vec<Vec<Line<'static>>>,
     status: Vec<Line<'static>>,
+    /// The key hints: one row, or two when one does not hold them all.
+    hints: Vec<Line<'static>>,
 }
 
 /// Rows given to each part.
@@ -35,12 +39,13 @@ struct Plan {
     argv: usize,
     diagnostics: Vec<usize>,
     status: usize,
+    hints: usize,
 }
 
 impl Plan {
     /// The rows inside the border: the parts, the source line and the key hints.
     fn rows(&self) -> usize {
-        self.argv + self.diagnostics.iter().sum::<usize>() + self.status + 2
+        self.argv + self.diagnostics.iter().sum::<usize>() + self.status + 1 + self.hints
     }
 }
 
@@ -94,13 +99,16 @@ fn content(m: &AppState, t: &Theme, width: usize) -> Content {
         argv,
         diagnostics: diagnostics(m, t, width),
         status,
+        hints: hint_lines(m, t, width),
     }
 }
 
-/// Shares `rows` (inside the border) out: first a row for each part, then the `-cpu` value
-/// whole, then the status message, then each diagnostic in order.
+/// Shares `rows` (inside the border) out: the hints and the source line first, then a row for
+/// each part, then the `-cpu` value whole, then the status message, then each diagnostic in
+/// order.
 fn plan(c: &Content, rows: usize) -> Plan {
-    let mut left = rows.saturating_sub(2);
+    let hints = c.hints.len().max(1);
+    let mut left = rows.saturating_sub(1 + hints);
     let mut take = |want: usize| {
         let got = want.min(left);
         left -= got;
@@ -110,6 +118,7 @@ fn plan(c: &Content, rows: usize) -> Plan {
         argv: 0,
         diagnostics: vec![0; c.diagnostics.len()],
         status: take(1),
+        hints,
     };
     p.argv = take(1);
     for d in &mut p.diagnostics {
@@ -169,10 +178,11 @@ pub fn draw(f: &mut Frame, m: &AppState, t: &Theme, area: Rect) {
     let blank = p.status - status.len();
     lines.extend(status);
     lines.extend(std::iter::repeat_n(Line::raw(""), blank));
-    // The hints keep the last row whatever happens above them.
-    let [body, hints] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
+    // The hints keep the last rows whatever happens above them.
+    let [body, hints] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(p.hints as u16)]).areas(inner);
     f.render_widget(Paragraph::new(lines), body);
-    f.render_widget(Paragraph::new(hint_line(m, t, width)), hints);
+    f.render_widget(Paragraph::new(c.hints), hints);
 }
 
 fn source_line(m: &AppState, t: &Theme) -> Line<'static> {
@@ -201,65 +211,88 @@ fn source_line(m: &AppState, t: &Theme) -> Line<'static> {
 }
 
 /// Each diagnostic wrapped whole: its mark, fix key, code and message, lines after the first
-/// indented under the code.
+/// indented under the code. Past [`MAX_DIAGNOSTICS`], a line says how many more `c` lists.
 fn diagnostics(m: &AppState, t: &Theme, width: usize) -> Vec<Vec<Line<'static>>> {
     let all = &m.report.diagnostics;
-    let prose = |spans: &[Span]| wrap(spans, width, 2, &|c| c == ' ');
+    let prose = |spans: &[Span<'static>]| wrap(spans, width, 2, &|c| c == ' ');
     if all.is_empty() {
         return vec![prose(&[Span::styled("✓ no problems found", t.added())])];
     }
     let mut out = Vec::new();
-    for (i, d) in all.iter().enumerate().take(MAX_DIAGNOSTICS) {
+    for i in 0..all.len().min(MAX_DIAGNOSTICS) {
         if i == MAX_DIAGNOSTICS - 1 && all.len() > MAX_DIAGNOSTICS {
             out.push(prose(&[Span::styled(
-                format!(
-                    "… and {} more (virt-cpu check FILE lists them all)",
-                    all.len() - i
-                ),
+                format!("… and {} more (c lists them all)", all.len() - i),
                 t.dim(),
             )]));
             break;
         }
-        let (sym, style) = match d.severity {
-            Severity::Error => ("✗", t.error()),
-            Severity::Warning => ("!", t.warning()),
-            Severity::Info => ("i", t.info()),
-        };
-        let mut spans = vec![Span::styled(format!("{sym} "), style)];
-        if let Some(k) = m.fix_key(i) {
-            let fix = match &d.suggestion {
-                Some(s) => format!("[{k}] fix → {} ", visible(s)),
-                None => format!("[{k}] fix "),
-            };
-            spans.push(Span::styled(fix, t.key()));
-        }
-        spans.push(Span::styled(format!("{}: ", d.code), style));
-        spans.push(Span::raw(visible(&d.message).into_owned()));
-        out.push(prose(&spans));
+        out.push(prose(&diagnostic(m, t, i)));
     }
     out
 }
 
-/// The keys that matter here (the hints of the panes' key table), most important first, as
-/// many as fit: `w`, `q` and `?` (which lists all the others) always; the rest give way from
-/// the end.
-fn hint_line(m: &AppState, t: &Theme, width: usize) -> Line<'static> {
-    let mut spans = Vec::new();
-    let mut used = 0;
+/// The `i`-th diagnostic as the TUI says it: its mark, its fix key, its code and its message,
+/// the advice in the TUI's keys.
+pub fn diagnostic(m: &AppState, t: &Theme, i: usize) -> Vec<Span<'static>> {
+    let d = &m.report.diagnostics[i];
+    let (sym, style) = match d.severity {
+        Severity::Error => ("✗", t.error()),
+        Severity::Warning => ("!", t.warning()),
+        Severity::Info => ("i", t.info()),
+    };
+    let mut spans = vec![Span::styled(format!("{sym} "), style)];
+    if let Some(k) = m.fix_key(i) {
+        let fix = match &d.suggestion {
+            Some(s) => format!("[{k}] fix → {} ", visible(s)),
+            None => format!("[{k}] fix "),
+        };
+        spans.push(Span::styled(fix, t.key()));
+    }
+    spans.push(Span::styled(format!("{}: ", d.code), style));
+    spans.push(Span::raw(visible(&d.message_in(advice)).into_owned()));
+    spans
+}
+
+/// How to act on a diagnostic, in the TUI's keys (the engine's message words it for the CLI).
+pub fn advice(a: Advice) -> String {
+    match a {
+        Advice::ConvertToCommandline => {
+            "`w` offers it when saving defines the domain: --domain, virsh edit".into()
+        }
+        Advice::MoveToOneElement => "`x` moves them to the other element".into(),
+        Advice::SetQemuModel => "`m` in <qemu:cpu> picks one".into(),
+        Advice::PickUsableModel => "`m` lists the models the host runs first".into(),
+    }
+}
+
+/// The keys that matter here (the hints of the panes' key table), most important first: one
+/// row when they all fit, else two (`w`, `q` and `?` lead the first); what does not fit in two
+/// gives way from the end.
+fn hint_lines(m: &AppState, t: &Theme, width: usize) -> Vec<Line<'static>> {
+    let mut rows: Vec<(Vec<Span<'static>>, usize)> = vec![(Vec::new(), 0)];
     for Hint { key: k, label, .. } in keymap::hints(m) {
+        let len = text::width(k) + 1 + text::width(label);
+        let (spans, used) = rows.last_mut().expect("a row");
         let gap = if spans.is_empty() { 0 } else { 2 };
-        let len = gap + text::width(k) + 1 + text::width(label);
-        if used + len > width {
-            break;
+        if *used + gap + len > width {
+            if rows.len() == HINT_ROWS {
+                break;
+            }
+            rows.push((Vec::new(), 0));
         }
-        used += len;
-        if gap > 0 {
+        let (spans, used) = rows.last_mut().expect("a row");
+        if !spans.is_empty() {
             spans.push(Span::raw("  "));
+            *used += 2;
         }
+        *used += len;
         spans.push(Span::styled(k.to_string(), t.key()));
         spans.push(Span::raw(format!(" {label}")));
     }
-    Line::from(spans)
+    rows.into_iter()
+        .map(|(spans, _)| Line::from(spans))
+        .collect()
 }
 
 #[cfg(test)]
@@ -276,6 +309,7 @@ mod tests {
             argv: lines(9),
             diagnostics: vec![lines(3), lines(6), lines(1)],
             status: lines(3),
+            hints: lines(1),
         };
         // Each part a row: source and hints, status, value, three diagnostics.
         let tight = plan(&c, 7);

@@ -4,6 +4,7 @@
 //! through `text::visible` first.
 
 mod bottom;
+pub use bottom::{advice, diagnostic};
 pub mod loading;
 
 use super::app::AppState;
@@ -74,7 +75,12 @@ pub fn draw(f: &mut Frame, m: &AppState, t: &Theme) {
 fn title(f: &mut Frame, m: &AppState, t: &Theme, area: Rect) {
     let width = area.width as usize;
     let name = text::visible(&m.name);
-    let modified = if m.modified { "  [modified]" } else { "" };
+    let modified = match (m.read_only, m.modified) {
+        (true, true) => "  [read-only] [modified]",
+        (true, false) => "  [read-only]",
+        (false, true) => "  [modified]",
+        (false, false) => "",
+    };
     let (libvirt, qemu) = m.catalog.versions();
     let versions = format!("libvirt {} + QEMU {}  ·  ", libvirt.line(), qemu.line());
     let focus = format!("focus {}  ·  ", m.focus.title());
