@@ -270,7 +270,37 @@ fn lacks_fixes(
             None => (f.clone(), f.clone()),
         })
         .collect();
-    let mut out = Vec::new();
+    let mut out = vec![turn_off(&named, &place)];
+    if tcg {
+        out.push(Fix {
+            text: "run the guest under KVM (<domain type='kvm'>) on a host that has them".into(),
+            edits: Vec::new(),
+        });
+        return out;
+    }
+    match host.and_then(|h| best_model(catalog, h, &place)) {
+        Some((name, edit)) => out.push(Fix {
+            text: format!("use {name}, the richest model this host runs"),
+            edits: vec![edit],
+        }),
+        None => out.push(Fix {
+            text: "pick a model the host runs: `virt-cpu models -c URI` (or --host-caps FILE) lists them, usable first".into(),
+            edits: Vec::new(),
+        }),
+    }
+    out.push(Fix {
+        text: "use host-model: the guest gets what this host has (it then migrates only to hosts as capable)".into(),
+        edits: match place {
+            Some(Place::Cpu(_)) => vec![Edit::SetMode("host-model".into())],
+            _ => Vec::new(),
+        },
+    });
+    out
+}
+
+/// Turning the features off where the domain names its model: `NAME=off` options in
+/// `<qemu:cpu>`, `policy='disable'` features in `<cpu>`. `named` holds (QEMU name, libvirt name).
+fn turn_off(named: &[(String, String)], place: &Option<Place>) -> Fix {
     let (text, edits) = match place {
         Some(Place::QemuCpu(_)) => (
             format!(
@@ -307,32 +337,7 @@ fn lacks_fixes(
                 .collect(),
         ),
     };
-    out.push(Fix { text, edits });
-    if tcg {
-        out.push(Fix {
-            text: "run the guest under KVM (<domain type='kvm'>) on a host that has them".into(),
-            edits: Vec::new(),
-        });
-        return out;
-    }
-    match host.and_then(|h| best_model(catalog, h, &place)) {
-        Some((name, edit)) => out.push(Fix {
-            text: format!("use {name}, the richest model this host runs"),
-            edits: vec![edit],
-        }),
-        None => out.push(Fix {
-            text: "pick a model the host runs: `virt-cpu models -c URI` (or --host-caps FILE) lists them, usable first".into(),
-            edits: Vec::new(),
-        }),
-    }
-    out.push(Fix {
-        text: "use host-model: the guest gets what this host has (it then migrates only to hosts as capable)".into(),
-        edits: match place {
-            Some(Place::Cpu(_)) => vec![Edit::SetMode("host-model".into())],
-            _ => Vec::new(),
-        },
-    });
-    out
+    Fix { text, edits }
 }
 
 /// The richest model `host` runs, of the vendor of the domain's model when it has one, as the
