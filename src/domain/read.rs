@@ -78,6 +78,10 @@ pub(super) fn read(doc: &Document, before: Option<&Domain>) -> Result<Domain, Do
                 .any(|c| doc.is_qemu(c, "add") || doc.is_qemu(c, "del"));
         }
     }
+    dom.commandline_cpu = dom
+        .commandline_cpu_values()
+        .pop()
+        .map(|(el, value)| commandline_cpu(el, &value));
     if let Some(arch) = dom.arch.as_deref()
         && arch != "x86_64"
         && arch != "i686"

@@ -1,6 +1,7 @@
 //! High-level edits of a domain's CPU configuration, turned into splices of the document;
 //! an undo/redo history of exact inverse splices.
 
+mod commandline;
 mod cpu;
 pub mod diff;
 mod history;
