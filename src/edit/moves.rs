@@ -164,6 +164,11 @@ pub(super) fn to_cpu(
     map: &crate::catalog::LibvirtMap,
 ) -> Result<Vec<Splice>, EditError> {
     let Some(q) = &dom.qemu_cpu else {
+        if dom.commandline_cpu.is_some() {
+            return refuse(
+                "the -cpu is passed by <qemu:commandline>: convert it to <qemu:cpu> first (`virt-cpu convert FILE --to qemu-cpu`), then move it to <cpu>",
+            );
+        }
         return refuse("there is no <qemu:cpu> to move to <cpu>");
     };
     let Some(qmodel) = q.models.first().and_then(|m| m.name.clone()) else {
@@ -545,6 +550,31 @@ pub(super) fn from_commandline(
         None => out.extend(new_qemu_cpu(doc, model.as_deref(), &options, &notes)),
     }
     Ok(out)
+}
+
+/// Removes what libvirt added to `<cpu>` at define ([`Domain::cpu_is_libvirt_default`]):
+/// the model and the `mode`, `match` and `check` attributes; `<cpu>` goes whole when nothing
+/// else is in it (topology, NUMA and caches stay).
+pub(super) fn strip_libvirt_default(doc: &Document, dom: &Domain) -> Vec<Splice> {
+    let Some(cpu) = dom.cpu.as_ref().filter(|_| dom.cpu_is_libvirt_default()) else {
+        return Vec::new();
+    };
+    let model: Vec<ElemId> = cpu.model.iter().map(|m| m.el).collect();
+    merge_deletions(
+        doc,
+        strip_cpu(doc, cpu.el, &model, &["mode", "match", "check"]),
+    )
+}
+
+/// What the user hears when an edit removes libvirt's default `<cpu>` model; `now`: where
+/// the model is after the edit.
+pub fn libvirt_default_note(dom: &Domain, now: &str) -> String {
+    format!(
+        "removed <model fallback='forbid'>{}</model> and check='none' from <cpu>: libvirt adds them at define \
+         when <cpu> names no model (its default, not a choice of the domain's); the model is in {now} \
+         (libvirt adds them again at the next define, and virt-cpu knows them for libvirt's)",
+        dom.libvirt_default_model(),
+    )
 }
 
 /// What moving `<cpu>` to `<qemu:cpu>` leaves behind: libvirt settings with no QEMU

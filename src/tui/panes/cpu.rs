@@ -64,10 +64,9 @@ fn mode(cpu: &CpuDef, t: &Theme) -> Vec<Line<'static>> {
 /// The model (and fallback), and the vendor and feature count the catalog knows for it.
 fn model(m: &AppState, cpu: &CpuDef, t: &Theme) -> Vec<Line<'static>> {
     let Some(model) = &cpu.model else {
-        let why = if m.state.dom.qemu_cpu.is_some() {
-            "none — the model is in <qemu:cpu>"
-        } else {
-            "none"
+        let why = match m.state.dom.qemu() {
+            Some(q) => format!("none — the model is in {}", q.form.label()),
+            None => "none".into(),
         };
         return vec![kv(t, "model", vec![Span::styled(why, t.dim())])];
     };
