@@ -3,7 +3,7 @@
 //! read and the catalog say; it reads no XML itself.
 
 use super::{against, kv, mark};
-use crate::domain::{CpuDef, Policy};
+use crate::domain::{CpuDef, Policy, QemuForm};
 use crate::tui::app::AppState;
 use crate::tui::text::visible;
 use crate::tui::theme::Theme;
@@ -65,8 +65,9 @@ fn mode(cpu: &CpuDef, t: &Theme) -> Vec<Line<'static>> {
 fn model(m: &AppState, cpu: &CpuDef, t: &Theme) -> Vec<Line<'static>> {
     let Some(model) = &cpu.model else {
         let why = match m.state.dom.qemu() {
-            Some(q) => format!("none — the model is in {}", q.form.label()),
-            None => "none".into(),
+            Some(q) if q.form == QemuForm::Commandline => "none — in <qemu:commandline> -cpu",
+            Some(_) => "none — the model is in <qemu:cpu>",
+            None => "none",
         };
         return vec![kv(t, "model", vec![Span::styled(why, t.dim())])];
     };

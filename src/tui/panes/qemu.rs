@@ -75,7 +75,7 @@ pub fn lines(m: &AppState, t: &Theme) -> Vec<Line<'static>> {
     for (k, o) in q.options.iter().enumerate() {
         if appended.as_ref().is_some_and(|r| r.start == k) {
             out.push(Line::styled(
-                "what libvirt appends to its own -cpu (Hyper-V, KVM, …):",
+                "libvirt's appended options (Hyper-V, KVM, …):",
                 t.dim(),
             ));
         }
