@@ -477,14 +477,29 @@ pub(super) fn from_commandline(
     };
     let value = args[last].value.clone().unwrap_or_default();
     let mut items: Vec<&str> = value.split(',').collect();
-    // Drop what libvirt appends anyway (the merge reading adds it back).
-    if items.len() > appended.len()
-        && items[items.len() - appended.len()..]
-            .iter()
-            .zip(appended)
-            .all(|(a, b)| a == b)
-    {
-        items.truncate(items.len() - appended.len());
+    // Drop what libvirt appends anyway (the merge reading adds it back): its last run, at
+    // the end or followed only by options of other names (added after it in the TUI, say),
+    // whose order against it does not matter to QEMU.
+    if !appended.is_empty() && items.len() > appended.len() {
+        let base = |item: &str| {
+            let name = item.split_once('=').map_or(item, |(n, _)| n);
+            name.trim_start_matches(['+', '-']).replace('_', "-")
+        };
+        let run = (1..=items.len() - appended.len()).rev().find(|&k| {
+            items[k..k + appended.len()]
+                .iter()
+                .zip(appended)
+                .all(|(a, b)| a == b)
+        });
+        if let Some(k) = run {
+            let names: Vec<String> = appended.iter().map(|a| base(a)).collect();
+            if items[k + appended.len()..]
+                .iter()
+                .all(|i| !names.contains(&base(i)))
+            {
+                items.drain(k..k + appended.len());
+            }
+        }
     }
     let model = items
         .first()
@@ -704,6 +719,36 @@ mod tests {
         assert_eq!(
             after(xml, to_cpu()),
             "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n  <name>d</name>\n  <qemu:commandline>\n    <qemu:arg value='-S'/>\n  </qemu:commandline>\n  <cpu>\n    <model>Haswell</model>\n  </cpu>\n</domain>\n"
+        );
+    }
+
+    /// libvirt's appended options are dropped where they are, when what follows them sets
+    /// other options; an option after them that one of them sets keeps them (QEMU's order).
+    #[test]
+    fn from_commandline_drops_libvirts_run_before_later_options() {
+        let xml = |v: &str| {
+            format!(
+                "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n  <qemu:commandline>\n    <qemu:arg value='-cpu'/>\n    <qemu:arg value='{v}'/>\n  </qemu:commandline>\n</domain>\n"
+            )
+        };
+        let appended = vec!["hv-relaxed=on".to_string(), "hv-vapic=on".to_string()];
+        let edit = Edit::FromCommandline { appended };
+        let moved = after(
+            &xml("Skylake-Client,vmx=on,hv-relaxed=on,hv-vapic=on,pcid=off"),
+            edit.clone(),
+        );
+        assert!(
+            moved.contains("<qemu:option name='pcid' value='off'/>"),
+            "{moved}"
+        );
+        assert!(!moved.contains("hv-relaxed"), "{moved}");
+        let kept = after(
+            &xml("Skylake-Client,vmx=on,hv-relaxed=on,hv-vapic=on,hv_relaxed=off"),
+            edit,
+        );
+        assert!(
+            kept.contains("<qemu:option name='hv-vapic' value='on'/>"),
+            "{kept}"
         );
     }
 
