@@ -3,9 +3,29 @@
 //! rewritten in place (one splice of the attribute value, escaped in the document's style).
 //! Items keep their spelling and order; only the one edited changes.
 
-use super::EditError;
+use super::{Edit, EditError};
 use crate::domain::{Domain, QemuCpu};
 use crate::xml::{Document, Splice};
+
+/// A comma in what an edit writes into the value would split it into other items (QEMU's
+/// `-cpu` has no escape for it): refused, naming it.
+pub(super) fn refuse_commas(edit: &Edit) -> Result<(), EditError> {
+    let written: Vec<&str> = match edit {
+        Edit::SetQemuModel(m) => vec![m],
+        Edit::SetQemuOption { name, value } => std::iter::once(name.as_str())
+            .chain(value.as_deref())
+            .collect(),
+        Edit::RenameQemuOption { to, .. } => vec![to],
+        _ => Vec::new(),
+    };
+    match written.into_iter().find(|v| v.contains(',')) {
+        Some(v) => Err(EditError::Refused(format!(
+            "'{v}' has a comma: QEMU's -cpu splits on every comma and has no escape, so it would \
+             become other options of the -cpu <qemu:commandline> passes; remove the comma"
+        ))),
+        None => Ok(()),
+    }
+}
 
 /// The items of the value, split on every `,` as QEMU splits it (empty ones kept, so that
 /// what is not edited stays as written); the first is the model.
@@ -199,6 +219,15 @@ mod tests {
             state.apply(&Edit::RemoveQemuOption("pcid".into())),
             Err(crate::edit::EditError::NotThere(_))
         ));
+        // A comma would make other options of it.
+        assert!(matches!(
+            state.apply(&Edit::SetQemuOption {
+                name: "model-id".into(),
+                value: Some("a,vmx=off".into())
+            }),
+            Err(crate::edit::EditError::Refused(m)) if m.contains("comma")
+        ));
+        assert_eq!(state.doc.source(), XML);
     }
 
     /// Undo gives the document back byte for byte.

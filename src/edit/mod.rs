@@ -156,6 +156,12 @@ impl Edited {
             )));
         }
         let (doc, dom) = (&self.doc, &self.dom);
+        if dom
+            .qemu()
+            .is_some_and(|q| q.form == crate::domain::QemuForm::Commandline)
+        {
+            commandline::refuse_commas(edit)?;
+        }
         if self.removes_libvirt_default(edit) {
             let strip = moves::strip_libvirt_default(doc, dom);
             return match edit {
