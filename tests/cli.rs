@@ -2455,3 +2455,145 @@ fn set_topology_and_vcpus() {
         stderr(&o)
     );
 }
+
+/// `set --qemu-model` / `--qemu-option` / `--qemu-remove` edit the `-cpu` a
+/// `<qemu:commandline>` passes, in place: the form stays, every other byte too.
+#[test]
+fn set_edits_the_commandline_cpu_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = temp_file(&dir, "cl.xml", DEFINED_COMMANDLINE.as_bytes());
+    let f = file.to_str().unwrap();
+    let o = run(&[
+        "set",
+        f,
+        "--qemu-model",
+        "Icelake-Server",
+        "--qemu-option",
+        "vmx=off",
+        "--qemu-option",
+        "model-id=Virtual",
+        "--qemu-remove",
+        "pcid",
+        "--in-place",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        DEFINED_COMMANDLINE.replace(
+            "Skylake-Client,vmx=on,pcid=off",
+            "Icelake-Server,vmx=off,model-id=Virtual"
+        )
+    );
+    assert_eq!(
+        argv_value(&file),
+        "Icelake-Server,vmx=off,model-id=Virtual\n"
+    );
+    // Removing what is not there is a usage error, and writes nothing.
+    let o = run(&["set", f, "--qemu-remove", "pcid", "--in-place"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("has no option 'pcid'"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// libvirt's default `<cpu>` model next to a commandline `-cpu` is libvirt's, not a second
+/// definition: an info, no model-twice; converting to `<qemu:cpu>` removes it with a note,
+/// topology kept, and `set --move-to cpu` puts the model in its place.
+#[test]
+fn libvirt_default_model_is_recognised_and_removed_with_a_note() {
+    let o = run_stdin(&["check", "-", "--json"], DEFINED_COMMANDLINE.as_bytes());
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let info = diagnostic(&report, "libvirt-default-model");
+    assert_eq!(info["severity"], "info");
+    assert!(
+        !stdout(&o).contains("model-twice"),
+        "{}",
+        serde_json::to_string_pretty(&report).unwrap()
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = temp_file(&dir, "cl.xml", DEFINED_COMMANDLINE.as_bytes());
+    let out = dir.path().join("q.xml");
+    let o = run(&[
+        "convert",
+        file.to_str().unwrap(),
+        "--to",
+        "qemu-cpu",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "note: removed <model fallback='forbid'>qemu64</model> and check='none' from <cpu>"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let q = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(
+        q,
+        "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <name>cl</name>
+  <vcpu>2</vcpu>
+  <cpu>
+    <topology sockets='1' dies='1' cores='2' threads='1'/>
+  </cpu>
+  <qemu:cpu>
+    <qemu:model name='Skylake-Client'/>
+    <qemu:option name='vmx' value='on'/>
+    <qemu:option name='pcid' value='off'/>
+  </qemu:cpu>
+</domain>
+"
+    );
+    assert_eq!(argv_value(&out), "Skylake-Client,vmx=on,pcid=off\n");
+
+    // libvirt's default beside <qemu:cpu>: `--move-to cpu` takes its place.
+    let beside = q.replace(
+        "  <cpu>\n",
+        "  <cpu mode='custom' match='exact' check='none'>\n    <model fallback='forbid'>qemu64</model>\n",
+    );
+    let file = temp_file(&dir, "beside.xml", beside.as_bytes());
+    let o = run_stdin(&["check", "-"], beside.as_bytes());
+    assert!(!stdout(&o).contains("model-twice"), "{}", stdout(&o));
+    let o = run(&[
+        "set",
+        file.to_str().unwrap(),
+        "--move-to",
+        "cpu",
+        "--in-place",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("note: removed"), "{}", stderr(&o));
+    let moved = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        moved.contains("<model>Skylake-Client</model>") && !moved.contains("qemu64"),
+        "{moved}"
+    );
+    assert_eq!(argv_value(&file), "Skylake-Client,vmx=on,pcid=off\n");
+
+    // A model the user chose is no default: model-twice stays.
+    let chosen = beside.replace("check='none'", "check='partial'");
+    let o = run_stdin(&["check", "-"], chosen.as_bytes());
+    assert!(stdout(&o).contains("error[model-twice]"), "{}", stdout(&o));
+}
+
+/// A domain as libvirt 9.0 keeps it after `virsh define` of a `<qemu:commandline>` `-cpu`
+/// (the form the TUI saves): libvirt added its default model and `check='none'` to `<cpu>`.
+const DEFINED_COMMANDLINE: &str =
+    "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <name>cl</name>
+  <vcpu>2</vcpu>
+  <cpu mode='custom' match='exact' check='none'>
+    <model fallback='forbid'>qemu64</model>
+    <topology sockets='1' dies='1' cores='2' threads='1'/>
+  </cpu>
+  <qemu:commandline>
+    <qemu:arg value='-cpu'/>
+    <qemu:arg value='Skylake-Client,vmx=on,pcid=off'/>
+  </qemu:commandline>
+</domain>
+";

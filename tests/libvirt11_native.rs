@@ -54,3 +54,17 @@ fn examples_agree_with_libvirt11_chosen_by_option() {
         failures.join("\n  ")
     );
 }
+
+/// What `virsh define` adds to the `<cpu>` of a domain whose CPU is a `<qemu:commandline>`
+/// `-cpu` (its default model, `check='none'`) is recognised as libvirt's and removed by
+/// `convert --to qemu-cpu` with a note.
+#[test]
+fn libvirt_default_model_beside_a_commandline_cpu() {
+    if !common::require_libvirt11_daemon() {
+        return;
+    }
+    let uri = common::libvirt11_uri();
+    let failures =
+        common::libvirt::libvirt_default_model_is_recognised(&uri, "virt-cpu-test11-default");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

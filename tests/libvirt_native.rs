@@ -119,3 +119,17 @@ fn live_host_caps_through_connect_agree_with_libvirt() {
     let ours = our_value(&file, &["-c", LIBVIRT_URI], "9.0").expect("virt-cpu argv -c");
     assert_eq!(ours, libvirt);
 }
+
+/// What `virsh define` adds to the `<cpu>` of a domain whose CPU is a `<qemu:commandline>`
+/// `-cpu` (its default model, `check='none'`) is recognised as libvirt's and removed by
+/// `convert --to qemu-cpu` with a note.
+#[test]
+fn libvirt_default_model_beside_a_commandline_cpu() {
+    if !common::require_libvirt_daemon() {
+        return;
+    }
+    let uri = common::LIBVIRT_URI.to_string();
+    let failures =
+        common::libvirt::libvirt_default_model_is_recognised(&uri, "virt-cpu-test-default");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

@@ -372,6 +372,11 @@ impl TestDomain {
             .filter(|l| !l.contains("<uuid>"))
             .collect::<Vec<_>>()
             .join("\n");
+        TestDomain::define_xml(name, &xml)
+    }
+
+    /// `xml` (whose `<name>` is `name`) defined in the test daemon.
+    fn define_xml(name: &str, xml: &str) -> TestDomain {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("dom.xml");
         std::fs::write(&file, xml).unwrap();
@@ -525,6 +530,147 @@ fn as_visual_for_virsh_edit() {
     assert!(
         xml.contains("<qemu:commandline>") && xml.contains("Haswell-noTSX"),
         "{xml}"
+    );
+}
+
+/// A domain whose CPU is a `-cpu` passed by `<qemu:commandline>` (the form `c` saves for
+/// libvirt 9.0 to 12), as `virsh define` keeps it: libvirt added its default model to `<cpu>`.
+const COMMANDLINE_FORM: &str =
+    "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <name>NAME</name>
+  <memory unit='KiB'>65536</memory>
+  <vcpu placement='static'>2</vcpu>
+  <os>
+    <type arch='x86_64' machine='q35'>hvm</type>
+  </os>
+  <cpu mode='custom' match='exact' check='none'>
+    <model fallback='forbid'>qemu64</model>
+    <topology sockets='1' dies='1' cores='2' threads='1'/>
+  </cpu>
+  <qemu:commandline>
+    <qemu:arg value='-cpu'/>
+    <qemu:arg value='Skylake-Client,vmx=on'/>
+  </qemu:commandline>
+</domain>
+";
+
+/// The `<qemu:cpu>` pane shows and edits the `-cpu` a `<qemu:commandline>` passes: the
+/// picker changes its model, the feature list adds an option, and the file keeps the form,
+/// every other byte as it was.
+#[test]
+fn the_commandline_form_is_edited_in_the_qemu_pane() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cl.xml");
+    let xml = COMMANDLINE_FORM.replace("NAME", "cl");
+    std::fs::write(&path, &xml).unwrap();
+    let t = Tmux::start("cl-form", dir.path(), &["cl.xml"], &[]);
+    let s = t.wait_for("-cpu passed by <qemu:commandline>");
+    assert!(s.contains("libvirt-default-model"), "{s}");
+    assert!(!s.contains("model-twice"), "{s}");
+    t.keys(&["Tab", "m"]);
+    t.type_text("Skylake-Client-v4");
+    t.keys(&["Enter"]);
+    t.wait_for("-cpu Skylake-Client-v4,vmx=on");
+    t.keys(&["f", "/"]);
+    t.type_text("pcid");
+    t.keys(&["Enter", "Space", "Escape"]);
+    t.wait_for("-cpu Skylake-Client-v4,vmx=on,pcid=off");
+    t.keys(&["w"]);
+    t.wait_for("save? y writes");
+    t.keys(&["y"]);
+    t.wait_for("Wrote ");
+    t.keys(&["q"]);
+    t.exits_cooked("0");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        xml.replace(
+            "'Skylake-Client,vmx=on'",
+            "'Skylake-Client-v4,vmx=on,pcid=off'"
+        )
+    );
+}
+
+/// The round trip on the real daemon: defined with a commandline `-cpu`, opened with
+/// `--domain`, edited in the `<qemu:cpu>` pane and defined again — libvirt keeps the form,
+/// passes the new value to QEMU (`domxml-to-native`), and QEMU accepts it.
+#[test]
+fn the_commandline_form_round_trips_through_libvirt() {
+    if !common::require_program("tmux")
+        || !common::require_libvirt_daemon()
+        || !common::require_program("qemu-system-x86_64")
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let name = format!("virt-cpu-tui-cl-{}", std::process::id());
+    // Defined without <cpu>: libvirt adds its default model itself.
+    let xml = COMMANDLINE_FORM.replace("NAME", &name);
+    let start = xml.find("  <cpu").unwrap();
+    let end = xml.find("</cpu>\n").unwrap() + "</cpu>\n".len();
+    let dom = TestDomain::define_xml(&name, &format!("{}{}", &xml[..start], &xml[end..]));
+    assert!(
+        dom.xml()
+            .contains("<model fallback='forbid'>qemu64</model>"),
+        "{}",
+        dom.xml()
+    );
+    let t = Tmux::start(
+        "cl-domain",
+        dir.path(),
+        &["--domain", &dom.name, "-c", common::LIBVIRT_URI],
+        &[],
+    );
+    let s = t.wait_for("-cpu passed by <qemu:commandline>");
+    assert!(!s.contains("model-twice"), "{s}");
+    t.keys(&["Tab", "m"]);
+    t.type_text("Skylake-Client-v4");
+    t.keys(&["Enter"]);
+    t.wait_for("-cpu Skylake-Client-v4,vmx=on");
+    t.keys(&["f", "/"]);
+    t.type_text("pcid");
+    t.keys(&["Enter", "Space", "Escape"]);
+    t.wait_for("-cpu Skylake-Client-v4,vmx=on,pcid=off");
+    t.keys(&["w"]);
+    t.wait_for("save? y writes");
+    t.keys(&["y"]);
+    t.wait_for("Defined ");
+    t.keys(&["q"]);
+    t.exits_cooked("0");
+    let value = "Skylake-Client-v4,vmx=on,pcid=off";
+    let defined = dom.xml();
+    assert!(
+        defined.contains(&format!("<qemu:arg value='{value}'/>")),
+        "{defined}"
+    );
+    // libvirt passes its own -cpu first, then the arguments: QEMU keeps the last.
+    let out = virsh(&["domxml-to-native", "qemu-argv", "--domain", &dom.name]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = String::from_utf8(out.stdout).unwrap();
+    let words = shlex::split(line.trim()).unwrap();
+    let last = words.iter().rposition(|w| w == "-cpu").unwrap();
+    assert_eq!(words[last + 1], value, "{line}");
+    let mut qemu = common::qemu_probe(value, &[])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    qemu.stdin
+        .take()
+        .unwrap()
+        .write_all(common::QMP_QUIT)
+        .unwrap();
+    let run = qemu.wait_with_output().unwrap();
+    assert!(
+        run.status.success(),
+        "QEMU refuses -cpu {value}: {}",
+        String::from_utf8_lossy(&run.stderr)
     );
 }
 

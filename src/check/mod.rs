@@ -75,6 +75,7 @@ pub fn check(
     dropped_features(doc, dom, catalog, &mut diagnostics);
     qemu_cpu::check(doc, dom, catalog, &arg, &mut diagnostics);
     commandline(doc, dom, catalog, &mut diagnostics);
+    libvirt_default_cpu(doc, dom, &mut diagnostics);
     host::check(doc, dom, caps, catalog, &mut diagnostics);
     diagnostics.sort_by_key(|d| (d.severity, d.position.map(|p| (p.line, p.column))));
     Report {
@@ -249,6 +250,32 @@ fn versioned_base(name: &str, catalog: &Catalog) -> Option<String> {
         .then(|| base.to_string())
 }
 
+/// `<cpu>` holding only what libvirt adds at define ([`Domain::cpu_is_libvirt_default`]) next
+/// to a QEMU form: libvirt's default, not a second CPU definition.
+fn libvirt_default_cpu(doc: &Document, dom: &Domain, out: &mut Vec<Diagnostic>) {
+    let (Some(q), Some(cpu)) = (dom.qemu(), &dom.cpu) else {
+        return;
+    };
+    if !dom.cpu_is_libvirt_default() {
+        return;
+    }
+    let at = cpu.model.as_ref().map_or(cpu.el, |m| m.el);
+    out.push(
+        Diagnostic::new(
+            "libvirt-default-model",
+            Severity::Info,
+            format!(
+                "libvirt added <model fallback='forbid'>{}</model> and check='none' to <cpu> at define (its default when <cpu> \
+                 names no model): not a second CPU definition — QEMU gets the model from {}; moving the CPU to <qemu:cpu> or <cpu> removes them \
+                 (`virt-cpu convert FILE --to qemu-cpu`, `set FILE --move-to qemu`; x on the TUI's <cpu> pane)",
+                dom.libvirt_default_model(),
+                q.form.label()
+            ),
+        )
+        .at(doc, Some(at)),
+    );
+}
+
 /// `<qemu:commandline>` with its own `-cpu`: QEMU uses only the last one.
 fn commandline(doc: &Document, dom: &Domain, catalog: &Catalog, out: &mut Vec<Diagnostic>) {
     let values = dom.commandline_cpu_values();
@@ -269,5 +296,7 @@ fn commandline(doc: &Document, dom: &Domain, catalog: &Catalog, out: &mut Vec<Di
         d = d.related(doc, cpu.el, "the <cpu> libvirt turns into its own -cpu");
     }
     out.push(d);
-    qemu_cpu::commandline_value(doc, catalog, *last_el, last, out);
+    // Fixes rewrite the value when it is where the domain keeps the QEMU model (no <qemu:cpu>).
+    let fixable = dom.qemu_cpu.is_none();
+    qemu_cpu::commandline_value(doc, catalog, *last_el, last, fixable, out);
 }

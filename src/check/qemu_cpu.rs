@@ -63,6 +63,10 @@ pub(super) fn check(
 
 fn model_twice(doc: &Document, dom: &Domain, q: &QemuCpu, out: &mut Vec<Diagnostic>) {
     let Some(cpu) = &dom.cpu else { return };
+    if dom.cpu_is_libvirt_default() {
+        // libvirt's own addition at define (`libvirt-default-model` says so).
+        return;
+    }
     let cpu_model = cpu.model.as_ref().filter(|m| !m.name.is_empty());
     let cpu_features = !cpu.features.is_empty();
     let cpu_mode = cpu.mode.as_deref().filter(|m| *m != "custom");
@@ -292,12 +296,14 @@ pub(super) fn did_you_mean(
 }
 
 /// The `-cpu` value a `<qemu:commandline>` passes reaches QEMU as written: its model and
-/// options get the checks a `<qemu:cpu>` gets (no fix: the value is one attribute).
+/// options get the checks a `<qemu:cpu>` gets; with `fixable` (it is the domain's QEMU form),
+/// the fixes too, which rewrite the value.
 pub(super) fn commandline_value(
     doc: &Document,
     catalog: &Catalog,
     el: crate::xml::ElemId,
     value: &str,
+    fixable: bool,
     out: &mut Vec<Diagnostic>,
 ) {
     let qemu = &catalog.qemu;
@@ -320,10 +326,15 @@ pub(super) fn commandline_value(
     };
     if qemu.model(&parsed.model).is_none() {
         let (text, suggestion) = unknown_model(catalog, &parsed.model);
+        let fix = suggestion
+            .clone()
+            .filter(|_| fixable)
+            .map(crate::edit::Edit::SetQemuModel);
         out.push(
             Diagnostic::new("unknown-model", Severity::Error, text)
                 .at(doc, Some(el))
-                .suggest(suggestion),
+                .suggest(suggestion)
+                .fix(fix),
         );
     }
     for item in &parsed.items {
@@ -332,10 +343,24 @@ pub(super) fn commandline_value(
             continue;
         }
         let (text, suggestion) = unknown_option(catalog, &norm);
+        // The name as written (`+feat` with its sign), as the edits find it.
+        let written = item
+            .raw
+            .split_once('=')
+            .map_or(item.raw.as_str(), |(n, _)| n);
+        let fix =
+            suggestion
+                .clone()
+                .filter(|_| fixable)
+                .map(|to| crate::edit::Edit::RenameQemuOption {
+                    from: written.to_string(),
+                    to,
+                });
         out.push(
             Diagnostic::new("unknown-option", Severity::Error, text)
                 .at(doc, Some(el))
-                .suggest(suggestion),
+                .suggest(suggestion)
+                .fix(fix),
         );
     }
 }

@@ -64,6 +64,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<i32> {
         Target::Cpu => Edit::MoveToCpu(crate::edit::LibvirtModels(&selected.catalog.libvirt)),
     };
     let mut state = Edited::from_read(loaded.doc.clone(), loaded.domain.clone());
+    let notes = state.notes(&edit);
     if let Err(err) = state.apply(&edit) {
         errln!("virt-cpu: {err}; nothing was written");
         return Ok(EXIT_FINDINGS);
@@ -73,6 +74,9 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<i32> {
         destination::refuse_new_errors(&before.diagnostics, &after.diagnostics, args.force)
     {
         return Ok(code);
+    }
+    for note in &notes {
+        errln!("virt-cpu: note: {note}");
     }
     destination::deliver(&loaded, state.doc.source(), &args.out)
 }

@@ -289,8 +289,10 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
     }
     let mut state = Edited::from_read(loaded.doc.clone(), loaded.domain.clone());
     let mut dropped = Vec::new();
+    let mut notes = Vec::new();
     for e in &edits {
         dropped.extend(state.left_behind(e));
+        notes.extend(state.notes(e));
         if let Err(err) = state.apply(e) {
             errln!("virt-cpu: {err}; nothing was written");
             return Ok(match err {
@@ -316,6 +318,9 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
     }
     for note in &dropped {
         errln!("virt-cpu: note: the move leaves out {note}");
+    }
+    for note in &notes {
+        errln!("virt-cpu: note: {note}");
     }
     destination::deliver(&loaded, state.doc.source(), &args.out)
 }

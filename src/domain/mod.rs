@@ -159,10 +159,36 @@ pub struct MaxPhysAddr {
     pub limit: Option<String>,
 }
 
-/// The proposed `<qemu:cpu>` element.
+/// Where the QEMU model and options of a domain live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QemuForm {
+    /// The proposed `<qemu:cpu>` element: `<qemu:model>` and `<qemu:option>` children.
+    #[default]
+    Element,
+    /// The `-cpu` value a `<qemu:commandline>` passes (its last one, the one QEMU keeps): one
+    /// `<qemu:arg value='MODEL,OPTION,…'/>`, which edits rewrite in place.
+    Commandline,
+}
+
+impl QemuForm {
+    /// How the fronts name the place: `<qemu:cpu>`, or `<qemu:commandline> -cpu`.
+    pub fn label(self) -> &'static str {
+        match self {
+            QemuForm::Element => "<qemu:cpu>",
+            QemuForm::Commandline => "<qemu:commandline> -cpu",
+        }
+    }
+}
+
+/// The QEMU model and options: the proposed `<qemu:cpu>` element, or the same read out of a
+/// `-cpu` that `<qemu:commandline>` passes ([`QemuForm`]); [`Domain::qemu`] gives the one the
+/// domain uses.
 #[derive(Debug, Clone, Default)]
 pub struct QemuCpu {
+    /// `<qemu:cpu>`, or the `<qemu:arg>` holding the `-cpu` value (every model and option
+    /// of that form points at it too).
     pub el: ElemId,
+    pub form: QemuForm,
     /// Every `<qemu:model>` child (more than one is an error the checks report).
     pub models: Vec<QemuModelRef>,
     pub options: Vec<QemuOption>,
@@ -275,6 +301,9 @@ pub struct Domain {
     pub emulator: Option<String>,
     pub cpu: Option<CpuDef>,
     pub qemu_cpu: Option<QemuCpu>,
+    /// The last `-cpu` of `<qemu:commandline>` read as a model and options
+    /// ([`QemuForm::Commandline`]).
+    pub commandline_cpu: Option<QemuCpu>,
     /// The `xmlns:…` attribute on `<domain>` that binds the QEMU namespace, if any.
     pub qemu_ns_declared: bool,
     pub features: Features,
@@ -320,6 +349,40 @@ impl Domain {
         self.guest_arch() == "i686"
     }
 
+    /// Where the QEMU model and options live: `<qemu:cpu>` when there is one (the element
+    /// the proposal edits), else the `-cpu` a `<qemu:commandline>` passes.
+    pub fn qemu(&self) -> Option<&QemuCpu> {
+        self.qemu_cpu.as_ref().or(self.commandline_cpu.as_ref())
+    }
+
+    /// The model libvirt writes into `<cpu>` at define time when `<cpu>` names none: `qemu32`
+    /// for i686 guests, `qemu64` otherwise.
+    pub fn libvirt_default_model(&self) -> &'static str {
+        if self.is_i686() { "qemu32" } else { "qemu64" }
+    }
+
+    /// `<cpu>` holds exactly what libvirt adds at define time to a `<cpu>` naming no model
+    /// (or to no `<cpu>` at all): `mode='custom' match='exact' check='none'` and
+    /// `<model fallback='forbid'>qemu64</model>` (`qemu32` for i686), nothing else besides
+    /// topology, NUMA, caches and the like (seen on libvirt 9.0 and 11.3). Not the user's
+    /// choice of a model, then: next to a QEMU form it is no second definition.
+    pub fn cpu_is_libvirt_default(&self) -> bool {
+        let Some(cpu) = &self.cpu else { return false };
+        let Some(model) = &cpu.model else {
+            return false;
+        };
+        matches!(cpu.mode.as_deref(), None | Some("custom"))
+            && matches!(cpu.match_.as_deref(), None | Some("exact"))
+            && cpu.check.as_deref() == Some("none")
+            && cpu.migratable.is_none()
+            && cpu.deprecated_features.is_none()
+            && model.name == self.libvirt_default_model()
+            && model.fallback.as_deref() == Some("forbid")
+            && model.vendor_id.is_none()
+            && cpu.vendor.is_none()
+            && cpu.features.is_empty()
+    }
+
     /// The `-cpu` values given through `<qemu:commandline>`, in order.
     pub fn commandline_cpu_values(&self) -> Vec<(ElemId, String)> {
         let mut out = Vec::new();
@@ -333,5 +396,39 @@ impl Domain {
             }
         }
         out
+    }
+}
+
+/// A `-cpu` value read as a model and options, as converting it to `<qemu:cpu>` would write
+/// them: the model before the first `,`, then every non-empty item, `name=value` split at the
+/// first `=` (`+feat`, `-feat` and a bare `name` have no value). `el`: the `<qemu:arg>`.
+pub fn commandline_cpu(el: ElemId, value: &str) -> QemuCpu {
+    let mut items = value.split(',');
+    let model = items.next().unwrap_or_default();
+    QemuCpu {
+        el,
+        form: QemuForm::Commandline,
+        models: (!model.is_empty())
+            .then(|| QemuModelRef {
+                el,
+                name: Some(model.to_string()),
+            })
+            .into_iter()
+            .collect(),
+        options: items
+            .filter(|i| !i.is_empty())
+            .map(|i| {
+                let (name, value) = match i.split_once('=') {
+                    Some((n, v)) => (n, Some(v.to_string())),
+                    None => (i, None),
+                };
+                QemuOption {
+                    el,
+                    name: Some(name.to_string()),
+                    value,
+                }
+            })
+            .collect(),
+        unknown_children: Vec::new(),
     }
 }

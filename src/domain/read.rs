@@ -69,6 +69,10 @@ pub(super) fn read(doc: &Document, before: Option<&Domain>) -> Result<Domain, Do
                 .any(|c| doc.is_qemu(c, "add") || doc.is_qemu(c, "del"));
         }
     }
+    dom.commandline_cpu = dom
+        .commandline_cpu_values()
+        .pop()
+        .map(|(el, value)| commandline_cpu(el, &value));
     x86_only(doc, &dom)?;
     Ok(dom)
 }

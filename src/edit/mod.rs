@@ -1,6 +1,7 @@
 //! High-level edits of a domain's CPU configuration, turned into splices of the document;
 //! an undo/redo history of exact inverse splices.
 
+mod commandline;
 mod cpu;
 pub mod diff;
 mod history;
@@ -254,6 +255,20 @@ impl Edited {
             )));
         }
         let (doc, dom) = (&self.doc, &self.dom);
+        if dom
+            .qemu()
+            .is_some_and(|q| q.form == crate::domain::QemuForm::Commandline)
+        {
+            commandline::refuse_commas(edit)?;
+        }
+        if self.removes_libvirt_default(edit) {
+            let strip = moves::strip_libvirt_default(doc, dom);
+            return match edit {
+                // The QEMU form has the model already: only libvirt's default goes.
+                Edit::MoveToQemu => Ok(strip),
+                _ => self.composed(strip, |ed| ed.splices(edit)),
+            };
+        }
         match edit {
             Edit::SetModel(name) => Ok(cpu::set_model(doc, dom, name)),
             Edit::SetMode(mode) => Ok(cpu::set_mode(doc, dom, mode)),
@@ -279,9 +294,53 @@ impl Edited {
     /// it (only moving `<cpu>` to `<qemu:cpu>` drops anything: libvirt-only settings).
     pub fn left_behind(&self, edit: &Edit) -> Vec<String> {
         match edit {
+            // Only libvirt's own default goes then ([`Edited::notes`] says so).
+            Edit::MoveToQemu if self.removes_libvirt_default(edit) => Vec::new(),
             Edit::MoveToQemu if self.dom.cpu.is_some() => moves::left_behind(&self.dom),
             _ => Vec::new(),
         }
+    }
+
+    /// Whether the edit removes what libvirt added to `<cpu>` at define
+    /// ([`Domain::cpu_is_libvirt_default`]): moving the CPU to `<qemu:cpu>` (from `<cpu>`
+    /// when the domain has a QEMU form already, or from `<qemu:commandline>`), or from
+    /// `<qemu:cpu>` to `<cpu>`, which takes the place of libvirt's default.
+    pub fn removes_libvirt_default(&self, edit: &Edit) -> bool {
+        self.dom.cpu_is_libvirt_default()
+            && match edit {
+                Edit::MoveToQemu => self.dom.qemu().is_some(),
+                Edit::FromCommandline { .. } => self.dom.qemu_cpu.is_none(),
+                Edit::MoveToCpu(_) => self.dom.qemu_cpu.is_some(),
+                _ => false,
+            }
+    }
+
+    /// What the user should hear about an edit besides what it did: libvirt's default
+    /// `<cpu>` model removed.
+    pub fn notes(&self, edit: &Edit) -> Vec<String> {
+        if !self.removes_libvirt_default(edit) {
+            return Vec::new();
+        }
+        let now = match (edit, self.dom.qemu()) {
+            (Edit::MoveToCpu(_), _) => "<cpu>, moved from <qemu:cpu>",
+            (Edit::MoveToQemu, Some(q)) => q.form.label(),
+            _ => "<qemu:cpu>",
+        };
+        vec![moves::libvirt_default_note(&self.dom, now)]
+    }
+
+    /// `first`, then what `then` makes of the result, as one splice of this document (from
+    /// the first byte that differs to the last).
+    fn composed(
+        &self,
+        first: Vec<Splice>,
+        then: impl FnOnce(&Edited) -> Result<Vec<Splice>, EditError>,
+    ) -> Result<Vec<Splice>, EditError> {
+        let mut mid = self.clone();
+        mid.apply_splices(&first)?;
+        let second = then(&mid)?;
+        mid.apply_splices(&second)?;
+        Ok(one_splice(self.doc.source(), mid.doc.source()))
     }
 
     /// Applies an edit; returns the inverse splices (for undo). An edit that changes nothing
@@ -316,6 +375,28 @@ impl Edited {
             }
         }
     }
+}
+
+/// The one splice turning `before` into `after`: what lies between their common prefix and
+/// suffix.
+fn one_splice(before: &str, after: &str) -> Vec<Splice> {
+    if before == after {
+        return Vec::new();
+    }
+    let (b, a) = (before.as_bytes(), after.as_bytes());
+    let mut p = b.iter().zip(a).take_while(|(x, y)| x == y).count();
+    while !before.is_char_boundary(p) || !after.is_char_boundary(p) {
+        p -= 1;
+    }
+    let room = (b.len() - p).min(a.len() - p);
+    let mut s = (b.iter().rev().zip(a.iter().rev()))
+        .take(room)
+        .take_while(|(x, y)| x == y)
+        .count();
+    while !before.is_char_boundary(b.len() - s) || !after.is_char_boundary(a.len() - s) {
+        s -= 1;
+    }
+    vec![Splice::replace(p..b.len() - s, &after[p..a.len() - s])]
 }
 
 /// An element written in the document's style: `<name a='1' b='2'/>`.

@@ -204,6 +204,11 @@ pub(super) fn to_cpu(
     map: &crate::catalog::LibvirtMap,
 ) -> Result<Vec<Splice>, EditError> {
     let Some(q) = &dom.qemu_cpu else {
+        if dom.commandline_cpu.is_some() {
+            return refuse(
+                "the -cpu is passed by <qemu:commandline>: convert it to <qemu:cpu> first (`virt-cpu convert FILE --to qemu-cpu`), then move it to <cpu>",
+            );
+        }
         return refuse("there is no <qemu:cpu> to move to <cpu>");
     };
     let Some(qmodel) = q.models.first().and_then(|m| m.name.clone()) else {
@@ -621,13 +626,29 @@ fn cpu_arg_pairs(args: &[CommandlineArg]) -> Result<Vec<(usize, usize)>, EditErr
 /// merge reading adds them back).
 fn split_cpu_value(value: &str, appended: &[String]) -> (Option<String>, Vec<OptionSpec>) {
     let mut items: Vec<&str> = value.split(',').collect();
-    if items.len() > appended.len()
-        && items[items.len() - appended.len()..]
-            .iter()
-            .zip(appended)
-            .all(|(a, b)| a == b)
-    {
-        items.truncate(items.len() - appended.len());
+    // Drop what libvirt appends anyway (the merge reading adds it back): its last run, at
+    // the end or followed only by options of other names (added after it in the TUI, say),
+    // whose order against it does not matter to QEMU.
+    if !appended.is_empty() && items.len() > appended.len() {
+        let base = |item: &str| {
+            let name = item.split_once('=').map_or(item, |(n, _)| n);
+            name.trim_start_matches(['+', '-']).replace('_', "-")
+        };
+        let run = (1..=items.len() - appended.len()).rev().find(|&k| {
+            items[k..k + appended.len()]
+                .iter()
+                .zip(appended)
+                .all(|(a, b)| a == b)
+        });
+        if let Some(k) = run {
+            let names: Vec<String> = appended.iter().map(|a| base(a)).collect();
+            if items[k + appended.len()..]
+                .iter()
+                .all(|i| !names.contains(&base(i)))
+            {
+                items.drain(k..k + appended.len());
+            }
+        }
     }
     let model = items
         .first()
@@ -680,6 +701,31 @@ fn remove_cpu_args(doc: &Document, removed: &[ElemId]) -> (Option<ElemId>, Vec<S
         }
     }
     (place, deletions, notes)
+}
+
+/// Removes what libvirt added to `<cpu>` at define ([`Domain::cpu_is_libvirt_default`]):
+/// the model and the `mode`, `match` and `check` attributes; `<cpu>` goes whole when nothing
+/// else is in it (topology, NUMA and caches stay).
+pub(super) fn strip_libvirt_default(doc: &Document, dom: &Domain) -> Vec<Splice> {
+    let Some(cpu) = dom.cpu.as_ref().filter(|_| dom.cpu_is_libvirt_default()) else {
+        return Vec::new();
+    };
+    let model: Vec<ElemId> = cpu.model.iter().map(|m| m.el).collect();
+    merge_deletions(
+        doc,
+        strip_cpu(doc, cpu.el, &model, &["mode", "match", "check"]),
+    )
+}
+
+/// What the user hears when an edit removes libvirt's default `<cpu>` model; `now`: where
+/// the model is after the edit.
+pub fn libvirt_default_note(dom: &Domain, now: &str) -> String {
+    format!(
+        "removed <model fallback='forbid'>{}</model> and check='none' from <cpu>: libvirt adds them at define \
+         when <cpu> names no model (its default, not a choice of the domain's); the model is in {now} \
+         (libvirt adds them again at the next define, and virt-cpu knows them for libvirt's)",
+        dom.libvirt_default_model(),
+    )
 }
 
 /// What moving `<cpu>` to `<qemu:cpu>` leaves behind: libvirt settings with no QEMU
@@ -809,6 +855,36 @@ mod tests {
         assert_eq!(
             after(xml, to_cpu()),
             "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n  <name>d</name>\n  <qemu:commandline>\n    <qemu:arg value='-S'/>\n  </qemu:commandline>\n  <cpu>\n    <model>Haswell</model>\n  </cpu>\n</domain>\n"
+        );
+    }
+
+    /// libvirt's appended options are dropped where they are, when what follows them sets
+    /// other options; an option after them that one of them sets keeps them (QEMU's order).
+    #[test]
+    fn from_commandline_drops_libvirts_run_before_later_options() {
+        let xml = |v: &str| {
+            format!(
+                "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n  <qemu:commandline>\n    <qemu:arg value='-cpu'/>\n    <qemu:arg value='{v}'/>\n  </qemu:commandline>\n</domain>\n"
+            )
+        };
+        let appended = vec!["hv-relaxed=on".to_string(), "hv-vapic=on".to_string()];
+        let edit = Edit::FromCommandline { appended };
+        let moved = after(
+            &xml("Skylake-Client,vmx=on,hv-relaxed=on,hv-vapic=on,pcid=off"),
+            edit.clone(),
+        );
+        assert!(
+            moved.contains("<qemu:option name='pcid' value='off'/>"),
+            "{moved}"
+        );
+        assert!(!moved.contains("hv-relaxed"), "{moved}");
+        let kept = after(
+            &xml("Skylake-Client,vmx=on,hv-relaxed=on,hv-vapic=on,hv_relaxed=off"),
+            edit,
+        );
+        assert!(
+            kept.contains("<qemu:option name='hv-vapic' value='on'/>"),
+            "{kept}"
         );
     }
 

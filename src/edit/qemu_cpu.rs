@@ -1,9 +1,10 @@
 //! Edits of the proposed `<qemu:cpu>`.
 
 use super::EditError;
+use super::commandline;
 use super::cpu::insert_in_domain;
 use super::notes::{Placed, tail_lines};
-use crate::domain::Domain;
+use crate::domain::{Domain, QemuCpu, QemuForm};
 use crate::xml::{Document, Splice};
 
 /// `(name, value)` of a `<qemu:option>`; `None` value writes a bare option.
@@ -89,7 +90,16 @@ fn prefix_of(doc: &Document, el: crate::xml::ElemId) -> String {
     doc.prefix(el).unwrap_or("qemu").to_string()
 }
 
+/// The `-cpu` a `<qemu:commandline>` passes, when that is where the domain keeps the QEMU
+/// model and options (no `<qemu:cpu>`): edits rewrite it instead.
+fn on_commandline(dom: &Domain) -> Option<&QemuCpu> {
+    dom.qemu().filter(|q| q.form == QemuForm::Commandline)
+}
+
 pub(super) fn set_model(doc: &Document, dom: &Domain, name: &str) -> Vec<Splice> {
+    if let Some(q) = on_commandline(dom) {
+        return commandline::set_model(doc, dom, q, name);
+    }
     let Some(q) = &dom.qemu_cpu else {
         return new_qemu_cpu(doc, Some(name), &[], &Placed::default());
     };
@@ -116,6 +126,9 @@ pub(super) fn set_option(
     name: &str,
     value: Option<&str>,
 ) -> Vec<Splice> {
+    if let Some(q) = on_commandline(dom) {
+        return commandline::set_option(doc, dom, q, name, value);
+    }
     let Some(q) = &dom.qemu_cpu else {
         return new_qemu_cpu(
             doc,
@@ -152,6 +165,9 @@ pub(super) fn remove_option(
     dom: &Domain,
     name: &str,
 ) -> Result<Vec<Splice>, EditError> {
+    if let Some(q) = on_commandline(dom) {
+        return commandline::remove_option(doc, dom, q, name);
+    }
     let q = dom.qemu_cpu.as_ref().ok_or_else(|| {
         EditError::NotThere(format!(
             "there is no <qemu:cpu>, so no option '{name}' to remove"
@@ -177,6 +193,9 @@ pub(super) fn rename_option(
     from: &str,
     to: &str,
 ) -> Result<Vec<Splice>, EditError> {
+    if let Some(q) = on_commandline(dom) {
+        return commandline::rename_option(doc, dom, q, from, to);
+    }
     let q = dom.qemu_cpu.as_ref().ok_or_else(|| {
         EditError::NotThere(format!("there is no <qemu:cpu>, so no option '{from}'"))
     })?;

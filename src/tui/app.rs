@@ -13,6 +13,7 @@ use super::{dialogs, panes};
 use crate::argv::{QemuCaps, Reading};
 use crate::catalog::Catalog;
 use crate::check::{self, Report};
+use crate::domain::QemuForm;
 use crate::edit::{Edit, Edited, History};
 use crate::store::save::{FileStamp, Saved};
 use crate::xml::Document;
@@ -319,15 +320,7 @@ impl AppState {
                 .model
                 .as_ref()
                 .map(|m| m.name.clone()),
-            Pane::Qemu => self
-                .state
-                .dom
-                .qemu_cpu
-                .as_ref()?
-                .models
-                .first()?
-                .name
-                .clone(),
+            Pane::Qemu => self.state.dom.qemu()?.models.first()?.name.clone(),
         }
     }
 
@@ -405,10 +398,19 @@ impl AppState {
     /// the document.
     pub(crate) fn edit(&mut self, edit: &Edit) -> bool {
         let dropped = self.state.left_behind(edit);
+        let notes = self.state.notes(edit);
+        let form = self.state.dom.qemu().map_or(QemuForm::Element, |q| q.form);
+        let describe = |edit: &Edit| describe(edit, form);
         match self.history.apply(&mut self.state, edit) {
             Ok(true) => {
                 self.refresh();
-                if dropped.is_empty() {
+                if !notes.is_empty() {
+                    self.info(format!(
+                        "{}; {} — u undoes",
+                        describe(edit),
+                        notes.join("; ")
+                    ));
+                } else if dropped.is_empty() {
                     self.info(describe(edit));
                 } else {
                     let names: Vec<&str> = dropped
@@ -515,8 +517,10 @@ impl AppState {
     }
 }
 
-/// One line saying what an edit did, for the status line.
-pub fn describe(edit: &Edit) -> String {
+/// One line saying what an edit did, for the status line; `form`: where the QEMU model and
+/// options were.
+pub fn describe(edit: &Edit, form: QemuForm) -> String {
+    let q = form.label();
     match edit {
         Edit::SetModel(m) => format!("<cpu> model → {m}"),
         Edit::SetMode(m) => format!("<cpu> mode → {m}"),
@@ -525,14 +529,14 @@ pub fn describe(edit: &Edit) -> String {
         Edit::SetFeature { name, policy } => format!("<cpu> feature {name} → {policy}"),
         Edit::DropFeature(n) => format!("<cpu> feature {n} removed (the model decides)"),
         Edit::RenameFeature { from, to } => format!("<cpu> feature {from} → {to}"),
-        Edit::SetQemuModel(m) => format!("<qemu:cpu> model → {m}"),
+        Edit::SetQemuModel(m) => format!("{q} model → {m}"),
         Edit::SetQemuOption {
             name,
             value: Some(v),
-        } => format!("<qemu:cpu> {name}={v}"),
-        Edit::SetQemuOption { name, value: None } => format!("<qemu:cpu> {name}"),
-        Edit::RemoveQemuOption(n) => format!("<qemu:cpu> option {n} removed"),
-        Edit::RenameQemuOption { from, to } => format!("<qemu:cpu> option {from} → {to}"),
+        } => format!("{q} {name}={v}"),
+        Edit::SetQemuOption { name, value: None } => format!("{q} {name}"),
+        Edit::RemoveQemuOption(n) => format!("{q} option {n} removed"),
+        Edit::RenameQemuOption { from, to } => format!("{q} option {from} → {to}"),
         Edit::MoveToQemu => "moved model and features from <cpu> to <qemu:cpu>".into(),
         Edit::MoveToCpu(_) => "moved model and options from <qemu:cpu> to <cpu>".into(),
         Edit::ToCommandline { .. } => "<qemu:cpu> → <qemu:commandline>".into(),

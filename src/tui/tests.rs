@@ -434,6 +434,86 @@ fn move_to_the_other_form() {
     assert!(m.state.dom.qemu_cpu.is_none());
 }
 
+/// A `-cpu` passed by `<qemu:commandline>` is the `<qemu:cpu>` pane's content, with libvirt's
+/// appended options set apart; `e`, the fixes and `x` on `<cpu>` (libvirt's default model
+/// goes) edit it in place, and undo gives the bytes back.
+#[test]
+fn the_commandline_form_is_shown_and_edited_in_the_qemu_pane() {
+    let xml = "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <name>cl</name>
+  <vcpu>2</vcpu>
+  <features>
+    <hyperv mode='custom'>
+      <relaxed state='on'/>
+    </hyperv>
+  </features>
+  <cpu mode='custom' match='exact' check='none'>
+    <model fallback='forbid'>qemu64</model>
+    <topology sockets='1' dies='1' cores='2' threads='1'/>
+  </cpu>
+  <qemu:commandline>
+    <qemu:arg value='-cpu'/>
+    <qemu:arg value='Skylake-Client,vmx=on,hv-relaxed=on,pcld=off'/>
+  </qemu:commandline>
+</domain>
+";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cl.xml");
+    std::fs::write(&path, xml).unwrap();
+    let mut m = open(&path);
+    let s = screen(&m, 120, 40);
+    for shown in [
+        "-cpu passed by <qemu:commandline> (saved as it came)",
+        "model     Skylake-Client",
+        "libvirt's appended options",
+        "added after libvirt's:",
+        "pcld=off",
+        "libvirt-default-model",
+    ] {
+        assert!(s.contains(shown), "{shown}:\n{s}");
+    }
+    assert!(!s.contains("model-twice"), "{s}");
+    // The fix renames the misspelt option in the value.
+    keys(&mut m, "1");
+    assert!(
+        m.source()
+            .contains("value='Skylake-Client,vmx=on,hv-relaxed=on,pcid=off'"),
+        "{}",
+        m.source()
+    );
+    keys(&mut m, "<tab>ephys-bits=42<ret>");
+    assert!(
+        m.source()
+            .contains("value='Skylake-Client,vmx=on,hv-relaxed=on,pcid=off,phys-bits=42'"),
+        "{}",
+        m.source()
+    );
+    let status = m.status.as_ref().unwrap();
+    assert!(
+        status
+            .text
+            .starts_with("<qemu:commandline> -cpu phys-bits=42"),
+        "{status:?}"
+    );
+    // `x` on <cpu>: the QEMU form has the model; libvirt's default goes, and the status says so.
+    keys(&mut m, "<tab>x");
+    assert!(!m.source().contains("qemu64"), "{}", m.source());
+    assert!(
+        m.source().contains("<qemu:arg value='-cpu'/>"),
+        "{}",
+        m.source()
+    );
+    let status = m.status.as_ref().unwrap();
+    assert!(
+        status
+            .text
+            .contains("removed <model fallback='forbid'>qemu64</model>"),
+        "{status:?}"
+    );
+    keys(&mut m, "uuu");
+    assert_eq!(m.source(), xml);
+}
+
 #[test]
 fn add_a_free_option() {
     let mut m = demo();

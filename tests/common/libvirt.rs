@@ -615,3 +615,93 @@ pub fn compare_synthetic(uri: &str, libvirt_line: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// What the daemon at `uri` keeps of a domain whose CPU is a `-cpu` passed by
+/// `<qemu:commandline>` and whose `<cpu>` has only a topology (`with_cpu`) or is absent: it is
+/// defined as `name`, read back with `dumpxml --inactive`, and undefined.
+pub fn defined_commandline_form(uri: &str, name: &str, with_cpu: bool) -> String {
+    let cpu = if with_cpu {
+        "  <cpu>\n    <topology sockets='1' dies='1' cores='2' threads='1'/>\n  </cpu>\n"
+    } else {
+        ""
+    };
+    let xml = format!(
+        "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <name>{name}</name>
+  <memory unit='KiB'>65536</memory>
+  <vcpu>2</vcpu>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+{cpu}  <qemu:commandline>
+    <qemu:arg value='-cpu'/>
+    <qemu:arg value='Skylake-Client,vmx=on'/>
+  </qemu:commandline>
+</domain>
+"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dom.xml");
+    std::fs::write(&file, xml).unwrap();
+    let virsh = |args: &[&str]| {
+        Command::new("virsh")
+            .args(["-c", uri])
+            .args(args)
+            .output()
+            .expect("run virsh")
+    };
+    let out = virsh(&["define", "--file", file.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "virsh define: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dump = virsh(&["dumpxml", "--inactive", "--domain", name]);
+    let undefined = virsh(&["undefine", "--domain", name]);
+    assert!(dump.status.success() && undefined.status.success());
+    String::from_utf8(dump.stdout).unwrap()
+}
+
+/// libvirt's additions to the `<cpu>` of a commandline-form domain, as the daemon at `uri`
+/// makes them, are known for libvirt's: `check` says so (no model-twice), and `convert --to
+/// qemu-cpu` removes them with a note, the topology kept. Returns the failures.
+pub fn libvirt_default_model_is_recognised(uri: &str, prefix: &str) -> Vec<String> {
+    let mut failures = Vec::new();
+    for with_cpu in [true, false] {
+        let name = format!("{prefix}-{}-{}", with_cpu, std::process::id());
+        let dumped = defined_commandline_form(uri, &name, with_cpu);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("dumped.xml");
+        std::fs::write(&file, &dumped).unwrap();
+        let f = file.to_str().unwrap();
+        let check = super::virt_cpu(&["check", "-c", uri, f]);
+        let text = String::from_utf8_lossy(&check.stdout);
+        if !text.contains("info[libvirt-default-model]") || text.contains("model-twice") {
+            failures.push(format!("check of what libvirt kept:\n{dumped}\n{text}"));
+        }
+        let out = dir.path().join("q.xml");
+        let convert = super::virt_cpu(&[
+            "convert",
+            "-c",
+            uri,
+            f,
+            "--to",
+            "qemu-cpu",
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        let stderr = String::from_utf8_lossy(&convert.stderr);
+        let converted = std::fs::read_to_string(&out).unwrap_or_default();
+        if !convert.status.success()
+            || !stderr.contains("note: removed <model fallback='forbid'>qemu64</model>")
+            || converted.contains("qemu64")
+            || converted.contains("check=")
+            || with_cpu != converted.contains("<topology")
+            || !converted.contains("<qemu:model name='Skylake-Client'/>")
+        {
+            failures.push(format!(
+                "convert --to qemu-cpu of:\n{dumped}\ngave ({:?}) {stderr}\n{converted}",
+                convert.status.code()
+            ));
+        }
+    }
+    failures
+}

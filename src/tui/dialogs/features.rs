@@ -82,8 +82,8 @@ impl FeatureList {
                 .flat_map(|c| c.features.iter().filter_map(|f| f.name.clone()))
                 .collect(),
             Pane::Qemu => dom
-                .qemu_cpu
-                .iter()
+                .qemu()
+                .into_iter()
                 .flat_map(|q| q.options.iter().filter_map(|o| o.name.clone()))
                 .collect(),
         };
@@ -196,8 +196,7 @@ pub fn setting(dom: &Domain, pane: Pane, name: &str) -> Setting {
                 )
             }),
         Pane::Qemu => dom
-            .qemu_cpu
-            .as_ref()
+            .qemu()
             .and_then(|q| {
                 q.options
                     .iter()
@@ -223,7 +222,7 @@ pub fn in_model(catalog: &Catalog, dom: &Domain, pane: Pane, name: &str) -> Opti
             )
         }
         Pane::Qemu => {
-            let model = dom.qemu_cpu.as_ref()?.models.first()?.name.as_deref()?;
+            let model = dom.qemu()?.models.first()?.name.as_deref()?;
             let m = catalog.qemu.resolve_model(model)?;
             Some(catalog.qemu.model_has(m, name))
         }

@@ -3,7 +3,7 @@
 //! read and the catalog say; it reads no XML itself.
 
 use super::{effect_of, kv, mark};
-use crate::domain::{CpuDef, Policy};
+use crate::domain::{CpuDef, Policy, QemuForm};
 use crate::tui::app::AppState;
 use crate::tui::text::visible;
 use crate::tui::theme::Theme;
@@ -64,10 +64,10 @@ fn mode(cpu: &CpuDef, t: &Theme) -> Vec<Line<'static>> {
 /// The model (and fallback), and the vendor and feature count the catalog knows for it.
 fn model(m: &AppState, cpu: &CpuDef, t: &Theme) -> Vec<Line<'static>> {
     let Some(model) = &cpu.model else {
-        let why = if m.state.dom.qemu_cpu.is_some() {
-            "none — the model is in <qemu:cpu>"
-        } else {
-            "none"
+        let why = match m.state.dom.qemu() {
+            Some(q) if q.form == QemuForm::Commandline => "none — in <qemu:commandline> -cpu",
+            Some(_) => "none — the model is in <qemu:cpu>",
+            None => "none",
         };
         return vec![kv(t, "model", vec![Span::styled(why, t.dim())])];
     };

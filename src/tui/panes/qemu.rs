@@ -3,14 +3,14 @@
 
 use super::{against, kv, mark};
 use crate::catalog::CpuOption;
-use crate::domain::AgainstModel;
+use crate::domain::{AgainstModel, QemuCpu, QemuForm};
 use crate::tui::app::AppState;
 use crate::tui::text::visible;
 use crate::tui::theme::Theme;
 use ratatui::text::{Line, Span};
 
 pub fn lines(m: &AppState, t: &Theme) -> Vec<Line<'static>> {
-    let Some(q) = &m.state.dom.qemu_cpu else {
+    let Some(q) = m.state.dom.qemu() else {
         return vec![
             Line::styled("no <qemu:cpu> element", t.dim()),
             Line::raw("QEMU gets libvirt's -cpu from <cpu>."),
@@ -22,6 +22,12 @@ pub fn lines(m: &AppState, t: &Theme) -> Vec<Line<'static>> {
     let s = |v: &str| visible(v).into_owned();
     let qc = &m.catalog.qemu;
     let mut out = Vec::new();
+    if q.form == QemuForm::Commandline {
+        out.push(Line::styled(
+            "-cpu passed by <qemu:commandline> (saved as it came)",
+            t.label(),
+        ));
+    }
     if q.models.is_empty() {
         out.push(kv(
             t,
@@ -65,7 +71,17 @@ pub fn lines(m: &AppState, t: &Theme) -> Vec<Line<'static>> {
         format!("options, in order ({})", q.options.len()),
         t.label(),
     ));
-    for o in &q.options {
+    let appended = appended(m, q);
+    for (k, o) in q.options.iter().enumerate() {
+        if appended.as_ref().is_some_and(|r| r.start == k) {
+            out.push(Line::styled(
+                "libvirt's appended options (Hyper-V, KVM, …):",
+                t.dim(),
+            ));
+        }
+        if appended.as_ref().is_some_and(|r| r.end == k) {
+            out.push(Line::styled("added after libvirt's:", t.dim()));
+        }
         let name = o.name.as_deref().unwrap_or_default();
         // `name=value` as `to_arg` writes it, each part cut to what a screen shows first.
         let arg = match &o.value {
@@ -92,4 +108,25 @@ pub fn lines(m: &AppState, t: &Theme) -> Vec<Line<'static>> {
         ]));
     }
     out
+}
+
+/// The options of a commandline `-cpu` that are libvirt's appended flags (what `convert --to
+/// commandline` merged in): the last run of them equal to what libvirt appends to its own
+/// `-cpu` for this domain, in its order.
+fn appended(m: &AppState, q: &QemuCpu) -> Option<std::ops::Range<usize>> {
+    if q.form != QemuForm::Commandline {
+        return None;
+    }
+    let flags: Vec<&str> = match &m.report.arg.libvirt {
+        Ok(cpu) => cpu.flags.iter().map(|f| f.text.as_str()).collect(),
+        Err(_) => return None,
+    };
+    let args: Vec<String> = q.options.iter().map(|o| o.to_arg()).collect();
+    if flags.is_empty() || flags.len() > args.len() {
+        return None;
+    }
+    (0..=args.len() - flags.len())
+        .rev()
+        .find(|&start| args[start..start + flags.len()].iter().eq(flags.iter()))
+        .map(|start| start..start + flags.len())
 }
