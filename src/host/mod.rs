@@ -123,6 +123,20 @@ pub fn daemon_versions(
 /// Runs a program to completion with the given standard input.
 pub trait Runner {
     fn run(&self, program: &str, args: &[&str], stdin: &[u8]) -> Result<Output, HostError>;
+
+    /// [`Runner::run`] with the tail of the input held back until the output says it may go
+    /// ([`process::Tail`]); a runner that answers from recordings takes it all at once.
+    fn converse(
+        &self,
+        program: &str,
+        args: &[&str],
+        stdin: &[u8],
+        tail: process::Tail,
+    ) -> Result<Output, HostError> {
+        let mut all = stdin.to_vec();
+        all.extend_from_slice(&tail.bytes);
+        self.run(program, args, &all)
+    }
 }
 
 /// Runs real processes, each in its own process group and within a deadline
@@ -133,6 +147,16 @@ pub struct SystemRunner;
 impl Runner for SystemRunner {
     fn run(&self, program: &str, args: &[&str], stdin: &[u8]) -> Result<Output, HostError> {
         process::run(program, args, stdin)
+    }
+
+    fn converse(
+        &self,
+        program: &str,
+        args: &[&str],
+        stdin: &[u8],
+        tail: process::Tail,
+    ) -> Result<Output, HostError> {
+        process::converse(program, args, stdin, tail)
     }
 }
 

@@ -155,11 +155,43 @@ pub fn run(program: &str, args: &[&str], stdin: &[u8]) -> Result<Output, HostErr
     run_within(program, args, stdin, timeout_for(program))
 }
 
+/// Whether the output so far lets the held-back input go.
+pub type Ready = Box<dyn Fn(&[u8]) -> bool + Send>;
+
+/// The last part of a program's input, held back until what the program wrote says it is
+/// time: QEMU's QMP `quit` ends QEMU at once, dropping answers it could not write yet to a
+/// full pipe, so it is sent only once every answer is in.
+pub struct Tail {
+    pub bytes: Vec<u8>,
+    /// True once the output so far shows the tail may go.
+    pub when: Ready,
+}
+
+/// [`run`] with `tail` written after the rest of the input once its condition holds.
+pub fn converse(
+    program: &str,
+    args: &[&str],
+    stdin: &[u8],
+    tail: Tail,
+) -> Result<Output, HostError> {
+    run_inner(program, args, stdin, Some(tail), timeout_for(program))
+}
+
 /// [`run`] with an explicit deadline.
 pub fn run_within(
     program: &str,
     args: &[&str],
     stdin: &[u8],
+    limit: Duration,
+) -> Result<Output, HostError> {
+    run_inner(program, args, stdin, None, limit)
+}
+
+fn run_inner(
+    program: &str,
+    args: &[&str],
+    stdin: &[u8],
+    tail: Option<Tail>,
     limit: Duration,
 ) -> Result<Output, HostError> {
     let spawn_err = |source| HostError::Spawn {
@@ -169,7 +201,7 @@ pub fn run_within(
     let (child, registered) = spawn_in_group(program, args).map_err(spawn_err)?;
     let pgid = child.id() as i32;
     let started = Instant::now();
-    let mut collected = Collected::new(pump(child, stdin));
+    let mut collected = Collected::new(pump(child, stdin, tail));
     if !collected.until(started + limit) {
         end_group(pgid, &mut collected);
         drop(registered);
@@ -225,18 +257,40 @@ fn spawn_in_group(program: &str, args: &[&str]) -> std::io::Result<(Child, Regis
 /// Feeds `stdin` to the child and reads its output and exit, each on a thread of its own, as
 /// events: QEMU answers while it reads, and a large answer would fill the stdout pipe and
 /// deadlock a writer that waits for the whole input to be taken.
-fn pump(mut child: Child, stdin: &[u8]) -> mpsc::Receiver<Event> {
+fn pump(mut child: Child, stdin: &[u8], tail: Option<Tail>) -> mpsc::Receiver<Event> {
     let (tx, rx) = mpsc::channel();
     let mut input = child.stdin.take().expect("stdin is piped");
     let data = stdin.to_vec();
+    let (when, tail_bytes) = match tail {
+        Some(t) => (Some(t.when), t.bytes),
+        None => (None, Vec::new()),
+    };
+    // The reader says when the tail may go; a reader that ends first drops the sender, and the
+    // writer gives up on the tail.
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let waits = when.is_some();
     std::thread::spawn(move || {
         let _ = input.write_all(&data);
+        if waits && go_rx.recv().is_ok() {
+            let _ = input.write_all(&tail_bytes);
+        }
     });
     let mut stdout = child.stdout.take().expect("stdout is piped");
     let out_tx = tx.clone();
     std::thread::spawn(move || {
         let mut buf = Vec::new();
-        let _ = stdout.read_to_end(&mut buf);
+        let mut chunk = [0u8; 64 * 1024];
+        let mut go = when.map(|w| (w, go_tx));
+        loop {
+            match stdout.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+            if go.as_ref().is_some_and(|(when, _)| when(&buf)) {
+                let (_, go_tx) = go.take().expect("checked");
+                let _ = go_tx.send(());
+            }
+        }
         let _ = out_tx.send(Event::Stdout(buf));
     });
     let mut stderr = child.stderr.take().expect("stderr is piped");
@@ -334,6 +388,26 @@ pub fn duration_text(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tail of the input waits for the output's go-ahead: the program answers the first
+    /// line before it may read the second.
+    #[test]
+    fn the_tail_is_written_once_the_output_allows_it() {
+        let tail = Tail {
+            bytes: b"second\n".to_vec(),
+            when: Box::new(|out: &[u8]| out.windows(3).any(|w| w == b"got")),
+        };
+        let script = "read a; echo got $a; read b; echo then $b";
+        let out = run_inner(
+            "sh",
+            &["-c", script],
+            b"first\n",
+            Some(tail),
+            Duration::from_secs(20),
+        )
+        .unwrap();
+        assert_eq!(out.stdout, "got first\nthen second\n");
+    }
 
     #[test]
     fn a_program_that_does_not_end_is_ended_with_its_group() {

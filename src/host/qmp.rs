@@ -35,8 +35,14 @@ pub fn batch(
         input.push_str(&c.to_string());
         input.push('\n');
     }
-    input.push_str("{\"execute\":\"quit\"}\n");
-    let out = runner.run(program, args, input.as_bytes())?;
+    // `quit` ends QEMU at once, dropping answers still waiting for room in a full pipe (a
+    // slow reader on a busy machine): it goes only once every answer has come.
+    let answers = commands.len() + 1;
+    let quit = crate::host::process::Tail {
+        bytes: b"{\"execute\":\"quit\"}\n".to_vec(),
+        when: Box::new(move |out: &[u8]| answered(out) >= answers),
+    };
+    let out = runner.converse(program, args, input.as_bytes(), quit)?;
     let protocol = |detail: String| HostError::Protocol {
         program: program.to_string(),
         detail,
@@ -74,6 +80,15 @@ pub fn batch(
     replies.truncate(commands.len() + 1);
     let _capabilities = replies.remove(0);
     Ok(replies)
+}
+
+/// How many answers (`return` or `error` lines) complete lines of QMP output hold.
+fn answered(out: &[u8]) -> usize {
+    let complete = out.rsplit(|&b| b == b'\n').count().saturating_sub(1);
+    out.split(|&b| b == b'\n')
+        .take(complete)
+        .filter(|l| l.starts_with(b"{\"return\"") || l.starts_with(b"{\"error\""))
+        .count()
 }
 
 /// `{"execute": name, "arguments": args}`.
