@@ -346,8 +346,9 @@ fn tcg_lacks(
             "tcg-lacks-feature",
             severity,
             format!(
-                "under TCG (type='qemu') QEMU cannot emulate {} of <qemu:cpu> {}: {consequence}",
+                "under TCG (type='qemu') QEMU cannot emulate {} of {} {}: {consequence}",
                 list.join(", "),
+                req.source.label(),
                 req.model
             ),
         )
