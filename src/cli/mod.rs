@@ -12,6 +12,7 @@ pub mod destination;
 pub mod generate;
 pub mod models;
 pub mod print;
+pub mod scan;
 pub mod set;
 
 use clap::{Parser, Subcommand};
@@ -131,6 +132,14 @@ pub enum Command {
     Model(models::ModelArgs),
     /// Compare two models' features and properties.
     Diff(models::DiffArgs),
+    /// Every domain of every host (-c URI, repeated): its -cpu as that host builds it, source,
+    /// taints, problems, and the hosts it can start on.
+    ///
+    /// Hosts are asked in parallel, each virsh call bounded by --timeout; a host that fails is
+    /// reported and the others still come. With --to-libvirt/--to-qemu: the domains whose -cpu
+    /// changes, or that would no longer start, after that upgrade. Exit 0 all well, 1 some domain
+    /// has errors (or would no longer start after the upgrade), 2 some host gave no answer.
+    Scan(scan::ScanArgs),
 }
 
 /// Runs the parsed command line and returns the exit code.
@@ -155,6 +164,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Models(a)) => models::run_models(a),
         Some(Command::Model(a)) => models::run_model(a),
         Some(Command::Diff(a)) => models::run_diff(a),
+        Some(Command::Scan(a)) => scan::run(a),
         None => {
             // Saved caps now; live ones (`-c URI`) once the domain is loaded, for its virt type.
             let host = match &cli.host.host_caps {
