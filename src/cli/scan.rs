@@ -255,11 +255,14 @@ fn print_text(scan: &Scan, wide: bool) -> Result<(), WriteError> {
             if p.host == d.host || p.starts != Some(false) {
                 continue;
             }
-            let reason = p.reasons.first().map(|r| one_line(r).into_owned());
+            let reasons = if p.reasons.is_empty() {
+                "its capabilities could not be read".to_string()
+            } else {
+                one_line(&p.reasons.join("; ")).into_owned()
+            };
             lines.push(format!(
-                "{who}: does not start on {}: {}",
-                label_of(scan, &p.host),
-                reason.unwrap_or_else(|| "its capabilities could not be read".into())
+                "{who}: does not start on {}: {reasons}",
+                label_of(scan, &p.host)
             ));
         }
         if !lines.is_empty() && !said {
