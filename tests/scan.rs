@@ -264,6 +264,24 @@ fn scan_of_two_hosts_agrees_with_each_daemons_domxml_to_native() {
     assert_eq!(d["placements"][1]["starts"], true, "{d}");
     assert_eq!(d["placements"][0]["starts"], false, "{d}");
 
+    // The models both hosts run, and the closest one for a domain whose model is among them.
+    let pool = json["pools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["virt_type"] == "qemu" && p["arch"] == "x86_64")
+        .unwrap_or_else(|| panic!("no pool: {}", json["pools"]));
+    assert!(
+        pool["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == "Nehalem"),
+        "{pool}"
+    );
+    let d = ours(&json, LIBVIRT_URI, &format!("{p}custom"));
+    assert_eq!(d["move_to"]["loses"], serde_json::json!([]), "{d}");
+
     // The text table names every test domain once per host, with where it starts.
     let out = Command::new(BIN)
         .args(["scan", "-c", &hosts[0], "-c", &hosts[1]])

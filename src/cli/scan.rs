@@ -62,6 +62,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
             "hosts": scan.hosts,
             "domains": scan.domains,
             "upgrade_to": scan.upgrade_to,
+            "pools": scan.pools,
             "summary": {
                 "hosts": scan.hosts.len(),
                 "hosts_failed": scan.failed_hosts(),
@@ -265,12 +266,44 @@ fn print_text(scan: &Scan, wide: bool) -> Result<(), WriteError> {
                 label_of(scan, &p.host)
             ));
         }
+        // Somewhere it does not start, or starts without part of its CPU: what every host runs.
+        let short = d
+            .placements
+            .iter()
+            .any(|p| p.starts == Some(false) || !p.lacks.is_empty());
+        if let Some(m) = d.move_to.as_ref().filter(|_| short && scan.hosts.len() > 1) {
+            let loses = if m.loses.is_empty() {
+                "loses none of its features".to_string()
+            } else {
+                format!("loses {}", m.loses.join(", "))
+            };
+            lines.push(format!(
+                "{who}: the model every host runs closest to its CPU: {} ({loses})",
+                one_line(&m.model)
+            ));
+        }
         if !lines.is_empty() && !said {
             outln!("")?;
             said = true;
         }
         for l in lines {
             outln!("{l}")?;
+        }
+    }
+    if scan.hosts.len() > 1 {
+        for p in &scan.pools {
+            let names: Vec<&str> = p.models.iter().map(|m| m.name.as_str()).collect();
+            outln!("")?;
+            outln!(
+                "models every host runs ({} guests, {}), most features first: {}",
+                p.virt_type,
+                p.arch,
+                if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(" ")
+                }
+            )?;
         }
     }
     if let Some(to) = &scan.upgrade_to {

@@ -17,6 +17,7 @@
 //! all the same.
 
 pub mod batch;
+pub mod pool;
 
 use crate::argv::{QemuCaps, Reading, Source};
 use crate::catalog::Catalog;
@@ -56,6 +57,8 @@ pub struct Scan {
     /// The versions of the upgrade check, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upgrade_to: Option<Followed>,
+    /// Per virt type and arch of the domains: the models every host that answered runs.
+    pub pools: Vec<pool::Pool>,
 }
 
 /// One host: who it is, what it runs, or why it gave no answer.
@@ -104,6 +107,9 @@ pub struct DomainScan {
     /// What the upgrade asked for does to it (on its own host), when asked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upgrade: Option<Upgrade>,
+    /// The model every host runs that is closest to its CPU (see [`pool::move_to`]); `None`
+    /// when its CPU is the host's (`host-passthrough`, `max`) or unknown.
+    pub move_to: Option<pool::MoveTo>,
 }
 
 /// Whether a domain can start on one host.
@@ -241,12 +247,28 @@ pub fn scan(runner: &(dyn Runner + Sync), uris: &[String], opts: &Options) -> Sc
         })
         .map_err(|e| e.to_string())
     });
+    // The pools: every host that answered, for each virt type and arch of the domains.
+    let pools: Vec<pool::Pool> = all_keys
+        .iter()
+        .map(|(virt, arch)| {
+            let key = (virt.clone(), arch.clone(), None);
+            let hosts: Vec<(&Catalog, &DomCaps)> = reached
+                .iter()
+                .zip(&facts)
+                .filter_map(|((r, _), (f, _))| {
+                    let catalog = r.as_ref().ok()?.selected.as_ref().ok()?.catalog;
+                    Some((catalog, f.caps.get(&key)?.as_ref().ok()?))
+                })
+                .collect();
+            pool::pool(virt, arch, &hosts)
+        })
+        .collect();
     // Phase 3: the engine, per host's domains, in parallel.
     let judged: Vec<Vec<DomainScan>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..uris.len())
             .map(|i| {
-                let (reached, facts, upgrade) = (&reached, &facts, &upgrade);
-                s.spawn(move || judge_host(i, uris, reached, facts, upgrade.as_ref(), opts))
+                let (reached, facts, upgrade, pools) = (&reached, &facts, &upgrade, &pools);
+                s.spawn(move || judge_host(i, uris, reached, facts, upgrade.as_ref(), pools, opts))
             })
             .collect();
         handles
@@ -289,6 +311,7 @@ pub fn scan(runner: &(dyn Runner + Sync), uris: &[String], opts: &Options) -> Sc
         hosts,
         domains: judged.into_iter().flatten().collect(),
         upgrade_to: upgrade.and_then(|u| u.ok()).map(|s| s.follows),
+        pools,
     }
 }
 
@@ -626,6 +649,7 @@ fn judge_host(
     reached: &[(Result<Reached, String>, f64)],
     facts: &[(Facts, f64)],
     upgrade: Option<&Result<select::Selected, String>>,
+    pools: &[pool::Pool],
     opts: &Options,
 ) -> Vec<DomainScan> {
     let Ok(own) = &reached[i].0 else {
@@ -650,6 +674,7 @@ fn judge_host(
                 diagnostics: Vec::new(),
                 placements: Vec::new(),
                 upgrade: None,
+                move_to: None,
             };
             let loaded = match &d.loaded {
                 Ok(l) => l,
@@ -726,6 +751,34 @@ fn judge_host(
                     starts: !after.has_errors(),
                     new_errors,
                 });
+            }
+            if let (Some(v), Ok(selected)) = (&out.value, &own.selected) {
+                let tcg = dom.virt_type != "kvm";
+                let pool = pools
+                    .iter()
+                    .find(|p| p.virt_type == dom.virt_type && p.arch == dom.guest_arch());
+                // What the guest really gets: its CPU's features its own host has (QEMU drops
+                // the others).
+                let host: Option<BTreeSet<String>> = facts[i]
+                    .0
+                    .caps
+                    .get(&key_of(dom))
+                    .and_then(|c| c.as_ref().ok())
+                    .and_then(|c| c.host_features(selected.catalog))
+                    .map(|f| {
+                        selected
+                            .catalog
+                            .qemu
+                            .names(&f)
+                            .into_iter()
+                            .map(str::to_string)
+                            .collect()
+                    });
+                let uses = pool::features_of(v, selected.catalog, tcg).map(|f| match &host {
+                    Some(h) => f.intersection(h).cloned().collect(),
+                    None => f,
+                });
+                out.move_to = pool.zip(uses).and_then(|(p, uses)| pool::move_to(p, &uses));
             }
             out.diagnostics = r.diagnostics;
             out
