@@ -58,6 +58,7 @@ pub mod cli;
 pub mod domain;
 pub mod edit;
 pub mod host;
+pub mod scan;
 pub mod store;
 pub mod tui;
 pub mod visible;

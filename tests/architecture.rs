@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 const ENGINE: &[&str] = &[
-    "xml", "domain", "catalog", "argv", "check", "edit", "host", "store", "visible",
+    "xml", "domain", "catalog", "argv", "check", "edit", "host", "store", "visible", "scan",
 ];
 const FRONTS: &[&str] = &["cli", "tui"];
 

@@ -45,6 +45,7 @@ complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -a "check" -d 'Report pr
 complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -a "convert" -d 'Convert <qemu:cpu> to <qemu:commandline> (works on libvirt 9.0) and back, or to <cpu>'
 complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -a "catalog" -d 'Show the catalog in use; `catalog refresh` rebuilds it from the installed QEMU and libvirt'
 complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -a "explain" -d 'Why a guest will not start: read libvirt\'s or QEMU\'s CPU error (--message, or standard input: a log line or a whole log) and say what is wrong and how to fix it'
+complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -a "scan" -d 'Every domain of every host (-c URI, repeated): its -cpu as that host builds it, source, taints, problems, and the hosts it can start on'
 complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -a "model" -d 'Show one model: features, versions, aliases, TCG differences, libvirt\'s view'
 complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -a "diff" -d 'Compare two models\' features and properties'
 complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -a "set" -d 'Edit <cpu> and <qemu:cpu> (model, mode, features, options, move between them)'
@@ -136,6 +137,20 @@ complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand explain" -l in-place -
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand explain" -l diff -d 'With --fix: print a unified diff; write nothing'
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand explain" -l json -d 'Print one JSON document'
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand scan" -s c -l connect -d 'A libvirt host to scan (`qemu:///system`, `qemu+ssh://HOST/system`, `qemu+tls://…`, `qemu+unix:///system?socket=PATH`); repeat for more. Hosts are asked in parallel' -r
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand scan" -l reading -d 'How <qemu:cpu> combines with libvirt\'s appended options' -r -f -a "merge\t'`<qemu:cpu>` is the base; libvirt\'s appended options follow (option 3, the default)'
+override\t'`<qemu:cpu>` is the whole `-cpu`; nothing is appended (option 2)'"
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand scan" -l to-libvirt -d 'Upgrade check: also judge each domain on its own host as libvirt X.Y would (with --to-qemu: and that QEMU), and list those whose -cpu changes or that would no longer start' -r
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand scan" -l to-qemu -d 'Upgrade check: the QEMU release after the upgrade (default: the one paired with --to-libvirt)' -r
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand scan" -l catalog -d 'Use this catalog (the directory `catalog refresh --output DIR` wrote, or its qemu-x86.json) instead of the cache or the embedded one, whatever its versions' -r -F
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand scan" -l timeout -d 'How long each virsh call may wait for libvirt before it is ended with an error (every command; QEMU runs get ten times as long)' -r
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand scan" -l libvirt -d 'Follow this libvirt release (X.Y), e.g. 9.0 or 11.3 [default: the daemon\'s with -c, else the one installed here, else the newest known]' -r -f -a "9.0\t''
+11.3\t''"
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand scan" -l qemu -d 'Follow this QEMU release (X.Y), e.g. 7.2 or 10.0 [default: the one paired with the libvirt followed]' -r -f -a "7.2\t''
+10.0\t''"
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand scan" -l json -d 'Print one JSON document'
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand scan" -l wide -d 'Print each -cpu whole in the table (it is cut at 48 characters otherwise)'
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand scan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand model" -l host-caps -d '`virsh domcapabilities` XML of a host; repeat for a migration pool (usable = every host can run it)' -r -F
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand model" -s c -l connect -d 'Ask libvirt at this URI for the host\'s capabilities (runs `virsh -c URI domcapabilities`)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand model" -l virttype -d 'With -c: the virt type to ask about, `kvm` (libvirt\'s default) or `qemu` (TCG)' -r
@@ -1262,14 +1277,15 @@ complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -l qemu -d 'Fo
 10.0\t''"
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -l json -d 'Print one JSON document'
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand help; and not __fish_seen_subcommand_from argv check convert catalog explain model diff set models help" -f -a "argv" -d 'Print the -cpu value QEMU gets for a domain'
-complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand help; and not __fish_seen_subcommand_from argv check convert catalog explain model diff set models help" -f -a "check" -d 'Report problems, the resulting -cpu and the taints'
-complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand help; and not __fish_seen_subcommand_from argv check convert catalog explain model diff set models help" -f -a "convert" -d 'Convert <qemu:cpu> to <qemu:commandline> (works on libvirt 9.0) and back, or to <cpu>'
-complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand help; and not __fish_seen_subcommand_from argv check convert catalog explain model diff set models help" -f -a "catalog" -d 'Show the catalog in use; `catalog refresh` rebuilds it from the installed QEMU and libvirt'
-complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand help; and not __fish_seen_subcommand_from argv check convert catalog explain model diff set models help" -f -a "explain" -d 'Why a guest will not start: read libvirt\'s or QEMU\'s CPU error (--message, or standard input: a log line or a whole log) and say what is wrong and how to fix it'
-complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand help; and not __fish_seen_subcommand_from argv check convert catalog explain model diff set models help" -f -a "model" -d 'Show one model: features, versions, aliases, TCG differences, libvirt\'s view'
-complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand help; and not __fish_seen_subcommand_from argv check convert catalog explain model diff set models help" -f -a "diff" -d 'Compare two models\' features and properties'
-complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand help; and not __fish_seen_subcommand_from argv check convert catalog explain model diff set models help" -f -a "set" -d 'Edit <cpu> and <qemu:cpu> (model, mode, features, options, move between them)'
-complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand help; and not __fish_seen_subcommand_from argv check convert catalog explain model diff set models help" -f -a "models" -d 'List QEMU\'s CPU models; filter by vendor, feature, text; usability on hosts'
-complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand help; and not __fish_seen_subcommand_from argv check convert catalog explain model diff set models help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand help; and not __fish_seen_subcommand_from argv check convert catalog explain scan model diff set models help" -f -a "argv" -d 'Print the -cpu value QEMU gets for a domain'
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand help; and not __fish_seen_subcommand_from argv check convert catalog explain scan model diff set models help" -f -a "check" -d 'Report problems, the resulting -cpu and the taints'
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand help; and not __fish_seen_subcommand_from argv check convert catalog explain scan model diff set models help" -f -a "convert" -d 'Convert <qemu:cpu> to <qemu:commandline> (works on libvirt 9.0) and back, or to <cpu>'
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand help; and not __fish_seen_subcommand_from argv check convert catalog explain scan model diff set models help" -f -a "catalog" -d 'Show the catalog in use; `catalog refresh` rebuilds it from the installed QEMU and libvirt'
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand help; and not __fish_seen_subcommand_from argv check convert catalog explain scan model diff set models help" -f -a "explain" -d 'Why a guest will not start: read libvirt\'s or QEMU\'s CPU error (--message, or standard input: a log line or a whole log) and say what is wrong and how to fix it'
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand help; and not __fish_seen_subcommand_from argv check convert catalog explain scan model diff set models help" -f -a "scan" -d 'Every domain of every host (-c URI, repeated): its -cpu as that host builds it, source, taints, problems, and the hosts it can start on'
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand help; and not __fish_seen_subcommand_from argv check convert catalog explain scan model diff set models help" -f -a "model" -d 'Show one model: features, versions, aliases, TCG differences, libvirt\'s view'
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand help; and not __fish_seen_subcommand_from argv check convert catalog explain scan model diff set models help" -f -a "diff" -d 'Compare two models\' features and properties'
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand help; and not __fish_seen_subcommand_from argv check convert catalog explain scan model diff set models help" -f -a "set" -d 'Edit <cpu> and <qemu:cpu> (model, mode, features, options, move between them)'
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand help; and not __fish_seen_subcommand_from argv check convert catalog explain scan model diff set models help" -f -a "models" -d 'List QEMU\'s CPU models; filter by vendor, feature, text; usability on hosts'
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand help; and not __fish_seen_subcommand_from argv check convert catalog explain scan model diff set models help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand help; and __fish_seen_subcommand_from catalog" -f -a "refresh" -d 'Rebuild the catalog from the installed qemu-system-x86_64 and libvirt\'s CPU map'

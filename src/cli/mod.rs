@@ -13,6 +13,7 @@ pub mod explain;
 pub mod generate;
 pub mod models;
 pub mod print;
+pub mod scan;
 pub mod set;
 
 use clap::{Parser, Subcommand};
@@ -139,6 +140,14 @@ pub enum Command {
     /// or --diff; --diff by default). With --host-caps or -c, the model the host runs is named.
     /// Exit 1 when no CPU error is recognised.
     Explain(explain::ExplainArgs),
+    /// Every domain of every host (-c URI, repeated): its -cpu as that host builds it, source,
+    /// taints, problems, and the hosts it can start on.
+    ///
+    /// Hosts are asked in parallel, each virsh call bounded by --timeout; a host that fails is
+    /// reported and the others still come. With --to-libvirt/--to-qemu: the domains whose -cpu
+    /// changes, or that would no longer start, after that upgrade. Exit 0 all well, 1 some domain
+    /// has errors (or would no longer start after the upgrade), 2 some host gave no answer.
+    Scan(scan::ScanArgs),
 }
 
 /// Runs the parsed command line and returns the exit code.
@@ -164,6 +173,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Model(a)) => models::run_model(a),
         Some(Command::Diff(a)) => models::run_diff(a),
         Some(Command::Explain(a)) => explain::run(a),
+        Some(Command::Scan(a)) => scan::run(a),
         None => {
             // Saved caps now; live ones (`-c URI`) once the domain is loaded, for its virt type.
             let host = match &cli.host.host_caps {

@@ -1,0 +1,349 @@
+//! `virt-cpu scan -c URI [-c URI …]`: every domain of every host, its `-cpu` as that host builds
+//! it, source, taints, problems, and the hosts it can start on ([`crate::scan`]).
+
+use super::common::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, VersionArgs};
+use super::print::{WriteError, outln};
+use crate::catalog::versions::Version;
+use crate::check::Severity;
+use crate::host::SystemRunner;
+use crate::scan::{DomainScan, Scan};
+use crate::visible::one_line;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ScanArgs {
+    /// A libvirt host to scan (`qemu:///system`, `qemu+ssh://HOST/system`, `qemu+tls://…`,
+    /// `qemu+unix:///system?socket=PATH`); repeat for more. Hosts are asked in parallel.
+    #[arg(short = 'c', long = "connect", value_name = "URI", required = true)]
+    pub connect: Vec<String>,
+    /// Print one JSON document.
+    #[arg(long)]
+    pub json: bool,
+    /// Print each -cpu whole in the table (it is cut at 48 characters otherwise).
+    #[arg(long)]
+    pub wide: bool,
+    /// How <qemu:cpu> combines with libvirt's appended options.
+    #[arg(long, value_enum, default_value_t = crate::argv::Reading::Merge)]
+    pub reading: crate::argv::Reading,
+    /// Upgrade check: also judge each domain on its own host as libvirt X.Y would (with
+    /// --to-qemu: and that QEMU), and list those whose -cpu changes or that would no longer start.
+    #[arg(long = "to-libvirt", value_name = "X.Y")]
+    pub to_libvirt: Option<Version>,
+    /// Upgrade check: the QEMU release after the upgrade (default: the one paired with
+    /// --to-libvirt).
+    #[arg(long = "to-qemu", value_name = "X.Y")]
+    pub to_qemu: Option<Version>,
+}
+
+/// The width of the -cpu column without --wide.
+const CPU_WIDTH: usize = 48;
+
+pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
+    let versions = VersionArgs::current();
+    let opts = crate::scan::Options {
+        libvirt: versions.libvirt,
+        qemu: versions.qemu,
+        catalog: versions.catalog.clone(),
+        reading: args.reading,
+        upgrade: (args.to_libvirt.is_some() || args.to_qemu.is_some())
+            .then_some((args.to_libvirt, args.to_qemu)),
+    };
+    if let Some((l, q)) = opts.upgrade {
+        // Refuse versions without a catalog before asking any host.
+        crate::catalog::select::select(&crate::catalog::select::Request {
+            libvirt: l,
+            qemu: q,
+            ..Default::default()
+        })
+        .map_err(|e| anyhow::anyhow!("--to-libvirt/--to-qemu: {e}"))?;
+    }
+    let scan = crate::scan::scan(&SystemRunner, &args.connect, &opts);
+    if args.json {
+        let doc = serde_json::json!({
+            "hosts": scan.hosts,
+            "domains": scan.domains,
+            "upgrade_to": scan.upgrade_to,
+            "pools": scan.pools,
+            "summary": {
+                "hosts": scan.hosts.len(),
+                "hosts_failed": scan.failed_hosts(),
+                "domains": scan.domains.len(),
+                "domains_with_errors": scan.with_errors(),
+                "upgrade_breaks": upgrade_breaks(&scan),
+            },
+        });
+        super::print::json(&doc)?;
+    } else {
+        print_text(&scan, args.wide)?;
+    }
+    for h in scan.hosts.iter().filter(|h| h.error.is_some()) {
+        super::print::errln!(
+            "virt-cpu: {}: {}",
+            h.label,
+            h.error.as_deref().unwrap_or_default()
+        );
+    }
+    Ok(if scan.failed_hosts() > 0 {
+        EXIT_USAGE
+    } else if scan.with_errors() > 0 || upgrade_breaks(&scan) > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}
+
+/// Domains that start today and would not after the upgrade.
+fn upgrade_breaks(scan: &Scan) -> usize {
+    scan.domains
+        .iter()
+        .filter(|d| d.errors == 0 && d.upgrade.as_ref().is_some_and(|u| !u.starts))
+        .count()
+}
+
+fn label_of<'a>(scan: &'a Scan, uri: &'a str) -> &'a str {
+    scan.hosts
+        .iter()
+        .find(|h| h.uri == uri)
+        .map_or(uri, |h| h.label.as_str())
+}
+
+/// Where the domain starts, as host labels: `~` after one where it starts without part of its
+/// CPU; `none` when nowhere; hosts that did not answer are left out.
+fn starts_on(scan: &Scan, d: &DomainScan) -> String {
+    let on: Vec<String> = d
+        .placements
+        .iter()
+        .filter(|p| p.starts == Some(true))
+        .map(|p| {
+            let l = label_of(scan, &p.host);
+            if p.lacks.is_empty() {
+                l.to_string()
+            } else {
+                format!("{l}~")
+            }
+        })
+        .collect();
+    if on.is_empty() {
+        "none".into()
+    } else {
+        on.join(" ")
+    }
+}
+
+fn cut(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(width - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn print_text(scan: &Scan, wide: bool) -> Result<(), WriteError> {
+    for h in &scan.hosts {
+        let what = match (&h.error, &h.follows) {
+            (Some(e), _) => format!("error: {e}"),
+            (None, f) => {
+                let v = |v: Option<Version>| v.map_or("?".into(), |v| v.to_string());
+                let follows = f
+                    .as_ref()
+                    .map(|f| format!(" (catalog {} + {})", f.libvirt.line(), f.qemu.line()))
+                    .unwrap_or_default();
+                format!(
+                    "libvirt {} + QEMU {}{follows}, {} domain(s), {:.2} s",
+                    v(h.libvirt),
+                    v(h.qemu),
+                    h.domains,
+                    h.seconds
+                )
+            }
+        };
+        outln!("{:<6} {}: {}", h.label, one_line(&h.uri), one_line(&what))?;
+        if let Some(note) = h.follows.as_ref().and_then(|f| f.note.as_deref()) {
+            outln!("       note: {}", one_line(note))?;
+        }
+    }
+    outln!("")?;
+    let header = [
+        "HOST",
+        "DOMAIN",
+        "STATE",
+        "SOURCE",
+        "-CPU",
+        "TAINTS",
+        "ERR/WARN",
+        "STARTS ON",
+    ];
+    let mut rows: Vec<[String; 8]> = Vec::new();
+    for d in &scan.domains {
+        let source = match (d.source, &d.mode) {
+            (Some("cpu"), Some(m)) => format!("cpu/{m}"),
+            (Some(s), _) => s.to_string(),
+            (None, _) => "-".into(),
+        };
+        let value = match (&d.error, &d.value) {
+            (Some(_), _) => "(not read)".to_string(),
+            (None, Some(v)) => one_line(v).into_owned(),
+            (None, None) => "(none)".into(),
+        };
+        let taints = if d.taints.is_empty() {
+            "-".to_string()
+        } else {
+            d.taints
+                .iter()
+                .map(|t| t.name)
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        rows.push([
+            label_of(scan, &d.host).to_string(),
+            one_line(&d.name).into_owned(),
+            one_line(&d.state).into_owned(),
+            source,
+            if wide { value } else { cut(&value, CPU_WIDTH) },
+            taints,
+            if d.error.is_some() {
+                "-".into()
+            } else {
+                format!("{}/{}", d.errors, d.warnings)
+            },
+            starts_on(scan, d),
+        ]);
+    }
+    let mut widths = header.map(|h| h.chars().count());
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut s = String::new();
+        for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(c);
+            } else {
+                s.push_str(c);
+                s.push_str(&" ".repeat(w - c.chars().count() + 2));
+            }
+        }
+        s
+    };
+    outln!("{}", line(&header.map(String::from)))?;
+    for r in &rows {
+        outln!("{}", line(r))?;
+    }
+    // The problems, below the table: one line each.
+    let mut said = false;
+    for d in &scan.domains {
+        let who = format!("{}/{}", label_of(scan, &d.host), one_line(&d.name));
+        let mut lines = Vec::new();
+        if let Some(e) = &d.error {
+            lines.push(format!("{who}: {}", one_line(e)));
+        }
+        for diag in d
+            .diagnostics
+            .iter()
+            .filter(|x| x.severity != Severity::Info)
+        {
+            lines.push(format!(
+                "{who}: {}[{}]: {}",
+                diag.severity,
+                diag.code,
+                one_line(&diag.message)
+            ));
+        }
+        for p in &d.placements {
+            if p.host == d.host || p.starts != Some(false) {
+                continue;
+            }
+            let reasons = if p.reasons.is_empty() {
+                "its capabilities could not be read".to_string()
+            } else {
+                one_line(&p.reasons.join("; ")).into_owned()
+            };
+            lines.push(format!(
+                "{who}: does not start on {}: {reasons}",
+                label_of(scan, &p.host)
+            ));
+        }
+        // Somewhere it does not start, or starts without part of its CPU: what every host runs.
+        let short = d
+            .placements
+            .iter()
+            .any(|p| p.starts == Some(false) || !p.lacks.is_empty());
+        if let Some(m) = d.move_to.as_ref().filter(|_| short && scan.hosts.len() > 1) {
+            let loses = if m.loses.is_empty() {
+                "loses none of its features".to_string()
+            } else {
+                format!("loses {}", m.loses.join(", "))
+            };
+            lines.push(format!(
+                "{who}: the model every host runs closest to its CPU: {} ({loses})",
+                one_line(&m.model)
+            ));
+        }
+        if !lines.is_empty() && !said {
+            outln!("")?;
+            said = true;
+        }
+        for l in lines {
+            outln!("{l}")?;
+        }
+    }
+    if scan.hosts.len() > 1 {
+        for p in &scan.pools {
+            let names: Vec<&str> = p.models.iter().map(|m| m.name.as_str()).collect();
+            outln!("")?;
+            outln!(
+                "models every host runs ({} guests, {}), most features first: {}",
+                p.virt_type,
+                p.arch,
+                if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(" ")
+                }
+            )?;
+        }
+    }
+    if let Some(to) = &scan.upgrade_to {
+        outln!("")?;
+        outln!(
+            "after an upgrade to libvirt {} + QEMU {}:",
+            to.libvirt.line(),
+            to.qemu.line()
+        )?;
+        let mut any = false;
+        for d in &scan.domains {
+            let Some(u) = &d.upgrade else { continue };
+            let who = format!("{}/{}", label_of(scan, &d.host), one_line(&d.name));
+            if !u.new_errors.is_empty() {
+                any = true;
+                outln!(
+                    "{who}: would no longer start: {}",
+                    one_line(&u.new_errors.join("; "))
+                )?;
+            }
+            if u.value_changes {
+                any = true;
+                let v = |v: &Option<String>| {
+                    v.as_deref()
+                        .map_or("(none)".into(), |v| one_line(v).into_owned())
+                };
+                outln!("{who}: -cpu {} -> {}", v(&d.value), v(&u.value))?;
+            }
+        }
+        if !any {
+            outln!("no domain changes")?;
+        }
+    }
+    outln!("")?;
+    outln!(
+        "{} host(s), {} failed; {} domain(s), {} with errors. STARTS ON: hosts where libvirt would start it (~: without some of its CPU features)",
+        scan.hosts.len(),
+        scan.failed_hosts(),
+        scan.domains.len(),
+        scan.with_errors()
+    )?;
+    Ok(())
+}

@@ -1,0 +1,187 @@
+//! A migration pool: the CPU models every host scanned can run (as each host's own libvirt names
+//! them and judges them usable), best first, and for a domain the model of that list closest to
+//! the CPU it has now without losing a feature it uses (like `virsh hypervisor-cpu-baseline`,
+//! but among named models).
+
+use crate::catalog::Catalog;
+use crate::catalog::qemu_cpu_string::{self, parse_bool};
+use crate::host::{DomCaps, PoolUsability};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// One model every host runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct PoolModel {
+    pub name: String,
+    /// Its features (QEMU names) for the pool's virt type.
+    #[serde(skip)]
+    pub features: BTreeSet<String>,
+    pub feature_count: usize,
+}
+
+/// The models of a pool for one virt type and arch.
+#[derive(Debug, Clone, Serialize)]
+pub struct Pool {
+    pub virt_type: String,
+    pub arch: String,
+    /// Best first: the most features first, then by name.
+    pub models: Vec<PoolModel>,
+}
+
+/// What a domain could move to.
+#[derive(Debug, Clone, Serialize)]
+pub struct MoveTo {
+    pub model: String,
+    /// Features its CPU has now that this model lacks (empty: nothing is lost).
+    pub loses: Vec<String>,
+    /// Features this model adds.
+    pub gains: usize,
+}
+
+/// The models named alike by every host's libvirt and usable on every host (`hosts`: each host's
+/// catalog and its domain capabilities for `virt_type`).
+pub fn pool(virt_type: &str, arch: &str, hosts: &[(&Catalog, &DomCaps)]) -> Pool {
+    let mut models = Vec::new();
+    if let Some((first, _)) = hosts.first() {
+        let tcg = virt_type != "kvm";
+        for m in &first.libvirt.models {
+            let name = m.name.as_str();
+            let Some(q) = first.qemu.model(name) else {
+                continue;
+            };
+            if !q.needs.is_empty() {
+                continue;
+            }
+            let everywhere = hosts.iter().all(|(catalog, caps)| {
+                catalog.libvirt.model(name).is_some()
+                    && PoolUsability::new(catalog, std::slice::from_ref(*caps))
+                        .usability(name)
+                        .usable
+                        == Some(true)
+            });
+            if !everywhere {
+                continue;
+            }
+            let set = if tcg { &q.tcg_features } else { &q.features };
+            let features: BTreeSet<String> = first
+                .qemu
+                .names(set)
+                .into_iter()
+                .map(str::to_string)
+                .collect();
+            models.push(PoolModel {
+                name: name.to_string(),
+                feature_count: features.len(),
+                features,
+            });
+        }
+    }
+    models.sort_by(|a, b| {
+        b.feature_count
+            .cmp(&a.feature_count)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    Pool {
+        virt_type: virt_type.to_string(),
+        arch: arch.to_string(),
+        models,
+    }
+}
+
+/// The features (QEMU names) a `-cpu` value gives the guest, by `catalog`: its model's, then each
+/// `name=on|off`, `+name`, `-name` in order. `None` when the model is unknown or describes the
+/// host (`host`, `max`).
+pub fn features_of(value: &str, catalog: &Catalog, tcg: bool) -> Option<BTreeSet<String>> {
+    let parsed = qemu_cpu_string::parse(value).ok()?;
+    let q = &catalog.qemu;
+    let model = q.resolve_model(&parsed.model)?;
+    if !model.needs.is_empty() || model.name == "max" || model.name == "host" {
+        return None;
+    }
+    let set = if tcg {
+        &model.tcg_features
+    } else {
+        &model.features
+    };
+    let mut out: BTreeSet<String> = q.names(set).into_iter().map(str::to_string).collect();
+    for item in &parsed.items {
+        let (Some(f), Some(on)) = (q.feature(&item.name), parse_bool(&item.value)) else {
+            continue;
+        };
+        if on {
+            out.insert(f.name.clone());
+        } else {
+            out.remove(&f.name);
+        }
+    }
+    Some(out)
+}
+
+/// The pool model closest to `uses` that loses none of it; else the one that loses the fewest.
+pub fn move_to(pool: &Pool, uses: &BTreeSet<String>) -> Option<MoveTo> {
+    pool.models
+        .iter()
+        .map(|m| {
+            let loses: Vec<String> = uses.difference(&m.features).cloned().collect();
+            let gains = m.features.difference(uses).count();
+            MoveTo {
+                model: m.name.clone(),
+                loses,
+                gains,
+            }
+        })
+        .min_by(|a, b| {
+            a.loses
+                .len()
+                .cmp(&b.loses.len())
+                .then(a.gains.cmp(&b.gains))
+                .then_with(|| a.model.cmp(&b.model))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(names: &[&str]) -> BTreeSet<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn model(name: &str, f: &[&str]) -> PoolModel {
+        PoolModel {
+            name: name.into(),
+            features: set(f),
+            feature_count: f.len(),
+        }
+    }
+
+    #[test]
+    fn the_closest_model_that_loses_nothing_wins_else_the_one_losing_least() {
+        let pool = Pool {
+            virt_type: "qemu".into(),
+            arch: "x86_64".into(),
+            models: vec![
+                model("Big", &["a", "b", "c", "d", "e"]),
+                model("Fit", &["a", "b", "c"]),
+                model("Small", &["a"]),
+            ],
+        };
+        let m = move_to(&pool, &set(&["a", "b"])).unwrap();
+        assert_eq!((m.model.as_str(), m.gains), ("Fit", 1));
+        assert!(m.loses.is_empty());
+        let m = move_to(&pool, &set(&["a", "b", "z"])).unwrap();
+        assert_eq!(m.model, "Fit");
+        assert_eq!(m.loses, ["z"]);
+    }
+
+    #[test]
+    fn a_cpu_value_gives_its_models_features_as_changed_by_its_options() {
+        let catalog = Catalog::embedded();
+        let base = features_of("Nehalem", catalog, true).unwrap();
+        let changed = features_of("Nehalem,x2apic=off,+avx", catalog, true).unwrap();
+        assert!(changed.contains("avx") && !base.contains("avx"));
+        assert!(!changed.contains("x2apic"));
+        assert!(features_of("host", catalog, false).is_none());
+        assert!(features_of("NoSuchModel", catalog, false).is_none());
+    }
+}

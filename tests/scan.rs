@@ -1,0 +1,361 @@
+//! `virt-cpu scan` against the real daemons: libvirt 9.0 (`qemu:///system`) and the Debian 13
+//! chroot's libvirt 11.3, in one command. Test domains (named `vcpu-scan-PID-…`, undefined
+//! afterwards, also when a test fails) with a custom `<cpu>`, host-model, no `<cpu>`, a
+//! `<qemu:commandline>` `-cpu`, and a model only libvirt 11.3 knows. Every `-cpu` and every
+//! "starts on" is compared with what each daemon's own `virsh domxml-to-native` says of the
+//! domain's definition; CPU fit with `virsh hypervisor-cpu-compare`. A silent host (a local
+//! socket that never answers) is reported within the timeout while the others still come.
+
+mod common;
+
+use common::LIBVIRT_URI;
+use common::libvirt::Outcome;
+use common::silent::SilentHost;
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_virt-cpu");
+
+/// Domains defined for a test, undefined when it ends (passing or not).
+struct Defined {
+    /// (URI, name)
+    domains: Vec<(String, String)>,
+    dir: tempfile::TempDir,
+}
+
+impl Defined {
+    fn new() -> Defined {
+        Defined {
+            domains: Vec::new(),
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// Defines `body` (inside `<domain>`, after the name) as `name` at `uri`.
+    fn define(&mut self, uri: &str, name: &str, attrs: &str, body: &str) {
+        let xml = format!(
+            "<domain type='qemu'{attrs}>\n  <name>{name}</name>\n  <memory unit='MiB'>64</memory>\n  \
+             <os><type arch='x86_64' machine='q35'>hvm</type></os>\n{body}</domain>\n"
+        );
+        let file = self.dir.path().join(format!("{name}.xml"));
+        std::fs::write(&file, xml).unwrap();
+        let out = Command::new("virsh")
+            .args(["-c", uri, "define"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "virsh -c {uri} define {name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self.domains.push((uri.to_string(), name.to_string()));
+    }
+}
+
+impl Drop for Defined {
+    fn drop(&mut self) {
+        for (uri, name) in &self.domains {
+            let _ = Command::new("virsh")
+                .args(["-c", uri, "undefine", name])
+                .output();
+        }
+    }
+}
+
+fn prefix() -> String {
+    format!("vcpu-scan-{}-", std::process::id())
+}
+
+/// `virt-cpu scan ARGS --json`: the document and the exit code.
+fn scan_json(args: &[&str]) -> (Value, Option<i32>, String) {
+    let out = Command::new(BIN)
+        .arg("scan")
+        .args(args)
+        .arg("--json")
+        .env_remove("VIRT_CPU_LIBVIRT")
+        .env_remove("VIRT_CPU_QEMU")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("scan {args:?}: no JSON ({e}); stderr: {stderr}"));
+    (json, out.status.code(), stderr)
+}
+
+/// The test domains of this process in a scan, by (host URI, name).
+fn ours<'a>(json: &'a Value, uri: &str, name: &str) -> &'a Value {
+    json["domains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["host"] == uri && d["name"] == name)
+        .unwrap_or_else(|| panic!("{name} on {uri} is not in the scan"))
+}
+
+/// `virsh -c URI dumpxml --inactive NAME`, saved in `dir`.
+fn dumpxml(uri: &str, name: &str, dir: &Path) -> std::path::PathBuf {
+    let out = Command::new("virsh")
+        .args(["-c", uri, "dumpxml", "--inactive", name])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let host = if uri == LIBVIRT_URI {
+        "system"
+    } else {
+        "other"
+    };
+    let file = dir.join(format!("dumped-{host}-{name}.xml"));
+    std::fs::write(&file, out.stdout).unwrap();
+    file
+}
+
+/// `virsh -c URI domxml-to-native qemu-argv FILE`: the `-cpu` QEMU keeps — the last one, as a
+/// `<qemu:commandline>` `-cpu` comes after libvirt's — or libvirt's refusal.
+fn domxml_to_native(uri: &str, file: &Path) -> Outcome {
+    let out = Command::new("virsh")
+        .args(["-c", uri, "domxml-to-native", "qemu-argv"])
+        .arg(file)
+        .output()
+        .unwrap();
+    if !out.status.success() {
+        return Outcome::Refused(String::from_utf8_lossy(&out.stderr).trim().to_string());
+    }
+    let line = String::from_utf8(out.stdout).unwrap();
+    let words = shlex::split(line.trim()).unwrap_or_else(|| panic!("not a shell line: {line}"));
+    let last = words.iter().rposition(|w| w == "-cpu");
+    Outcome::Cpu(last.map(|i| words[i + 1].clone()))
+}
+
+/// `virsh hypervisor-cpu-compare`: whether the host provides the domain's CPU.
+fn cpu_compatible(uri: &str, file: &Path) -> bool {
+    let out = Command::new("virsh")
+        .args(["-c", uri, "hypervisor-cpu-compare", "--virttype", "qemu"])
+        .arg(file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    !text.contains("incompatible")
+}
+
+const CUSTOM_FITS: &str = "  <cpu mode='custom' match='exact' check='partial'>\n    \
+    <model fallback='forbid'>Nehalem</model>\n    <feature policy='disable' name='x2apic'/>\n  </cpu>\n";
+const CUSTOM_SKYLAKE: &str = "  <cpu mode='custom' match='exact' check='none'>\n    \
+    <model fallback='forbid'>Skylake-Client</model>\n    <feature policy='disable' name='hle'/>\n  </cpu>\n";
+const HOST_MODEL: &str = "  <cpu mode='host-model' check='partial'/>\n";
+const COMMANDLINE: &str = "  <qemu:commandline>\n    <qemu:arg value='-cpu'/>\n    \
+    <qemu:arg value='Westmere,+ssse3'/>\n  </qemu:commandline>\n";
+const QEMU_NS: &str = " xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'";
+/// A model of libvirt 11.3's map (and QEMU 10.0) that libvirt 9.0 does not know.
+const NEW_MODEL: &str = "  <cpu mode='custom' match='exact' check='none'>\n    \
+    <model fallback='forbid'>GraniteRapids</model>\n  </cpu>\n";
+
+#[test]
+fn scan_of_two_hosts_agrees_with_each_daemons_domxml_to_native() {
+    if !common::require_libvirt_daemon() || !common::require_libvirt11_daemon() {
+        return;
+    }
+    let v11 = common::libvirt11_uri();
+    let hosts = [LIBVIRT_URI.to_string(), v11.clone()];
+    let p = prefix();
+    let mut defined = Defined::new();
+    for uri in &hosts {
+        defined.define(uri, &format!("{p}custom"), "", CUSTOM_FITS);
+        defined.define(uri, &format!("{p}skylake"), "", CUSTOM_SKYLAKE);
+        defined.define(uri, &format!("{p}host-model"), "", HOST_MODEL);
+        defined.define(uri, &format!("{p}no-cpu"), "", "");
+        defined.define(uri, &format!("{p}commandline"), QEMU_NS, COMMANDLINE);
+    }
+    defined.define(&v11, &format!("{p}new-model"), "", NEW_MODEL);
+
+    let start = Instant::now();
+    let (json, code, stderr) = scan_json(&["-c", &hosts[0], "-c", &hosts[1]]);
+    println!("scan of two hosts took {:?}", start.elapsed());
+    // The shape scripts rely on.
+    for key in ["hosts", "domains", "summary"] {
+        assert!(json.get(key).is_some(), "no {key}: {json}");
+    }
+    assert_eq!(json["summary"]["hosts"], 2);
+    assert_eq!(json["summary"]["hosts_failed"], 0, "{stderr}");
+    assert_eq!(json["hosts"][0]["libvirt"], "9.0.0");
+    assert!(
+        json["hosts"][1]["libvirt"]
+            .as_str()
+            .unwrap()
+            .starts_with("11.3.")
+    );
+    assert_eq!(json["hosts"][0]["follows"]["libvirt"], "9.0.0");
+    assert!(code == Some(0) || code == Some(1), "{code:?}: {stderr}");
+
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for (uri, name) in &defined.domains {
+        let d = ours(&json, uri, name);
+        for key in [
+            "uuid",
+            "state",
+            "source",
+            "value",
+            "taints",
+            "errors",
+            "warnings",
+            "diagnostics",
+            "placements",
+        ] {
+            assert!(d.get(key).is_some(), "{name}: no {key}: {d}");
+        }
+        assert_eq!(d["state"], "shut off", "{d}");
+        assert!(d["error"].is_null(), "{name}: {}", d["error"]);
+        let file = dumpxml(uri, name, defined.dir.path());
+        let placements = d["placements"].as_array().unwrap();
+        assert_eq!(placements.len(), 2);
+        for (g, there) in hosts.iter().enumerate() {
+            let p = &placements[g];
+            assert_eq!(&p["host"], there);
+            // What that host's libvirt says of this very definition.
+            let libvirt = domxml_to_native(there, &file);
+            let starts = p["starts"].as_bool();
+            let agree = match &libvirt {
+                Outcome::Cpu(v) => starts == Some(true) && p["value"].as_str() == v.as_deref(),
+                Outcome::Refused(_) => starts == Some(false),
+            };
+            compared += 1;
+            if !agree {
+                failures.push(format!(
+                    "{name} (of {uri}) on {there}:\n    libvirt:  {}\n    virt-cpu: starts {starts:?}, value {}, reasons {}",
+                    libvirt.describe(),
+                    p["value"],
+                    p["reasons"]
+                ));
+            }
+            if uri == there {
+                assert_eq!(d["value"], p["value"], "{name}");
+            }
+            // The CPU fits where libvirt's comparison says so (custom models).
+            if name.ends_with("custom") || name.ends_with("skylake") {
+                let fits = cpu_compatible(there, &file);
+                let lacks = !p["lacks"].as_array().unwrap().is_empty();
+                if fits == lacks {
+                    failures.push(format!(
+                        "{name} (of {uri}) on {there}: hypervisor-cpu-compare says compatible = {fits}, virt-cpu lacks {}",
+                        p["lacks"]
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "scan and the daemons disagree ({} of {compared}):\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
+    // Sources and taints as the definitions say.
+    let d = ours(&json, LIBVIRT_URI, &format!("{p}commandline"));
+    assert_eq!(d["source"], "qemu:commandline");
+    assert_eq!(d["taints"][0]["name"], "custom-argv");
+    let d = ours(&json, LIBVIRT_URI, &format!("{p}host-model"));
+    assert_eq!(d["source"], "cpu");
+    assert_eq!(d["mode"], "host-model");
+    // The model only 11.3 knows starts there and not on 9.0.
+    let d = ours(&json, &v11, &format!("{p}new-model"));
+    assert_eq!(d["placements"][1]["starts"], true, "{d}");
+    assert_eq!(d["placements"][0]["starts"], false, "{d}");
+
+    // The models both hosts run, and the closest one for a domain whose model is among them.
+    let pool = json["pools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["virt_type"] == "qemu" && p["arch"] == "x86_64")
+        .unwrap_or_else(|| panic!("no pool: {}", json["pools"]));
+    assert!(
+        pool["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == "Nehalem"),
+        "{pool}"
+    );
+    let d = ours(&json, LIBVIRT_URI, &format!("{p}custom"));
+    assert_eq!(d["move_to"]["loses"], serde_json::json!([]), "{d}");
+
+    // The text table names every test domain once per host, with where it starts.
+    let out = Command::new(BIN)
+        .args(["scan", "-c", &hosts[0], "-c", &hosts[1]])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("STARTS ON"), "{text}");
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("#2") && l.contains(&format!("{p}new-model ")))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(row.contains("GraniteRapids"), "{row}");
+    // Starts on the 11.3 host alone (without the features TCG lacks: `~`).
+    let starts_on = row.rsplit("  ").next().unwrap().trim();
+    assert!(starts_on == "#2" || starts_on == "#2~", "{row}");
+    assert!(
+        text.contains(&format!("#2/{p}new-model: does not start on #1: ")),
+        "{text}"
+    );
+}
+
+#[test]
+fn upgrade_check_gives_what_the_newer_daemon_gives() {
+    if !common::require_libvirt_daemon() || !common::require_libvirt11_daemon() {
+        return;
+    }
+    let v11 = common::libvirt11_uri();
+    let p = prefix();
+    let mut defined = Defined::new();
+    let name = format!("{p}upgrade-skylake");
+    defined.define(LIBVIRT_URI, &name, "", CUSTOM_SKYLAKE);
+    let (json, _, stderr) = scan_json(&["-c", LIBVIRT_URI, "--to-libvirt", "11.3"]);
+    assert_eq!(json["upgrade_to"]["libvirt"], "11.3.0", "{json} {stderr}");
+    let d = ours(&json, LIBVIRT_URI, &name);
+    let file = dumpxml(LIBVIRT_URI, &name, defined.dir.path());
+    // libvirt 11.3 on the very definition libvirt 9.0 holds.
+    let Outcome::Cpu(Some(after)) = domxml_to_native(&v11, &file) else {
+        panic!("libvirt 11.3 gives no -cpu for {name}")
+    };
+    assert_eq!(d["upgrade"]["value"], after.as_str(), "{d}");
+    assert_eq!(
+        d["upgrade"]["value_changes"],
+        d["value"].as_str() != Some(after.as_str()),
+        "{d}"
+    );
+}
+
+#[test]
+fn a_silent_host_is_reported_and_the_others_still_come() {
+    if !common::require_libvirt_daemon() {
+        return;
+    }
+    let host = SilentHost::start();
+    let silent = host.uri();
+    let p = prefix();
+    let mut defined = Defined::new();
+    defined.define(LIBVIRT_URI, &format!("{p}beside-silent"), "", CUSTOM_FITS);
+    let start = Instant::now();
+    let (json, code, stderr) = scan_json(&["--timeout", "1", "-c", &silent, "-c", LIBVIRT_URI]);
+    let took = start.elapsed();
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+    let h = &json["hosts"][0];
+    assert_eq!(h["uri"], silent.as_str());
+    let error = h["error"].as_str().unwrap_or_else(|| panic!("{h}"));
+    assert!(error.contains("did not answer within 1 s"), "{error}");
+    assert!(stderr.contains("did not answer within 1 s"), "{stderr}");
+    assert!(json["hosts"][1]["error"].is_null(), "{}", json["hosts"][1]);
+    let d = ours(&json, LIBVIRT_URI, &format!("{p}beside-silent"));
+    // Nothing is known of the silent host: neither yes nor no.
+    assert!(d["placements"][0]["starts"].is_null(), "{d}");
+    assert_eq!(d["placements"][1]["starts"], true, "{d}");
+    assert_eq!(
+        host.left_after(Duration::from_secs(3)),
+        Vec::<String>::new()
+    );
+}
