@@ -140,6 +140,25 @@ fn cut(s: &str, width: usize) -> String {
 }
 
 fn print_text(scan: &Scan, wide: bool) -> Result<(), WriteError> {
+    print_hosts(scan)?;
+    outln!("")?;
+    print_table(scan, wide)?;
+    print_problems(scan)?;
+    print_pools(scan)?;
+    print_upgrade(scan)?;
+    outln!("")?;
+    outln!(
+        "{} host(s), {} failed; {} domain(s), {} with errors. STARTS ON: hosts where libvirt would start it (~: without some of its CPU features)",
+        scan.hosts.len(),
+        scan.failed_hosts(),
+        scan.domains.len(),
+        scan.with_errors()
+    )?;
+    Ok(())
+}
+
+/// One line a host: its versions and catalog, its domain count and time, or its error.
+fn print_hosts(scan: &Scan) -> Result<(), WriteError> {
     for h in &scan.hosts {
         let what = match (&h.error, &h.follows) {
             (Some(e), _) => format!("error: {e}"),
@@ -163,7 +182,11 @@ fn print_text(scan: &Scan, wide: bool) -> Result<(), WriteError> {
             outln!("       note: {}", one_line(note))?;
         }
     }
-    outln!("")?;
+    Ok(())
+}
+
+/// The table: a row a domain on a host.
+fn print_table(scan: &Scan, wide: bool) -> Result<(), WriteError> {
     let header = [
         "HOST",
         "DOMAIN",
@@ -232,7 +255,11 @@ fn print_text(scan: &Scan, wide: bool) -> Result<(), WriteError> {
     for r in &rows {
         outln!("{}", line(r))?;
     }
-    // The problems, below the table: one line each.
+    Ok(())
+}
+
+/// The problems, below the table: one line each.
+fn print_problems(scan: &Scan) -> Result<(), WriteError> {
     let mut said = false;
     for d in &scan.domains {
         let who = format!("{}/{}", label_of(scan, &d.host), one_line(&d.name));
@@ -290,6 +317,11 @@ fn print_text(scan: &Scan, wide: bool) -> Result<(), WriteError> {
             outln!("{l}")?;
         }
     }
+    Ok(())
+}
+
+/// With several hosts: the models every host runs, per virt type and architecture.
+fn print_pools(scan: &Scan) -> Result<(), WriteError> {
     if scan.hosts.len() > 1 {
         for p in &scan.pools {
             let names: Vec<&str> = p.models.iter().map(|m| m.name.as_str()).collect();
@@ -306,6 +338,11 @@ fn print_text(scan: &Scan, wide: bool) -> Result<(), WriteError> {
             )?;
         }
     }
+    Ok(())
+}
+
+/// With `--to-libvirt`/`--to-qemu`: what changes after that upgrade.
+fn print_upgrade(scan: &Scan) -> Result<(), WriteError> {
     if let Some(to) = &scan.upgrade_to {
         outln!("")?;
         outln!(
@@ -337,13 +374,5 @@ fn print_text(scan: &Scan, wide: bool) -> Result<(), WriteError> {
             outln!("no domain changes")?;
         }
     }
-    outln!("")?;
-    outln!(
-        "{} host(s), {} failed; {} domain(s), {} with errors. STARTS ON: hosts where libvirt would start it (~: without some of its CPU features)",
-        scan.hosts.len(),
-        scan.failed_hosts(),
-        scan.domains.len(),
-        scan.with_errors()
-    )?;
     Ok(())
 }

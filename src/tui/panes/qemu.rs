@@ -19,8 +19,6 @@ pub fn lines(m: &AppState, t: &Theme) -> Vec<Line<'static>> {
             Line::styled("x on <cpu>: move its model here", t.dim()),
         ];
     };
-    let s = |v: &str| visible(v).into_owned();
-    let qc = &m.catalog.qemu;
     let mut out = Vec::new();
     if q.form == QemuForm::Commandline {
         out.push(Line::styled(
@@ -35,6 +33,32 @@ pub fn lines(m: &AppState, t: &Theme) -> Vec<Line<'static>> {
             vec![Span::styled("none — QEMU needs one", t.error())],
         ));
     }
+    let model = model_lines(m, t, q, &mut out);
+    out.push(Line::raw(""));
+    if q.options.is_empty() {
+        out.push(Line::styled(
+            "no options (f: features, e: name=value)",
+            t.dim(),
+        ));
+        return out;
+    }
+    out.push(Line::styled(
+        format!("options, in order ({})", q.options.len()),
+        t.label(),
+    ));
+    option_lines(m, t, q, model, &mut out);
+    out
+}
+
+/// Each model with what the catalog says of it; returns the first one the catalog knows.
+fn model_lines<'c>(
+    m: &'c AppState,
+    t: &Theme,
+    q: &QemuCpu,
+    out: &mut Vec<Line<'static>>,
+) -> Option<&'c crate::catalog::QemuModel> {
+    let s = |v: &str| visible(v).into_owned();
+    let qc = &m.catalog.qemu;
     let mut model = None;
     for md in &q.models {
         let name = md.name.as_deref().map_or("(no name)".into(), s);
@@ -59,18 +83,20 @@ pub fn lines(m: &AppState, t: &Theme) -> Vec<Line<'static>> {
             model = model.or(Some(r));
         }
     }
-    out.push(Line::raw(""));
-    if q.options.is_empty() {
-        out.push(Line::styled(
-            "no options (f: features, e: name=value)",
-            t.dim(),
-        ));
-        return out;
-    }
-    out.push(Line::styled(
-        format!("options, in order ({})", q.options.len()),
-        t.label(),
-    ));
+    model
+}
+
+/// The options in order, each with what it is (property, feature against the model,
+/// unknown), libvirt's appended run set apart.
+fn option_lines(
+    m: &AppState,
+    t: &Theme,
+    q: &QemuCpu,
+    model: Option<&crate::catalog::QemuModel>,
+    out: &mut Vec<Line<'static>>,
+) {
+    let s = |v: &str| visible(v).into_owned();
+    let qc = &m.catalog.qemu;
     let appended = appended(m, q);
     for (k, o) in q.options.iter().enumerate() {
         if appended.as_ref().is_some_and(|r| r.start == k) {
@@ -107,7 +133,6 @@ pub fn lines(m: &AppState, t: &Theme) -> Vec<Line<'static>> {
             mark(m, t, o.el),
         ]));
     }
-    out
 }
 
 /// The options of a commandline `-cpu` that are libvirt's appended flags (what `convert --to
