@@ -2597,3 +2597,80 @@ const DEFINED_COMMANDLINE: &str =
   </qemu:commandline>
 </domain>
 ";
+
+const HYPERV_DOMAIN: &str = "<domain type='kvm'>\n  <name>virtcpu-test-hyperv</name>\n  <memory unit='KiB'>65536</memory>\n  <os>\n    <type arch='x86_64' machine='q35'>hvm</type>\n  </os>\n  <features>\n    <acpi/>\n  </features>\n  <clock offset='localtime'>\n    <timer name='hypervclock' present='yes'/>\n  </clock>\n</domain>\n";
+
+/// `--hyperv-preset windows` writes virt-install's choice (no host: all assumed, said);
+/// `--hyperv` sets single enlightenments after it; `-cpu` carries the hv-* flags.
+#[test]
+fn set_hyperv_preset_and_enlightenments() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("w.xml");
+    std::fs::write(&file, HYPERV_DOMAIN).unwrap();
+    let f = file.to_str().unwrap();
+    let out = run(&[
+        "set",
+        f,
+        "--hyperv-preset",
+        "windows",
+        "--hyperv",
+        "spinlocks=4096,vendor_id=KVMKVM",
+        "--in-place",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("every enlightenment of the Windows preset assumed available")
+    );
+    let xml = std::fs::read_to_string(&file).unwrap();
+    assert!(xml.contains("    <acpi/>\n    <hyperv mode='custom'>\n      <relaxed state='on'/>\n      <vapic state='on'/>\n      <spinlocks state='on' retries='4096'/>\n"), "{xml}");
+    assert!(
+        xml.contains("      <stimer state='on'>\n        <direct state='on'/>\n      </stimer>\n")
+    );
+    assert!(xml.contains("<vendor_id state='on' value='KVMKVM'/>"));
+    let out = run(&["argv", f]);
+    let cpu = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        cpu.contains("hv-spinlocks=0x1000,hv-vpindex=on") && cpu.contains("hv-stimer-direct=on"),
+        "{cpu}"
+    );
+    let out = run(&["set", f, "--hyperv-preset", "off", "--in-place"]);
+    assert!(out.status.success());
+    assert!(!std::fs::read_to_string(&file).unwrap().contains("<hyperv"));
+}
+
+/// Conflicting settings and unknown names are refused (exit 2); an unmet QEMU dependency is
+/// an error `set` refuses to write and `check` reports as hyperv-dependency.
+#[test]
+fn set_hyperv_refusals_and_dependency() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("w.xml");
+    std::fs::write(&file, HYPERV_DOMAIN).unwrap();
+    let f = file.to_str().unwrap();
+    let out = run(&["set", f, "--hyperv", "relaxed=on,relaxed=off", "--in-place"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("both set Hyper-V enlightenment 'relaxed'")
+    );
+    let out = run(&["set", f, "--hyperv", "turbo=on", "--in-place"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["set", f, "--hyperv", "synic=on", "--in-place"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("hyperv-dependency"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), HYPERV_DOMAIN);
+    let out = run(&["set", f, "--hyperv", "synic=on", "--force", "--in-place"]);
+    assert!(out.status.success());
+    let out = run(&["check", f]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "error[hyperv-dependency]: Hyper-V synic (hv-synic) requires vpindex (hv-vpindex)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("--hyperv vpindex=on"));
+}

@@ -179,6 +179,10 @@ complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -l vcpus -d '<vcp
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -l feature -d 'Features: `+a` require, `-b` disable, `POLICY:c` (force, require, optional, disable, forbid); comma-separated, repeatable' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -l qemu-option -d '<qemu:option>: `k=v` (or a bare `k`); replaces an option of that name, else appends' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -l qemu-remove -d 'Remove every <qemu:option name=K>' -r
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -l hyperv -d '<features><hyperv>: `NAME=on|off` (nested: stimer.direct, tlbflush.direct, tlbflush.extended), `spinlocks=RETRIES`, `vendor_id=VALUE`; comma-separated, repeatable; applied after --hyperv-preset' -r
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -l hyperv-preset -d 'Replace <hyperv> by a preset: windows (virt-install\'s choice for Windows, each only if the host given by --host-caps/-c supports it), passthrough or off' -r -f -a "windows\t'What virt-install chooses for a Windows guest, of what the host supports'
+passthrough\t'<hyperv mode=\'passthrough\'/>: every enlightenment the host has'
+off\t'No <hyperv>'"
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -l move-to -d 'Move the model and features to the other element, translating names and policies' -r -f -a "qemu\t'Move model and features from <cpu> to <qemu:cpu>'
 cpu\t'Move model and options from <qemu:cpu> to <cpu>'"
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -l host-caps -d '`virsh domcapabilities` XML of the host that will run the domain' -r -F

@@ -76,6 +76,7 @@ pub fn check(
     qemu_cpu::check(doc, dom, catalog, &arg, &mut diagnostics);
     commandline(doc, dom, catalog, &mut diagnostics);
     libvirt_default_cpu(doc, dom, &mut diagnostics);
+    hyperv_dependencies(doc, dom, &mut diagnostics);
     host::check(doc, dom, caps, catalog, &mut diagnostics);
     diagnostics.sort_by_key(|d| (d.severity, d.position.map(|p| (p.line, p.column))));
     Report {
@@ -274,6 +275,49 @@ fn libvirt_default_cpu(doc: &Document, dom: &Domain, out: &mut Vec<Diagnostic>) 
         )
         .at(doc, Some(at)),
     );
+}
+
+/// A Hyper-V enlightenment on without one QEMU requires with it (QEMU's
+/// `kvm_hyperv_properties[].dependencies`, [`crate::domain::HYPERV_DEPENDENCIES`]): under KVM
+/// QEMU refuses to start, after libvirt accepted the domain.
+fn hyperv_dependencies(doc: &Document, dom: &Domain, out: &mut Vec<Diagnostic>) {
+    use crate::domain::hyperv_qemu_name as qemu;
+    let Some(h) = &dom.features.hyperv else {
+        return;
+    };
+    for (name, needs) in dom.hyperv_unmet() {
+        let el = h.toggle(name).map_or(h.el, |t| t.el);
+        let (how, fix) = if needs == "time" {
+            (
+                "add <timer name='hypervclock' present='yes'/> to <clock>".to_string(),
+                None,
+            )
+        } else {
+            (
+                format!("turn {needs} on too (`virt-cpu set FILE --hyperv {needs}=on`)"),
+                Some(crate::edit::Edit::SetHyperv(crate::edit::HvSetting::on(
+                    needs,
+                ))),
+            )
+        };
+        let needs_what = if needs == "time" {
+            "the hypervclock timer (hv-time)".to_string()
+        } else {
+            format!("{needs} ({})", qemu(needs))
+        };
+        out.push(
+            Diagnostic::new(
+                "hyperv-dependency",
+                Severity::Error,
+                format!(
+                    "Hyper-V {name} ({}) requires {needs_what}, which is off: QEMU refuses to start under KVM (\"Hyper-V {name} requires Hyper-V {needs}\"); {how}",
+                    qemu(name)
+                ),
+            )
+            .at(doc, Some(el))
+            .fix(fix),
+        );
+    }
 }
 
 /// `<qemu:commandline>` with its own `-cpu`: QEMU uses only the last one.

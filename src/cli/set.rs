@@ -7,7 +7,7 @@ use crate::argv::Reading;
 use crate::check;
 use crate::domain::Policy;
 use crate::domain::{CpuMode, Domain};
-use crate::edit::{Edit, EditError, Edited, LibvirtModels, Topology};
+use crate::edit::{Edit, EditError, Edited, HvSetting, HypervPreset, LibvirtModels, Topology};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum MoveTarget {
@@ -15,6 +15,16 @@ pub enum MoveTarget {
     Qemu,
     /// Move model and options from <qemu:cpu> to <cpu>.
     Cpu,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HypervPresetArg {
+    /// What virt-install chooses for a Windows guest, of what the host supports.
+    Windows,
+    /// <hyperv mode='passthrough'/>: every enlightenment the host has.
+    Passthrough,
+    /// No <hyperv>.
+    Off,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -54,6 +64,15 @@ pub struct SetArgs {
     /// Remove every <qemu:option name=K>.
     #[arg(long)]
     pub qemu_remove: Vec<String>,
+    /// <features><hyperv>: `NAME=on|off` (nested: stimer.direct, tlbflush.direct,
+    /// tlbflush.extended), `spinlocks=RETRIES`, `vendor_id=VALUE`; comma-separated,
+    /// repeatable; applied after --hyperv-preset.
+    #[arg(long, value_delimiter = ',', value_name = "NAME=on|off")]
+    pub hyperv: Vec<String>,
+    /// Replace <hyperv> by a preset: windows (virt-install's choice for Windows, each only if
+    /// the host given by --host-caps/-c supports it), passthrough or off.
+    #[arg(long, value_enum, value_name = "PRESET")]
+    pub hyperv_preset: Option<HypervPresetArg>,
     /// Move the model and features to the other element, translating names and policies.
     #[arg(long, value_enum)]
     pub move_to: Option<MoveTarget>,
@@ -85,6 +104,54 @@ pub fn parse_feature(spec: &str) -> Result<(String, Policy), String> {
         },
         None => Ok((spec.to_string(), Policy::turning(true))),
     }
+}
+
+/// `NAME=on|off`, `spinlocks=RETRIES`, `vendor_id=VALUE`; a bare `NAME` is on.
+pub fn parse_hyperv(spec: &str) -> Result<HvSetting, String> {
+    let (name, v) = spec.split_once('=').unwrap_or((spec, "on"));
+    let name = name.trim();
+    if !crate::edit::hyperv::known(name) {
+        return Err(format!(
+            "--hyperv {spec}: '{name}' is not a Hyper-V enlightenment libvirt knows ({}, and \
+             nested {})",
+            crate::argv::libvirt::all_hyperv_enlightenments().join(", "),
+            crate::domain::HYPERV_NESTED
+                .iter()
+                .map(|(p, c)| format!("{p}.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let s = match v {
+        "on" => HvSetting::on(name),
+        "off" => HvSetting::off(name),
+        other if matches!(name, "spinlocks" | "vendor_id") => HvSetting {
+            value: Some(other.to_string()),
+            ..HvSetting::on(name)
+        },
+        other => {
+            return Err(format!(
+                "--hyperv {spec}: '{other}' is not on or off (only spinlocks=RETRIES and \
+                 vendor_id=VALUE take a value)"
+            ));
+        }
+    };
+    if name == "spinlocks"
+        && let Some(r) = &s.value
+        && r.parse::<u32>().is_ok_and(|n| n < 4095)
+    {
+        return Err(format!(
+            "--hyperv {spec}: libvirt requires at least 4095 retries"
+        ));
+    }
+    if name == "spinlocks"
+        && s.value
+            .as_deref()
+            .is_some_and(|r| r.parse::<u32>().is_err())
+    {
+        return Err(format!("--hyperv {spec}: retries must be a number"));
+    }
+    Ok(s)
 }
 
 /// Refuses a value with a control character (C0, DEL or C1), naming the option and the
@@ -128,6 +195,7 @@ impl SetArgs {
                 .iter()
                 .map(|v| ("--qemu-remove", v.as_str())),
         );
+        all.extend(self.hyperv.iter().map(|v| ("--hyperv", v.as_str())));
         all
     }
 
@@ -173,6 +241,20 @@ impl SetArgs {
                 .iter()
                 .map(|n| Edit::RemoveQemuOption(n.clone())),
         );
+        match self.hyperv_preset {
+            Some(HypervPresetArg::Off) => edits.push(Edit::HypervPreset(HypervPreset::Off)),
+            Some(HypervPresetArg::Passthrough) => {
+                edits.push(Edit::HypervPreset(HypervPreset::Passthrough));
+            }
+            // Made once the domain and the host are known ([`windows_preset`]).
+            Some(HypervPresetArg::Windows) => {
+                edits.push(Edit::HypervPreset(HypervPreset::Custom(Vec::new())));
+            }
+            None => {}
+        }
+        for spec in self.hyperv.iter().filter(|s| !s.is_empty()) {
+            edits.push(Edit::SetHyperv(parse_hyperv(spec)?));
+        }
         match self.move_to {
             Some(MoveTarget::Qemu) => edits.push(Edit::MoveToQemu),
             Some(MoveTarget::Cpu) => edits.push(Edit::MoveToCpu(LibvirtModels(libvirt))),
@@ -180,7 +262,7 @@ impl SetArgs {
         }
         refuse_conflicts(&edits)?;
         if edits.is_empty() {
-            return Err("nothing to set: give --model, --mode, --topology, --vcpus, --feature, --qemu-model, --qemu-option, … (see `virt-cpu set --help`)".into());
+            return Err("nothing to set: give --model, --mode, --topology, --vcpus, --feature, --qemu-model, --qemu-option, --hyperv, … (see `virt-cpu set --help`)".into());
         }
         Ok(edits)
     }
@@ -209,6 +291,17 @@ fn refuse_conflicts(edits: &[Edit]) -> Result<(), String> {
                 },
             ),
             Edit::RemoveQemuOption(name) => ("option", name, format!("--qemu-remove {name}")),
+            Edit::SetHyperv(h) => (
+                "Hyper-V enlightenment",
+                &h.name,
+                format!(
+                    "--hyperv {}={}",
+                    h.name,
+                    h.value
+                        .as_deref()
+                        .unwrap_or(if h.on { "on" } else { "off" })
+                ),
+            ),
             _ => continue,
         };
         if let Some((_, _, earlier)) = seen
@@ -275,7 +368,7 @@ impl SetArgs {
 
 pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
     let selected = args.host.select()?;
-    let edits = match args.edits(&selected.catalog.libvirt) {
+    let mut edits = match args.edits(&selected.catalog.libvirt) {
         Ok(e) => e,
         Err(msg) => {
             errln!("virt-cpu: {msg}");
@@ -287,9 +380,34 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
         errln!("virt-cpu: {msg}; nothing was written");
         return Ok(EXIT_USAGE);
     }
+    let host = args.host.load(Some(&loaded.domain))?;
+    let mut notes = Vec::new();
+    if args.hyperv_preset == Some(HypervPresetArg::Windows) {
+        let supported = host.as_ref().and_then(|h| h.hyperv.as_deref());
+        let intel = host.as_ref().map(|h| {
+            (h.host_cpu.as_ref().or(h.host_model.as_ref()))
+                .and_then(|m| m.vendor.as_deref())
+                .is_some_and(|v| v == "Intel")
+        });
+        if supported.is_none() {
+            notes.push(
+                "no host Hyper-V support known (give --host-caps or -c): every enlightenment \
+                 of the Windows preset assumed available"
+                    .to_string(),
+            );
+        }
+        if intel.is_none() {
+            notes.push("host CPU vendor unknown: evmcs (Intel only) left out".to_string());
+        }
+        let list = crate::edit::hyperv::windows_preset(&loaded.domain, supported, intel);
+        for e in &mut edits {
+            if let Edit::HypervPreset(HypervPreset::Custom(l)) = e {
+                *l = list.clone();
+            }
+        }
+    }
     let mut state = Edited::from_read(loaded.doc.clone(), loaded.domain.clone());
     let mut dropped = Vec::new();
-    let mut notes = Vec::new();
     for e in &edits {
         dropped.extend(state.left_behind(e));
         notes.extend(state.notes(e));
@@ -302,7 +420,6 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
         }
     }
     let catalog = selected.catalog;
-    let host = args.host.load(Some(&loaded.domain))?;
     let caps = common::caps_for(&loaded, catalog, host.as_ref());
     let before = check::check(&loaded.doc, &loaded.domain, &caps, catalog, Reading::Merge);
     let after = check::check(&state.doc, &state.dom, &caps, catalog, Reading::Merge);

@@ -6,11 +6,13 @@
 //! validation rules (in `argv::libvirt`) can be applied faithfully.
 
 mod error;
+mod hyperv;
 mod mode;
 mod policy;
 mod read;
 
 pub use error::DomainError;
+pub use hyperv::{HYPERV_DEPENDENCIES, HYPERV_NESTED, hyperv_meaning, hyperv_qemu_name};
 pub use mode::CpuMode;
 pub use policy::{Policy, PolicyEffect};
 

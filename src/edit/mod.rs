@@ -5,11 +5,13 @@ mod commandline;
 mod cpu;
 pub mod diff;
 mod history;
+pub mod hyperv;
 mod moves;
 mod notes;
 mod qemu_cpu;
 
 pub use history::History;
+pub use hyperv::{HvSetting, HypervPreset};
 
 use crate::domain::{Domain, DomainError, Policy};
 use crate::xml::{ApplyError, Document, LoadError, Splice, splice};
@@ -52,6 +54,12 @@ pub enum Edit {
     /// Turns a `-cpu` of `<qemu:commandline>` back into `<qemu:cpu>`, minus what libvirt
     /// appends (`appended`).
     FromCommandline { appended: Vec<String> },
+    /// `<features><hyperv><NAME state=…/>` (nested `stimer.direct`), with spinlocks' retries
+    /// or vendor_id's value, creating `<features>` and `<hyperv mode='custom'>` as needed.
+    SetHyperv(HvSetting),
+    /// Replaces `<hyperv>` whole by a preset ([`hyperv::windows_preset`], passthrough), or
+    /// removes it.
+    HypervPreset(HypervPreset),
 }
 
 /// A CPU topology: `<topology>`'s numbers. libvirt requires their product to be the maximum
@@ -176,6 +184,10 @@ impl Edit {
                 .collect(),
             Edit::ToCommandline { value } => vec![value],
             Edit::FromCommandline { appended } => appended.iter().map(String::as_str).collect(),
+            Edit::SetHyperv(s) => std::iter::once(s.name.as_str())
+                .chain(s.value.as_deref())
+                .collect(),
+            Edit::HypervPreset(_) => Vec::new(),
             Edit::MoveToQemu | Edit::MoveToCpu(_) | Edit::SetTopology(_) | Edit::SetVcpus(_) => {
                 Vec::new()
             }
@@ -287,6 +299,8 @@ impl Edited {
             Edit::MoveToCpu(models) => moves::to_cpu(doc, dom, models.0),
             Edit::ToCommandline { value } => moves::to_commandline(doc, dom, value),
             Edit::FromCommandline { appended } => moves::from_commandline(doc, dom, appended),
+            Edit::SetHyperv(s) => hyperv::set(doc, dom, s),
+            Edit::HypervPreset(p) => Ok(hyperv::preset(doc, dom, p)),
         }
     }
 

@@ -35,6 +35,10 @@ pub struct DomCaps {
     pub host_tsc: Option<HostTsc>,
     /// `<mode name='custom'>` models, in libvirt's order.
     pub models: Vec<CapsModel>,
+    /// `<features><hyperv supported='yes'><enum name='features'>`: the Hyper-V enlightenments
+    /// the host supports (empty when `supported='no'`); `None`: not reported.
+    #[serde(skip)]
+    pub hyperv: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -97,6 +101,22 @@ impl DomCaps {
             arch: text("arch"),
             ..DomCaps::default()
         };
+        if let Some(hv) = doc
+            .plain_child(root, "features")
+            .and_then(|f| doc.plain_child(f, "hyperv"))
+        {
+            let supported = doc.attr_value(hv, "supported").as_deref() == Some("yes");
+            let names = doc
+                .plain_children(hv, "enum")
+                .filter(|e| doc.attr_value(*e, "name").as_deref() == Some("features"))
+                .flat_map(|e| doc.plain_children(e, "value").collect::<Vec<_>>())
+                .map(|v| doc.text(v).trim().to_string());
+            caps.hyperv = Some(if supported {
+                names.collect()
+            } else {
+                Vec::new()
+            });
+        }
         let Some(cpu) = doc.plain_child(root, "cpu") else {
             return Ok(caps);
         };

@@ -541,6 +541,22 @@ pub fn describe(edit: &Edit, form: QemuForm) -> String {
         Edit::MoveToCpu(_) => "moved model and options from <qemu:cpu> to <cpu>".into(),
         Edit::ToCommandline { .. } => "<qemu:cpu> → <qemu:commandline>".into(),
         Edit::FromCommandline { .. } => "<qemu:commandline> -cpu → <qemu:cpu>".into(),
+        Edit::SetHyperv(s) => format!(
+            "Hyper-V {} → {}{}",
+            s.name,
+            if s.on { "on" } else { "off" },
+            s.value
+                .as_deref()
+                .map(|v| format!(" ({v})"))
+                .unwrap_or_default()
+        ),
+        Edit::HypervPreset(crate::edit::HypervPreset::Off) => "<hyperv> removed".into(),
+        Edit::HypervPreset(crate::edit::HypervPreset::Passthrough) => {
+            "<hyperv mode='passthrough'>".into()
+        }
+        Edit::HypervPreset(crate::edit::HypervPreset::Custom(l)) => {
+            format!("<hyperv> preset: {} enlightenments", l.len())
+        }
     }
 }
 

@@ -111,3 +111,27 @@ pub fn generate(
         unchecked: ctx.unchecked.into_inner(),
     })
 }
+
+/// The Hyper-V enlightenments (`<features><hyperv>` children) the libvirt of `map` knows, in
+/// its order (which is also the order of the `hv-*` options).
+pub fn hyperv_enlightenments(map: &LibvirtMap) -> &'static [&'static str] {
+    validate::hyperv_names(release::Rules::of(map))
+}
+
+/// Every Hyper-V enlightenment of the newest libvirt virt-cpu knows, in libvirt's order.
+pub fn all_hyperv_enlightenments() -> &'static [&'static str] {
+    validate::HYPERV
+}
+
+#[cfg(test)]
+mod hyperv_tests {
+    #[test]
+    fn every_enlightenment_has_a_meaning() {
+        for name in super::all_hyperv_enlightenments() {
+            assert!(!crate::domain::hyperv_meaning(name).is_empty(), "{name}");
+        }
+        for (p, c) in crate::domain::HYPERV_NESTED {
+            assert!(!crate::domain::hyperv_meaning(&format!("{p}.{c}")).is_empty());
+        }
+    }
+}

@@ -48,7 +48,7 @@ const DOMAIN_FEATURES: &[&str] = &[
 
 /// Hyper-V enlightenments in libvirt's enum order, which is also the order of `hv-*` options;
 /// the last two since libvirt 10.7.0 ([`hyperv_names`]).
-const HYPERV: &[&str] = &[
+pub(crate) const HYPERV: &[&str] = &[
     "relaxed",
     "vapic",
     "spinlocks",
