@@ -383,23 +383,13 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
     let host = args.host.load(Some(&loaded.domain))?;
     let mut notes = Vec::new();
     if args.hyperv_preset == Some(HypervPresetArg::Windows) {
-        let supported = host.as_ref().and_then(|h| h.hyperv.as_deref());
-        let intel = host.as_ref().map(|h| {
-            (h.host_cpu.as_ref().or(h.host_model.as_ref()))
-                .and_then(|m| m.vendor.as_deref())
-                .is_some_and(|v| v == "Intel")
-        });
-        if supported.is_none() {
-            notes.push(
-                "no host Hyper-V support known (give --host-caps or -c): every enlightenment \
-                 of the Windows preset assumed available"
-                    .to_string(),
-            );
-        }
-        if intel.is_none() {
-            notes.push("host CPU vendor unknown: evmcs (Intel only) left out".to_string());
-        }
-        let list = crate::edit::hyperv::windows_preset(&loaded.domain, supported, intel);
+        let (list, assumed) = crate::edit::hyperv::windows_preset_on(&loaded.domain, host.as_ref());
+        notes.extend(assumed.into_iter().map(|n| {
+            n.replace(
+                "no host Hyper-V support known:",
+                "no host Hyper-V support known (give --host-caps or -c):",
+            )
+        }));
         for e in &mut edits {
             if let Edit::HypervPreset(HypervPreset::Custom(l)) = e {
                 *l = list.clone();

@@ -96,6 +96,31 @@ pub fn windows_preset(
     out
 }
 
+/// [`windows_preset`] for `dom` on `host` (`None`: no host known), with what had to be
+/// assumed, said to the user by each front.
+pub fn windows_preset_on(
+    dom: &Domain,
+    host: Option<&crate::host::DomCaps>,
+) -> (Vec<HvSetting>, Vec<String>) {
+    let supported = host.and_then(|h| h.hyperv.as_deref());
+    let intel = host.map(|h| {
+        (h.host_cpu.as_ref().or(h.host_model.as_ref()))
+            .and_then(|m| m.vendor.as_deref())
+            .is_some_and(|v| v == "Intel")
+    });
+    let mut notes = Vec::new();
+    if supported.is_none() {
+        notes.push(
+            "no host Hyper-V support known: every enlightenment of the Windows preset assumed available"
+                .to_string(),
+        );
+    }
+    if intel.is_none() {
+        notes.push("host CPU vendor unknown: evmcs (Intel only) left out".to_string());
+    }
+    (windows_preset(dom, supported, intel), notes)
+}
+
 /// Position of a top-level name in libvirt's order (unknown ones last).
 fn rank(name: &str) -> usize {
     let all = all_hyperv_enlightenments();

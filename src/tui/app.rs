@@ -104,6 +104,8 @@ pub enum Action {
     OpenMode,
     /// `t`: the topology and vCPU dialog.
     OpenTopology,
+    /// `h`: the Hyper-V enlightenments.
+    OpenHyperv,
     MoveToOther,
     AddOption,
     Up,

@@ -1918,3 +1918,50 @@ impl crate::host::Runner for LocalVirsh {
         })
     }
 }
+
+/// `h`: the Hyper-V enlightenments; Space turns the selected one on (relaxed, first) and the
+/// `-cpu` follows; `W` applies the Windows preset (no host: all assumed, said); `O` removes
+/// `<hyperv>`; `u` undoes each.
+#[test]
+fn hyperv_dialog_toggles_applies_presets_and_the_cpu_follows() {
+    let (_dir, path) = example("custom-features.xml");
+    let mut m = open(&path);
+    assert!(!m.source().contains("<hyperv"));
+    keys(&mut m, "h");
+    assert!(
+        matches!(m.overlay, Some(Overlay::Hyperv(_))),
+        "{:?}",
+        m.overlay
+    );
+    let shown = screen(&m, 120, 30);
+    assert!(
+        shown.contains("relaxed") && shown.contains("host support unknown"),
+        "{shown}"
+    );
+    keys(&mut m, " ");
+    assert!(
+        m.source().contains("<relaxed state='on'/>"),
+        "{}",
+        m.source()
+    );
+    assert!(
+        m.report
+            .arg
+            .value
+            .as_deref()
+            .is_some_and(|v| v.contains("hv-relaxed=on")),
+        "{:?}",
+        m.report.arg.value
+    );
+    keys(&mut m, "W");
+    assert!(
+        m.source()
+            .contains("<spinlocks state='on' retries='8191'/>"),
+        "{}",
+        m.source()
+    );
+    keys(&mut m, "O");
+    assert!(!m.source().contains("<hyperv"), "{}", m.source());
+    keys(&mut m, "<esc>uuu");
+    assert!(!m.source().contains("<hyperv"), "{}", m.source());
+}

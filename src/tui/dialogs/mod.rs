@@ -1,7 +1,7 @@
 //! The windows over the panes. Each dialog is one module that owns its state, its keys (a table
 //! of the key description, see `keymap`), what they do and its drawing: [`help`], [`picker`],
 //! [`features`], [`diff`], [`prompt`], [`quit`], [`overwrite`], [`save_failed`], [`qemu_cpu`],
-//! [`diagnostics`], [`mode`], [`custom_model`], [`topology`].
+//! [`diagnostics`], [`mode`], [`custom_model`], [`topology`], [`hyperv`].
 //!
 //! A dialog's key handler changes the dialog in place and answers with an [`Outcome`]: stay
 //! open, or close with effects for the loop. [`key`] is the one place that takes the open
@@ -12,6 +12,7 @@ pub mod diagnostics;
 pub mod diff;
 pub mod features;
 pub mod help;
+pub mod hyperv;
 pub mod mode;
 pub mod overwrite;
 pub mod picker;
@@ -48,6 +49,7 @@ pub enum Overlay {
     /// A model picked for a `<cpu>` whose mode does not use one.
     ConfirmCustom(custom_model::ConfirmCustom),
     Topology(topology::TopologyDialog),
+    Hyperv(hyperv::HypervDialog),
 }
 
 /// What a dialog's key handler answers.
@@ -81,6 +83,7 @@ impl Overlay {
             Overlay::SaveFailed(_) => save_failed::KEYS,
             Overlay::QemuCpuDropped(d) => d.keys(),
             Overlay::Mode(_) => mode::KEYS,
+            Overlay::Hyperv(_) => hyperv::KEYS,
             Overlay::ConfirmCustom(_) => custom_model::KEYS,
             Overlay::Topology(_) => topology::KEYS,
         }
@@ -99,6 +102,7 @@ impl Overlay {
             Overlay::SaveFailed(f) => f.key(s, action),
             Overlay::QemuCpuDropped(d) => d.key(s, action),
             Overlay::Mode(d) => d.key(s, action),
+            Overlay::Hyperv(d) => d.key(s, action),
             Overlay::ConfirmCustom(d) => d.key(s, action),
             Overlay::Topology(d) => d.key(s, action),
         }
@@ -117,6 +121,7 @@ impl Overlay {
             Overlay::SaveFailed(e) => e.draw(f, s, t, area),
             Overlay::QemuCpuDropped(d) => d.draw(f, s, t, area),
             Overlay::Mode(d) => d.draw(f, s, t, area),
+            Overlay::Hyperv(d) => d.draw(f, s, t, area),
             Overlay::ConfirmCustom(d) => d.draw(f, t, area),
             Overlay::Topology(d) => d.draw(f, t, area),
         }

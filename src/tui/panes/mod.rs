@@ -71,6 +71,14 @@ pub const KEYS: &[Binding] = &[
         hints: &[hint("M", "mode", 13)],
     },
     Binding {
+        keys: &[(Key::Char('h'), Action::OpenHyperv)],
+        when: When::Always,
+        shown: "h",
+        help: "Hyper-V enlightenments: Space toggle, W Windows preset, P passthrough, O remove",
+        readme: "Hyper-V enlightenments (`<features><hyperv>`): each one libvirt knows with its state, what it does and whether the host lists it (with `-c`/`--host-caps`); `Space` toggles, `W` applies virt-install's Windows preset (what the host supports), `P` `mode='passthrough'`, `O` removes `<hyperv>`; the `-cpu` line follows, and `hyperv-dependency` says what an enlightenment still needs",
+        hints: &[hint("h", "hyper-v", 15)],
+    },
+    Binding {
         keys: &[(Key::Char('t'), Action::OpenTopology)],
         when: When::Always,
         shown: "t",
@@ -242,6 +250,9 @@ pub fn key(s: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Fix(n) => fix(s, n),
         Action::OpenPicker | Action::OpenFeatures | Action::AddOption => open(s, &action),
         Action::OpenMode => s.open(Overlay::Mode(ModeDialog::new(s))),
+        Action::OpenHyperv => s.open(Overlay::Hyperv(
+            crate::tui::dialogs::hyperv::HypervDialog::default(),
+        )),
         Action::OpenTopology => s.open(Overlay::Topology(TopologyDialog::new(s))),
         Action::MoveToOther => move_to_other(s),
         Action::Up => scroll(s, s.focus, -1),
