@@ -359,3 +359,95 @@ fn a_silent_host_is_reported_and_the_others_still_come() {
         Vec::<String>::new()
     );
 }
+
+/// `virt-cpu models ARGS` with the versions from the environment removed: (stdout, stderr, code).
+fn models(args: &[&str]) -> (String, String, Option<i32>) {
+    let out = Command::new(BIN)
+        .arg("models")
+        .args(args)
+        .env_remove("VIRT_CPU_LIBVIRT")
+        .env_remove("VIRT_CPU_QEMU")
+        .output()
+        .unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code(),
+    )
+}
+
+/// The usable answers of `models --json`: (model, usable on every host, each host's answer).
+fn usable_of(json: &str) -> Vec<(String, Value, Vec<Value>)> {
+    let v: Value = serde_json::from_str(json).unwrap();
+    v["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let by_host = m["by_host"]
+                .as_array()
+                .map(|a| a.iter().map(|h| h["usable"].clone()).collect())
+                .unwrap_or_default();
+            (
+                m["name"].as_str().unwrap().to_string(),
+                m["usable"]["usable"].clone(),
+                by_host,
+            )
+        })
+        .collect()
+}
+
+/// `models -c A -c B` asks both daemons live and answers as `--host-caps` does with their
+/// `virsh domcapabilities` saved in files; following each daemon's own versions, the models are
+/// the oldest pair's, and it says so.
+#[test]
+fn models_of_two_live_hosts_answer_as_their_saved_capabilities() {
+    if !common::require_libvirt_daemon() || !common::require_libvirt11_daemon() {
+        return;
+    }
+    let v11 = common::libvirt11_uri();
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (i, uri) in [LIBVIRT_URI, v11.as_str()].into_iter().enumerate() {
+        let out = Command::new("virsh")
+            .args(["-c", uri, "domcapabilities"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "virsh -c {uri} domcapabilities");
+        let file = dir.path().join(format!("host{i}.xml"));
+        std::fs::write(&file, &out.stdout).unwrap();
+        files.push(file.to_str().unwrap().to_string());
+    }
+    let pinned = ["--libvirt", "9.0", "--qemu", "7.2", "--json"];
+    let (live, err, code) = models(&[&["-c", LIBVIRT_URI, "-c", &v11][..], &pinned].concat());
+    assert_eq!(code, Some(0), "{err}");
+    let (saved, err, code) = models(
+        &[
+            &["--host-caps", &files[0], "--host-caps", &files[1]][..],
+            &pinned,
+        ]
+        .concat(),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let (live, saved) = (usable_of(&live), usable_of(&saved));
+    assert_eq!(live, saved, "live and saved answers differ");
+    assert!(
+        live.iter().any(|(_, u, _)| u == &Value::Bool(true)),
+        "some model runs on both hosts"
+    );
+    assert!(
+        live.iter()
+            .filter(|(_, u, _)| !u.is_null())
+            .all(|(_, _, by)| by.len() == 2),
+        "each host answers for each fixed model"
+    );
+    // Each daemon's own versions: the oldest names the models, and that is said.
+    let (text, err, code) = models(&["-c", LIBVIRT_URI, "-c", &v11]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("the models are those of the oldest, libvirt 9.0"),
+        "{err}"
+    );
+    assert!(text.contains("best model usable on every host: "), "{text}");
+    assert!(text.contains(&format!("hosts: {LIBVIRT_URI} (")), "{text}");
+}

@@ -16,9 +16,10 @@ pub struct SourceArgs {
     /// `virsh domcapabilities` XML of a host; repeat for a migration pool (usable = every host can run it).
     #[arg(long = "host-caps", value_name = "FILE")]
     pub host_caps: Vec<PathBuf>,
-    /// Ask libvirt at this URI for the host's capabilities (runs `virsh -c URI domcapabilities`).
+    /// Ask libvirt at this URI for the host's capabilities (runs `virsh -c URI domcapabilities`);
+    /// repeat for a migration pool of live hosts, as --host-caps does with files.
     #[arg(short = 'c', long = "connect", value_name = "URI")]
-    pub connect: Option<String>,
+    pub connect: Vec<String>,
     /// With -c: the virt type to ask about, `kvm` (libvirt's default) or `qemu` (TCG).
     #[arg(long, value_name = "TYPE", requires = "connect")]
     pub virttype: Option<String>,
@@ -111,10 +112,50 @@ impl Explore<'_> {
 }
 
 impl SourceArgs {
+    /// The catalog the listing follows: with one `-c` that daemon's versions; with several, each
+    /// daemon's, and the oldest pair names the models (a model it does not know, an older host's
+    /// QEMU may not either), said on standard error when they differ.
+    fn catalog(&self) -> anyhow::Result<&'static crate::catalog::Catalog> {
+        let versions = super::common::VersionArgs::current();
+        if self.connect.len() < 2 {
+            return Ok(versions
+                .select(self.connect.first().map(String::as_str))?
+                .catalog);
+        }
+        let mut selected = Vec::new();
+        for uri in &self.connect {
+            selected.push((uri, versions.select(Some(uri))?));
+        }
+        let oldest = selected
+            .iter()
+            .min_by_key(|(_, s)| (s.follows.libvirt, s.follows.qemu))
+            .map(|(_, s)| (s.catalog, s.follows.clone()))
+            .expect("two or more hosts");
+        let differ = selected
+            .iter()
+            .any(|(_, s)| (s.follows.libvirt, s.follows.qemu) != (oldest.1.libvirt, oldest.1.qemu));
+        if differ {
+            let each: Vec<String> = selected
+                .iter()
+                .map(|(u, s)| {
+                    format!(
+                        "{u}: libvirt {} + QEMU {}",
+                        s.follows.libvirt, s.follows.qemu
+                    )
+                })
+                .collect();
+            errln!(
+                "virt-cpu: note: the hosts follow different versions ({}); the models are those of the oldest, libvirt {} + QEMU {}",
+                each.join("; "),
+                oldest.1.libvirt,
+                oldest.1.qemu
+            );
+        }
+        Ok(oldest.0)
+    }
+
     fn load(&self) -> anyhow::Result<Explore<'static>> {
-        let catalog = super::common::VersionArgs::current()
-            .select(self.connect.as_deref())?
-            .catalog;
+        let catalog = self.catalog()?;
         let mut hosts = Vec::new();
         let mut labels = Vec::new();
         for f in &self.host_caps {
@@ -132,11 +173,25 @@ impl SourceArgs {
                 _ => f.display().to_string(),
             });
         }
-        if let Some(uri) = &self.connect {
-            let caps = match &self.virttype {
-                Some(t) => DomCaps::from_virsh_query(&SystemRunner, Some(uri), &["--virttype", t]),
-                None => DomCaps::from_virsh(&SystemRunner, Some(uri)),
-            };
+        // The daemons are asked at once; each virsh is bounded by the host timeout.
+        let asked: Vec<_> = std::thread::scope(|scope| {
+            let each: Vec<_> = self
+                .connect
+                .iter()
+                .map(|uri| {
+                    scope.spawn(move || match &self.virttype {
+                        Some(t) => {
+                            DomCaps::from_virsh_query(&SystemRunner, Some(uri), &["--virttype", t])
+                        }
+                        None => DomCaps::from_virsh(&SystemRunner, Some(uri)),
+                    })
+                })
+                .collect();
+            each.into_iter()
+                .map(|h| h.join().expect("domcapabilities thread"))
+                .collect()
+        });
+        for (uri, caps) in self.connect.iter().zip(asked) {
             hosts.push(caps.map_err(|e| super::common::libvirt_error(uri, &e))?);
             labels.push(uri.clone());
         }
