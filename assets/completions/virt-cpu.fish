@@ -884,6 +884,7 @@ complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -s h -l help -d '
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -l vendor -d 'Only models of this vendor (intel, amd, hygon, …)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -l search -d 'Only models whose name, alias target or model-id contains TEXT (case-insensitive)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -l level -d 'Only models that reach at least this x86-64 level: v1 (the baseline), v2, v3, v4 (also `x86-64-v3`)' -r
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -l for -d 'With hosts: the model of the pool (named alike and usable on every host) this domain could move to without losing a CPU feature it uses on the first host (else the one losing the fewest, named); -c asks for the domain\'s virt type unless --virttype says' -r -F
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -l host-caps -d '`virsh domcapabilities` XML of a host; repeat for a migration pool (usable = every host can run it)' -r -F
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -s c -l connect -d 'Ask libvirt at this URI for the host\'s capabilities (runs `virsh -c URI domcapabilities`); repeat for a migration pool of live hosts, as --host-caps does with files' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -l virttype -d 'With -c: the virt type to ask about, `kvm` (libvirt\'s default) or `qemu` (TCG)' -r
