@@ -1456,9 +1456,13 @@ fn the_domain_list_filters_opens_and_comes_back() {
     let a = TestDomain::define(&format!("virt-cpu-tui-list-a-{pid}"));
     let b = TestDomain::define(&format!("virt-cpu-tui-list-b-{pid}"));
     let t = Tmux::start("list", dir.path(), &["-c", common::LIBVIRT_URI], &[]);
+    t.wait_for("Domains at");
+    // Other tests' domains may fill the screen: narrow to ours first.
+    t.type_text("tui-list-");
     let s = t.wait_for(&a.name);
     assert!(s.contains(&b.name), "both test domains are listed:\n{s}");
     assert!(s.contains("Haswell-noTSX"), "the model column:\n{s}");
+    t.keys(&["C-u"]);
     t.type_text(&format!("list-b-{pid}"));
     let s = t.wait_for(&format!("filter: list-b-{pid}"));
     assert!(!s.contains(&a.name), "the filter hides the other:\n{s}");
@@ -1475,7 +1479,7 @@ fn the_domain_list_filters_opens_and_comes_back() {
         "the filter stays:\n{s}"
     );
     t.keys(&["Escape"]);
-    t.wait_for(&a.name);
+    t.wait_for("filter: ▏");
     t.keys(&["Escape"]);
     t.exits_cooked("0");
     drop((a, b));

@@ -32,7 +32,7 @@ pub struct Row {
     pub problems: String,
 }
 
-/// The list, its filter and the selection (an index into [`DomainList::shown`]).
+/// The list (by name), its filter and the selection (an index into [`DomainList::shown`]).
 #[derive(Debug, Clone, Default)]
 pub struct DomainList {
     pub uri: String,
@@ -103,7 +103,8 @@ pub const KEYS: &[Binding] = &[
 impl DomainList {
     /// The list of `uri`'s domains from a scan of that one host.
     pub fn from_scan(uri: &str, scan: &Scan) -> DomainList {
-        let rows = scan.domains.iter().map(row).collect();
+        let mut rows: Vec<Row> = scan.domains.iter().map(row).collect();
+        rows.sort_by(|a, b| a.name.cmp(&b.name));
         let error = scan.hosts.iter().find_map(|h| h.error.clone());
         DomainList {
             uri: uri.to_string(),
@@ -394,6 +395,23 @@ mod tests {
         assert_eq!((l.shown().count(), l.done.clone()), (3, None));
         typed(&mut l, "<esc>");
         assert_eq!(l.done, Some(Done::Quit));
+    }
+
+    /// On a domain opened from the list, Esc goes back, unless there are unsaved edits; opened
+    /// otherwise, Esc on the panes does nothing.
+    #[test]
+    fn esc_on_a_domain_from_the_list_goes_back_unless_edited() {
+        let catalog = crate::catalog::Catalog::embedded();
+        let mut m = crate::tui::load(&Default::default(), catalog).unwrap();
+        crate::tui::type_keys(&mut m, "<esc>", &mut Vec::new());
+        assert_eq!((m.back, m.exit), (false, None));
+        m.from_list = true;
+        crate::tui::type_keys(&mut m, "1", &mut Vec::new());
+        assert!(m.modified, "the first fix edits the demo");
+        crate::tui::type_keys(&mut m, "<esc>", &mut Vec::new());
+        assert_eq!((m.back, m.exit), (false, None));
+        crate::tui::type_keys(&mut m, "u<esc>", &mut Vec::new());
+        assert_eq!((m.back, m.exit), (true, Some(0)));
     }
 
     #[test]
