@@ -76,7 +76,7 @@ pub const KEYS: &[Binding] = &[
         when: When::Always,
         shown: "↑ ↓ PgUp PgDn",
         help: "choose a domain",
-        readme: "choose a domain",
+        readme: "choose a domain (the mouse wheel too)",
         hints: &[],
     },
     Binding {

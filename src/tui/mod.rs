@@ -412,6 +412,15 @@ fn list_loop(
                     }
                 }
             }
+            Event::Mouse(me) => {
+                let a = match me.kind {
+                    event::MouseEventKind::ScrollDown => Action::Down,
+                    event::MouseEventKind::ScrollUp => Action::Up,
+                    _ => continue,
+                };
+                list.key(a);
+                redraw = true;
+            }
             Event::Resize(..) => {
                 guard.terminal.autoresize()?;
                 redraw = true;
