@@ -359,3 +359,193 @@ fn a_silent_host_is_reported_and_the_others_still_come() {
         Vec::<String>::new()
     );
 }
+
+/// `virt-cpu models ARGS` with the versions from the environment removed: (stdout, stderr, code).
+fn models(args: &[&str]) -> (String, String, Option<i32>) {
+    let out = Command::new(BIN)
+        .arg("models")
+        .args(args)
+        .env_remove("VIRT_CPU_LIBVIRT")
+        .env_remove("VIRT_CPU_QEMU")
+        .output()
+        .unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code(),
+    )
+}
+
+/// The usable answers of `models --json`: (model, usable on every host, each host's answer).
+fn usable_of(json: &str) -> Vec<(String, Value, Vec<Value>)> {
+    let v: Value = serde_json::from_str(json).unwrap();
+    v["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let by_host = m["by_host"]
+                .as_array()
+                .map(|a| a.iter().map(|h| h["usable"].clone()).collect())
+                .unwrap_or_default();
+            (
+                m["name"].as_str().unwrap().to_string(),
+                m["usable"]["usable"].clone(),
+                by_host,
+            )
+        })
+        .collect()
+}
+
+/// `models -c A -c B` asks both daemons live and answers as `--host-caps` does with their
+/// `virsh domcapabilities` saved in files; following each daemon's own versions, the models are
+/// the oldest pair's, and it says so.
+#[test]
+fn models_of_two_live_hosts_answer_as_their_saved_capabilities() {
+    if !common::require_libvirt_daemon() || !common::require_libvirt11_daemon() {
+        return;
+    }
+    let v11 = common::libvirt11_uri();
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (i, uri) in [LIBVIRT_URI, v11.as_str()].into_iter().enumerate() {
+        let out = Command::new("virsh")
+            .args(["-c", uri, "domcapabilities"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "virsh -c {uri} domcapabilities");
+        let file = dir.path().join(format!("host{i}.xml"));
+        std::fs::write(&file, &out.stdout).unwrap();
+        files.push(file.to_str().unwrap().to_string());
+    }
+    let pinned = ["--libvirt", "9.0", "--qemu", "7.2", "--json"];
+    let (live, err, code) = models(&[&["-c", LIBVIRT_URI, "-c", &v11][..], &pinned].concat());
+    assert_eq!(code, Some(0), "{err}");
+    let (saved, err, code) = models(
+        &[
+            &["--host-caps", &files[0], "--host-caps", &files[1]][..],
+            &pinned,
+        ]
+        .concat(),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let (live, saved) = (usable_of(&live), usable_of(&saved));
+    assert_eq!(live, saved, "live and saved answers differ");
+    assert!(
+        live.iter().any(|(_, u, _)| u == &Value::Bool(true)),
+        "some model runs on both hosts"
+    );
+    assert!(
+        live.iter()
+            .filter(|(_, u, _)| !u.is_null())
+            .all(|(_, _, by)| by.len() == 2),
+        "each host answers for each fixed model"
+    );
+    // Each daemon's own versions: the oldest names the models, and that is said.
+    let (text, err, code) = models(&["-c", LIBVIRT_URI, "-c", &v11]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("the models are those of the oldest, libvirt 9.0"),
+        "{err}"
+    );
+    assert!(text.contains("best model usable on every host: "), "{text}");
+    assert!(text.contains(&format!("hosts: {LIBVIRT_URI} (")), "{text}");
+}
+
+/// The `<feature policy='require'>` names of `virsh -c URI hypervisor-cpu-baseline ARGS FILE`
+/// (libvirt's spelling), and the model it names.
+fn baseline(uri: &str, args: &[&str], file: &Path) -> Result<(String, Vec<String>), String> {
+    let out = Command::new("virsh")
+        .args(["-c", uri, "hypervisor-cpu-baseline"])
+        .args(args)
+        .arg(file)
+        .output()
+        .unwrap();
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+    }
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let attr = |l: &str| {
+        l.split("name='")
+            .nth(1)
+            .and_then(|r| r.split('\'').next())
+            .map(str::to_string)
+    };
+    let model = text
+        .lines()
+        .find_map(|l| {
+            l.split_once("'>")
+                .and_then(|(_, r)| r.strip_suffix("</model>"))
+        })
+        .unwrap_or_default()
+        .to_string();
+    let required = text
+        .lines()
+        .filter(|l| l.contains("policy='require'"))
+        .filter_map(attr)
+        .collect();
+    Ok((model, required))
+}
+
+/// `models --for FILE -c A -c B`: the model every host runs that keeps what the domain's CPU
+/// has, checked against libvirt: both daemons' `hypervisor-cpu-compare` take the model, and
+/// every feature libvirt expands it to is in `hypervisor-cpu-baseline --features --migratable`
+/// of the two hosts. Where the answers differ: the baseline is a model plus features (and
+/// disabled ones), for the hosts alone; ours is a plain model of the pool, for this domain.
+#[test]
+fn models_for_a_domain_moves_to_a_model_libvirt_takes_on_both_hosts() {
+    if !common::require_libvirt_daemon() || !common::require_libvirt11_daemon() {
+        return;
+    }
+    let v11 = common::libvirt11_uri();
+    let dir = tempfile::tempdir().unwrap();
+    let domain = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/examples/i686-legacy.xml"
+    );
+    let (out, err, code) = models(&["--for", domain, "-c", LIBVIRT_URI, "-c", &v11, "--json"]);
+    let answer: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+    let model = answer["move_to"]["model"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a model to move to: {answer}"));
+    assert_eq!(code, Some(0), "nothing lost: {answer}");
+    assert_eq!(
+        answer["move_to"]["loses"],
+        serde_json::json!([]),
+        "{answer}"
+    );
+    let cpu = dir.path().join("model.xml");
+    std::fs::write(
+        &cpu,
+        format!(
+            "<cpu mode='custom' match='exact'><model fallback='forbid'>{model}</model></cpu>\n"
+        ),
+    )
+    .unwrap();
+    for uri in [LIBVIRT_URI, v11.as_str()] {
+        assert!(cpu_compatible(uri, &cpu), "{uri} refuses {model}");
+    }
+    // The hosts' own baseline (their host-model CPUs, from each domcapabilities).
+    let hosts = dir.path().join("hosts.xml");
+    let mut both = Vec::new();
+    for uri in [LIBVIRT_URI, v11.as_str()] {
+        let out = Command::new("virsh")
+            .args(["-c", uri, "domcapabilities", "--virttype", "qemu"])
+            .output()
+            .unwrap();
+        both.extend_from_slice(&out.stdout);
+    }
+    std::fs::write(&hosts, both).unwrap();
+    let (base_model, base) = baseline(&v11, &["--features", "--migratable"], &hosts)
+        .unwrap_or_else(|e| panic!("libvirt 11.3's baseline: {e}"));
+    let (_, ours) = baseline(&v11, &["--features"], &cpu).unwrap();
+    let missing: Vec<&String> = ours.iter().filter(|f| !base.contains(f)).collect();
+    assert!(
+        missing.is_empty(),
+        "{model} has {missing:?}, which the hosts' baseline ({base_model}) has not"
+    );
+    // libvirt 9.0 may not know a feature 11.3's host-model names: then it refuses the baseline.
+    if let Err(e) = baseline(LIBVIRT_URI, &["--features", "--migratable"], &hosts) {
+        assert!(e.contains("Unknown CPU feature"), "{e}");
+    }
+}

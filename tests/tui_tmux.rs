@@ -1443,3 +1443,44 @@ fn host_model_without_c_asks_the_local_libvirt() {
     t.keys(&["q"]);
     t.exits_cooked("0");
 }
+
+/// `virt-cpu -c URI` without a domain lists the host's domains: typing filters, `Enter` opens
+/// one as `--domain` does, `Esc` there comes back to the list, `Esc` clears the filter and quits.
+#[test]
+fn the_domain_list_filters_opens_and_comes_back() {
+    if !common::require_program("tmux") || !common::require_libvirt_daemon() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pid = std::process::id();
+    let a = TestDomain::define(&format!("virt-cpu-tui-list-a-{pid}"));
+    let b = TestDomain::define(&format!("virt-cpu-tui-list-b-{pid}"));
+    let t = Tmux::start("list", dir.path(), &["-c", common::LIBVIRT_URI], &[]);
+    t.wait_for("Domains at");
+    // Other tests' domains may fill the screen: narrow to ours first.
+    t.type_text("tui-list-");
+    let s = t.wait_for(&a.name);
+    assert!(s.contains(&b.name), "both test domains are listed:\n{s}");
+    assert!(s.contains("Haswell-noTSX"), "the model column:\n{s}");
+    t.keys(&["C-u"]);
+    t.type_text(&format!("list-b-{pid}"));
+    let s = t.wait_for(&format!("filter: list-b-{pid}"));
+    assert!(!s.contains(&a.name), "the filter hides the other:\n{s}");
+    t.keys(&["Enter"]);
+    let s = t.wait_for(&format!(
+        "list-b-{pid} ({}; w defines it)",
+        common::LIBVIRT_URI
+    ));
+    assert!(s.contains("Haswell-noTSX"), "the domain is open:\n{s}");
+    t.keys(&["Escape"]);
+    let s = t.wait_for("Domains at");
+    assert!(
+        s.contains(&b.name) && !s.contains(&a.name),
+        "the filter stays:\n{s}"
+    );
+    t.keys(&["Escape"]);
+    t.wait_for("filter: ▏");
+    t.keys(&["Escape"]);
+    t.exits_cooked("0");
+    drop((a, b));
+}

@@ -152,7 +152,7 @@ complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand scan" -l json -d 'Prin
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand scan" -l wide -d 'Print each -cpu whole in the table (it is cut at 48 characters otherwise)'
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand scan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand model" -l host-caps -d '`virsh domcapabilities` XML of a host; repeat for a migration pool (usable = every host can run it)' -r -F
-complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand model" -s c -l connect -d 'Ask libvirt at this URI for the host\'s capabilities (runs `virsh -c URI domcapabilities`)' -r
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand model" -s c -l connect -d 'Ask libvirt at this URI for the host\'s capabilities (runs `virsh -c URI domcapabilities`); repeat for a migration pool of live hosts, as --host-caps does with files' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand model" -l virttype -d 'With -c: the virt type to ask about, `kvm` (libvirt\'s default) or `qemu` (TCG)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand model" -l catalog -d 'Use this catalog (the directory `catalog refresh --output DIR` wrote, or its qemu-x86.json) instead of the cache or the embedded one, whatever its versions' -r -F
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand model" -l timeout -d 'How long each virsh call may wait for libvirt before it is ended with an error (every command; QEMU runs get ten times as long)' -r
@@ -163,7 +163,7 @@ complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand model" -l qemu -d 'Fol
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand model" -l json -d 'Print one JSON document'
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand model" -s h -l help -d 'Print help'
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand diff" -l host-caps -d '`virsh domcapabilities` XML of a host; repeat for a migration pool (usable = every host can run it)' -r -F
-complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand diff" -s c -l connect -d 'Ask libvirt at this URI for the host\'s capabilities (runs `virsh -c URI domcapabilities`)' -r
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand diff" -s c -l connect -d 'Ask libvirt at this URI for the host\'s capabilities (runs `virsh -c URI domcapabilities`); repeat for a migration pool of live hosts, as --host-caps does with files' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand diff" -l virttype -d 'With -c: the virt type to ask about, `kvm` (libvirt\'s default) or `qemu` (TCG)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand diff" -l catalog -d 'Use this catalog (the directory `catalog refresh --output DIR` wrote, or its qemu-x86.json) instead of the cache or the embedded one, whatever its versions' -r -F
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand diff" -l timeout -d 'How long each virsh call may wait for libvirt before it is ended with an error (every command; QEMU runs get ten times as long)' -r
@@ -888,8 +888,9 @@ complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -s h -l help -d '
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -l vendor -d 'Only models of this vendor (intel, amd, hygon, …)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -l search -d 'Only models whose name, alias target or model-id contains TEXT (case-insensitive)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -l level -d 'Only models that reach at least this x86-64 level: v1 (the baseline), v2, v3, v4 (also `x86-64-v3`)' -r
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -l for -d 'With hosts: the model of the pool (named alike and usable on every host) this domain could move to without losing a CPU feature it uses on the first host (else the one losing the fewest, named); -c asks for the domain\'s virt type unless --virttype says' -r -F
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -l host-caps -d '`virsh domcapabilities` XML of a host; repeat for a migration pool (usable = every host can run it)' -r -F
-complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -s c -l connect -d 'Ask libvirt at this URI for the host\'s capabilities (runs `virsh -c URI domcapabilities`)' -r
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -s c -l connect -d 'Ask libvirt at this URI for the host\'s capabilities (runs `virsh -c URI domcapabilities`); repeat for a migration pool of live hosts, as --host-caps does with files' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -l virttype -d 'With -c: the virt type to ask about, `kvm` (libvirt\'s default) or `qemu` (TCG)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -l has -d 'Only models with this feature (QEMU or libvirt spelling); repeatable' -r -f -a "3dnow\t''
 3dnowext\t''

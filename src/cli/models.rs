@@ -16,9 +16,10 @@ pub struct SourceArgs {
     /// `virsh domcapabilities` XML of a host; repeat for a migration pool (usable = every host can run it).
     #[arg(long = "host-caps", value_name = "FILE")]
     pub host_caps: Vec<PathBuf>,
-    /// Ask libvirt at this URI for the host's capabilities (runs `virsh -c URI domcapabilities`).
+    /// Ask libvirt at this URI for the host's capabilities (runs `virsh -c URI domcapabilities`);
+    /// repeat for a migration pool of live hosts, as --host-caps does with files.
     #[arg(short = 'c', long = "connect", value_name = "URI")]
-    pub connect: Option<String>,
+    pub connect: Vec<String>,
     /// With -c: the virt type to ask about, `kvm` (libvirt's default) or `qemu` (TCG).
     #[arg(long, value_name = "TYPE", requires = "connect")]
     pub virttype: Option<String>,
@@ -41,6 +42,11 @@ pub struct ModelsArgs {
     /// Only models that reach at least this x86-64 level: v1 (the baseline), v2, v3, v4 (also `x86-64-v3`).
     #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
     pub level: Option<u8>,
+    /// With hosts: the model of the pool (named alike and usable on every host) this domain could
+    /// move to without losing a CPU feature it uses on the first host (else the one losing the
+    /// fewest, named); -c asks for the domain's virt type unless --virttype says.
+    #[arg(long = "for", value_name = "FILE")]
+    pub for_domain: Option<PathBuf>,
     #[command(flatten)]
     pub source: SourceArgs,
 }
@@ -63,6 +69,8 @@ pub struct DiffArgs {
 
 struct Explore<'a> {
     catalog: &'a crate::catalog::Catalog,
+    /// Each host's own catalog (its daemon's versions with several `-c`; else `catalog`).
+    catalogs: Vec<&'a crate::catalog::Catalog>,
     hosts: Vec<DomCaps>,
     /// A short name for each host, for per-host answers: the file name (the path when two
     /// files share a name) or the URI.
@@ -111,10 +119,66 @@ impl Explore<'_> {
 }
 
 impl SourceArgs {
+    /// The catalog the listing follows: with one `-c` that daemon's versions; with several, each
+    /// daemon's, and the oldest pair names the models (a model it does not know, an older host's
+    /// QEMU may not either), said on standard error when they differ.
+    #[allow(clippy::type_complexity)]
+    fn catalog(
+        &self,
+    ) -> anyhow::Result<(
+        &'static crate::catalog::Catalog,
+        Vec<&'static crate::catalog::Catalog>,
+    )> {
+        let versions = super::common::VersionArgs::current();
+        if self.connect.len() < 2 {
+            let one = versions
+                .select(self.connect.first().map(String::as_str))?
+                .catalog;
+            return Ok((one, vec![one; self.connect.len()]));
+        }
+        let mut selected = Vec::new();
+        for uri in &self.connect {
+            selected.push((uri, versions.select(Some(uri))?));
+        }
+        let oldest = selected
+            .iter()
+            .min_by_key(|(_, s)| (s.follows.libvirt, s.follows.qemu))
+            .map(|(_, s)| (s.catalog, s.follows.clone()))
+            .expect("two or more hosts");
+        let differ = selected
+            .iter()
+            .any(|(_, s)| (s.follows.libvirt, s.follows.qemu) != (oldest.1.libvirt, oldest.1.qemu));
+        if differ {
+            let each: Vec<String> = selected
+                .iter()
+                .map(|(u, s)| {
+                    format!(
+                        "{u}: libvirt {} + QEMU {}",
+                        s.follows.libvirt, s.follows.qemu
+                    )
+                })
+                .collect();
+            errln!(
+                "virt-cpu: note: the hosts follow different versions ({}); the models are those of the oldest, libvirt {} + QEMU {}",
+                each.join("; "),
+                oldest.1.libvirt,
+                oldest.1.qemu
+            );
+        }
+        Ok((oldest.0, selected.iter().map(|(_, s)| s.catalog).collect()))
+    }
+
     fn load(&self) -> anyhow::Result<Explore<'static>> {
-        let catalog = super::common::VersionArgs::current()
-            .select(self.connect.as_deref())?
-            .catalog;
+        self.load_for(None)
+    }
+
+    /// The hosts; `-c` asks about `dom`'s virt type, arch and machine (as `check -c` does)
+    /// when --virttype does not say.
+    fn load_for(&self, dom: Option<&crate::domain::Domain>) -> anyhow::Result<Explore<'static>> {
+        let (catalog, live_catalogs) = self.catalog()?;
+        let virttype = self.virttype.as_deref();
+        let mut catalogs = vec![catalog; self.host_caps.len()];
+        catalogs.extend(live_catalogs);
         let mut hosts = Vec::new();
         let mut labels = Vec::new();
         for f in &self.host_caps {
@@ -132,16 +196,32 @@ impl SourceArgs {
                 _ => f.display().to_string(),
             });
         }
-        if let Some(uri) = &self.connect {
-            let caps = match &self.virttype {
-                Some(t) => DomCaps::from_virsh_query(&SystemRunner, Some(uri), &["--virttype", t]),
-                None => DomCaps::from_virsh(&SystemRunner, Some(uri)),
-            };
+        // The daemons are asked at once; each virsh is bounded by the host timeout.
+        let asked: Vec<_> = std::thread::scope(|scope| {
+            let each: Vec<_> = self
+                .connect
+                .iter()
+                .map(|uri| {
+                    scope.spawn(move || match (virttype, dom) {
+                        (Some(t), _) => {
+                            DomCaps::from_virsh_query(&SystemRunner, Some(uri), &["--virttype", t])
+                        }
+                        (None, Some(d)) => DomCaps::for_domain(&SystemRunner, Some(uri), d),
+                        (None, None) => DomCaps::from_virsh(&SystemRunner, Some(uri)),
+                    })
+                })
+                .collect();
+            each.into_iter()
+                .map(|h| h.join().expect("domcapabilities thread"))
+                .collect()
+        });
+        for (uri, caps) in self.connect.iter().zip(asked) {
             hosts.push(caps.map_err(|e| super::common::libvirt_error(uri, &e))?);
             labels.push(uri.clone());
         }
         Ok(Explore {
             catalog,
+            catalogs,
             hosts,
             labels,
         })
@@ -204,7 +284,14 @@ fn parse_level(text: &str) -> Result<u8, String> {
 
 /// `virt-cpu models`.
 pub fn run_models(args: &ModelsArgs) -> anyhow::Result<i32> {
-    let ctx = args.source.load()?;
+    let domain = match &args.for_domain {
+        Some(path) => Some(crate::store::open(path)?),
+        None => None,
+    };
+    let ctx = args.source.load_for(domain.as_ref().map(|d| &d.domain))?;
+    if let (Some(loaded), Some(path)) = (&domain, &args.for_domain) {
+        return move_for(&ctx, loaded, path, args.source.json);
+    }
     let q = &ctx.catalog.qemu;
     let mut wanted = FeatureSet::new();
     for f in &args.has {
@@ -883,4 +970,117 @@ fn print_diff(v: &DiffView, a_model: &str, b_model: &str) -> Result<(), super::p
         outln!("{k}: {va} vs {vb}")?;
     }
     Ok(())
+}
+
+/// What `models --for FILE` answers.
+#[derive(Serialize)]
+struct MoveFor {
+    domain: String,
+    /// The first host, whose `-cpu` the domain's use is read from.
+    host: String,
+    value: Option<String>,
+    /// The features (QEMU names) its CPU has there, the host's only.
+    uses: Vec<String>,
+    pool_size: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    move_to: Option<crate::scan::pool::MoveTo>,
+    /// Why there is no answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    none: Option<String>,
+}
+
+/// `models --for FILE`: the pool's model closest to what the domain's CPU gives it on the first
+/// host ([`crate::scan::pool::move_to`], as `scan` says per domain). Exit 0 when a model loses
+/// nothing, 1 when every one loses something or none is there.
+fn move_for(
+    ctx: &Explore<'static>,
+    loaded: &crate::store::Loaded,
+    path: &std::path::Path,
+    json: bool,
+) -> anyhow::Result<i32> {
+    use crate::scan::pool;
+    let dom = &loaded.domain;
+    let (Some(first), Some(first_catalog)) = (ctx.hosts.first(), ctx.catalogs.first()) else {
+        errln!("virt-cpu: models --for needs the hosts: -c URI or --host-caps FILE, repeated");
+        return Ok(2);
+    };
+    let caps = crate::argv::QemuCaps::from_catalog(dom, first_catalog).with_host(first);
+    let report = crate::check::check(
+        &loaded.doc,
+        dom,
+        &caps,
+        first_catalog,
+        crate::argv::Reading::Merge,
+    );
+    let value = report.arg.value.clone();
+    let tcg = dom.virt_type != "kvm";
+    let host: Option<std::collections::BTreeSet<String>> =
+        first.host_features(first_catalog).map(|f| {
+            first_catalog
+                .qemu
+                .names(&f)
+                .into_iter()
+                .map(str::to_string)
+                .collect()
+        });
+    let uses = value
+        .as_deref()
+        .and_then(|v| pool::features_of(v, first_catalog, tcg))
+        .map(|f| match &host {
+            Some(h) => f.intersection(h).cloned().collect(),
+            None => f,
+        });
+    let hosts: Vec<(&crate::catalog::Catalog, &DomCaps)> =
+        ctx.catalogs.iter().copied().zip(&ctx.hosts).collect();
+    let the_pool = pool::pool(&dom.virt_type, dom.guest_arch(), &hosts);
+    let moved = uses.as_ref().and_then(|u| pool::move_to(&the_pool, u));
+    let none = match (&value, &uses, &moved) {
+        (None, _, _) => Some("libvirt gives it no -cpu on the first host (see `virt-cpu check`)"),
+        (Some(_), None, _) => {
+            Some("its CPU is the host's (host-passthrough, maximum, host, max) or unknown")
+        }
+        (_, _, None) => Some("no model is named alike and usable on every host"),
+        _ => None,
+    };
+    let answer = MoveFor {
+        domain: path.display().to_string(),
+        host: ctx.labels.first().cloned().unwrap_or_default(),
+        value,
+        uses: uses.map(|u| u.into_iter().collect()).unwrap_or_default(),
+        pool_size: the_pool.models.len(),
+        move_to: moved,
+        none: none.map(str::to_string),
+    };
+    let keeps_all = answer.move_to.as_ref().is_some_and(|m| m.loses.is_empty());
+    if json {
+        super::print::json(&answer)?;
+    } else {
+        let shown = crate::visible::one_line(&answer.domain);
+        match (&answer.move_to, &answer.none) {
+            (Some(m), _) if m.loses.is_empty() => outln!(
+                "{shown}: {} — loses none of the {} features its CPU has on {}, adds {} (of {} models every host runs)",
+                m.model,
+                answer.uses.len(),
+                crate::visible::one_line(&answer.host),
+                m.gains,
+                answer.pool_size
+            )?,
+            (Some(m), _) => outln!(
+                "{shown}: every model every host runs loses some of what its CPU has on {}; the fewest: {} loses {}",
+                crate::visible::one_line(&answer.host),
+                m.model,
+                m.loses.join(" ")
+            )?,
+            (None, Some(why)) => outln!("{shown}: no model to move to: {why}")?,
+            (None, None) => {}
+        }
+        if let Some(v) = &answer.value {
+            outln!(
+                "its -cpu on {}: {}",
+                crate::visible::one_line(&answer.host),
+                crate::visible::one_line(v)
+            )?;
+        }
+    }
+    Ok(if keeps_all { 0 } else { 1 })
 }

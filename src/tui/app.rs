@@ -233,6 +233,10 @@ pub struct AppState {
     /// The file is not writable for us (known at load): the title says so, before a save
     /// finds out.
     pub read_only: bool,
+    /// Opened from the domain list (`-c URI` without a domain): `Esc` goes back to it.
+    pub from_list: bool,
+    /// Set with `exit` when `Esc` goes back to the domain list rather than quitting.
+    pub back: bool,
 }
 
 impl AppState {
@@ -269,6 +273,8 @@ impl AppState {
             quit_after_save: false,
             virsh_edit: false,
             read_only: false,
+            from_list: false,
+            back: false,
         }
     }
 

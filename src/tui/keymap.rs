@@ -62,6 +62,8 @@ pub enum When {
     Always,
     /// Only with `<qemu:cpu>` focused.
     QemuFocused,
+    /// Only on a domain opened from the domain list.
+    FromList,
 }
 
 impl When {
@@ -69,6 +71,7 @@ impl When {
         match self {
             When::Always => true,
             When::QemuFocused => s.focus == Pane::Qemu,
+            When::FromList => s.from_list,
         }
     }
 }
@@ -161,6 +164,18 @@ pub fn key(s: &AppState, k: KeyEvent) -> Option<Action> {
     tables.into_iter().flatten().find_map(|b| b.action(s, &k))
 }
 
+/// The action of a key in tables that do not look at the state (the domain list's): the
+/// first binding of the first table that has the key.
+pub fn key_in(tables: &[&[Binding]], k: KeyEvent) -> Option<Action> {
+    if k.kind == KeyEventKind::Release {
+        return None;
+    }
+    tables
+        .iter()
+        .flat_map(|t| t.iter())
+        .find_map(|b| b.keys.iter().find_map(|(key, a)| key.action(&k, a)))
+}
+
 /// The help overlay's rows: (keys, what they do).
 pub fn help_rows() -> impl Iterator<Item = (&'static str, &'static str)> {
     panes::KEYS
@@ -182,8 +197,17 @@ pub fn hints(s: &AppState) -> Vec<Hint> {
 
 /// The README's key table (Markdown), as README.md must have it under "The interactive view".
 pub fn readme_table() -> String {
+    table_of(panes::KEYS)
+}
+
+/// The README's key table of the domain list, under "The domain list".
+pub fn readme_domains_table() -> String {
+    table_of(super::domains::KEYS)
+}
+
+fn table_of(bindings: &[Binding]) -> String {
     let mut out = String::from("| key | does |\n|---|---|\n");
-    for b in panes::KEYS.iter().filter(|b| !b.readme.is_empty()) {
+    for b in bindings.iter().filter(|b| !b.readme.is_empty()) {
         // A row for no key of its own ("save as") names it in words; Ctrl-Z, which the event
         // loop takes before any table, is still a key.
         let keys = if b.keys.is_empty() && b.shown.contains(' ') {
@@ -272,20 +296,22 @@ mod tests {
     /// writes; `cargo test` prints the table to paste when they differ.
     #[test]
     fn the_readme_key_table_is_written_from_the_key_description() {
+        readme_table_is("\n## The interactive view\n", readme_table());
+        readme_table_is("\n### The domain list\n", readme_domains_table());
+    }
+
+    fn readme_table_is(heading: &str, expected: String) {
         let readme = include_str!("../../README.md");
-        let section = &readme[readme
-            .find("\n## The interactive view\n")
-            .expect("README has the section")..];
+        let section = &readme[readme.find(heading).expect("README has the section")..];
         let start = section.find("| key | does |").expect("the key table");
         let table: String = section[start..]
             .lines()
             .take_while(|l| l.starts_with('|'))
             .map(|l| format!("{l}\n"))
             .collect();
-        let expected = readme_table();
         assert!(
             table == expected,
-            "README.md's key table differs from keymap::readme_table():\n{expected}"
+            "README.md's key table under {heading:?} differs from the key description:\n{expected}"
         );
     }
 

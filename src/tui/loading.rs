@@ -13,8 +13,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// How the wait ended.
-pub enum Outcome {
-    Loaded(Box<AppState>),
+pub enum Outcome<T = AppState> {
+    Loaded(Box<T>),
     /// The user quit before the answer came.
     Quit,
     /// A fatal signal came (the caller restores the terminal and dies by it).
@@ -22,9 +22,15 @@ pub enum Outcome {
 }
 
 /// Runs `work` on a worker thread and shows the loading screen until it is done.
-pub fn wait<F>(guard: &mut Guard, theme: &Theme, what: String, work: F) -> anyhow::Result<Outcome>
+pub fn wait<T, F>(
+    guard: &mut Guard,
+    theme: &Theme,
+    what: String,
+    work: F,
+) -> anyhow::Result<Outcome<T>>
 where
-    F: FnOnce() -> anyhow::Result<AppState> + Send + 'static,
+    T: Send + 'static,
+    F: FnOnce() -> anyhow::Result<T> + Send + 'static,
 {
     let (tx, rx) = mpsc::channel();
     std::thread::Builder::new()
@@ -77,7 +83,7 @@ where
 }
 
 /// Ends the `virsh` still waiting; the worker thread ends with the process.
-fn quit() -> anyhow::Result<Outcome> {
+fn quit<T>() -> anyhow::Result<Outcome<T>> {
     crate::host::process::end_all();
     Ok(Outcome::Quit)
 }

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod clipboard;
 pub mod dialogs;
+pub mod domains;
 pub mod effects;
 pub mod fuzzy;
 pub mod keymap;
@@ -216,6 +217,15 @@ pub fn run(mut opts: Options) -> anyhow::Result<i32> {
     }
     let theme = theme::Theme::from_env();
     let mut guard = terminal::Guard::new(tty).context("cannot set up the terminal")?;
+    if opts.uri.is_some() && opts.domain.is_none() && opts.file.is_none() {
+        let ended = domain_list(opts, &mut guard, &theme)?;
+        drop(guard);
+        return match ended {
+            Ended::Quit(code) => Ok(code),
+            Ended::Back => Ok(0),
+            Ended::Signalled(sig) => terminal::die_by(sig),
+        };
+    }
     let outcome = match early {
         // The `-cpu` depends on the host and none was given: the local libvirt may know it.
         Some(mut model) if wants_local_host(&opts, &model) => {
@@ -258,7 +268,165 @@ pub fn run(mut opts: Options) -> anyhow::Result<i32> {
     drop(guard);
     match code {
         Ended::Quit(code) => Ok(code),
+        Ended::Back => Ok(0),
         Ended::Signalled(sig) => terminal::die_by(sig),
+    }
+}
+
+/// `-c URI` without a domain: the host's domains ([`domains`]), each opened as `--domain`
+/// opens it; `Esc` there comes back to the list, asked again.
+fn domain_list(
+    mut opts: Options,
+    guard: &mut terminal::Guard,
+    theme: &theme::Theme,
+) -> anyhow::Result<Ended> {
+    let uri = opts.uri.clone().unwrap_or_default();
+    let select = opts.select.take();
+    let asked = {
+        let uri = uri.clone();
+        loading::wait(
+            guard,
+            theme,
+            format!("libvirt at {uri} for its domains"),
+            move || {
+                let chosen = match select {
+                    Some(Select(select)) => Some(select()?),
+                    None => None,
+                };
+                Ok((chosen, list_of(&uri)))
+            },
+        )?
+    };
+    let (chosen, mut list) = match asked {
+        loading::Outcome::Loaded(b) => *b,
+        loading::Outcome::Quit => return Ok(Ended::Quit(0)),
+        loading::Outcome::Signalled(sig) => return Ok(Ended::Signalled(sig)),
+    };
+    if let Some((catalog, note)) = chosen {
+        opts.catalog = Some(catalog);
+        opts.note = note;
+    }
+    loop {
+        let name = match list_loop(&mut list, guard, theme)? {
+            ListEnded::Open(name) => name,
+            ListEnded::Quit => return Ok(Ended::Quit(0)),
+            ListEnded::Signalled(sig) => return Ok(Ended::Signalled(sig)),
+        };
+        let one = Options {
+            file: None,
+            host: opts.host.clone(),
+            domain: Some(name.clone()),
+            uri: opts.uri.clone(),
+            catalog: opts.catalog,
+            note: opts.note.clone(),
+            select: None,
+        };
+        let what = format!("libvirt at {uri} for domain {name}");
+        let model = match loading::wait(guard, theme, what, move || load_selected(&one)) {
+            Ok(loading::Outcome::Loaded(m)) => Some(*m),
+            Ok(loading::Outcome::Quit) => return Ok(Ended::Quit(0)),
+            Ok(loading::Outcome::Signalled(sig)) => return Ok(Ended::Signalled(sig)),
+            // Said in the list, which stays.
+            Err(e) => {
+                list.message = Some(format!("{name}: {e:#}"));
+                None
+            }
+        };
+        if let Some(mut model) = model {
+            model.from_list = true;
+            match event_loop(model, guard, theme)? {
+                Ended::Back => {}
+                other => return Ok(other),
+            }
+            let uri = uri.clone();
+            let what = format!("libvirt at {uri} for its domains");
+            match loading::wait(guard, theme, what, move || Ok(list_of(&uri)))? {
+                loading::Outcome::Loaded(again) => list = list.refreshed(*again),
+                loading::Outcome::Quit => return Ok(Ended::Quit(0)),
+                loading::Outcome::Signalled(sig) => return Ok(Ended::Signalled(sig)),
+            }
+        }
+    }
+}
+
+/// The domains of `uri`, as one scan of that host finds them.
+fn list_of(uri: &str) -> domains::DomainList {
+    let scan = crate::scan::scan(
+        &SystemRunner,
+        &[uri.to_string()],
+        &crate::scan::Options::default(),
+    );
+    domains::DomainList::from_scan(uri, &scan)
+}
+
+/// How the domain list was left.
+enum ListEnded {
+    Open(String),
+    Quit,
+    Signalled(i32),
+}
+
+/// Draws the domain list and handles its keys until a domain is chosen or the user quits.
+fn list_loop(
+    list: &mut domains::DomainList,
+    guard: &mut terminal::Guard,
+    theme: &theme::Theme,
+) -> anyhow::Result<ListEnded> {
+    guard.terminal.clear()?;
+    let mut redraw = true;
+    loop {
+        if redraw {
+            guard.terminal.draw(|f| list.draw(f, theme))?;
+            redraw = false;
+        }
+        match list.done.take() {
+            Some(domains::Done::Open(name)) => {
+                list.message = None;
+                return Ok(ListEnded::Open(name));
+            }
+            Some(domains::Done::Quit) => return Ok(ListEnded::Quit),
+            None => {}
+        }
+        if let Some(sig) = guard.signalled() {
+            return Ok(ListEnded::Signalled(sig));
+        }
+        if guard.job_control()? {
+            guard.terminal.clear()?;
+            redraw = true;
+            continue;
+        }
+        if !event::poll(Duration::from_millis(200))? {
+            continue;
+        }
+        match event::read()? {
+            Event::Key(k) if is_suspend(k) => {
+                guard.suspend()?;
+                guard.terminal.clear()?;
+                redraw = true;
+            }
+            Event::Key(k) => {
+                for k in split_alt(k) {
+                    if let Some(a) = domains::DomainList::action(k) {
+                        list.key(a);
+                        redraw = true;
+                    }
+                }
+            }
+            Event::Mouse(me) => {
+                let a = match me.kind {
+                    event::MouseEventKind::ScrollDown => Action::Down,
+                    event::MouseEventKind::ScrollUp => Action::Up,
+                    _ => continue,
+                };
+                list.key(a);
+                redraw = true;
+            }
+            Event::Resize(..) => {
+                guard.terminal.autoresize()?;
+                redraw = true;
+            }
+            _ => {}
+        }
     }
 }
 
@@ -312,6 +480,8 @@ fn load_selected(opts: &Options) -> anyhow::Result<AppState> {
 /// How the event loop ended.
 enum Ended {
     Quit(i32),
+    /// `Esc` on a domain opened from the domain list.
+    Back,
     Signalled(i32),
 }
 
@@ -348,7 +518,11 @@ fn event_loop(
             }
         }
         if let Some(code) = model.exit {
-            return Ok(Ended::Quit(code));
+            return Ok(if model.back {
+                Ended::Back
+            } else {
+                Ended::Quit(code)
+            });
         }
         if let Some(sig) = guard.signalled() {
             return Ok(Ended::Signalled(sig));

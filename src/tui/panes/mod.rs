@@ -192,6 +192,15 @@ pub const KEYS: &[Binding] = &[
         readme: "quit; with unsaved edits asks: `D` quits without saving (`y` does not, so a reflexive `q` `y` loses nothing), `w` saves (the diff, then `y`) and quits, `Esc`/`q`/`n` keep editing (also when the window is too small to draw the question)",
         hints: &[hint("q", "quit", 1)],
     },
+    // Esc is a shared key (`keymap::GLOBAL`, Cancel); on the panes it means this.
+    Binding {
+        keys: &[],
+        when: When::FromList,
+        shown: "Esc",
+        help: "back to the domain list (opened from it: virt-cpu -c URI)",
+        readme: "back to the domain list, when the domain was opened from it (`virt-cpu -c URI` without a domain); with unsaved edits it stays and says so",
+        hints: &[hint("Esc", "domains", 3)],
+    },
     Binding {
         keys: &[(Key::Char('Q'), Action::Abort)],
         when: When::Always,
@@ -247,6 +256,13 @@ pub fn key(s: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Quit if s.modified => s.open(Overlay::ConfirmQuit),
         Action::Quit => s.exit = Some(0),
         Action::Abort => s.exit = Some(EXIT_ABORT),
+        Action::Cancel if s.from_list && s.modified => s.warn(
+            "Unsaved edits: w defines them, u undoes them; then Esc goes back to the domain list",
+        ),
+        Action::Cancel if s.from_list => {
+            s.back = true;
+            s.exit = Some(0);
+        }
         Action::Fix(n) => fix(s, n),
         Action::OpenPicker | Action::OpenFeatures | Action::AddOption => open(s, &action),
         Action::OpenMode => s.open(Overlay::Mode(ModeDialog::new(s))),
