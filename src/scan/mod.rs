@@ -184,7 +184,49 @@ struct Facts {
 pub fn scan(runner: &(dyn Runner + Sync), uris: &[String], opts: &Options) -> Scan {
     let labels = labels(uris);
     // Phase 1: versions, domains, definitions.
-    let reached: Vec<(Result<Reached, String>, f64)> = std::thread::scope(|s| {
+    let reached = reach_all(runner, uris, opts);
+    // Phase 2: what each host must be asked.
+    let all_keys = guest_kinds(&reached);
+    let facts = facts_all(runner, uris, &reached, &all_keys);
+    let upgrade = opts.upgrade.map(|(libvirt, qemu)| {
+        select::select(&select::Request {
+            libvirt,
+            qemu,
+            ..select::Request::default()
+        })
+        .map_err(|e| e.to_string())
+    });
+    // The pools: every host that answered, for each virt type and arch of the domains.
+    let pools = pools_of(&all_keys, &reached, &facts);
+    // Phase 3: the engine, per host's domains, in parallel.
+    let judged: Vec<Vec<DomainScan>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..uris.len())
+            .map(|i| {
+                let (reached, facts, upgrade, pools) = (&reached, &facts, &upgrade, &pools);
+                s.spawn(move || judge_host(i, uris, reached, facts, upgrade.as_ref(), pools, opts))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let hosts = host_scans(uris, &labels, &reached, &facts);
+    Scan {
+        hosts,
+        domains: judged.into_iter().flatten().collect(),
+        upgrade_to: upgrade.and_then(|u| u.ok()).map(|s| s.follows),
+        pools,
+    }
+}
+
+/// Phase 1 on every host at once: versions, domains, definitions, each with its time.
+fn reach_all(
+    runner: &(dyn Runner + Sync),
+    uris: &[String],
+    opts: &Options,
+) -> Vec<(Result<Reached, String>, f64)> {
+    std::thread::scope(|s| {
         let handles: Vec<_> = uris
             .iter()
             .map(|uri| {
@@ -199,22 +241,34 @@ pub fn scan(runner: &(dyn Runner + Sync), uris: &[String], opts: &Options) -> Sc
             .into_iter()
             .map(|h| h.join().unwrap_or_else(|_| (Err("panicked".into()), 0.0)))
             .collect()
-    });
-    // Phase 2: what each host must be asked.
+    })
+}
+
+/// Every (virt type, arch) among the domains of every host.
+fn guest_kinds(reached: &[(Result<Reached, String>, f64)]) -> BTreeSet<(String, String)> {
     let mut all_keys: BTreeSet<(String, String)> = BTreeSet::new();
-    for (r, _) in &reached {
+    for (r, _) in reached {
         for d in r.iter().flat_map(|r| &r.domains) {
             if let Ok(l) = &d.loaded {
                 all_keys.insert((l.domain.virt_type.clone(), l.domain.guest_arch().into()));
             }
         }
     }
-    let facts: Vec<(Facts, f64)> = std::thread::scope(|s| {
+    all_keys
+}
+
+/// Phase 2 on every host at once: the capabilities its domains and the pools need.
+fn facts_all(
+    runner: &(dyn Runner + Sync),
+    uris: &[String],
+    reached: &[(Result<Reached, String>, f64)],
+    all_keys: &BTreeSet<(String, String)>,
+) -> Vec<(Facts, f64)> {
+    std::thread::scope(|s| {
         let handles: Vec<_> = uris
             .iter()
-            .zip(&reached)
+            .zip(reached)
             .map(|(uri, (r, _))| {
-                let all_keys = &all_keys;
                 s.spawn(move || {
                     let start = Instant::now();
                     let Ok(r) = r else {
@@ -238,23 +292,22 @@ pub fn scan(runner: &(dyn Runner + Sync), uris: &[String], opts: &Options) -> Sc
             .into_iter()
             .map(|h| h.join().unwrap_or_else(|_| (Facts::default(), 0.0)))
             .collect()
-    });
-    let upgrade = opts.upgrade.map(|(libvirt, qemu)| {
-        select::select(&select::Request {
-            libvirt,
-            qemu,
-            ..select::Request::default()
-        })
-        .map_err(|e| e.to_string())
-    });
-    // The pools: every host that answered, for each virt type and arch of the domains.
-    let pools: Vec<pool::Pool> = all_keys
+    })
+}
+
+/// For each virt type and arch, the models every host that answered runs.
+fn pools_of(
+    all_keys: &BTreeSet<(String, String)>,
+    reached: &[(Result<Reached, String>, f64)],
+    facts: &[(Facts, f64)],
+) -> Vec<pool::Pool> {
+    all_keys
         .iter()
         .map(|(virt, arch)| {
             let key = (virt.clone(), arch.clone(), None);
             let hosts: Vec<(&Catalog, &DomCaps)> = reached
                 .iter()
-                .zip(&facts)
+                .zip(facts)
                 .filter_map(|((r, _), (f, _))| {
                     let catalog = r.as_ref().ok()?.selected.as_ref().ok()?.catalog;
                     Some((catalog, f.caps.get(&key)?.as_ref().ok()?))
@@ -262,22 +315,17 @@ pub fn scan(runner: &(dyn Runner + Sync), uris: &[String], opts: &Options) -> Sc
                 .collect();
             pool::pool(virt, arch, &hosts)
         })
-        .collect();
-    // Phase 3: the engine, per host's domains, in parallel.
-    let judged: Vec<Vec<DomainScan>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..uris.len())
-            .map(|i| {
-                let (reached, facts, upgrade, pools) = (&reached, &facts, &upgrade, &pools);
-                s.spawn(move || judge_host(i, uris, reached, facts, upgrade.as_ref(), pools, opts))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
-    let hosts = uris
-        .iter()
+        .collect()
+}
+
+/// Each host's line of the report: versions, catalog, domain count, time or error.
+fn host_scans(
+    uris: &[String],
+    labels: &[String],
+    reached: &[(Result<Reached, String>, f64)],
+    facts: &[(Facts, f64)],
+) -> Vec<HostScan> {
+    uris.iter()
         .enumerate()
         .map(|(i, uri)| {
             let (r, t1) = &reached[i];
@@ -306,13 +354,7 @@ pub fn scan(runner: &(dyn Runner + Sync), uris: &[String], opts: &Options) -> Sc
                 seconds: t1 + t2,
             }
         })
-        .collect();
-    Scan {
-        hosts,
-        domains: judged.into_iter().flatten().collect(),
-        upgrade_to: upgrade.and_then(|u| u.ok()).map(|s| s.follows),
-        pools,
-    }
+        .collect()
 }
 
 /// Short names for the hosts: the URI's host name when each has its own, else `#N`.
@@ -655,135 +697,189 @@ fn judge_host(
     let Ok(own) = &reached[i].0 else {
         return Vec::new();
     };
+    let host = Host {
+        i,
+        uris,
+        reached,
+        facts,
+        own,
+    };
     own.domains
         .iter()
-        .map(|d| {
-            let mut out = DomainScan {
-                host: uris[i].clone(),
-                name: d.name.clone(),
-                uuid: d.uuid.clone(),
-                state: d.state.clone(),
-                error: None,
-                source: None,
-                mode: None,
-                model: None,
-                value: None,
-                taints: Vec::new(),
-                errors: 0,
-                warnings: 0,
-                diagnostics: Vec::new(),
-                placements: Vec::new(),
-                upgrade: None,
-                move_to: None,
-            };
-            let loaded = match &d.loaded {
-                Ok(l) => l,
-                Err(e) => {
-                    out.error = Some(e.clone());
-                    return out;
-                }
-            };
-            let dom = &loaded.domain;
-            out.mode = dom
-                .cpu
-                .as_ref()
-                .map(|c| c.mode.clone().unwrap_or_else(|| "custom".into()));
-            let mut own_report = None;
-            for (g, uri) in uris.iter().enumerate() {
-                let (p, r) = place(
-                    loaded,
-                    g == i,
-                    uri,
-                    &reached[g].0,
-                    &facts[g].0,
-                    opts.reading,
-                );
-                if g == i {
-                    own_report = r;
-                }
-                out.placements.push(p);
-            }
-            let Some(r) = own_report else {
-                out.error = own.selected.as_ref().err().cloned();
-                return out;
-            };
-            out.source = Some(match r.arg.source {
-                Source::Libvirt => "cpu",
-                Source::QemuCpu => "qemu:cpu",
-                Source::Commandline => "qemu:commandline",
-            });
-            out.value = r.arg.value.clone();
-            out.model = out
-                .value
-                .as_deref()
-                .and_then(|v| v.split(',').next())
-                .filter(|m| !m.is_empty())
-                .map(str::to_string);
-            out.errors = r
-                .diagnostics
-                .iter()
-                .filter(|d| d.severity == Severity::Error)
-                .count();
-            out.warnings = r
-                .diagnostics
-                .iter()
-                .filter(|d| d.severity == Severity::Warning)
-                .count();
-            out.taints = r.taints.clone();
-            if let Some(Ok(target)) = upgrade {
-                let key = key_of(dom);
-                let caps = facts[i].0.caps.get(&key).and_then(|c| c.as_ref().ok());
-                let after = report(
-                    loaded,
-                    target.catalog,
-                    caps,
-                    facts[i].0.host.as_ref(),
-                    opts.reading,
-                );
-                let before = errors_of(&r);
-                let new_errors: Vec<String> = errors_of(&after)
-                    .into_iter()
-                    .filter(|e| !before.contains(e))
-                    .collect();
-                out.upgrade = Some(Upgrade {
-                    value_changes: after.arg.value != r.arg.value,
-                    value: after.arg.value.clone(),
-                    starts: !after.has_errors(),
-                    new_errors,
-                });
-            }
-            if let (Some(v), Ok(selected)) = (&out.value, &own.selected) {
-                let tcg = dom.virt_type != "kvm";
-                let pool = pools
-                    .iter()
-                    .find(|p| p.virt_type == dom.virt_type && p.arch == dom.guest_arch());
-                // What the guest really gets: its CPU's features its own host has (QEMU drops
-                // the others).
-                let host: Option<BTreeSet<String>> = facts[i]
-                    .0
-                    .caps
-                    .get(&key_of(dom))
-                    .and_then(|c| c.as_ref().ok())
-                    .and_then(|c| c.host_features(selected.catalog))
-                    .map(|f| {
-                        selected
-                            .catalog
-                            .qemu
-                            .names(&f)
-                            .into_iter()
-                            .map(str::to_string)
-                            .collect()
-                    });
-                let uses = pool::features_of(v, selected.catalog, tcg).map(|f| match &host {
-                    Some(h) => f.intersection(h).cloned().collect(),
-                    None => f,
-                });
-                out.move_to = pool.zip(uses).and_then(|(p, uses)| pool::move_to(p, &uses));
-            }
-            out.diagnostics = r.diagnostics;
-            out
-        })
+        .map(|d| judge_domain(&host, d, upgrade, pools, opts))
         .collect()
+}
+
+/// Host `i` of the scan, with what was learnt of every host.
+struct Host<'a> {
+    i: usize,
+    uris: &'a [String],
+    reached: &'a [(Result<Reached, String>, f64)],
+    facts: &'a [(Facts, f64)],
+    own: &'a Reached,
+}
+
+/// One domain of a host: its `-cpu`, source, problems, where it starts, and, when asked, what
+/// an upgrade changes and the pool model closest to its CPU.
+fn judge_domain(
+    h: &Host,
+    d: &Fetched,
+    upgrade: Option<&Result<select::Selected, String>>,
+    pools: &[pool::Pool],
+    opts: &Options,
+) -> DomainScan {
+    let Host {
+        i,
+        uris,
+        reached,
+        facts,
+        own,
+    } = *h;
+    let mut out = DomainScan {
+        host: uris[i].clone(),
+        name: d.name.clone(),
+        uuid: d.uuid.clone(),
+        state: d.state.clone(),
+        error: None,
+        source: None,
+        mode: None,
+        model: None,
+        value: None,
+        taints: Vec::new(),
+        errors: 0,
+        warnings: 0,
+        diagnostics: Vec::new(),
+        placements: Vec::new(),
+        upgrade: None,
+        move_to: None,
+    };
+    let loaded = match &d.loaded {
+        Ok(l) => l,
+        Err(e) => {
+            out.error = Some(e.clone());
+            return out;
+        }
+    };
+    let dom = &loaded.domain;
+    out.mode = dom
+        .cpu
+        .as_ref()
+        .map(|c| c.mode.clone().unwrap_or_else(|| "custom".into()));
+    let mut own_report = None;
+    for (g, uri) in uris.iter().enumerate() {
+        let (p, r) = place(
+            loaded,
+            g == i,
+            uri,
+            &reached[g].0,
+            &facts[g].0,
+            opts.reading,
+        );
+        if g == i {
+            own_report = r;
+        }
+        out.placements.push(p);
+    }
+    let Some(r) = own_report else {
+        out.error = own.selected.as_ref().err().cloned();
+        return out;
+    };
+    out.source = Some(match r.arg.source {
+        Source::Libvirt => "cpu",
+        Source::QemuCpu => "qemu:cpu",
+        Source::Commandline => "qemu:commandline",
+    });
+    out.value = r.arg.value.clone();
+    out.model = out
+        .value
+        .as_deref()
+        .and_then(|v| v.split(',').next())
+        .filter(|m| !m.is_empty())
+        .map(str::to_string);
+    out.errors = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    out.warnings = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
+    out.taints = r.taints.clone();
+    if let Some(Ok(target)) = upgrade {
+        out.upgrade = Some(upgrade_of(loaded, &r, target, &facts[i].0, opts));
+    }
+    if let (Some(v), Ok(selected)) = (&out.value, &own.selected) {
+        out.move_to = move_to_of(dom, v, selected, &facts[i].0, pools);
+    }
+    out.diagnostics = r.diagnostics;
+    out
+}
+
+/// What the scan's `--to-libvirt`/`--to-qemu` release makes of the domain: its `-cpu` there,
+/// and the errors it did not have before.
+fn upgrade_of(
+    loaded: &crate::store::Loaded,
+    r: &check::Report,
+    target: &select::Selected,
+    facts: &Facts,
+    opts: &Options,
+) -> Upgrade {
+    let key = key_of(&loaded.domain);
+    let caps = facts.caps.get(&key).and_then(|c| c.as_ref().ok());
+    let after = report(
+        loaded,
+        target.catalog,
+        caps,
+        facts.host.as_ref(),
+        opts.reading,
+    );
+    let before = errors_of(r);
+    let new_errors: Vec<String> = errors_of(&after)
+        .into_iter()
+        .filter(|e| !before.contains(e))
+        .collect();
+    Upgrade {
+        value_changes: after.arg.value != r.arg.value,
+        value: after.arg.value.clone(),
+        starts: !after.has_errors(),
+        new_errors,
+    }
+}
+
+/// The pool model closest to what the guest really gets: its CPU's features its own host has
+/// (QEMU drops the others).
+fn move_to_of(
+    dom: &crate::domain::Domain,
+    value: &str,
+    selected: &select::Selected,
+    facts: &Facts,
+    pools: &[pool::Pool],
+) -> Option<pool::MoveTo> {
+    let tcg = dom.virt_type != "kvm";
+    let pool = pools
+        .iter()
+        .find(|p| p.virt_type == dom.virt_type && p.arch == dom.guest_arch());
+    let host: Option<BTreeSet<String>> = facts
+        .caps
+        .get(&key_of(dom))
+        .and_then(|c| c.as_ref().ok())
+        .and_then(|c| c.host_features(selected.catalog))
+        .map(|f| {
+            selected
+                .catalog
+                .qemu
+                .names(&f)
+                .into_iter()
+                .map(str::to_string)
+                .collect()
+        });
+    let uses = pool::features_of(value, selected.catalog, tcg).map(|f| match &host {
+        Some(h) => f.intersection(h).cloned().collect(),
+        None => f,
+    });
+    pool.zip(uses).and_then(|(p, uses)| pool::move_to(p, &uses))
 }
 
 #[cfg(test)]
