@@ -7,7 +7,7 @@
 
 use super::{HostError, Runner, virsh};
 use crate::catalog::{Catalog, FeatureSet, accel};
-use crate::xml::Document;
+use crate::xml::{Document, ElemId};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -101,22 +101,7 @@ impl DomCaps {
             arch: text("arch"),
             ..DomCaps::default()
         };
-        if let Some(hv) = doc
-            .plain_child(root, "features")
-            .and_then(|f| doc.plain_child(f, "hyperv"))
-        {
-            let supported = doc.attr_value(hv, "supported").as_deref() == Some("yes");
-            let names = doc
-                .plain_children(hv, "enum")
-                .filter(|e| doc.attr_value(*e, "name").as_deref() == Some("features"))
-                .flat_map(|e| doc.plain_children(e, "value").collect::<Vec<_>>())
-                .map(|v| doc.text(v).trim().to_string());
-            caps.hyperv = Some(if supported {
-                names.collect()
-            } else {
-                Vec::new()
-            });
-        }
+        caps.hyperv = hyperv_features(&doc);
         let Some(cpu) = doc.plain_child(root, "cpu") else {
             return Ok(caps);
         };
@@ -125,49 +110,8 @@ impl DomCaps {
             match doc.attr_value(mode, "name").as_deref() {
                 Some("host-passthrough") => caps.host_passthrough = supported,
                 Some("maximum") => caps.maximum = supported,
-                Some("host-model") if supported => {
-                    let mut hm = HostModel::default();
-                    for child in doc.children(mode) {
-                        match doc.local_name(child) {
-                            "model" => hm.model = doc.text(child).trim().to_string(),
-                            "vendor" => hm.vendor = Some(doc.text(child).trim().to_string()),
-                            "feature" => {
-                                let name = doc.attr_value(child, "name").unwrap_or_default();
-                                match doc.attr_value(child, "policy").as_deref() {
-                                    Some("disable" | "forbid") => hm.disabled.push(name),
-                                    _ => hm.required.push(name),
-                                }
-                            }
-                            _ => {}
-                        }
-                    }
-                    caps.host_model = Some(hm);
-                }
-                Some("custom") if supported => {
-                    for child in doc.children(mode) {
-                        match doc.local_name(child) {
-                            "model" => caps.models.push(CapsModel {
-                                name: doc.text(child).trim().to_string(),
-                                usable: doc.attr_value(child, "usable").map(|u| u == "yes"),
-                                vendor: doc.attr_value(child, "vendor").filter(|v| v != "unknown"),
-                                deprecated: doc.attr_value(child, "deprecated").as_deref()
-                                    == Some("yes"),
-                                blockers: Vec::new(),
-                            }),
-                            "blockers" => {
-                                let model = doc.attr_value(child, "model").unwrap_or_default();
-                                let names = doc
-                                    .plain_children(child, "feature")
-                                    .filter_map(|f| doc.attr_value(f, "name"));
-                                let names: Vec<String> = names.collect();
-                                if let Some(m) = caps.models.iter_mut().find(|m| m.name == model) {
-                                    m.blockers = names;
-                                }
-                            }
-                            _ => {}
-                        }
-                    }
-                }
+                Some("host-model") if supported => caps.host_model = Some(host_model(&doc, mode)),
+                Some("custom") if supported => caps.models = custom_models(&doc, mode),
                 _ => {}
             }
         }
@@ -435,4 +379,71 @@ impl<'a> PoolUsability<'a> {
             blockers: blockers.into_iter().collect(),
         }
     }
+}
+
+/// `<features><hyperv supported=…><enum name='features'>`: the enlightenments the host offers
+/// (empty when unsupported), or `None` when libvirt does not say.
+fn hyperv_features(doc: &Document) -> Option<Vec<String>> {
+    let hv = doc
+        .plain_child(doc.root(), "features")
+        .and_then(|f| doc.plain_child(f, "hyperv"))?;
+    if doc.attr_value(hv, "supported").as_deref() != Some("yes") {
+        return Some(Vec::new());
+    }
+    Some(
+        doc.plain_children(hv, "enum")
+            .filter(|e| doc.attr_value(*e, "name").as_deref() == Some("features"))
+            .flat_map(|e| doc.plain_children(e, "value").collect::<Vec<_>>())
+            .map(|v| doc.text(v).trim().to_string())
+            .collect(),
+    )
+}
+
+/// `<mode name='host-model'>`: the model, vendor and the features it adds or removes.
+fn host_model(doc: &Document, mode: ElemId) -> HostModel {
+    let mut hm = HostModel::default();
+    for child in doc.children(mode) {
+        match doc.local_name(child) {
+            "model" => hm.model = doc.text(child).trim().to_string(),
+            "vendor" => hm.vendor = Some(doc.text(child).trim().to_string()),
+            "feature" => {
+                let name = doc.attr_value(child, "name").unwrap_or_default();
+                match doc.attr_value(child, "policy").as_deref() {
+                    Some("disable" | "forbid") => hm.disabled.push(name),
+                    _ => hm.required.push(name),
+                }
+            }
+            _ => {}
+        }
+    }
+    hm
+}
+
+/// `<mode name='custom'>`: each model with its usability and, from `<blockers>`, what the host
+/// lacks for it.
+fn custom_models(doc: &Document, mode: ElemId) -> Vec<CapsModel> {
+    let mut models: Vec<CapsModel> = Vec::new();
+    for child in doc.children(mode) {
+        match doc.local_name(child) {
+            "model" => models.push(CapsModel {
+                name: doc.text(child).trim().to_string(),
+                usable: doc.attr_value(child, "usable").map(|u| u == "yes"),
+                vendor: doc.attr_value(child, "vendor").filter(|v| v != "unknown"),
+                deprecated: doc.attr_value(child, "deprecated").as_deref() == Some("yes"),
+                blockers: Vec::new(),
+            }),
+            "blockers" => {
+                let model = doc.attr_value(child, "model").unwrap_or_default();
+                let names: Vec<String> = doc
+                    .plain_children(child, "feature")
+                    .filter_map(|f| doc.attr_value(f, "name"))
+                    .collect();
+                if let Some(m) = models.iter_mut().find(|m| m.name == model) {
+                    m.blockers = names;
+                }
+            }
+            _ => {}
+        }
+    }
+    models
 }
