@@ -15,7 +15,7 @@ use crate::check::Severity;
 use crate::scan::Scan;
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
@@ -197,10 +197,17 @@ impl DomainList {
         // The top border and the column heads take two lines.
         self.page = (body.height as usize).saturating_sub(2).max(1);
         let shown: Vec<&Row> = self.shown().collect();
+        self.draw_head(f, t, head, shown.len(), width);
+        self.draw_table(f, t, body, &shown, width);
+        self.draw_bar(f, t, bar, width);
+    }
+
+    /// The URI, how many domains are shown of how many, and the filter.
+    fn draw_head(&self, f: &mut Frame, t: &Theme, head: Rect, shown: usize, width: usize) {
         let title = Line::from(vec![
             Span::styled("Domains at ", t.title()),
             Span::styled(text::visible(&self.uri).into_owned(), t.title()),
-            Span::raw(format!("  {} of {}", shown.len(), self.rows.len())),
+            Span::raw(format!("  {} of {}", shown, self.rows.len())),
         ]);
         let filter = Line::from(vec![
             Span::styled("filter: ", t.label()),
@@ -214,6 +221,10 @@ impl DomainList {
             ]),
             head,
         );
+    }
+
+    /// The columns and a row a domain, the selected one in view.
+    fn draw_table(&self, f: &mut Frame, t: &Theme, body: Rect, shown: &[&Row], width: usize) {
         let block = Block::default()
             .borders(Borders::TOP)
             .border_style(t.border(true));
@@ -288,6 +299,10 @@ impl DomainList {
             ));
         }
         f.render_widget(Paragraph::new(lines), inner);
+    }
+
+    /// The last message, or the keys.
+    fn draw_bar(&self, f: &mut Frame, t: &Theme, bar: Rect, width: usize) {
         if let Some(m) = &self.message {
             let said = Line::from(Span::styled(text::visible(m).into_owned(), t.error()));
             f.render_widget(Paragraph::new(text::clip_line(said, width)), bar);
