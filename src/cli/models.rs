@@ -1013,23 +1013,9 @@ fn move_for(
         crate::argv::Reading::Merge,
     );
     let value = report.arg.value.clone();
-    let tcg = dom.virt_type != "kvm";
-    let host: Option<std::collections::BTreeSet<String>> =
-        first.host_features(first_catalog).map(|f| {
-            first_catalog
-                .qemu
-                .names(&f)
-                .into_iter()
-                .map(str::to_string)
-                .collect()
-        });
     let uses = value
         .as_deref()
-        .and_then(|v| pool::features_of(v, first_catalog, tcg))
-        .map(|f| match &host {
-            Some(h) => f.intersection(h).cloned().collect(),
-            None => f,
-        });
+        .and_then(|v| pool::guest_uses(v, first_catalog, dom.virt_type != "kvm", Some(first)));
     let hosts: Vec<(&crate::catalog::Catalog, &DomCaps)> =
         ctx.catalogs.iter().copied().zip(&ctx.hosts).collect();
     let the_pool = pool::pool(&dom.virt_type, dom.guest_arch(), &hosts);
@@ -1052,35 +1038,40 @@ fn move_for(
         none: none.map(str::to_string),
     };
     let keeps_all = answer.move_to.as_ref().is_some_and(|m| m.loses.is_empty());
-    if json {
-        super::print::json(&answer)?;
-    } else {
-        let shown = crate::visible::one_line(&answer.domain);
-        match (&answer.move_to, &answer.none) {
-            (Some(m), _) if m.loses.is_empty() => outln!(
-                "{shown}: {} — loses none of the {} features its CPU has on {}, adds {} (of {} models every host runs)",
-                m.model,
-                answer.uses.len(),
-                crate::visible::one_line(&answer.host),
-                m.gains,
-                answer.pool_size
-            )?,
-            (Some(m), _) => outln!(
-                "{shown}: every model every host runs loses some of what its CPU has on {}; the fewest: {} loses {}",
-                crate::visible::one_line(&answer.host),
-                m.model,
-                m.loses.join(" ")
-            )?,
-            (None, Some(why)) => outln!("{shown}: no model to move to: {why}")?,
-            (None, None) => {}
-        }
-        if let Some(v) = &answer.value {
-            outln!(
-                "its -cpu on {}: {}",
-                crate::visible::one_line(&answer.host),
-                crate::visible::one_line(v)
-            )?;
-        }
+    match json {
+        true => super::print::json(&answer)?,
+        false => print_move_for(&answer)?,
     }
     Ok(if keeps_all { 0 } else { 1 })
+}
+
+/// `models --for`'s answer in words: the model, what it loses, the domain's `-cpu`.
+fn print_move_for(answer: &MoveFor) -> Result<(), super::print::WriteError> {
+    let shown = crate::visible::one_line(&answer.domain);
+    match (&answer.move_to, &answer.none) {
+        (Some(m), _) if m.loses.is_empty() => outln!(
+            "{shown}: {} — loses none of the {} features its CPU has on {}, adds {} (of {} models every host runs)",
+            m.model,
+            answer.uses.len(),
+            crate::visible::one_line(&answer.host),
+            m.gains,
+            answer.pool_size
+        )?,
+        (Some(m), _) => outln!(
+            "{shown}: every model every host runs loses some of what its CPU has on {}; the fewest: {} loses {}",
+            crate::visible::one_line(&answer.host),
+            m.model,
+            m.loses.join(" ")
+        )?,
+        (None, Some(why)) => outln!("{shown}: no model to move to: {why}")?,
+        (None, None) => {}
+    }
+    if let Some(v) = &answer.value {
+        outln!(
+            "its -cpu on {}: {}",
+            crate::visible::one_line(&answer.host),
+            crate::visible::one_line(v)
+        )?;
+    }
+    Ok(())
 }

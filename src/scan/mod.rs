@@ -857,28 +857,11 @@ fn move_to_of(
     facts: &Facts,
     pools: &[pool::Pool],
 ) -> Option<pool::MoveTo> {
-    let tcg = dom.virt_type != "kvm";
     let pool = pools
         .iter()
         .find(|p| p.virt_type == dom.virt_type && p.arch == dom.guest_arch());
-    let host: Option<BTreeSet<String>> = facts
-        .caps
-        .get(&key_of(dom))
-        .and_then(|c| c.as_ref().ok())
-        .and_then(|c| c.host_features(selected.catalog))
-        .map(|f| {
-            selected
-                .catalog
-                .qemu
-                .names(&f)
-                .into_iter()
-                .map(str::to_string)
-                .collect()
-        });
-    let uses = pool::features_of(value, selected.catalog, tcg).map(|f| match &host {
-        Some(h) => f.intersection(h).cloned().collect(),
-        None => f,
-    });
+    let host = facts.caps.get(&key_of(dom)).and_then(|c| c.as_ref().ok());
+    let uses = pool::guest_uses(value, selected.catalog, dom.virt_type != "kvm", host);
     pool.zip(uses).and_then(|(p, uses)| pool::move_to(p, &uses))
 }
 

@@ -88,6 +88,28 @@ pub fn pool(virt_type: &str, arch: &str, hosts: &[(&Catalog, &DomCaps)]) -> Pool
     }
 }
 
+/// What the guest really gets of a `-cpu` value on `host`: the features [`features_of`] gives,
+/// less those the host lacks (QEMU drops them); all of them when the host CPU is unknown.
+pub fn guest_uses(
+    value: &str,
+    catalog: &Catalog,
+    tcg: bool,
+    host: Option<&DomCaps>,
+) -> Option<BTreeSet<String>> {
+    let has: Option<BTreeSet<String>> = host.and_then(|h| h.host_features(catalog)).map(|f| {
+        catalog
+            .qemu
+            .names(&f)
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    });
+    features_of(value, catalog, tcg).map(|f| match &has {
+        Some(h) => f.intersection(h).cloned().collect(),
+        None => f,
+    })
+}
+
 /// The features (QEMU names) a `-cpu` value gives the guest, by `catalog`: its model's, then each
 /// `name=on|off`, `+name`, `-name` in order. `None` when the model is unknown or describes the
 /// host (`host`, `max`).
