@@ -100,9 +100,10 @@ impl HypervDialog {
                 Some(_) => "host ✗",
                 None => "",
             };
+            // Not a space: the window trims the lines' leading blanks.
             let (pointer, style) = match i == self.selected {
                 true => ("›", t.selected()),
-                false => (" ", t.title()),
+                false => ("·", t.title()),
             };
             lines.push(Line::from(vec![
                 Span::styled(format!("{pointer} {name:<16} {state:<4} "), style),
