@@ -262,6 +262,8 @@ pub struct Preview<'a> {
     pub removed: Vec<&'a str>,
     /// The current model is in the catalog (else there is nothing to compare with).
     pub has_current: bool,
+    /// The x86-64 level a KVM guest of the model reaches (`x86-64-v3`), when QEMU has it.
+    pub level: Option<&'static str>,
 }
 
 pub fn preview<'a>(
@@ -295,6 +297,14 @@ pub fn preview<'a>(
         }
     };
     let (resolves_to, features, diff) = diff;
+    let q = &catalog.qemu;
+    // libvirt's model names are QEMU's (unversioned) names.
+    let level = q
+        .resolve_model(selected)
+        .filter(|m| !explore::is_pseudo(m))
+        .map(|m| crate::catalog::levels::model_level(q, m))
+        .filter(|l| l.level > 0)
+        .map(|l| l.name());
     let has_current = diff.is_some();
     let diff = diff.unwrap_or_default();
     Preview {
@@ -303,6 +313,7 @@ pub fn preview<'a>(
         added: diff.only_in_b,
         removed: diff.only_in_a,
         has_current,
+        level,
     }
 }
 
@@ -407,6 +418,9 @@ fn draw_preview(f: &mut Frame, m: &AppState, p: &Picker, t: &Theme, area: Rect) 
     let mut facts = vec![format!("{} features", pv.features.len())];
     if let Some(v) = &item.vendor {
         facts.push(v.clone());
+    }
+    if let Some(level) = pv.level {
+        facts.push(level.into());
     }
     if item.deprecated {
         facts.push("deprecated".into());

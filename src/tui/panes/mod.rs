@@ -51,7 +51,7 @@ pub const KEYS: &[Binding] = &[
         when: When::Always,
         shown: "m",
         help: "model picker for the focused pane (type to filter, Enter applies, Esc cancels)",
-        readme: "model picker for the pane, of the libvirt + QEMU followed: libvirt's models for `<cpu>`, QEMU's (versions, aliases, vendor, deprecated, feature count, host usability with `--host-caps`/`-c`) for `<qemu:cpu>`, in the order of `virt-cpu models` (with a host, the usable ones first; pseudo-models last); type to filter (best match first), `Enter` applies, `Esc` cancels; the preview shows the model's features and `+`/`−` against the current model",
+        readme: "model picker for the pane, of the libvirt + QEMU followed: libvirt's models for `<cpu>`, QEMU's (versions, aliases, vendor, deprecated, feature count, host usability with `--host-caps`/`-c`) for `<qemu:cpu>`, in the order of `virt-cpu models` (with a host, the usable ones first; pseudo-models last); type to filter (best match first), `Enter` applies, `Esc` cancels; the preview shows the model's features, its x86-64 level and `+`/`−` against the current model",
         hints: &[hint("m", "model", 5)],
     },
     Binding {
