@@ -2,6 +2,8 @@
 //! at random moments; the target always holds either the complete old or the complete new
 //! content. After normal exits no temporary file is left behind.
 
+mod common;
+
 #[path = "../benches/support/big_domain.rs"]
 mod big_domain;
 
@@ -59,13 +61,7 @@ fn sigkill_during_in_place_save_leaves_old_or_new_content() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let start = Instant::now();
-        while start.elapsed() < delay {
-            if child.try_wait().unwrap().is_some() {
-                break;
-            }
-            std::thread::sleep(Duration::from_micros(200));
-        }
+        common::run_for(&mut child, delay);
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
         let now = std::fs::read_to_string(&target).unwrap();

@@ -224,13 +224,7 @@ fn kills_during_saves_leave_no_temporary_file() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let start = Instant::now();
-        while start.elapsed() < delay {
-            if child.try_wait().unwrap().is_some() {
-                break;
-            }
-            std::thread::sleep(Duration::from_micros(200));
-        }
+        common::run_for(&mut child, delay);
         let signal = if round % 2 == 0 {
             libc::SIGKILL
         } else {

@@ -238,3 +238,15 @@ pub fn index_snapshot(doc: &virt_cpu::xml::Document) -> String {
     }
     out
 }
+
+/// Lets `child` run for `delay`, or until it ends if that comes first (the kill-during-save
+/// tests then signal it at that moment).
+pub fn run_for(child: &mut std::process::Child, delay: std::time::Duration) {
+    let start = std::time::Instant::now();
+    while start.elapsed() < delay {
+        if child.try_wait().unwrap().is_some() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_micros(200));
+    }
+}
