@@ -3,7 +3,7 @@
 
 use super::print::{errln, outln};
 use crate::catalog::explore::{self, LibvirtComparison, ModelDiff, ModelFilter, VersionStep};
-use crate::catalog::{FeatureSet, QemuCatalog, QemuModel, suggest};
+use crate::catalog::{Catalog, FeatureSet, QemuCatalog, QemuModel, suggest};
 use crate::host::domcaps::Usability;
 use crate::host::{DomCaps, PoolUsability, SystemRunner};
 use serde::Serialize;
@@ -122,13 +122,7 @@ impl SourceArgs {
     /// The catalog the listing follows: with one `-c` that daemon's versions; with several, each
     /// daemon's, and the oldest pair names the models (a model it does not know, an older host's
     /// QEMU may not either), said on standard error when they differ.
-    #[allow(clippy::type_complexity)]
-    fn catalog(
-        &self,
-    ) -> anyhow::Result<(
-        &'static crate::catalog::Catalog,
-        Vec<&'static crate::catalog::Catalog>,
-    )> {
+    fn catalog(&self) -> anyhow::Result<(&'static Catalog, Vec<&'static Catalog>)> {
         let versions = super::common::VersionArgs::current();
         if self.connect.len() < 2 {
             let one = versions

@@ -52,11 +52,11 @@ pub struct Options {
     pub select: Option<Select>,
 }
 
-/// A deferred choice of catalog: the catalog to follow and the note to show.
-pub struct Select(
-    #[allow(clippy::type_complexity)]
-    pub  Box<dyn FnOnce() -> anyhow::Result<(&'static Catalog, Option<String>)> + Send>,
-);
+/// What a deferred choice of catalog gives: the catalog to follow and the note to show.
+pub type Selection = anyhow::Result<(&'static Catalog, Option<String>)>;
+
+/// A deferred choice of catalog.
+pub struct Select(pub Box<dyn FnOnce() -> Selection + Send>);
 
 impl std::fmt::Debug for Select {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
