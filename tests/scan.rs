@@ -329,6 +329,149 @@ fn upgrade_check_gives_what_the_newer_daemon_gives() {
     );
 }
 
+/// A feature of libvirt 11.3's map (and QEMU 10.0) that libvirt 9.0 does not know.
+const NEW_FEATURE: &str = "  <cpu mode='custom' match='exact' check='none'>\n    \
+    <model fallback='forbid'>Nehalem</model>\n    <feature policy='disable' name='avx-ifma'/>\n  </cpu>\n";
+
+/// The "would no longer start" of the upgrade check, the way that loses things: domains of the
+/// 11.3 daemon judged as libvirt 9.0 + QEMU 7.2 would build them (a rollback, or a move to the
+/// older host), said as a move, not an upgrade. Each reason is checked against the 9.0 daemon's
+/// own `domxml-to-native` of the very definition: first as it is (the machine type libvirt 11.3
+/// wrote, `pc-q35-10.0`, which QEMU 7.2 has not), then with the machine type as `q35`, where
+/// the CPU's own reason shows (a model, a feature libvirt 9.0 does not know) or its -cpu.
+#[test]
+fn moving_to_an_older_release_says_what_would_no_longer_start() {
+    if !common::require_libvirt_daemon() || !common::require_libvirt11_daemon() {
+        return;
+    }
+    let v11 = common::libvirt11_uri();
+    let p = prefix();
+    let mut defined = Defined::new();
+    let cases = [
+        (
+            "older-model",
+            NEW_MODEL,
+            "libvirt 9.0 knows no CPU model 'GraniteRapids'",
+        ),
+        (
+            "older-feature",
+            NEW_FEATURE,
+            "libvirt 9.0 knows no CPU feature 'avx-ifma'",
+        ),
+        ("older-plain", CUSTOM_FITS, ""),
+    ];
+    for (name, cpu, _) in cases {
+        defined.define(&v11, &format!("{p}{name}"), "", cpu);
+    }
+    let args = ["-c", &v11, "--to-libvirt", "9.0", "--to-qemu", "7.2"];
+    let (json, code, stderr) = scan_json(&args);
+    assert_eq!(json["upgrade_to"]["libvirt"], "9.0.0", "{stderr}");
+    assert!(
+        json["upgrade_to"]["qemu"]
+            .as_str()
+            .unwrap()
+            .starts_with("7.2."),
+        "{stderr}"
+    );
+    assert_eq!(
+        code,
+        Some(1),
+        "domains that would no longer start: {stderr}"
+    );
+    for (name, _, cpu_reason) in cases {
+        let name = format!("{p}{name}");
+        let d = ours(&json, &v11, &name);
+        assert_eq!(d["errors"], 0, "it starts today: {d}");
+        let u = &d["upgrade"];
+        assert_eq!(u["older"], true, "{u}");
+        assert_eq!(u["starts"], false, "{u}");
+        let reasons: Vec<&str> = u["new_errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_str().unwrap())
+            .collect();
+        let file = dumpxml(&v11, &name, defined.dir.path());
+        // libvirt 11.3 adds QEMU's iTCO watchdog to q35 domains, a device libvirt 9.0 does not
+        // know (the check is of the CPU and the machine type, not of devices): left out here.
+        let xml: String = std::fs::read_to_string(&file)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.contains("<watchdog model='itco'"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(&file, &xml).unwrap();
+        // As it is: libvirt 9.0 refuses the machine type first.
+        let Outcome::Refused(said) = domxml_to_native(LIBVIRT_URI, &file) else {
+            panic!("libvirt 9.0 takes {name} as libvirt 11.3 holds it")
+        };
+        let machine = said
+            .split("machine type '")
+            .nth(1)
+            .and_then(|r| r.split('\'').next())
+            .unwrap_or_else(|| panic!("{name}: libvirt 9.0 said {said}"));
+        assert!(
+            reasons[0].starts_with(&format!("QEMU 7.2 has no machine type '{machine}'")),
+            "{name}: libvirt 9.0 said {said}; virt-cpu {reasons:?}"
+        );
+        // With the machine type libvirt 9.0 has: the CPU's own reason, or the -cpu it builds.
+        let xml = xml.replace(&format!("machine='{machine}'"), "machine='q35'");
+        let q35 = defined.dir.path().join(format!("{name}-q35.xml"));
+        std::fs::write(&q35, xml).unwrap();
+        match domxml_to_native(LIBVIRT_URI, &q35) {
+            Outcome::Refused(said) => {
+                assert!(
+                    !cpu_reason.is_empty(),
+                    "{name}: libvirt 9.0 refuses: {said}"
+                );
+                assert_eq!(reasons.len(), 2, "{name}: {reasons:?}");
+                assert!(reasons[1].contains(cpu_reason), "{name}: {reasons:?}");
+                let quoted = said.trim_start_matches("error: ");
+                let word = if name.ends_with("model") {
+                    "model"
+                } else {
+                    "feature"
+                };
+                assert!(
+                    said.to_lowercase().contains(&format!("unknown cpu {word}")),
+                    "{name}: libvirt 9.0 said {quoted}"
+                );
+                assert!(u["value"].is_null(), "{u}");
+            }
+            Outcome::Cpu(value) => {
+                assert!(
+                    cpu_reason.is_empty(),
+                    "{name}: libvirt 9.0 builds {value:?}"
+                );
+                assert_eq!(reasons.len(), 1, "{name}: {reasons:?}");
+                assert_eq!(u["value"].as_str(), value.as_deref(), "{u}");
+            }
+        }
+    }
+    // The text says it as a move, one line each, with the reasons.
+    let out = Command::new(BIN)
+        .arg("scan")
+        .args(args)
+        .env_remove("VIRT_CPU_LIBVIRT")
+        .env_remove("VIRT_CPU_QEMU")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("after moving to libvirt 9.0 + QEMU 7.2 (older than #1 runs"),
+        "{text}"
+    );
+    assert!(!text.contains("upgrade"), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(&format!("#1/{p}older-model: would no longer start: ")))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        line.contains("knows no CPU model 'GraniteRapids'"),
+        "{line}"
+    );
+}
+
 #[test]
 fn a_silent_host_is_reported_and_the_others_still_come() {
     if !common::require_libvirt_daemon() {
