@@ -692,3 +692,118 @@ fn models_for_a_domain_moves_to_a_model_libvirt_takes_on_both_hosts() {
         assert!(e.contains("Unknown CPU feature"), "{e}");
     }
 }
+
+/// `models --for-domain NAME`: the definition comes from the host that holds it, whose `-cpu`
+/// (checked against that daemon's `domxml-to-native`) decides what the domain uses; the answer
+/// is `--for FILE`'s on the same definition with that host first. A name on both hosts asks
+/// for `--from`; `--from` reaches a host outside the pool; a name on none is said.
+#[test]
+fn models_for_a_domain_on_a_daemon_reads_it_from_its_host() {
+    if !common::require_libvirt_daemon() || !common::require_libvirt11_daemon() {
+        return;
+    }
+    let v11 = common::libvirt11_uri();
+    let p = prefix();
+    let mut defined = Defined::new();
+    let name = format!("{p}for-domain");
+    defined.define(&v11, &name, "", CUSTOM_SKYLAKE);
+    let json_of = |args: &[&str]| -> (Value, Option<i32>) {
+        let (out, err, code) = models(args);
+        let v = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {err}"));
+        (v, code)
+    };
+    let (answer, code) = json_of(&[
+        "-c",
+        LIBVIRT_URI,
+        "-c",
+        &v11,
+        "--for-domain",
+        &name,
+        "--json",
+    ]);
+    assert!(code == Some(0) || code == Some(1), "{answer}");
+    assert_eq!(answer["domain"], name.as_str());
+    assert_eq!(answer["host"], v11.as_str(), "its own host: {answer}");
+    let file = dumpxml(&v11, &name, defined.dir.path());
+    let Outcome::Cpu(Some(value)) = domxml_to_native(&v11, &file) else {
+        panic!("libvirt 11.3 gives {name} no -cpu")
+    };
+    assert_eq!(answer["value"], value.as_str(), "{answer}");
+    assert!(answer["move_to"]["model"].is_string(), "{answer}");
+    // The same definition from a file, its host first: the same answer.
+    let (from_file, _) = json_of(&[
+        "-c",
+        &v11,
+        "-c",
+        LIBVIRT_URI,
+        "--for",
+        file.to_str().unwrap(),
+        "--json",
+    ]);
+    for key in ["value", "uses", "pool_size", "move_to"] {
+        assert_eq!(
+            answer[key], from_file[key],
+            "{key}: {answer} vs {from_file}"
+        );
+    }
+
+    // A host outside the pool: the domain read there, the pool of the others.
+    let (outside, _) = json_of(&[
+        "-c",
+        LIBVIRT_URI,
+        "--for-domain",
+        &name,
+        "--from",
+        &v11,
+        "--json",
+    ]);
+    assert_eq!(outside["host"], v11.as_str(), "{outside}");
+    assert_eq!(outside["value"], value.as_str(), "{outside}");
+    let model = outside["move_to"]["model"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{outside}"));
+    let cpu = defined.dir.path().join("moved.xml");
+    std::fs::write(
+        &cpu,
+        format!(
+            "<cpu mode='custom' match='exact'><model fallback='forbid'>{model}</model></cpu>\n"
+        ),
+    )
+    .unwrap();
+    assert!(
+        cpu_compatible(LIBVIRT_URI, &cpu),
+        "libvirt 9.0 refuses {model}"
+    );
+
+    // The same name on both hosts: which one is asked for; on none: said.
+    defined.define(LIBVIRT_URI, &name, "", CUSTOM_FITS);
+    let (_, err, code) = models(&["-c", LIBVIRT_URI, "-c", &v11, "--for-domain", &name]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("say which with --from URI"), "{err}");
+    let (text, err, code) = models(&[
+        "-c",
+        LIBVIRT_URI,
+        "-c",
+        &v11,
+        "--for-domain",
+        &name,
+        "--from",
+        LIBVIRT_URI,
+    ]);
+    assert_eq!(code, Some(0), "Nehalem is in the pool: {err}");
+    assert!(
+        text.starts_with(&format!("{name}: Nehalem — loses none")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("its -cpu on {LIBVIRT_URI}: Nehalem,x2apic=off")),
+        "{text}"
+    );
+    let missing = format!("{p}nowhere");
+    let (_, err, code) = models(&["-c", LIBVIRT_URI, "-c", &v11, "--for-domain", &missing]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains(&format!("no domain '{missing}' on {LIBVIRT_URI}, ")),
+        "{err}"
+    );
+}

@@ -12,6 +12,7 @@ pub mod destination;
 pub mod explain;
 pub mod generate;
 pub mod models;
+pub mod models_for;
 pub mod print;
 pub mod scan;
 pub mod set;
