@@ -27,7 +27,7 @@ end
 complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -l domain -d 'Edit a libvirt domain in the interactive view (`virsh dumpxml --inactive`; `w` defines it); `-c URI` picks the connection' -r
 complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -l host-caps -d '`virsh domcapabilities` XML of the host that will run the domain' -r -F
 complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -l host-capabilities -d 'With --host-caps: that host\'s `virsh capabilities` XML, whose CPUID host CPU libvirt compares KVM guests with (without it, the host-model CPU stands in)' -r -F
-complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -s c -l connect -d 'Ask libvirt at this URI (`virsh -c URI domcapabilities`)' -r
+complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -s c -l connect -d 'Ask libvirt at this URI (`virsh -c URI domcapabilities`); without FILE or --domain, list its domains. Repeat for several hosts: one list of every host\'s domains' -r
 complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -l catalog -d 'Use this catalog (the directory `catalog refresh --output DIR` wrote, or its qemu-x86.json) instead of the cache or the embedded one, whatever its versions' -r -F
 complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -l timeout -d 'How long each virsh call may wait for libvirt before it is ended with an error (every command; QEMU runs get ten times as long)' -r
 complete -c virt-cpu -n "__fish_virt_cpu_needs_command" -l generate -d 'Print the man page or a shell\'s completion script, and exit' -r -f -a "man\t'The man page virt-cpu(1), in roff'
