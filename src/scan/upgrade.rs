@@ -75,14 +75,11 @@ fn machine_gone(machine: Option<&str>, target: &Selected) -> Option<String> {
     let made = Version::parse(release).filter(|_| release.split('.').count() == 2)?;
     let qemu = target.follows.qemu;
     // The unversioned name libvirt turns into the newest versioned type of that QEMU.
-    let alias = match machine.strip_prefix("pc-") {
-        Some(rest) if rest.starts_with("q35-") => Some("q35"),
-        Some(rest)
-            if rest.starts_with("i440fx-") || rest.starts_with(|c: char| c.is_ascii_digit()) =>
-        {
-            Some("pc")
-        }
-        _ => None,
+    // (q35 for pc-q35-*; pc for pc-i440fx-* and the older pc-X.Y.)
+    let alias = if machine.starts_with("pc-q35-") {
+        Some("q35")
+    } else {
+        machine.starts_with("pc-").then_some("pc")
     };
     ((made.major, made.minor) > (qemu.major, qemu.minor)).then(|| {
         let advice = alias
@@ -185,8 +182,20 @@ mod tests {
             u.new_errors[0].starts_with("QEMU 7.2 has no machine type 'pc-q35-10.0'"),
             "{u:?}"
         );
+        assert!(
+            u.new_errors[0].ends_with("define it there with machine='q35'"),
+            "{u:?}"
+        );
         // Its -cpu is the same there: only the machine type stops it.
         assert!(!u.value_changes, "{u:?}");
+        let d = domain("pc-i440fx-8.2", &format!("{CUSTOM}Nehalem</model></cpu>"));
+        let u = moved(&d, &new, &old);
+        assert_eq!(
+            u.new_errors,
+            [
+                "QEMU 7.2 has no machine type 'pc-i440fx-8.2' (it came with QEMU 8.2): define it there with machine='pc'"
+            ]
+        );
         // A machine type the older QEMU has, or an alias, is no reason.
         for machine in [
             "pc-q35-7.2",
