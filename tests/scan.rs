@@ -327,6 +327,24 @@ fn upgrade_check_gives_what_the_newer_daemon_gives() {
         d["value"].as_str() != Some(after.as_str()),
         "{d}"
     );
+    assert_eq!(d["upgrade"]["older"], false, "{d}");
+    // Said as an upgrade; the release the host runs already, as that.
+    for (to, heading) in [
+        ("11.3", "after an upgrade to libvirt 11.3 + QEMU 10.0:"),
+        (
+            "9.0",
+            "as libvirt 9.0 + QEMU 7.2 would build them (the release the hosts run):",
+        ),
+    ] {
+        let out = Command::new(BIN)
+            .args(["scan", "-c", LIBVIRT_URI, "--to-libvirt", to])
+            .env_remove("VIRT_CPU_LIBVIRT")
+            .env_remove("VIRT_CPU_QEMU")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(heading), "{text}");
+    }
 }
 
 /// A feature of libvirt 11.3's map (and QEMU 10.0) that libvirt 9.0 does not know.

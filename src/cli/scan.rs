@@ -381,21 +381,25 @@ fn print_upgrade(scan: &Scan) -> Result<(), WriteError> {
 /// "after moving to …" with the hosts it is older for.
 fn upgrade_heading(scan: &Scan, to: &Followed) -> String {
     let target = format!("libvirt {} + QEMU {}", to.libvirt.line(), to.qemu.line());
-    let answered: Vec<(&str, bool)> = scan
-        .hosts
-        .iter()
-        .filter_map(|h| {
-            let now = h.follows.as_ref()?;
-            Some((h.label.as_str(), crate::scan::upgrade::is_older(to, now)))
-        })
+    let follows = || {
+        scan.hosts
+            .iter()
+            .filter_map(|h| Some((h.label.as_str(), h.follows.as_ref()?)))
+    };
+    let older: Vec<&str> = follows()
+        .filter(|(_, now)| crate::scan::upgrade::is_older(to, now))
+        .map(|(label, _)| label)
         .collect();
-    let older: Vec<&str> = answered.iter().filter(|h| h.1).map(|h| h.0).collect();
-    if older.is_empty() {
-        format!("after an upgrade to {target}")
-    } else {
+    if !older.is_empty() {
         format!(
             "after moving to {target} (older than {} runs: a rollback, or an older host to migrate to)",
             older.join(", ")
         )
+    } else if follows().next().is_none()
+        || follows().any(|(_, now)| crate::scan::upgrade::is_newer(to, now))
+    {
+        format!("after an upgrade to {target}")
+    } else {
+        format!("as {target} would build them (the release the hosts run)")
     }
 }

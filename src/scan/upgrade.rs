@@ -36,6 +36,12 @@ pub fn is_older(to: &Followed, now: &Followed) -> bool {
     line(to.libvirt) < line(now.libvirt) || line(to.qemu) < line(now.qemu)
 }
 
+/// Whether `to` is newer than `now` (and nowhere older): an upgrade.
+pub fn is_newer(to: &Followed, now: &Followed) -> bool {
+    let line = |v: Version| (v.major, v.minor);
+    !is_older(to, now) && (line(to.libvirt) > line(now.libvirt) || line(to.qemu) > line(now.qemu))
+}
+
 /// What `target` makes of `loaded`, whose report on its own host (release `now`) is `today`.
 pub(super) fn after(
     loaded: &Loaded,
