@@ -48,7 +48,8 @@ pub struct Options {
     pub qemu: Option<Version>,
     pub catalog: Option<PathBuf>,
     pub reading: Reading,
-    /// `--to-libvirt` / `--to-qemu`: also judge each domain on its own host after that upgrade.
+    /// `--to-libvirt` / `--to-qemu`: also judge each domain on its own host as that release
+    /// would, newer or older ([`upgrade`]).
     pub upgrade: Option<(Option<Version>, Option<Version>)>,
 }
 
