@@ -45,9 +45,10 @@
 //!   drawing. A handler changes its dialog in place and answers `Outcome::Keep` or
 //!   `Outcome::Close(effects)`; `dialogs::key` alone takes the open dialog out of the state and
 //!   puts it back.
-//! - `tui::domains`: the domain list `virt-cpu -c URI` opens without a domain (gathered by
+//! - `tui::domains`: the domain list `virt-cpu -c URI` opens without a domain (`-c` repeated:
+//!   every host's domains in one list, a host column, a silent host a line; gathered by
 //!   [`scan`] behind the loading screen; its own key table), each domain opened as `--domain`
-//!   opens it, `Esc` there coming back.
+//!   opens it on its own host, `Esc` there coming back.
 //! - `tui::view`: the screen's layout, the title, the "too small" message and the bottom bar;
 //!   it asks the panes and the open dialog to draw themselves. Views only read the state, and
 //!   every string from the XML goes through `tui::text::visible` (control characters escaped).

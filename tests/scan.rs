@@ -310,6 +310,167 @@ fn upgrade_check_gives_what_the_newer_daemon_gives() {
         d["value"].as_str() != Some(after.as_str()),
         "{d}"
     );
+    assert_eq!(d["upgrade"]["older"], false, "{d}");
+    // Said as an upgrade; the release the host runs already, as that.
+    for (to, heading) in [
+        ("11.3", "after an upgrade to libvirt 11.3 + QEMU 10.0:"),
+        (
+            "9.0",
+            "as libvirt 9.0 + QEMU 7.2 would build them (the release the hosts run):",
+        ),
+    ] {
+        let out = Command::new(BIN)
+            .args(["scan", "-c", LIBVIRT_URI, "--to-libvirt", to])
+            .env_remove("VIRT_CPU_LIBVIRT")
+            .env_remove("VIRT_CPU_QEMU")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(heading), "{text}");
+    }
+}
+
+/// A feature of libvirt 11.3's map (and QEMU 10.0) that libvirt 9.0 does not know.
+const NEW_FEATURE: &str = "  <cpu mode='custom' match='exact' check='none'>\n    \
+    <model fallback='forbid'>Nehalem</model>\n    <feature policy='disable' name='avx-ifma'/>\n  </cpu>\n";
+
+/// The "would no longer start" of the upgrade check, the way that loses things: domains of the
+/// 11.3 daemon judged as libvirt 9.0 + QEMU 7.2 would build them (a rollback, or a move to the
+/// older host), said as a move, not an upgrade. Each reason is checked against the 9.0 daemon's
+/// own `domxml-to-native` of the very definition: first as it is (the machine type libvirt 11.3
+/// wrote, `pc-q35-10.0`, which QEMU 7.2 has not), then with the machine type as `q35`, where
+/// the CPU's own reason shows (a model, a feature libvirt 9.0 does not know) or its -cpu.
+#[test]
+fn moving_to_an_older_release_says_what_would_no_longer_start() {
+    if !common::require_libvirt_daemon() || !common::require_libvirt11_daemon() {
+        return;
+    }
+    let v11 = common::libvirt11_uri();
+    let p = prefix();
+    let mut defined = Defined::new();
+    let cases = [
+        (
+            "older-model",
+            NEW_MODEL,
+            "libvirt 9.0 knows no CPU model 'GraniteRapids'",
+        ),
+        (
+            "older-feature",
+            NEW_FEATURE,
+            "libvirt 9.0 knows no CPU feature 'avx-ifma'",
+        ),
+        ("older-plain", CUSTOM_FITS, ""),
+    ];
+    for (name, cpu, _) in cases {
+        defined.define(&v11, &format!("{p}{name}"), "", cpu);
+    }
+    let args = ["-c", &v11, "--to-libvirt", "9.0", "--to-qemu", "7.2"];
+    let (json, code, stderr) = scan_json(&args);
+    assert_eq!(json["upgrade_to"]["libvirt"], "9.0.0", "{stderr}");
+    assert!(
+        json["upgrade_to"]["qemu"]
+            .as_str()
+            .unwrap()
+            .starts_with("7.2."),
+        "{stderr}"
+    );
+    assert_eq!(
+        code,
+        Some(1),
+        "domains that would no longer start: {stderr}"
+    );
+    for (name, _, cpu_reason) in cases {
+        let name = format!("{p}{name}");
+        let d = ours(&json, &v11, &name);
+        assert_eq!(d["errors"], 0, "it starts today: {d}");
+        let u = &d["upgrade"];
+        assert_eq!(u["older"], true, "{u}");
+        assert_eq!(u["starts"], false, "{u}");
+        let reasons: Vec<&str> = u["new_errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_str().unwrap())
+            .collect();
+        let file = dumpxml(&v11, &name, defined.dir.path());
+        // libvirt 11.3 adds QEMU's iTCO watchdog to q35 domains, a device libvirt 9.0 does not
+        // know (the check is of the CPU and the machine type, not of devices): left out here.
+        let xml: String = std::fs::read_to_string(&file)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.contains("<watchdog model='itco'"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(&file, &xml).unwrap();
+        // As it is: libvirt 9.0 refuses the machine type first.
+        let Outcome::Refused(said) = domxml_to_native(LIBVIRT_URI, &file) else {
+            panic!("libvirt 9.0 takes {name} as libvirt 11.3 holds it")
+        };
+        let machine = said
+            .split("machine type '")
+            .nth(1)
+            .and_then(|r| r.split('\'').next())
+            .unwrap_or_else(|| panic!("{name}: libvirt 9.0 said {said}"));
+        assert!(
+            reasons[0].starts_with(&format!("QEMU 7.2 has no machine type '{machine}'")),
+            "{name}: libvirt 9.0 said {said}; virt-cpu {reasons:?}"
+        );
+        // With the machine type libvirt 9.0 has: the CPU's own reason, or the -cpu it builds.
+        let xml = xml.replace(&format!("machine='{machine}'"), "machine='q35'");
+        let q35 = defined.dir.path().join(format!("{name}-q35.xml"));
+        std::fs::write(&q35, xml).unwrap();
+        match domxml_to_native(LIBVIRT_URI, &q35) {
+            Outcome::Refused(said) => {
+                assert!(
+                    !cpu_reason.is_empty(),
+                    "{name}: libvirt 9.0 refuses: {said}"
+                );
+                assert_eq!(reasons.len(), 2, "{name}: {reasons:?}");
+                assert!(reasons[1].contains(cpu_reason), "{name}: {reasons:?}");
+                let quoted = said.trim_start_matches("error: ");
+                let word = if name.ends_with("model") {
+                    "model"
+                } else {
+                    "feature"
+                };
+                assert!(
+                    said.to_lowercase().contains(&format!("unknown cpu {word}")),
+                    "{name}: libvirt 9.0 said {quoted}"
+                );
+                assert!(u["value"].is_null(), "{u}");
+            }
+            Outcome::Cpu(value) => {
+                assert!(
+                    cpu_reason.is_empty(),
+                    "{name}: libvirt 9.0 builds {value:?}"
+                );
+                assert_eq!(reasons.len(), 1, "{name}: {reasons:?}");
+                assert_eq!(u["value"].as_str(), value.as_deref(), "{u}");
+            }
+        }
+    }
+    // The text says it as a move, one line each, with the reasons.
+    let out = Command::new(BIN)
+        .arg("scan")
+        .args(args)
+        .env_remove("VIRT_CPU_LIBVIRT")
+        .env_remove("VIRT_CPU_QEMU")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("after moving to libvirt 9.0 + QEMU 7.2 (older than #1 runs"),
+        "{text}"
+    );
+    assert!(!text.contains("upgrade"), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(&format!("#1/{p}older-model: would no longer start: ")))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        line.contains("knows no CPU model 'GraniteRapids'"),
+        "{line}"
+    );
 }
 
 #[test]
@@ -531,4 +692,119 @@ fn models_for_a_domain_moves_to_a_model_libvirt_takes_on_both_hosts() {
     if let Err(e) = baseline(LIBVIRT_URI, &["--features", "--migratable"], &hosts) {
         assert!(e.contains("Unknown CPU feature"), "{e}");
     }
+}
+
+/// `models --for-domain NAME`: the definition comes from the host that holds it, whose `-cpu`
+/// (checked against that daemon's `domxml-to-native`) decides what the domain uses; the answer
+/// is `--for FILE`'s on the same definition with that host first. A name on both hosts asks
+/// for `--from`; `--from` reaches a host outside the pool; a name on none is said.
+#[test]
+fn models_for_a_domain_on_a_daemon_reads_it_from_its_host() {
+    if !common::require_libvirt_daemon() || !common::require_libvirt11_daemon() {
+        return;
+    }
+    let v11 = common::libvirt11_uri();
+    let p = prefix();
+    let mut defined = Defined::new();
+    let name = format!("{p}for-domain");
+    defined.define(&v11, &name, "", CUSTOM_SKYLAKE);
+    let json_of = |args: &[&str]| -> (Value, Option<i32>) {
+        let (out, err, code) = models(args);
+        let v = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {err}"));
+        (v, code)
+    };
+    let (answer, code) = json_of(&[
+        "-c",
+        LIBVIRT_URI,
+        "-c",
+        &v11,
+        "--for-domain",
+        &name,
+        "--json",
+    ]);
+    assert!(code == Some(0) || code == Some(1), "{answer}");
+    assert_eq!(answer["domain"], name.as_str());
+    assert_eq!(answer["host"], v11.as_str(), "its own host: {answer}");
+    let file = dumpxml(&v11, &name, defined.dir.path());
+    let Outcome::Cpu(Some(value)) = domxml_to_native(&v11, &file) else {
+        panic!("libvirt 11.3 gives {name} no -cpu")
+    };
+    assert_eq!(answer["value"], value.as_str(), "{answer}");
+    assert!(answer["move_to"]["model"].is_string(), "{answer}");
+    // The same definition from a file, its host first: the same answer.
+    let (from_file, _) = json_of(&[
+        "-c",
+        &v11,
+        "-c",
+        LIBVIRT_URI,
+        "--for",
+        file.to_str().unwrap(),
+        "--json",
+    ]);
+    for key in ["value", "uses", "pool_size", "move_to"] {
+        assert_eq!(
+            answer[key], from_file[key],
+            "{key}: {answer} vs {from_file}"
+        );
+    }
+
+    // A host outside the pool: the domain read there, the pool of the others.
+    let (outside, _) = json_of(&[
+        "-c",
+        LIBVIRT_URI,
+        "--for-domain",
+        &name,
+        "--from",
+        &v11,
+        "--json",
+    ]);
+    assert_eq!(outside["host"], v11.as_str(), "{outside}");
+    assert_eq!(outside["value"], value.as_str(), "{outside}");
+    let model = outside["move_to"]["model"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{outside}"));
+    let cpu = defined.dir.path().join("moved.xml");
+    std::fs::write(
+        &cpu,
+        format!(
+            "<cpu mode='custom' match='exact'><model fallback='forbid'>{model}</model></cpu>\n"
+        ),
+    )
+    .unwrap();
+    assert!(
+        cpu_compatible(LIBVIRT_URI, &cpu),
+        "libvirt 9.0 refuses {model}"
+    );
+
+    // The same name on both hosts: which one is asked for; on none: said.
+    defined.define(LIBVIRT_URI, &name, "", CUSTOM_FITS);
+    let (_, err, code) = models(&["-c", LIBVIRT_URI, "-c", &v11, "--for-domain", &name]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("say which with --from URI"), "{err}");
+    let (text, err, code) = models(&[
+        "-c",
+        LIBVIRT_URI,
+        "-c",
+        &v11,
+        "--for-domain",
+        &name,
+        "--from",
+        LIBVIRT_URI,
+    ]);
+    assert_eq!(code, Some(0), "Nehalem is in the pool: {err}");
+    assert!(
+        text.starts_with(&format!("{name}: Nehalem — loses none")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("its -cpu on {LIBVIRT_URI}: Nehalem,x2apic=off")),
+        "{text}"
+    );
+    let missing = format!("{p}nowhere");
+    let (_, err, code) = models(&["-c", LIBVIRT_URI, "-c", &v11, "--for-domain", &missing]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains(&format!("no domain '{missing}' on {LIBVIRT_URI}, ")),
+        "{err}"
+    );
 }

@@ -1484,3 +1484,136 @@ fn the_domain_list_filters_opens_and_comes_back() {
     t.exits_cooked("0");
     drop((a, b));
 }
+
+/// A domain defined at a libvirt URI for the length of a test, undefined on drop.
+struct DefinedAt {
+    uri: String,
+    name: String,
+}
+
+impl DefinedAt {
+    /// A TCG domain named `name` at `uri` with `<cpu>` of `model`.
+    fn define(uri: &str, name: &str, model: &str) -> DefinedAt {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("dom.xml");
+        std::fs::write(
+            &file,
+            format!(
+                "<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>\
+                 <os><type arch='x86_64' machine='q35'>hvm</type></os>\
+                 <cpu mode='custom' match='exact' check='none'><model fallback='forbid'>{model}</model></cpu>\
+                 </domain>\n"
+            ),
+        )
+        .unwrap();
+        let out = Command::new("virsh")
+            .args(["-c", uri, "define", "--file", file.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "virsh -c {uri} define: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        DefinedAt {
+            uri: uri.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl Drop for DefinedAt {
+    fn drop(&mut self) {
+        let _ = Command::new("virsh")
+            .args(["-c", &self.uri, "undefine", "--domain", &self.name])
+            .output();
+    }
+}
+
+/// `virt-cpu -c A -c B -c SILENT`: one list of both daemons' domains with a host column, the
+/// host that never answers a line saying so (after `--timeout`) while the others list; `Enter`
+/// opens a domain on its own host, following that daemon's versions; `Esc` comes back with
+/// the filter kept and the silent host still said; `Esc` twice quits.
+#[test]
+fn the_domain_list_of_several_hosts_says_the_silent_one_and_opens_each_on_its_host() {
+    if !common::require_program("tmux")
+        || !common::require_libvirt_daemon()
+        || !common::require_libvirt11_daemon()
+    {
+        return;
+    }
+    let v11 = common::libvirt11_uri();
+    let host = common::silent::SilentHost::start();
+    let silent = host.uri();
+    let p = format!("vcpu-tui-hosts-{}-", std::process::id());
+    let defined = [
+        DefinedAt::define(common::LIBVIRT_URI, &format!("{p}neh"), "Nehalem"),
+        DefinedAt::define(&v11, &format!("{p}neh"), "Nehalem"),
+        DefinedAt::define(&v11, &format!("{p}gr"), "GraniteRapids"),
+    ];
+    let t = Tmux::start(
+        "hosts",
+        host.dir.path(),
+        &[
+            "--timeout",
+            "2",
+            "-c",
+            common::LIBVIRT_URI,
+            "-c",
+            &v11,
+            "-c",
+            &silent,
+        ],
+        &[],
+    );
+    t.wait_for("Domains at 3 hosts");
+    // Other tests' domains may fill the screen: narrow to ours first.
+    t.type_text(&p);
+    let s = t.wait_for(&format!("{p}gr"));
+    assert!(
+        s.contains("#1 qemu:///system  #2 qemu+unix:///system?socket="),
+        "{s}"
+    );
+    assert!(s.contains("NAME") && s.contains("HOST"), "{s}");
+    assert!(
+        s.contains("libvirt at #3 (qemu+unix:///system?socket=") && s.contains("gave no answer"),
+        "the silent host is said:\n{s}"
+    );
+    let row = |s: &str, name: &str, label: &str| {
+        s.lines().any(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            words.len() > 2 && words[0] == format!("{p}{name}") && words[1] == label
+        })
+    };
+    assert!(
+        row(&s, "neh", "#1") && row(&s, "neh", "#2") && row(&s, "gr", "#2"),
+        "{s}"
+    );
+    assert!(!row(&s, "gr", "#1"), "{s}");
+    // GraniteRapids opens on the 11.3 daemon, which knows it.
+    t.type_text("gr");
+    t.wait_for(&format!("filter: {p}gr"));
+    t.keys(&["Enter"]);
+    let s = t.wait_for("libvirt-sock; w defines it)");
+    assert!(
+        s.contains("libvirt 11.3 + QEMU 10.0"),
+        "its host's versions:\n{s}"
+    );
+    assert!(s.contains("GraniteRapids"), "the domain is open:\n{s}");
+    t.keys(&["Escape"]);
+    let s = t.wait_for("Domains at 3 hosts");
+    assert!(
+        s.contains(&format!("filter: {p}gr")) && s.contains("gave no answer"),
+        "the filter stays, the silent host is still said:\n{s}"
+    );
+    assert!(row(&s, "gr", "#2") && !row(&s, "neh", "#1"), "{s}");
+    t.keys(&["Escape"]);
+    t.wait_for("filter: ▏");
+    t.keys(&["Escape"]);
+    t.exits_cooked("0");
+    assert_eq!(
+        host.left_after(Duration::from_secs(3)),
+        Vec::<String>::new()
+    );
+    drop(defined);
+}

@@ -179,7 +179,10 @@ fn unknown_features(
     unknown
         .into_iter()
         .map(|(name, el)| {
-            let head = format!("{stage}: libvirt knows no CPU feature '{name}'");
+            let head = format!(
+                "{stage}: libvirt {} knows no CPU feature '{name}'",
+                map.release().line()
+            );
             let d = if let Some(other) = argv::libvirt::elsewhere::set_elsewhere(name) {
                 Diagnostic::new(
                     "unknown-feature",

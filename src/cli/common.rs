@@ -61,6 +61,49 @@ pub struct HostArgs {
     pub connect: Option<String>,
 }
 
+/// The host of the interactive view: [`HostArgs`], with `-c` repeatable, since without a file
+/// or `--domain` the view lists every given host's domains in one list.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ViewHostArgs {
+    /// `virsh domcapabilities` XML of the host that will run the domain.
+    #[arg(long = "host-caps", value_name = "FILE")]
+    pub host_caps: Option<PathBuf>,
+    /// With --host-caps: that host's `virsh capabilities` XML, whose CPUID host CPU libvirt
+    /// compares KVM guests with (without it, the host-model CPU stands in).
+    #[arg(
+        long = "host-capabilities",
+        value_name = "FILE",
+        requires = "host_caps"
+    )]
+    pub host_capabilities: Option<PathBuf>,
+    /// Ask libvirt at this URI (`virsh -c URI domcapabilities`); without FILE or --domain, list
+    /// its domains. Repeat for several hosts: one list of every host's domains.
+    #[arg(
+        short = 'c',
+        long = "connect",
+        value_name = "URI",
+        conflicts_with = "host_caps"
+    )]
+    pub connect: Vec<String>,
+}
+
+impl ViewHostArgs {
+    /// As [`HostArgs`], for what takes one host: a domain (`--domain`, FILE) or `--version`.
+    pub fn one(&self) -> anyhow::Result<HostArgs> {
+        if self.connect.len() > 1 {
+            anyhow::bail!(
+                "-c is given {} times: several hosts open the domain list only (no FILE, no --domain, no --version); a domain is on one host",
+                self.connect.len()
+            );
+        }
+        Ok(HostArgs {
+            host_caps: self.host_caps.clone(),
+            host_capabilities: self.host_capabilities.clone(),
+            connect: self.connect.first().cloned(),
+        })
+    }
+}
+
 /// Which libvirt and QEMU the answers follow: options of the whole command line (`virt-cpu
 /// --libvirt 11.3 argv F` and `virt-cpu argv F --libvirt 11.3` alike), kept for the run by
 /// [`VersionArgs::set_current`].

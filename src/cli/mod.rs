@@ -12,6 +12,7 @@ pub mod destination;
 pub mod explain;
 pub mod generate;
 pub mod models;
+pub mod models_for;
 pub mod print;
 pub mod scan;
 pub mod set;
@@ -38,9 +39,10 @@ pub struct Cli {
     /// `-c URI` picks the connection.
     #[arg(long, value_name = "NAME", conflicts_with = "file")]
     pub domain: Option<String>,
-    /// The host, for the interactive view (`--host-caps FILE` or `-c URI`).
+    /// The host, for the interactive view (`--host-caps FILE` or `-c URI`, repeated for the
+    /// domain list of several hosts).
     #[command(flatten)]
-    pub host: common::HostArgs,
+    pub host: common::ViewHostArgs,
     /// Which libvirt and QEMU to follow (every command).
     #[command(flatten)]
     pub versions: common::VersionArgs,
@@ -155,7 +157,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
     common::VersionArgs::set_current(cli.versions.clone());
     crate::host::process::set_timeout(cli.timeout);
     if cli.version {
-        print_version(&cli.host)?;
+        print_version(&cli.host.one()?)?;
         return Ok(common::EXIT_OK);
     }
     if let Some(kind) = cli.generate {
@@ -174,36 +176,50 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Diff(a)) => models::run_diff(a),
         Some(Command::Explain(a)) => explain::run(a),
         Some(Command::Scan(a)) => scan::run(a),
-        None => {
-            // Saved caps now; live ones (`-c URI`) once the domain is loaded, for its virt type.
-            let host = match &cli.host.host_caps {
-                Some(_) => cli.host.load(None)?,
-                None => None,
-            };
-            // Asking the daemon (`-c`) for its versions waits behind the TUI's loading screen.
-            let host_args = cli.host.clone();
-            let select = move || {
-                let selected = host_args.select()?;
-                Ok((selected.catalog, selected.follows.note))
-            };
-            let (catalog, note, select) = match &cli.host.connect {
-                Some(_) => (None, None, Some(crate::tui::Select(Box::new(select)))),
-                None => {
-                    let (catalog, note) = select()?;
-                    (Some(catalog), note, None)
-                }
-            };
-            crate::tui::run(crate::tui::Options {
-                file: cli.file.clone(),
-                host,
-                domain: cli.domain.clone(),
-                uri: cli.host.connect.clone(),
-                catalog,
-                note,
-                select,
-            })
-        }
+        None => run_view(&cli),
     }
+}
+
+/// No command: the interactive view of FILE, `--domain NAME`, the demo, or with `-c URI` alone
+/// (repeatable) the domain list.
+fn run_view(cli: &Cli) -> anyhow::Result<i32> {
+    let lists = cli.file.is_none() && cli.domain.is_none() && !cli.host.connect.is_empty();
+    let one = match lists {
+        true => common::HostArgs::default(),
+        false => cli.host.one()?,
+    };
+    // Saved caps now; live ones (`-c URI`) once the domain is loaded, for its virt type.
+    let host = match &one.host_caps {
+        Some(_) => one.load(None)?,
+        None => None,
+    };
+    // Asking a daemon (`-c`) for its versions waits behind the TUI's loading screen; the list
+    // asks the host of each domain it opens.
+    let select = crate::tui::Select(std::sync::Arc::new(|uri: &str| {
+        let selected = common::VersionArgs::current().select(Some(uri))?;
+        Ok((selected.catalog, selected.follows.note))
+    }));
+    let (catalog, note, select) = match (&one.connect, lists) {
+        (None, false) => {
+            let selected = one.select()?;
+            (Some(selected.catalog), selected.follows.note, None)
+        }
+        _ => (None, None, Some(select)),
+    };
+    crate::tui::run(crate::tui::Options {
+        file: cli.file.clone(),
+        host,
+        domain: cli.domain.clone(),
+        uri: one.connect.clone(),
+        hosts: if lists {
+            cli.host.connect.clone()
+        } else {
+            Vec::new()
+        },
+        catalog,
+        note,
+        select,
+    })
 }
 
 #[cfg(test)]

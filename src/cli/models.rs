@@ -46,7 +46,15 @@ pub struct ModelsArgs {
     /// move to without losing a CPU feature it uses on the first host (else the one losing the
     /// fewest, named); -c asks for the domain's virt type unless --virttype says.
     #[arg(long = "for", value_name = "FILE")]
-    pub for_domain: Option<PathBuf>,
+    pub for_file: Option<PathBuf>,
+    /// As --for, for a domain defined on a host (its inactive definition, as --domain reads it):
+    /// on the -c host that has it, whose -cpu is read, or on --from URI.
+    #[arg(long = "for-domain", value_name = "NAME", conflicts_with = "for_file")]
+    pub for_domain: Option<String>,
+    /// With --for-domain: the host that holds the domain, when several -c hosts have one of
+    /// that name, or none (a host to move it from, into the pool of the -c hosts).
+    #[arg(long, value_name = "URI", requires = "for_domain")]
+    pub from: Option<String>,
     #[command(flatten)]
     pub source: SourceArgs,
 }
@@ -67,14 +75,14 @@ pub struct DiffArgs {
     pub source: SourceArgs,
 }
 
-struct Explore<'a> {
-    catalog: &'a crate::catalog::Catalog,
+pub(super) struct Explore<'a> {
+    pub(super) catalog: &'a crate::catalog::Catalog,
     /// Each host's own catalog (its daemon's versions with several `-c`; else `catalog`).
-    catalogs: Vec<&'a crate::catalog::Catalog>,
-    hosts: Vec<DomCaps>,
+    pub(super) catalogs: Vec<&'a crate::catalog::Catalog>,
+    pub(super) hosts: Vec<DomCaps>,
     /// A short name for each host, for per-host answers: the file name (the path when two
     /// files share a name) or the URI.
-    labels: Vec<String>,
+    pub(super) labels: Vec<String>,
 }
 
 impl Explore<'_> {
@@ -163,12 +171,18 @@ impl SourceArgs {
     }
 
     fn load(&self) -> anyhow::Result<Explore<'static>> {
-        self.load_for(None)
+        self.load_for(None, None)
     }
 
-    /// The hosts; `-c` asks about `dom`'s virt type, arch and machine (as `check -c` does)
-    /// when --virttype does not say.
-    fn load_for(&self, dom: Option<&crate::domain::Domain>) -> anyhow::Result<Explore<'static>> {
+    /// The hosts; `-c` asks about `dom`'s virt type and arch when --virttype does not say, and
+    /// the domain's own host (`own`, an index into the -c URIs) about its machine type too, as
+    /// `check -c` does (another host's QEMU may not have that machine type: libvirt writes the
+    /// versioned name, `pc-q35-10.0`, which QEMU 7.2 has not).
+    pub(super) fn load_for(
+        &self,
+        dom: Option<&crate::domain::Domain>,
+        own: Option<usize>,
+    ) -> anyhow::Result<Explore<'static>> {
         let (catalog, live_catalogs) = self.catalog()?;
         let virttype = self.virttype.as_deref();
         let mut catalogs = vec![catalog; self.host_caps.len()];
@@ -195,12 +209,20 @@ impl SourceArgs {
             let each: Vec<_> = self
                 .connect
                 .iter()
-                .map(|uri| {
+                .enumerate()
+                .map(|(i, uri)| {
                     scope.spawn(move || match (virttype, dom) {
                         (Some(t), _) => {
                             DomCaps::from_virsh_query(&SystemRunner, Some(uri), &["--virttype", t])
                         }
-                        (None, Some(d)) => DomCaps::for_domain(&SystemRunner, Some(uri), d),
+                        (None, Some(d)) if own == Some(i) => {
+                            DomCaps::for_domain(&SystemRunner, Some(uri), d)
+                        }
+                        (None, Some(d)) => DomCaps::from_virsh_query(
+                            &SystemRunner,
+                            Some(uri),
+                            &["--virttype", &d.virt_type, "--arch", d.guest_arch()],
+                        ),
                         (None, None) => DomCaps::from_virsh(&SystemRunner, Some(uri)),
                     })
                 })
@@ -278,14 +300,13 @@ fn parse_level(text: &str) -> Result<u8, String> {
 
 /// `virt-cpu models`.
 pub fn run_models(args: &ModelsArgs) -> anyhow::Result<i32> {
-    let domain = match &args.for_domain {
-        Some(path) => Some(crate::store::open(path)?),
-        None => None,
-    };
-    let ctx = args.source.load_for(domain.as_ref().map(|d| &d.domain))?;
-    if let (Some(loaded), Some(path)) = (&domain, &args.for_domain) {
-        return move_for(&ctx, loaded, path, args.source.json);
+    if let Some(path) = &args.for_file {
+        return super::models_for::file(args, path);
     }
+    if let Some(name) = &args.for_domain {
+        return super::models_for::domain(args, name);
+    }
+    let ctx = args.source.load()?;
     let q = &ctx.catalog.qemu;
     let mut wanted = FeatureSet::new();
     for f in &args.has {
@@ -962,110 +983,6 @@ fn print_diff(v: &DiffView, a_model: &str, b_model: &str) -> Result<(), super::p
     }
     for (k, [va, vb]) in &v.diff.properties {
         outln!("{k}: {va} vs {vb}")?;
-    }
-    Ok(())
-}
-
-/// What `models --for FILE` answers.
-#[derive(Serialize)]
-struct MoveFor {
-    domain: String,
-    /// The first host, whose `-cpu` the domain's use is read from.
-    host: String,
-    value: Option<String>,
-    /// The features (QEMU names) its CPU has there, the host's only.
-    uses: Vec<String>,
-    pool_size: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    move_to: Option<crate::scan::pool::MoveTo>,
-    /// Why there is no answer.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    none: Option<String>,
-}
-
-/// `models --for FILE`: the pool's model closest to what the domain's CPU gives it on the first
-/// host ([`crate::scan::pool::move_to`], as `scan` says per domain). Exit 0 when a model loses
-/// nothing, 1 when every one loses something or none is there.
-fn move_for(
-    ctx: &Explore<'static>,
-    loaded: &crate::store::Loaded,
-    path: &std::path::Path,
-    json: bool,
-) -> anyhow::Result<i32> {
-    use crate::scan::pool;
-    let dom = &loaded.domain;
-    let (Some(first), Some(first_catalog)) = (ctx.hosts.first(), ctx.catalogs.first()) else {
-        errln!("virt-cpu: models --for needs the hosts: -c URI or --host-caps FILE, repeated");
-        return Ok(2);
-    };
-    let caps = crate::argv::QemuCaps::from_catalog(dom, first_catalog).with_host(first);
-    let report = crate::check::check(
-        &loaded.doc,
-        dom,
-        &caps,
-        first_catalog,
-        crate::argv::Reading::Merge,
-    );
-    let value = report.arg.value.clone();
-    let uses = value
-        .as_deref()
-        .and_then(|v| pool::guest_uses(v, first_catalog, dom.virt_type != "kvm", Some(first)));
-    let hosts: Vec<(&crate::catalog::Catalog, &DomCaps)> =
-        ctx.catalogs.iter().copied().zip(&ctx.hosts).collect();
-    let the_pool = pool::pool(&dom.virt_type, dom.guest_arch(), &hosts);
-    let moved = uses.as_ref().and_then(|u| pool::move_to(&the_pool, u));
-    let none = match (&value, &uses, &moved) {
-        (None, _, _) => Some("libvirt gives it no -cpu on the first host (see `virt-cpu check`)"),
-        (Some(_), None, _) => {
-            Some("its CPU is the host's (host-passthrough, maximum, host, max) or unknown")
-        }
-        (_, _, None) => Some("no model is named alike and usable on every host"),
-        _ => None,
-    };
-    let answer = MoveFor {
-        domain: path.display().to_string(),
-        host: ctx.labels.first().cloned().unwrap_or_default(),
-        value,
-        uses: uses.map(|u| u.into_iter().collect()).unwrap_or_default(),
-        pool_size: the_pool.models.len(),
-        move_to: moved,
-        none: none.map(str::to_string),
-    };
-    let keeps_all = answer.move_to.as_ref().is_some_and(|m| m.loses.is_empty());
-    match json {
-        true => super::print::json(&answer)?,
-        false => print_move_for(&answer)?,
-    }
-    Ok(if keeps_all { 0 } else { 1 })
-}
-
-/// `models --for`'s answer in words: the model, what it loses, the domain's `-cpu`.
-fn print_move_for(answer: &MoveFor) -> Result<(), super::print::WriteError> {
-    let shown = crate::visible::one_line(&answer.domain);
-    match (&answer.move_to, &answer.none) {
-        (Some(m), _) if m.loses.is_empty() => outln!(
-            "{shown}: {} — loses none of the {} features its CPU has on {}, adds {} (of {} models every host runs)",
-            m.model,
-            answer.uses.len(),
-            crate::visible::one_line(&answer.host),
-            m.gains,
-            answer.pool_size
-        )?,
-        (Some(m), _) => outln!(
-            "{shown}: every model every host runs loses some of what its CPU has on {}; the fewest: {} loses {}",
-            crate::visible::one_line(&answer.host),
-            m.model,
-            m.loses.join(" ")
-        )?,
-        (None, Some(why)) => outln!("{shown}: no model to move to: {why}")?,
-        (None, None) => {}
-    }
-    if let Some(v) = &answer.value {
-        outln!(
-            "its -cpu on {}: {}",
-            crate::visible::one_line(&answer.host),
-            crate::visible::one_line(v)
-        )?;
     }
     Ok(())
 }

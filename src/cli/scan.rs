@@ -3,7 +3,7 @@
 
 use super::common::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, VersionArgs};
 use super::print::{WriteError, outln};
-use crate::catalog::versions::Version;
+use crate::catalog::versions::{Followed, Version};
 use crate::check::Severity;
 use crate::host::SystemRunner;
 use crate::scan::{DomainScan, Scan};
@@ -26,9 +26,10 @@ pub struct ScanArgs {
     pub reading: crate::argv::Reading,
     /// Upgrade check: also judge each domain on its own host as libvirt X.Y would (with
     /// --to-qemu: and that QEMU), and list those whose -cpu changes or that would no longer start.
+    /// An older release than a host runs works the same (a rollback, an older migration target).
     #[arg(long = "to-libvirt", value_name = "X.Y")]
     pub to_libvirt: Option<Version>,
-    /// Upgrade check: the QEMU release after the upgrade (default: the one paired with
+    /// Upgrade check: the QEMU release after the upgrade or move (default: the one paired with
     /// --to-libvirt).
     #[arg(long = "to-qemu", value_name = "X.Y")]
     pub to_qemu: Option<Version>,
@@ -341,38 +342,64 @@ fn print_pools(scan: &Scan) -> Result<(), WriteError> {
     Ok(())
 }
 
-/// With `--to-libvirt`/`--to-qemu`: what changes after that upgrade.
+/// With `--to-libvirt`/`--to-qemu`: what changes after that upgrade, or after moving to that
+/// older release (a rollback, an older host to migrate to).
 fn print_upgrade(scan: &Scan) -> Result<(), WriteError> {
-    if let Some(to) = &scan.upgrade_to {
-        outln!("")?;
-        outln!(
-            "after an upgrade to libvirt {} + QEMU {}:",
-            to.libvirt.line(),
-            to.qemu.line()
-        )?;
-        let mut any = false;
-        for d in &scan.domains {
-            let Some(u) = &d.upgrade else { continue };
-            let who = format!("{}/{}", label_of(scan, &d.host), one_line(&d.name));
-            if !u.new_errors.is_empty() {
-                any = true;
-                outln!(
-                    "{who}: would no longer start: {}",
-                    one_line(&u.new_errors.join("; "))
-                )?;
-            }
-            if u.value_changes {
-                any = true;
-                let v = |v: &Option<String>| {
-                    v.as_deref()
-                        .map_or("(none)".into(), |v| one_line(v).into_owned())
-                };
-                outln!("{who}: -cpu {} -> {}", v(&d.value), v(&u.value))?;
-            }
+    let Some(to) = &scan.upgrade_to else {
+        return Ok(());
+    };
+    outln!("")?;
+    outln!("{}:", upgrade_heading(scan, to))?;
+    let mut any = false;
+    for d in &scan.domains {
+        let Some(u) = &d.upgrade else { continue };
+        let who = format!("{}/{}", label_of(scan, &d.host), one_line(&d.name));
+        if !u.new_errors.is_empty() {
+            any = true;
+            outln!(
+                "{who}: would no longer start: {}",
+                one_line(&u.new_errors.join("; "))
+            )?;
         }
-        if !any {
-            outln!("no domain changes")?;
+        // A domain that no longer starts has no -cpu to show then.
+        if u.value_changes && u.value.is_some() {
+            any = true;
+            let v = |v: &Option<String>| {
+                v.as_deref()
+                    .map_or("(none)".into(), |v| one_line(v).into_owned())
+            };
+            outln!("{who}: -cpu {} -> {}", v(&d.value), v(&u.value))?;
         }
     }
+    if !any {
+        outln!("no domain changes")?;
+    }
     Ok(())
+}
+
+/// "after an upgrade to libvirt X + QEMU Y", or, when the release is older than a host runs,
+/// "after moving to …" with the hosts it is older for.
+fn upgrade_heading(scan: &Scan, to: &Followed) -> String {
+    let target = format!("libvirt {} + QEMU {}", to.libvirt.line(), to.qemu.line());
+    let follows = || {
+        scan.hosts
+            .iter()
+            .filter_map(|h| Some((h.label.as_str(), h.follows.as_ref()?)))
+    };
+    let older: Vec<&str> = follows()
+        .filter(|(_, now)| crate::scan::upgrade::is_older(to, now))
+        .map(|(label, _)| label)
+        .collect();
+    if !older.is_empty() {
+        format!(
+            "after moving to {target} (older than {} runs: a rollback, or an older host to migrate to)",
+            older.join(", ")
+        )
+    } else if follows().next().is_none()
+        || follows().any(|(_, now)| crate::scan::upgrade::is_newer(to, now))
+    {
+        format!("after an upgrade to {target}")
+    } else {
+        format!("as {target} would build them (the release the hosts run)")
+    }
 }

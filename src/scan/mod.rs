@@ -18,6 +18,9 @@
 
 pub mod batch;
 pub mod pool;
+pub mod upgrade;
+
+pub use upgrade::Upgrade;
 
 use crate::argv::{QemuCaps, Reading, Source};
 use crate::catalog::Catalog;
@@ -45,7 +48,8 @@ pub struct Options {
     pub qemu: Option<Version>,
     pub catalog: Option<PathBuf>,
     pub reading: Reading,
-    /// `--to-libvirt` / `--to-qemu`: also judge each domain on its own host after that upgrade.
+    /// `--to-libvirt` / `--to-qemu`: also judge each domain on its own host as that release
+    /// would, newer or older ([`upgrade`]).
     pub upgrade: Option<(Option<Version>, Option<Version>)>,
 }
 
@@ -124,17 +128,6 @@ pub struct Placement {
     pub reasons: Vec<String>,
     /// Features of its CPU that host lacks, when it still starts (QEMU drops them or warns).
     pub lacks: Vec<String>,
-}
-
-/// A domain after the upgrade.
-#[derive(Debug, Clone, Serialize)]
-pub struct Upgrade {
-    /// The `-cpu` value then.
-    pub value: Option<String>,
-    pub value_changes: bool,
-    pub starts: bool,
-    /// Errors then that are not errors now.
-    pub new_errors: Vec<String>,
 }
 
 impl Scan {
@@ -808,44 +801,21 @@ fn judge_domain(
         .count();
     out.taints = r.taints.clone();
     if let Some(Ok(target)) = upgrade {
-        out.upgrade = Some(upgrade_of(loaded, &r, target, &facts[i].0, opts));
+        let now = own.selected.as_ref().ok().map(|s| &s.follows);
+        out.upgrade = Some(upgrade::after(
+            loaded,
+            &r,
+            now,
+            target,
+            &facts[i].0,
+            opts.reading,
+        ));
     }
     if let (Some(v), Ok(selected)) = (&out.value, &own.selected) {
         out.move_to = move_to_of(dom, v, selected, &facts[i].0, pools);
     }
     out.diagnostics = r.diagnostics;
     out
-}
-
-/// What the scan's `--to-libvirt`/`--to-qemu` release makes of the domain: its `-cpu` there,
-/// and the errors it did not have before.
-fn upgrade_of(
-    loaded: &crate::store::Loaded,
-    r: &check::Report,
-    target: &select::Selected,
-    facts: &Facts,
-    opts: &Options,
-) -> Upgrade {
-    let key = key_of(&loaded.domain);
-    let caps = facts.caps.get(&key).and_then(|c| c.as_ref().ok());
-    let after = report(
-        loaded,
-        target.catalog,
-        caps,
-        facts.host.as_ref(),
-        opts.reading,
-    );
-    let before = errors_of(r);
-    let new_errors: Vec<String> = errors_of(&after)
-        .into_iter()
-        .filter(|e| !before.contains(e))
-        .collect();
-    Upgrade {
-        value_changes: after.arg.value != r.arg.value,
-        value: after.arg.value.clone(),
-        starts: !after.has_errors(),
-        new_errors,
-    }
 }
 
 /// The pool model closest to what the guest really gets: its CPU's features its own host has

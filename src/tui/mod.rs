@@ -43,20 +43,24 @@ pub struct Options {
     /// A libvirt domain to edit (`--domain NAME`), at `uri` (`-c URI`).
     pub domain: Option<String>,
     pub uri: Option<String>,
+    /// Without a file or a domain: the hosts whose domains the list shows (`-c`, repeated).
+    pub hosts: Vec<String>,
     /// The catalog of the libvirt and QEMU the answers follow (none: libvirt 9.0 + QEMU 7.2's).
     pub catalog: Option<&'static Catalog>,
     /// What to tell the user first about the versions followed (a nearest known pair stands in).
     pub note: Option<String>,
-    /// Finds the catalog and the note above when that means asking a daemon (`-c URI`): run
-    /// behind the loading screen, with the rest of the loading.
+    /// Finds the catalog and the note above when that means asking a daemon (`-c URI`, or the
+    /// host of a domain the list opens): run behind the loading screen, with the rest of the
+    /// loading.
     pub select: Option<Select>,
 }
 
 /// What a deferred choice of catalog gives: the catalog to follow and the note to show.
 pub type Selection = anyhow::Result<(&'static Catalog, Option<String>)>;
 
-/// A deferred choice of catalog.
-pub struct Select(pub Box<dyn FnOnce() -> Selection + Send>);
+/// A deferred choice of catalog: the one to follow for the daemon at a URI.
+#[derive(Clone)]
+pub struct Select(pub std::sync::Arc<dyn Fn(&str) -> Selection + Send + Sync>);
 
 impl std::fmt::Debug for Select {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -205,7 +209,10 @@ fn ancestor_named(name: &str) -> bool {
 pub fn run(mut opts: Options) -> anyhow::Result<i32> {
     // What asks libvirt (`-c URI`, `--domain`) may wait: it runs behind the loading screen. The
     // rest loads first, so a bad file is reported before the terminal is taken.
-    let asks_libvirt = opts.uri.is_some() || opts.domain.is_some() || opts.select.is_some();
+    let asks_libvirt = opts.uri.is_some()
+        || opts.domain.is_some()
+        || opts.select.is_some()
+        || !opts.hosts.is_empty();
     let early = if asks_libvirt {
         None
     } else {
@@ -217,7 +224,7 @@ pub fn run(mut opts: Options) -> anyhow::Result<i32> {
     }
     let theme = theme::Theme::from_env();
     let mut guard = terminal::Guard::new(tty).context("cannot set up the terminal")?;
-    if opts.uri.is_some() && opts.domain.is_none() && opts.file.is_none() {
+    if !opts.hosts.is_empty() && opts.domain.is_none() && opts.file.is_none() {
         let ended = domain_list(opts, &mut guard, &theme)?;
         drop(guard);
         return match ended {
@@ -245,8 +252,8 @@ pub fn run(mut opts: Options) -> anyhow::Result<i32> {
             };
             let select = opts.select.take();
             loading::wait(&mut guard, &theme, what, move || {
-                if let Some(Select(select)) = select {
-                    let (catalog, note) = select()?;
+                if let (Some(Select(select)), Some(uri)) = (select, &opts.uri) {
+                    let (catalog, note) = select(uri)?;
                     opts.catalog = Some(catalog);
                     opts.note = note;
                 }
@@ -273,56 +280,50 @@ pub fn run(mut opts: Options) -> anyhow::Result<i32> {
     }
 }
 
-/// `-c URI` without a domain: the host's domains ([`domains`]), each opened as `--domain`
-/// opens it; `Esc` there comes back to the list, asked again.
+/// `-c URI` (repeatable) without a domain: the hosts' domains ([`domains`]), each opened as
+/// `--domain NAME -c ITS-URI` opens it; `Esc` there comes back to the list, its host asked again.
 fn domain_list(
-    mut opts: Options,
+    opts: Options,
     guard: &mut terminal::Guard,
     theme: &theme::Theme,
 ) -> anyhow::Result<Ended> {
-    let uri = opts.uri.clone().unwrap_or_default();
-    let select = opts.select.take();
+    let hosts = opts.hosts.clone();
     let asked = {
-        let uri = uri.clone();
-        loading::wait(
-            guard,
-            theme,
-            format!("libvirt at {uri} for its domains"),
-            move || {
-                let chosen = match select {
-                    Some(Select(select)) => Some(select()?),
-                    None => None,
-                };
-                Ok((chosen, list_of(&uri)))
-            },
-        )?
+        let hosts = hosts.clone();
+        loading::wait(guard, theme, asking_for_domains(&hosts), move || {
+            Ok(list_of(&hosts))
+        })?
     };
-    let (chosen, mut list) = match asked {
+    let mut list = match asked {
         loading::Outcome::Loaded(b) => *b,
         loading::Outcome::Quit => return Ok(Ended::Quit(0)),
         loading::Outcome::Signalled(sig) => return Ok(Ended::Signalled(sig)),
     };
-    if let Some((catalog, note)) = chosen {
-        opts.catalog = Some(catalog);
-        opts.note = note;
-    }
     loop {
-        let name = match list_loop(&mut list, guard, theme)? {
-            ListEnded::Open(name) => name,
+        let (uri, name) = match list_loop(&mut list, guard, theme)? {
+            ListEnded::Open(uri, name) => (uri, name),
             ListEnded::Quit => return Ok(Ended::Quit(0)),
             ListEnded::Signalled(sig) => return Ok(Ended::Signalled(sig)),
         };
-        let one = Options {
-            file: None,
+        let mut one = Options {
             host: opts.host.clone(),
             domain: Some(name.clone()),
-            uri: opts.uri.clone(),
-            catalog: opts.catalog,
-            note: opts.note.clone(),
-            select: None,
+            uri: Some(uri.clone()),
+            ..Options::default()
         };
+        let select = opts.select.clone();
         let what = format!("libvirt at {uri} for domain {name}");
-        let model = match loading::wait(guard, theme, what, move || load_selected(&one)) {
+        let at = uri.clone();
+        let loaded = loading::wait(guard, theme, what, move || {
+            // The catalog of the domain's own host (its daemon's versions).
+            if let Some(Select(select)) = select {
+                let (catalog, note) = select(&at)?;
+                one.catalog = Some(catalog);
+                one.note = note;
+            }
+            load_selected(&one)
+        });
+        let model = match loaded {
             Ok(loading::Outcome::Loaded(m)) => Some(*m),
             Ok(loading::Outcome::Quit) => return Ok(Ended::Quit(0)),
             Ok(loading::Outcome::Signalled(sig)) => return Ok(Ended::Signalled(sig)),
@@ -332,36 +333,46 @@ fn domain_list(
                 None
             }
         };
-        if let Some(mut model) = model {
-            model.from_list = true;
-            match event_loop(model, guard, theme)? {
-                Ended::Back => {}
-                other => return Ok(other),
-            }
-            let uri = uri.clone();
-            let what = format!("libvirt at {uri} for its domains");
-            match loading::wait(guard, theme, what, move || Ok(list_of(&uri)))? {
-                loading::Outcome::Loaded(again) => list = list.refreshed(*again),
-                loading::Outcome::Quit => return Ok(Ended::Quit(0)),
-                loading::Outcome::Signalled(sig) => return Ok(Ended::Signalled(sig)),
-            }
+        let Some(mut model) = model else { continue };
+        model.from_list = true;
+        match event_loop(model, guard, theme)? {
+            Ended::Back => {}
+            other => return Ok(other),
+        }
+        // Only the domain's host changed (what `w` defined): it alone is asked again.
+        let what = asking_for_domains(std::slice::from_ref(&uri));
+        let again_of = uri.clone();
+        match loading::wait(guard, theme, what, move || Ok(scan_of(&[again_of])))? {
+            loading::Outcome::Loaded(again) => list.refresh_host(&uri, &again),
+            loading::Outcome::Quit => return Ok(Ended::Quit(0)),
+            loading::Outcome::Signalled(sig) => return Ok(Ended::Signalled(sig)),
         }
     }
 }
 
-/// The domains of `uri`, as one scan of that host finds them.
-fn list_of(uri: &str) -> domains::DomainList {
-    let scan = crate::scan::scan(
-        &SystemRunner,
-        &[uri.to_string()],
-        &crate::scan::Options::default(),
-    );
-    domains::DomainList::from_scan(uri, &scan)
+/// What the loading screen says while the list is asked for.
+fn asking_for_domains(hosts: &[String]) -> String {
+    match hosts {
+        [one] => format!("libvirt at {one} for its domains"),
+        more => format!("libvirt at {} for their domains", more.join(", ")),
+    }
+}
+
+/// One scan of `hosts` for their domains (each host in parallel, a silent one given up after
+/// the timeout while the others answer).
+fn scan_of(hosts: &[String]) -> crate::scan::Scan {
+    crate::scan::scan(&SystemRunner, hosts, &crate::scan::Options::default())
+}
+
+/// The domains of `hosts`, as one scan of them finds them.
+fn list_of(hosts: &[String]) -> domains::DomainList {
+    domains::DomainList::from_scan(&scan_of(hosts))
 }
 
 /// How the domain list was left.
 enum ListEnded {
-    Open(String),
+    /// The URI of its host and the domain's name.
+    Open(String, String),
     Quit,
     Signalled(i32),
 }
@@ -380,9 +391,9 @@ fn list_loop(
             redraw = false;
         }
         match list.done.take() {
-            Some(domains::Done::Open(name)) => {
+            Some(domains::Done::Open(uri, name)) => {
                 list.message = None;
-                return Ok(ListEnded::Open(name));
+                return Ok(ListEnded::Open(uri, name));
             }
             Some(domains::Done::Quit) => return Ok(ListEnded::Quit),
             None => {}
