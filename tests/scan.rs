@@ -9,7 +9,7 @@
 mod common;
 
 use common::LIBVIRT_URI;
-use common::libvirt::Outcome;
+use common::libvirt::{Outcome, domxml_to_native};
 use common::silent::SilentHost;
 use serde_json::Value;
 use std::path::Path;
@@ -198,7 +198,7 @@ fn scan_of_two_hosts_agrees_with_each_daemons_domxml_to_native() {
             let p = &placements[g];
             assert_eq!(&p["host"], there);
             // What that host's libvirt says of this very definition.
-            let libvirt = common::libvirt::domxml_to_native(there, &file);
+            let libvirt = domxml_to_native(there, &file);
             let starts = p["starts"].as_bool();
             let agree = match &libvirt {
                 Outcome::Cpu(v) => starts == Some(true) && p["value"].as_str() == v.as_deref(),
@@ -301,7 +301,7 @@ fn upgrade_check_gives_what_the_newer_daemon_gives() {
     let d = ours(&json, LIBVIRT_URI, &name);
     let file = dumpxml(LIBVIRT_URI, &name, defined.dir.path());
     // libvirt 11.3 on the very definition libvirt 9.0 holds.
-    let Outcome::Cpu(Some(after)) = common::libvirt::domxml_to_native(&v11, &file) else {
+    let Outcome::Cpu(Some(after)) = domxml_to_native(&v11, &file) else {
         panic!("libvirt 11.3 gives no -cpu for {name}")
     };
     assert_eq!(d["upgrade"]["value"], after.as_str(), "{d}");
