@@ -565,6 +565,11 @@ pub fn describe(edit: &Edit, form: QemuForm) -> String {
         Edit::HypervPreset(crate::edit::HypervPreset::Custom(l)) => {
             format!("<hyperv> preset: {} enlightenments", l.len())
         }
+        Edit::SetNested(c) => format!(
+            "nested {} ({})",
+            if c.on { "on" } else { "off" },
+            c.ext.name()
+        ),
     }
 }
 
