@@ -4,6 +4,7 @@
 mod diagnostic;
 pub mod explain;
 mod host;
+mod nested;
 mod qemu_cpu;
 mod taint;
 
@@ -78,6 +79,7 @@ pub fn check(
     libvirt_default_cpu(doc, dom, &mut diagnostics);
     hyperv_dependencies(doc, dom, &mut diagnostics);
     host::check(doc, dom, caps, catalog, &mut diagnostics);
+    nested::check(doc, dom, caps, catalog, &mut diagnostics);
     diagnostics.sort_by_key(|d| (d.severity, d.position.map(|p| (p.line, p.column))));
     Report {
         arg,

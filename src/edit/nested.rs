@@ -582,9 +582,9 @@ pub fn host_verdict(
     if dom.virt_type == "qemu" {
         return match catalog.qemu.feature(name) {
             Some(f) if f.tcg => HostVerdict::Allows(format!("QEMU's TCG emulates {name}")),
-            Some(_) => HostVerdict::Lacks(format!(
-                "QEMU's TCG (type='qemu') cannot emulate {name}; run the guest under KVM"
-            )),
+            Some(_) => {
+                HostVerdict::Lacks(format!("QEMU's TCG (type='qemu') cannot emulate {name}"))
+            }
             None => HostVerdict::Unknown,
         };
     }
