@@ -1318,12 +1318,13 @@ fn at_80x24_every_hint_shows_and_c_lists_every_diagnostic() {
         "d diff",
         "^R redo",
         "o reading",
-        "c diagnostics",
+        "c diags",
+        "n nested",
     ] {
         assert!(s.contains(hint), "{hint}:\n{s}");
     }
     t.keys(&["Tab"]);
-    assert!(t.wait_for("e option").contains("c diagnostics"));
+    assert!(t.wait_for("e option").contains("c diags"));
     t.keys(&["?"]);
     let s = t.wait_for("any other key closes");
     // With every key listed the help is taller than 80×24 leaves: it scrolls to its last row.

@@ -22,6 +22,8 @@ pub struct Report {
     pub arg: CpuArg,
     pub diagnostics: Vec<Diagnostic>,
     pub taints: Vec<Taint>,
+    /// Nested virtualisation in the element QEMU's `-cpu` comes from.
+    pub nested: crate::edit::nested::Nested,
 }
 
 impl Report {
@@ -81,10 +83,17 @@ pub fn check(
     host::check(doc, dom, caps, catalog, &mut diagnostics);
     nested::check(doc, dom, caps, catalog, &mut diagnostics);
     diagnostics.sort_by_key(|d| (d.severity, d.position.map(|p| (p.line, p.column))));
+    let nested = crate::edit::nested::read(
+        dom,
+        catalog,
+        caps.domcaps.as_ref(),
+        crate::edit::nested::Part::effective(dom),
+    );
     Report {
         arg,
         diagnostics,
         taints: taints(dom, caps),
+        nested,
     }
 }
 

@@ -676,7 +676,7 @@ impl Setting {
         if self.written.contains(name) {
             self.written.clone()
         } else {
-            format!("{name} {}", self.written)
+            format!("{} {name}", self.written)
         }
     }
 }

@@ -106,6 +106,8 @@ pub enum Action {
     OpenTopology,
     /// `h`: the Hyper-V enlightenments.
     OpenHyperv,
+    /// `n`: nested virtualisation on/off in the focused pane's CPU.
+    ToggleNested,
     MoveToOther,
     AddOption,
     Up,
