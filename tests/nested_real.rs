@@ -153,14 +153,20 @@ fn libvirt_9_0_validates_the_toggle_and_builds_the_same_cpu() {
 }
 
 #[test]
-fn libvirt_11_3_validates_the_toggle() {
+fn libvirt_11_3_validates_the_toggle_and_builds_the_same_cpu() {
     if !common::require_libvirt11_daemon() {
         return;
     }
     let uri = common::libvirt11_uri();
     let dir = tempfile::tempdir().unwrap();
-    for (f, _, _) in toggled(dir.path(), &uri) {
+    for (f, after, _) in toggled(dir.path(), &uri) {
         define_validate(&uri, &f);
+        let theirs = domxml_to_native(&uri, Path::new(&f));
+        let mine = ours(Path::new(&f), &["-c", &uri], "11.3");
+        assert!(
+            agree(&theirs, &mine),
+            "{f}: libvirt 11.3 {theirs:?}, virt-cpu {mine:?}\n{after}"
+        );
     }
 }
 
