@@ -298,6 +298,14 @@ pub fn plan(
             }
         }
     }
+    // A name set twice (`svm=on` and `svm`) is removed once: a second removal finds nothing.
+    let mut unique: Vec<Edit> = Vec::new();
+    for step in steps {
+        if !unique.contains(&step) {
+            unique.push(step);
+        }
+    }
+    let steps = unique;
     let note = note(&now, part, mode, ext, on, &steps);
     Ok((
         Edit::SetNested(Box::new(NestedChange { ext, on, steps })),
@@ -858,6 +866,19 @@ mod tests {
         let (off, _) = toggle(&on, None, Part::Qemu, false);
         assert_eq!(off, on.replace("value='on'", "value='off'"));
         let cmd = "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n  <name>a</name>\n  <qemu:commandline>\n    <qemu:arg value='-cpu'/>\n    <qemu:arg value='Skylake-Client,+vmx,pcid=on'/>\n  </qemu:commandline>\n</domain>\n";
+        // The other vendor's option given twice goes once, in the same edit.
+        let twice = cmd.replace(
+            "Skylake-Client,+vmx,pcid=on",
+            "Skylake-Client,svm=on,pcid=on,svm",
+        );
+        let (on, _) = toggle(&twice, None, Part::Qemu, true);
+        assert_eq!(
+            on,
+            cmd.replace(
+                "Skylake-Client,+vmx,pcid=on",
+                "Skylake-Client,pcid=on,vmx=on"
+            )
+        );
         let (off, _) = toggle(cmd, None, Part::Qemu, false);
         assert_eq!(
             off,
