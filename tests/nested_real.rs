@@ -2,7 +2,8 @@
 //! define --validate` take what it writes, `domxml-to-native` gives the `-cpu` virt-cpu prints,
 //! QEMU's TCG gives an AMD model's guest `svm`, and on this host — a KVM guest itself, whose
 //! CPU has no `vmx` — the live host-model check says the host lacks `vmx` exactly where QEMU
-//! with KVM and `enforce` refuses `vmx=on`.
+//! with KVM and `enforce` refuses `vmx=on`, and where libvirt refuses to start a host-model CPU
+//! that requires it.
 
 mod common;
 
@@ -313,5 +314,61 @@ fn the_host_check_predicts_kvms_refusal_of_vmx() {
             stderr.contains("CPUID.01H:ECX.vmx"),
             "QEMU names vmx: {stderr}"
         );
+    }
+}
+
+/// libvirt's own start agrees with the check: host-model with nested on, on a host whose
+/// host-model CPU lacks vmx, is refused ("Host CPU does not provide required features: vmx");
+/// on a host that has it, it starts (and is stopped again).
+#[test]
+fn libvirt_starts_host_model_nested_only_where_the_check_says_it_can() {
+    if !common::require_libvirt_daemon() || !kvm_usable() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let name = "virtcpu-test-nested-start";
+    let xml = format!(
+        "<domain type='kvm'>\n  <name>{name}</name>\n  <memory unit='KiB'>65536</memory>\n  <os>\n    <type arch='x86_64' machine='q35'>hvm</type>\n  </os>\n  <cpu mode='host-model'/>\n  <devices>\n    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n  </devices>\n</domain>\n"
+    );
+    let f = write(dir.path(), "start.xml", &xml);
+    let after = nested(&f, "on", &["-c", URI, "--force"]);
+    assert!(
+        after.contains("<feature policy='require' name='vmx'/>"),
+        "{after}"
+    );
+    let out = common::virt_cpu(&["check", &f, "-c", URI, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let verdict = v["nested"]["host"]["verdict"].as_str().unwrap().to_string();
+    let flagged = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["code"] == "nested-host-lacks");
+    let virsh = |args: &[&str]| {
+        Command::new("virsh")
+            .args(["-c", URI])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(virsh(&["define", &f]).status.success());
+    let start = virsh(&["start", name]);
+    let _ = virsh(&["destroy", name]);
+    let _ = virsh(&["undefine", name]);
+    let stderr = String::from_utf8_lossy(&start.stderr);
+    match verdict.as_str() {
+        "lacks" => {
+            assert!(flagged, "{v}");
+            assert!(!start.status.success(), "libvirt started it: {after}");
+            assert!(
+                stderr.contains("Host CPU does not provide required features: vmx"),
+                "{stderr}"
+            );
+        }
+        "allows" => {
+            assert!(!flagged, "{v}");
+            assert!(start.status.success(), "{stderr}");
+        }
+        other => panic!("the live host gives a verdict, not {other}: {v}"),
     }
 }

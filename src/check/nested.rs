@@ -58,7 +58,15 @@ pub(super) fn check(
                     .any(|o| o.name.as_deref() == Some("enforce") && o.is_on())
             });
         let tcg = dom.virt_type == "qemu";
+        // check='none' skips libvirt's comparison with the host: QEMU alone decides.
+        let unchecked = dom
+            .cpu
+            .as_ref()
+            .is_some_and(|c| c.check.as_deref() == Some("none"));
         let consequence = match (part, enforce, tcg) {
+            (Part::Cpu, _, false) if unchecked => {
+                "with check='none' libvirt does not compare, and QEMU starts the guest without it (with a warning)"
+            }
             (Part::Qemu, true, _) => "with enforce=on QEMU refuses to start",
             (_, false, true) => {
                 "QEMU starts the guest without it (\"TCG doesn't support requested feature\")"
