@@ -2674,3 +2674,182 @@ fn set_hyperv_refusals_and_dependency() {
     );
     assert!(text.contains("--hyperv vpindex=on"));
 }
+
+/// `set --nested`: vmx or svm as the vendor needs, byte-exact; the host modes take the host's
+/// vendor from --host-caps, or say what to give; a clash with --feature is refused.
+#[test]
+fn set_nested_picks_the_vendors_extension_and_says_what_it_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = "<domain type='kvm'>\n  <name>n</name>\n  <cpu mode='custom' match='exact'>\n    <model fallback='forbid'>EPYC-Rome</model>\n    <feature policy='require' name='vmx'/>\n  </cpu>\n</domain>\n";
+    let f = temp_file(&dir, "amd.xml", xml.as_bytes());
+    let o = run(&["set", f.to_str().unwrap(), "--nested", "on", "-o", "-"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // The Intel extension on an AMD model gives way to svm, in place.
+    assert_eq!(
+        stdout(&o),
+        xml.replace("name='vmx'", "name='svm'"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("note: nested on (svm); host not known"),
+        "{}",
+        stderr(&o)
+    );
+    // host-passthrough: without the host the vendor is unknown — exit 2, with what to give.
+    let hp = temp_file(
+        &dir,
+        "hp.xml",
+        b"<domain type='kvm'>\n  <name>n</name>\n  <cpu mode='host-passthrough'/>\n</domain>\n",
+    );
+    let o = run(&["set", hp.to_str().unwrap(), "--nested", "off", "--diff"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--nested: cannot tell whether the guest CPU is Intel's (vmx) or AMD's (svm): <cpu mode='host-passthrough'> takes the host's vendor, and no host was given — give the host (-c URI, or --host-caps FILE"),
+        "{}",
+        stderr(&o)
+    );
+    let caps = |name: &str| {
+        common::shared_dir()
+            .join("reference/domcapabilities")
+            .join(name)
+            .to_str()
+            .unwrap()
+            .to_string()
+    };
+    let intel = caps("qemu_5.0.0-q35.x86_64.xml");
+    let amd = caps("qemu_7.2.0-q35.x86_64.xml");
+    for (host, ext) in [(&intel, "vmx"), (&amd, "svm")] {
+        let o = run(&[
+            "set",
+            hp.to_str().unwrap(),
+            "--nested",
+            "off",
+            "--host-caps",
+            host,
+            "-o",
+            "-",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert_eq!(
+            stdout(&o),
+            format!(
+                "<domain type='kvm'>\n  <name>n</name>\n  <cpu mode='host-passthrough'>\n    <feature policy='disable' name='{ext}'/>\n  </cpu>\n</domain>\n"
+            )
+        );
+    }
+    // On: it passes through already, and the note says so with the host's verdict.
+    let o = run(&[
+        "set",
+        hp.to_str().unwrap(),
+        "--nested",
+        "on",
+        "--host-caps",
+        &intel,
+        "--diff",
+    ]);
+    assert!(
+        stderr(&o).contains("nested on: host-passthrough passes the host's vmx through already; host allows it: the host-model CPU of"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&[
+        "set",
+        f.to_str().unwrap(),
+        "--nested",
+        "on",
+        "--feature",
+        "-svm",
+        "--diff",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--feature -svm and --nested both set nested virtualisation"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// `check` names nested problems by code, in text and JSON, and says the nested state.
+#[test]
+fn check_reports_nested_state_and_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = "<domain type='kvm'>\n  <name>n</name>\n  <cpu mode='custom' match='exact'>\n    <model fallback='forbid'>EPYC-Rome</model>\n    <feature policy='require' name='vmx'/>\n  </cpu>\n</domain>\n";
+    let f = temp_file(&dir, "amd.xml", xml.as_bytes());
+    let o = run(&["check", f.to_str().unwrap()]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("warning[nested-wrong-vendor]: vmx (require) is the Intel extension, but the guest CPU is AMD's (the model EPYC-Rome (AMD))"),
+        "{text}"
+    );
+    assert!(
+        text.contains("nested: off (svm; EPYC-Rome lacks it under KVM)"),
+        "{text}"
+    );
+    let svm = temp_file(
+        &dir,
+        "svm.xml",
+        xml.replace("name='vmx'", "name='svm'").as_bytes(),
+    );
+    let amd = common::shared_dir().join("reference/domcapabilities/qemu_7.2.0-q35.x86_64.xml");
+    let o = run(&[
+        "check",
+        svm.to_str().unwrap(),
+        "--json",
+        "--host-caps",
+        amd.to_str().unwrap(),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["nested"]["extension"], "svm");
+    assert_eq!(v["nested"]["on"], true);
+    assert_eq!(v["nested"]["host"]["verdict"], "allows");
+    assert_eq!(diagnostic(&v, "nested-migration")["severity"], "warning");
+    // An Intel host without vmx in its host-model CPU: the check says so.
+    let intel = common::shared_dir().join("reference/domcapabilities/qemu_5.0.0-q35.x86_64.xml");
+    let no_vmx = temp_file(
+        &dir,
+        "novmx.xml",
+        std::fs::read_to_string(&intel)
+            .unwrap()
+            .replace("<feature policy='require' name='vmx'/>", "")
+            .as_bytes(),
+    );
+    let sky = temp_file(
+        &dir,
+        "sky.xml",
+        xml.replace("EPYC-Rome", "Skylake-Client").as_bytes(),
+    );
+    let o = run(&[
+        "check",
+        sky.to_str().unwrap(),
+        "--json",
+        "--host-caps",
+        no_vmx.to_str().unwrap(),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["nested"]["host"]["verdict"], "lacks");
+    let lacks = diagnostic(&v, "nested-host-lacks")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(lacks.contains("does not list vmx"), "{lacks}");
+    assert!(lacks.contains("modprobe kvm_intel nested=1"), "{lacks}");
+    // Said once: not as host-lacks-feature too.
+    assert!(
+        !v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "host-lacks-feature"
+                && d["message"].as_str().unwrap().contains("'vmx'"))
+    );
+    let o = run(&[
+        "check",
+        sky.to_str().unwrap(),
+        "--json",
+        "--host-caps",
+        intel.to_str().unwrap(),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["nested"]["host"]["verdict"], "allows");
+}

@@ -808,3 +808,32 @@ fn models_for_a_domain_on_a_daemon_reads_it_from_its_host() {
         "{err}"
     );
 }
+
+/// A domain that turns vmx on is judged per host through `check`: on this TCG domain's host
+/// QEMU cannot emulate vmx, and the placement names that lack (nested-host-lacks).
+#[test]
+fn a_host_that_cannot_give_vmx_is_named_among_what_it_lacks() {
+    if !common::require_libvirt_daemon() {
+        return;
+    }
+    let p = prefix();
+    let mut defined = Defined::new();
+    let name = format!("{p}nested");
+    defined.define(
+        LIBVIRT_URI,
+        &name,
+        "",
+        "  <cpu mode='custom' match='exact'>\n    <model fallback='forbid'>Skylake-Client</model>\n    <feature policy='require' name='vmx'/>\n  </cpu>\n",
+    );
+    let (json, _, stderr) = scan_json(&["-c", LIBVIRT_URI]);
+    let d = ours(&json, LIBVIRT_URI, &name);
+    let lacks = d["placements"][0]["lacks"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{d} {stderr}"));
+    assert!(
+        lacks.iter().any(|l| l.as_str().unwrap().starts_with(
+            "nested virtualisation is on (vmx) but this host cannot give it: QEMU's TCG"
+        )),
+        "{d}"
+    );
+}

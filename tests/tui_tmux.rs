@@ -1318,12 +1318,13 @@ fn at_80x24_every_hint_shows_and_c_lists_every_diagnostic() {
         "d diff",
         "^R redo",
         "o reading",
-        "c diagnostics",
+        "c diags",
+        "n nested",
     ] {
         assert!(s.contains(hint), "{hint}:\n{s}");
     }
     t.keys(&["Tab"]);
-    assert!(t.wait_for("e option").contains("c diagnostics"));
+    assert!(t.wait_for("e option").contains("c diags"));
     t.keys(&["?"]);
     let s = t.wait_for("any other key closes");
     // With every key listed the help is taller than 80×24 leaves: it scrolls to its last row.
@@ -1616,4 +1617,79 @@ fn the_domain_list_of_several_hosts_says_the_silent_one_and_opens_each_on_its_ho
         Vec::<String>::new()
     );
     drop(defined);
+}
+
+/// `n` toggles nested virtualisation in the focused pane's CPU: vmx for an Intel model, the
+/// -cpu line follows, the status names the host's verdict (a host without vmx: libvirt would
+/// refuse to start it), `u` undoes it in one step, and `w` writes the require.
+#[test]
+fn n_toggles_nested_with_the_hosts_verdict() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let xml = "<domain type='kvm'>\n  <name>n</name>\n  <cpu mode='custom' match='exact'>\n    <model fallback='forbid'>Skylake-Client</model>\n  </cpu>\n</domain>\n";
+    let path = dir.path().join("sky.xml");
+    std::fs::write(&path, xml).unwrap();
+    // An Intel host whose host-model CPU lists vmx, and the same without it.
+    let caps = std::fs::read_to_string(
+        common::shared_dir().join("reference/domcapabilities/qemu_5.0.0-q35.x86_64.xml"),
+    )
+    .unwrap();
+    assert!(caps.contains("<feature policy='require' name='vmx'/>"));
+    std::fs::write(dir.path().join("vmx.xml"), &caps).unwrap();
+    std::fs::write(
+        dir.path().join("novmx.xml"),
+        caps.replace("<feature policy='require' name='vmx'/>", ""),
+    )
+    .unwrap();
+    let t = Tmux::start(
+        "nested-lacks",
+        dir.path(),
+        &["sky.xml", "--host-caps", "novmx.xml"],
+        &[],
+    );
+    t.wait_for("-cpu Skylake-Client");
+    t.keys(&["n"]);
+    let s = t.wait_for("nested on (vmx); but the host lacks it");
+    assert!(s.contains("nested-host-lacks"), "{s}");
+    assert!(
+        s.contains("Host CPU does not provide required features: vmx"),
+        "{s}"
+    );
+    t.keys(&["u"]);
+    let s = t.wait_for("Undone");
+    assert!(
+        s.contains("-cpu Skylake-Client\n") || s.contains("-cpu Skylake-Client "),
+        "{s}"
+    );
+    assert!(!s.contains("nested-host-lacks"), "{s}");
+    t.keys(&["q"]);
+    t.exits_cooked("0");
+    let t = Tmux::start(
+        "nested-allows",
+        dir.path(),
+        &["sky.xml", "--host-caps", "vmx.xml"],
+        &[],
+    );
+    t.wait_for("-cpu Skylake-Client");
+    // The <qemu:cpu> pane has no QEMU CPU to set it in: it says where it goes.
+    t.keys(&["Tab", "n"]);
+    t.wait_for("Nested: the domain has no <qemu:cpu>");
+    t.keys(&["Tab", "n"]);
+    let s = t.wait_for("nested on (vmx); host allows it");
+    assert!(s.contains("-cpu Skylake-Client,vmx=on"), "{s}");
+    t.keys(&["w"]);
+    t.wait_for("save? y writes");
+    t.keys(&["y"]);
+    t.wait_for("Wrote ");
+    t.keys(&["q"]);
+    t.exits_cooked("0");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        xml.replace(
+            "</model>\n",
+            "</model>\n    <feature policy='require' name='vmx'/>\n"
+        )
+    );
 }

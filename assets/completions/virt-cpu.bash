@@ -902,7 +902,7 @@ _virt__cpu() {
             return 0
             ;;
         virt__cpu__subcmd__set)
-            opts="-c -o -h --mode --topology --vcpus --feature --qemu-option --qemu-remove --hyperv --hyperv-preset --move-to --force --host-caps --host-capabilities --connect --output --in-place --diff --qemu-model --model --drop-feature --catalog --timeout --libvirt --qemu --help"
+            opts="-c -o -h --mode --topology --vcpus --feature --qemu-option --qemu-remove --hyperv --hyperv-preset --nested --move-to --force --host-caps --host-capabilities --connect --output --in-place --diff --qemu-model --model --drop-feature --catalog --timeout --libvirt --qemu --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -938,6 +938,10 @@ _virt__cpu() {
                     ;;
                 --hyperv-preset)
                     COMPREPLY=($(compgen -W "windows passthrough off" -- "${cur}"))
+                    return 0
+                    ;;
+                --nested)
+                    COMPREPLY=($(compgen -W "on off" -- "${cur}"))
                     return 0
                     ;;
                 --move-to)

@@ -183,6 +183,8 @@ complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -l hyperv -d '<fe
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -l hyperv-preset -d 'Replace <hyperv> by a preset: windows (virt-install\'s choice for Windows, each only if the host given by --host-caps/-c supports it), passthrough or off' -r -f -a "windows\t'What virt-install chooses for a Windows guest, of what the host supports'
 passthrough\t'<hyperv mode=\'passthrough\'/>: every enlightenment the host has'
 off\t'No <hyperv>'"
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -l nested -d 'Nested virtualisation: vmx (Intel) or svm (AMD) as the CPU\'s vendor needs, in the element QEMU\'s -cpu comes from (<qemu:cpu> or a <qemu:commandline> -cpu when there is one, else <cpu>): `require`/`disable` (host-passthrough and maximum pass the host\'s through: on only removes a `disable`), or the QEMU option `vmx=on|off`. The host modes take the host\'s vendor: give --host-caps or -c. Applied after the other options.' -r -f -a "on\t''
+off\t''"
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -l move-to -d 'Move the model and features to the other element, translating names and policies' -r -f -a "qemu\t'Move model and features from <cpu> to <qemu:cpu>'
 cpu\t'Move model and options from <qemu:cpu> to <cpu>'"
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand set" -l host-caps -d '`virsh domcapabilities` XML of the host that will run the domain' -r -F

@@ -144,6 +144,34 @@ pub fn explain(
 }
 
 fn what(s: &Symptom) -> String {
+    let mut text = symptom_text(s);
+    if let Symptom::Lacks { features, tcg, .. } = s {
+        text.push_str(&nested_note(features, *tcg));
+    }
+    text
+}
+
+/// `vmx`/`svm` among what is lacking is nested virtualisation, whose cause is the host's
+/// setting more often than its CPU: said, with the toggle that turns it off.
+fn nested_note(features: &[String], tcg: bool) -> String {
+    let Some(ext) = features
+        .iter()
+        .find_map(|f| crate::edit::nested::Ext::of_feature(f))
+    else {
+        return String::new();
+    };
+    let (name, module) = (ext.name(), ext.kvm_module());
+    if tcg {
+        return format!(
+            " — {name} is nested virtualisation, which TCG cannot give: run the guest under KVM, or turn nested off (`virt-cpu set FILE --nested off`)"
+        );
+    }
+    format!(
+        " — {name} is nested virtualisation: a host's KVM offers it only with `{module}` nested=1 (/sys/module/{module}/parameters/nested) on a CPU that has it (a host that is itself a guest needs it from its own host); or turn nested off (`virt-cpu set FILE --nested off`)"
+    )
+}
+
+fn symptom_text(s: &Symptom) -> String {
     match s {
         Symptom::Lacks {
             features,
@@ -414,5 +442,28 @@ mod tests {
             ]
         );
         assert!(symptoms("all is well\n").is_empty());
+    }
+
+    /// vmx or svm among what is lacking is named as nested virtualisation, with the host's
+    /// setting that gives it and the toggle; other features get no such note.
+    #[test]
+    fn a_lacking_vmx_is_explained_as_nested_virtualisation() {
+        let said = |line: &str| what(&symptoms(line)[0]);
+        let vmx = said(
+            "qemu-system-x86_64: warning: host doesn't support requested feature: CPUID.01H:ECX.vmx [bit 5]\n",
+        );
+        assert!(
+            vmx.contains("vmx is nested virtualisation: a host's KVM offers it only with `kvm_intel` nested=1"),
+            "{vmx}"
+        );
+        let svm = said(
+            "error: the CPU is incompatible with host CPU: Host CPU does not provide required features: svm\n",
+        );
+        assert!(svm.contains("`kvm_amd` nested=1"), "{svm}");
+        let tcg = said(
+            "qemu-system-x86_64: warning: TCG doesn't support requested feature: CPUID.01H:ECX.vmx [bit 5]\n",
+        );
+        assert!(tcg.contains("which TCG cannot give"), "{tcg}");
+        assert!(!said("error: the CPU is incompatible with host CPU: Host CPU does not provide required features: avx512f\n").contains("nested"));
     }
 }

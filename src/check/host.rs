@@ -315,7 +315,9 @@ fn tcg_lacks(
     }
     let mut asked: Vec<&str> = Vec::new();
     for (n, _, on, _) in &req.features {
+        // vmx/svm: `nested-host-lacks` says it.
         if let Some(f) = qemu.feature(n).filter(|f| *on && !f.tcg)
+            && crate::edit::nested::Ext::of_feature(&f.name).is_none()
             && !lacking.contains(&f.name.as_str())
             && !asked.contains(&f.name.as_str())
         {
@@ -420,7 +422,8 @@ fn host(
         let Some(i) = catalog.qemu.feature_index(name) else {
             continue;
         };
-        if *on && !host.contains(i) {
+        // vmx/svm: `nested-host-lacks` says why a host lacks them and what to do.
+        if *on && !host.contains(i) && crate::edit::nested::Ext::of_feature(name).is_none() {
             out.push(
                 Diagnostic::new(
                     "host-lacks-feature",

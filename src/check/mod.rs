@@ -4,6 +4,7 @@
 mod diagnostic;
 pub mod explain;
 mod host;
+mod nested;
 mod qemu_cpu;
 mod taint;
 
@@ -21,6 +22,8 @@ pub struct Report {
     pub arg: CpuArg,
     pub diagnostics: Vec<Diagnostic>,
     pub taints: Vec<Taint>,
+    /// Nested virtualisation in the element QEMU's `-cpu` comes from.
+    pub nested: crate::edit::nested::Nested,
 }
 
 impl Report {
@@ -78,11 +81,19 @@ pub fn check(
     libvirt_default_cpu(doc, dom, &mut diagnostics);
     hyperv_dependencies(doc, dom, &mut diagnostics);
     host::check(doc, dom, caps, catalog, &mut diagnostics);
+    nested::check(doc, dom, caps, catalog, &mut diagnostics);
     diagnostics.sort_by_key(|d| (d.severity, d.position.map(|p| (p.line, p.column))));
+    let nested = crate::edit::nested::read(
+        dom,
+        catalog,
+        caps.domcaps.as_ref(),
+        crate::edit::nested::Part::effective(dom),
+    );
     Report {
         arg,
         diagnostics,
         taints: taints(dom, caps),
+        nested,
     }
 }
 

@@ -34,6 +34,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
                 "warnings": 0,
                 "diagnostics": [],
                 "taints": [],
+                "nested": null,
                 "follows": null,
             });
             super::print::json(&doc)?;
@@ -51,6 +52,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             "warnings": report.diagnostics.iter().filter(|d| d.severity == check::Severity::Warning).count(),
             "diagnostics": report.diagnostics,
             "taints": report.taints,
+            "nested": nested_json(&report.nested),
             "follows": follows,
         });
         super::print::json(&doc)?;
@@ -98,6 +100,10 @@ fn print_text(
         }
         None => outln!("-cpu: none (libvirt refuses the domain)")?,
     }
+    // Said when the domain sets vmx/svm itself (else it is what the model or host gives).
+    if !report.nested.settings.is_empty() {
+        outln!("nested: {}", one_line(&report.nested.summary()))?;
+    }
     if report.taints.is_empty() {
         outln!("taints: none")?;
     }
@@ -126,4 +132,27 @@ fn print_text(
         outln!("  note: {note}")?;
     }
     Ok(())
+}
+
+/// `nested` of `check --json`: the extension the vendor needs (or why it cannot be told),
+/// whether the guest gets it and why, and the host's verdict.
+fn nested_json(n: &crate::edit::nested::Nested) -> serde_json::Value {
+    use crate::edit::nested::{HostVerdict, Part};
+    let (verdict, why) = match &n.host {
+        HostVerdict::Allows(w) => ("allows", Some(w.as_str())),
+        HostVerdict::Lacks(w) => ("lacks", Some(w.as_str())),
+        HostVerdict::Unknown => ("unknown", None),
+    };
+    json!({
+        "element": match n.part {
+            Part::Cpu => "cpu",
+            Part::Qemu => "qemu",
+        },
+        "extension": n.ext.as_ref().ok().map(|d| d.ext.name()),
+        "vendor_from": n.ext.as_ref().ok().map(|d| d.from.as_str()),
+        "undecided": n.ext.as_ref().err(),
+        "on": n.on,
+        "why": n.why,
+        "host": { "verdict": verdict, "why": why },
+    })
 }

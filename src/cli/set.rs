@@ -27,6 +27,12 @@ pub enum HypervPresetArg {
     Off,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
 #[derive(Debug, Clone, clap::Args)]
 pub struct SetArgs {
     #[command(flatten)]
@@ -73,6 +79,13 @@ pub struct SetArgs {
     /// the host given by --host-caps/-c supports it), passthrough or off.
     #[arg(long, value_enum, value_name = "PRESET")]
     pub hyperv_preset: Option<HypervPresetArg>,
+    /// Nested virtualisation: vmx (Intel) or svm (AMD) as the CPU's vendor needs, in the
+    /// element QEMU's -cpu comes from (<qemu:cpu> or a <qemu:commandline> -cpu when there is
+    /// one, else <cpu>): `require`/`disable` (host-passthrough and maximum pass the host's
+    /// through: on only removes a `disable`), or the QEMU option `vmx=on|off`. The host modes
+    /// take the host's vendor: give --host-caps or -c. Applied after the other options.
+    #[arg(long, value_enum, value_name = "on|off", verbatim_doc_comment)]
+    pub nested: Option<OnOff>,
     /// Move the model and features to the other element, translating names and policies.
     #[arg(long, value_enum)]
     pub move_to: Option<MoveTarget>,
@@ -261,8 +274,11 @@ impl SetArgs {
             None => {}
         }
         refuse_conflicts(&edits)?;
-        if edits.is_empty() {
-            return Err("nothing to set: give --model, --mode, --topology, --vcpus, --feature, --qemu-model, --qemu-option, --hyperv, … (see `virt-cpu set --help`)".into());
+        if let Some(clash) = self.nested_clash() {
+            return Err(clash);
+        }
+        if edits.is_empty() && self.nested.is_none() {
+            return Err("nothing to set: give --model, --mode, --topology, --vcpus, --feature, --qemu-model, --qemu-option, --hyperv, --nested, … (see `virt-cpu set --help`)".into());
         }
         Ok(edits)
     }
@@ -318,6 +334,27 @@ fn refuse_conflicts(edits: &[Edit]) -> Result<(), String> {
 }
 
 impl SetArgs {
+    /// `--nested` with `--feature`/`--drop-feature`/`--qemu-option`/`--qemu-remove` of vmx or
+    /// svm: two answers to one question, refused as [`refuse_conflicts`] refuses its pairs.
+    fn nested_clash(&self) -> Option<String> {
+        self.nested?;
+        let names = |specs: &[String], option: &str| -> Option<String> {
+            specs.iter().find_map(|spec| {
+                let name = spec.split_once([':', '=']).map_or(spec.as_str(), |(a, b)| {
+                    if option == "--feature" { b } else { a }
+                });
+                crate::edit::nested::Ext::of_feature(name).map(|_| format!("{option} {spec}"))
+            })
+        };
+        let said = names(&self.feature, "--feature")
+            .or_else(|| names(&self.drop_feature, "--drop-feature"))
+            .or_else(|| names(&self.qemu_option, "--qemu-option"))
+            .or_else(|| names(&self.qemu_remove, "--qemu-remove"))?;
+        Some(format!(
+            "{said} and --nested both set nested virtualisation; give one of them"
+        ))
+    }
+
     /// `--model` for a `<cpu>` whose mode (after `--mode`) does not use one: libvirt would
     /// ignore or replace it without a word, so it is refused with what to do.
     fn ignored_model(&self, dom: &Domain) -> Option<String> {
@@ -410,6 +447,26 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
         }
     }
     let catalog = selected.catalog;
+    if let Some(on) = args.nested {
+        // After the other edits: the mode and model they set decide the vendor.
+        let part = crate::edit::nested::Part::effective(&state.dom);
+        let planned =
+            crate::edit::nested::plan(&state.dom, catalog, host.as_ref(), part, on == OnOff::On);
+        match planned {
+            Ok((edit, note)) => {
+                if let Err(err) = state.apply(&edit) {
+                    errln!("virt-cpu: {err}; nothing was written");
+                    return Ok(common::EXIT_FINDINGS);
+                }
+                // Said now: the host's verdict matters most when the edit is refused below.
+                errln!("virt-cpu: note: {note}");
+            }
+            Err(why) => {
+                errln!("virt-cpu: --nested: {why}; nothing was written");
+                return Ok(EXIT_USAGE);
+            }
+        }
+    }
     let caps = common::caps_for(&loaded, catalog, host.as_ref());
     let before = check::check(&loaded.doc, &loaded.domain, &caps, catalog, Reading::Merge);
     let after = check::check(&state.doc, &state.dom, &caps, catalog, Reading::Merge);

@@ -7,6 +7,7 @@ pub mod diff;
 mod history;
 pub mod hyperv;
 mod moves;
+pub mod nested;
 mod notes;
 mod qemu_cpu;
 
@@ -60,6 +61,9 @@ pub enum Edit {
     /// Replaces `<hyperv>` whole by a preset ([`hyperv::windows_preset`], passthrough), or
     /// removes it.
     HypervPreset(HypervPreset),
+    /// Nested virtualisation on or off: the steps [`nested::plan`] chose for the vendor, the
+    /// mode and the place, applied as one edit (one undo).
+    SetNested(Box<nested::NestedChange>),
 }
 
 /// A CPU topology: `<topology>`'s numbers. libvirt requires their product to be the maximum
@@ -188,6 +192,8 @@ impl Edit {
                 .chain(s.value.as_deref())
                 .collect(),
             Edit::HypervPreset(_) => Vec::new(),
+            // Its steps write only `vmx`/`svm` and on/off.
+            Edit::SetNested(_) => Vec::new(),
             Edit::MoveToQemu | Edit::MoveToCpu(_) | Edit::SetTopology(_) | Edit::SetVcpus(_) => {
                 Vec::new()
             }
@@ -301,6 +307,7 @@ impl Edited {
             Edit::FromCommandline { appended } => moves::from_commandline(doc, dom, appended),
             Edit::SetHyperv(s) => hyperv::set(doc, dom, s),
             Edit::HypervPreset(p) => Ok(hyperv::preset(doc, dom, p)),
+            Edit::SetNested(change) => self.in_steps(&change.steps),
         }
     }
 
@@ -354,6 +361,16 @@ impl Edited {
         mid.apply_splices(&first)?;
         let second = then(&mid)?;
         mid.apply_splices(&second)?;
+        Ok(one_splice(self.doc.source(), mid.doc.source()))
+    }
+
+    /// Edits one after the other, as one splice of this document (nothing when none changes
+    /// anything).
+    fn in_steps(&self, steps: &[Edit]) -> Result<Vec<Splice>, EditError> {
+        let mut mid = self.clone();
+        for step in steps {
+            mid.apply(step)?;
+        }
         Ok(one_splice(self.doc.source(), mid.doc.source()))
     }
 

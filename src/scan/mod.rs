@@ -595,7 +595,11 @@ fn report(
 }
 
 /// Codes that say the host lacks part of the CPU (a warning unless `enforce=on`).
-const LACKS: &[&str] = &["model-unusable-on-host", "host-lacks-feature"];
+const LACKS: &[&str] = &[
+    "model-unusable-on-host",
+    "host-lacks-feature",
+    "nested-host-lacks",
+];
 
 fn errors_of(r: &check::Report) -> Vec<String> {
     r.diagnostics

@@ -106,6 +106,8 @@ pub enum Action {
     OpenTopology,
     /// `h`: the Hyper-V enlightenments.
     OpenHyperv,
+    /// `n`: nested virtualisation on/off in the focused pane's CPU.
+    ToggleNested,
     MoveToOther,
     AddOption,
     Up,
@@ -582,6 +584,11 @@ pub fn describe(edit: &Edit, form: QemuForm) -> String {
         Edit::HypervPreset(crate::edit::HypervPreset::Custom(l)) => {
             format!("<hyperv> preset: {} enlightenments", l.len())
         }
+        Edit::SetNested(c) => format!(
+            "nested {} ({})",
+            if c.on { "on" } else { "off" },
+            c.ext.name()
+        ),
     }
 }
 

@@ -1923,3 +1923,48 @@ fn hyperv_dialog_toggles_applies_presets_and_the_cpu_follows() {
     keys(&mut m, "<esc>uuu");
     assert!(!m.source().contains("<hyperv"), "{}", m.source());
 }
+
+/// `n` in the <qemu:cpu> pane of a domain passing its -cpu by <qemu:commandline>: the option
+/// goes into that -cpu (the preview follows), the status says what was done, and one `u`
+/// restores the bytes; the wrong vendor's `+svm` goes in the same step.
+#[test]
+fn n_toggles_nested_in_the_qemu_pane() {
+    let xml = "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <name>n</name>
+  <qemu:commandline>
+    <qemu:arg value='-cpu'/>
+    <qemu:arg value='Skylake-Client,+svm,pcid=on'/>
+  </qemu:commandline>
+</domain>
+";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("n.xml");
+    std::fs::write(&path, xml).unwrap();
+    let mut m = open(&path);
+    assert!(
+        m.report
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "nested-wrong-vendor")
+    );
+    keys(&mut m, "<tab>n");
+    assert_eq!(cpu_value(&m), "Skylake-Client,pcid=on,vmx=on");
+    let status = m.status.as_ref().unwrap();
+    assert!(
+        status
+            .text
+            .starts_with("nested on (vmx); host not known (give -c URI or --host-caps FILE"),
+        "{}",
+        status.text
+    );
+    assert!(
+        !m.report
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "nested-wrong-vendor")
+    );
+    keys(&mut m, "n");
+    assert_eq!(cpu_value(&m), "Skylake-Client,pcid=on,vmx=off");
+    keys(&mut m, "uu");
+    assert_eq!(m.source(), xml);
+}

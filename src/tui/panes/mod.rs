@@ -5,7 +5,7 @@
 pub mod cpu;
 pub mod qemu;
 
-use super::app::{Action, AppState, EXIT_ABORT, Effect, Pane};
+use super::app::{Action, AppState, EXIT_ABORT, Effect, Level, Pane};
 use super::dialogs::Overlay;
 use super::dialogs::diff::Diff;
 use super::dialogs::features::FeatureList;
@@ -79,12 +79,20 @@ pub const KEYS: &[Binding] = &[
         hints: &[hint("h", "hyper-v", 15)],
     },
     Binding {
+        keys: &[(Key::Char('n'), Action::ToggleNested)],
+        when: When::Always,
+        shown: "n",
+        help: "nested virtualisation on/off: vmx or svm as the vendor needs",
+        readme: "nested virtualisation on/off for the focused pane's CPU: `vmx` (Intel) or `svm` (AMD) as the model's vendor (or, for the host modes, the host's) needs — `<cpu>`: `require`/`disable` (host-passthrough and maximum pass the host's through already), `<qemu:cpu>`/`-cpu`: `vmx=on`/`off`; one step for `u`; the `-cpu` line follows and the status line says what was done and whether the host (with `-c`/`--host-caps`) can give it",
+        hints: &[hint("n", "nested", 16)],
+    },
+    Binding {
         keys: &[(Key::Char('t'), Action::OpenTopology)],
         when: When::Always,
         shown: "t",
         help: "topology and vCPUs: sockets, dies, cores, threads, <vcpu>",
         readme: "topology and vCPU count: type the numbers (`↑` `↓`/`Tab` choose the field), the window says live whether libvirt takes them (the product must be `<vcpu>`: \"CPU topology doesn't match maximum vcpu count\"), `v` makes `<vcpu>` the product, `Enter` writes `<topology>` in place (a new one after `<model>`) and `<vcpu>`",
-        hints: &[hint("t", "topology", 14)],
+        hints: &[hint("t", "topo", 14)],
     },
     Binding {
         keys: &[(Key::Char('e'), Action::AddOption)],
@@ -120,7 +128,7 @@ pub const KEYS: &[Binding] = &[
         shown: "c",
         help: "every diagnostic (the bar shows the first few), scrollable, 1-9 fixes",
         readme: "every diagnostic in a scrollable list (the bar shows the first few), each with its fix key and line; `1-9` applies a fix there too",
-        hints: &[hint("c", "diagnostics", 13)],
+        hints: &[hint("c", "diags", 13)],
     },
     Binding {
         keys: &[(Key::Char('o'), Action::ToggleReading)],
@@ -270,6 +278,7 @@ pub fn key(s: &mut AppState, action: Action) -> Vec<Effect> {
             crate::tui::dialogs::hyperv::HypervDialog::default(),
         )),
         Action::OpenTopology => s.open(Overlay::Topology(TopologyDialog::new(s))),
+        Action::ToggleNested => toggle_nested(s),
         Action::MoveToOther => move_to_other(s),
         Action::Up => scroll(s, s.focus, -1),
         Action::Down => scroll(s, s.focus, 1),
@@ -300,6 +309,52 @@ fn toggle_reading(s: &mut AppState) {
         }
         Reading::Override => "Reading: override — <qemu:cpu> is the whole -cpu, nothing appended",
     });
+}
+
+/// `n`: nested virtualisation the other way round in the focused pane's CPU, as one edit;
+/// the status says what was done and the host's verdict.
+fn toggle_nested(s: &mut AppState) {
+    use crate::edit::nested::{self, HostVerdict, Part};
+    let part = match s.focus {
+        Pane::Cpu => Part::Cpu,
+        Pane::Qemu => Part::Qemu,
+    };
+    let host = s.caps.domcaps.clone();
+    let host = host.as_ref();
+    let now = nested::read(&s.state.dom, s.catalog, host, part);
+    // What the guest gets now: the setting of the vendor's extension, else what the model or
+    // host gives; a host mode without a host given counts as on (it passes the host's through).
+    let on_now = match &now.ext {
+        Ok(d) => now
+            .setting(d.ext)
+            .and_then(|set| set.on)
+            .or(now.on)
+            .unwrap_or(true),
+        Err(_) => now.settings.iter().any(|set| set.on != Some(false)),
+    };
+    match nested::plan(&s.state.dom, s.catalog, host, part, !on_now) {
+        Ok((edit, note)) => {
+            let changed = s.edit(&edit);
+            let lacks = matches!(
+                nested::read(&s.state.dom, s.catalog, host, part).host,
+                HostVerdict::Lacks(_)
+            );
+            let text = if changed {
+                format!("{note} — u undoes")
+            } else {
+                format!("{note} — nothing to change")
+            };
+            if s.status.as_ref().is_some_and(|st| st.level == Level::Error) {
+                return;
+            }
+            if lacks && !on_now {
+                s.warn(text);
+            } else {
+                s.info(text);
+            }
+        }
+        Err(why) => s.warn(format!("Nested: {why}")),
+    }
 }
 
 /// `u` and Ctrl-r.
