@@ -104,6 +104,8 @@ pub enum Action {
     OpenMode,
     /// `t`: the topology and vCPU dialog.
     OpenTopology,
+    /// `p`: the physical address bits dialog.
+    OpenPhysAddr,
     /// `h`: the Hyper-V enlightenments.
     OpenHyperv,
     MoveToOther,
