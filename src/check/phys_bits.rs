@@ -41,8 +41,9 @@ pub(super) fn check(
         out.push(
             Diagnostic::new(
                 "phys-limit-unknown",
-                // What the admin asked for is not what QEMU gets, and validation refuses it.
-                Severity::Error,
+                // The guest starts (without the limit): not an error of the domain, but `set`
+                // refuses to write it.
+                Severity::Warning,
                 format!(
                     "libvirt {} does not know <maxphysaddr limit=…> (libvirt 9.3.0 added it): `virsh define` drops it, so QEMU gets host-phys-bits=on without a limit, and `virsh define --validate` (and `virsh edit`) refuse the document",
                     release.line()
@@ -115,4 +116,72 @@ pub(super) fn above_host(doc: &Document, caps: &QemuCaps, e: &LibvirtError) -> O
             bits: Some(h),
         })))),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::argv::{QemuCaps, Reading};
+    use crate::catalog::Catalog;
+    use crate::catalog::versions::EMBEDDED;
+    use crate::domain::Domain;
+    use crate::host::{DomCaps, PhysBits, PhysBitsSource};
+    use crate::xml::Document;
+
+    /// The codes `check` gives a domain with this `<maxphysaddr>`, with the catalog of `pair`
+    /// and a host of `host_bits` (`Some(None)`: a host that does not say its width).
+    fn codes(addr: &str, pair: usize, host_bits: Option<Option<u32>>) -> Vec<String> {
+        let xml = format!(
+            "<domain type='qemu'><name>p</name><os><type arch='x86_64' machine='pc'>hvm</type></os><cpu><model>qemu64</model>{addr}</cpu></domain>"
+        );
+        let doc = Document::parse(xml.as_bytes()).unwrap();
+        let dom = Domain::read(&doc).unwrap();
+        let catalog = Catalog::embedded_pair(&EMBEDDED[pair]);
+        let mut caps = QemuCaps::from_catalog(&dom, catalog);
+        if let Some(bits) = host_bits {
+            caps.domcaps = Some(DomCaps {
+                source: "h.xml".into(),
+                domain: "kvm".into(),
+                phys_bits: bits.map(|bits| PhysBits {
+                    bits,
+                    from: PhysBitsSource::DomCapabilities,
+                }),
+                ..DomCaps::default()
+            });
+        }
+        super::super::check(&doc, &dom, &caps, catalog, Reading::Merge)
+            .diagnostics
+            .iter()
+            .map(|d| format!("{}:{}", d.severity, d.code))
+            .collect()
+    }
+
+    #[test]
+    fn bits_against_the_host_and_qemus_range() {
+        let emulate = |b: u32| format!("<maxphysaddr mode='emulate' bits='{b}'/>");
+        for pair in [0, 1] {
+            assert!(codes(&emulate(46), pair, Some(Some(46))).is_empty());
+            assert_eq!(
+                codes(&emulate(47), pair, Some(Some(46))),
+                ["error:phys-bits-above-host"]
+            );
+            assert_eq!(
+                codes(&emulate(47), pair, Some(None)),
+                ["info:host-not-checked"]
+            );
+            assert_eq!(codes(&emulate(47), pair, None), ["info:host-not-checked"]);
+            assert_eq!(
+                codes(&emulate(31), pair, Some(Some(46))),
+                ["error:phys-bits-out-of-range"]
+            );
+            // Passthrough follows the host: nothing to compare.
+            assert!(codes("<maxphysaddr mode='passthrough'/>", pair, None).is_empty());
+        }
+    }
+
+    #[test]
+    fn a_limit_is_unknown_before_libvirt_9_3() {
+        let limit = "<maxphysaddr mode='passthrough' limit='39'/>";
+        assert_eq!(codes(limit, 0, None), ["warning:phys-limit-unknown"]);
+        assert!(codes(limit, 1, None).is_empty());
+    }
 }

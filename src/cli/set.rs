@@ -379,6 +379,17 @@ impl SetArgs {
     }
 }
 
+/// A `<maxphysaddr limit>` written for a libvirt that does not know it (before 9.3): the domain
+/// still starts, without the limit, but `virsh define --validate` and `virsh edit` refuse the
+/// document, so `set` does not write one.
+fn unknown_limit(before: &check::Report, after: &check::Report) -> Option<String> {
+    let is = |d: &&check::Diagnostic| d.code == "phys-limit-unknown";
+    if before.diagnostics.iter().any(|d| is(&d)) {
+        return None;
+    }
+    after.diagnostics.iter().find(is).map(|d| d.message.clone())
+}
+
 pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
     let selected = args.host.select()?;
     let mut edits = match args.edits(&selected.catalog.libvirt) {
@@ -435,6 +446,12 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
         destination::refuse_new_errors(&before.diagnostics, &after.diagnostics, args.force)
     {
         return Ok(code);
+    }
+    if let Some(msg) = unknown_limit(&before, &after)
+        && !args.force
+    {
+        errln!("virt-cpu: {msg}; nothing was written (use --force to write anyway)");
+        return Ok(common::EXIT_FINDINGS);
     }
     for note in &dropped {
         errln!("virt-cpu: note: the move leaves out {note}");

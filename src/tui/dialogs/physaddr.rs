@@ -132,7 +132,8 @@ impl PhysAddrDialog {
         let problem = report
             .diagnostics
             .iter()
-            .filter(|d| d.severity == Severity::Error)
+            // Errors, and a `limit` the libvirt followed does not know (`set` refuses it too).
+            .filter(|d| d.severity == Severity::Error || d.code == "phys-limit-unknown")
             .find(|d| d.code.starts_with("phys-") || d.code == "libvirt-rejects")
             .map(|d| format!("{}: {}", d.code, d.message));
         Preview {
