@@ -207,6 +207,30 @@ fn more_bits_than_the_host_has_are_refused_as_check_says() {
             .trim_start_matches("error: ");
         assert!(message.contains(libvirt), "{line}: {message} / {libvirt}");
         assert!(message.contains(&format!("has {bits} physical address bits")));
+        // `explain` reads libvirt's own refusal; its first fix makes a definition the daemon
+        // takes.
+        let out = common::virt_cpu(&[
+            "explain",
+            file.to_str().unwrap(),
+            "-c",
+            &uri,
+            "--message",
+            &refused,
+            "--fix",
+            "1",
+            "--in-place",
+        ]);
+        assert!(
+            out.status.success(),
+            "{line}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let fixed = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            fixed.contains(&format!("<maxphysaddr mode='emulate' bits='{bits}'/>")),
+            "{fixed}"
+        );
+        define_validate(&uri, &file).unwrap_or_else(|e| panic!("{line}: fixed: {e}"));
         // `set` refuses to write it, and offers the host's width.
         std::fs::write(&file, domain()).unwrap();
         let out = set(

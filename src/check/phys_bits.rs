@@ -106,12 +106,12 @@ pub(super) fn above_host(doc: &Document, caps: &QemuCaps, e: &LibvirtError) -> O
             "phys-bits-above-host",
             Severity::Error,
             format!(
-                "libvirt refuses this definition on this host: {} — the host CPU has {h} physical address bits; a guest moved to a host with fewer is refused there too (and QEMU alone, without libvirt's check, runs a guest that can crash once it uses memory above the host's width)",
+                "libvirt refuses this definition on this host: {} — the host CPU has {h} physical address bits; a guest moved to a host with fewer is refused there too (and QEMU alone, without libvirt's check, runs a guest that can crash once it uses memory above the host's width); use at most {h} bits, or mode='passthrough' (with limit=, libvirt 9.3 and later) to follow each host",
                 e.message
             ),
         )
         .at(doc, e.el)
-        .suggest(Some(format!("bits='{h}' (the host's), or mode='passthrough'")))
+        .suggest(Some(format!("bits='{h}' (the host's width)")))
         .fix(Some(Edit::SetMaxPhysAddr(Some(PhysAddr::Emulate {
             bits: Some(h),
         })))),
