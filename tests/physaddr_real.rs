@@ -442,3 +442,59 @@ fn models_names_the_lowest_common_physical_address_bits() {
         "{text}"
     );
 }
+
+/// `scan` of both daemons: each pool names the lowest width of its hosts, and a domain whose
+/// `bits` fit every host is refused by none for its bits (a domain defined on 11.3 still has
+/// 11.3's machine type, which 9.0's QEMU lacks).
+#[test]
+fn scan_pools_name_the_lowest_width() {
+    let hosts = daemons();
+    if hosts.len() < 2 {
+        return;
+    }
+    let name = format!("{NAME}-scan");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.xml");
+    std::fs::write(
+        &file,
+        domain().replace(NAME, &name).replace(
+            "    <feature policy",
+            "    <maxphysaddr mode='emulate' bits='40'/>\n    <feature policy",
+        ),
+    )
+    .unwrap();
+    for (uri, _) in &hosts {
+        let out = virsh(uri, &["define", file.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = common::virt_cpu(&["scan", "-c", &hosts[0].0, "-c", &hosts[1].0, "--json"]);
+    for (uri, _) in &hosts {
+        let _ = virsh(uri, &["undefine", &name]);
+    }
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let expected = host_bits(&hosts[0].0).min(host_bits(&hosts[1].0));
+    let kvm = json["pools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["virt_type"] == "kvm")
+        .unwrap_or_else(|| panic!("{}", json["pools"]));
+    assert_eq!(kvm["phys_bits"], expected);
+    let ours: Vec<&serde_json::Value> = json["domains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["name"] == name.as_str())
+        .collect();
+    assert_eq!(ours.len(), 2);
+    for d in ours {
+        for p in d["placements"].as_array().unwrap() {
+            assert!(!p["reasons"].to_string().contains("address bits"), "{d}");
+        }
+        assert_eq!(d["placements"][1]["starts"], true, "{d}");
+    }
+}
