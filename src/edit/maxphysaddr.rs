@@ -26,10 +26,10 @@ impl PhysAddr {
                  or none"
             )
         };
-        let number = |n: &str, what: &str| match n.trim().parse::<u32>() {
-            Ok(0) => Err(bad(format!("{what} 0 is not permitted"))),
-            Ok(v) => Ok(v),
-            Err(_) => Err(bad(format!("'{n}' is not a number"))),
+        let number = |n: &str| {
+            n.trim()
+                .parse::<u32>()
+                .map_err(|_| bad(format!("'{n}' is not a number")))
         };
         let (mode, value) = match spec.split_once(':') {
             Some((m, v)) => (m, Some(v)),
@@ -38,12 +38,21 @@ impl PhysAddr {
         match (mode.trim(), value) {
             ("none", None) => Ok(None),
             ("passthrough", None) => Ok(Some(PhysAddr::Passthrough { limit: None })),
-            ("passthrough", Some(l)) => Ok(Some(PhysAddr::Passthrough {
-                limit: Some(number(l, "a limit of")?),
-            })),
+            ("passthrough", Some(l)) => match number(l)? {
+                // libvirt's words (`virXMLPropUInt` with VIR_XML_PROP_NONZERO).
+                0 => Err(bad(
+                    "a limit of 0: libvirt refuses it (\"Zero is not permitted\")".into(),
+                )),
+                limit => Ok(Some(PhysAddr::Passthrough { limit: Some(limit) })),
+            },
             ("emulate", None) => Ok(Some(PhysAddr::Emulate { bits: None })),
             ("emulate", Some(b)) => {
-                let bits = number(b, "bits")?;
+                let bits = number(b)?;
+                if bits == 0 {
+                    return Err(bad(
+                        "bits 0 is QEMU's default width (emulate alone on libvirt 9.3 and later, or none)".into(),
+                    ));
+                }
                 if !QEMU_PHYS_BITS.contains(&bits) {
                     return Err(bad(format!(
                         "QEMU takes {} to {} bits (\"phys-bits should be between {} and {}  (but is {bits})\")",
