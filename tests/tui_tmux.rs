@@ -1484,3 +1484,63 @@ fn the_domain_list_filters_opens_and_comes_back() {
     t.exits_cooked("0");
     drop((a, b));
 }
+
+/// `p` with the real daemon as the host (`-c`): one bit more than its host CPU has is refused
+/// in the window with libvirt's words, the host's width is written, and the daemon's
+/// `define --validate` takes the file.
+#[test]
+fn physaddr_dialog_against_the_daemons_host() {
+    if !common::require_program("tmux") || !common::require_libvirt_daemon() {
+        return;
+    }
+    let caps = String::from_utf8(virsh(&["capabilities"]).stdout).unwrap();
+    let marker = "<maxphysaddr mode='emulate' bits='";
+    let at = caps.find(marker).expect("the host CPU's width") + marker.len();
+    let bits: u32 = caps[at..at + caps[at..].find('\'').unwrap()]
+        .parse()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.xml");
+    let dom = "<domain type='kvm'>\n  <name>virtcpu-test-tmux-physaddr</name>\n  <memory unit='KiB'>65536</memory>\n  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n  </os>\n  <cpu mode='custom' match='exact' check='none'>\n    <model fallback='forbid'>qemu64</model>\n  </cpu>\n</domain>\n";
+    std::fs::write(&path, dom).unwrap();
+    let t = Tmux::start(
+        "physaddr",
+        dir.path(),
+        &["p.xml", "-c", common::LIBVIRT_URI],
+        &[],
+    );
+    t.wait_for("-cpu qemu64");
+    t.keys(&["p"]);
+    t.wait_for(&format!("host: {bits} physical address bits"));
+    t.keys(&["Down", "Down"]);
+    t.type_text(&(bits + 1).to_string());
+    t.wait_for("phys-bits-above-host");
+    t.keys(&["Enter"]);
+    t.wait_for("phys-bits-above-host");
+    t.keys(&["C-u"]);
+    t.type_text(&bits.to_string());
+    t.wait_for(&format!("phys-bits={bits}"));
+    t.keys(&["Enter"]);
+    t.wait_for(&format!("-cpu qemu64,phys-bits={bits}"));
+    t.keys(&["w"]);
+    t.wait_for("save? y writes");
+    t.keys(&["y"]);
+    t.wait_for("Wrote ");
+    t.keys(&["q"]);
+    t.exits_cooked("0");
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        written,
+        dom.replace(
+            "qemu64</model>\n",
+            &format!("qemu64</model>\n    <maxphysaddr mode='emulate' bits='{bits}'/>\n")
+        )
+    );
+    let define = virsh(&["define", "--validate", path.to_str().unwrap()]);
+    let _ = virsh(&["undefine", "virtcpu-test-tmux-physaddr"]);
+    assert!(
+        define.status.success(),
+        "{}",
+        String::from_utf8_lossy(&define.stderr)
+    );
+}
