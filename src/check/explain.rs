@@ -466,4 +466,38 @@ mod tests {
         );
         assert!(symptoms("all is well\n").is_empty());
     }
+
+    /// libvirt's refusal of more bits than the host has and QEMU's range, in their own words
+    /// (both taken from the real programs in `tests/physaddr_real.rs`).
+    #[test]
+    fn physical_address_bits_messages_are_read() {
+        let log = "error: Failed to define domain from d.xml\n\
+                   error: unsupported configuration: The number of virtual CPU address bits cannot exceed the number supported by the host CPU\n\
+                   qemu-system-x86_64: phys-bits should be between 32 and 52  (but is 31)\n";
+        assert_eq!(
+            symptoms(log),
+            [
+                Symptom::PhysBitsAboveHost,
+                Symptom::PhysBitsRange { bits: 31 }
+            ]
+        );
+        let catalog = Catalog::embedded();
+        let range = explain(&[Symptom::PhysBitsRange { bits: 31 }], None, catalog, None);
+        assert!(range[0].fixes[0].text.starts_with("use 32 bits"));
+        let host = DomCaps {
+            phys_bits: Some(crate::host::PhysBits {
+                bits: 46,
+                from: crate::host::PhysBitsSource::Capabilities,
+            }),
+            ..DomCaps::default()
+        };
+        let above = explain(&[Symptom::PhysBitsAboveHost], None, catalog, Some(&host));
+        assert!(above[0].fixes[0].text.starts_with("use the host's 46 bits"));
+        let unknown = explain(&[Symptom::PhysBitsAboveHost], None, catalog, None);
+        assert!(
+            unknown[0].fixes[0]
+                .text
+                .contains("`virsh capabilities` names it")
+        );
+    }
 }
