@@ -498,3 +498,34 @@ fn scan_pools_name_the_lowest_width() {
         assert_eq!(d["placements"][1]["starts"], true, "{d}");
     }
 }
+
+/// libvirt ties neither `<maxphysaddr>` mode to a CPU mode: each of the four CPU modes takes
+/// both, on both daemons, and the `-cpu` is each daemon's.
+#[test]
+fn every_cpu_mode_takes_either_maxphysaddr_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("m.xml");
+    for (uri, line) in daemons() {
+        for mode in ["custom", "host-model", "host-passthrough", "maximum"] {
+            for spec in ["emulate:40", "passthrough"] {
+                std::fs::write(&file, domain()).unwrap();
+                let out = set(&file, &["-c", &uri, "--mode", mode, "--maxphysaddr", spec]);
+                assert!(
+                    out.status.success(),
+                    "{line} {mode} {spec}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                define_validate(&uri, &file)
+                    .unwrap_or_else(|e| panic!("{line} {mode} {spec}: {e}"));
+                let theirs = common::libvirt::domxml_to_native(&uri, &file);
+                let ours = argv_c(&file, &uri);
+                assert_eq!(
+                    theirs,
+                    common::libvirt::Outcome::Cpu(Some(ours.clone())),
+                    "{line} {mode} {spec}"
+                );
+                assert!(ours.contains("phys-bits"), "{line} {mode} {spec}: {ours}");
+            }
+        }
+    }
+}
