@@ -526,3 +526,54 @@ fn custom_models(doc: &Document, mode: ElemId) -> Vec<CapsModel> {
     }
     models
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// libvirt 11.x's domcapabilities (KVM) name the width in the host-model CPU; 9.0's do not;
+    /// `virsh capabilities` names it in the host CPU, and wins.
+    #[test]
+    fn the_host_width_is_read_where_libvirt_says_it() {
+        let domcaps = |addr: &str| {
+            format!(
+                "<domainCapabilities><domain>kvm</domain><arch>x86_64</arch><cpu>\
+                 <mode name='host-model' supported='yes'><model fallback='forbid'>Skylake-Client</model>\
+                 {addr}<feature policy='require' name='vmx'/></mode></cpu></domainCapabilities>"
+            )
+        };
+        let eleven = DomCaps::parse(
+            &domcaps("<maxphysaddr mode='passthrough' limit='46'/>"),
+            "f",
+        )
+        .unwrap();
+        assert_eq!(
+            eleven.phys_bits,
+            Some(PhysBits {
+                bits: 46,
+                from: PhysBitsSource::DomCapabilities
+            })
+        );
+        assert_eq!(eleven.host_model.unwrap().required, ["vmx"]);
+        assert_eq!(DomCaps::parse(&domcaps(""), "f").unwrap().phys_bits, None);
+
+        let caps = "<capabilities><host><cpu><arch>x86_64</arch><model>Skylake-Client-IBRS</model>\
+                    <vendor>Intel</vendor><maxphysaddr mode='emulate' bits='39'/>\
+                    <feature name='vmx'/></cpu></host></capabilities>";
+        let host = DomCaps::parse_capabilities(caps, "c").unwrap();
+        assert_eq!(host.phys_bits, Some(39));
+        let mut both = DomCaps::parse(
+            &domcaps("<maxphysaddr mode='passthrough' limit='46'/>"),
+            "f",
+        )
+        .unwrap();
+        both.take_capabilities(host);
+        assert_eq!(
+            both.phys_bits,
+            Some(PhysBits {
+                bits: 39,
+                from: PhysBitsSource::Capabilities
+            })
+        );
+    }
+}
