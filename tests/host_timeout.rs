@@ -131,3 +131,31 @@ fn a_fatal_signal_while_virsh_waits_ends_its_process_group() {
         );
     }
 }
+
+/// A scan of more hosts than virt-cpu once tracked (16) at a time: every virsh it started goes
+/// with it when it is ended, none waits for its own deadline.
+#[test]
+fn a_fatal_signal_during_a_scan_of_many_silent_hosts_ends_every_virsh() {
+    if !common::require_program("virsh") {
+        return;
+    }
+    let hosts: Vec<SilentHost> = (0..24).map(|_| SilentHost::start()).collect();
+    let mut args = vec!["scan".to_string()];
+    for h in &hosts {
+        args.extend(["-c".to_string(), h.uri()]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let child = spawn(&args, &[("VIRT_CPU_TIMEOUT", "60")]);
+    for h in &hosts {
+        wait_for_virsh(h);
+    }
+    // SAFETY: a signal to the child we spawned.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let (out, _) = finish(child, Duration::from_secs(10));
+    assert_eq!(out.status.signal(), Some(libc::SIGTERM), "{:?}", out.status);
+    let left: Vec<String> = hosts
+        .iter()
+        .flat_map(|h| h.left_after(Duration::from_secs(3)))
+        .collect();
+    assert_eq!(left, Vec::<String>::new(), "virsh left behind");
+}

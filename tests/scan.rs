@@ -112,23 +112,6 @@ fn dumpxml(uri: &str, name: &str, dir: &Path) -> std::path::PathBuf {
     file
 }
 
-/// `virsh -c URI domxml-to-native qemu-argv FILE`: the `-cpu` QEMU keeps — the last one, as a
-/// `<qemu:commandline>` `-cpu` comes after libvirt's — or libvirt's refusal.
-fn domxml_to_native(uri: &str, file: &Path) -> Outcome {
-    let out = Command::new("virsh")
-        .args(["-c", uri, "domxml-to-native", "qemu-argv"])
-        .arg(file)
-        .output()
-        .unwrap();
-    if !out.status.success() {
-        return Outcome::Refused(String::from_utf8_lossy(&out.stderr).trim().to_string());
-    }
-    let line = String::from_utf8(out.stdout).unwrap();
-    let words = shlex::split(line.trim()).unwrap_or_else(|| panic!("not a shell line: {line}"));
-    let last = words.iter().rposition(|w| w == "-cpu");
-    Outcome::Cpu(last.map(|i| words[i + 1].clone()))
-}
-
 /// `virsh hypervisor-cpu-compare`: whether the host provides the domain's CPU.
 fn cpu_compatible(uri: &str, file: &Path) -> bool {
     let out = Command::new("virsh")
@@ -215,7 +198,7 @@ fn scan_of_two_hosts_agrees_with_each_daemons_domxml_to_native() {
             let p = &placements[g];
             assert_eq!(&p["host"], there);
             // What that host's libvirt says of this very definition.
-            let libvirt = domxml_to_native(there, &file);
+            let libvirt = common::libvirt::domxml_to_native(there, &file);
             let starts = p["starts"].as_bool();
             let agree = match &libvirt {
                 Outcome::Cpu(v) => starts == Some(true) && p["value"].as_str() == v.as_deref(),
@@ -318,7 +301,7 @@ fn upgrade_check_gives_what_the_newer_daemon_gives() {
     let d = ours(&json, LIBVIRT_URI, &name);
     let file = dumpxml(LIBVIRT_URI, &name, defined.dir.path());
     // libvirt 11.3 on the very definition libvirt 9.0 holds.
-    let Outcome::Cpu(Some(after)) = domxml_to_native(&v11, &file) else {
+    let Outcome::Cpu(Some(after)) = common::libvirt::domxml_to_native(&v11, &file) else {
         panic!("libvirt 11.3 gives no -cpu for {name}")
     };
     assert_eq!(d["upgrade"]["value"], after.as_str(), "{d}");

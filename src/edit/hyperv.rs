@@ -362,7 +362,7 @@ pub(super) fn preset(doc: &Document, dom: &Domain, p: &HypervPreset) -> Vec<Spli
     let existing = dom.features.hyperv.as_ref();
     match p {
         HypervPreset::Off => existing
-            .map(|h| vec![doc.remove_element(h.el)])
+            .map(|h| vec![doc.remove_element(only_child_of_features(doc, dom, h.el))])
             .unwrap_or_default(),
         HypervPreset::Passthrough | HypervPreset::Custom(_) => {
             let make = |indent: &str| match p {
@@ -387,6 +387,26 @@ pub(super) fn preset(doc: &Document, dom: &Domain, p: &HypervPreset) -> Vec<Spli
                 None => vec![insert_hyperv(doc, dom, &make)],
             }
         }
+    }
+}
+
+/// What goes with `<hyperv>`: `<features>` too when `<hyperv>` is all it holds (no other
+/// element, no comment, no text), as libvirt would write the domain without it; else `<hyperv>`.
+fn only_child_of_features(doc: &Document, dom: &Domain, hyperv: ElemId) -> ElemId {
+    let Some(features) = dom.features.el else {
+        return hyperv;
+    };
+    let inner = doc.element(features).inner();
+    let outer = doc.element(hyperv).outer();
+    let source = doc.source();
+    let around = [
+        &source[inner.start..outer.start],
+        &source[outer.end..inner.end],
+    ];
+    if dom.features.names.len() == 1 && around.iter().all(|t| t.trim().is_empty()) {
+        features
+    } else {
+        hyperv
     }
 }
 
@@ -528,7 +548,29 @@ mod tests {
                 .contains("  <features>\n    <hyperv mode='passthrough'/>\n  </features>\n")
         );
         ed.apply(&Edit::HypervPreset(HypervPreset::Off)).unwrap();
-        assert!(!ed.doc.source().contains("<hyperv"));
+        assert_eq!(
+            ed.doc.source(),
+            xml,
+            "<features> held only <hyperv>: both go"
+        );
+        let kept = |xml: &str| {
+            let mut ed = edited(xml);
+            ed.apply(&Edit::HypervPreset(HypervPreset::Off)).unwrap();
+            ed.doc.source().to_string()
+        };
+        let with = |inside: &str| {
+            format!(
+                "<domain type='kvm'>\n  <features>\n{inside}    <hyperv mode='passthrough'/>\n  </features>\n</domain>\n"
+            )
+        };
+        assert_eq!(
+            kept(&with("    <acpi/>\n")),
+            "<domain type='kvm'>\n  <features>\n    <acpi/>\n  </features>\n</domain>\n"
+        );
+        assert!(
+            kept(&with("    <!-- for Windows -->\n"))
+                .contains("<features>\n    <!-- for Windows -->")
+        );
         // A host listing only spinlocks and vendor_id (KVM without the probe): spinlocks alone.
         let host = vec!["spinlocks".to_string(), "vendor_id".to_string()];
         let list = windows_preset(&ed.dom, Some(&host), Some(true));

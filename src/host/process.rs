@@ -64,8 +64,16 @@ pub fn timeout_for(program: &str) -> Duration {
     }
 }
 
+/// How many programs run at once. Every one must have a slot, or a fatal signal could leave
+/// it behind; a program started while all are taken waits for one (a scan of many hosts then
+/// queues its virsh calls, each still bounded by its own deadline once it starts).
+const SLOTS: usize = 64;
+
+/// A slot taken by a program about to start (its group id is not known yet).
+const RESERVED: i32 = -1;
+
 /// Process groups running now (0: a free slot). Fixed and atomic: a signal handler reads it.
-static RUNNING: [AtomicI32; 16] = [const { AtomicI32::new(0) }; 16];
+static RUNNING: [AtomicI32; SLOTS] = [const { AtomicI32::new(0) }; SLOTS];
 
 /// Set when the caller ends the process itself on a fatal signal (the interactive view, after
 /// giving the terminal back).
@@ -120,26 +128,32 @@ fn install_handlers() {
     });
 }
 
-/// A running group in [`RUNNING`] for as long as this lives.
-struct Registered(Option<usize>);
+/// A slot of [`RUNNING`], free again when this is dropped.
+struct Registered(usize);
 
 impl Registered {
-    fn new(pgid: i32) -> Registered {
-        install_handlers();
-        // More than 16 at once (never, today): that one is still bounded by its deadline.
-        let slot = RUNNING.iter().position(|s| {
-            s.compare_exchange(0, pgid, Ordering::SeqCst, Ordering::SeqCst)
-                .is_ok()
-        });
-        Registered(slot)
+    /// Takes a free slot, waiting while every one is taken.
+    fn reserve() -> Registered {
+        loop {
+            let free = RUNNING.iter().position(|s| {
+                s.compare_exchange(0, RESERVED, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok()
+            });
+            match free {
+                Some(i) => return Registered(i),
+                None => std::thread::sleep(Duration::from_millis(5)),
+            }
+        }
+    }
+
+    fn hold(&self, pgid: i32) {
+        RUNNING[self.0].store(pgid, Ordering::SeqCst);
     }
 }
 
 impl Drop for Registered {
     fn drop(&mut self) {
-        if let Some(i) = self.0 {
-            RUNNING[i].store(0, Ordering::SeqCst);
-        }
+        RUNNING[self.0].store(0, Ordering::SeqCst);
     }
 }
 
@@ -230,6 +244,7 @@ fn run_inner(
 /// it missing: it is ended now, and the process as the signal asked.
 fn spawn_in_group(program: &str, args: &[&str]) -> std::io::Result<(Child, Registered)> {
     install_handlers();
+    let registered = Registered::reserve();
     STARTING.fetch_add(1, Ordering::SeqCst);
     let spawned = Command::new(program)
         .args(args)
@@ -238,10 +253,9 @@ fn spawn_in_group(program: &str, args: &[&str]) -> std::io::Result<(Child, Regis
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn();
-    let registered = spawned
-        .as_ref()
-        .ok()
-        .map(|c| Registered::new(c.id() as i32));
+    if let Ok(child) = &spawned {
+        registered.hold(child.id() as i32);
+    }
     STARTING.fetch_sub(1, Ordering::SeqCst);
     let child = spawned?;
     let sig = SEEN_FATAL.load(Ordering::SeqCst);
@@ -251,7 +265,7 @@ fn spawn_in_group(program: &str, args: &[&str]) -> std::io::Result<(Child, Regis
             let _ = signal_hook::low_level::emulate_default_handler(sig);
         }
     }
-    Ok((child, registered.expect("registered when spawned")))
+    Ok((child, registered))
 }
 
 /// Feeds `stdin` to the child and reads its output and exit, each on a thread of its own, as
@@ -441,6 +455,25 @@ mod tests {
             done
         });
         assert!(gone, "the grandchild {pid} outlived the timeout");
+    }
+
+    #[test]
+    fn more_programs_than_slots_wait_their_turn_and_all_answer() {
+        let answers: Vec<String> = std::thread::scope(|s| {
+            let runs: Vec<_> = (0..SLOTS + 8)
+                .map(|i| {
+                    s.spawn(move || {
+                        let script = format!("sleep 0.1; echo {i}");
+                        run_within("sh", &["-c", &script], b"", DEFAULT_TIMEOUT)
+                            .unwrap()
+                            .stdout
+                    })
+                })
+                .collect();
+            runs.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        let expected: Vec<String> = (0..SLOTS + 8).map(|i| format!("{i}\n")).collect();
+        assert_eq!(answers, expected);
     }
 
     #[test]

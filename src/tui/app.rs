@@ -446,6 +446,23 @@ impl AppState {
         }
     }
 
+    /// Applies edits as one undo step; the caller says what happened. True when the document
+    /// changed; on an error nothing changed and the error is shown.
+    pub(crate) fn edit_all(&mut self, edits: &[Edit]) -> bool {
+        match self.history.apply_all(&mut self.state, edits) {
+            Ok(changed) => {
+                if changed {
+                    self.refresh();
+                }
+                changed
+            }
+            Err(e) => {
+                self.error(e.to_string());
+                false
+            }
+        }
+    }
+
     pub(crate) fn diff_text(&self) -> String {
         crate::edit::diff::unified_diff(&self.name, &self.disk, self.source())
     }

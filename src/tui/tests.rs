@@ -1444,9 +1444,12 @@ fn picking_a_model_on_a_host_mode_asks_to_switch_to_custom() {
         m.source()
     );
     assert!(cpu_value(&m).starts_with("Skylake-Client"));
+    keys(&mut m, "u");
+    assert_eq!(m.source(), original, "one undo takes back mode and model");
 }
 
-/// `t`: the numbers typed, libvirt's refusal live, `v` fixes `<vcpu>`, Enter writes both.
+/// `t`: the numbers typed, libvirt's refusal live, `v` fixes `<vcpu>`, Enter writes both, one
+/// undo takes both back.
 #[test]
 fn topology_dialog_edits_the_numbers_and_the_vcpu_count() {
     let (_dir, path) = example("custom-features.xml");
@@ -1480,8 +1483,8 @@ fn topology_dialog_edits_the_numbers_and_the_vcpu_count() {
             .iter()
             .all(|d| d.code != "libvirt-rejects")
     );
-    keys(&mut m, "uu");
-    assert_eq!(m.source(), original);
+    keys(&mut m, "u");
+    assert_eq!(m.source(), original, "one undo takes back both");
 }
 
 /// The `<cpu>` pane says what the generated `-cpu` does with each feature: against QEMU's

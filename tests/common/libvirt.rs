@@ -31,7 +31,7 @@ impl Outcome {
     }
 }
 
-/// `virsh -c URI domxml-to-native qemu-argv FILE`: the `-cpu` value, or libvirt's message (its
+/// `virsh -c URI domxml-to-native qemu-argv FILE`: the (last) `-cpu` value, or libvirt's message (its
 /// last `error: ` line) when it refuses the domain.
 pub fn domxml_to_native(uri: &str, file: &Path) -> Outcome {
     let out = Command::new("virsh")
@@ -68,18 +68,10 @@ pub fn domxml_to_native(uri: &str, file: &Path) -> Outcome {
     let line = String::from_utf8(out.stdout).expect("virsh prints UTF-8");
     // One line: environment, then the shell-quoted arguments (REAL-SYSTEMS.md).
     let words = shlex::split(line.trim()).unwrap_or_else(|| panic!("not a shell line: {line}"));
-    let at: Vec<usize> = words
-        .iter()
-        .enumerate()
-        .filter(|(_, w)| *w == "-cpu")
-        .map(|(i, _)| i)
-        .collect();
-    assert!(
-        at.len() <= 1,
-        "libvirt printed -cpu {} times: {line}",
-        at.len()
-    );
-    Outcome::Cpu(at.first().map(|&i| words[i + 1].clone()))
+    // A commandline `-cpu` (`<qemu:commandline>`) comes after libvirt's own; QEMU takes the
+    // last one, and so does virt-cpu's value.
+    let last = words.iter().rposition(|w| w == "-cpu");
+    Outcome::Cpu(last.map(|i| words[i + 1].clone()))
 }
 
 /// `virt-cpu argv --format json ARGS… FILE`, read as libvirt's answer would be: the value, or

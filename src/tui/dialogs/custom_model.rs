@@ -29,11 +29,13 @@ impl ConfirmCustom {
     pub fn key(&mut self, s: &mut AppState, action: Action) -> Outcome {
         match action {
             Action::Yes => {
-                if s.edit(&Edit::SetMode(CpuMode::Custom.name().into()))
-                    && s.edit(&Edit::SetModel(self.model.clone()))
-                {
+                let edits = [
+                    Edit::SetMode(CpuMode::Custom.name().into()),
+                    Edit::SetModel(self.model.clone()),
+                ];
+                if s.edit_all(&edits) {
                     s.info(format!(
-                        "<cpu> mode → custom, model → {} (u undoes each)",
+                        "<cpu> mode → custom, model → {} (u undoes)",
                         self.model
                     ));
                 }

@@ -150,12 +150,12 @@ impl TopologyDialog {
             return Outcome::Keep;
         };
         let vcpus_now = s.state.dom.vcpu.as_ref().map(|v| v.max.trim().to_string());
-        let mut changed = false;
+        let mut edits = Vec::new();
         if vcpus_now.as_deref() != Some(n.to_string().as_str()) {
-            changed |= s.edit(&Edit::SetVcpus(n));
+            edits.push(Edit::SetVcpus(n));
         }
-        changed |= s.edit(&Edit::SetTopology(t));
-        if changed {
+        edits.push(Edit::SetTopology(t));
+        if s.edit_all(&edits) {
             s.info(format!("<cpu> topology → {t}, <vcpu> {n} (u undoes)"));
         }
         Outcome::close()
