@@ -1969,6 +1969,8 @@ fn physaddr_dialog_previews_refuses_and_writes_one_step() {
         "{}",
         cpu_value(&m)
     );
+    let shown = screen(&m, 100, 30);
+    assert!(shown.contains("physaddr  emulate · 46 bits"), "{shown}");
     // Reopened, it shows the document's value; "none" removes it.
     keys(&mut m, "p<up><up><ret>");
     assert_eq!(m.source(), original);
@@ -2011,5 +2013,10 @@ fn physaddr_dialog_refuses_more_bits_than_the_host_has() {
     assert!(
         m.source()
             .contains("<maxphysaddr mode='emulate' bits='40'/>")
+    );
+    let shown = screen(&m, 100, 30);
+    assert!(
+        shown.contains("physaddr  emulate · 40 bits (host 40)"),
+        "{shown}"
     );
 }
