@@ -210,6 +210,24 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_or_one_line_cpu_keeps_its_shape() {
+        assert_eq!(
+            apply(
+                "<domain>\n  <cpu mode='host-passthrough'/>\n</domain>\n",
+                "passthrough"
+            ),
+            "<domain>\n  <cpu mode='host-passthrough'>\n    <maxphysaddr mode='passthrough'/>\n  </cpu>\n</domain>\n"
+        );
+        assert_eq!(
+            apply(
+                "<domain><cpu><model>qemu64</model><feature name='vmx'/></cpu></domain>",
+                "emulate:40"
+            ),
+            "<domain><cpu><model>qemu64</model><maxphysaddr mode='emulate' bits='40'/><feature name='vmx'/></cpu></domain>"
+        );
+    }
+
+    #[test]
     fn no_cpu_gets_one() {
         let xml = "<domain type='kvm'>\n  <name>a</name>\n  <devices/>\n</domain>\n";
         assert_eq!(
