@@ -987,7 +987,7 @@ fn validate_maxphysaddr(
 
 /// The host CPU's physical address width, when the host given says it (`virsh capabilities`,
 /// or libvirt 11.x's domcapabilities).
-pub(crate) fn host_phys_bits(caps: &QemuCaps) -> Option<u32> {
+fn host_phys_bits(caps: &QemuCaps) -> Option<u32> {
     caps.domcaps.as_ref()?.phys_bits.map(|p| p.bits)
 }
 
