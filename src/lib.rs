@@ -42,8 +42,8 @@
 //!   `panes::cpu` and `panes::qemu` turn the domain's and the catalog's facts into lines.
 //! - `tui::dialogs`: one module per window over the panes (`help`, `picker`, `features`,
 //!   `diff`, `prompt`, `quit`, `overwrite`, `save_failed`, `qemu_cpu`, `diagnostics`, `mode`,
-//!   `custom_model`, `topology`), each owning its state, its key table, its key handler and its
-//!   drawing. A handler changes its dialog in place and answers `Outcome::Keep` or
+//!   `custom_model`, `topology`, `hyperv`, `physaddr`), each owning its state, its key table, its
+//!   key handler and its drawing. A handler changes its dialog in place and answers `Outcome::Keep` or
 //!   `Outcome::Close(effects)`; `dialogs::key` alone takes the open dialog out of the state and
 //!   puts it back.
 //! - `tui::domains`: the domain list `virt-cpu -c URI` opens without a domain (`-c` repeated:

@@ -22,6 +22,11 @@ fn edits() -> Vec<Edit> {
             value: Some("on".into()),
         },
         Edit::MoveToQemu,
+        Edit::SetMaxPhysAddr(Some(virt_cpu::edit::PhysAddr::Emulate { bits: Some(46) })),
+        Edit::SetMaxPhysAddr(Some(virt_cpu::edit::PhysAddr::Passthrough {
+            limit: Some(39),
+        })),
+        Edit::SetMaxPhysAddr(None),
     ]
 }
 

@@ -112,6 +112,14 @@ fn edit() -> impl Strategy<Value = Edit> {
             }),
         feature.prop_map(|n| Edit::RemoveQemuOption(n.into())),
         Just(Edit::MoveToQemu),
+        prop::sample::select(vec![
+            "passthrough",
+            "passthrough:39",
+            "emulate:46",
+            "emulate",
+            "none"
+        ])
+        .prop_map(|spec| Edit::SetMaxPhysAddr(virt_cpu::edit::PhysAddr::parse(spec).unwrap())),
         Just(Edit::MoveToCpu(virt_cpu::edit::LibvirtModels(
             &virt_cpu::catalog::Catalog::embedded().libvirt
         ))),

@@ -1130,7 +1130,7 @@ fn a_silent_host_shows_the_wait_and_q_quits() {
 
 /// A 60 MB value on one line (a `<qemu:option>` value, under the 64 MiB input limit) is drawn
 /// only as far as the screen shows it: the first frame comes in seconds, not minutes, and a
-/// key's effect shows within a second. (The bounds are loose on purpose: `cargo bench --bench
+/// key's effect shows within seconds. (The bounds are loose on purpose: `cargo bench --bench
 /// tui -- huge` measures it.)
 #[test]
 fn a_huge_value_opens_fast_and_keys_stay_quick() {
@@ -1154,14 +1154,17 @@ fn a_huge_value_opens_fast_and_keys_stay_quick() {
         first < Duration::from_secs(15),
         "first frame after {first:?}"
     );
-    // Each key's effect (focus moves to the other pane, and back) within a second.
+    // Each key's effect (focus moves to the other pane, and back) within three seconds: a
+    // release build takes under 3 ms (the bench); this debug build, seen through `tmux
+    // capture-pane` on a machine compiling beside it, took over one second at times. Laying the
+    // value out whole took minutes a key.
     for expect in ["focus <qemu:cpu>", "focus <cpu>", "focus <qemu:cpu>"] {
         let start = Instant::now();
         t.keys(&["Tab"]);
         while !t.screen().contains(expect) {
             assert!(
-                start.elapsed() < Duration::from_secs(1),
-                "Tab took more than a second:\n{}",
+                start.elapsed() < Duration::from_secs(3),
+                "Tab took more than three seconds:\n{}",
                 t.screen()
             );
             std::thread::sleep(Duration::from_millis(10));
@@ -1691,5 +1694,65 @@ fn n_toggles_nested_with_the_hosts_verdict() {
             "</model>\n",
             "</model>\n    <feature policy='require' name='vmx'/>\n"
         )
+    );
+}
+
+/// `p` with the real daemon as the host (`-c`): one bit more than its host CPU has is refused
+/// in the window with libvirt's words, the host's width is written, and the daemon's
+/// `define --validate` takes the file.
+#[test]
+fn physaddr_dialog_against_the_daemons_host() {
+    if !common::require_program("tmux") || !common::require_libvirt_daemon() {
+        return;
+    }
+    let caps = String::from_utf8(virsh(&["capabilities"]).stdout).unwrap();
+    let marker = "<maxphysaddr mode='emulate' bits='";
+    let at = caps.find(marker).expect("the host CPU's width") + marker.len();
+    let bits: u32 = caps[at..at + caps[at..].find('\'').unwrap()]
+        .parse()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.xml");
+    let dom = "<domain type='kvm'>\n  <name>virtcpu-test-tmux-physaddr</name>\n  <memory unit='KiB'>65536</memory>\n  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n  </os>\n  <cpu mode='custom' match='exact' check='none'>\n    <model fallback='forbid'>qemu64</model>\n  </cpu>\n</domain>\n";
+    std::fs::write(&path, dom).unwrap();
+    let t = Tmux::start(
+        "physaddr",
+        dir.path(),
+        &["p.xml", "-c", common::LIBVIRT_URI],
+        &[],
+    );
+    t.wait_for("-cpu qemu64");
+    t.keys(&["p"]);
+    t.wait_for(&format!("host: {bits} physical address bits"));
+    t.keys(&["Down", "Down"]);
+    t.type_text(&(bits + 1).to_string());
+    t.wait_for("phys-bits-above-host");
+    t.keys(&["Enter"]);
+    t.wait_for("phys-bits-above-host");
+    t.keys(&["C-u"]);
+    t.type_text(&bits.to_string());
+    t.wait_for(&format!("phys-bits={bits}"));
+    t.keys(&["Enter"]);
+    t.wait_for(&format!("-cpu qemu64,phys-bits={bits}"));
+    t.keys(&["w"]);
+    t.wait_for("save? y writes");
+    t.keys(&["y"]);
+    t.wait_for("Wrote ");
+    t.keys(&["q"]);
+    t.exits_cooked("0");
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        written,
+        dom.replace(
+            "qemu64</model>\n",
+            &format!("qemu64</model>\n    <maxphysaddr mode='emulate' bits='{bits}'/>\n")
+        )
+    );
+    let define = virsh(&["define", "--validate", path.to_str().unwrap()]);
+    let _ = virsh(&["undefine", "virtcpu-test-tmux-physaddr"]);
+    assert!(
+        define.status.success(),
+        "{}",
+        String::from_utf8_lossy(&define.stderr)
     );
 }

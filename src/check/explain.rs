@@ -4,7 +4,7 @@
 
 use crate::catalog::{Catalog, explore, suggest};
 use crate::domain::{Domain, Policy};
-use crate::edit::Edit;
+use crate::edit::{Edit, PhysAddr, QEMU_PHYS_BITS};
 use crate::host::{DomCaps, PoolUsability};
 use serde::Serialize;
 
@@ -28,6 +28,11 @@ pub enum Symptom {
     UnknownOption { name: String },
     /// The topology does not multiply to the vCPU count.
     Topology,
+    /// More physical address bits (`<maxphysaddr mode='emulate' bits=…>`) than the host CPU
+    /// has: libvirt refuses the definition there (at define, start, or migration in).
+    PhysBitsAboveHost,
+    /// `phys-bits` outside QEMU's range (32–52): QEMU refuses to start.
+    PhysBitsRange { bits: u32 },
 }
 
 /// One way out, with the edits that make it when a domain was given.
@@ -91,6 +96,14 @@ pub fn symptoms(text: &str) -> Vec<Symptom> {
             }
         } else if line.contains("CPU topology doesn't match") {
             add(Symptom::Topology);
+        } else if line.contains(super::phys_bits::ABOVE_HOST) {
+            add(Symptom::PhysBitsAboveHost);
+        } else if let Some(rest) = after(line, "phys-bits should be between ")
+            && let Some(bits) = after(rest, "(but is ")
+                .and_then(|b| b.split(')').next())
+                .and_then(|b| b.trim().parse().ok())
+        {
+            add(Symptom::PhysBitsRange { bits });
         }
     }
     for (features, tcg) in [(qemu_host, false), (qemu_tcg, true)] {
@@ -203,6 +216,10 @@ fn symptom_text(s: &Symptom) -> String {
         Symptom::Topology => {
             "sockets × dies × cores × threads in <topology> is not the <vcpu> count".into()
         }
+        Symptom::PhysBitsAboveHost => "<maxphysaddr mode='emulate' bits=…> asks for more physical address bits than this host's CPU has: libvirt refuses the guest here (the classic after a migration to a host with a narrower bus)".into(),
+        Symptom::PhysBitsRange { bits } => format!(
+            "<maxphysaddr bits='{bits}'>: QEMU takes 32 to 52 physical address bits"
+        ),
     }
 }
 
@@ -269,6 +286,16 @@ fn fixes(s: &Symptom, dom: Option<&Domain>, catalog: &Catalog, host: Option<&Dom
             text: "make sockets × dies × cores × threads equal the <vcpu> count (`virt-cpu check` names both)".into(),
             edits: Vec::new(),
         }],
+        Symptom::PhysBitsAboveHost => phys_bits_fixes(host.and_then(|h| h.phys_bits).map(|p| p.bits)),
+        Symptom::PhysBitsRange { bits } => {
+            let to = (*bits).clamp(*QEMU_PHYS_BITS.start(), *QEMU_PHYS_BITS.end());
+            let mut out = vec![Fix {
+                text: format!("use {to} bits (`virt-cpu set FILE --maxphysaddr emulate:{to}`)"),
+                edits: vec![Edit::SetMaxPhysAddr(Some(PhysAddr::Emulate { bits: Some(to) }))],
+            }];
+            out.extend(phys_bits_fixes(None).into_iter().skip(1));
+            out
+        }
     }
     .into_iter()
     .map(|f| match dom {
@@ -277,6 +304,30 @@ fn fixes(s: &Symptom, dom: Option<&Domain>, catalog: &Catalog, host: Option<&Dom
         None => Fix { edits: Vec::new(), ..f },
     })
     .collect()
+}
+
+/// The host's width (when known), the host's width passed through, or QEMU's default.
+fn phys_bits_fixes(host: Option<u32>) -> Vec<Fix> {
+    let mut out = Vec::new();
+    match host {
+        Some(h) => out.push(Fix {
+            text: format!("use the host's {h} bits (`virt-cpu set FILE --maxphysaddr emulate:{h}`); for a pool, its lowest (`virt-cpu models -c A -c B` names it)"),
+            edits: vec![Edit::SetMaxPhysAddr(Some(PhysAddr::Emulate { bits: Some(h) }))],
+        }),
+        None => out.push(Fix {
+            text: "use at most the host's width: `virsh capabilities` names it (<maxphysaddr mode='emulate' bits=…> of the host CPU); with -c URI virt-cpu reads it".into(),
+            edits: Vec::new(),
+        }),
+    }
+    out.push(Fix {
+        text: "pass the host's width through: <maxphysaddr mode='passthrough'/> (`--maxphysaddr passthrough`)".into(),
+        edits: vec![Edit::SetMaxPhysAddr(Some(PhysAddr::Passthrough { limit: None }))],
+    });
+    out.push(Fix {
+        text: "remove <maxphysaddr>: QEMU's default width".into(),
+        edits: vec![Edit::SetMaxPhysAddr(None)],
+    });
+    out
 }
 
 fn lacks_fixes(
@@ -465,5 +516,39 @@ mod tests {
         );
         assert!(tcg.contains("which TCG cannot give"), "{tcg}");
         assert!(!said("error: the CPU is incompatible with host CPU: Host CPU does not provide required features: avx512f\n").contains("nested"));
+    }
+
+    /// libvirt's refusal of more bits than the host has and QEMU's range, in their own words
+    /// (both taken from the real programs in `tests/physaddr_real.rs`).
+    #[test]
+    fn physical_address_bits_messages_are_read() {
+        let log = "error: Failed to define domain from d.xml\n\
+                   error: unsupported configuration: The number of virtual CPU address bits cannot exceed the number supported by the host CPU\n\
+                   qemu-system-x86_64: phys-bits should be between 32 and 52  (but is 31)\n";
+        assert_eq!(
+            symptoms(log),
+            [
+                Symptom::PhysBitsAboveHost,
+                Symptom::PhysBitsRange { bits: 31 }
+            ]
+        );
+        let catalog = Catalog::embedded();
+        let range = explain(&[Symptom::PhysBitsRange { bits: 31 }], None, catalog, None);
+        assert!(range[0].fixes[0].text.starts_with("use 32 bits"));
+        let host = DomCaps {
+            phys_bits: Some(crate::host::PhysBits {
+                bits: 46,
+                from: crate::host::PhysBitsSource::Capabilities,
+            }),
+            ..DomCaps::default()
+        };
+        let above = explain(&[Symptom::PhysBitsAboveHost], None, catalog, Some(&host));
+        assert!(above[0].fixes[0].text.starts_with("use the host's 46 bits"));
+        let unknown = explain(&[Symptom::PhysBitsAboveHost], None, catalog, None);
+        assert!(
+            unknown[0].fixes[0]
+                .text
+                .contains("`virsh capabilities` names it")
+        );
     }
 }

@@ -5,6 +5,7 @@ mod diagnostic;
 pub mod explain;
 mod host;
 mod nested;
+mod phys_bits;
 mod qemu_cpu;
 mod taint;
 
@@ -56,6 +57,10 @@ pub fn check(
         && e.message.starts_with(UNKNOWN_FEATURE)
     {
         diagnostics.extend(unknown_features(doc, dom, catalog, e));
+    } else if let Err(e) = &arg.libvirt
+        && let Some(d) = phys_bits::above_host(doc, caps, e)
+    {
+        diagnostics.push(d);
     } else if let Err(e) = &arg.libvirt {
         let mut d = from_libvirt(doc, catalog, e);
         if d.code == "libvirt-rejects" && compared_without_cpuid(dom, caps, e) {
@@ -82,6 +87,8 @@ pub fn check(
     hyperv_dependencies(doc, dom, &mut diagnostics);
     host::check(doc, dom, caps, catalog, &mut diagnostics);
     nested::check(doc, dom, caps, catalog, &mut diagnostics);
+    let refused = arg.libvirt.is_err();
+    phys_bits::check(doc, dom, caps, catalog, refused, &mut diagnostics);
     diagnostics.sort_by_key(|d| (d.severity, d.position.map(|p| (p.line, p.column))));
     let nested = crate::edit::nested::read(
         dom,

@@ -211,19 +211,27 @@ impl SourceArgs {
                 .iter()
                 .enumerate()
                 .map(|(i, uri)| {
-                    scope.spawn(move || match (virttype, dom) {
-                        (Some(t), _) => {
-                            DomCaps::from_virsh_query(&SystemRunner, Some(uri), &["--virttype", t])
-                        }
-                        (None, Some(d)) if own == Some(i) => {
-                            DomCaps::for_domain(&SystemRunner, Some(uri), d)
-                        }
-                        (None, Some(d)) => DomCaps::from_virsh_query(
-                            &SystemRunner,
-                            Some(uri),
-                            &["--virttype", &d.virt_type, "--arch", d.guest_arch()],
-                        ),
-                        (None, None) => DomCaps::from_virsh(&SystemRunner, Some(uri)),
+                    scope.spawn(move || {
+                        let mut caps = match (virttype, dom) {
+                            (Some(t), _) => DomCaps::from_virsh_query(
+                                &SystemRunner,
+                                Some(uri),
+                                &["--virttype", t],
+                            ),
+                            (None, Some(d)) if own == Some(i) => {
+                                DomCaps::for_domain(&SystemRunner, Some(uri), d)
+                            }
+                            (None, Some(d)) => DomCaps::from_virsh_query(
+                                &SystemRunner,
+                                Some(uri),
+                                &["--virttype", &d.virt_type, "--arch", d.guest_arch()],
+                            ),
+                            (None, None) => DomCaps::from_virsh(&SystemRunner, Some(uri)),
+                        }?;
+                        // The pool's lowest address width: libvirt 9.0 says it only in
+                        // `virsh capabilities`.
+                        caps.ask_phys_bits(&SystemRunner, Some(uri));
+                        Ok(caps)
                     })
                 })
                 .collect();
@@ -292,6 +300,77 @@ fn lacks_text(pool: &Usability, by_host: &[HostUsability]) -> Option<String> {
     (!per.is_empty()).then(|| per.join("; "))
 }
 
+/// The hosts' physical address widths and the lowest of them: the most `<maxphysaddr
+/// mode='emulate' bits=…>` a guest may have to be defined, started and migrated on each
+/// (libvirt refuses more than its host has), and the `limit` that keeps a passthrough guest's
+/// width the same on each.
+#[derive(Serialize)]
+struct PhysBitsView {
+    /// The lowest width, when every host said its own; `None` when one did not.
+    lowest_common: Option<u32>,
+    /// The lowest of the widths known, when some host did not say.
+    lowest_known: Option<u32>,
+    hosts: Vec<HostPhysBits>,
+}
+
+#[derive(Serialize)]
+struct HostPhysBits {
+    host: String,
+    /// `None`: the host did not say.
+    bits: Option<u32>,
+    /// `capabilities` or `domcapabilities`.
+    from: Option<&'static str>,
+}
+
+impl PhysBitsView {
+    fn of(ctx: &Explore<'_>) -> PhysBitsView {
+        let hosts: Vec<HostPhysBits> = ctx
+            .hosts
+            .iter()
+            .zip(&ctx.labels)
+            .map(|(h, l)| HostPhysBits {
+                host: l.clone(),
+                bits: h.phys_bits.map(|p| p.bits),
+                from: h.phys_bits.map(|p| match p.from {
+                    crate::host::PhysBitsSource::Capabilities => "capabilities",
+                    crate::host::PhysBitsSource::DomCapabilities => "domcapabilities",
+                }),
+            })
+            .collect();
+        let lowest_known = hosts.iter().filter_map(|h| h.bits).min();
+        let lowest_common = lowest_known.filter(|_| hosts.iter().all(|h| h.bits.is_some()));
+        PhysBitsView {
+            lowest_common,
+            lowest_known,
+            hosts,
+        }
+    }
+
+    /// `physical address bits: lowest common 46 (a 48, b 46): …`.
+    fn text(&self) -> String {
+        let each: Vec<String> = self
+            .hosts
+            .iter()
+            .map(|h| match h.bits {
+                Some(b) => format!("{} {b}", h.host),
+                None => format!("{} unknown", h.host),
+            })
+            .collect();
+        let each = each.join(", ");
+        match (self.lowest_common, self.lowest_known) {
+            (Some(n), _) => format!(
+                "physical address bits: lowest common {n} ({each}); a guest with <maxphysaddr mode='emulate' bits='{n}'/> or less is accepted on every host (`virt-cpu set FILE --maxphysaddr emulate:{n}`)"
+            ),
+            (None, Some(n)) => format!(
+                "physical address bits: at most {n}, unknown for some host ({each}: libvirt 9.0's domcapabilities do not say; -c asks `virsh capabilities`)"
+            ),
+            (None, None) => format!(
+                "physical address bits: unknown ({each}: the hosts do not say; -c asks `virsh capabilities`)"
+            ),
+        }
+    }
+}
+
 /// `--level v3` (or `3`, `x86-64-v3`).
 fn parse_level(text: &str) -> Result<u8, String> {
     crate::catalog::levels::Level::parse(text)
@@ -355,7 +434,12 @@ pub fn run_models(args: &ModelsArgs) -> anyhow::Result<i32> {
     let found = !rows.is_empty() || !pseudo_rows.is_empty();
     if args.source.json {
         let all: Vec<&Row> = rows.iter().chain(&pseudo_rows).collect();
-        super::print::json(&serde_json::json!({ "models": all, "hosts": host_names(&ctx.hosts) }))?;
+        let phys_bits = (!ctx.hosts.is_empty()).then(|| PhysBitsView::of(&ctx));
+        super::print::json(&serde_json::json!({
+            "models": all,
+            "hosts": host_names(&ctx.hosts),
+            "phys_bits": phys_bits,
+        }))?;
     } else if found {
         print_rows(&rows, &pseudo_rows, !pool.is_empty())?;
         if !pool.is_empty() {
@@ -368,6 +452,7 @@ pub fn run_models(args: &ModelsArgs) -> anyhow::Result<i32> {
             }
             let plural = if ctx.hosts.len() > 1 { "s" } else { "" };
             outln!("host{plural}: {}", ctx.host_legend())?;
+            outln!("{}", PhysBitsView::of(&ctx).text())?;
         }
     }
     if !found {

@@ -337,6 +337,14 @@ fn print_pools(scan: &Scan) -> Result<(), WriteError> {
                     names.join(" ")
                 }
             )?;
+            match p.phys_bits {
+                Some(n) => outln!(
+                    "lowest physical address bits of those hosts: {n} (<maxphysaddr mode='emulate' bits='{n}'/> or less is accepted on every one)"
+                )?,
+                None => outln!(
+                    "lowest physical address bits of those hosts: unknown (a host does not say)"
+                )?,
+            }
         }
     }
     Ok(())

@@ -7,7 +7,9 @@ use crate::argv::Reading;
 use crate::check;
 use crate::domain::Policy;
 use crate::domain::{CpuMode, Domain};
-use crate::edit::{Edit, EditError, Edited, HvSetting, HypervPreset, LibvirtModels, Topology};
+use crate::edit::{
+    Edit, EditError, Edited, HvSetting, HypervPreset, LibvirtModels, PhysAddr, Topology,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum MoveTarget {
@@ -55,6 +57,13 @@ pub struct SetArgs {
     /// <vcpu>N</vcpu>: the maximum vCPU count (must match the topology's product).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub vcpus: Option<u32>,
+    /// <cpu><maxphysaddr>: the guest's physical address bits. `passthrough` (the host's width,
+    /// host-phys-bits=on), `passthrough:LIMIT` (capped at LIMIT; libvirt 9.3 and later),
+    /// `emulate:BITS` (a fixed width, phys-bits=BITS, 32 to 52: the same on every host, so at
+    /// most the pool's lowest — `virt-cpu models -c A -c B` names it), `emulate` (QEMU's
+    /// default; libvirt 9.3 and later) or `none` (removes the element).
+    #[arg(long, value_name = "MODE[:N]", verbatim_doc_comment)]
+    pub maxphysaddr: Option<String>,
     /// Features: `+a` require, `-b` disable, `POLICY:c` (force, require, optional, disable, forbid); comma-separated, repeatable.
     #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     pub feature: Vec<String>,
@@ -191,6 +200,7 @@ impl SetArgs {
         let mut all: Vec<(&'static str, &str)> = Vec::new();
         all.extend(self.mode.as_deref().map(|v| ("--mode", v)));
         all.extend(self.model.as_deref().map(|v| ("--model", v)));
+        all.extend(self.maxphysaddr.as_deref().map(|v| ("--maxphysaddr", v)));
         all.extend(self.feature.iter().map(|v| ("--feature", v.as_str())));
         all.extend(
             self.drop_feature
@@ -229,6 +239,9 @@ impl SetArgs {
         }
         if let Some(n) = self.vcpus {
             edits.push(Edit::SetVcpus(n));
+        }
+        if let Some(spec) = &self.maxphysaddr {
+            edits.push(Edit::SetMaxPhysAddr(PhysAddr::parse(spec)?));
         }
         for spec in self.feature.iter().filter(|s| !s.is_empty()) {
             let (name, policy) = parse_feature(spec)?;
@@ -278,7 +291,7 @@ impl SetArgs {
             return Err(clash);
         }
         if edits.is_empty() && self.nested.is_none() {
-            return Err("nothing to set: give --model, --mode, --topology, --vcpus, --feature, --qemu-model, --qemu-option, --hyperv, --nested, … (see `virt-cpu set --help`)".into());
+            return Err("nothing to set: give --model, --mode, --topology, --vcpus, --maxphysaddr, --feature, --qemu-model, --qemu-option, --hyperv, --nested, … (see `virt-cpu set --help`)".into());
         }
         Ok(edits)
     }
@@ -403,6 +416,17 @@ impl SetArgs {
     }
 }
 
+/// A `<maxphysaddr limit>` written for a libvirt that does not know it (before 9.3): the domain
+/// still starts, without the limit, but `virsh define --validate` and `virsh edit` refuse the
+/// document, so `set` does not write one.
+fn unknown_limit(before: &check::Report, after: &check::Report) -> Option<String> {
+    let is = |d: &&check::Diagnostic| d.code == "phys-limit-unknown";
+    if before.diagnostics.iter().any(|d| is(&d)) {
+        return None;
+    }
+    after.diagnostics.iter().find(is).map(|d| d.message.clone())
+}
+
 pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
     let selected = args.host.select()?;
     let mut edits = match args.edits(&selected.catalog.libvirt) {
@@ -479,6 +503,12 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
         destination::refuse_new_errors(&before.diagnostics, &after.diagnostics, args.force)
     {
         return Ok(code);
+    }
+    if let Some(msg) = unknown_limit(&before, &after)
+        && !args.force
+    {
+        errln!("virt-cpu: {msg}; nothing was written (use --force to write anyway)");
+        return Ok(common::EXIT_FINDINGS);
     }
     for note in &dropped {
         errln!("virt-cpu: note: the move leaves out {note}");

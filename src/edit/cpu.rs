@@ -27,7 +27,7 @@ pub(crate) fn insert_in_domain(
 }
 
 /// A `<cpu>` with the given children, indented for the domain level.
-fn new_cpu(doc: &Document, attrs: &[(&str, &str)], children: &[String]) -> Splice {
+pub(super) fn new_cpu(doc: &Document, attrs: &[(&str, &str)], children: &[String]) -> Splice {
     let nl = doc.style().newline;
     let indent = doc.child_indent(doc.root());
     let inner = format!("{indent}{}", doc.style().indent);

@@ -6,6 +6,7 @@ mod cpu;
 pub mod diff;
 mod history;
 pub mod hyperv;
+mod maxphysaddr;
 mod moves;
 pub mod nested;
 mod notes;
@@ -13,6 +14,7 @@ mod qemu_cpu;
 
 pub use history::History;
 pub use hyperv::{HvSetting, HypervPreset};
+pub use maxphysaddr::{PhysAddr, QEMU_PHYS_BITS};
 
 use crate::domain::{Domain, DomainError, Policy};
 use crate::xml::{ApplyError, Document, LoadError, Splice, splice};
@@ -31,6 +33,9 @@ pub enum Edit {
     /// `<vcpu>N</vcpu>`: the maximum vCPU count (a new `<vcpu placement='static'>` after the
     /// memory elements when there is none).
     SetVcpus(u32),
+    /// `<cpu><maxphysaddr mode=… bits=…|limit=…/>`: set in place, added in libvirt's place
+    /// (after model, vendor, topology and cache), or removed (`None`).
+    SetMaxPhysAddr(Option<PhysAddr>),
     /// `<feature policy=… name=…/>`: added, or its policy changed in place.
     SetFeature { name: String, policy: Policy },
     /// Removes `<feature name=…/>`.
@@ -194,9 +199,11 @@ impl Edit {
             Edit::HypervPreset(_) => Vec::new(),
             // Its steps write only `vmx`/`svm` and on/off.
             Edit::SetNested(_) => Vec::new(),
-            Edit::MoveToQemu | Edit::MoveToCpu(_) | Edit::SetTopology(_) | Edit::SetVcpus(_) => {
-                Vec::new()
-            }
+            Edit::MoveToQemu
+            | Edit::MoveToCpu(_)
+            | Edit::SetTopology(_)
+            | Edit::SetVcpus(_)
+            | Edit::SetMaxPhysAddr(_) => Vec::new(),
         };
         values
             .into_iter()
@@ -292,6 +299,7 @@ impl Edited {
             Edit::SetMode(mode) => Ok(cpu::set_mode(doc, dom, mode)),
             Edit::SetTopology(t) => Ok(cpu::set_topology(doc, dom, t)),
             Edit::SetVcpus(n) => Ok(cpu::set_vcpus(doc, dom, *n)),
+            Edit::SetMaxPhysAddr(a) => Ok(maxphysaddr::set(doc, dom, a.as_ref())),
             Edit::SetFeature { name, policy } => Ok(cpu::set_feature(doc, dom, name, *policy)),
             Edit::DropFeature(name) => cpu::drop_feature(doc, dom, name),
             Edit::RenameFeature { from, to } => cpu::rename_feature(doc, dom, from, to),

@@ -39,6 +39,28 @@ pub struct DomCaps {
     /// the host supports (empty when `supported='no'`); `None`: not reported.
     #[serde(skip)]
     pub hyperv: Option<Vec<String>>,
+    /// The host CPU's physical address width, as libvirt read it (`virHostCPUGetPhysAddrSize`):
+    /// libvirt 11.x puts it in domcapabilities' host-model CPU for KVM (`<maxphysaddr
+    /// mode='passthrough' limit='N'/>`), and every release since 8.7 in `virsh capabilities`'
+    /// host CPU (`<maxphysaddr mode='emulate' bits='N'/>`), which is the one libvirt checks a
+    /// domain's `bits` against. `None`: the host did not say.
+    #[serde(skip)]
+    pub phys_bits: Option<PhysBits>,
+}
+
+/// A host's physical address width and where it was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhysBits {
+    pub bits: u32,
+    pub from: PhysBitsSource,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhysBitsSource {
+    /// `virsh capabilities`' host CPU: what libvirt compares `bits` with.
+    Capabilities,
+    /// domcapabilities' host-model `limit` (libvirt 11.x, KVM).
+    DomCapabilities,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -65,6 +87,8 @@ pub struct HostTsc {
 pub struct HostCapabilities {
     pub cpu: Option<HostModel>,
     pub tsc: Option<HostTsc>,
+    /// `<maxphysaddr mode='emulate' bits='N'/>` of the host CPU.
+    pub phys_bits: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -110,7 +134,10 @@ impl DomCaps {
             match doc.attr_value(mode, "name").as_deref() {
                 Some("host-passthrough") => caps.host_passthrough = supported,
                 Some("maximum") => caps.maximum = supported,
-                Some("host-model") if supported => caps.host_model = Some(host_model(&doc, mode)),
+                Some("host-model") if supported => {
+                    caps.host_model = Some(host_model(&doc, mode));
+                    caps.phys_bits = phys_bits_limit(&doc, mode);
+                }
                 Some("custom") if supported => caps.models = custom_models(&doc, mode),
                 _ => {}
             }
@@ -131,9 +158,38 @@ impl DomCaps {
         let xml = std::fs::read_to_string(path)
             .map_err(|e| HostError::Caps(format!("cannot read {}: {e}", path.display())))?;
         let host = DomCaps::parse_capabilities(&xml, &path.display().to_string())?;
+        self.take_capabilities(host);
+        Ok(self)
+    }
+
+    /// The host CPU, TSC and address width of `virsh capabilities`; its width is the one
+    /// libvirt checks against, so it wins over domcapabilities' `limit`.
+    fn take_capabilities(&mut self, host: HostCapabilities) {
         self.host_cpu = host.cpu;
         self.host_tsc = host.tsc;
-        Ok(self)
+        if let Some(bits) = host.phys_bits {
+            self.phys_bits = Some(PhysBits {
+                bits,
+                from: PhysBitsSource::Capabilities,
+            });
+        }
+    }
+
+    /// Asks `virsh capabilities` for what the domcapabilities did not say: the host's
+    /// physical address width (libvirt 9.0's domcapabilities never say it). A failure leaves
+    /// it unknown.
+    pub fn ask_phys_bits(&mut self, runner: &dyn Runner, uri: Option<&str>) {
+        if self.phys_bits.is_some() {
+            return;
+        }
+        if let Ok(host) = host_capabilities(runner, uri)
+            && let Some(bits) = host.phys_bits
+        {
+            self.phys_bits = Some(PhysBits {
+                bits,
+                from: PhysBitsSource::Capabilities,
+            });
+        }
     }
 
     /// Asks libvirt live: `virsh [-c URI] domcapabilities`.
@@ -161,12 +217,17 @@ impl DomCaps {
         let sets_tsc = dom.timers.iter().any(|t| {
             t.name.as_deref() == Some("tsc") && t.frequency.as_deref().is_some_and(|f| f != "0")
         });
-        if caps.is_kvm() || sets_tsc {
+        // libvirt checks `<maxphysaddr bits>` against the host CPU of `virsh capabilities`.
+        let sets_phys_bits = dom
+            .cpu
+            .as_ref()
+            .and_then(|c| c.maxphysaddr.as_ref())
+            .is_some_and(|a| a.bits.is_some());
+        if caps.is_kvm() || sets_tsc || sets_phys_bits {
             // Without it, comparisons fall back to the host-model CPU (as with a saved
             // domcapabilities file) and the TSC goes unchecked.
             if let Ok(host) = host_capabilities(runner, uri) {
-                caps.host_cpu = host.cpu;
-                caps.host_tsc = host.tsc;
+                caps.take_capabilities(host);
             }
         }
         Ok(caps)
@@ -226,7 +287,14 @@ impl DomCaps {
                     },
                 })
             });
-        Ok(HostCapabilities { cpu: model, tsc })
+        let phys_bits = doc
+            .plain_child(cpu, "maxphysaddr")
+            .and_then(|a| doc.attr_value(a, "bits")?.trim().parse().ok());
+        Ok(HostCapabilities {
+            cpu: model,
+            tsc,
+            phys_bits,
+        })
     }
 
     /// KVM guests (`<domain>kvm</domain>`); otherwise QEMU runs the guest with TCG.
@@ -419,6 +487,17 @@ fn host_model(doc: &Document, mode: ElemId) -> HostModel {
     hm
 }
 
+/// libvirt 11.x's `<maxphysaddr mode='passthrough' limit='N'/>` in the host-model CPU: the
+/// host's address width (`virQEMUCapsGetHostPhysAddr`, KVM only).
+fn phys_bits_limit(doc: &Document, mode: ElemId) -> Option<PhysBits> {
+    let addr = doc.plain_child(mode, "maxphysaddr")?;
+    let bits = doc.attr_value(addr, "limit")?.trim().parse().ok()?;
+    Some(PhysBits {
+        bits,
+        from: PhysBitsSource::DomCapabilities,
+    })
+}
+
 /// `<mode name='custom'>`: each model with its usability and, from `<blockers>`, what the host
 /// lacks for it.
 fn custom_models(doc: &Document, mode: ElemId) -> Vec<CapsModel> {
@@ -446,4 +525,55 @@ fn custom_models(doc: &Document, mode: ElemId) -> Vec<CapsModel> {
         }
     }
     models
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// libvirt 11.x's domcapabilities (KVM) name the width in the host-model CPU; 9.0's do not;
+    /// `virsh capabilities` names it in the host CPU, and wins.
+    #[test]
+    fn the_host_width_is_read_where_libvirt_says_it() {
+        let domcaps = |addr: &str| {
+            format!(
+                "<domainCapabilities><domain>kvm</domain><arch>x86_64</arch><cpu>\
+                 <mode name='host-model' supported='yes'><model fallback='forbid'>Skylake-Client</model>\
+                 {addr}<feature policy='require' name='vmx'/></mode></cpu></domainCapabilities>"
+            )
+        };
+        let eleven = DomCaps::parse(
+            &domcaps("<maxphysaddr mode='passthrough' limit='46'/>"),
+            "f",
+        )
+        .unwrap();
+        assert_eq!(
+            eleven.phys_bits,
+            Some(PhysBits {
+                bits: 46,
+                from: PhysBitsSource::DomCapabilities
+            })
+        );
+        assert_eq!(eleven.host_model.unwrap().required, ["vmx"]);
+        assert_eq!(DomCaps::parse(&domcaps(""), "f").unwrap().phys_bits, None);
+
+        let caps = "<capabilities><host><cpu><arch>x86_64</arch><model>Skylake-Client-IBRS</model>\
+                    <vendor>Intel</vendor><maxphysaddr mode='emulate' bits='39'/>\
+                    <feature name='vmx'/></cpu></host></capabilities>";
+        let host = DomCaps::parse_capabilities(caps, "c").unwrap();
+        assert_eq!(host.phys_bits, Some(39));
+        let mut both = DomCaps::parse(
+            &domcaps("<maxphysaddr mode='passthrough' limit='46'/>"),
+            "f",
+        )
+        .unwrap();
+        both.take_capabilities(host);
+        assert_eq!(
+            both.phys_bits,
+            Some(PhysBits {
+                bits: 39,
+                from: PhysBitsSource::Capabilities
+            })
+        );
+    }
 }

@@ -10,7 +10,9 @@ pub mod process;
 pub mod qmp;
 pub mod refresh;
 
-pub use domcaps::{DomCaps, HostCapabilities, HostModel, HostTsc, PoolUsability};
+pub use domcaps::{
+    DomCaps, HostCapabilities, HostModel, HostTsc, PhysBits, PhysBitsSource, PoolUsability,
+};
 
 /// What a finished program left behind.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -298,17 +298,32 @@ fn pools_of(
         .iter()
         .map(|(virt, arch)| {
             let key = (virt.clone(), arch.clone(), None);
-            let hosts: Vec<(&Catalog, &DomCaps)> = reached
+            let hosts: Vec<(&Catalog, DomCaps)> = reached
                 .iter()
                 .zip(facts)
                 .filter_map(|((r, _), (f, _))| {
                     let catalog = r.as_ref().ok()?.selected.as_ref().ok()?.catalog;
-                    Some((catalog, f.caps.get(&key)?.as_ref().ok()?))
+                    let caps = f.caps.get(&key)?.as_ref().ok()?;
+                    Some((catalog, with_phys_bits(caps, f.host.as_ref())))
                 })
                 .collect();
-            pool::pool(virt, arch, &hosts)
+            let refs: Vec<(&Catalog, &DomCaps)> = hosts.iter().map(|(c, d)| (*c, d)).collect();
+            pool::pool(virt, arch, &refs)
         })
         .collect()
+}
+
+/// The domain capabilities with the host's physical address width of `virsh capabilities`
+/// (what libvirt checks `<maxphysaddr bits>` against; libvirt 9.0's domcapabilities lack it).
+fn with_phys_bits(caps: &DomCaps, host: Option<&HostCapabilities>) -> DomCaps {
+    let mut c = caps.clone();
+    if let Some(bits) = host.and_then(|h| h.phys_bits) {
+        c.phys_bits = Some(crate::host::PhysBits {
+            bits,
+            from: crate::host::PhysBitsSource::Capabilities,
+        });
+    }
+    c
 }
 
 /// Each host's line of the report: versions, catalog, domain count, time or error.
@@ -578,10 +593,15 @@ fn report(
         let sets_tsc = dom.timers.iter().any(|t| {
             t.name.as_deref() == Some("tsc") && t.frequency.as_deref().is_some_and(|f| f != "0")
         });
+        let sets_phys_bits = dom
+            .cpu
+            .as_ref()
+            .and_then(|c| c.maxphysaddr.as_ref())
+            .is_some_and(|a| a.bits.is_some());
         let with_cpuid;
         let dc = match host {
-            Some(h) if dc.is_kvm() || sets_tsc => {
-                let mut c = dc.clone();
+            Some(h) if dc.is_kvm() || sets_tsc || sets_phys_bits => {
+                let mut c = with_phys_bits(dc, Some(h));
                 c.host_cpu = h.cpu.clone();
                 c.host_tsc = h.tsc;
                 with_cpuid = c;

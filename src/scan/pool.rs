@@ -26,6 +26,9 @@ pub struct Pool {
     pub arch: String,
     /// Best first: the most features first, then by name.
     pub models: Vec<PoolModel>,
+    /// The lowest physical address width of the hosts (the most `<maxphysaddr mode='emulate'
+    /// bits=…>` every one accepts); `None` when some host does not say its width.
+    pub phys_bits: Option<u32>,
 }
 
 /// What a domain could move to.
@@ -81,10 +84,16 @@ pub fn pool(virt_type: &str, arch: &str, hosts: &[(&Catalog, &DomCaps)]) -> Pool
             .cmp(&a.feature_count)
             .then_with(|| a.name.cmp(&b.name))
     });
+    // Each host's width, from its domcapabilities or (as the caller adds) `virsh capabilities`.
+    let widths: Option<Vec<u32>> = hosts
+        .iter()
+        .map(|(_, caps)| caps.phys_bits.map(|p| p.bits))
+        .collect();
     Pool {
         virt_type: virt_type.to_string(),
         arch: arch.to_string(),
         models,
+        phys_bits: widths.and_then(|w| w.into_iter().min()),
     }
 }
 
@@ -187,6 +196,7 @@ mod tests {
                 model("Fit", &["a", "b", "c"]),
                 model("Small", &["a"]),
             ],
+            phys_bits: None,
         };
         let m = move_to(&pool, &set(&["a", "b"])).unwrap();
         assert_eq!((m.model.as_str(), m.gains), ("Fit", 1));

@@ -104,6 +104,8 @@ pub enum Action {
     OpenMode,
     /// `t`: the topology and vCPU dialog.
     OpenTopology,
+    /// `p`: the physical address bits dialog.
+    OpenPhysAddr,
     /// `h`: the Hyper-V enlightenments.
     OpenHyperv,
     /// `n`: nested virtualisation on/off in the focused pane's CPU.
@@ -553,6 +555,8 @@ pub fn describe(edit: &Edit, form: QemuForm) -> String {
         Edit::SetMode(m) => format!("<cpu> mode → {m}"),
         Edit::SetTopology(t) => format!("<cpu> topology → {t}"),
         Edit::SetVcpus(n) => format!("<vcpu> → {n}"),
+        Edit::SetMaxPhysAddr(Some(a)) => format!("<cpu> maxphysaddr → {a}"),
+        Edit::SetMaxPhysAddr(None) => "<cpu> maxphysaddr removed (QEMU's default)".into(),
         Edit::SetFeature { name, policy } => format!("<cpu> feature {name} → {policy}"),
         Edit::DropFeature(n) => format!("<cpu> feature {n} removed (the model decides)"),
         Edit::RenameFeature { from, to } => format!("<cpu> feature {from} → {to}"),

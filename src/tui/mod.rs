@@ -127,7 +127,14 @@ pub fn load_with(
     // With `-c URI` and no saved caps, ask libvirt about this domain's own virt type and arch;
     // without an answer the view still works, host checks just stay off.
     let live = match (&opts.host, &opts.uri) {
-        (None, Some(uri)) => DomCaps::for_domain(runner, Some(uri), &loaded.domain).ok(),
+        (None, Some(uri)) => DomCaps::for_domain(runner, Some(uri), &loaded.domain)
+            .ok()
+            .map(|mut c| {
+                // The `p` dialog judges bits the domain may not set yet against the host's
+                // width (libvirt 9.0 says it only in `virsh capabilities`).
+                c.ask_phys_bits(runner, Some(uri));
+                c
+            }),
         _ => None,
     };
     let caps = match opts.host.as_ref().or(live.as_ref()) {

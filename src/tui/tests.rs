@@ -1968,3 +1968,100 @@ fn n_toggles_nested_in_the_qemu_pane() {
     keys(&mut m, "uu");
     assert_eq!(m.source(), xml);
 }
+
+/// `p`: mode and bits chosen, the element and `-cpu` shown live, QEMU's range and the host's
+/// width refused before writing, Enter writes one edit that `u` undoes whole.
+#[test]
+fn physaddr_dialog_previews_refuses_and_writes_one_step() {
+    let (_dir, path) = example("custom-features.xml");
+    let mut m = open(&path);
+    let original = m.source().to_string();
+    keys(&mut m, "p<down><down>46");
+    let shown = screen(&m, 100, 30);
+    assert!(
+        shown.contains("writes <maxphysaddr mode='emulate' bits='46'/>"),
+        "{shown}"
+    );
+    assert!(shown.contains(",phys-bits=46"), "{shown}");
+    assert!(shown.contains("host: none given"), "{shown}");
+    // The temporary directory's name (always as long) is the one thing that changes.
+    let dir = path.parent().unwrap().display().to_string();
+    let stable = shown.replace(&dir, &"/tmp/.tmpXXXXXX"[..dir.len().min(15)]);
+    insta::assert_snapshot!("physaddr_dialog", stable);
+    keys(&mut m, "4");
+    assert!(
+        screen(&m, 100, 30).contains("phys-bits should be between 32 and 52  (but is 464)"),
+        "{}",
+        screen(&m, 100, 30)
+    );
+    keys(&mut m, "<ret>");
+    assert!(
+        matches!(m.overlay, Some(Overlay::PhysAddr(_))),
+        "refused: stays open"
+    );
+    assert_eq!(m.source(), original);
+    keys(&mut m, "<bs><ret>");
+    assert!(m.overlay.is_none());
+    assert_eq!(
+        m.source(),
+        original.replace(
+            "threads='1'/>\n",
+            "threads='1'/>\n    <maxphysaddr mode='emulate' bits='46'/>\n"
+        )
+    );
+    assert!(
+        cpu_value(&m).ends_with(",phys-bits=46"),
+        "{}",
+        cpu_value(&m)
+    );
+    let shown = screen(&m, 100, 30);
+    assert!(shown.contains("physaddr  emulate · 46 bits"), "{shown}");
+    // Reopened, it shows the document's value; "none" removes it.
+    keys(&mut m, "p<up><up><ret>");
+    assert_eq!(m.source(), original);
+    keys(&mut m, "u");
+    assert!(m.source().contains("bits='46'"));
+    keys(&mut m, "u");
+    assert_eq!(m.source(), original, "one undo step each");
+}
+
+/// With a host whose width is known, more bits than it has are libvirt's refusal, shown
+/// before writing.
+#[test]
+fn physaddr_dialog_refuses_more_bits_than_the_host_has() {
+    let mut host = crate::host::DomCaps {
+        source: "test host".into(),
+        domain: "kvm".into(),
+        arch: "x86_64".into(),
+        ..Default::default()
+    };
+    host.phys_bits = Some(crate::host::PhysBits {
+        bits: 40,
+        from: crate::host::PhysBitsSource::Capabilities,
+    });
+    let mut m = load(
+        &Options {
+            host: Some(host),
+            ..Options::default()
+        },
+        Catalog::embedded(),
+    )
+    .unwrap();
+    let original = m.source().to_string();
+    keys(&mut m, "p<down><down>41");
+    let shown = screen(&m, 100, 30);
+    assert!(shown.contains("host: 40 physical address bits"), "{shown}");
+    assert!(shown.contains("phys-bits-above-host"), "{shown}");
+    keys(&mut m, "<ret>");
+    assert_eq!(m.source(), original, "refused");
+    keys(&mut m, "<bs>0<ret>");
+    assert!(
+        m.source()
+            .contains("<maxphysaddr mode='emulate' bits='40'/>")
+    );
+    let shown = screen(&m, 100, 30);
+    assert!(
+        shown.contains("physaddr  emulate · 40 bits (host 40)"),
+        "{shown}"
+    );
+}

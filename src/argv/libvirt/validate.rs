@@ -924,7 +924,7 @@ pub(crate) fn validate(
 /// support for the mode (`migratable='on'` with `host-passthrough`, `maximum`).
 fn validate_cpu(cpu: &CpuDef, caps: &QemuCaps, rules: Rules) -> Result<(), LibvirtError> {
     if let Some(addr) = &cpu.maxphysaddr {
-        validate_maxphysaddr(addr, rules)?;
+        validate_maxphysaddr(addr, caps, rules)?;
     }
     if let Some(cache) = cpu.caches.first() {
         validate_cache(cache, passthrough_like(cpu))?;
@@ -949,8 +949,24 @@ fn validate_cpu(cpu: &CpuDef, caps: &QemuCaps, rules: Rules) -> Result<(), Libvi
 }
 
 /// `<maxphysaddr>` for QEMU: no `bits` with `passthrough`; before libvirt 9.3.0, `bits` required
-/// with `emulate`.
-fn validate_maxphysaddr(addr: &MaxPhysAddr, rules: Rules) -> Result<(), LibvirtError> {
+/// with `emulate`; with `emulate`, no more bits than the host CPU has (libvirt's own host, at
+/// define and at start; checked when the host's width is known, [`host_phys_bits`]).
+fn validate_maxphysaddr(
+    addr: &MaxPhysAddr,
+    caps: &QemuCaps,
+    rules: Rules,
+) -> Result<(), LibvirtError> {
+    if addr.mode.as_deref() == Some("emulate")
+        && let Some(bits) = addr.bits.as_deref().and_then(|b| b.parse::<u32>().ok())
+        && let Some(host) = host_phys_bits(caps)
+        && bits > host
+    {
+        return Err(unsupported(
+            Stage::Define,
+            Some(addr.el),
+            "The number of virtual CPU address bits cannot exceed the number supported by the host CPU",
+        ));
+    }
     match addr.mode.as_deref() {
         Some("passthrough") if addr.bits.is_some() => Err(unsupported(
             Stage::Define,
@@ -967,6 +983,12 @@ fn validate_maxphysaddr(addr: &MaxPhysAddr, rules: Rules) -> Result<(), LibvirtE
         }
         _ => Ok(()),
     }
+}
+
+/// The host CPU's physical address width, when the host given says it (`virsh capabilities`,
+/// or libvirt 11.x's domcapabilities).
+fn host_phys_bits(caps: &QemuCaps) -> Option<u32> {
+    caps.domcaps.as_ref()?.phys_bits.map(|p| p.bits)
 }
 
 /// `<cache>` for QEMU: `emulate` only at level 3, `passthrough` only in the passthrough-like

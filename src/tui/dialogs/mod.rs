@@ -1,7 +1,7 @@
 //! The windows over the panes. Each dialog is one module that owns its state, its keys (a table
 //! of the key description, see `keymap`), what they do and its drawing: [`help`], [`picker`],
 //! [`features`], [`diff`], [`prompt`], [`quit`], [`overwrite`], [`save_failed`], [`qemu_cpu`],
-//! [`diagnostics`], [`mode`], [`custom_model`], [`topology`], [`hyperv`].
+//! [`diagnostics`], [`mode`], [`custom_model`], [`topology`], [`hyperv`], [`physaddr`].
 //!
 //! A dialog's key handler changes the dialog in place and answers with an [`Outcome`]: stay
 //! open, or close with effects for the loop. [`key`] is the one place that takes the open
@@ -15,6 +15,7 @@ pub mod help;
 pub mod hyperv;
 pub mod mode;
 pub mod overwrite;
+pub mod physaddr;
 pub mod picker;
 pub mod prompt;
 pub mod qemu_cpu;
@@ -49,6 +50,7 @@ pub enum Overlay {
     /// A model picked for a `<cpu>` whose mode does not use one.
     ConfirmCustom(custom_model::ConfirmCustom),
     Topology(topology::TopologyDialog),
+    PhysAddr(physaddr::PhysAddrDialog),
     Hyperv(hyperv::HypervDialog),
 }
 
@@ -86,6 +88,7 @@ impl Overlay {
             Overlay::Hyperv(_) => hyperv::KEYS,
             Overlay::ConfirmCustom(_) => custom_model::KEYS,
             Overlay::Topology(_) => topology::KEYS,
+            Overlay::PhysAddr(_) => physaddr::KEYS,
         }
     }
 
@@ -105,6 +108,7 @@ impl Overlay {
             Overlay::Hyperv(d) => d.key(s, action),
             Overlay::ConfirmCustom(d) => d.key(s, action),
             Overlay::Topology(d) => d.key(s, action),
+            Overlay::PhysAddr(d) => d.key(s, action),
         }
     }
 
@@ -124,6 +128,7 @@ impl Overlay {
             Overlay::Hyperv(d) => d.draw(f, s, t, area),
             Overlay::ConfirmCustom(d) => d.draw(f, t, area),
             Overlay::Topology(d) => d.draw(f, t, area),
+            Overlay::PhysAddr(d) => d.draw(f, t, area),
         }
     }
 }

@@ -137,12 +137,17 @@ fn layout(m: &AppState, cpu: &CpuDef, t: &Theme) -> Vec<Line<'static>> {
         ));
     }
     if let Some(mpa) = &cpu.maxphysaddr {
-        let text = format!(
-            "{} {}",
-            mpa.mode.as_deref().map_or("-".into(), s),
-            mpa.bits.as_deref().map_or(String::new(), s)
-        );
-        out.push(kv(t, "physaddr", vec![Span::raw(text)]));
+        let mut text = mpa.mode.as_deref().map_or("-".into(), s);
+        if let Some(b) = &mpa.bits {
+            text.push_str(&format!(" · {} bits", s(b)));
+        }
+        if let Some(l) = &mpa.limit {
+            text.push_str(&format!(" · limit {}", s(l)));
+        }
+        if let Some(h) = m.caps.domcaps.as_ref().and_then(|d| d.phys_bits) {
+            text.push_str(&format!(" (host {})", h.bits));
+        }
+        out.push(kv(t, "physaddr", vec![Span::raw(text), mark(m, t, mpa.el)]));
     }
     out
 }

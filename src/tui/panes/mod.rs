@@ -95,6 +95,15 @@ pub const KEYS: &[Binding] = &[
         hints: &[hint("t", "topo", 14)],
     },
     Binding {
+        keys: &[(Key::Char('p'), Action::OpenPhysAddr)],
+        when: When::Always,
+        shown: "p",
+        help: "physical address bits: none, passthrough [limit], emulate bits",
+        readme: "physical address bits (`<cpu><maxphysaddr>`): `↑` `↓` choose none (QEMU's default), passthrough (the host's width; a number caps it, `limit=`, libvirt 9.3+) or emulate (a fixed width, 32–52), digits type the number; the window shows live the element written, the `-cpu` it gives, the host's width and what libvirt or QEMU would refuse (more bits than the host has, out of range, `limit` on 9.0); `Enter` writes it (one undo step)",
+        // The key bar is full at 80 columns with the <qemu:cpu> pane focused; `?` lists it.
+        hints: &[],
+    },
+    Binding {
         keys: &[(Key::Char('e'), Action::AddOption)],
         when: When::QemuFocused,
         shown: "e",
@@ -279,6 +288,9 @@ pub fn key(s: &mut AppState, action: Action) -> Vec<Effect> {
         )),
         Action::OpenTopology => s.open(Overlay::Topology(TopologyDialog::new(s))),
         Action::ToggleNested => toggle_nested(s),
+        Action::OpenPhysAddr => s.open(Overlay::PhysAddr(
+            crate::tui::dialogs::physaddr::PhysAddrDialog::new(s),
+        )),
         Action::MoveToOther => move_to_other(s),
         Action::Up => scroll(s, s.focus, -1),
         Action::Down => scroll(s, s.focus, 1),
