@@ -2,6 +2,7 @@
 //! from QEMU, read back into what is wrong and what fixes it — for the domain at hand when there
 //! is one (edits that can be applied), in words otherwise.
 
+use super::Advice;
 use crate::catalog::{Catalog, explore, suggest};
 use crate::domain::{Domain, Policy};
 use crate::edit::Edit;
@@ -36,6 +37,9 @@ pub struct Fix {
     pub text: String,
     #[serde(skip)]
     pub edits: Vec<Edit>,
+    /// The way to act that `text` words in the CLI's terms, for a front to word in its own.
+    #[serde(skip)]
+    pub advice: Option<Advice>,
 }
 
 /// A symptom in words, with its fixes in the order worth trying.
@@ -57,7 +61,8 @@ pub fn symptoms(text: &str) -> Vec<Symptom> {
     };
     // QEMU names one feature a line: collected into one symptom per accelerator.
     let (mut qemu_host, mut qemu_tcg) = (Vec::new(), Vec::new());
-    for line in text.lines() {
+    // A paste from a terminal may break lines with CR alone.
+    for line in text.split(['\n', '\r']) {
         if let Some(f) = after(line, "host doesn't support requested feature: ") {
             qemu_host.push(cpuid_feature(f));
         } else if let Some(f) = after(line, "TCG doesn't support requested feature: ") {
@@ -143,6 +148,29 @@ pub fn explain(
         .collect()
 }
 
+/// The domain's own problems as `explain` would read them from libvirt's or QEMU's refusal:
+/// each diagnostic that names a symptom (its index in `diagnostics`), explained with the fixes
+/// for `dom` on `host`.
+pub fn diagnosed(
+    diagnostics: &[super::Diagnostic],
+    dom: &Domain,
+    catalog: &Catalog,
+    host: Option<&DomCaps>,
+) -> Vec<(usize, Explanation)> {
+    diagnostics
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| Some((i, d.symptom.clone()?)))
+        .map(|(i, s)| {
+            let e = explain(std::slice::from_ref(&s), Some(dom), catalog, host);
+            (
+                i,
+                e.into_iter().next().expect("one symptom, one explanation"),
+            )
+        })
+        .collect()
+}
+
 fn what(s: &Symptom) -> String {
     match s {
         Symptom::Lacks {
@@ -209,6 +237,7 @@ fn fixes(s: &Symptom, dom: Option<&Domain>, catalog: &Catalog, host: Option<&Dom
                 _ => (libvirt.clone(), libvirt.map(Edit::SetModel)),
             };
             to.map(|to| Fix {
+                advice: None,
                 text: format!("name the model {to}"),
                 edits: edit.into_iter().collect(),
             })
@@ -219,6 +248,7 @@ fn fixes(s: &Symptom, dom: Option<&Domain>, catalog: &Catalog, host: Option<&Dom
             let to = suggest::libvirt_feature(&catalog.libvirt, &catalog.qemu, name).map(|s| s.name);
             let mut out: Vec<Fix> = to
                 .map(|to| Fix {
+                    advice: None,
                     text: format!("write it as libvirt does: '{to}'"),
                     edits: vec![Edit::RenameFeature {
                         from: name.clone(),
@@ -228,16 +258,19 @@ fn fixes(s: &Symptom, dom: Option<&Domain>, catalog: &Catalog, host: Option<&Dom
                 .into_iter()
                 .collect();
             out.push(Fix {
+                advice: None,
                 text: format!("remove <feature name='{name}'>"),
                 edits: vec![Edit::DropFeature(name.clone())],
             });
             out
         }
         Symptom::UnknownOption { name } => vec![Fix {
+            advice: None,
             text: format!("remove the option '{name}'"),
             edits: vec![Edit::RemoveQemuOption(name.clone())],
         }],
         Symptom::Topology => vec![Fix {
+            advice: None,
             text: "make sockets × dies × cores × threads equal the <vcpu> count (`virt-cpu check` names both)".into(),
             edits: Vec::new(),
         }],
@@ -273,6 +306,7 @@ fn lacks_fixes(
     let mut out = vec![turn_off(&named, &place)];
     if tcg {
         out.push(Fix {
+            advice: None,
             text: "run the guest under KVM (<domain type='kvm'>) on a host that has them".into(),
             edits: Vec::new(),
         });
@@ -280,15 +314,18 @@ fn lacks_fixes(
     }
     match host.and_then(|h| best_model(catalog, h, &place)) {
         Some((name, edit)) => out.push(Fix {
+            advice: None,
             text: format!("use {name}, the richest model this host runs"),
             edits: vec![edit],
         }),
         None => out.push(Fix {
+            advice: Some(Advice::PickUsableModel),
             text: "pick a model the host runs: `virt-cpu models -c URI` (or --host-caps FILE) lists them, usable first".into(),
             edits: Vec::new(),
         }),
     }
     out.push(Fix {
+        advice: None,
         text: "use host-model: the guest gets what this host has (it then migrates only to hosts as capable)".into(),
         edits: match place {
             Some(Place::Cpu(_)) => vec![Edit::SetMode("host-model".into())],
@@ -337,7 +374,11 @@ fn turn_off(named: &[(String, String)], place: &Option<Place>) -> Fix {
                 .collect(),
         ),
     };
-    Fix { text, edits }
+    Fix {
+        text,
+        edits,
+        advice: None,
+    }
 }
 
 /// The richest model `host` runs, of the vendor of the domain's model when it has one, as the
@@ -414,5 +455,16 @@ mod tests {
             ]
         );
         assert!(symptoms("all is well\n").is_empty());
+        // Lines a terminal's paste broke with CR alone are lines too.
+        assert_eq!(
+            symptoms(
+                "x: host doesn't support requested feature: CPUID.07H:EBX.hle [bit 4]\rx: host doesn't support requested feature: CPUID.07H:EBX.rtm [bit 11]\r"
+            ),
+            [Symptom::Lacks {
+                features: vec!["hle".into(), "rtm".into()],
+                by: "QEMU",
+                tcg: false
+            }]
+        );
     }
 }

@@ -21,6 +21,17 @@ impl History {
         Ok(true)
     }
 
+    /// Applies edits as one undo step ([`Edited::apply_all`]). Nothing changed: no step.
+    pub fn apply_all(&mut self, state: &mut Edited, edits: &[Edit]) -> Result<bool, EditError> {
+        let inverse = state.apply_all(edits)?;
+        if inverse.is_empty() {
+            return Ok(false);
+        }
+        self.undo.push(inverse);
+        self.redo.clear();
+        Ok(true)
+    }
+
     pub fn undo(&mut self, state: &mut Edited) -> Result<bool, EditError> {
         let Some(inverse) = self.undo.pop() else {
             return Ok(false);

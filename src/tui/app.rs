@@ -113,6 +113,8 @@ pub enum Action {
     PageUp,
     PageDown,
     Input(char),
+    /// Text the terminal delivered as one paste (bracketed paste).
+    Paste(String),
     Backspace,
     /// Text fields: delete the character under the cursor, move the cursor, clear (Ctrl-U).
     DeleteForward,
@@ -435,6 +437,29 @@ impl AppState {
             }
             Ok(false) => {
                 self.info(format!("{} — already so; nothing changed", describe(edit)));
+                false
+            }
+            Err(e) => {
+                self.error(e.to_string());
+                false
+            }
+        }
+    }
+
+    /// Applies one of `explain`'s fixes, all its edits one undo step; true when it changed
+    /// the document.
+    pub(crate) fn apply_fix(&mut self, fix: &check::explain::Fix) -> bool {
+        if let [edit] = fix.edits.as_slice() {
+            return self.edit(edit);
+        }
+        match self.history.apply_all(&mut self.state, &fix.edits) {
+            Ok(true) => {
+                self.refresh();
+                self.info(format!("Applied: {} — u undoes", fix.text));
+                true
+            }
+            Ok(false) => {
+                self.info(format!("{} — already so; nothing changed", fix.text));
                 false
             }
             Err(e) => {
