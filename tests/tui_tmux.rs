@@ -1484,3 +1484,99 @@ fn the_domain_list_filters_opens_and_comes_back() {
     t.exits_cooked("0");
     drop((a, b));
 }
+
+/// A KVM guest whose `<qemu:cpu>` asks, with enforce=on, for what TCG cannot emulate.
+const ENFORCED: &str = "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <name>enforced</name>
+  <memory unit='KiB'>65536</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <qemu:cpu>
+    <qemu:model name='Skylake-Client-v4'/>
+    <qemu:option name='enforce' value='on'/>
+  </qemu:cpu>
+</domain>
+";
+
+/// QEMU (TCG) given this `-cpu`: whether it started the machine, and its stderr.
+fn qemu_tcg(cpu: &str) -> (bool, String) {
+    use std::io::Write;
+    let mut qemu = common::qemu_probe(cpu, &[])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let _ = qemu.stdin.take().unwrap().write_all(common::QMP_QUIT);
+    let run = qemu.wait_with_output().unwrap();
+    (
+        run.status.success(),
+        String::from_utf8_lossy(&run.stderr).into_owned(),
+    )
+}
+
+/// The `-cpu` virt-cpu generates for a file (libvirt 9.0, as the TUI follows here).
+fn argv_of(path: &Path) -> String {
+    let out = Command::new(BIN)
+        .args(["argv", path.to_str().unwrap()])
+        .env("VIRT_CPU_LIBVIRT", "9.0")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// "Why will it not start" in the diagnostics window: QEMU's own refusal of the domain's `-cpu`
+/// (TCG, enforce=on) pasted into it (a bracketed paste, as a terminal delivers one) is read by
+/// explain for this domain; Enter applies the first fix (turn the features off), `w` `y` save,
+/// and QEMU then starts the `-cpu` of the saved domain.
+#[test]
+fn a_pasted_qemu_refusal_is_explained_and_its_fix_makes_qemu_start() {
+    if !common::require_program("tmux") || !common::require_program("qemu-system-x86_64") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("enforced.xml");
+    std::fs::write(&path, ENFORCED).unwrap();
+    let cpu = argv_of(&path);
+    assert!(cpu.starts_with("Skylake-Client-v4,enforce=on"), "{cpu}");
+    let (started, refusal) = qemu_tcg(&cpu);
+    assert!(!started, "QEMU was expected to refuse {cpu} under TCG");
+    assert!(
+        refusal.contains("TCG doesn't support requested feature"),
+        "{refusal}"
+    );
+
+    let t = Tmux::start("paste", dir.path(), &["enforced.xml"], &[]);
+    t.wait_for(&format!("-cpu {cpu}"));
+    t.keys(&["c"]);
+    t.wait_for("p paste an error");
+    assert!(
+        t.tmux(&["set-buffer", "-b", "refusal", "--", &refusal])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(
+        t.tmux(&["paste-buffer", "-p", "-b", "refusal"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    t.wait_for("error (Enter explains, Esc):");
+    t.keys(&["Enter"]);
+    let read = t.wait_for("▸ turn them off in <qemu:cpu>:");
+    assert!(read.contains("the pasted error:"), "{read}");
+    assert!(read.contains("QEMU's TCG cannot emulate"), "{read}");
+    t.keys(&["Enter"]);
+    t.wait_for("Applied: turn them off in <qemu:cpu>:");
+    t.keys(&["Escape", "w"]);
+    t.wait_for("save? y writes");
+    t.keys(&["y"]);
+    t.wait_for("Wrote ");
+    t.keys(&["q"]);
+    t.exits_cooked("0");
+
+    let saved = std::fs::read_to_string(&path).unwrap();
+    assert!(saved.contains("value='off'/>"), "{saved}");
+    let fixed = argv_of(&path);
+    let (started, stderr) = qemu_tcg(&fixed);
+    assert!(started, "QEMU still refuses {fixed}: {stderr}");
+}
