@@ -228,7 +228,9 @@ fn place(dom: &Domain) -> Option<Place<'_>> {
 fn fixes(s: &Symptom, dom: Option<&Domain>, catalog: &Catalog, host: Option<&DomCaps>) -> Vec<Fix> {
     let place = dom.and_then(place);
     match s {
-        Symptom::Lacks { features, tcg, .. } => lacks_fixes(features, *tcg, place, catalog, host),
+        Symptom::Lacks { features, tcg, .. } => {
+            lacks_fixes(features, *tcg, dom, place, catalog, host)
+        }
         Symptom::UnknownModel { name } => {
             let libvirt = suggest::libvirt_model(&catalog.libvirt, name).map(|s| s.name);
             let qemu = suggest::qemu_model(&catalog.qemu, name).map(|s| s.name);
@@ -287,6 +289,7 @@ fn fixes(s: &Symptom, dom: Option<&Domain>, catalog: &Catalog, host: Option<&Dom
 fn lacks_fixes(
     features: &[String],
     tcg: bool,
+    dom: Option<&Domain>,
     place: Option<Place>,
     catalog: &Catalog,
     host: Option<&DomCaps>,
@@ -313,11 +316,38 @@ fn lacks_fixes(
         return out;
     }
     match host.and_then(|h| best_model(catalog, h, &place)) {
-        Some((name, edit)) => out.push(Fix {
-            advice: None,
-            text: format!("use {name}, the richest model this host runs"),
-            edits: vec![edit],
-        }),
+        Some((name, edit)) => {
+            // What the domain itself asks for, the host lacking it, another model does not
+            // take away: those are turned off with the change of model.
+            let asked: Vec<(String, String)> = named
+                .iter()
+                .filter(|(q, l)| dom.is_some_and(|d| asks_for(d, &place, q, l)))
+                .cloned()
+                .collect();
+            let (text, edits) = match asked.is_empty() {
+                true => (
+                    format!("use {name}, the richest model this host runs"),
+                    vec![edit],
+                ),
+                false => {
+                    let names: Vec<&str> = asked.iter().map(|(q, _)| q.as_str()).collect();
+                    let mut edits = vec![edit];
+                    edits.extend(turn_off(&asked, &place).edits);
+                    (
+                        format!(
+                            "use {name}, the richest model this host runs, and turn off {}, which the domain asks for itself",
+                            names.join(", ")
+                        ),
+                        edits,
+                    )
+                }
+            };
+            out.push(Fix {
+                advice: None,
+                text,
+                edits,
+            })
+        }
         None => out.push(Fix {
             advice: Some(Advice::PickUsableModel),
             text: "pick a model the host runs: `virt-cpu models -c URI` (or --host-caps FILE) lists them, usable first".into(),
@@ -333,6 +363,29 @@ fn lacks_fixes(
         },
     });
     out
+}
+
+/// Whether the domain turns the feature on itself where it names its model (QEMU name `q`,
+/// libvirt name `l`): a `<feature>` of `<cpu>` that requires or forces it, an option of
+/// `<qemu:cpu>` that turns it on.
+fn asks_for(dom: &Domain, place: &Option<Place>, q: &str, l: &str) -> bool {
+    let same = |a: &str, b: &str| a.replace('_', "-") == b.replace('_', "-");
+    match place {
+        Some(Place::QemuCpu(_)) => dom.qemu_cpu.iter().flat_map(|c| &c.options).any(|o| {
+            let Some(name) = o.name.as_deref() else {
+                return false;
+            };
+            match (name.strip_prefix('+'), name.strip_prefix('-')) {
+                (Some(n), _) => same(n, q),
+                (_, Some(_)) => false,
+                _ => same(name, q) && o.is_on(),
+            }
+        }),
+        _ => dom.cpu.iter().flat_map(|c| &c.features).any(|f| {
+            f.name.as_deref().is_some_and(|n| same(n, l))
+                && f.known_policy().map(|p| p.effect()) == Some(crate::domain::PolicyEffect::On)
+        }),
+    }
 }
 
 /// Turning the features off where the domain names its model: `NAME=off` options in
@@ -465,6 +518,38 @@ mod tests {
                 by: "QEMU",
                 tcg: false
             }]
+        );
+    }
+
+    /// The domain's own diagnostics carry the symptom explain would read from libvirt's or
+    /// QEMU's error, and `diagnosed` explains each with fixes for the domain.
+    #[test]
+    fn the_domains_own_problems_are_explained() {
+        let xml = "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><name>t</name>\
+                   <vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os>\
+                   <qemu:cpu><qemu:model name='Skylake-Client-v4'/><qemu:option name='enforce' value='on'/></qemu:cpu></domain>";
+        let doc = crate::xml::Document::parse(xml.as_bytes()).unwrap();
+        let dom = Domain::read(&doc).unwrap();
+        let catalog = Catalog::embedded();
+        let caps = crate::argv::QemuCaps::default();
+        let report = super::super::check(&doc, &dom, &caps, catalog, crate::argv::Reading::Merge);
+        let explained = diagnosed(&report.diagnostics, &dom, catalog, None);
+        let (i, e) = explained
+            .iter()
+            .find(|(_, e)| matches!(e.symptom, Symptom::Lacks { tcg: true, .. }))
+            .expect("TCG's lack explained");
+        assert_eq!(report.diagnostics[*i].code, "tcg-lacks-feature");
+        assert!(
+            e.fixes[0].text.starts_with("turn them off in <qemu:cpu>:"),
+            "{:?}",
+            e.fixes
+        );
+        assert!(e.fixes[0].edits.len() > 1, "{:?}", e.fixes[0]);
+        // A problem explain does not know is left alone.
+        assert!(
+            explained
+                .iter()
+                .all(|(i, _)| report.diagnostics[*i].symptom.is_some())
         );
     }
 }
