@@ -1580,3 +1580,34 @@ fn a_pasted_qemu_refusal_is_explained_and_its_fix_makes_qemu_start() {
     let (started, stderr) = qemu_tcg(&fixed);
     assert!(started, "QEMU still refuses {fixed}: {stderr}");
 }
+
+/// The terminal marks pastes now (bracketed paste): a paste into the picker's filter still types
+/// it, as it did when a paste was plain keys.
+#[test]
+fn a_paste_into_the_picker_filters_it() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    let (dir, _path) = demo_copy();
+    let t = Tmux::start("pastepick", dir.path(), &["icelake-240.xml"], &[]);
+    t.wait_for("unknown-model");
+    t.keys(&["Tab", "m"]);
+    t.wait_for("type to filter");
+    assert!(
+        t.tmux(&["set-buffer", "-b", "model", "--", "Skylake-Client-v4"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(
+        t.tmux(&["paste-buffer", "-p", "-b", "model"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    t.wait_for("Skylake-Client-v4");
+    t.keys(&["Enter"]);
+    t.wait_for("-cpu Skylake-Client-v4,enforce=on");
+    t.keys(&["Q"]);
+    t.wait_for("EXIT=");
+}

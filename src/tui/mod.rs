@@ -412,6 +412,15 @@ fn list_loop(
                     }
                 }
             }
+            // A paste into the filter types its characters, as before pastes were marked.
+            Event::Paste(text) => {
+                for k in pasted_keys(&text) {
+                    if let Some(a) = domains::DomainList::action(k) {
+                        list.key(a);
+                        redraw = true;
+                    }
+                }
+            }
             Event::Mouse(me) => {
                 let a = match me.kind {
                     event::MouseEventKind::ScrollDown => Action::Down,

@@ -2121,3 +2121,24 @@ fn p_explains_a_pasted_error_and_applies_its_fix() {
     assert!(!screen(&m, 120, 40).contains("pasted error"));
     assert!(matches!(m.overlay, Some(Overlay::Diagnostics(_))));
 }
+
+/// A paste outside the diagnostics window is the keys it always was (before the terminal marked
+/// pastes): its characters, a line break (CR, LF or both) as one Enter.
+#[test]
+fn a_paste_elsewhere_is_its_keys() {
+    use crossterm::event::{KeyCode, KeyEvent};
+    let keys = super::pasted_keys("ab\r\nc\nd\r");
+    let expected: Vec<KeyEvent> = [
+        KeyCode::Char('a'),
+        KeyCode::Char('b'),
+        KeyCode::Enter,
+        KeyCode::Char('c'),
+        KeyCode::Enter,
+        KeyCode::Char('d'),
+        KeyCode::Enter,
+    ]
+    .into_iter()
+    .map(KeyEvent::from)
+    .collect();
+    assert_eq!(keys, expected);
+}
