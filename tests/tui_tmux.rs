@@ -1582,7 +1582,7 @@ fn a_pasted_qemu_refusal_is_explained_and_its_fix_makes_qemu_start() {
 }
 
 /// The terminal marks pastes now (bracketed paste): a paste into the picker's filter still types
-/// it, as it did when a paste was plain keys.
+/// it, as it did when a paste was plain keys; on the way out the marking is switched off.
 #[test]
 fn a_paste_into_the_picker_filters_it() {
     if !common::require_program("tmux") {
@@ -1609,5 +1609,21 @@ fn a_paste_into_the_picker_filters_it() {
     t.keys(&["Enter"]);
     t.wait_for("-cpu Skylake-Client-v4,enforce=on");
     t.keys(&["Q"]);
-    t.wait_for("EXIT=");
+    t.exits_cooked("1");
+    // Marked pastes are switched off on the way out: a paste into the shell's terminal now
+    // arrives bare (tmux brackets it only for a program that asked).
+    assert!(
+        t.tmux(&["set-buffer", "-b", "after", "--", "PASTED-AFTER"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(
+        t.tmux(&["paste-buffer", "-p", "-b", "after"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let s = t.wait_for("PASTED-AFTER");
+    assert!(!s.contains("[200~"), "bracketed paste left on:\n{s}");
 }
