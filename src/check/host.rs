@@ -411,27 +411,29 @@ fn host(
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        out.push(
-            Diagnostic::new(
-                "model-unusable-on-host",
-                severity,
-                format!(
-                    "this host cannot run {} as is: it lacks {lacks}; {consequence} — pick a model the host runs \
-                     (`virt-cpu models --host-caps …`) or disable those features ({from})",
-                    req.model,
-                ),
-            )
-            .advise(
-                Advice::PickUsableModel,
-                "`virt-cpu models --host-caps …`",
-            )
-            .symptom(Symptom::Lacks {
+        let d = Diagnostic::new(
+            "model-unusable-on-host",
+            severity,
+            format!(
+                "this host cannot run {} as is: it lacks {lacks}; {consequence} — pick a model the host runs \
+                 (`virt-cpu models --host-caps …`) or disable those features ({from})",
+                req.model,
+            ),
+        )
+        .advise(
+            Advice::PickUsableModel,
+            "`virt-cpu models --host-caps …`",
+        )
+        .at(doc, Some(req.model_el));
+        // explain's reading needs the features by name.
+        out.push(match blockers.is_empty() {
+            true => d,
+            false => d.symptom(Symptom::Lacks {
                 features: blockers.iter().map(|b| b.to_string()).collect(),
                 by: req.source.refused_by(),
                 tcg: false,
-            })
-            .at(doc, Some(req.model_el)),
-        );
+            }),
+        });
     }
     let Some(host) = dc.host_features(catalog) else {
         return;
