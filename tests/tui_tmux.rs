@@ -1627,3 +1627,54 @@ fn a_paste_into_the_picker_filters_it() {
     let s = t.wait_for("PASTED-AFTER");
     assert!(!s.contains("[200~"), "bracketed paste left on:\n{s}");
 }
+
+/// The Hyper-V panel on a domain opened with `-c` at the libvirt 11.3 daemon: host support is
+/// that daemon's domcapabilities `<hyperv>` list, the Windows preset takes only what it lists,
+/// and the `-cpu` line is 11.3's.
+#[test]
+fn the_hyperv_panel_reads_the_11_3_daemons_list() {
+    if !common::require_program("tmux") || !common::require_libvirt11_daemon() {
+        return;
+    }
+    let uri = common::libvirt11_uri();
+    let caps = Command::new("virsh")
+        .args(["-c", &uri, "domcapabilities"])
+        .output()
+        .unwrap();
+    let caps = String::from_utf8_lossy(&caps.stdout).into_owned();
+    let hyperv = &caps[caps.find("<hyperv").expect("a <hyperv> list")..];
+    let hyperv = &hyperv[..hyperv.find("</hyperv>").unwrap()];
+    let listed: Vec<&str> = hyperv
+        .split("<value>")
+        .skip(1)
+        .map(|v| v.split("</value>").next().unwrap())
+        .collect();
+    assert!(!listed.is_empty(), "{hyperv}");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("win.xml"),
+        "<domain type='kvm'>\n  <name>win</name>\n  <memory unit='KiB'>65536</memory>\n  <os>\n    <type arch='x86_64' machine='q35'>hvm</type>\n  </os>\n  <features>\n    <acpi/>\n    <apic/>\n  </features>\n  <clock offset='localtime'>\n    <timer name='hypervclock' present='yes'/>\n  </clock>\n</domain>\n",
+    )
+    .unwrap();
+    let t = Tmux::start("hv11", dir.path(), &["-c", &uri, "win.xml"], &[]);
+    t.wait_for("libvirt 11.3 + QEMU 10.0");
+    t.keys(&["h"]);
+    let panel = t.wait_for(&format!("the host lists {} of them", listed.len()));
+    for name in &listed {
+        assert!(
+            panel.contains(&format!("{name:<17}off  host ✓")),
+            "{name}:\n{panel}"
+        );
+    }
+    assert!(panel.contains("vpindex          off  host ✗"), "{panel}");
+    t.keys(&["W"]);
+    // Of the preset, this host lists spinlocks alone (vendor_id is not in the preset).
+    assert!(listed.contains(&"spinlocks"), "{listed:?}");
+    t.wait_for("spinlocks        on   host ✓");
+    t.keys(&["Escape"]);
+    let s = t.wait_for("-cpu qemu64,hv-time=on,hv-spinlocks=0x1fff");
+    assert!(!s.contains("hv-vpindex"), "{s}");
+    t.keys(&["Q"]);
+    t.wait_for("EXIT=");
+}
