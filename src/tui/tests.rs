@@ -2010,6 +2010,14 @@ fn c_offers_explains_fixes_and_enter_applies_one() {
     assert!(m.overlay.is_none());
     assert_eq!(m.source(), LACKS);
 
+    // A chosen fix scrolled out of the window is no longer chosen: Enter then closes.
+    keys(&mut m, "c<tab>");
+    super::app::update(&mut m, super::app::Action::Resized(80, 24));
+    keys(&mut m, "<end><ret>");
+    assert!(m.overlay.is_none());
+    assert_eq!(m.source(), LACKS);
+    super::app::update(&mut m, super::app::Action::Resized(120, 40));
+
     // The first fix: libvirt's refusal lists several features, all disabled in one step.
     keys(&mut m, "c<tab>");
     let chosen = screen(&m, 120, 40);

@@ -188,6 +188,12 @@ impl Diagnostics {
         let (r, content) = self.layout(s, super::screen(s), &Theme::MONO);
         let scrolled = Scrolled::new(r, content.lines.len());
         if scrolled.key(&mut self.top, &action) {
+            // Enter applies only a fix the window shows.
+            let rows = scrolled.rows();
+            let line = self.selected.and_then(|n| content.choice_lines.get(n));
+            if line.is_some_and(|&l| l < self.top || l >= self.top + rows) {
+                self.selected = None;
+            }
             return Outcome::Keep;
         }
         match action {
