@@ -2022,7 +2022,14 @@ fn c_offers_explains_fixes_and_enter_applies_one() {
     keys(&mut m, "c<tab>");
     let chosen = screen(&m, 120, 40);
     assert!(chosen.contains("▸ disable them in <cpu>:"), "{chosen}");
+    // Under the chosen fix, the -cpu it gives.
+    let previewed = chosen
+        .lines()
+        .find_map(|l| l.split("→ -cpu ").nth(1))
+        .map(|v| v.split_whitespace().next().unwrap().to_string())
+        .unwrap_or_else(|| panic!("no preview:\n{chosen}"));
     keys(&mut m, "<ret>");
+    assert_eq!(cpu_value(&m), previewed);
     assert!(
         matches!(m.overlay, Some(Overlay::Diagnostics(_))),
         "stays open"

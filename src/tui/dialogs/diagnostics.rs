@@ -4,8 +4,8 @@
 //!
 //! "Why will it not start": under each problem `virt-cpu explain` knows (a feature the host or
 //! TCG lacks, an unknown model or feature, libvirt's refusal), explain's ways out for this
-//! domain — turn the features off, a model the host runs (named), host-model. `Tab` selects one,
-//! `Enter` applies it (all its edits one undo step). `p` (or `/`, or pasting into the window)
+//! domain — turn the features off, a model the host runs (named), host-model. `Tab` selects one
+//! (the `-cpu` it would give shows under it), `Enter` applies it (all its edits one undo step). `p` (or `/`, or pasting into the window)
 //! opens a field for an error message libvirt or QEMU gave; `Enter` there shows explain's
 //! reading of it for this domain, with its fixes, selectable the same way. The reading and the
 //! fixes are `check::explain`'s; this module only lists and applies them.
@@ -118,7 +118,7 @@ fn content(s: &AppState, d: &Diagnostics, t: &Theme, width: usize) -> Content {
         }
         c.lines.extend(wrap(&spans, width, 3, &|c| c == ' '));
         for (_, e) in own.iter().filter(|(at, _)| *at == i) {
-            fixes(&mut c, d, e, t, width);
+            fixes(&mut c, s, d, e, t, width);
         }
     }
     if let Some(p) = &d.pasted
@@ -141,15 +141,15 @@ fn content(s: &AppState, d: &Diagnostics, t: &Theme, width: usize) -> Content {
         for e in &pasted {
             let what = [Span::raw(format!(" • {}", visible(&e.what)))];
             c.lines.extend(wrap(&what, width, 3, &|c| c == ' '));
-            fixes(&mut c, d, e, t, width);
+            fixes(&mut c, s, d, e, t, width);
         }
     }
     c
 }
 
 /// An explanation's fixes under its problem: those with edits can be chosen (`▸` marks the
-/// chosen one), advice is dimmed.
-fn fixes(c: &mut Content, d: &Diagnostics, e: &Explanation, t: &Theme, width: usize) {
+/// chosen one, the `-cpu` it would give under it), advice is dimmed.
+fn fixes(c: &mut Content, s: &AppState, d: &Diagnostics, e: &Explanation, t: &Theme, width: usize) {
     for f in &e.fixes {
         let text = match f.advice {
             Some(a) => crate::tui::view::advice(a),
@@ -169,7 +169,27 @@ fn fixes(c: &mut Content, d: &Diagnostics, e: &Explanation, t: &Theme, width: us
             }
         };
         c.lines.extend(wrap(&spans, width, 7, &|c| c == ' '));
+        if d.selected.is_some_and(|n| c.choice_lines.len() == n + 1) && !f.edits.is_empty() {
+            c.lines.push(preview(s, f, t));
+        }
     }
+}
+
+/// The `-cpu` the domain would get with `fix` applied (one line, cut by the window).
+fn preview(s: &AppState, fix: &Fix, t: &Theme) -> Line<'static> {
+    let mut after = s.state.clone();
+    let text = match after.apply_all(&fix.edits) {
+        Ok(_) => {
+            let arg = crate::argv::compute(&after.dom, &s.caps, &s.catalog.libvirt, s.reading);
+            match arg.value {
+                Some(v) => format!("-cpu {}", visible(&v)),
+                None => "no -cpu yet: libvirt would still refuse (the list after Enter says why)"
+                    .to_string(),
+            }
+        }
+        Err(e) => format!("cannot be applied: {}", visible(&e.to_string())),
+    };
+    Line::from(vec![Span::raw("       → "), Span::styled(text, t.argv())])
 }
 
 impl Diagnostics {
