@@ -14,10 +14,14 @@
 //! - [`argv`]: libvirt's `-cpu` and the `<qemu:cpu>` readings (`argv::features`: what that
 //!   `-cpu` does with each `<cpu>` feature, against QEMU's model); [`check`]: diagnostics and
 //!   taints (a diagnostic's advice is a `check::Advice` too, which each front words: the CLI
-//!   names a command, the TUI a key); [`edit`]: high-level edits and undo (`edit::nested`: the
-//!   vendor's `vmx`/`svm`, what the domain does with it, the host's verdict and the toggle); [`host`]: `virsh domcapabilities` and QMP
-//!   through a `Runner`; [`store`]: load, atomic save, define; `store::Origin` says where a
-//!   document came from (a file, standard input, a libvirt domain, the built-in demo).
+//!   names a command, the TUI a key; `check::explain` reads libvirt's and QEMU's CPU errors into
+//!   fixes, and a diagnostic names its symptom so the TUI offers explain's fixes for it);
+//!   [`edit`]: high-level edits and undo (several edits as one step: `History::apply_all`;
+//!   `edit::nested`: the vendor's `vmx`/`svm`, what the domain does with it, the host's verdict
+//!   and the toggle);
+//!   [`host`]: `virsh domcapabilities` and QMP through a `Runner`; [`store`]: load, atomic
+//!   save, define; `store::Origin` says where a document came from (a file, standard input, a
+//!   libvirt domain, the built-in demo).
 //! - [`visible`]: the one escaping of document-derived text for a terminal — C0/C1 controls,
 //!   bidi overrides and isolates, invisible format characters — used by the TUI's views and by
 //!   every CLI text output and message, so a value from the XML never reaches a terminal raw.

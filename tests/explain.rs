@@ -158,3 +158,49 @@ fn libvirts_messages_name_the_fixes_and_the_model_the_host_runs() {
     let o = virt_cpu(&["explain", "--message", "it did not boot"], b"");
     assert_eq!(o.status.code(), Some(1));
 }
+
+/// The named model does not take away what the domain requires itself: the fix turns those
+/// features off with the change of model, and `check` on that host then finds nothing.
+#[test]
+fn the_model_fix_turns_off_what_the_domain_itself_requires() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("req.xml");
+    std::fs::write(
+        &file,
+        "<domain type='kvm'><name>req</name><vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os>\
+         <cpu mode='custom' match='exact'><model fallback='forbid'>Skylake-Client</model>\
+         <feature policy='require' name='avx512f'/></cpu></domain>",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let host = common::shared_dir().join("reference/domcapabilities/qemu_8.0.0-q35.x86_64.xml");
+    let host = host.to_str().unwrap();
+    let message = "error: the CPU is incompatible with host CPU: Host CPU does not provide required features: pcid, hle, erms, invpcid, rtm, mpx, avx512f\n";
+    let o = virt_cpu(&["explain", f, "--host-caps", host], message.as_bytes());
+    let said = text(&o.stdout);
+    assert!(
+        said.contains("[2] use ")
+            && said.contains("and turn off avx512f, which the domain asks for itself  (--fix 2)"),
+        "{said}"
+    );
+    let o = virt_cpu(
+        &[
+            "explain",
+            f,
+            "--host-caps",
+            host,
+            "--fix",
+            "2",
+            "--in-place",
+        ],
+        message.as_bytes(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let fixed = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        fixed.contains("<feature policy='disable' name='avx512f'/>"),
+        "{fixed}"
+    );
+    let o = virt_cpu(&["check", f, "--host-caps", host], b"");
+    assert_eq!(o.status.code(), Some(0), "{}{}", text(&o.stdout), fixed);
+}

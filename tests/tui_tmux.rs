@@ -1756,3 +1756,197 @@ fn physaddr_dialog_against_the_daemons_host() {
         String::from_utf8_lossy(&define.stderr)
     );
 }
+
+/// A KVM guest whose `<qemu:cpu>` asks, with enforce=on, for what TCG cannot emulate.
+const ENFORCED: &str = "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <name>enforced</name>
+  <memory unit='KiB'>65536</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <qemu:cpu>
+    <qemu:model name='Skylake-Client-v4'/>
+    <qemu:option name='enforce' value='on'/>
+  </qemu:cpu>
+</domain>
+";
+
+/// QEMU (TCG) given this `-cpu`: whether it started the machine, and its stderr.
+fn qemu_tcg(cpu: &str) -> (bool, String) {
+    use std::io::Write;
+    let mut qemu = common::qemu_probe(cpu, &[])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let _ = qemu.stdin.take().unwrap().write_all(common::QMP_QUIT);
+    let run = qemu.wait_with_output().unwrap();
+    (
+        run.status.success(),
+        String::from_utf8_lossy(&run.stderr).into_owned(),
+    )
+}
+
+/// The `-cpu` virt-cpu generates for a file (libvirt 9.0, as the TUI follows here).
+fn argv_of(path: &Path) -> String {
+    let out = Command::new(BIN)
+        .args(["argv", path.to_str().unwrap()])
+        .env("VIRT_CPU_LIBVIRT", "9.0")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// "Why will it not start" in the diagnostics window: QEMU's own refusal of the domain's `-cpu`
+/// (TCG, enforce=on) pasted into it (a bracketed paste, as a terminal delivers one) is read by
+/// explain for this domain; Enter applies the first fix (turn the features off), `w` `y` save,
+/// and QEMU then starts the `-cpu` of the saved domain.
+#[test]
+fn a_pasted_qemu_refusal_is_explained_and_its_fix_makes_qemu_start() {
+    if !common::require_program("tmux") || !common::require_program("qemu-system-x86_64") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("enforced.xml");
+    std::fs::write(&path, ENFORCED).unwrap();
+    let cpu = argv_of(&path);
+    assert!(cpu.starts_with("Skylake-Client-v4,enforce=on"), "{cpu}");
+    let (started, refusal) = qemu_tcg(&cpu);
+    assert!(!started, "QEMU was expected to refuse {cpu} under TCG");
+    assert!(
+        refusal.contains("TCG doesn't support requested feature"),
+        "{refusal}"
+    );
+
+    let t = Tmux::start("paste", dir.path(), &["enforced.xml"], &[]);
+    t.wait_for(&format!("-cpu {cpu}"));
+    t.keys(&["c"]);
+    t.wait_for("p paste an error");
+    assert!(
+        t.tmux(&["set-buffer", "-b", "refusal", "--", &refusal])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(
+        t.tmux(&["paste-buffer", "-p", "-b", "refusal"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    t.wait_for("error (Enter explains, Esc):");
+    t.keys(&["Enter"]);
+    let read = t.wait_for("▸ turn them off in <qemu:cpu>:");
+    assert!(read.contains("the pasted error:"), "{read}");
+    assert!(read.contains("QEMU's TCG cannot emulate"), "{read}");
+    t.keys(&["Enter"]);
+    t.wait_for("Applied: turn them off in <qemu:cpu>:");
+    t.keys(&["Escape", "w"]);
+    t.wait_for("save? y writes");
+    t.keys(&["y"]);
+    t.wait_for("Wrote ");
+    t.keys(&["q"]);
+    t.exits_cooked("0");
+
+    let saved = std::fs::read_to_string(&path).unwrap();
+    assert!(saved.contains("value='off'/>"), "{saved}");
+    let fixed = argv_of(&path);
+    let (started, stderr) = qemu_tcg(&fixed);
+    assert!(started, "QEMU still refuses {fixed}: {stderr}");
+}
+
+/// The terminal marks pastes now (bracketed paste): a paste into the picker's filter still types
+/// it, as it did when a paste was plain keys; on the way out the marking is switched off.
+#[test]
+fn a_paste_into_the_picker_filters_it() {
+    if !common::require_program("tmux") {
+        return;
+    }
+    let (dir, _path) = demo_copy();
+    let t = Tmux::start("pastepick", dir.path(), &["icelake-240.xml"], &[]);
+    t.wait_for("unknown-model");
+    t.keys(&["Tab", "m"]);
+    t.wait_for("type to filter");
+    assert!(
+        t.tmux(&["set-buffer", "-b", "model", "--", "Skylake-Client-v4"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(
+        t.tmux(&["paste-buffer", "-p", "-b", "model"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    t.wait_for("Skylake-Client-v4");
+    t.keys(&["Enter"]);
+    t.wait_for("-cpu Skylake-Client-v4,enforce=on");
+    t.keys(&["Q"]);
+    t.exits_cooked("1");
+    // Marked pastes are switched off on the way out: a paste into the shell's terminal now
+    // arrives bare (tmux brackets it only for a program that asked).
+    assert!(
+        t.tmux(&["set-buffer", "-b", "after", "--", "PASTED-AFTER"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(
+        t.tmux(&["paste-buffer", "-p", "-b", "after"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let s = t.wait_for("PASTED-AFTER");
+    assert!(!s.contains("[200~"), "bracketed paste left on:\n{s}");
+}
+
+/// The Hyper-V panel on a domain opened with `-c` at the libvirt 11.3 daemon: host support is
+/// that daemon's domcapabilities `<hyperv>` list, the Windows preset takes only what it lists,
+/// and the `-cpu` line is 11.3's.
+#[test]
+fn the_hyperv_panel_reads_the_11_3_daemons_list() {
+    if !common::require_program("tmux") || !common::require_libvirt11_daemon() {
+        return;
+    }
+    let uri = common::libvirt11_uri();
+    let caps = Command::new("virsh")
+        .args(["-c", &uri, "domcapabilities"])
+        .output()
+        .unwrap();
+    let caps = String::from_utf8_lossy(&caps.stdout).into_owned();
+    let hyperv = &caps[caps.find("<hyperv").expect("a <hyperv> list")..];
+    let hyperv = &hyperv[..hyperv.find("</hyperv>").unwrap()];
+    let listed: Vec<&str> = hyperv
+        .split("<value>")
+        .skip(1)
+        .map(|v| v.split("</value>").next().unwrap())
+        .collect();
+    assert!(!listed.is_empty(), "{hyperv}");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("win.xml"),
+        "<domain type='kvm'>\n  <name>win</name>\n  <memory unit='KiB'>65536</memory>\n  <os>\n    <type arch='x86_64' machine='q35'>hvm</type>\n  </os>\n  <features>\n    <acpi/>\n    <apic/>\n  </features>\n  <clock offset='localtime'>\n    <timer name='hypervclock' present='yes'/>\n  </clock>\n</domain>\n",
+    )
+    .unwrap();
+    let t = Tmux::start("hv11", dir.path(), &["-c", &uri, "win.xml"], &[]);
+    t.wait_for("libvirt 11.3 + QEMU 10.0");
+    t.keys(&["h"]);
+    let panel = t.wait_for(&format!("the host lists {} of them", listed.len()));
+    for name in &listed {
+        assert!(
+            panel.contains(&format!("{name:<17}off  host ✓")),
+            "{name}:\n{panel}"
+        );
+    }
+    assert!(panel.contains("vpindex          off  host ✗"), "{panel}");
+    t.keys(&["W"]);
+    // Of the preset, this host lists spinlocks alone (vendor_id is not in the preset).
+    assert!(listed.contains(&"spinlocks"), "{listed:?}");
+    t.wait_for("spinlocks        on   host ✓");
+    t.keys(&["Escape"]);
+    let s = t.wait_for("-cpu qemu64,hv-time=on,hv-spinlocks=0x1fff");
+    assert!(!s.contains("hv-vpindex"), "{s}");
+    t.keys(&["Q"]);
+    t.wait_for("EXIT=");
+}

@@ -57,6 +57,11 @@ pub struct Diagnostic {
     /// front can say it in its own (not part of the JSON contract).
     #[serde(skip)]
     pub advice: Option<Advised>,
+    /// What it is in the terms of the errors `explain` reads (a feature the host lacks, an
+    /// unknown model, …), so the fronts can offer `explain`'s fixes for it (not part of the
+    /// JSON contract).
+    #[serde(skip)]
+    pub symptom: Option<super::explain::Symptom>,
 }
 
 /// A way to act on a diagnostic, named apart from its words: each front words it (the CLI
@@ -93,6 +98,7 @@ impl Diagnostic {
             el: None,
             fix: None,
             advice: None,
+            symptom: None,
         }
     }
 
@@ -132,6 +138,12 @@ impl Diagnostic {
 
     pub fn suggest(mut self, suggestion: Option<String>) -> Diagnostic {
         self.suggestion = suggestion;
+        self
+    }
+
+    /// Names what the diagnostic is as `explain` would read it from libvirt's or QEMU's error.
+    pub fn symptom(mut self, symptom: super::explain::Symptom) -> Diagnostic {
+        self.symptom = Some(symptom);
         self
     }
 

@@ -2,6 +2,7 @@
 //! from QEMU, read back into what is wrong and what fixes it — for the domain at hand when there
 //! is one (edits that can be applied), in words otherwise.
 
+use super::Advice;
 use crate::catalog::{Catalog, explore, suggest};
 use crate::domain::{Domain, Policy};
 use crate::edit::{Edit, PhysAddr, QEMU_PHYS_BITS};
@@ -41,6 +42,9 @@ pub struct Fix {
     pub text: String,
     #[serde(skip)]
     pub edits: Vec<Edit>,
+    /// The way to act that `text` words in the CLI's terms, for a front to word in its own.
+    #[serde(skip)]
+    pub advice: Option<Advice>,
 }
 
 /// A symptom in words, with its fixes in the order worth trying.
@@ -62,7 +66,8 @@ pub fn symptoms(text: &str) -> Vec<Symptom> {
     };
     // QEMU names one feature a line: collected into one symptom per accelerator.
     let (mut qemu_host, mut qemu_tcg) = (Vec::new(), Vec::new());
-    for line in text.lines() {
+    // A paste from a terminal may break lines with CR alone.
+    for line in text.split(['\n', '\r']) {
         if let Some(f) = after(line, "host doesn't support requested feature: ") {
             qemu_host.push(cpuid_feature(f));
         } else if let Some(f) = after(line, "TCG doesn't support requested feature: ") {
@@ -156,6 +161,29 @@ pub fn explain(
         .collect()
 }
 
+/// The domain's own problems as `explain` would read them from libvirt's or QEMU's refusal:
+/// each diagnostic that names a symptom (its index in `diagnostics`), explained with the fixes
+/// for `dom` on `host`.
+pub fn diagnosed(
+    diagnostics: &[super::Diagnostic],
+    dom: &Domain,
+    catalog: &Catalog,
+    host: Option<&DomCaps>,
+) -> Vec<(usize, Explanation)> {
+    diagnostics
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| Some((i, d.symptom.clone()?)))
+        .map(|(i, s)| {
+            let e = explain(std::slice::from_ref(&s), Some(dom), catalog, host);
+            (
+                i,
+                e.into_iter().next().expect("one symptom, one explanation"),
+            )
+        })
+        .collect()
+}
+
 fn what(s: &Symptom) -> String {
     let mut text = symptom_text(s);
     if let Symptom::Lacks { features, tcg, .. } = s {
@@ -245,7 +273,9 @@ fn place(dom: &Domain) -> Option<Place<'_>> {
 fn fixes(s: &Symptom, dom: Option<&Domain>, catalog: &Catalog, host: Option<&DomCaps>) -> Vec<Fix> {
     let place = dom.and_then(place);
     match s {
-        Symptom::Lacks { features, tcg, .. } => lacks_fixes(features, *tcg, place, catalog, host),
+        Symptom::Lacks { features, tcg, .. } => {
+            lacks_fixes(features, *tcg, dom, place, catalog, host)
+        }
         Symptom::UnknownModel { name } => {
             let libvirt = suggest::libvirt_model(&catalog.libvirt, name).map(|s| s.name);
             let qemu = suggest::qemu_model(&catalog.qemu, name).map(|s| s.name);
@@ -254,6 +284,7 @@ fn fixes(s: &Symptom, dom: Option<&Domain>, catalog: &Catalog, host: Option<&Dom
                 _ => (libvirt.clone(), libvirt.map(Edit::SetModel)),
             };
             to.map(|to| Fix {
+                advice: None,
                 text: format!("name the model {to}"),
                 edits: edit.into_iter().collect(),
             })
@@ -264,6 +295,7 @@ fn fixes(s: &Symptom, dom: Option<&Domain>, catalog: &Catalog, host: Option<&Dom
             let to = suggest::libvirt_feature(&catalog.libvirt, &catalog.qemu, name).map(|s| s.name);
             let mut out: Vec<Fix> = to
                 .map(|to| Fix {
+                    advice: None,
                     text: format!("write it as libvirt does: '{to}'"),
                     edits: vec![Edit::RenameFeature {
                         from: name.clone(),
@@ -273,16 +305,19 @@ fn fixes(s: &Symptom, dom: Option<&Domain>, catalog: &Catalog, host: Option<&Dom
                 .into_iter()
                 .collect();
             out.push(Fix {
+                advice: None,
                 text: format!("remove <feature name='{name}'>"),
                 edits: vec![Edit::DropFeature(name.clone())],
             });
             out
         }
         Symptom::UnknownOption { name } => vec![Fix {
+            advice: None,
             text: format!("remove the option '{name}'"),
             edits: vec![Edit::RemoveQemuOption(name.clone())],
         }],
         Symptom::Topology => vec![Fix {
+            advice: None,
             text: "make sockets × dies × cores × threads equal the <vcpu> count (`virt-cpu check` names both)".into(),
             edits: Vec::new(),
         }],
@@ -290,6 +325,7 @@ fn fixes(s: &Symptom, dom: Option<&Domain>, catalog: &Catalog, host: Option<&Dom
         Symptom::PhysBitsRange { bits } => {
             let to = (*bits).clamp(*QEMU_PHYS_BITS.start(), *QEMU_PHYS_BITS.end());
             let mut out = vec![Fix {
+                advice: None,
                 text: format!("use {to} bits (`virt-cpu set FILE --maxphysaddr emulate:{to}`)"),
                 edits: vec![Edit::SetMaxPhysAddr(Some(PhysAddr::Emulate { bits: Some(to) }))],
             }];
@@ -311,19 +347,23 @@ fn phys_bits_fixes(host: Option<u32>) -> Vec<Fix> {
     let mut out = Vec::new();
     match host {
         Some(h) => out.push(Fix {
+                advice: None,
             text: format!("use the host's {h} bits (`virt-cpu set FILE --maxphysaddr emulate:{h}`); for a pool, its lowest (`virt-cpu models -c A -c B` names it)"),
             edits: vec![Edit::SetMaxPhysAddr(Some(PhysAddr::Emulate { bits: Some(h) }))],
         }),
         None => out.push(Fix {
+                advice: None,
             text: "use at most the host's width: `virsh capabilities` names it (<maxphysaddr mode='emulate' bits=…> of the host CPU); with -c URI virt-cpu reads it".into(),
             edits: Vec::new(),
         }),
     }
     out.push(Fix {
+                advice: None,
         text: "pass the host's width through: <maxphysaddr mode='passthrough'/> (`--maxphysaddr passthrough`)".into(),
         edits: vec![Edit::SetMaxPhysAddr(Some(PhysAddr::Passthrough { limit: None }))],
     });
     out.push(Fix {
+        advice: None,
         text: "remove <maxphysaddr>: QEMU's default width".into(),
         edits: vec![Edit::SetMaxPhysAddr(None)],
     });
@@ -333,6 +373,7 @@ fn phys_bits_fixes(host: Option<u32>) -> Vec<Fix> {
 fn lacks_fixes(
     features: &[String],
     tcg: bool,
+    dom: Option<&Domain>,
     place: Option<Place>,
     catalog: &Catalog,
     host: Option<&DomCaps>,
@@ -352,22 +393,53 @@ fn lacks_fixes(
     let mut out = vec![turn_off(&named, &place)];
     if tcg {
         out.push(Fix {
+            advice: None,
             text: "run the guest under KVM (<domain type='kvm'>) on a host that has them".into(),
             edits: Vec::new(),
         });
         return out;
     }
     match host.and_then(|h| best_model(catalog, h, &place)) {
-        Some((name, edit)) => out.push(Fix {
-            text: format!("use {name}, the richest model this host runs"),
-            edits: vec![edit],
-        }),
+        Some((name, edit)) => {
+            // What the domain itself asks for, the host lacking it, another model does not
+            // take away: those are turned off with the change of model.
+            let asked: Vec<(String, String)> = named
+                .iter()
+                .filter(|(q, l)| dom.is_some_and(|d| asks_for(d, &place, q, l)))
+                .cloned()
+                .collect();
+            let (text, edits) = match asked.is_empty() {
+                true => (
+                    format!("use {name}, the richest model this host runs"),
+                    vec![edit],
+                ),
+                false => {
+                    let names: Vec<&str> = asked.iter().map(|(q, _)| q.as_str()).collect();
+                    let mut edits = vec![edit];
+                    edits.extend(turn_off(&asked, &place).edits);
+                    (
+                        format!(
+                            "use {name}, the richest model this host runs, and turn off {}, which the domain asks for itself",
+                            names.join(", ")
+                        ),
+                        edits,
+                    )
+                }
+            };
+            out.push(Fix {
+                advice: None,
+                text,
+                edits,
+            })
+        }
         None => out.push(Fix {
+            advice: Some(Advice::PickUsableModel),
             text: "pick a model the host runs: `virt-cpu models -c URI` (or --host-caps FILE) lists them, usable first".into(),
             edits: Vec::new(),
         }),
     }
     out.push(Fix {
+        advice: None,
         text: "use host-model: the guest gets what this host has (it then migrates only to hosts as capable)".into(),
         edits: match place {
             Some(Place::Cpu(_)) => vec![Edit::SetMode("host-model".into())],
@@ -375,6 +447,29 @@ fn lacks_fixes(
         },
     });
     out
+}
+
+/// Whether the domain turns the feature on itself where it names its model (QEMU name `q`,
+/// libvirt name `l`): a `<feature>` of `<cpu>` that requires or forces it, an option of
+/// `<qemu:cpu>` that turns it on.
+fn asks_for(dom: &Domain, place: &Option<Place>, q: &str, l: &str) -> bool {
+    let same = |a: &str, b: &str| a.replace('_', "-") == b.replace('_', "-");
+    match place {
+        Some(Place::QemuCpu(_)) => dom.qemu_cpu.iter().flat_map(|c| &c.options).any(|o| {
+            let Some(name) = o.name.as_deref() else {
+                return false;
+            };
+            match (name.strip_prefix('+'), name.strip_prefix('-')) {
+                (Some(n), _) => same(n, q),
+                (_, Some(_)) => false,
+                _ => same(name, q) && o.is_on(),
+            }
+        }),
+        _ => dom.cpu.iter().flat_map(|c| &c.features).any(|f| {
+            f.name.as_deref().is_some_and(|n| same(n, l))
+                && f.known_policy().map(|p| p.effect()) == Some(crate::domain::PolicyEffect::On)
+        }),
+    }
 }
 
 /// Turning the features off where the domain names its model: `NAME=off` options in
@@ -416,7 +511,11 @@ fn turn_off(named: &[(String, String)], place: &Option<Place>) -> Fix {
                 .collect(),
         ),
     };
-    Fix { text, edits }
+    Fix {
+        text,
+        edits,
+        advice: None,
+    }
 }
 
 /// The richest model `host` runs, of the vendor of the domain's model when it has one, as the
@@ -493,6 +592,49 @@ mod tests {
             ]
         );
         assert!(symptoms("all is well\n").is_empty());
+        // Lines a terminal's paste broke with CR alone are lines too.
+        assert_eq!(
+            symptoms(
+                "x: host doesn't support requested feature: CPUID.07H:EBX.hle [bit 4]\rx: host doesn't support requested feature: CPUID.07H:EBX.rtm [bit 11]\r"
+            ),
+            [Symptom::Lacks {
+                features: vec!["hle".into(), "rtm".into()],
+                by: "QEMU",
+                tcg: false
+            }]
+        );
+    }
+
+    /// The domain's own diagnostics carry the symptom explain would read from libvirt's or
+    /// QEMU's error, and `diagnosed` explains each with fixes for the domain.
+    #[test]
+    fn the_domains_own_problems_are_explained() {
+        let xml = "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><name>t</name>\
+                   <vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os>\
+                   <qemu:cpu><qemu:model name='Skylake-Client-v4'/><qemu:option name='enforce' value='on'/></qemu:cpu></domain>";
+        let doc = crate::xml::Document::parse(xml.as_bytes()).unwrap();
+        let dom = Domain::read(&doc).unwrap();
+        let catalog = Catalog::embedded();
+        let caps = crate::argv::QemuCaps::default();
+        let report = super::super::check(&doc, &dom, &caps, catalog, crate::argv::Reading::Merge);
+        let explained = diagnosed(&report.diagnostics, &dom, catalog, None);
+        let (i, e) = explained
+            .iter()
+            .find(|(_, e)| matches!(e.symptom, Symptom::Lacks { tcg: true, .. }))
+            .expect("TCG's lack explained");
+        assert_eq!(report.diagnostics[*i].code, "tcg-lacks-feature");
+        assert!(
+            e.fixes[0].text.starts_with("turn them off in <qemu:cpu>:"),
+            "{:?}",
+            e.fixes
+        );
+        assert!(e.fixes[0].edits.len() > 1, "{:?}", e.fixes[0]);
+        // A problem explain does not know is left alone.
+        assert!(
+            explained
+                .iter()
+                .all(|(i, _)| report.diagnostics[*i].symptom.is_some())
+        );
     }
 
     /// vmx or svm among what is lacking is named as nested virtualisation, with the host's

@@ -2,6 +2,7 @@
 //! models the host cannot run, features it lacks, features already in the model, AMD SMT
 //! without `topoext`, deprecated models.
 
+use super::explain::Symptom;
 use super::{Advice, Diagnostic, Severity};
 use crate::argv::QemuCaps;
 use crate::catalog::Catalog;
@@ -34,6 +35,15 @@ impl Source {
             Source::HostModel => "<cpu mode='host-model'> on this host",
             Source::QemuCpu => "<qemu:cpu>",
             Source::Commandline => "the -cpu of <qemu:commandline>",
+        }
+    }
+
+    /// Who refuses a feature the host lacks: libvirt compares a `<cpu>`'s features with the
+    /// host at start; what reaches QEMU in other ways only QEMU checks.
+    fn refused_by(self) -> &'static str {
+        match self {
+            Source::Cpu | Source::HostModel => "libvirt",
+            Source::QemuCpu | Source::Commandline => "QEMU",
         }
     }
 
@@ -354,6 +364,11 @@ fn tcg_lacks(
                 req.model
             ),
         )
+        .symptom(Symptom::Lacks {
+            features: list.iter().map(|f| f.to_string()).collect(),
+            by: "QEMU",
+            tcg: true,
+        })
         .at(doc, Some(req.model_el)),
     );
 }
@@ -398,22 +413,29 @@ fn host(
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        out.push(
-            Diagnostic::new(
-                "model-unusable-on-host",
-                severity,
-                format!(
-                    "this host cannot run {} as is: it lacks {lacks}; {consequence} — pick a model the host runs \
-                     (`virt-cpu models --host-caps …`) or disable those features ({from})",
-                    req.model,
-                ),
-            )
-            .advise(
-                Advice::PickUsableModel,
-                "`virt-cpu models --host-caps …`",
-            )
-            .at(doc, Some(req.model_el)),
-        );
+        let d = Diagnostic::new(
+            "model-unusable-on-host",
+            severity,
+            format!(
+                "this host cannot run {} as is: it lacks {lacks}; {consequence} — pick a model the host runs \
+                 (`virt-cpu models --host-caps …`) or disable those features ({from})",
+                req.model,
+            ),
+        )
+        .advise(
+            Advice::PickUsableModel,
+            "`virt-cpu models --host-caps …`",
+        )
+        .at(doc, Some(req.model_el));
+        // explain's reading needs the features by name.
+        out.push(match blockers.is_empty() {
+            true => d,
+            false => d.symptom(Symptom::Lacks {
+                features: blockers.iter().map(|b| b.to_string()).collect(),
+                by: req.source.refused_by(),
+                tcg: false,
+            }),
+        });
     }
     let Some(host) = dc.host_features(catalog) else {
         return;
@@ -434,6 +456,11 @@ fn host(
                         req.source.label()
                     ),
                 )
+                .symptom(Symptom::Lacks {
+                    features: vec![name.clone()],
+                    by: req.source.refused_by(),
+                    tcg: false,
+                })
                 .at(doc, Some(*el)),
             );
         }

@@ -136,6 +136,9 @@ fn from_libvirt(doc: &Document, catalog: &Catalog, e: &LibvirtError) -> Diagnost
         }
         let fix = suggestion.clone().map(crate::edit::Edit::SetModel);
         return Diagnostic::new("unknown-model", Severity::Error, text)
+            .symptom(explain::Symptom::UnknownModel {
+                name: name.to_string(),
+            })
             .at(doc, e.el)
             .suggest(suggestion)
             .fix(fix);
@@ -156,7 +159,12 @@ fn from_libvirt(doc: &Document, catalog: &Catalog, e: &LibvirtError) -> Diagnost
         "feature-twice" => " — keep one <feature> per name",
         _ => "",
     };
-    Diagnostic::new(code, Severity::Error, format!("{stage}: {msg}{hint}")).at(doc, e.el)
+    let d = Diagnostic::new(code, Severity::Error, format!("{stage}: {msg}{hint}")).at(doc, e.el);
+    // libvirt's own message is what `explain` reads ("missing features: …").
+    match explain::symptoms(msg).into_iter().next() {
+        Some(symptom) => d.symptom(symptom),
+        None => d,
+    }
 }
 
 /// What libvirt's refusal means for the admin: a definition it will not take, or a domain
@@ -233,7 +241,10 @@ fn unknown_features(
                     .suggest(suggestion)
                     .fix(fix)
             };
-            d.at(doc, el)
+            d.symptom(explain::Symptom::UnknownFeature {
+                name: name.to_string(),
+            })
+            .at(doc, el)
         })
         .collect()
 }

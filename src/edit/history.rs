@@ -21,30 +21,13 @@ impl History {
         Ok(true)
     }
 
-    /// Applies edits in turn as one step: one undo takes them all back. When one fails, those
-    /// before it are taken back and the document is as it was.
+    /// Applies edits as one undo step ([`Edited::apply_all`]). Nothing changed: no step.
     pub fn apply_all(&mut self, state: &mut Edited, edits: &[Edit]) -> Result<bool, EditError> {
-        let before = state.doc.source().to_owned();
-        let mut inverses: Vec<Vec<Splice>> = Vec::new();
-        for edit in edits {
-            match state.apply(edit) {
-                Ok(inverse) if inverse.is_empty() => {}
-                Ok(inverse) => inverses.push(inverse),
-                Err(e) => {
-                    for inverse in inverses.iter().rev() {
-                        // Exact inverses of splices just applied to this very text.
-                        state.apply_splices(inverse)?;
-                    }
-                    return Err(e);
-                }
-            }
-        }
-        if inverses.is_empty() {
+        let inverse = state.apply_all(edits)?;
+        if inverse.is_empty() {
             return Ok(false);
         }
-        // The steps' inverses each hold for the text between two steps; one splice over the
-        // span the group changed holds for the text after it.
-        self.undo.push(vec![span_back(&before, state.doc.source())]);
+        self.undo.push(inverse);
         self.redo.clear();
         Ok(true)
     }
@@ -76,102 +59,57 @@ impl History {
     }
 }
 
-/// The splice that turns `after` back into `before`: the bytes between their common prefix and
-/// common suffix (kept on character boundaries).
-fn span_back(before: &str, after: &str) -> Splice {
-    let mut prefix = before
-        .bytes()
-        .zip(after.bytes())
-        .take_while(|(a, b)| a == b)
-        .count();
-    while !before.is_char_boundary(prefix) || !after.is_char_boundary(prefix) {
-        prefix -= 1;
-    }
-    let room = before.len().min(after.len()) - prefix;
-    let mut suffix = before
-        .bytes()
-        .rev()
-        .zip(after.bytes().rev())
-        .take(room)
-        .take_while(|(a, b)| a == b)
-        .count();
-    while !before.is_char_boundary(before.len() - suffix)
-        || !after.is_char_boundary(after.len() - suffix)
-    {
-        suffix -= 1;
-    }
-    Splice::replace(
-        prefix..after.len() - suffix,
-        &before[prefix..before.len() - suffix],
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::edit::Topology;
+    use crate::domain::{Domain, Policy};
     use crate::xml::Document;
 
-    const XML: &str = "<domain type='kvm'>\n  <name>é</name>\n  <vcpu>4</vcpu>\n  <cpu mode='host-model'/>\n</domain>\n";
-
-    fn edited() -> Edited {
-        Edited::new(Document::parse(XML.as_bytes()).unwrap()).unwrap()
-    }
-
+    /// Several edits applied as one are one undo step, and the undo gives the bytes back.
     #[test]
-    fn a_group_is_one_undo_step_and_one_redo_step() {
-        let mut ed = edited();
+    fn apply_all_is_one_undo_step() {
+        let xml = "<domain><cpu mode='custom'>\n  <model>Haswell</model>\n</cpu></domain>";
+        let doc = Document::parse(xml.as_bytes()).unwrap();
+        let dom = Domain::read(&doc).unwrap();
+        let mut state = Edited::from_read(doc, dom);
         let mut h = History::default();
-        let group = [
-            Edit::SetMode("custom".into()),
+        let edits = [
             Edit::SetModel("Skylake-Client".into()),
-            Edit::SetVcpus(8),
+            Edit::SetFeature {
+                name: "pcid".into(),
+                policy: Policy::Disable,
+            },
+            Edit::SetFeature {
+                name: "hle".into(),
+                policy: Policy::Disable,
+            },
         ];
-        assert!(h.apply_all(&mut ed, &group).unwrap());
-        let after = ed.doc.source().to_owned();
+        assert!(h.apply_all(&mut state, &edits).unwrap());
+        let after = state.doc.source().to_string();
         assert!(
-            after.contains("<model") && after.contains(">8</vcpu>"),
+            after.contains("Skylake-Client") && after.contains("name='hle'"),
             "{after}"
         );
-        assert!(h.undo(&mut ed).unwrap());
-        assert_eq!(ed.doc.source(), XML);
-        assert!(!h.can_undo());
-        assert!(h.redo(&mut ed).unwrap());
-        assert_eq!(ed.doc.source(), after);
-        assert_eq!(ed.dom.vcpu.as_ref().unwrap().max, "8");
-    }
-
-    #[test]
-    fn a_failing_group_leaves_the_document_as_it_was() {
-        let mut ed = edited();
-        let mut h = History::default();
-        let group = [
-            Edit::SetVcpus(8),
-            Edit::SetTopology(Topology::parse("1x1x2x1").unwrap()),
+        assert!(h.undo(&mut state).unwrap());
+        assert_eq!(state.doc.source(), xml);
+        assert!(!h.can_undo(), "one step");
+        assert!(h.redo(&mut state).unwrap());
+        assert_eq!(state.doc.source(), after);
+        // Nothing to change: no step.
+        assert!(!h.apply_all(&mut state, &edits).unwrap());
+        // An edit that fails leaves the document as it was.
+        let bad = [
+            Edit::SetModel("Haswell".into()),
+            Edit::RenameFeature {
+                from: "no-such".into(),
+                to: "x".into(),
+            },
         ];
-        // <cpu> has no feature `avx2` to drop: the vCPUs and topology set before go back.
-        let group = [
-            group[0].clone(),
-            group[1].clone(),
-            Edit::DropFeature("avx2".into()),
-        ];
-        assert!(matches!(
-            h.apply_all(&mut ed, &group),
-            Err(EditError::NotThere(_))
-        ));
-        assert_eq!(ed.doc.source(), XML);
-        assert_eq!(ed.dom.vcpu.as_ref().unwrap().max, "4");
-        assert!(!h.can_undo());
-    }
-
-    #[test]
-    fn the_span_back_keeps_characters_whole() {
-        let s = span_back("aé-b", "aè-b");
-        assert_eq!((s.range, s.text.as_str()), (1..3, "é"));
-        let s = span_back("abcabc", "abc");
-        let mut back = "abc".to_string();
-        back.replace_range(s.range.clone(), &s.text);
-        assert_eq!(back, "abcabc");
-        assert!(span_back("same", "same").range.is_empty());
+        assert!(h.apply_all(&mut state, &bad).is_err());
+        assert_eq!(state.doc.source(), after);
+        assert!(
+            h.undo(&mut state).unwrap() && !h.can_undo(),
+            "still one step"
+        );
     }
 }

@@ -389,6 +389,18 @@ impl Edited {
         self.apply_splices(&splices)
     }
 
+    /// Applies several edits as one: each after the one before, then the whole change as one
+    /// splice of this document; returns its inverse (one undo step). On any error nothing is
+    /// applied.
+    pub fn apply_all(&mut self, edits: &[Edit]) -> Result<Vec<Splice>, EditError> {
+        let mut after = self.clone();
+        for edit in edits {
+            after.apply(edit)?;
+        }
+        let change = one_splice(self.doc.source(), after.doc.source());
+        self.apply_splices(&change)
+    }
+
     /// Applies raw splices (an edit, or an undo), re-indexing the result. On any error the
     /// document is left as it was.
     pub fn apply_splices(&mut self, splices: &[Splice]) -> Result<Vec<Splice>, EditError> {

@@ -14,7 +14,7 @@ use crate::argv::{QemuCaps, Reading};
 use crate::catalog::Catalog;
 use crate::check::{self, Report};
 use crate::domain::QemuForm;
-use crate::edit::{Edit, Edited, History};
+use crate::edit::{Edit, EditError, Edited, History};
 use crate::store::save::{FileStamp, Saved};
 use crate::xml::Document;
 use std::path::PathBuf;
@@ -117,6 +117,8 @@ pub enum Action {
     PageUp,
     PageDown,
     Input(char),
+    /// Text the terminal delivered as one paste (bracketed paste).
+    Paste(String),
     Backspace,
     /// Text fields: delete the character under the cursor, move the cursor, clear (Ctrl-U).
     DeleteForward,
@@ -451,18 +453,34 @@ impl AppState {
     /// Applies edits as one undo step; the caller says what happened. True when the document
     /// changed; on an error nothing changed and the error is shown.
     pub(crate) fn edit_all(&mut self, edits: &[Edit]) -> bool {
-        match self.history.apply_all(&mut self.state, edits) {
-            Ok(changed) => {
-                if changed {
-                    self.refresh();
-                }
-                changed
-            }
-            Err(e) => {
-                self.error(e.to_string());
-                false
-            }
+        self.try_edit_all(edits).unwrap_or_else(|e| {
+            self.error(e.to_string());
+            false
+        })
+    }
+
+    /// Edits as one undo step, redrawn when the document changed.
+    fn try_edit_all(&mut self, edits: &[Edit]) -> Result<bool, EditError> {
+        let changed = self.history.apply_all(&mut self.state, edits)?;
+        if changed {
+            self.refresh();
         }
+        Ok(changed)
+    }
+
+    /// Applies one of `explain`'s fixes, all its edits one undo step; true when it changed
+    /// the document.
+    pub(crate) fn apply_fix(&mut self, fix: &check::explain::Fix) -> bool {
+        if let [edit] = fix.edits.as_slice() {
+            return self.edit(edit);
+        }
+        let outcome = self.try_edit_all(&fix.edits);
+        match &outcome {
+            Ok(true) => self.info(format!("Applied: {} — u undoes", fix.text)),
+            Ok(false) => self.info(format!("{} — already so; nothing changed", fix.text)),
+            Err(e) => self.error(e.to_string()),
+        }
+        matches!(outcome, Ok(true))
     }
 
     pub(crate) fn diff_text(&self) -> String {

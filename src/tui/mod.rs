@@ -430,6 +430,15 @@ fn list_loop(
                     }
                 }
             }
+            // A paste into the filter types its characters, as before pastes were marked.
+            Event::Paste(text) => {
+                for k in pasted_keys(&text) {
+                    if let Some(a) = domains::DomainList::action(k) {
+                        list.key(a);
+                        redraw = true;
+                    }
+                }
+            }
             Event::Mouse(me) => {
                 let a = match me.kind {
                     event::MouseEventKind::ScrollDown => Action::Down,
@@ -611,6 +620,12 @@ fn handle(
             dispatch(model, Action::Resized(w, h), clip, session, guard);
             return Ok(true);
         }
+        // The diagnostics window reads a pasted error whole (line breaks and all).
+        Event::Paste(text) if matches!(model.overlay, Some(dialogs::Overlay::Diagnostics(_))) => {
+            dispatch(model, Action::Paste(text), clip, session, guard);
+            return Ok(true);
+        }
+        Event::Paste(text) => pasted_keys(&text),
         _ => return Ok(false),
     };
     let mut redraw = false;
@@ -657,6 +672,18 @@ fn dispatch(
             queue.push_back(effects::execute(e, &mut world));
         }
     }
+}
+
+/// A paste anywhere but the diagnostics window is what it was before the terminal marked
+/// pastes: the keys of its characters, a line break as Enter.
+fn pasted_keys(text: &str) -> Vec<KeyEvent> {
+    text.replace("\r\n", "\r")
+        .chars()
+        .map(|c| match c {
+            '\r' | '\n' => KeyEvent::from(KeyCode::Enter),
+            c => KeyEvent::from(KeyCode::Char(c)),
+        })
+        .collect()
 }
 
 /// Esc then a key, arriving in one read, reaches us as Alt+key — a letter, and as well Tab,

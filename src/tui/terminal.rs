@@ -16,7 +16,9 @@
 //! the controlling terminal, `/dev/tty` — crossterm reads keys and sets raw mode there in that
 //! case — and the watchdog watches that, not the pipe, whose end is no hangup.
 
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -219,18 +221,23 @@ fn stop_process_group() {
 /// Whether the terminal is in TUI mode (raw, alternate screen).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 
-/// Raw mode, the alternate screen, the mouse: the TUI's terminal.
+/// Raw mode, the alternate screen, the mouse, marked pastes: the TUI's terminal.
 fn enter() -> io::Result<()> {
     enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
-    if let Err(e) = execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture) {
+    if let Err(e) = execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste
+    ) {
         restore();
         return Err(e);
     }
     Ok(())
 }
 
-/// Gives the terminal back: mouse off, main screen, cooked mode. Runs once however often it is
+/// Gives the terminal back: marked pastes and mouse off, main screen, cooked mode. Runs once however often it is
 /// called (panic hook, then `Drop` while unwinding): leaving the alternate screen twice would move
 /// the cursor back over the panic message. Never panics (it runs inside the panic hook).
 pub fn restore() {
@@ -239,6 +246,7 @@ pub fn restore() {
     }
     let _ = execute!(
         io::stdout(),
+        DisableBracketedPaste,
         DisableMouseCapture,
         LeaveAlternateScreen,
         crossterm::cursor::Show

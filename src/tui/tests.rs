@@ -1624,7 +1624,10 @@ fn c_lists_every_diagnostic_with_tui_advice() {
     assert!(matches!(m.overlay, Some(Overlay::Diagnostics(_))));
     let first = screen(&m, 80, 24);
     assert!(first.contains("more below"), "{first}");
-    assert!(first.contains("PgDn scroll · 1-9 apply a fix"), "{first}");
+    assert!(
+        first.contains("PgDn scroll · 1-9 fix · Tab Enter a way out"),
+        "{first}"
+    );
     let mut seen = String::new();
     for _ in 0..40 {
         seen.push_str(&screen(&m, 80, 24));
@@ -2064,4 +2067,238 @@ fn physaddr_dialog_refuses_more_bits_than_the_host_has() {
         shown.contains("physaddr  emulate · 40 bits (host 40)"),
         "{shown}"
     );
+}
+
+/// The diagnostics window after `p` and QEMU's refusal: explain's reading for this domain, its
+/// first fix chosen.
+#[test]
+fn snapshot_diagnostics_pasted_error() {
+    let mut m = demo();
+    keys(
+        &mut m,
+        "cpqemu-system-x86_64: warning: host doesn't support requested feature: CPUID.07H:EBX.mpx [bit 14]<ret>",
+    );
+    insta::assert_snapshot!(render(&m, 100, 30).backend());
+}
+
+/// A custom `<cpu>` that asks for what the recorded host (QEMU 8.0 q35, an EPYC-Rome) lacks,
+/// opened with that host (`--host-caps`).
+fn lacking_on_reference_host() -> (tempfile::TempDir, AppState) {
+    let shared = std::env::var_os("VIRT_CPU_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    let caps = shared.join("reference/domcapabilities/qemu_8.0.0-q35.x86_64.xml");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lacks.xml");
+    std::fs::write(&path, LACKS).unwrap();
+    let m = load(
+        &Options {
+            file: Some(path),
+            host: Some(crate::host::DomCaps::read(&caps).unwrap()),
+            ..Options::default()
+        },
+        Catalog::embedded(),
+    )
+    .unwrap();
+    (dir, m)
+}
+
+const LACKS: &str = "<domain type='kvm'>
+  <name>lacks</name>
+  <memory unit='KiB'>1048576</memory>
+  <vcpu>2</vcpu>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <cpu mode='custom' match='exact'>
+    <model fallback='forbid'>Skylake-Client</model>
+    <feature policy='require' name='avx512f'/>
+  </cpu>
+</domain>
+";
+
+/// The fixes the diagnostics window offers (those with edits), as `check::explain` gives them
+/// for the domain's own diagnostics.
+fn explains_fixes(m: &AppState) -> Vec<String> {
+    crate::check::explain::diagnosed(
+        &m.report.diagnostics,
+        &m.state.dom,
+        m.catalog,
+        m.caps.domcaps.as_ref(),
+    )
+    .into_iter()
+    .flat_map(|(_, e)| e.fixes)
+    .filter(|f| !f.edits.is_empty())
+    .map(|f| f.text)
+    .collect()
+}
+
+/// `c` on a domain the host cannot run: under each problem, explain's fixes (turn the features
+/// off, a named model the host runs, host-model); `Tab` chooses one, `Enter` applies it — a fix
+/// of several edits is one undo step — and the `-cpu` follows.
+#[test]
+fn c_offers_explains_fixes_and_enter_applies_one() {
+    let (_dir, mut m) = lacking_on_reference_host();
+    super::app::update(&mut m, super::app::Action::Resized(120, 40));
+    let offered = explains_fixes(&m);
+    assert!(offered.len() >= 3, "{offered:?}");
+    keys(&mut m, "c");
+    let shown = screen(&m, 120, 40);
+    let joined = shown.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(joined.contains("› disable them in <cpu>:"), "{shown}");
+    assert!(
+        joined.contains("the richest model this host runs"),
+        "{shown}"
+    );
+    assert!(joined.contains("› use host-model"), "{shown}");
+    assert!(!shown.contains('▸'), "nothing chosen before Tab:\n{shown}");
+    // Enter with nothing chosen closes, as it always did.
+    keys(&mut m, "<ret>");
+    assert!(m.overlay.is_none());
+    assert_eq!(m.source(), LACKS);
+
+    // A chosen fix scrolled out of the window is no longer chosen: Enter then closes.
+    keys(&mut m, "c<tab>");
+    super::app::update(&mut m, super::app::Action::Resized(80, 24));
+    keys(&mut m, "<end><ret>");
+    assert!(m.overlay.is_none());
+    assert_eq!(m.source(), LACKS);
+    super::app::update(&mut m, super::app::Action::Resized(120, 40));
+
+    // The first fix: libvirt's refusal lists several features, all disabled in one step.
+    keys(&mut m, "c<tab>");
+    let chosen = screen(&m, 120, 40);
+    assert!(chosen.contains("▸ disable them in <cpu>:"), "{chosen}");
+    // Under the chosen fix, the -cpu it gives.
+    let previewed = chosen
+        .lines()
+        .find_map(|l| l.split("→ -cpu ").nth(1))
+        .map(|v| v.split_whitespace().next().unwrap().to_string())
+        .unwrap_or_else(|| panic!("no preview:\n{chosen}"));
+    keys(&mut m, "<ret>");
+    assert_eq!(cpu_value(&m), previewed);
+    assert!(
+        matches!(m.overlay, Some(Overlay::Diagnostics(_))),
+        "stays open"
+    );
+    let disabled = m.source().matches("policy='disable'").count();
+    assert!(disabled > 1, "{}", m.source());
+    assert!(
+        cpu_value(&m).contains("avx512f=off"),
+        "the -cpu follows: {}",
+        cpu_value(&m)
+    );
+    keys(&mut m, "<esc>u");
+    assert_eq!(m.source(), LACKS, "one undo step takes the whole fix back");
+
+    // The named model: Tab to it, Enter.
+    let model_fix = offered
+        .iter()
+        .position(|t| t.contains("the richest model this host runs"))
+        .unwrap();
+    // libvirt's refusal names avx512f, which the domain requires itself: off with the model.
+    assert!(
+        offered[model_fix].ends_with("and turn off avx512f, which the domain asks for itself"),
+        "{offered:?}"
+    );
+    let model = offered[model_fix]
+        .strip_prefix("use ")
+        .and_then(|t| t.split(',').next())
+        .unwrap()
+        .to_string();
+    keys(&mut m, &format!("c{}<ret>", "<tab>".repeat(model_fix + 1)));
+    assert!(
+        m.source().contains(&format!(">{model}</model>")),
+        "{model}: {}",
+        m.source()
+    );
+    assert!(
+        m.source()
+            .contains("<feature policy='disable' name='avx512f'/>")
+    );
+    assert!(cpu_value(&m).starts_with(&model), "{}", cpu_value(&m));
+    let codes: Vec<&str> = m.report.diagnostics.iter().map(|d| d.code).collect();
+    assert!(codes.is_empty(), "{codes:?}");
+    keys(&mut m, "<esc>u");
+    assert_eq!(m.source(), LACKS);
+
+    // host-model.
+    let host_model = offered
+        .iter()
+        .position(|t| t.starts_with("use host-model"))
+        .unwrap();
+    keys(&mut m, &format!("c{}<ret>", "<tab>".repeat(host_model + 1)));
+    assert!(m.source().contains("mode='host-model'"), "{}", m.source());
+    keys(&mut m, "<esc>u");
+    assert_eq!(m.source(), LACKS);
+}
+
+/// `p` in the diagnostics window: an error message typed or pasted there is read by explain
+/// for this domain; its first fix is chosen, `Enter` applies it. A paste into the window opens
+/// the field with the pasted text (line breaks and all).
+#[test]
+fn p_explains_a_pasted_error_and_applies_its_fix() {
+    let (_dir, mut m) = lacking_on_reference_host();
+    super::app::update(&mut m, super::app::Action::Resized(120, 40));
+    keys(&mut m, "cp");
+    let field = screen(&m, 120, 40);
+    assert!(field.contains("error (Enter explains, Esc): █"), "{field}");
+    // Letters go to the field, not to the window's keys (q would close it).
+    keys(
+        &mut m,
+        "qemu-system-x86_64: warning: host doesn't support requested feature: CPUID.07H:EBX.mpx [bit 14]",
+    );
+    assert!(matches!(m.overlay, Some(Overlay::Diagnostics(_))));
+    keys(&mut m, "<ret>");
+    let read = screen(&m, 120, 40);
+    let joined = read.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(joined.contains("the pasted error:"), "{read}");
+    assert!(joined.contains("the host CPU lacks mpx"), "{read}");
+    assert!(
+        joined.contains("▸ disable them in <cpu>: <feature policy='disable' name='mpx'/>"),
+        "{read}"
+    );
+    keys(&mut m, "<ret>");
+    assert!(
+        m.source()
+            .contains("<feature policy='disable' name='mpx'/>"),
+        "{}",
+        m.source()
+    );
+    keys(&mut m, "<esc>u");
+    assert_eq!(m.source(), LACKS);
+
+    // A paste (bracketed) into the window: two lines, both read.
+    keys(&mut m, "c");
+    let log = "qemu-system-x86_64: warning: host doesn't support requested feature: CPUID.07H:EBX.hle [bit 4]\rqemu-system-x86_64: warning: host doesn't support requested feature: CPUID.07H:EBX.rtm [bit 11]\n";
+    super::app::update(&mut m, super::app::Action::Paste(log.into()));
+    assert!(screen(&m, 120, 40).contains("⏎"));
+    keys(&mut m, "<ret>");
+    let read = screen(&m, 120, 40);
+    assert!(read.contains("the host CPU lacks hle, rtm"), "{read}");
+    // Text explain does not read says so; Esc in the field drops it.
+    keys(&mut m, "pall is well<ret>");
+    assert!(screen(&m, 120, 40).contains("no CPU error recognised"));
+    keys(&mut m, "p<esc>");
+    assert!(!screen(&m, 120, 40).contains("pasted error"));
+    assert!(matches!(m.overlay, Some(Overlay::Diagnostics(_))));
+}
+
+/// A paste outside the diagnostics window is the keys it always was (before the terminal marked
+/// pastes): its characters, a line break (CR, LF or both) as one Enter.
+#[test]
+fn a_paste_elsewhere_is_its_keys() {
+    use crossterm::event::{KeyCode, KeyEvent};
+    let keys = super::pasted_keys("ab\r\nc\nd\r");
+    let expected: Vec<KeyEvent> = [
+        KeyCode::Char('a'),
+        KeyCode::Char('b'),
+        KeyCode::Enter,
+        KeyCode::Char('c'),
+        KeyCode::Enter,
+        KeyCode::Char('d'),
+        KeyCode::Enter,
+    ]
+    .into_iter()
+    .map(KeyEvent::from)
+    .collect();
+    assert_eq!(keys, expected);
 }

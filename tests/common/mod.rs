@@ -171,7 +171,35 @@ pub const QMP_QUIT: &[u8] = b"{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\
 /// `qemu-system-x86_64` set up to build a q35 TCG machine with this `-cpu` (plus `extra`
 /// arguments) and wait for QMP on stdin: exit 0 means QEMU accepted the CPU.
 pub fn qemu_probe(cpu: &str, extra: &[&str]) -> std::process::Command {
-    let mut cmd = std::process::Command::new("qemu-system-x86_64");
+    qemu_probe_with(std::process::Command::new("qemu-system-x86_64"), cpu, extra)
+}
+
+/// [`qemu_probe`] with the Debian 13 chroot's QEMU 10.0 (`chroot ROOT qemu-system-x86_64`),
+/// or None (skipped, or failed under CI) when there is no chroot.
+pub fn qemu10_probe(cpu: &str, extra: &[&str]) -> Option<std::process::Command> {
+    let root = trixie_root();
+    if !root.join("usr/bin/qemu-system-x86_64").is_file() {
+        let why = format!(
+            "no Debian 13 chroot with QEMU 10.0 at {} (run `bash .ci/debian13-chroot` as root)",
+            root.display()
+        );
+        if must_not_skip() {
+            panic!("QEMU 10.0 is required under CI=true: {why}");
+        }
+        eprintln!("SKIP: {why}");
+        return None;
+    }
+    let mut chroot = std::process::Command::new("chroot");
+    chroot.arg(&root).arg("/usr/bin/qemu-system-x86_64");
+    Some(qemu_probe_with(chroot, cpu, extra))
+}
+
+/// `cmd` (a QEMU) given the arguments of [`qemu_probe`].
+fn qemu_probe_with(
+    mut cmd: std::process::Command,
+    cpu: &str,
+    extra: &[&str],
+) -> std::process::Command {
     cmd.args(["-accel", "tcg", "-machine", "q35", "-m", "64", "-cpu", cpu])
         .args(extra)
         .args(["-nodefaults", "-display", "none", "-S", "-qmp", "stdio"])

@@ -35,7 +35,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 #[derive(Debug, Clone)]
 pub enum Overlay {
     Help(help::Help),
-    /// Every diagnostic, scrollable, with its fix key.
+    /// Every diagnostic, scrollable, with its fix key, explain's fixes and a pasted error.
     Diagnostics(diagnostics::Diagnostics),
     Picker(picker::Picker),
     Features(features::FeatureList),
@@ -75,7 +75,7 @@ impl Overlay {
     pub fn keys(&self) -> &'static [Binding] {
         match self {
             Overlay::Help(_) => help::KEYS,
-            Overlay::Diagnostics(_) => diagnostics::KEYS,
+            Overlay::Diagnostics(d) => d.keys(),
             Overlay::Picker(_) => picker::KEYS,
             Overlay::Features(l) => l.keys(),
             Overlay::Diff(_) => diff::KEYS,
