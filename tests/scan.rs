@@ -365,7 +365,7 @@ fn upgrade_check_catches_a_machine_type_the_newer_qemu_removed() {
     assert_eq!(u["starts"], false, "{u}");
     let reason = u["new_errors"][0].as_str().unwrap_or_else(|| panic!("{u}"));
     assert!(
-        reason.starts_with("QEMU 10.0 has no machine type 'pc-i440fx-2.0' (QEMU 7.2 has it"),
+        reason.starts_with("QEMU 10.0 has no machine type 'pc-i440fx-2.0' (retired after QEMU 7.2"),
         "{reason}"
     );
     // libvirt 11.3 on the very definition libvirt 9.0 holds: refused for that machine type.

@@ -120,8 +120,8 @@ fn machine_verdict(
             format!("it came with QEMU {}", made.line())
         } else {
             match &here {
-                Some((line, _)) => format!("QEMU {line} has it; removed since"),
-                None => format!("removed before QEMU {qemu}"),
+                Some((line, _)) => format!("retired after QEMU {line}, which has it"),
+                None => format!("retired before QEMU {qemu}"),
             }
         };
         return MachineVerdict {
@@ -173,8 +173,14 @@ fn replacement(there: Machines, family: &str, oldest_too: bool, qemu: &str) -> S
     if choices.is_empty() {
         return String::new();
     }
+    // Not "; …": the reasons of a domain are joined with "; ".
+    let which = if choices.len() > 1 {
+        "either of which"
+    } else {
+        "which"
+    };
     format!(
-        ": define it there with machine={}; another machine type changes the guest's ABI",
+        ": define it there with machine={}, {which} changes the guest's ABI",
         choices.join(" or ")
     )
 }
@@ -205,11 +211,7 @@ fn name_rule(
         _ => None,
     };
     let advice = alias
-        .map(|a| {
-            format!(
-                ": define it there with machine='{a}'; another machine type changes the guest's ABI"
-            )
-        })
+        .map(|a| format!(": define it there with machine='{a}', which changes the guest's ABI"))
         .unwrap_or_default();
     MachineVerdict {
         gone: Some(format!(
@@ -311,7 +313,7 @@ mod tests {
         );
         assert!(
             u.new_errors[0].ends_with(
-                "define it there with machine='q35' (there pc-q35-7.2); another machine type changes the guest's ABI"
+                "define it there with machine='q35' (there pc-q35-7.2), which changes the guest's ABI"
             ),
             "{u:?}"
         );
@@ -322,7 +324,7 @@ mod tests {
         assert_eq!(
             u.new_errors,
             [
-                "QEMU 7.2 has no machine type 'pc-i440fx-8.2' (it came with QEMU 8.2): define it there with machine='pc' (there pc-i440fx-7.2); another machine type changes the guest's ABI"
+                "QEMU 7.2 has no machine type 'pc-i440fx-8.2' (it came with QEMU 8.2): define it there with machine='pc' (there pc-i440fx-7.2), which changes the guest's ABI"
             ]
         );
         // A machine type the older QEMU has, or an alias, is no reason.
@@ -353,7 +355,7 @@ mod tests {
         assert_eq!(
             u.new_errors,
             [
-                "QEMU 10.0 has no machine type 'pc-i440fx-2.0' (QEMU 7.2 has it; removed since): define it there with machine='pc-i440fx-2.4' (the oldest QEMU 10.0 has, deprecated there) or 'pc' (there pc-i440fx-10.0); another machine type changes the guest's ABI"
+                "QEMU 10.0 has no machine type 'pc-i440fx-2.0' (retired after QEMU 7.2, which has it): define it there with machine='pc-i440fx-2.4' (the oldest QEMU 10.0 has, deprecated there) or 'pc' (there pc-i440fx-10.0), either of which changes the guest's ABI"
             ]
         );
         // A type both have is no reason; one 10.0 deprecates (7.2 did not) is a note.
@@ -363,7 +365,7 @@ mod tests {
         assert_eq!(
             u.notes,
             [
-                "QEMU 10.0 deprecates machine type 'pc-q35-7.0' (it warns at start, and a later QEMU removes it): define it there with machine='q35' (there pc-q35-10.0); another machine type changes the guest's ABI"
+                "QEMU 10.0 deprecates machine type 'pc-q35-7.0' (it warns at start, and a later QEMU removes it): define it there with machine='q35' (there pc-q35-10.0), which changes the guest's ABI"
             ]
         );
         let d = domain("pc-q35-7.2", &format!("{CUSTOM}Nehalem</model></cpu>"));
@@ -405,7 +407,7 @@ mod tests {
         assert_eq!(
             u.new_errors,
             [
-                "QEMU 7.2 has no machine type 'pc-q35-10.0' (it came with QEMU 10.0): define it there with machine='q35'; another machine type changes the guest's ABI"
+                "QEMU 7.2 has no machine type 'pc-q35-10.0' (it came with QEMU 10.0): define it there with machine='q35', which changes the guest's ABI"
             ]
         );
     }
