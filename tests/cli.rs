@@ -2674,3 +2674,49 @@ fn set_hyperv_refusals_and_dependency() {
     );
     assert!(text.contains("--hyperv vpindex=on"));
 }
+
+/// A machine type QEMU marks deprecated (the catalog's `query-machines`) is a warning of
+/// `check` and a deprecated-config taint, as libvirt's qemuDomainObjCheckMachineTaint has it:
+/// QEMU 10.0 deprecates pc-q35-7.0, QEMU 7.2 does not; an alias is the newest type, never
+/// deprecated.
+#[test]
+fn check_warns_of_a_deprecated_machine_type() {
+    let xml = |machine: &str| {
+        format!(
+            "<domain type='qemu'>\n  <os><type arch='x86_64' machine='{machine}'>hvm</type></os>\n  \
+             <cpu mode='custom'><model>Nehalem</model></cpu>\n</domain>\n"
+        )
+    };
+    let deprecated = |o: &Output| {
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let warned = v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "deprecated-machine" && d["severity"] == "warning");
+        let tainted = v["taints"].as_array().unwrap().iter().any(|t| {
+            t["name"] == "deprecated-config" && t["detail"] == "machine type 'pc-q35-7.0'"
+        });
+        assert_eq!(warned, tainted, "{v}");
+        warned
+    };
+    let with = |libvirt: &str, machine: &str, json: bool| {
+        let mut args = vec!["--libvirt", libvirt, "check", "-"];
+        if json {
+            args.push("--json");
+        }
+        run_stdin(&args, xml(machine).as_bytes())
+    };
+    assert!(deprecated(&with("11.3", "pc-q35-7.0", true)));
+    assert!(!deprecated(&with("9.0", "pc-q35-7.0", true)));
+    assert!(!deprecated(&with("11.3", "q35", true)));
+    let o = with("11.3", "pc-q35-7.0", false);
+    let text = stdout(&o);
+    assert!(
+        text.contains(
+            "warning[deprecated-machine]: QEMU 10.0 marks machine type 'pc-q35-7.0' deprecated"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("machine='q35'"), "{text}");
+}
