@@ -2720,3 +2720,36 @@ fn check_warns_of_a_deprecated_machine_type() {
     );
     assert!(text.contains("machine='q35'"), "{text}");
 }
+
+/// `catalog` says how many machine types the catalog records, and when a catalog refreshed
+/// before they were recorded has none (it still loads).
+#[test]
+fn catalog_says_whether_it_records_machine_types() {
+    let o = run(&["--libvirt", "11.3", "catalog", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["qemu_machine_types"].as_u64().unwrap() > 0, "{v}");
+    // The 9.0 pair's catalog without its machine list, as an older refresh wrote it.
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/catalog/libvirt-9.0+qemu-7.2");
+    let mut qemu: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(src.join("qemu-x86.json")).unwrap()).unwrap();
+    assert!(qemu.as_object_mut().unwrap().remove("machines").is_some());
+    std::fs::write(dir.path().join("qemu-x86.json"), qemu.to_string()).unwrap();
+    std::fs::copy(
+        src.join("libvirt-x86.json"),
+        dir.path().join("libvirt-x86.json"),
+    )
+    .unwrap();
+    let d = dir.path().to_str().unwrap();
+    let o = run(&["--catalog", d, "catalog", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
+    assert!(v["qemu_machine_types"].is_null(), "{v}");
+    let o = run(&["--catalog", d, "catalog"]);
+    assert!(
+        stdout(&o).contains("machine types not recorded"),
+        "{}",
+        stdout(&o)
+    );
+}
