@@ -10,7 +10,8 @@
 //! - [`domain`]: the typed read of the CPU-relevant parts (`<cpu>`, `<qemu:cpu>`, `<features>`,
 //!   `<clock>`, …) and what they mean on their own (a feature's policy, what a feature setting
 //!   does to the model: [`domain::AgainstModel`]).
-//! - [`catalog`]: models, versions, aliases and features per libvirt + QEMU pair.
+//! - [`catalog`]: models, versions, aliases and features per libvirt + QEMU pair, and that QEMU's
+//!   machine types.
 //! - [`argv`]: libvirt's `-cpu` and the `<qemu:cpu>` readings (`argv::features`: what that
 //!   `-cpu` does with each `<cpu>` feature, against QEMU's model); [`check`]: diagnostics and
 //!   taints (a diagnostic's advice is a `check::Advice` too, which each front words: the CLI

@@ -9,7 +9,7 @@
 mod common;
 
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use virt_cpu::catalog::accel::TCG_DEFAULTS;
 use virt_cpu::catalog::files;
@@ -192,7 +192,111 @@ fn assert_same_catalog(embedded: &Catalog, fresh: &Catalog, hint: &str) {
             fm.name
         );
     }
+    assert_eq!(e.machines, f.machines, "machine types; {hint}");
     assert_eq!(embedded.libvirt, fresh.libvirt, "libvirt CPU map; {hint}");
+}
+
+/// A machine type as `qemu-system-x86_64 -machine help` lists it: (alias, default, deprecated).
+type MachineHelp = BTreeMap<String, (Option<String>, bool, bool)>;
+
+/// Reads `-machine help` (a header, then `NAME  DESCRIPTION [(alias of X)|(default)|(deprecated)]`
+/// per line; an alias has a line of its own). This is QEMU's text for people, a second source
+/// beside the `query-machines` the refresh asks.
+fn machine_help(runner: &dyn Runner) -> MachineHelp {
+    let out = runner
+        .run("qemu-system-x86_64", &["-machine", "help"], b"")
+        .expect("qemu-system-x86_64 -machine help");
+    assert!(out.success(), "-machine help: {}", out.stderr);
+    let mut machines = MachineHelp::new();
+    let mut aliases = Vec::new();
+    for line in out.stdout.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let name = line.split_whitespace().next().unwrap().to_string();
+        if let Some(target) = line
+            .rsplit_once("(alias of ")
+            .and_then(|(_, t)| t.strip_suffix(')'))
+        {
+            aliases.push((name, target.to_string()));
+            continue;
+        }
+        let flags = (
+            None,
+            line.ends_with("(default)"),
+            line.ends_with("(deprecated)"),
+        );
+        assert!(machines.insert(name, flags).is_none(), "{line}");
+    }
+    for (alias, target) in aliases {
+        let entry = machines
+            .get_mut(&target)
+            .unwrap_or_else(|| panic!("{alias} is an alias of {target}, which is not listed"));
+        entry.0 = Some(alias);
+    }
+    machines
+}
+
+/// The catalog's machine types as [`machine_help`] gives them.
+fn catalog_machines(catalog: &Catalog, hint: &str) -> MachineHelp {
+    catalog
+        .qemu
+        .machines
+        .as_ref()
+        .unwrap_or_else(|| panic!("the catalog records no machine types; {hint}"))
+        .iter()
+        .map(|m| {
+            (
+                m.name.clone(),
+                (m.alias.clone(), m.is_default, m.deprecated),
+            )
+        })
+        .collect()
+}
+
+/// The libvirt 9.0 + QEMU 7.2 catalog lists the machine types this system's QEMU lists, with
+/// their aliases, default and deprecation: a stale catalog (another QEMU) is caught.
+#[test]
+fn embedded_machine_types_are_what_the_installed_qemu_lists() {
+    if !common::require_program("qemu-system-x86_64") {
+        return;
+    }
+    let hint =
+        "run `virt-cpu catalog refresh --output assets/catalog/libvirt-9.0+qemu-7.2` on Debian 12";
+    let listed = machine_help(&SystemRunner);
+    assert!(listed.contains_key("pc-i440fx-2.0"), "{listed:?}");
+    assert_eq!(
+        catalog_machines(Catalog::embedded(), hint),
+        listed,
+        "{hint}"
+    );
+}
+
+/// The libvirt 11.3 + QEMU 10.0 catalog lists the machine types the Debian 13 chroot's QEMU
+/// lists (QEMU 10.0 retired pc-i440fx-2.0 … 2.3).
+#[test]
+fn embedded_libvirt11_machine_types_are_what_the_debian13_chroot_qemu_lists() {
+    let root = common::trixie_root();
+    if !root.join("usr/bin/qemu-system-x86_64").is_file() {
+        let why = format!(
+            "no Debian 13 chroot with QEMU at {} (run `bash .ci/debian13-chroot` as root)",
+            root.display()
+        );
+        if common::must_not_skip() {
+            panic!("the QEMU 10.0 machine type check is required under CI=true: {why}");
+        }
+        eprintln!("SKIP: {why}");
+        return;
+    }
+    let pair = &versions::EMBEDDED[1];
+    let hint = format!(
+        "run `virt-cpu catalog refresh --output assets/catalog/{}` in the Debian 13 chroot",
+        pair.dir
+    );
+    let listed = machine_help(&ChrootRunner(root));
+    assert!(!listed.contains_key("pc-i440fx-2.0"), "{listed:?}");
+    assert_eq!(
+        catalog_machines(Catalog::embedded_pair(pair), &hint),
+        listed,
+        "{hint}"
+    );
 }
 
 /// The KVM view's vme (what TCG forces) of every built-in model is what QEMU reports under KVM,

@@ -2853,3 +2853,82 @@ fn check_reports_nested_state_and_problems() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["nested"]["host"]["verdict"], "allows");
 }
+
+/// A machine type QEMU marks deprecated (the catalog's `query-machines`) is a warning of
+/// `check` and a deprecated-config taint, as libvirt's qemuDomainObjCheckMachineTaint has it:
+/// QEMU 10.0 deprecates pc-q35-7.0, QEMU 7.2 does not; an alias is the newest type, never
+/// deprecated.
+#[test]
+fn check_warns_of_a_deprecated_machine_type() {
+    let xml = |machine: &str| {
+        format!(
+            "<domain type='qemu'>\n  <os><type arch='x86_64' machine='{machine}'>hvm</type></os>\n  \
+             <cpu mode='custom'><model>Nehalem</model></cpu>\n</domain>\n"
+        )
+    };
+    let deprecated = |o: &Output| {
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let warned = v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "deprecated-machine" && d["severity"] == "warning");
+        let tainted = v["taints"].as_array().unwrap().iter().any(|t| {
+            t["name"] == "deprecated-config" && t["detail"] == "machine type 'pc-q35-7.0'"
+        });
+        assert_eq!(warned, tainted, "{v}");
+        warned
+    };
+    let with = |libvirt: &str, machine: &str, json: bool| {
+        let mut args = vec!["--libvirt", libvirt, "check", "-"];
+        if json {
+            args.push("--json");
+        }
+        run_stdin(&args, xml(machine).as_bytes())
+    };
+    assert!(deprecated(&with("11.3", "pc-q35-7.0", true)));
+    assert!(!deprecated(&with("9.0", "pc-q35-7.0", true)));
+    assert!(!deprecated(&with("11.3", "q35", true)));
+    let o = with("11.3", "pc-q35-7.0", false);
+    let text = stdout(&o);
+    assert!(
+        text.contains(
+            "warning[deprecated-machine]: QEMU 10.0 marks machine type 'pc-q35-7.0' deprecated"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("machine='q35'"), "{text}");
+}
+
+/// `catalog` says how many machine types the catalog records, and when a catalog refreshed
+/// before they were recorded has none (it still loads).
+#[test]
+fn catalog_says_whether_it_records_machine_types() {
+    let o = run(&["--libvirt", "11.3", "catalog", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["qemu_machine_types"].as_u64().unwrap() > 0, "{v}");
+    // The 9.0 pair's catalog without its machine list, as an older refresh wrote it.
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/catalog/libvirt-9.0+qemu-7.2");
+    let mut qemu: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(src.join("qemu-x86.json")).unwrap()).unwrap();
+    assert!(qemu.as_object_mut().unwrap().remove("machines").is_some());
+    std::fs::write(dir.path().join("qemu-x86.json"), qemu.to_string()).unwrap();
+    std::fs::copy(
+        src.join("libvirt-x86.json"),
+        dir.path().join("libvirt-x86.json"),
+    )
+    .unwrap();
+    let d = dir.path().to_str().unwrap();
+    let o = run(&["--catalog", d, "catalog", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
+    assert!(v["qemu_machine_types"].is_null(), "{v}");
+    let o = run(&["--catalog", d, "catalog"]);
+    assert!(
+        stdout(&o).contains("machine types not recorded"),
+        "{}",
+        stdout(&o)
+    );
+}

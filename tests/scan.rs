@@ -35,9 +35,14 @@ impl Defined {
 
     /// Defines `body` (inside `<domain>`, after the name) as `name` at `uri`.
     fn define(&mut self, uri: &str, name: &str, attrs: &str, body: &str) {
+        self.define_machine(uri, name, "q35", attrs, body);
+    }
+
+    /// [`Self::define`] with the machine type `machine`.
+    fn define_machine(&mut self, uri: &str, name: &str, machine: &str, attrs: &str, body: &str) {
         let xml = format!(
             "<domain type='qemu'{attrs}>\n  <name>{name}</name>\n  <memory unit='MiB'>64</memory>\n  \
-             <os><type arch='x86_64' machine='q35'>hvm</type></os>\n{body}</domain>\n"
+             <os><type arch='x86_64' machine='{machine}'>hvm</type></os>\n{body}</domain>\n"
         );
         let file = self.dir.path().join(format!("{name}.xml"));
         std::fs::write(&file, xml).unwrap();
@@ -328,6 +333,97 @@ fn upgrade_check_gives_what_the_newer_daemon_gives() {
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains(heading), "{text}");
     }
+}
+
+/// The upgrade check against a machine type the newer QEMU retired: a domain of
+/// `pc-i440fx-2.0` on the 9.0 daemon (QEMU 7.2 has it) would no longer start after an upgrade to
+/// libvirt 11.3 + QEMU 10.0, and the 11.3 daemon indeed refuses that very definition, naming the
+/// machine type; the type virt-cpu advises instead is one it takes.
+#[test]
+fn upgrade_check_catches_a_machine_type_the_newer_qemu_removed() {
+    if !common::require_libvirt_daemon() || !common::require_libvirt11_daemon() {
+        return;
+    }
+    let v11 = common::libvirt11_uri();
+    let p = prefix();
+    let mut defined = Defined::new();
+    let name = format!("{p}removed-machine");
+    defined.define_machine(LIBVIRT_URI, &name, "pc-i440fx-2.0", "", CUSTOM_FITS);
+    let args = [
+        "-c",
+        LIBVIRT_URI,
+        "--to-libvirt",
+        "11.3",
+        "--to-qemu",
+        "10.0",
+    ];
+    let (json, code, stderr) = scan_json(&args);
+    assert_eq!(code, Some(1), "a domain would no longer start: {stderr}");
+    let d = ours(&json, LIBVIRT_URI, &name);
+    assert_eq!(d["errors"], 0, "it starts today: {d}");
+    let u = &d["upgrade"];
+    assert_eq!(u["starts"], false, "{u}");
+    let reason = u["new_errors"][0].as_str().unwrap_or_else(|| panic!("{u}"));
+    assert!(
+        reason.starts_with("QEMU 10.0 has no machine type 'pc-i440fx-2.0' (retired after QEMU 7.2"),
+        "{reason}"
+    );
+    // libvirt 11.3 on the very definition libvirt 9.0 holds: refused for that machine type.
+    let file = dumpxml(LIBVIRT_URI, &name, defined.dir.path());
+    let Outcome::Refused(said) = domxml_to_native(&v11, &file) else {
+        panic!("libvirt 11.3 takes {name} with pc-i440fx-2.0")
+    };
+    assert!(said.contains("machine type 'pc-i440fx-2.0'"), "{said}");
+    // And it will not define it either.
+    let out = Command::new("virsh")
+        .args(["-c", &v11, "define"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    if out.status.success() {
+        defined.domains.push((v11.clone(), name.clone()));
+    }
+    assert!(
+        !out.status.success(),
+        "libvirt 11.3 defines {name} with pc-i440fx-2.0"
+    );
+    // The advised types are ones libvirt 11.3 takes.
+    let advised: Vec<&str> = reason
+        .split("machine='")
+        .nth(1)
+        .map(|rest| rest.split(" or '").collect())
+        .unwrap_or_else(|| panic!("no advice: {reason}"));
+    assert_eq!(advised.len(), 2, "{reason}");
+    let xml = std::fs::read_to_string(&file).unwrap();
+    for choice in advised {
+        let machine = choice.split('\'').next().unwrap();
+        let other = defined.dir.path().join(format!("{name}-{machine}.xml"));
+        std::fs::write(
+            &other,
+            xml.replace("machine='pc-i440fx-2.0'", &format!("machine='{machine}'")),
+        )
+        .unwrap();
+        let outcome = domxml_to_native(&v11, &other);
+        assert!(
+            matches!(outcome, Outcome::Cpu(_)),
+            "libvirt 11.3 refuses the advised {machine}: {outcome:?}"
+        );
+    }
+    // The text names it among what would no longer start.
+    let out = Command::new(BIN)
+        .arg("scan")
+        .args(args)
+        .env_remove("VIRT_CPU_LIBVIRT")
+        .env_remove("VIRT_CPU_QEMU")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!(
+            "#1/{name}: would no longer start: QEMU 10.0 has no machine type 'pc-i440fx-2.0'"
+        )),
+        "{text}"
+    );
 }
 
 /// A feature of libvirt 11.3's map (and QEMU 10.0) that libvirt 9.0 does not know.

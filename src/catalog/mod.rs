@@ -8,6 +8,7 @@ pub mod features;
 pub mod files;
 pub mod levels;
 pub mod libvirt_map;
+pub mod machines;
 pub mod names;
 pub mod qemu;
 pub mod qemu_cpu_string;

@@ -6,6 +6,7 @@
 
 use super::feature_set::FeatureSet;
 use super::features::{self, Category};
+use super::machines::{Machines, QemuMachine};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -34,6 +35,9 @@ pub struct QemuCatalog {
     /// Why KVM was not usable for the refresh (`cannot open /dev/kvm read-write: …`), when
     /// [`Self::kvm_unobservable`] is not empty; empty otherwise and in older catalogs.
     pub kvm_unobservable_reason: String,
+    /// QEMU's machine types (`query-machines`), sorted by name; `None` in catalogs refreshed
+    /// before they were recorded (then whether a machine type exists cannot be told).
+    pub machines: Option<Vec<QemuMachine>>,
     pub(super) index: Index,
 }
 
@@ -502,6 +506,11 @@ impl QemuCatalog {
         (set, unknown)
     }
 
+    /// QEMU's machine types, when the catalog records them.
+    pub fn machine_types(&self) -> Option<Machines<'_>> {
+        self.machines.as_deref().map(Machines)
+    }
+
     /// Does the model (as a KVM guest gets it) have the feature (any spelling)?
     pub fn model_has(&self, model: &QemuModel, feature: &str) -> bool {
         self.feature_index(feature)
@@ -530,6 +539,8 @@ struct Wire {
     kvm_unobservable: Vec<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     kvm_unobservable_reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    machines: Option<Vec<QemuMachine>>,
 }
 
 impl From<Wire> for QemuCatalog {
@@ -544,6 +555,7 @@ impl From<Wire> for QemuCatalog {
             kvm_only: w.kvm_only,
             kvm_unobservable: w.kvm_unobservable,
             kvm_unobservable_reason: w.kvm_unobservable_reason,
+            machines: w.machines,
             index: Index::default(),
         };
         c.reindex();
@@ -585,6 +597,7 @@ impl From<QemuCatalog> for Wire {
             kvm_only: c.kvm_only,
             kvm_unobservable: c.kvm_unobservable,
             kvm_unobservable_reason: c.kvm_unobservable_reason,
+            machines: c.machines,
         }
     }
 }
@@ -592,6 +605,27 @@ impl From<QemuCatalog> for Wire {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A catalog refreshed before machine types were recorded still loads, and says it has no
+    /// list (rather than an empty one, which would mean QEMU has no machine type at all).
+    #[test]
+    fn a_catalog_without_machine_types_loads_and_has_no_list() {
+        let old: QemuCatalog = serde_json::from_str(r#"{"version":"7.2.0"}"#).unwrap();
+        assert!(old.machines.is_none() && old.machine_types().is_none());
+        let new: QemuCatalog =
+            serde_json::from_str(r#"{"machines":[{"name":"pc-i440fx-7.2","alias":"pc"}]}"#)
+                .unwrap();
+        assert_eq!(
+            new.machine_types().unwrap().get("pc").unwrap().name,
+            "pc-i440fx-7.2"
+        );
+        // And it writes the list back (the embedded catalogs carry it).
+        let back = serde_json::to_string(&new).unwrap();
+        assert!(
+            back.contains(r#""machines":[{"name":"pc-i440fx-7.2","alias":"pc"}]"#),
+            "{back}"
+        );
+    }
 
     #[test]
     fn version_suffix() {

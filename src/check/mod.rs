@@ -89,6 +89,7 @@ pub fn check(
     nested::check(doc, dom, caps, catalog, &mut diagnostics);
     let refused = arg.libvirt.is_err();
     phys_bits::check(doc, dom, caps, catalog, refused, &mut diagnostics);
+    deprecated_machine(doc, dom, catalog, &mut diagnostics);
     diagnostics.sort_by_key(|d| (d.severity, d.position.map(|p| (p.line, p.column))));
     let nested = crate::edit::nested::read(
         dom,
@@ -99,9 +100,39 @@ pub fn check(
     Report {
         arg,
         diagnostics,
-        taints: taints(dom, caps),
+        taints: taints(dom, caps, catalog.qemu.machine_types()),
         nested,
     }
+}
+
+/// A machine type QEMU marks deprecated (from the catalog's `query-machines`): QEMU warns at
+/// start, libvirt taints the domain, and a later QEMU removes the type.
+fn deprecated_machine(doc: &Document, dom: &Domain, catalog: &Catalog, out: &mut Vec<Diagnostic>) {
+    let machines = catalog.qemu.machine_types();
+    let Some(machine) = taint::deprecated_machine(dom, machines) else {
+        return;
+    };
+    let alias = crate::catalog::machines::versioned(machine)
+        .and_then(|(family, _)| machines?.alias_of_family(family));
+    let advice = alias
+        .map(|a| {
+            format!(
+                " — define it with machine='{a}' (the newest type), which changes the guest's ABI"
+            )
+        })
+        .unwrap_or_default();
+    out.push(
+        Diagnostic::new(
+            "deprecated-machine",
+            Severity::Warning,
+            format!(
+                "QEMU {} marks machine type '{machine}' deprecated; libvirt taints the domain deprecated-config and a later QEMU removes the type{advice}",
+                crate::catalog::versions::Version::parse(&catalog.qemu.version)
+                    .map_or_else(|| catalog.qemu.version.clone(), |v| v.line())
+            ),
+        )
+        .at(doc, dom.machine_el),
+    );
 }
 
 /// A start-time host comparison of a KVM guest made without the CPUID host CPU (saved

@@ -2,6 +2,7 @@
 //! `custom-cpu`), so users see them before libvirt applies them.
 
 use crate::argv::QemuCaps;
+use crate::catalog::machines::Machines;
 use crate::domain::Domain;
 use serde::Serialize;
 
@@ -31,7 +32,8 @@ impl Taint {
 }
 
 /// The CPU-relevant taints, in libvirt's order of checking (`qemuDomainObjCheckTaint`).
-pub fn taints(dom: &Domain, caps: &QemuCaps) -> Vec<Taint> {
+/// `machines`: the machine types of the QEMU the domain runs on (its catalog's), when known.
+pub fn taints(dom: &Domain, caps: &QemuCaps, machines: Option<Machines>) -> Vec<Taint> {
     let mut out = Vec::new();
     if !dom.commandline.is_empty() || dom.has_qemu_env {
         out.push(Taint::new(
@@ -47,6 +49,16 @@ pub fn taints(dom: &Domain, caps: &QemuCaps) -> Vec<Taint> {
             "custom-hypervisor-feature",
             "hypervisor feature autodetection override",
         ));
+    }
+    // qemuDomainObjCheckMachineTaint: the machine type QEMU marks deprecated.
+    if let Some(machine) = deprecated_machine(dom, machines) {
+        out.push(Taint {
+            detail: Some(format!("machine type '{machine}'")),
+            ..Taint::new(
+                "deprecated-config",
+                "use of deprecated configuration settings",
+            )
+        });
     }
     if let Some(cpu) = &dom.cpu {
         match cpu.mode.as_deref().unwrap_or("custom") {
@@ -69,4 +81,14 @@ pub fn taints(dom: &Domain, caps: &QemuCaps) -> Vec<Taint> {
         });
     }
     out
+}
+
+/// The domain's machine type when QEMU marks it deprecated. An alias (`pc`) stands for the
+/// newest type, which libvirt writes at define time.
+pub(super) fn deprecated_machine<'d>(
+    dom: &'d Domain,
+    machines: Option<Machines>,
+) -> Option<&'d str> {
+    let machine = dom.machine.as_deref()?;
+    machines?.get(machine)?.deprecated.then_some(machine)
 }

@@ -60,6 +60,8 @@ struct Summary<'a> {
     qemu_models: usize,
     qemu_features: usize,
     qemu_properties: usize,
+    /// `None`: a catalog refreshed before machine types were recorded.
+    qemu_machine_types: Option<usize>,
     libvirt_models: usize,
     libvirt_features: usize,
     cache_dir: Option<PathBuf>,
@@ -82,6 +84,7 @@ impl<'a> Summary<'a> {
             qemu_models: c.qemu.models.len(),
             qemu_features: c.qemu.features.len(),
             qemu_properties: c.qemu.properties.len(),
+            qemu_machine_types: c.qemu.machines.as_ref().map(Vec::len),
             libvirt_models: c.libvirt.models.len(),
             libvirt_features: c.libvirt.features.len(),
             cache_dir: files::cache_dir(),
@@ -116,10 +119,14 @@ impl<'a> Summary<'a> {
             }
         )?;
         outln!(
-            "QEMU:      {} models, {} features, {} other properties",
+            "QEMU:      {} models, {} features, {} other properties, {}",
             self.qemu_models,
             self.qemu_features,
-            self.qemu_properties
+            self.qemu_properties,
+            match self.qemu_machine_types {
+                Some(n) => format!("{n} machine types"),
+                None => "machine types not recorded (refresh the catalog to record them)".into(),
+            }
         )?;
         outln!(
             "libvirt:   {} models, {} features",

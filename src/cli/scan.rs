@@ -369,6 +369,10 @@ fn print_upgrade(scan: &Scan) -> Result<(), WriteError> {
                 one_line(&u.new_errors.join("; "))
             )?;
         }
+        for note in &u.notes {
+            any = true;
+            outln!("{who}: note: {}", one_line(note))?;
+        }
         // A domain that no longer starts has no -cpu to show then.
         if u.value_changes && u.value.is_some() {
             any = true;

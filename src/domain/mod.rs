@@ -294,6 +294,8 @@ pub struct Domain {
     /// `<os><type arch=…>`, when given.
     pub arch: Option<String>,
     pub machine: Option<String>,
+    /// The `<os><type>` element that names the machine type.
+    pub machine_el: Option<ElemId>,
     /// The first `<vcpu>`; `None`: libvirt's default of one vCPU.
     pub vcpu: Option<Vcpu>,
     /// `<vcpus><vcpu …/></vcpus>` gives each vCPU's state, which then decides which are online

@@ -42,6 +42,7 @@ pub(super) fn read(doc: &Document, before: Option<&Domain>) -> Result<Domain, Do
             if let Some(t) = doc.plain_child(child, "type") {
                 dom.arch = doc.attr_value(t, "arch");
                 dom.machine = doc.attr_value(t, "machine");
+                dom.machine_el = Some(t);
             }
         } else if doc.is_plain(child, "features") {
             dom.features = read_features(doc, child);

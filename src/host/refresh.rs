@@ -5,7 +5,8 @@
 //! It starts the installed `qemu-system-x86_64` (TCG, no machine; KVM is not needed) and asks:
 //! - `-cpu help`: the CPUID feature names (QEMU's "Recognized CPUID flags", canonical spellings);
 //! - over QMP: `query-version`, `query-cpu-definitions` (models, aliases, deprecation, what TCG
-//!   cannot provide), `qom-list-properties` on `max-x86_64-cpu` (every `-cpu` property and its
+//!   cannot provide), `query-machines` (the machine types: name, alias, default, deprecated),
+//!   `qom-list-properties` on `max-x86_64-cpu` (every `-cpu` property and its
 //!   type), and `query-cpu-model-expansion` type `full` for every model — once as TCG builds it
 //!   and once with KVM's default properties applied (see [`crate::catalog::accel`]);
 //! - alias probes: each boolean property that is not a canonical feature is switched on alone
@@ -25,6 +26,7 @@ use super::qmp::{self, CATALOG_ARGS, Reply};
 use super::{HostError, Runner};
 use crate::catalog::accel::{KVM_DEFAULTS, TCG_DEFAULTS};
 use crate::catalog::feature_set::FeatureSet;
+use crate::catalog::machines::QemuMachine;
 use crate::catalog::names;
 use crate::catalog::qemu::{QemuCatalog, QemuFeature, QemuModel, QemuProperty};
 use crate::catalog::{Catalog, LibvirtMap};
@@ -216,6 +218,7 @@ fn query_qemu(
     catalog.features = features(&feature_names, &survey.max, libvirt, &aliases);
     catalog.properties = properties(&qom_props, &aliases, &alias_names);
     catalog.kvm_only = kvm_only.clone();
+    catalog.machines = Some(survey.machines.clone());
     catalog.kvm_unobservable = match &kvm_observed {
         Ok(_) => Vec::new(),
         Err(_) => TCG_DEFAULTS.iter().map(|(p, _)| p.to_string()).collect(),
@@ -272,6 +275,8 @@ struct Survey {
     base_all_on: BTreeMap<String, Value>,
     /// `max`: what TCG can emulate.
     max: BTreeMap<String, Value>,
+    /// `query-machines`, sorted by name.
+    machines: Vec<QemuMachine>,
 }
 
 impl Survey {
@@ -297,6 +302,7 @@ impl Survey {
             expansion("base", Map::new()),
             expansion("base", all_on),
             expansion("max", Map::new()),
+            qmp::command("query-machines", Value::Null),
         ];
         let r = qmp::batch(runner, qemu, CATALOG_ARGS, &first)?;
         let version = ok(&r[0], "query-version")?.clone();
@@ -314,6 +320,7 @@ impl Survey {
             "query-cpu-model-expansion base (all features on)",
         )?)?;
         let max = props_of(ok(&r[5], "query-cpu-model-expansion max")?)?;
+        let machines = machines_of(ok(&r[6], "query-machines")?)?;
         Ok(Survey {
             version,
             definitions,
@@ -321,6 +328,7 @@ impl Survey {
             base,
             base_all_on,
             max,
+            machines,
         })
     }
 
@@ -331,6 +339,36 @@ impl Survey {
             .filter_map(|d| d.get("name")?.as_str().map(str::to_string))
             .collect()
     }
+}
+
+/// The machine types of a `query-machines` answer (name, alias, default, deprecated), sorted
+/// by name so that the catalog does not change with QEMU's hash order.
+fn machines_of(reply: &Value) -> Result<Vec<QemuMachine>, RefreshError> {
+    let shape = |detail: String| RefreshError::Shape {
+        command: "query-machines".into(),
+        detail,
+    };
+    let list = reply
+        .as_array()
+        .ok_or_else(|| shape(format!("not a list: {reply}")))?;
+    let flag = |m: &Value, key: &str| m.get(key).and_then(Value::as_bool).unwrap_or(false);
+    let mut machines = list
+        .iter()
+        .map(|m| {
+            let name = m
+                .get("name")
+                .and_then(Value::as_str)
+                .ok_or_else(|| shape(format!("a machine without a name: {m}")))?;
+            Ok(QemuMachine {
+                name: name.to_string(),
+                alias: m.get("alias").and_then(Value::as_str).map(str::to_string),
+                is_default: flag(m, "is-default"),
+                deprecated: flag(m, "deprecated"),
+            })
+        })
+        .collect::<Result<Vec<_>, RefreshError>>()?;
+    machines.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(machines)
 }
 
 /// Features QEMU refuses to turn on under TCG whatever is asked: the KVM-only word. KVM's

@@ -825,7 +825,7 @@ fn judge_domain(
         .count();
     out.taints = r.taints.clone();
     if let Some(Ok(target)) = upgrade {
-        let now = own.selected.as_ref().ok().map(|s| &s.follows);
+        let now = own.selected.as_ref().ok();
         out.upgrade = Some(upgrade::after(
             loaded,
             &r,

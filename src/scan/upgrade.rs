@@ -5,11 +5,14 @@
 //! what is new is said: the `-cpu` it would get, and the errors it does not have now (a model
 //! or feature that libvirt does not know, an option QEMU no longer takes, …). One thing the CPU
 //! engine does not see is added here: the machine type. libvirt writes the versioned name at
-//! define time (`q35` becomes `pc-q35-10.0`), and QEMU names each versioned machine type after
-//! the release that added it, so an older QEMU has none of the newer ones.
+//! define time (`q35` becomes `pc-q35-10.0`) and refuses a domain whose machine type its QEMU
+//! lacks. The target's catalog records that QEMU's machine types (`query-machines`): an older
+//! QEMU lacks the newer ones, a newer QEMU has retired the oldest (QEMU 10.0 has no
+//! `pc-i440fx-2.3`), and one it deprecates is said as a note.
 
 use super::Facts;
 use crate::argv::Reading;
+use crate::catalog::machines::{self, Machines};
 use crate::catalog::select::Selected;
 use crate::catalog::versions::{Followed, Version};
 use crate::check;
@@ -25,6 +28,10 @@ pub struct Upgrade {
     pub starts: bool,
     /// Errors then that are not errors now.
     pub new_errors: Vec<String>,
+    /// What does not stop it but is worth knowing (a machine type deprecated there, or one
+    /// whose presence there cannot be told).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// The target is older than the release its host runs now (libvirt or QEMU): a rollback or
     /// a move to an older host, not an upgrade.
     pub older: bool,
@@ -46,7 +53,7 @@ pub fn is_newer(to: &Followed, now: &Followed) -> bool {
 pub(super) fn after(
     loaded: &Loaded,
     today: &check::Report,
-    now: Option<&Followed>,
+    now: Option<&Selected>,
     target: &Selected,
     facts: &Facts,
     reading: Reading,
@@ -55,9 +62,8 @@ pub(super) fn after(
     let caps = facts.caps.get(&key).and_then(|c| c.as_ref().ok());
     let then = super::report(loaded, target.catalog, caps, facts.host.as_ref(), reading);
     let before = super::errors_of(today);
-    let mut new_errors: Vec<String> = machine_gone(loaded.domain.machine.as_deref(), target)
-        .into_iter()
-        .collect();
+    let machine = machine_verdict(loaded.domain.machine.as_deref(), now, target);
+    let mut new_errors: Vec<String> = machine.gone.into_iter().collect();
     new_errors.extend(
         super::errors_of(&then)
             .into_iter()
@@ -68,35 +74,152 @@ pub(super) fn after(
         value: then.arg.value.clone(),
         starts: new_errors.is_empty() && !then.has_errors(),
         new_errors,
-        older: now.is_some_and(|now| is_older(&target.follows, now)),
+        notes: machine.note.into_iter().collect(),
+        older: now.is_some_and(|now| is_older(&target.follows, &now.follows)),
     }
 }
 
-/// Why the target's QEMU has no `machine`: a versioned machine type (`pc-q35-10.0`,
-/// `pc-i440fx-8.2`) of a release newer than that QEMU. `None` when it may have it (an alias,
-/// a release it has, a name of another form).
-fn machine_gone(machine: Option<&str>, target: &Selected) -> Option<String> {
-    let machine = machine?;
-    let (_, release) = machine.rsplit_once('-')?;
-    let made = Version::parse(release).filter(|_| release.split('.').count() == 2)?;
-    let qemu = target.follows.qemu;
-    // The unversioned name libvirt turns into the newest versioned type of that QEMU.
-    // (q35 for pc-q35-*; pc for pc-i440fx-* and the older pc-X.Y.)
-    let alias = if machine.starts_with("pc-q35-") {
-        Some("q35")
-    } else {
-        machine.starts_with("pc-").then_some("pc")
+/// What the target's QEMU makes of the domain's machine type.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct MachineVerdict {
+    /// Why it would not start there: the target's QEMU has no such machine type.
+    gone: Option<String>,
+    /// What is worth knowing but does not stop it (deprecated there; cannot tell).
+    note: Option<String>,
+}
+
+/// Whether the target's QEMU has the domain's versioned machine type (`pc-i440fx-2.0`,
+/// `pc-q35-10.0`), judged by the machine types the target's catalog records: QEMU retires old
+/// ones (QEMU 10.0 has no `pc-i440fx-2.3`) and an older QEMU lacks the newer ones. A catalog
+/// without the list is judged by the name alone (a release newer than that QEMU), and says it
+/// cannot tell otherwise. Aliases (`q35`), unversioned types and vendors' names
+/// (`pc-q35-rhel9.2.0`) are not judged. `now` is the catalog of the release the host runs.
+fn machine_verdict(
+    machine: Option<&str>,
+    now: Option<&Selected>,
+    target: &Selected,
+) -> MachineVerdict {
+    let Some(machine) = machine else {
+        return MachineVerdict::default();
     };
-    ((made.major, made.minor) > (qemu.major, qemu.minor)).then(|| {
-        let advice = alias
-            .map(|a| format!(": define it there with machine='{a}'"))
-            .unwrap_or_default();
-        format!(
-            "QEMU {} has no machine type '{machine}' (it came with QEMU {}){advice}",
-            qemu.line(),
+    let Some((family, made)) = machines::versioned(machine) else {
+        return MachineVerdict::default();
+    };
+    let qemu = target.follows.qemu.line();
+    let newer = (made.major, made.minor) > (target.follows.qemu.major, target.follows.qemu.minor);
+    let Some(there) = target.catalog.qemu.machine_types() else {
+        return name_rule(machine, family, made, newer, target);
+    };
+    let here = now.and_then(|n| Some((n.follows.qemu.line(), n.catalog.qemu.machine_types()?)));
+    let Some(has) = there.get(machine) else {
+        // Not new when the host's own QEMU lacks it too: it does not start today either.
+        if here.as_ref().is_some_and(|(_, h)| h.get(machine).is_none()) {
+            return MachineVerdict::default();
+        }
+        let why = if newer {
+            format!("it came with QEMU {}", made.line())
+        } else {
+            match &here {
+                Some((line, _)) => format!("retired after QEMU {line}, which has it"),
+                None => format!("retired before QEMU {qemu}"),
+            }
+        };
+        return MachineVerdict {
+            gone: Some(format!(
+                "QEMU {qemu} has no machine type '{machine}' ({why}){}",
+                replacement(there, family, !newer, &qemu)
+            )),
+            note: None,
+        };
+    };
+    let deprecated_here = here
+        .as_ref()
+        .and_then(|(_, h)| h.get(machine))
+        .is_some_and(|m| m.deprecated);
+    MachineVerdict {
+        gone: None,
+        note: (has.deprecated && !deprecated_here).then(|| {
+            format!(
+                "QEMU {qemu} deprecates machine type '{machine}' (it warns at start, and a later QEMU removes it){}",
+                replacement(there, family, false, &qemu)
+            )
+        }),
+    }
+}
+
+/// What to define instead: the family's alias (its newest type) and, with `oldest_too` (a type
+/// QEMU retired), the oldest it still has, whose ABI is the closest to the retired one.
+fn replacement(there: Machines, family: &str, oldest_too: bool, qemu: &str) -> String {
+    let kept = there.family(family);
+    let newest = kept.last().map(|(m, _)| m.name.as_str());
+    let alias = there.alias_of_family(family);
+    let mut choices = Vec::new();
+    if oldest_too && let Some((oldest, _)) = kept.first() {
+        let deprecated = if oldest.deprecated {
+            ", deprecated there"
+        } else {
+            ""
+        };
+        choices.push(format!(
+            "'{}' (the oldest QEMU {qemu} has{deprecated})",
+            oldest.name
+        ));
+    }
+    match (alias, newest) {
+        (Some(a), Some(n)) => choices.push(format!("'{a}' (there {n})")),
+        (None, Some(n)) if !oldest_too => choices.push(format!("'{n}'")),
+        _ => {}
+    }
+    if choices.is_empty() {
+        return String::new();
+    }
+    // Not "; …": the reasons of a domain are joined with "; ".
+    let which = if choices.len() > 1 {
+        "either of which"
+    } else {
+        "which"
+    };
+    format!(
+        ": define it there with machine={}, {which} changes the guest's ABI",
+        choices.join(" or ")
+    )
+}
+
+/// The fallback for a catalog that records no machine types: only a release newer than the
+/// target's QEMU is known to be missing (QEMU names each versioned type after the release that
+/// added it); whether an older one was retired cannot be told.
+fn name_rule(
+    machine: &str,
+    family: &str,
+    made: Version,
+    newer: bool,
+    target: &Selected,
+) -> MachineVerdict {
+    let qemu = target.follows.qemu.line();
+    if !newer {
+        return MachineVerdict {
+            gone: None,
+            note: Some(format!(
+                "cannot tell whether QEMU {qemu} still has machine type '{machine}': its catalog records no machine types (virt-cpu catalog refresh records them)"
+            )),
+        };
+    }
+    // The unversioned name libvirt turns into the newest versioned type of that QEMU.
+    let alias = match family {
+        "pc-q35" => Some("q35"),
+        "pc-i440fx" | "pc" => Some("pc"),
+        _ => None,
+    };
+    let advice = alias
+        .map(|a| format!(": define it there with machine='{a}', which changes the guest's ABI"))
+        .unwrap_or_default();
+    MachineVerdict {
+        gone: Some(format!(
+            "QEMU {qemu} has no machine type '{machine}' (it came with QEMU {}){advice}",
             made.line()
-        )
-    })
+        )),
+        note: None,
+    }
 }
 
 #[cfg(test)]
@@ -127,7 +250,7 @@ mod tests {
         after(
             loaded,
             &today,
-            Some(&from.follows),
+            Some(from),
             to,
             &Facts::default(),
             Reading::Merge,
@@ -189,7 +312,9 @@ mod tests {
             "{u:?}"
         );
         assert!(
-            u.new_errors[0].ends_with("define it there with machine='q35'"),
+            u.new_errors[0].ends_with(
+                "define it there with machine='q35' (there pc-q35-7.2), which changes the guest's ABI"
+            ),
             "{u:?}"
         );
         // Its -cpu is the same there: only the machine type stops it.
@@ -199,7 +324,7 @@ mod tests {
         assert_eq!(
             u.new_errors,
             [
-                "QEMU 7.2 has no machine type 'pc-i440fx-8.2' (it came with QEMU 8.2): define it there with machine='pc'"
+                "QEMU 7.2 has no machine type 'pc-i440fx-8.2' (it came with QEMU 8.2): define it there with machine='pc' (there pc-i440fx-7.2), which changes the guest's ABI"
             ]
         );
         // A machine type the older QEMU has, or an alias, is no reason.
@@ -214,6 +339,86 @@ mod tests {
             let u = moved(&d, &new, &old);
             assert!(u.starts && u.new_errors.is_empty(), "{machine}: {u:?}");
         }
+    }
+
+    /// QEMU 10.0 retired the oldest i440FX types that QEMU 7.2 still has: upgrading, a domain of
+    /// pc-i440fx-2.0 would no longer start; on 7.2 it is fine. The advice names what 10.0 has.
+    #[test]
+    fn a_machine_type_the_newer_qemu_removed_would_no_longer_start() {
+        let (new, old) = (selected("11.3"), selected("9.0"));
+        let d = domain("pc-i440fx-2.0", &format!("{CUSTOM}Nehalem</model></cpu>"));
+        let stays = moved(&d, &old, &old);
+        assert!(stays.starts && stays.new_errors.is_empty(), "{stays:?}");
+        assert!(stays.notes.is_empty(), "{stays:?}");
+        let u = moved(&d, &old, &new);
+        assert!(!u.starts && !u.older, "{u:?}");
+        assert_eq!(
+            u.new_errors,
+            [
+                "QEMU 10.0 has no machine type 'pc-i440fx-2.0' (retired after QEMU 7.2, which has it): define it there with machine='pc-i440fx-2.4' (the oldest QEMU 10.0 has, deprecated there) or 'pc' (there pc-i440fx-10.0), either of which changes the guest's ABI"
+            ]
+        );
+        // A type both have is no reason; one 10.0 deprecates (7.2 did not) is a note.
+        let d = domain("pc-q35-7.0", &format!("{CUSTOM}Nehalem</model></cpu>"));
+        let u = moved(&d, &old, &new);
+        assert!(u.starts && u.new_errors.is_empty(), "{u:?}");
+        assert_eq!(
+            u.notes,
+            [
+                "QEMU 10.0 deprecates machine type 'pc-q35-7.0' (it warns at start, and a later QEMU removes it): define it there with machine='q35' (there pc-q35-10.0), which changes the guest's ABI"
+            ]
+        );
+        let d = domain("pc-q35-7.2", &format!("{CUSTOM}Nehalem</model></cpu>"));
+        let u = moved(&d, &old, &new);
+        assert!(
+            u.starts && u.new_errors.is_empty() && u.notes.is_empty(),
+            "{u:?}"
+        );
+    }
+
+    /// `selected`'s pair with a catalog that records no machine types (refreshed before they
+    /// were recorded).
+    fn without_machine_list(libvirt: &str) -> Selected {
+        let s = selected(libvirt);
+        let mut catalog = s.catalog.clone();
+        catalog.qemu.machines = None;
+        Selected {
+            catalog: Box::leak(Box::new(catalog)),
+            follows: s.follows,
+        }
+    }
+
+    /// Without the target's list the name alone decides: a newer release is missing, an older
+    /// one cannot be told (a note, not a refusal).
+    #[test]
+    fn without_the_list_only_the_name_rule_judges_and_says_what_it_cannot_tell() {
+        let (new, old) = (selected("11.3"), selected("9.0"));
+        let d = domain("pc-i440fx-2.0", &format!("{CUSTOM}Nehalem</model></cpu>"));
+        let u = moved(&d, &old, &without_machine_list("11.3"));
+        assert!(u.starts && u.new_errors.is_empty(), "{u:?}");
+        assert_eq!(
+            u.notes,
+            [
+                "cannot tell whether QEMU 10.0 still has machine type 'pc-i440fx-2.0': its catalog records no machine types (virt-cpu catalog refresh records them)"
+            ]
+        );
+        let d = domain("pc-q35-10.0", &format!("{CUSTOM}Nehalem</model></cpu>"));
+        let u = moved(&d, &new, &without_machine_list("9.0"));
+        assert_eq!(
+            u.new_errors,
+            [
+                "QEMU 7.2 has no machine type 'pc-q35-10.0' (it came with QEMU 10.0): define it there with machine='q35', which changes the guest's ABI"
+            ]
+        );
+    }
+
+    /// A machine type the host's own QEMU lacks too is not new: the upgrade changes nothing.
+    #[test]
+    fn a_machine_type_neither_qemu_has_is_no_new_error() {
+        let new = selected("11.3");
+        let d = domain("pc-i440fx-1.3", &format!("{CUSTOM}Nehalem</model></cpu>"));
+        let u = moved(&d, &selected("9.0"), &new);
+        assert!(u.new_errors.is_empty() && u.notes.is_empty(), "{u:?}");
     }
 
     /// Upgrading, Skylake-Client's -cpu changes (libvirt 11.3 appends mpx=off) and it starts.
