@@ -68,3 +68,55 @@ fn libvirt_default_model_beside_a_commandline_cpu() {
         common::libvirt::libvirt_default_model_is_recognised(&uri, "virt-cpu-test11-default");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// libvirt 11.3 implements no `<qemu:cpu>` either (README, "`<qemu:cpu>` and libvirt 9.0 (and
+/// 11.3)"): `define --validate` refuses it as 9.0's schema does, and a plain `define` keeps the
+/// domain without it — what `check`'s `libvirt-drops-qemu-cpu` says for 11.3.
+#[test]
+fn libvirt11_drops_qemu_cpu_on_define_and_its_schema_refuses_it() {
+    if !common::require_libvirt11_daemon() {
+        return;
+    }
+    let uri = common::libvirt11_uri();
+    let name = format!("vcpu-l11-qemucpu-{}", std::process::id());
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("d.xml");
+    std::fs::write(
+        &file,
+        format!(
+            "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n  \
+             <name>{name}</name>\n  <memory unit='MiB'>64</memory>\n  \
+             <os><type arch='x86_64' machine='q35'>hvm</type></os>\n  <qemu:cpu>\n    \
+             <qemu:model name='Skylake-Client-v4'/>\n  </qemu:cpu>\n</domain>\n"
+        ),
+    )
+    .unwrap();
+    let virsh = |args: &[&str]| {
+        std::process::Command::new("virsh")
+            .args(["-c", &uri])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let validated = virsh(&["define", "--validate", file.to_str().unwrap()]);
+    assert!(!validated.status.success());
+    let err = String::from_utf8_lossy(&validated.stderr);
+    assert!(
+        err.contains("Element domain has extra content: cpu"),
+        "{err}"
+    );
+    let defined = virsh(&["define", file.to_str().unwrap()]);
+    let dump = virsh(&["dumpxml", &name]);
+    let _ = virsh(&["undefine", &name]);
+    assert!(
+        defined.status.success(),
+        "{}",
+        String::from_utf8_lossy(&defined.stderr)
+    );
+    let kept = String::from_utf8_lossy(&dump.stdout);
+    assert!(kept.contains(&format!("<name>{name}</name>")), "{kept}");
+    assert!(
+        !kept.contains("qemu:cpu") && !kept.contains("Skylake"),
+        "{kept}"
+    );
+}
