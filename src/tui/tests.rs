@@ -542,6 +542,8 @@ struct FakeVirsh {
     refuse: std::cell::Cell<bool>,
     drop_qemu_cpu: bool,
     calls: std::cell::RefCell<Vec<Vec<String>>>,
+    /// The domain's name, which `dumpxml` must get as one argument.
+    name: &'static str,
 }
 
 impl FakeVirsh {
@@ -551,6 +553,7 @@ impl FakeVirsh {
             refuse: false.into(),
             drop_qemu_cpu,
             calls: Vec::new().into(),
+            name: "dom one",
         }
     }
 }
@@ -576,7 +579,7 @@ impl crate::host::Runner for FakeVirsh {
         if args.contains(&"dumpxml") {
             assert_eq!(
                 &args[args.len() - 2..],
-                ["--domain", "dom one"],
+                ["--domain", self.name],
                 "the name is one argument"
             );
             return ok(self.definition.borrow().clone());
@@ -1740,6 +1743,48 @@ fn a_read_only_file_is_marked_at_load() {
     keys(&mut m, "1");
     let title = screen(&m, 100, 30).lines().next().unwrap().to_string();
     assert!(title.contains("[read-only] [modified]"), "{title}");
+}
+
+/// A domain opened on a long URI (as the domain list opens one) keeps its name in the title:
+/// the hint and the URI's middle give way first, at 80 and at 100 columns.
+#[test]
+fn the_title_keeps_the_domains_name_on_a_long_uri() {
+    let virsh = FakeVirsh {
+        name: "trial-nested-icelake",
+        ..FakeVirsh::new(DEMO, false)
+    };
+    let uri = "qemu+unix:///system?socket=/var/lib/virt-cpu-ci/trixie/run/libvirt/libvirt-sock";
+    let opts = Options {
+        domain: Some("trial-nested-icelake".into()),
+        uri: Some(uri.into()),
+        ..Options::default()
+    };
+    let m = super::load_with(&opts, Catalog::embedded(), &virsh).unwrap();
+    // The test backend quotes each row.
+    let title = |w: u16| {
+        let row = screen(&m, w, 30).lines().next().unwrap().to_string();
+        row.trim_matches('"').to_string()
+    };
+    let narrow = title(80);
+    assert!(
+        narrow.starts_with("virt-cpu domain trial-nested-icelake "),
+        "{narrow}"
+    );
+    let wide = title(100);
+    assert!(
+        wide.starts_with("virt-cpu domain trial-nested-icelake (qemu+unix:"),
+        "{wide}"
+    );
+    assert!(wide.contains("…"), "{wide}");
+    assert!(wide.contains("-sock)"), "{wide}");
+    // Where it fits, the whole line as before.
+    assert!(
+        title(200).starts_with(&format!(
+            "virt-cpu domain trial-nested-icelake ({uri}; w defines it)"
+        )),
+        "{}",
+        title(200)
+    );
 }
 
 /// For a libvirt domain, a define refused because the definition changed offers to reload it
