@@ -2017,6 +2017,76 @@ fn n_toggles_nested_in_the_qemu_pane() {
     assert_eq!(m.source(), xml);
 }
 
+/// `n` with the focus on a model-less <cpu> next to a <qemu:cpu> that gives the -cpu: the
+/// option goes into <qemu:cpu> (as `set --nested` does), the focus follows it, and <cpu> gets
+/// no feature (libvirt would refuse it without a model, or see the CPU defined twice); no
+/// word about the generic model libvirt would fill into that <cpu>.
+#[test]
+fn n_on_cpu_acts_where_the_qemu_cpu_gives_the_cpu_option() {
+    let xml = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/icelake-240.xml"),
+    )
+    .unwrap()
+    .replace("Icelake-Server-V4", "Icelake-Server-v4");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ice.xml");
+    std::fs::write(&path, &xml).unwrap();
+    let mut m = open(&path);
+    assert_eq!(m.focus, Pane::Cpu);
+    keys(&mut m, "n");
+    let status = m.status.as_ref().unwrap();
+    assert!(
+        status
+            .text
+            .starts_with("In <qemu:cpu> (the -cpu comes from it, not from <cpu>): nested on (vmx)"),
+        "{}",
+        status.text
+    );
+    assert!(!status.text.contains("qemu64"), "{}", status.text);
+    assert_eq!(m.focus, Pane::Qemu);
+    assert!(
+        m.source().contains("<qemu:option name='vmx' value='on'/>"),
+        "{}",
+        m.source()
+    );
+    let cpu = &m.source()[m.source().find("<cpu>").unwrap()..m.source().find("</cpu>").unwrap()];
+    assert!(!cpu.contains("vmx"), "{cpu}");
+    keys(&mut m, "u");
+    assert_eq!(m.source(), xml);
+}
+
+/// `n` on host-passthrough with no host given: the host's vmx or svm passes through whichever
+/// the vendor is, so on removes a `disable` without asking for the vendor.
+#[test]
+fn n_on_host_passthrough_needs_no_vendor() {
+    let xml = "<domain type='kvm'>
+  <name>n</name>
+  <cpu mode='host-passthrough'>
+    <feature policy='disable' name='vmx'/>
+  </cpu>
+</domain>
+";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hp.xml");
+    std::fs::write(&path, xml).unwrap();
+    let mut m = open(&path);
+    keys(&mut m, "n");
+    let status = m.status.as_ref().unwrap();
+    assert!(
+        status.text.starts_with(
+            "nested on: host-passthrough passes the host's vmx or svm through already"
+        ),
+        "{}",
+        status.text
+    );
+    assert_eq!(
+        m.source(),
+        "<domain type='kvm'>\n  <name>n</name>\n  <cpu mode='host-passthrough'>\n  </cpu>\n</domain>\n"
+    );
+    keys(&mut m, "u");
+    assert_eq!(m.source(), xml);
+}
+
 /// `p`: mode and bits chosen, the element and `-cpu` shown live, QEMU's range and the host's
 /// width refused before writing, Enter writes one edit that `u` undoes whole.
 #[test]
