@@ -2038,7 +2038,7 @@ fn n_on_cpu_acts_where_the_qemu_cpu_gives_the_cpu_option() {
     assert!(
         status
             .text
-            .starts_with("In <qemu:cpu> (the -cpu comes from it, not from <cpu>): nested on (vmx)"),
+            .starts_with("In <qemu:cpu> (it gives the -cpu): nested on (vmx)"),
         "{}",
         status.text
     );

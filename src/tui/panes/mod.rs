@@ -362,7 +362,7 @@ fn toggle_nested(s: &mut AppState) {
     };
     let place = if moved {
         let label = s.state.dom.qemu().map_or("<qemu:cpu>", |q| q.form.label());
-        format!("In {label} (the -cpu comes from it, not from <cpu>): ")
+        format!("In {label} (it gives the -cpu): ")
     } else {
         String::new()
     };
