@@ -2770,6 +2770,56 @@ fn set_nested_picks_the_vendors_extension_and_says_what_it_did() {
     );
 }
 
+/// `set --nested on --mode host-passthrough`: nested runs after the mode change, and on for a
+/// host mode needs no vendor (the host's vmx or svm passes through): the mode is written, a
+/// `disable` of either goes, and the note says so. Off still needs the vendor.
+#[test]
+fn set_nested_on_with_a_host_mode_needs_no_vendor() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = "<domain type='kvm'>\n  <name>n</name>\n  <cpu mode='custom' match='exact'>\n    <model fallback='forbid'>qemu64</model>\n    <vendor>Intel</vendor>\n    <feature policy='disable' name='svm'/>\n  </cpu>\n</domain>\n";
+    let f = temp_file(&dir, "generic.xml", xml.as_bytes());
+    let o = run(&[
+        "set",
+        f.to_str().unwrap(),
+        "--nested",
+        "on",
+        "--mode",
+        "host-passthrough",
+        "-o",
+        "-",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        xml.replace("mode='custom'", "mode='host-passthrough'")
+            .replace("    <feature policy='disable' name='svm'/>\n", ""),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains(
+            "note: nested on: host-passthrough passes the host's vmx or svm through already (its disable removed)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&[
+        "set",
+        f.to_str().unwrap(),
+        "--nested",
+        "off",
+        "--mode",
+        "maximum",
+        "--diff",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--nested: cannot tell whether the guest CPU is Intel's (vmx) or AMD's (svm): <cpu mode='maximum'>"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 /// `check` names nested problems by code, in text and JSON, and says the nested state.
 #[test]
 fn check_reports_nested_state_and_problems() {

@@ -225,11 +225,30 @@ pub fn plan(
                 .into(),
         );
     }
+    if part == Part::Cpu
+        && let Some(q) = dom.qemu()
+    {
+        // The QEMU form gives the -cpu; a feature in <cpu> would be a second definition
+        // (`model-twice`) or, without a model, one libvirt refuses.
+        return Err(format!(
+            "the -cpu comes from {}, not from <cpu>: nested goes there",
+            q.form.label()
+        ));
+    }
+    let mode = CpuMode::of(dom);
     let ext = match &now.ext {
         Ok(d) => d.ext,
         // Off needs no vendor when the part sets one of the two: that one goes off.
         Err(why) => match now.settings.iter().rev().find(|s| s.on != Some(false)) {
             Some(s) if !on => s.ext,
+            // host-passthrough and maximum pass the host's extension through, whichever it
+            // is: on only takes away a `disable` of either.
+            _ if on
+                && part == Part::Cpu
+                && matches!(mode, Some(CpuMode::HostPassthrough | CpuMode::Maximum)) =>
+            {
+                return Ok(passes_host(&now, mode));
+            }
             _ => return Err(why.clone()),
         },
     };
@@ -241,7 +260,6 @@ pub fn plan(
         }
     }
     let name = ext.name().to_string();
-    let mode = CpuMode::of(dom);
     match part {
         Part::Qemu => {
             // `+vmx`/`-vmx` win over `vmx=…` whatever the order (QEMU applies them last).
@@ -308,15 +326,49 @@ pub fn plan(
     let steps = unique;
     let note = note(&now, part, mode, ext, on, &steps);
     Ok((
-        Edit::SetNested(Box::new(NestedChange { ext, on, steps })),
+        Edit::SetNested(Box::new(NestedChange {
+            ext: Some(ext),
+            on,
+            steps,
+        })),
         note,
     ))
+}
+
+/// Nested on for a host mode whose vendor is not known: the host's `vmx` or `svm` reaches the
+/// guest already, so only a `disable` of either goes.
+fn passes_host(now: &Nested, mode: Option<CpuMode>) -> (Edit, String) {
+    let mut steps: Vec<Edit> = Vec::new();
+    for s in now.settings.iter().filter(|s| s.on == Some(false)) {
+        let step = remove(Part::Cpu, s);
+        if !steps.contains(&step) {
+            steps.push(step);
+        }
+    }
+    let note = format!(
+        "nested on: {} passes the host's vmx or svm through already{}",
+        mode.map_or("", CpuMode::name),
+        if steps.is_empty() {
+            ""
+        } else {
+            " (its disable removed)"
+        }
+    );
+    (
+        Edit::SetNested(Box::new(NestedChange {
+            ext: None,
+            on: true,
+            steps,
+        })),
+        note,
+    )
 }
 
 /// The steps of a nested toggle, applied as one edit (one undo).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NestedChange {
-    pub ext: Ext,
+    /// `None`: a host mode passing whichever extension the host has.
+    pub ext: Option<Ext>,
     pub on: bool,
     pub steps: Vec<Edit>,
 }
@@ -803,7 +855,15 @@ mod tests {
     fn host_modes_take_the_hosts_vendor_or_say_what_to_give() {
         let xml = "<domain type='kvm'>\n  <name>a</name>\n  <cpu mode='host-passthrough' check='none'/>\n</domain>\n";
         let ed = edited(xml);
-        let err = plan(&ed.dom, catalog(), None, Part::Cpu, true).unwrap_err();
+        // On needs no vendor: whichever extension the host has passes through.
+        let (on, note) = toggle(xml, None, Part::Cpu, true);
+        assert_eq!(on, xml);
+        assert_eq!(
+            note,
+            "nested on: host-passthrough passes the host's vmx or svm through already"
+        );
+        // Off does: it writes a `disable` of one of them.
+        let err = plan(&ed.dom, catalog(), None, Part::Cpu, false).unwrap_err();
         assert!(
             err.contains("cannot tell whether the guest CPU is Intel's (vmx) or AMD's (svm)"),
             "{err}"
@@ -827,6 +887,13 @@ mod tests {
         // On again removes that disable.
         let (again, _) = toggle(&off, Some(&host), Part::Cpu, true);
         assert_eq!(again, "<domain type='kvm'>\n  <name>a</name>\n  <cpu mode='host-passthrough' check='none'>\n  </cpu>\n</domain>\n".to_string());
+        // …and so does it without the host, whichever extension the disable names.
+        for ext in ["vmx", "svm"] {
+            let disabled = off.replace("name='vmx'", &format!("name='{ext}'"));
+            let (again_unknown, note) = toggle(&disabled, None, Part::Cpu, true);
+            assert_eq!(again_unknown, again);
+            assert!(note.ends_with("(its disable removed)"), "{note}");
+        }
         // host-model on a host without vmx: required (libvirt refuses to start it there), and
         // the note names the host's lack.
         let hm = xml.replace("host-passthrough", "host-model");
@@ -850,6 +917,25 @@ mod tests {
             off.contains("<feature policy='disable' name='vmx'/>"),
             "{off}"
         );
+    }
+
+    /// With a QEMU form the -cpu comes from it: <cpu> gets no vmx (libvirt refuses features
+    /// without a model, or sees the CPU defined twice), and no word of the generic model
+    /// libvirt would fill in.
+    #[test]
+    fn cpu_next_to_a_qemu_form_is_refused_with_where_to_go() {
+        let xml = "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n  <name>a</name>\n  <cpu>\n    <topology sockets='1' cores='2' threads='1'/>\n  </cpu>\n  <qemu:cpu>\n    <qemu:model name='Skylake-Client-v4'/>\n  </qemu:cpu>\n</domain>\n";
+        let ed = edited(xml);
+        assert_eq!(Part::effective(&ed.dom), Part::Qemu);
+        for on in [true, false] {
+            let err = plan(&ed.dom, catalog(), None, Part::Cpu, on).unwrap_err();
+            assert_eq!(
+                err,
+                "the -cpu comes from <qemu:cpu>, not from <cpu>: nested goes there"
+            );
+        }
+        let (on, _) = toggle(xml, None, Part::Qemu, true);
+        assert!(on.contains("<qemu:option name='vmx' value='on'/>"), "{on}");
     }
 
     #[test]

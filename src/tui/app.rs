@@ -607,9 +607,11 @@ pub fn describe(edit: &Edit, form: QemuForm) -> String {
             format!("<hyperv> preset: {} enlightenments", l.len())
         }
         Edit::SetNested(c) => format!(
-            "nested {} ({})",
+            "nested {}{}",
             if c.on { "on" } else { "off" },
-            c.ext.name()
+            c.ext
+                .map(|e| format!(" ({})", e.name()))
+                .unwrap_or_default()
         ),
     }
 }

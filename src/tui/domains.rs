@@ -421,8 +421,12 @@ fn row_of(hosts: &[Host], d: &crate::scan::DomainScan) -> Row {
                 .find(|x| x.severity != Severity::Info)
                 .map(|x| format!(": {}", x.code))
                 .unwrap_or_default();
-            let word = if d.errors > 0 { "errors" } else { "warnings" };
-            problems.push(format!("{word} {}/{}{first}", d.errors, d.warnings));
+            let counts: Vec<String> = [(d.errors, "error"), (d.warnings, "warning")]
+                .into_iter()
+                .filter(|(n, _)| *n > 0)
+                .map(|(n, word)| counted(n, word))
+                .collect();
+            problems.push(format!("{}{first}", counts.join(", ")));
         }
         if !d.taints.is_empty() {
             let names: Vec<&str> = d.taints.iter().map(|t| t.name).collect();
@@ -441,6 +445,15 @@ fn row_of(hosts: &[Host], d: &crate::scan::DomainScan) -> Row {
         model,
         source: d.source.unwrap_or("-").to_string(),
         problems: problems.join("; "),
+    }
+}
+
+/// `1 warning`, `2 errors`: a count a reader cannot take for a fraction.
+fn counted(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
     }
 }
 
@@ -540,6 +553,28 @@ mod tests {
         let mut l = DomainList::from_scan(&scan());
         typed(&mut l, "sky<down><ret>");
         assert_eq!(l.done, Some(Done::Open(B.into(), "gamma".into())));
+    }
+
+    /// The problems column counts in words: `1 warning`, not `warnings 0/1` (read as "0 of 1").
+    #[test]
+    fn problems_count_errors_and_warnings_in_words() {
+        let diag = |sev: Severity, code: &'static str| {
+            crate::check::Diagnostic::new(code, sev, "message".to_string())
+        };
+        let mut one_warning = domain(A, "w", "Nehalem");
+        one_warning.warnings = 1;
+        one_warning.diagnostics = vec![diag(Severity::Warning, "model-unusable-on-host")];
+        let mut both = domain(A, "e", "Nehalem");
+        both.errors = 2;
+        both.warnings = 1;
+        both.diagnostics = vec![diag(Severity::Error, "unknown-model")];
+        let mut errors_only = domain(A, "o", "Nehalem");
+        errors_only.errors = 1;
+        errors_only.diagnostics = vec![diag(Severity::Error, "unknown-model")];
+        let problems = |d: &DomainScan| row_of(&[], d).problems;
+        assert_eq!(problems(&one_warning), "1 warning: model-unusable-on-host");
+        assert_eq!(problems(&both), "2 errors, 1 warning: unknown-model");
+        assert_eq!(problems(&errors_only), "1 error: unknown-model");
     }
 
     #[test]

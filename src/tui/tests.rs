@@ -542,6 +542,8 @@ struct FakeVirsh {
     refuse: std::cell::Cell<bool>,
     drop_qemu_cpu: bool,
     calls: std::cell::RefCell<Vec<Vec<String>>>,
+    /// The domain's name, which `dumpxml` must get as one argument.
+    name: &'static str,
 }
 
 impl FakeVirsh {
@@ -551,6 +553,7 @@ impl FakeVirsh {
             refuse: false.into(),
             drop_qemu_cpu,
             calls: Vec::new().into(),
+            name: "dom one",
         }
     }
 }
@@ -576,7 +579,7 @@ impl crate::host::Runner for FakeVirsh {
         if args.contains(&"dumpxml") {
             assert_eq!(
                 &args[args.len() - 2..],
-                ["--domain", "dom one"],
+                ["--domain", self.name],
                 "the name is one argument"
             );
             return ok(self.definition.borrow().clone());
@@ -1742,6 +1745,48 @@ fn a_read_only_file_is_marked_at_load() {
     assert!(title.contains("[read-only] [modified]"), "{title}");
 }
 
+/// A domain opened on a long URI (as the domain list opens one) keeps its name in the title:
+/// the hint and the URI's middle give way first, at 80 and at 100 columns.
+#[test]
+fn the_title_keeps_the_domains_name_on_a_long_uri() {
+    let virsh = FakeVirsh {
+        name: "trial-nested-icelake",
+        ..FakeVirsh::new(DEMO, false)
+    };
+    let uri = "qemu+unix:///system?socket=/var/lib/virt-cpu-ci/trixie/run/libvirt/libvirt-sock";
+    let opts = Options {
+        domain: Some("trial-nested-icelake".into()),
+        uri: Some(uri.into()),
+        ..Options::default()
+    };
+    let m = super::load_with(&opts, Catalog::embedded(), &virsh).unwrap();
+    // The test backend quotes each row.
+    let title = |w: u16| {
+        let row = screen(&m, w, 30).lines().next().unwrap().to_string();
+        row.trim_matches('"').to_string()
+    };
+    let narrow = title(80);
+    assert!(
+        narrow.starts_with("virt-cpu domain trial-nested-icelake "),
+        "{narrow}"
+    );
+    let wide = title(100);
+    assert!(
+        wide.starts_with("virt-cpu domain trial-nested-icelake (qemu+unix:"),
+        "{wide}"
+    );
+    assert!(wide.contains("…"), "{wide}");
+    assert!(wide.contains("-sock)"), "{wide}");
+    // Where it fits, the whole line as before.
+    assert!(
+        title(200).starts_with(&format!(
+            "virt-cpu domain trial-nested-icelake ({uri}; w defines it)"
+        )),
+        "{}",
+        title(200)
+    );
+}
+
 /// For a libvirt domain, a define refused because the definition changed offers to reload it
 /// from libvirt (not "from disk"), and the reload says so.
 #[test]
@@ -1969,6 +2014,76 @@ fn n_toggles_nested_in_the_qemu_pane() {
     keys(&mut m, "n");
     assert_eq!(cpu_value(&m), "Skylake-Client,pcid=on,vmx=off");
     keys(&mut m, "uu");
+    assert_eq!(m.source(), xml);
+}
+
+/// `n` with the focus on a model-less <cpu> next to a <qemu:cpu> that gives the -cpu: the
+/// option goes into <qemu:cpu> (as `set --nested` does), the focus follows it, and <cpu> gets
+/// no feature (libvirt would refuse it without a model, or see the CPU defined twice); no
+/// word about the generic model libvirt would fill into that <cpu>.
+#[test]
+fn n_on_cpu_acts_where_the_qemu_cpu_gives_the_cpu_option() {
+    let xml = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/icelake-240.xml"),
+    )
+    .unwrap()
+    .replace("Icelake-Server-V4", "Icelake-Server-v4");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ice.xml");
+    std::fs::write(&path, &xml).unwrap();
+    let mut m = open(&path);
+    assert_eq!(m.focus, Pane::Cpu);
+    keys(&mut m, "n");
+    let status = m.status.as_ref().unwrap();
+    assert!(
+        status
+            .text
+            .starts_with("In <qemu:cpu> (it gives the -cpu): nested on (vmx)"),
+        "{}",
+        status.text
+    );
+    assert!(!status.text.contains("qemu64"), "{}", status.text);
+    assert_eq!(m.focus, Pane::Qemu);
+    assert!(
+        m.source().contains("<qemu:option name='vmx' value='on'/>"),
+        "{}",
+        m.source()
+    );
+    let cpu = &m.source()[m.source().find("<cpu>").unwrap()..m.source().find("</cpu>").unwrap()];
+    assert!(!cpu.contains("vmx"), "{cpu}");
+    keys(&mut m, "u");
+    assert_eq!(m.source(), xml);
+}
+
+/// `n` on host-passthrough with no host given: the host's vmx or svm passes through whichever
+/// the vendor is, so on removes a `disable` without asking for the vendor.
+#[test]
+fn n_on_host_passthrough_needs_no_vendor() {
+    let xml = "<domain type='kvm'>
+  <name>n</name>
+  <cpu mode='host-passthrough'>
+    <feature policy='disable' name='vmx'/>
+  </cpu>
+</domain>
+";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hp.xml");
+    std::fs::write(&path, xml).unwrap();
+    let mut m = open(&path);
+    keys(&mut m, "n");
+    let status = m.status.as_ref().unwrap();
+    assert!(
+        status.text.starts_with(
+            "nested on: host-passthrough passes the host's vmx or svm through already"
+        ),
+        "{}",
+        status.text
+    );
+    assert_eq!(
+        m.source(),
+        "<domain type='kvm'>\n  <name>n</name>\n  <cpu mode='host-passthrough'>\n  </cpu>\n</domain>\n"
+    );
+    keys(&mut m, "u");
     assert_eq!(m.source(), xml);
 }
 

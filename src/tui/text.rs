@@ -88,6 +88,22 @@ pub fn clip_start(s: &str, width: usize) -> Cow<'_, str> {
     Cow::Owned(format!("{ELLIPSIS}{}", &s[start..]))
 }
 
+/// Cuts `s` to at most `width` cells keeping its start and its end, marking the cut in the
+/// middle with `…` (for a URI, whose scheme and socket's file name both say which host it is).
+pub fn clip_middle(s: &str, width: usize) -> Cow<'_, str> {
+    if self::width(s) <= width {
+        return Cow::Borrowed(s);
+    }
+    if width == 0 {
+        return Cow::Borrowed("");
+    }
+    let tail_cells = (width - 1) / 2;
+    let (head, _) = split_at_width(s, width - 1 - tail_cells);
+    let tail = clip_start(s, tail_cells + 1);
+    // `clip_start` marks its own cut: its `…` is the one in the middle.
+    Cow::Owned(format!("{head}{tail}"))
+}
+
 /// The first `width` cells of a line, and the style where it was cut.
 fn cut_line(line: Line<'static>, width: usize) -> (Line<'static>, Style) {
     let Line {
@@ -364,6 +380,9 @@ mod tests {
         assert_eq!(clip("日本語", 4), "日…");
         assert_eq!(clip_start("dir/sub/file.xml", 10), "…/file.xml");
         assert_eq!(clip_start("file.xml", 10), "file.xml");
+        assert_eq!(clip_middle("qemu+unix:///system", 10), "qemu+…stem");
+        assert_eq!(clip_middle("qemu+unix:///system", 11), "qemu+…ystem");
+        assert_eq!(clip_middle("short", 10), "short");
     }
 
     #[test]

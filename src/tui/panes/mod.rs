@@ -83,7 +83,7 @@ pub const KEYS: &[Binding] = &[
         when: When::Always,
         shown: "n",
         help: "nested virtualisation on/off: vmx or svm as the vendor needs",
-        readme: "nested virtualisation on/off for the focused pane's CPU: `vmx` (Intel) or `svm` (AMD) as the model's vendor (or, for the host modes, the host's) needs — `<cpu>`: `require`/`disable` (host-passthrough and maximum pass the host's through already), `<qemu:cpu>`/`-cpu`: `vmx=on`/`off`; one step for `u`; the `-cpu` line follows and the status line says what was done and whether the host (with `-c`/`--host-caps`) can give it",
+        readme: "nested virtualisation on/off for the focused pane's CPU (on `<cpu>` next to a `<qemu:cpu>`, which gives the `-cpu`, it acts there and the focus follows): `vmx` (Intel) or `svm` (AMD) as the model's vendor (or, for the host modes, the host's) needs — `<cpu>`: `require`/`disable` (host-passthrough and maximum pass the host's through already), `<qemu:cpu>`/`-cpu`: `vmx=on`/`off`; one step for `u`; the `-cpu` line follows and the status line says what was done and whether the host (with `-c`/`--host-caps`) can give it",
         hints: &[hint("n", "nested", 16)],
     },
     Binding {
@@ -326,23 +326,45 @@ fn toggle_reading(s: &mut AppState) {
 /// `n`: nested virtualisation the other way round in the focused pane's CPU, as one edit;
 /// the status says what was done and the host's verdict.
 fn toggle_nested(s: &mut AppState) {
+    use crate::domain::CpuMode;
     use crate::edit::nested::{self, HostVerdict, Part};
-    let part = match s.focus {
+    let mut part = match s.focus {
         Pane::Cpu => Part::Cpu,
         Pane::Qemu => Part::Qemu,
     };
+    // With a QEMU form, <cpu> gives no -cpu of its own (a feature there would be a second
+    // definition, or one without a model): the toggle acts where the -cpu comes from, as
+    // `set --nested` does, and the focus follows it so the change is in view.
+    let moved = part == Part::Cpu && Part::effective(&s.state.dom) == Part::Qemu;
+    if moved {
+        part = Part::Qemu;
+        s.focus = Pane::Qemu;
+    }
     let host = s.caps.domcaps.clone();
     let host = host.as_ref();
     let now = nested::read(&s.state.dom, s.catalog, host, part);
+    let host_mode = part == Part::Cpu
+        && matches!(
+            CpuMode::of(&s.state.dom),
+            Some(CpuMode::HostPassthrough | CpuMode::Maximum)
+        );
     // What the guest gets now: the setting of the vendor's extension, else what the model or
-    // host gives; a host mode without a host given counts as on (it passes the host's through).
+    // host gives; a host mode without a host given counts as on (it passes the host's through)
+    // unless it disables one.
     let on_now = match &now.ext {
         Ok(d) => now
             .setting(d.ext)
             .and_then(|set| set.on)
             .or(now.on)
             .unwrap_or(true),
+        Err(_) if host_mode => !now.settings.iter().any(|set| set.on == Some(false)),
         Err(_) => now.settings.iter().any(|set| set.on != Some(false)),
+    };
+    let place = if moved {
+        let label = s.state.dom.qemu().map_or("<qemu:cpu>", |q| q.form.label());
+        format!("In {label} (it gives the -cpu): ")
+    } else {
+        String::new()
     };
     match nested::plan(&s.state.dom, s.catalog, host, part, !on_now) {
         Ok((edit, note)) => {
@@ -352,9 +374,9 @@ fn toggle_nested(s: &mut AppState) {
                 HostVerdict::Lacks(_)
             );
             let text = if changed {
-                format!("{note} — u undoes")
+                format!("{place}{note} — u undoes")
             } else {
-                format!("{note} — nothing to change")
+                format!("{place}{note} — nothing to change")
             };
             if s.status.as_ref().is_some_and(|st| st.level == Level::Error) {
                 return;

@@ -7,7 +7,7 @@ mod bottom;
 pub use bottom::{advice, diagnostic};
 pub mod loading;
 
-use super::app::AppState;
+use super::app::{AppState, Target};
 use super::theme::Theme;
 use super::{dialogs, panes, text};
 use ratatui::Frame;
@@ -71,7 +71,8 @@ pub fn draw(f: &mut Frame, m: &AppState, t: &Theme) {
 /// `virt-cpu NAME  [modified]` on the left, `libvirt X.Y + QEMU X.Y  ·  focus PANE  ·  ? help`
 /// on the right. When they do not fit, the focus goes first (the pane's border shows it too),
 /// then the name is cut at its start (a path's file name matters most), marked with `…`, down
-/// to a few characters, then the versions go.
+/// to a few characters, then the versions go. A domain's title keeps the domain's name: its
+/// URI is cut in the middle, or goes ([`domain_title`]).
 fn title(f: &mut Frame, m: &AppState, t: &Theme, area: Rect) {
     let width = area.width as usize;
     let name = text::visible(&m.name);
@@ -90,11 +91,16 @@ fn title(f: &mut Frame, m: &AppState, t: &Theme, area: Rect) {
     let needs = |parts: &[&str]| {
         fixed + text::width(&name) + parts.iter().map(|p| text::width(p)).sum::<usize>()
     };
-    // The name may be cut to this before the versions give way.
+    // The name may be cut to this before the versions give way: a few characters of a path,
+    // a domain's whole name.
     const NAME_MIN: usize = 16;
+    let name_min = match &m.target {
+        Target::Domain { name, .. } => text::width(&format!("domain {}", text::visible(name))),
+        _ => NAME_MIN,
+    };
     let (versions, focus) = if needs(&[&versions, &focus, help]) <= width {
         (versions.as_str(), focus.as_str())
-    } else if needs(&[&versions, help]) <= width + text::width(&name).saturating_sub(NAME_MIN) {
+    } else if needs(&[&versions, help]) <= width + text::width(&name).saturating_sub(name_min) {
         (versions.as_str(), "")
     } else {
         ("", "")
@@ -102,10 +108,13 @@ fn title(f: &mut Frame, m: &AppState, t: &Theme, area: Rect) {
     let focus_owned = format!("{versions}{focus}");
     let focus = focus_owned.as_str();
     let room = width.saturating_sub(fixed + text::width(focus) + text::width(help));
-    let name = text::clip_start(&name, room);
+    let name = match &m.target {
+        Target::Domain { name, uri } => domain_title(name, uri.as_deref(), room),
+        _ => text::clip_start(&name, room).into_owned(),
+    };
     let mut spans = vec![
         Span::styled("virt-cpu ", t.title()),
-        Span::raw(name.into_owned()),
+        Span::raw(name),
         Span::styled(modified, t.modified()),
     ];
     let used: usize = spans.iter().map(|s| s.width()).sum();
@@ -120,6 +129,32 @@ fn title(f: &mut Frame, m: &AppState, t: &Theme, area: Rect) {
         Paragraph::new(text::clip_line(Line::from(spans), width)),
         area,
     );
+}
+
+/// `domain NAME (URI; w defines it)` in `room` cells: the hint goes first, then the URI is cut
+/// in its middle, then it goes; the domain's name is cut last (at its end).
+fn domain_title(name: &str, uri: Option<&str>, room: usize) -> String {
+    let name = text::visible(name);
+    let head = format!("domain {name}");
+    let Some(uri) = uri.map(text::visible) else {
+        let whole = format!("{head} (w defines it)");
+        return if text::width(&whole) <= room {
+            whole
+        } else {
+            text::clip(&head, room).into_owned()
+        };
+    };
+    let whole = format!("{head} ({uri}; w defines it)");
+    if text::width(&whole) <= room {
+        return whole;
+    }
+    // The URI is worth showing while a few characters of each end fit.
+    const URI_MIN: usize = 12;
+    let uri_room = room.saturating_sub(text::width(&head) + 3);
+    if uri_room >= URI_MIN.min(text::width(&uri)) {
+        return format!("{head} ({})", text::clip_middle(&uri, uri_room));
+    }
+    text::clip(&head, room).into_owned()
 }
 
 /// A terminal below 80×24 gets a message instead of a squeezed screen (and no panic).
