@@ -283,6 +283,59 @@ fn more_bits_than_the_host_has_are_refused_as_check_says() {
     }
 }
 
+/// A TCG guest (`type='qemu'`): each daemon refuses more bits than its host has as for KVM,
+/// and `set -c` refuses to write them, as `check -c` judges the result; the host's width is
+/// written and defined.
+#[test]
+fn a_tcg_guest_is_judged_against_the_host_width_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("d.xml");
+    let tcg = domain().replacen("<domain type='kvm'>", "<domain type='qemu'>", 1);
+    for (uri, line) in daemons() {
+        let bits = host_bits(&uri);
+        assert!(bits < 52, "a host with 52 bits leaves nothing above it");
+        let with_bits = |b: u32| {
+            tcg.replace(
+                "    <feature policy",
+                &format!("    <maxphysaddr mode='emulate' bits='{b}'/>\n    <feature policy"),
+            )
+        };
+        // libvirt's own verdict, by hand-written documents.
+        std::fs::write(&file, with_bits(bits + 1)).unwrap();
+        let refused = define_validate(&uri, &file).unwrap_err();
+        assert!(
+            refused.contains("cannot exceed the number supported by the host CPU"),
+            "{line}: {refused}"
+        );
+        let out = common::virt_cpu(&["check", "-c", &uri, file.to_str().unwrap()]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("error[phys-bits-above-host]"),
+            "{line}: {text}"
+        );
+        // `set` refuses every width above the host's, nothing written.
+        for over in [bits + 1, 52] {
+            std::fs::write(&file, &tcg).unwrap();
+            let spec = format!("emulate:{over}");
+            let out = set(&file, &["-c", &uri, "--maxphysaddr", &spec]);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{line} {spec}: {err}");
+            assert!(err.contains("error[phys-bits-above-host]"), "{line}: {err}");
+            assert_eq!(std::fs::read_to_string(&file).unwrap(), tcg);
+        }
+        // The host's own width is written, and the daemon takes it.
+        let spec = format!("emulate:{bits}");
+        let out = set(&file, &["-c", &uri, "--maxphysaddr", &spec]);
+        assert!(
+            out.status.success(),
+            "{line}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), with_bits(bits));
+        define_validate(&uri, &file).unwrap_or_else(|e| panic!("{line} {spec}: {e}"));
+    }
+}
+
 /// QEMU takes what `set` writes (TCG; with KVM when /dev/kvm works), and refuses bits out of
 /// its range with the words `check` quotes.
 #[test]
