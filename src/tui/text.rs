@@ -303,6 +303,18 @@ pub fn wrap(
     f.lines
 }
 
+/// Where text the screen wraps may break: after a space (prose) or a comma (a `-cpu` value, a
+/// list of features) — never inside a name or an option (`hv-relaxed=on` stays whole).
+pub fn breaks(c: char) -> bool {
+    c == ' ' || c == ','
+}
+
+/// [`wrap`] at [`breaks`]: for prose, `-cpu` values and feature lists alike (ratatui's own
+/// wrapping breaks only at spaces, so a long `-cpu` would be cut inside an option).
+pub fn wrap_words(spans: &[Span], width: usize, indent: usize) -> Vec<Line<'static>> {
+    wrap(spans, width, indent, &breaks)
+}
+
 /// At most `max` of `lines`; when some are left out, the last one kept ends with `…` and then
 /// `note` (what to do to see the rest), cut as needed to stay within `width` cells.
 pub fn limit(
@@ -406,6 +418,25 @@ mod tests {
             assert!(lines.iter().all(|l| l.width() <= w), "{w}");
             assert_eq!(texts(&lines).concat(), v[0].content, "{w}");
         }
+    }
+
+    #[test]
+    fn words_wrap_between_options_and_list_items_never_inside() {
+        let v = [Span::raw(
+            "-cpu host,hv-relaxed=on,hv-vapic=on turn off avx512vl=off,ibrs-all=off,x",
+        )];
+        let lines = texts(&wrap_words(&v, 16, 2));
+        assert_eq!(
+            lines,
+            [
+                "-cpu host,",
+                "  hv-relaxed=on,",
+                "  hv-vapic=on",
+                "  turn off",
+                "  avx512vl=off,",
+                "  ibrs-all=off,x"
+            ]
+        );
     }
 
     #[test]
