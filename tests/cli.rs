@@ -2705,7 +2705,7 @@ fn set_nested_picks_the_vendors_extension_and_says_what_it_did() {
     let o = run(&["set", hp.to_str().unwrap(), "--nested", "off", "--diff"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("--nested: cannot tell whether the guest CPU is Intel's (vmx) or AMD's (svm): <cpu mode='host-passthrough'> takes the host's vendor, and no host was given — give the host (-c URI, or --host-caps FILE"),
+        stderr(&o).contains("--nested: give the host (-c URI, or --host-caps FILE with its `virsh domcapabilities`): <cpu mode='host-passthrough'> takes the host's vendor, and without it virt-cpu cannot tell whether the guest CPU is Intel's (vmx) or AMD's (svm)"),
         "{}",
         stderr(&o)
     );

@@ -2100,6 +2100,44 @@ fn words_of(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A refusal in the status line keeps its instruction: at 100 columns the nested refusal shows
+/// whole (the status takes up to three rows), at 80 its action still shows (it comes first).
+#[test]
+fn a_status_refusal_keeps_its_instruction() {
+    let (_dir, path) = example("icelake-240.xml");
+    let xml = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("Icelake-Server-V4", "Icelake-Server-v4");
+    std::fs::write(&path, xml).unwrap();
+    let mut m = open(&path);
+    keys(&mut m, "n");
+    let status = m.status.as_ref().unwrap().text.clone();
+    assert!(
+        status.starts_with("Nested: give the host (-c URI"),
+        "{status}"
+    );
+    let text = |w, h| {
+        let shown = screen(&m, w, h);
+        words_of(
+            &shown
+                .lines()
+                .map(|l| l.trim_matches('"'))
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
+    };
+    assert!(
+        text(100, 30).contains(&words_of(&status)),
+        "{}",
+        text(100, 30)
+    );
+    assert!(
+        text(80, 24).contains("Nested: give the host (-c URI, or --host-caps FILE"),
+        "{}",
+        text(80, 24)
+    );
+}
+
 /// `p` refused on Enter says so in the window, the whole refusal readable and the key hints
 /// kept, at every screen size; the `-cpu` it shows wraps between options, never inside one.
 #[test]

@@ -19,7 +19,7 @@ const MAX_ARGV_LINES: usize = 6;
 /// Lines one diagnostic may wrap over when there is room.
 const MAX_DIAGNOSTIC_LINES: usize = 4;
 /// Lines the status message may wrap over when there is room.
-const MAX_STATUS_LINES: usize = 2;
+const MAX_STATUS_LINES: usize = 3;
 /// Rows the key hints may take.
 const HINT_ROWS: usize = 2;
 
@@ -321,7 +321,12 @@ mod tests {
         let p = plan(&c, 14);
         assert_eq!(
             (p.argv, &p.diagnostics[..], p.status),
-            (6, &[2, 1, 1][..], 2)
+            (6, &[1, 1, 1][..], 3)
+        );
+        let p = plan(&c, 15);
+        assert_eq!(
+            (p.argv, &p.diagnostics[..], p.status),
+            (6, &[2, 1, 1][..], 3)
         );
         let all = plan(&c, 100);
         assert_eq!(
