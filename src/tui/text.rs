@@ -315,6 +315,16 @@ pub fn wrap_words(spans: &[Span], width: usize, indent: usize) -> Vec<Line<'stat
     wrap(spans, width, indent, &breaks)
 }
 
+/// [`wrap_words`] of a whole line: its own style (`Line::styled`) carried onto each span.
+pub fn wrap_line(line: &Line, width: usize, indent: usize) -> Vec<Line<'static>> {
+    let spans: Vec<Span> = line
+        .spans
+        .iter()
+        .map(|s| Span::styled(s.content.clone(), line.style.patch(s.style)))
+        .collect();
+    wrap_words(&spans, width, indent)
+}
+
 /// At most `max` of `lines`; when some are left out, the last one kept ends with `…` and then
 /// `note` (what to do to see the rest), cut as needed to stay within `width` cells.
 pub fn limit(
@@ -437,6 +447,14 @@ mod tests {
                 "  ibrs-all=off,x"
             ]
         );
+    }
+
+    #[test]
+    fn a_wrapped_line_keeps_its_style() {
+        let red = Style::new().fg(ratatui::style::Color::Red);
+        let lines = wrap_line(&Line::styled("aa,bb", red), 3, 0);
+        assert_eq!(texts(&lines), ["aa,", "bb"]);
+        assert!(lines.iter().all(|l| l.spans.iter().all(|s| s.style == red)));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::check::Severity;
 use crate::edit::{Edit, PhysAddr};
 use crate::tui::app::{Action, AppState};
 use crate::tui::keymap::{Binding, Key, TYPED};
-use crate::tui::text::{limit, wrap_words};
+use crate::tui::text::{limit, wrap_line};
 use crate::tui::theme::Theme;
 use crossterm::event::KeyCode;
 use ratatui::Frame;
@@ -254,10 +254,7 @@ impl PhysAddrDialog {
         // Wrapped here, between words and `-cpu` options, so the height holds every row; on a
         // screen too short the body is cut (marked) and the key hints stay.
         let width = WIDTH.min(area.width).saturating_sub(2) as usize;
-        let body: Vec<Line<'static>> = lines
-            .iter()
-            .flat_map(|l| wrap_words(&l.spans, width, 2))
-            .collect();
+        let body: Vec<Line<'static>> = lines.iter().flat_map(|l| wrap_line(l, width, 2)).collect();
         let room = area.height.saturating_sub(4) as usize;
         let mut shown = limit(body, room, width, None);
         shown.push(Line::raw(""));
