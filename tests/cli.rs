@@ -2705,7 +2705,7 @@ fn set_nested_picks_the_vendors_extension_and_says_what_it_did() {
     let o = run(&["set", hp.to_str().unwrap(), "--nested", "off", "--diff"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("--nested: cannot tell whether the guest CPU is Intel's (vmx) or AMD's (svm): <cpu mode='host-passthrough'> takes the host's vendor, and no host was given — give the host (-c URI, or --host-caps FILE"),
+        stderr(&o).contains("--nested: give the host (-c URI, or --host-caps FILE with its `virsh domcapabilities`): <cpu mode='host-passthrough'> takes the host's vendor, and without it virt-cpu cannot tell whether the guest CPU is Intel's (vmx) or AMD's (svm)"),
         "{}",
         stderr(&o)
     );
@@ -2980,5 +2980,82 @@ fn catalog_says_whether_it_records_machine_types() {
         stdout(&o).contains("machine types not recorded"),
         "{}",
         stdout(&o)
+    );
+}
+
+/// `--maxphysaddr`: the error's list of forms is the README's synopsis (bare `emulate`
+/// included), and `passthrough:LIMIT` on libvirt 9.0 does what the error and README say: refused
+/// with exit 1, nothing written, and written with `--force`.
+#[test]
+fn maxphysaddr_errors_agree_with_the_readme() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let synopsis = readme
+        .split("--maxphysaddr ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|s| s.strip_suffix(']'))
+        .unwrap();
+    // `passthrough[:LIMIT]|emulate[:BITS]|none`: each mode alone, and with its number.
+    let mut forms = Vec::new();
+    for alt in synopsis.split('|') {
+        match alt.split_once("[:") {
+            Some((mode, n)) => {
+                forms.push(mode.to_string());
+                forms.push(format!("{mode}:{}", n.trim_end_matches(']')));
+            }
+            None => forms.push(alt.to_string()),
+        }
+    }
+    assert!(forms.contains(&"emulate".to_string()), "{forms:?}");
+    let out = run(&[
+        "set",
+        &example("custom-features.xml"),
+        "--maxphysaddr",
+        "bogus",
+        "--diff",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    let hint = err
+        .split("; write ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{err}"));
+    let listed: Vec<&str> = hint
+        .trim()
+        .split([',', ' '])
+        .filter(|w| !w.is_empty() && *w != "or")
+        .collect();
+    for f in &forms {
+        assert!(listed.contains(&f.as_str()), "{f} missing from: {err}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("d.xml");
+    let original = std::fs::read_to_string(example("custom-features.xml")).unwrap();
+    std::fs::write(&file, &original).unwrap();
+    let f = file.to_str().unwrap();
+    let out = run(&["set", f, "--maxphysaddr", "passthrough:40", "--in-place"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("nothing was written (use --force to write anyway)"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), original);
+    assert!(
+        readme.contains("for libvirt 9.0 `set` refuses it, exit 1,")
+            && readme.contains("`--force` writes it\nanyway"),
+        "README says what set does with passthrough:LIMIT on 9.0"
+    );
+    let out = run(&[
+        "set",
+        f,
+        "--maxphysaddr",
+        "passthrough:40",
+        "--force",
+        "--in-place",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("<maxphysaddr mode='passthrough' limit='40'/>")
     );
 }

@@ -55,8 +55,17 @@ fn virsh(uri: &str, args: &[&str]) -> std::process::Output {
 
 /// `virsh define --validate FILE` (the domain undefined again): Ok, or libvirt's message.
 fn define_validate(uri: &str, file: &Path) -> Result<(), String> {
+    define_validate_named(uri, file, NAME)
+}
+
+/// [`define_validate`] of a domain named `name` (tests that run at the same time use their own).
+fn define_validate_named(uri: &str, file: &Path, name: &str) -> Result<(), String> {
+    // Tests of this file run at the same time and most define the same name: one define and
+    // undefine at a time, or libvirt says the name "already exists with uuid …".
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let out = virsh(uri, &["define", "--validate", file.to_str().unwrap()]);
-    let _ = virsh(uri, &["undefine", NAME]);
+    let _ = virsh(uri, &["undefine", name]);
     match out.status.success() {
         true => Ok(()),
         false => Err(String::from_utf8_lossy(&out.stderr).trim().to_string()),
@@ -280,6 +289,64 @@ fn more_bits_than_the_host_has_are_refused_as_check_says() {
                 "{text}"
             );
         }
+    }
+}
+
+/// A TCG guest (`type='qemu'`): each daemon refuses more bits than its host has as for KVM,
+/// and `set -c` refuses to write them, as `check -c` judges the result; the host's width is
+/// written and defined.
+#[test]
+fn a_tcg_guest_is_judged_against_the_host_width_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("d.xml");
+    // Its own name: the other tests define theirs at the same time.
+    const TCG_NAME: &str = "virtcpu-test-physaddr-tcg";
+    let tcg = domain()
+        .replacen("<domain type='kvm'>", "<domain type='qemu'>", 1)
+        .replace(NAME, TCG_NAME);
+    for (uri, line) in daemons() {
+        let bits = host_bits(&uri);
+        assert!(bits < 52, "a host with 52 bits leaves nothing above it");
+        let with_bits = |b: u32| {
+            tcg.replace(
+                "    <feature policy",
+                &format!("    <maxphysaddr mode='emulate' bits='{b}'/>\n    <feature policy"),
+            )
+        };
+        // libvirt's own verdict, by hand-written documents.
+        std::fs::write(&file, with_bits(bits + 1)).unwrap();
+        let refused = define_validate_named(&uri, &file, TCG_NAME).unwrap_err();
+        assert!(
+            refused.contains("cannot exceed the number supported by the host CPU"),
+            "{line}: {refused}"
+        );
+        let out = common::virt_cpu(&["check", "-c", &uri, file.to_str().unwrap()]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("error[phys-bits-above-host]"),
+            "{line}: {text}"
+        );
+        // `set` refuses every width above the host's, nothing written.
+        for over in [bits + 1, 52] {
+            std::fs::write(&file, &tcg).unwrap();
+            let spec = format!("emulate:{over}");
+            let out = set(&file, &["-c", &uri, "--maxphysaddr", &spec]);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{line} {spec}: {err}");
+            assert!(err.contains("error[phys-bits-above-host]"), "{line}: {err}");
+            assert_eq!(std::fs::read_to_string(&file).unwrap(), tcg);
+        }
+        // The host's own width is written, and the daemon takes it.
+        let spec = format!("emulate:{bits}");
+        let out = set(&file, &["-c", &uri, "--maxphysaddr", &spec]);
+        assert!(
+            out.status.success(),
+            "{line}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), with_bits(bits));
+        define_validate_named(&uri, &file, TCG_NAME)
+            .unwrap_or_else(|e| panic!("{line} {spec}: {e}"));
     }
 }
 

@@ -427,6 +427,14 @@ fn unknown_limit(before: &check::Report, after: &check::Report) -> Option<String
     after.diagnostics.iter().find(is).map(|d| d.message.clone())
 }
 
+/// The domain gives `<maxphysaddr bits>`, which libvirt compares with the host's width.
+fn sets_phys_bits(dom: &Domain) -> bool {
+    dom.cpu
+        .as_ref()
+        .and_then(|c| c.maxphysaddr.as_ref())
+        .is_some_and(|a| a.bits.is_some())
+}
+
 pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
     let selected = args.host.select()?;
     let mut edits = match args.edits(&selected.catalog.libvirt) {
@@ -441,7 +449,7 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
         errln!("virt-cpu: {msg}; nothing was written");
         return Ok(EXIT_USAGE);
     }
-    let host = args.host.load(Some(&loaded.domain))?;
+    let mut host = args.host.load(Some(&loaded.domain))?;
     let mut notes = Vec::new();
     if args.hyperv_preset == Some(HypervPresetArg::Windows) {
         let (list, assumed) = crate::edit::hyperv::windows_preset_on(&loaded.domain, host.as_ref());
@@ -490,6 +498,13 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
                 return Ok(EXIT_USAGE);
             }
         }
+    }
+    // The host's facts were asked for the domain as read; bits the edits set are compared with
+    // the host's width too, for TCG guests as for KVM ones (libvirt checks every virt type).
+    if let (Some(h), Some(uri)) = (host.as_mut(), args.host.connect.as_deref())
+        && sets_phys_bits(&state.dom)
+    {
+        h.ask_phys_bits(&crate::host::SystemRunner, Some(uri));
     }
     let caps = common::caps_for(&loaded, catalog, host.as_ref());
     let before = check::check(&loaded.doc, &loaded.domain, &caps, catalog, Reading::Merge);

@@ -22,8 +22,8 @@ impl PhysAddr {
     pub fn parse(spec: &str) -> Result<Option<PhysAddr>, String> {
         let bad = |why: String| {
             format!(
-                "--maxphysaddr {spec}: {why}; write passthrough, passthrough:LIMIT, emulate:BITS \
-                 or none"
+                "--maxphysaddr {spec}: {why}; write passthrough, passthrough:LIMIT, emulate:BITS, \
+                 emulate or none"
             )
         };
         let number = |n: &str| {

@@ -536,10 +536,11 @@ pub fn decide(
     let decided = |ext: Ext, from: String| Ok(Decided { ext, from });
     let from_host = |what: &str| match host_vendor(caps) {
         Some((ext, from)) => decided(ext, from),
+        // The action first: a message cut short (the TUI's status line) keeps it.
         None => Err(format!(
-            "cannot tell whether the guest CPU is Intel's (vmx) or AMD's (svm): {what} takes the \
-             host's vendor, and no host was given — give the host (-c URI, or --host-caps FILE \
-             with its `virsh domcapabilities`)"
+            "give the host (-c URI, or --host-caps FILE with its `virsh domcapabilities`): \
+             {what} takes the host's vendor, and without it virt-cpu cannot tell whether the \
+             guest CPU is Intel's (vmx) or AMD's (svm)"
         )),
     };
     let qemu_vendor = |name: &str| {

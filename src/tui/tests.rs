@@ -2100,7 +2100,7 @@ fn physaddr_dialog_previews_refuses_and_writes_one_step() {
         shown.contains("writes <maxphysaddr mode='emulate' bits='46'/>"),
         "{shown}"
     );
-    assert!(shown.contains(",phys-bits=46"), "{shown}");
+    assert!(shown.contains("  phys-bits=46"), "{shown}");
     assert!(shown.contains("host: none given"), "{shown}");
     // The temporary directory's name (always as long) is the one thing that changes.
     let dir = path.parent().unwrap().display().to_string();
@@ -2184,6 +2184,148 @@ fn physaddr_dialog_refuses_more_bits_than_the_host_has() {
     );
 }
 
+/// The text inside the bordered window titled `title` on a drawn screen, one string per row.
+fn window_rows(shown: &str, title: &str) -> Vec<String> {
+    let rows: Vec<Vec<char>> = shown
+        .lines()
+        .map(|l| l.trim_matches('"').chars().collect())
+        .collect();
+    let pattern: Vec<char> = format!("┌{title}").chars().collect();
+    let (top, left) = rows
+        .iter()
+        .enumerate()
+        .find_map(|(y, r)| {
+            (0..r.len())
+                .find(|&x| r[x..].starts_with(&pattern))
+                .map(|x| (y, x))
+        })
+        .unwrap_or_else(|| panic!("no window {title}:\n{shown}"));
+    let right = (left + 1..rows[top].len())
+        .find(|&x| rows[top][x] == '┐')
+        .unwrap();
+    rows[top + 1..]
+        .iter()
+        .take_while(|r| r[left] != '└')
+        .map(|r| r[left + 1..right].iter().collect())
+        .collect()
+}
+
+/// Words of `text` with runs of blanks made one (wrapping changes only the blanks).
+fn words_of(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A refusal in the status line keeps its instruction: at 100 columns the nested refusal shows
+/// whole (the status takes up to three rows), at 80 its action still shows (it comes first).
+#[test]
+fn a_status_refusal_keeps_its_instruction() {
+    let (_dir, path) = example("icelake-240.xml");
+    let xml = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("Icelake-Server-V4", "Icelake-Server-v4");
+    std::fs::write(&path, xml).unwrap();
+    let mut m = open(&path);
+    keys(&mut m, "n");
+    let status = m.status.as_ref().unwrap().text.clone();
+    assert!(
+        status.starts_with("Nested: give the host (-c URI"),
+        "{status}"
+    );
+    let text = |w, h| {
+        let shown = screen(&m, w, h);
+        words_of(
+            &shown
+                .lines()
+                .map(|l| l.trim_matches('"'))
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
+    };
+    assert!(
+        text(100, 30).contains(&words_of(&status)),
+        "{}",
+        text(100, 30)
+    );
+    assert!(
+        text(80, 24).contains("Nested: give the host (-c URI, or --host-caps FILE"),
+        "{}",
+        text(80, 24)
+    );
+}
+
+/// `p` refused on Enter says so in the window, the whole refusal readable and the key hints
+/// kept, at every screen size; the `-cpu` it shows wraps between options, never inside one.
+#[test]
+fn physaddr_dialog_says_a_refusal_whole_and_wraps_between_options() {
+    let (_dir, path) = example("windows-hyperv.xml");
+    let mut host = crate::host::DomCaps {
+        source: "test host".into(),
+        domain: "kvm".into(),
+        arch: "x86_64".into(),
+        ..Default::default()
+    };
+    host.phys_bits = Some(crate::host::PhysBits {
+        bits: 48,
+        from: crate::host::PhysBitsSource::Capabilities,
+    });
+    let opts = Options {
+        file: Some(path.clone()),
+        host: Some(host),
+        ..Options::default()
+    };
+    // Over the host's width, and a limit libvirt 9.0 does not know.
+    for typed in ["<down><down>52", "<down>40"] {
+        let mut m = load(&opts, Catalog::embedded()).unwrap();
+        let original = m.source().to_string();
+        keys(&mut m, &format!("p{typed}<ret>"));
+        assert_eq!(m.source(), original, "{typed}: refused");
+        let Some(Overlay::PhysAddr(d)) = &m.overlay else {
+            panic!("{typed}: the window stays open")
+        };
+        let problem = d.preview.problem.clone().unwrap();
+        for (w, h) in [(80, 24), (100, 30), (120, 45)] {
+            let shown = screen(&m, w, h);
+            let rows = window_rows(&shown, " physical address bits ");
+            let text = words_of(&rows.join(" "));
+            assert!(
+                text.contains("Enter refused, nothing written"),
+                "{w}x{h}:\n{shown}"
+            );
+            assert!(
+                text.contains(&words_of(&problem)),
+                "{w}x{h}: {problem}\n{shown}"
+            );
+            assert!(
+                rows.last().unwrap().contains("Enter write  Esc cancel"),
+                "{w}x{h}:\n{shown}"
+            );
+        }
+        // Any change takes the refusal back until the next Enter.
+        keys(&mut m, "<bs>");
+        let text =
+            words_of(&window_rows(&screen(&m, 100, 30), " physical address bits ").join(" "));
+        assert!(!text.contains("Enter refused"), "{text}");
+    }
+    // passthrough: a long -cpu, each option whole on a row.
+    let mut m = load(&opts, Catalog::embedded()).unwrap();
+    keys(&mut m, "p<down>");
+    let Some(Overlay::PhysAddr(d)) = &m.overlay else {
+        panic!("open")
+    };
+    let value = d.preview.value.clone().unwrap();
+    assert!(value.len() > 150, "{value}");
+    for (w, h) in [(80, 24), (100, 30), (120, 45)] {
+        let rows = window_rows(&screen(&m, w, h), " physical address bits ");
+        for option in value.split(',') {
+            assert!(
+                rows.iter().any(|r| r.contains(option)),
+                "{w}x{h}: {option} cut:\n{}",
+                rows.join("\n")
+            );
+        }
+    }
+}
+
 /// The diagnostics window after `p` and QEMU's refusal: explain's reading for this domain, its
 /// first fix chosen.
 #[test]
@@ -2229,6 +2371,60 @@ const LACKS: &str = "<domain type='kvm'>
   </cpu>
 </domain>
 ";
+
+/// `c`: a fix that lists many features (`avx512vl=off,…`) wraps between them, never inside
+/// one, the fix text and the `-cpu` it gives alike.
+#[test]
+fn c_wraps_feature_lists_between_features() {
+    let (_dir, lacking) = lacking_on_reference_host();
+    // The demo's model in <qemu:cpu>: its fix turns the features off as `-cpu` options.
+    let (_d2, path) = example("icelake-240.xml");
+    let xml = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("Icelake-Server-V4", "Icelake-Server-v4");
+    std::fs::write(&path, &xml).unwrap();
+    let mut m = load(
+        &Options {
+            file: Some(path),
+            host: lacking.caps.domcaps.clone(),
+            ..Options::default()
+        },
+        Catalog::embedded(),
+    )
+    .unwrap();
+    let offered = explains_fixes(&m);
+    let list = offered
+        .iter()
+        .find(|f| f.matches(',').count() > 10)
+        .unwrap_or_else(|| panic!("no long list: {offered:?}"))
+        .clone();
+    super::app::update(&mut m, super::app::Action::Resized(100, 45));
+    keys(&mut m, "c<tab>");
+    let shown = screen(&m, 100, 45);
+    let rows = window_rows(&shown, " diagnostics");
+    let preview = rows
+        .iter()
+        .position(|r| r.contains("→ -cpu "))
+        .unwrap_or_else(|| panic!("no preview:\n{shown}"));
+    let value = words_of(&rows[preview..].join(" "));
+    let value = value
+        .split("→ -cpu ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap();
+    let items = list
+        .split([' ', ','])
+        .chain(value.split(','))
+        .filter(|i| i.len() > 1);
+    for item in items {
+        assert!(
+            rows.iter().any(|r| r.split([' ', ',']).any(|w| w == item)),
+            "{item} cut:\n{shown}"
+        );
+    }
+}
 
 /// The fixes the diagnostics window offers (those with edits), as `check::explain` gives them
 /// for the domain's own diagnostics.

@@ -319,6 +319,28 @@ pub fn wrap(
     f.lines
 }
 
+/// Where text the screen wraps may break: after a space (prose) or a comma (a `-cpu` value, a
+/// list of features) — never inside a name or an option (`hv-relaxed=on` stays whole).
+pub fn breaks(c: char) -> bool {
+    c == ' ' || c == ','
+}
+
+/// [`wrap`] at [`breaks`]: for prose, `-cpu` values and feature lists alike (ratatui's own
+/// wrapping breaks only at spaces, so a long `-cpu` would be cut inside an option).
+pub fn wrap_words(spans: &[Span], width: usize, indent: usize) -> Vec<Line<'static>> {
+    wrap(spans, width, indent, &breaks)
+}
+
+/// [`wrap_words`] of a whole line: its own style (`Line::styled`) carried onto each span.
+pub fn wrap_line(line: &Line, width: usize, indent: usize) -> Vec<Line<'static>> {
+    let spans: Vec<Span> = line
+        .spans
+        .iter()
+        .map(|s| Span::styled(s.content.clone(), line.style.patch(s.style)))
+        .collect();
+    wrap_words(&spans, width, indent)
+}
+
 /// At most `max` of `lines`; when some are left out, the last one kept ends with `…` and then
 /// `note` (what to do to see the rest), cut as needed to stay within `width` cells.
 pub fn limit(
@@ -425,6 +447,33 @@ mod tests {
             assert!(lines.iter().all(|l| l.width() <= w), "{w}");
             assert_eq!(texts(&lines).concat(), v[0].content, "{w}");
         }
+    }
+
+    #[test]
+    fn words_wrap_between_options_and_list_items_never_inside() {
+        let v = [Span::raw(
+            "-cpu host,hv-relaxed=on,hv-vapic=on turn off avx512vl=off,ibrs-all=off,x",
+        )];
+        let lines = texts(&wrap_words(&v, 16, 2));
+        assert_eq!(
+            lines,
+            [
+                "-cpu host,",
+                "  hv-relaxed=on,",
+                "  hv-vapic=on",
+                "  turn off",
+                "  avx512vl=off,",
+                "  ibrs-all=off,x"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_wrapped_line_keeps_its_style() {
+        let red = Style::new().fg(ratatui::style::Color::Red);
+        let lines = wrap_line(&Line::styled("aa,bb", red), 3, 0);
+        assert_eq!(texts(&lines), ["aa,", "bb"]);
+        assert!(lines.iter().all(|l| l.spans.iter().all(|s| s.style == red)));
     }
 
     #[test]

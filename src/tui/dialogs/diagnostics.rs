@@ -14,7 +14,7 @@ use super::{Outcome, Scrolled, popup};
 use crate::check::explain::{self, Explanation, Fix};
 use crate::tui::app::{Action, AppState};
 use crate::tui::keymap::{Binding, DIGIT, Key, TYPED};
-use crate::tui::text::{visible, wrap};
+use crate::tui::text::{visible, wrap_words};
 use crate::tui::theme::Theme;
 use crossterm::event::KeyCode;
 use ratatui::Frame;
@@ -116,7 +116,7 @@ fn content(s: &AppState, d: &Diagnostics, t: &Theme, width: usize) -> Content {
         if let Some(p) = &diag.position {
             spans.push(Span::styled(format!(" (line {})", p.line), t.dim()));
         }
-        c.lines.extend(wrap(&spans, width, 3, &|c| c == ' '));
+        c.lines.extend(wrap_words(&spans, width, 3));
         for (_, e) in own.iter().filter(|(at, _)| *at == i) {
             fixes(&mut c, s, d, e, t, width);
         }
@@ -128,19 +128,18 @@ fn content(s: &AppState, d: &Diagnostics, t: &Theme, width: usize) -> Content {
         c.lines.push(Line::raw(""));
         c.lines.push(Line::styled(" the pasted error:", t.title()));
         if pasted.is_empty() {
-            c.lines.extend(wrap(
+            c.lines.extend(wrap_words(
                 &[Span::styled(
                     "   no CPU error recognised in it (explain reads libvirt's and QEMU's CPU errors: missing or unsupported features, unknown models, features and options, topology)",
                     t.dim(),
                 )],
                 width,
-                3,
-                &|c| c == ' ',
+                3
             ));
         }
         for e in &pasted {
             let what = [Span::raw(format!(" • {}", visible(&e.what)))];
-            c.lines.extend(wrap(&what, width, 3, &|c| c == ' '));
+            c.lines.extend(wrap_words(&what, width, 3));
             fixes(&mut c, s, d, e, t, width);
         }
     }
@@ -168,15 +167,15 @@ fn fixes(c: &mut Content, s: &AppState, d: &Diagnostics, e: &Explanation, t: &Th
                 false => vec![Span::raw(format!("   › {text}"))],
             }
         };
-        c.lines.extend(wrap(&spans, width, 7, &|c| c == ' '));
+        c.lines.extend(wrap_words(&spans, width, 7));
         if d.selected.is_some_and(|n| c.choice_lines.len() == n + 1) && !f.edits.is_empty() {
-            c.lines.push(preview(s, f, t));
+            c.lines.extend(preview(s, f, t, width));
         }
     }
 }
 
-/// The `-cpu` the domain would get with `fix` applied (one line, cut by the window).
-fn preview(s: &AppState, fix: &Fix, t: &Theme) -> Line<'static> {
+/// The `-cpu` the domain would get with `fix` applied, wrapped between its options.
+fn preview(s: &AppState, fix: &Fix, t: &Theme, width: usize) -> Vec<Line<'static>> {
     let mut after = s.state.clone();
     let text = match after.apply_all(&fix.edits) {
         Ok(_) => {
@@ -189,7 +188,11 @@ fn preview(s: &AppState, fix: &Fix, t: &Theme) -> Line<'static> {
         }
         Err(e) => format!("cannot be applied: {}", visible(&e.to_string())),
     };
-    Line::from(vec![Span::raw("       → "), Span::styled(text, t.argv())])
+    wrap_words(
+        &[Span::raw("       → "), Span::styled(text, t.argv())],
+        width,
+        9,
+    )
 }
 
 impl Diagnostics {

@@ -293,6 +293,16 @@ impl Scrolled {
     }
 }
 
+/// A bordered window of `size` (width, height) in the middle of `area`, its lines drawn as
+/// given (already wrapped to fit).
+fn framed(f: &mut Frame, area: Rect, size: (u16, u16), title: &str, lines: Vec<Line<'static>>) {
+    let r = popup(f, area, size.0, size.1);
+    f.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(title)),
+        r,
+    );
+}
+
 /// A bordered window of `size` (width, height) in the middle of `area`, its lines wrapped.
 fn window(f: &mut Frame, area: Rect, size: (u16, u16), title: &str, lines: Vec<Line<'static>>) {
     let r = popup(f, area, size.0, size.1);

@@ -4,16 +4,20 @@
 //! would refuse (more bits than the host has, bits out of QEMU's range, a limit the libvirt
 //! followed does not know); Enter writes it as one edit (one undo step).
 
-use super::{Outcome, window};
+use super::{Outcome, framed};
 use crate::check::Severity;
 use crate::edit::{Edit, PhysAddr};
 use crate::tui::app::{Action, AppState};
 use crate::tui::keymap::{Binding, Key, TYPED};
+use crate::tui::text::{limit, wrap_line};
 use crate::tui::theme::Theme;
 use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
+
+/// The window's width (less on a narrower screen).
+const WIDTH: u16 = 78;
 
 /// The three choices, in the order shown.
 const MODES: [(&str, &str); 3] = [
@@ -37,6 +41,8 @@ pub struct PhysAddrDialog {
     pub host_bits: Option<u32>,
     /// Whether a host was given at all.
     pub host_given: bool,
+    /// Enter was refused for the choice shown: the window says so until the next change.
+    pub refused: bool,
 }
 
 /// What the choice gives.
@@ -83,6 +89,7 @@ impl PhysAddrDialog {
             preview: Preview::default(),
             host_bits: domcaps.and_then(|h| h.phys_bits).map(|p| p.bits),
             host_given: domcaps.is_some(),
+            refused: false,
         };
         d.preview = d.compute(s);
         d
@@ -156,12 +163,15 @@ impl PhysAddrDialog {
             Action::Submit => return self.apply(s),
             _ => return Outcome::Keep,
         }
+        self.refused = false;
         self.preview = self.compute(s);
         Outcome::Keep
     }
 
     fn apply(&mut self, s: &mut AppState) -> Outcome {
         if self.preview.problem.is_some() {
+            // Said in the window (the status bar is under it): what to change, then why.
+            self.refused = true;
             return Outcome::Keep;
         }
         if let Ok(wanted) = PhysAddr::parse(&self.spec()) {
@@ -218,13 +228,20 @@ impl PhysAddrDialog {
             ),
         ]));
         if let Some(p) = &self.preview.problem {
-            lines.push(Line::styled(
+            let mut spans = Vec::new();
+            if self.refused {
+                spans.push(Span::styled(
+                    "Enter refused, nothing written — change the mode or number, or Esc: ",
+                    t.error().add_modifier(ratatui::style::Modifier::BOLD),
+                ));
+            }
+            spans.push(Span::styled(
                 crate::tui::text::visible(p).into_owned(),
                 t.error(),
             ));
+            lines.push(Line::from(spans));
         }
-        lines.push(Line::raw(""));
-        lines.push(Line::from(vec![
+        let hints = Line::from(vec![
             Span::styled("↑↓", t.key()),
             Span::raw(" mode  "),
             Span::styled("0-9", t.key()),
@@ -233,8 +250,16 @@ impl PhysAddrDialog {
             Span::raw(" write  "),
             Span::styled("Esc", t.key()),
             Span::raw(" cancel"),
-        ]));
-        let h = lines.len() as u16 + 4;
-        window(f, area, (78, h), " physical address bits ", lines);
+        ]);
+        // Wrapped here, between words and `-cpu` options, so the height holds every row; on a
+        // screen too short the body is cut (marked) and the key hints stay.
+        let width = WIDTH.min(area.width).saturating_sub(2) as usize;
+        let body: Vec<Line<'static>> = lines.iter().flat_map(|l| wrap_line(l, width, 2)).collect();
+        let room = area.height.saturating_sub(4) as usize;
+        let mut shown = limit(body, room, width, None);
+        shown.push(Line::raw(""));
+        shown.push(hints);
+        let h = shown.len() as u16 + 2;
+        framed(f, area, (WIDTH, h), " physical address bits ", shown);
     }
 }

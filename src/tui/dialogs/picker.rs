@@ -15,7 +15,7 @@ use crate::host::PoolUsability;
 use crate::tui::app::{Action, AppState, Pane};
 use crate::tui::fuzzy::Filtered;
 use crate::tui::keymap::{Binding, TEXT};
-use crate::tui::text::{clip, visible};
+use crate::tui::text::{clip, visible, wrap_line};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -466,8 +466,8 @@ fn draw_preview(f: &mut Frame, m: &AppState, p: &Picker, t: &Theme, area: Rect) 
         lines.push(Line::raw(""));
     }
     lines.push(Line::styled(pv.features.join(" "), t.dim()));
-    f.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
-        area,
-    );
+    // The feature lists wrap between names, as every list the screen draws.
+    let width = block.inner(area).width as usize;
+    let lines: Vec<Line<'static>> = lines.iter().flat_map(|l| wrap_line(l, width, 0)).collect();
+    f.render_widget(Paragraph::new(lines).block(block), area);
 }

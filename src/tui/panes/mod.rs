@@ -99,7 +99,7 @@ pub const KEYS: &[Binding] = &[
         when: When::Always,
         shown: "p",
         help: "physical address bits: none, passthrough [limit], emulate bits",
-        readme: "physical address bits (`<cpu><maxphysaddr>`): `↑` `↓` choose none (QEMU's default), passthrough (the host's width; a number caps it, `limit=`, libvirt 9.3+) or emulate (a fixed width, 32–52), digits type the number; the window shows live the element written, the `-cpu` it gives, the host's width and what libvirt or QEMU would refuse (more bits than the host has, out of range, `limit` on 9.0); `Enter` writes it (one undo step)",
+        readme: "physical address bits (`<cpu><maxphysaddr>`): `↑` `↓` choose none (QEMU's default), passthrough (the host's width; a number caps it, `limit=`, libvirt 9.3+) or emulate (a fixed width, 32–52), digits type the number; the window shows live the element written, the `-cpu` it gives, the host's width and what libvirt or QEMU would refuse (more bits than the host has, out of range, `limit` on 9.0); `Enter` writes it (one undo step) — or, when one of those stands, says in the window that nothing was written and why",
         // The key bar is full at 80 columns with the <qemu:cpu> pane focused; `?` lists it.
         hints: &[],
     },

@@ -5,7 +5,7 @@ use crate::argv::{Reading, Source};
 use crate::check::{Advice, Severity};
 use crate::tui::app::{AppState, Level};
 use crate::tui::keymap::{self, Hint};
-use crate::tui::text::{self, clip_line, limit, visible, wrap};
+use crate::tui::text::{self, clip_line, limit, visible, wrap_words};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -19,7 +19,7 @@ const MAX_ARGV_LINES: usize = 6;
 /// Lines one diagnostic may wrap over when there is room.
 const MAX_DIAGNOSTIC_LINES: usize = 4;
 /// Lines the status message may wrap over when there is room.
-const MAX_STATUS_LINES: usize = 2;
+const MAX_STATUS_LINES: usize = 3;
 /// Rows the key hints may take.
 const HINT_ROWS: usize = 2;
 
@@ -52,14 +52,13 @@ impl Plan {
 fn content(m: &AppState, t: &Theme, width: usize) -> Content {
     let argv = match &m.report.arg.value {
         // Between options only: a break inside one reads like a separate flag.
-        Some(v) => wrap(
+        Some(v) => wrap_words(
             &[Span::styled(format!("-cpu {}", visible(v)), t.argv())],
             width,
             0,
-            &|c| c == ',',
         ),
         // The CLI's "depends on the host" (exit 3): no refusal, a fact virt-cpu lacks.
-        None if m.report.needs_host() => wrap(
+        None if m.report.needs_host() => wrap_words(
             &[Span::styled(
                 "-cpu: depends on the host, which was not given — open the domain with \
                  --host-caps FILE (saved `virsh domcapabilities` output) or -c URI (see below)",
@@ -67,16 +66,14 @@ fn content(m: &AppState, t: &Theme, width: usize) -> Content {
             )],
             width,
             0,
-            &|c| c == ' ',
         ),
-        None => wrap(
+        None => wrap_words(
             &[Span::styled(
                 "-cpu: none — libvirt refuses this domain (see below)",
                 t.error(),
             )],
             width,
             0,
-            &|c| c == ',',
         ),
     };
     let status = match &m.status {
@@ -86,11 +83,10 @@ fn content(m: &AppState, t: &Theme, width: usize) -> Content {
                 Level::Warning => t.warning(),
                 Level::Error => t.error(),
             };
-            wrap(
+            wrap_words(
                 &[Span::styled(visible(&s.text).into_owned(), style)],
                 width,
                 0,
-                &|c| c == ' ',
             )
         }
         None => Vec::new(),
@@ -214,7 +210,7 @@ fn source_line(m: &AppState, t: &Theme) -> Line<'static> {
 /// indented under the code. Past [`MAX_DIAGNOSTICS`], a line says how many more `c` lists.
 fn diagnostics(m: &AppState, t: &Theme, width: usize) -> Vec<Vec<Line<'static>>> {
     let all = &m.report.diagnostics;
-    let prose = |spans: &[Span<'static>]| wrap(spans, width, 2, &|c| c == ' ');
+    let prose = |spans: &[Span<'static>]| wrap_words(spans, width, 2);
     if all.is_empty() {
         return vec![prose(&[Span::styled("✓ no problems found", t.added())])];
     }
@@ -325,7 +321,12 @@ mod tests {
         let p = plan(&c, 14);
         assert_eq!(
             (p.argv, &p.diagnostics[..], p.status),
-            (6, &[2, 1, 1][..], 2)
+            (6, &[1, 1, 1][..], 3)
+        );
+        let p = plan(&c, 15);
+        assert_eq!(
+            (p.argv, &p.diagnostics[..], p.status),
+            (6, &[2, 1, 1][..], 3)
         );
         let all = plan(&c, 100);
         assert_eq!(
