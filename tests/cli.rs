@@ -2814,7 +2814,8 @@ fn set_nested_on_with_a_host_mode_needs_no_vendor() {
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("--nested: cannot tell whether the guest CPU is Intel's (vmx) or AMD's (svm): <cpu mode='maximum'>"),
+        stderr(&o).contains("--nested: give the host (-c URI")
+            && stderr(&o).contains("<cpu mode='maximum'> takes the host's vendor, and without it virt-cpu cannot tell whether the guest CPU is Intel's (vmx) or AMD's (svm)"),
         "{}",
         stderr(&o)
     );
