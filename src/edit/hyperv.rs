@@ -31,7 +31,8 @@ impl HvSetting {
     }
 }
 
-/// A whole `<hyperv>`: none, `mode='passthrough'`, or these enlightenments on.
+/// A whole `<hyperv>`: none, `mode='passthrough'`, or `mode='custom'` with exactly these
+/// switches (each on or off, with its value).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HypervPreset {
     Off,
@@ -523,7 +524,67 @@ fn state(on: bool) -> &'static str {
     if on { "on" } else { "off" }
 }
 
-pub(super) fn preset(doc: &Document, dom: &Domain, p: &HypervPreset) -> Vec<Splice> {
+pub(super) fn preset(
+    doc: &Document,
+    dom: &Domain,
+    p: &HypervPreset,
+) -> Result<Vec<Splice>, EditError> {
+    let existing = dom.features.hyperv.as_ref();
+    if let (HypervPreset::Custom(list), Some(h)) = (p, existing)
+        && !list.is_empty()
+        && !h.is_passthrough()
+        && !h.children.is_empty()
+    {
+        return custom_in_place(doc, dom, list);
+    }
+    Ok(whole(doc, dom, p))
+}
+
+/// A custom `<hyperv>` made to hold exactly `list`, child by child: the switches `list` does
+/// not have go, the others are set (state and value changed in place, new ones in libvirt's
+/// order), so comments and the layout inside `<hyperv>` stay. One splice.
+fn custom_in_place(
+    doc: &Document,
+    dom: &Domain,
+    list: &[HvSetting],
+) -> Result<Vec<Splice>, EditError> {
+    let mut ed = super::Edited::from_read(doc.clone(), dom.clone());
+    let wanted = |name: &str| list.iter().any(|s| s.name == name);
+    // One at a time: the document is read again after each.
+    let unwanted = |dom: &Domain| {
+        dom.features.hyperv.as_ref()?.children.iter().find_map(|t| {
+            if !wanted(&t.name) {
+                return Some(t.el);
+            }
+            t.children
+                .iter()
+                .find(|c| !wanted(&format!("{}.{}", t.name, c.name)))
+                .map(|c| c.el)
+        })
+    };
+    while let Some(el) = unwanted(&ed.dom) {
+        let splice = ed.doc.remove_element(el);
+        ed.apply_splices(&[splice])?;
+    }
+    if let Some(h) = ed.dom.features.hyperv.as_ref()
+        && h.mode.as_deref() != Some("custom")
+    {
+        let splice = ed.doc.set_attr(h.el, "mode", "custom");
+        ed.apply_splices(&[splice])?;
+    }
+    // Nested switches first: turning one on turns its parent on, which the parent's own
+    // setting (it is in `list` too) then puts back as `list` has it.
+    let (nested, tops): (Vec<&HvSetting>, Vec<&HvSetting>) =
+        list.iter().partition(|s| s.name.contains('.'));
+    for s in nested.into_iter().chain(tops) {
+        let splices = set(&ed.doc, &ed.dom, s)?;
+        ed.apply_splices(&splices)?;
+    }
+    Ok(super::one_splice(doc.source(), ed.doc.source()))
+}
+
+/// `<hyperv>` replaced whole by a preset (or made, or removed).
+fn whole(doc: &Document, dom: &Domain, p: &HypervPreset) -> Vec<Splice> {
     let existing = dom.features.hyperv.as_ref();
     match p {
         HypervPreset::Off => existing
@@ -786,6 +847,24 @@ mod tests {
             ed.splices(&Edit::HypervPreset(HypervPreset::Custom(again.settings)))
                 .unwrap()
                 .is_empty()
+        );
+    }
+
+    /// On a `<hyperv>` with children the preset edits child by child: comments stay (one
+    /// before an element goes with it: relaxed goes in before vapic's), a nested switch kept
+    /// under a parent that is off leaves the parent off.
+    #[test]
+    fn windows_preset_keeps_comments_inside_hyperv() {
+        let xml = "<domain type='kvm'>\n  <features>\n    <hyperv mode='custom'>\n      <!-- tuned for build 2022 -->\n      <vapic state='on'/> <!-- vapic -->\n      <stimer state='off'>\n        <direct state='on'/>\n      </stimer>\n    </hyperv>\n  </features>\n</domain>\n";
+        let mut ed = edited(xml);
+        let host: Vec<String> = ["relaxed", "vapic", "stimer"].map(String::from).into();
+        let preset = windows_preset(&ed.dom, Some(&host), Some(true));
+        let p = merge_preset(&ed.dom, &preset, Some(&host));
+        ed.apply(&Edit::HypervPreset(HypervPreset::Custom(p.settings)))
+            .unwrap();
+        assert_eq!(
+            ed.doc.source(),
+            "<domain type='kvm'>\n  <features>\n    <hyperv mode='custom'>\n      <relaxed state='on'/>\n      <!-- tuned for build 2022 -->\n      <vapic state='on'/> <!-- vapic -->\n      <stimer state='off'>\n        <direct state='on'/>\n      </stimer>\n    </hyperv>\n  </features>\n</domain>\n"
         );
     }
 
