@@ -2675,6 +2675,85 @@ fn set_hyperv_refusals_and_dependency() {
     assert!(text.contains("--hyperv vpindex=on"));
 }
 
+/// `--hyperv-preset windows` on a domain with enlightenments of its own adds the preset's to
+/// them: reset and vendor_id (with its value) stay, and stderr says what was added and kept.
+#[test]
+fn set_windows_preset_keeps_the_domains_enlightenments() {
+    let file = example("windows-hyperv.xml");
+    let o = run(&["set", &file, "--hyperv-preset", "windows", "-o", "-"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let before = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(
+        stdout(&o),
+        before.replace(
+            "      <ipi state='on'/>\n",
+            "      <ipi state='on'/>\n      <avic state='on'/>\n"
+        )
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("virt-cpu: note: Windows preset adds avic\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "virt-cpu: note: Windows preset keeps the domain's reset (on), vendor_id KVM Hv (on)\n"
+        ),
+        "{err}"
+    );
+}
+
+/// A `set` request that cannot be carried out on the document is a usage error (exit 2, the
+/// file untouched), as `--nested on --feature -vmx` is: `--hyperv-preset passthrough` with
+/// `--hyperv`, a single switch in a passthrough `<hyperv>`, vendor_id without a value, a move
+/// with nothing to move. Exit 1 stays for a domain with errors.
+#[test]
+fn set_refusals_of_the_request_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = temp_file(&dir, "w.xml", HYPERV_DOMAIN.as_bytes());
+    let plain = plain.to_str().unwrap();
+    let passthrough_xml =
+        HYPERV_DOMAIN.replace("<acpi/>\n", "<acpi/>\n    <hyperv mode='passthrough'/>\n");
+    let passthrough = temp_file(&dir, "p.xml", passthrough_xml.as_bytes());
+    let passthrough = passthrough.to_str().unwrap();
+    for (args, said) in [
+        (
+            vec![
+                plain,
+                "--hyperv-preset",
+                "passthrough",
+                "--hyperv",
+                "relaxed=on",
+            ],
+            "--hyperv-preset passthrough and --hyperv relaxed=on both set Hyper-V enlightenment 'relaxed'",
+        ),
+        (
+            vec![passthrough, "--hyperv", "relaxed=on"],
+            "<hyperv mode='passthrough'> gives the guest every enlightenment the host has",
+        ),
+        (
+            vec![plain, "--hyperv", "vendor_id=on"],
+            "vendor_id needs a value",
+        ),
+        (
+            vec![plain, "--move-to", "cpu"],
+            "there is no <qemu:cpu> to move to <cpu>",
+        ),
+    ] {
+        let mut all = vec!["set"];
+        all.extend(&args);
+        all.push("--in-place");
+        let o = run(&all);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(said), "{args:?}: {}", stderr(&o));
+    }
+    assert_eq!(std::fs::read_to_string(plain).unwrap(), HYPERV_DOMAIN);
+    assert_eq!(
+        std::fs::read_to_string(passthrough).unwrap(),
+        passthrough_xml
+    );
+}
+
 /// `set --nested`: vmx or svm as the vendor needs, byte-exact; the host modes take the host's
 /// vendor from --host-caps, or say what to give; a clash with --feature is refused.
 #[test]

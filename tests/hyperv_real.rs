@@ -209,6 +209,73 @@ fn the_windows_preset_takes_each_daemons_own_hyperv_list() {
     }
 }
 
+/// The Windows preset on a domain with enlightenments of its own, with `-c` at each daemon:
+/// those the daemon lists stay (vendor_id with its value, spinlocks with its retries, an off
+/// one), those it does not list go and stderr names them; the daemon takes the result.
+#[test]
+fn the_windows_preset_keeps_what_each_daemon_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let own = DOMAIN.replace(
+        "    <apic/>\n",
+        "    <apic/>\n    <hyperv mode='custom'>\n      <relaxed state='on'/>\n      <spinlocks state='on' retries='4096'/>\n      <reset state='on'/>\n      <vendor_id state='on' value='KVM Hv'/>\n      <tlbflush state='off'/>\n    </hyperv>\n",
+    );
+    for d in daemons() {
+        let listed = listed_hyperv(&d.uri);
+        let f = write(dir.path(), "own.xml", &own);
+        let out = common::virt_cpu(&[
+            "set",
+            &f,
+            "--in-place",
+            "--hyperv-preset",
+            "windows",
+            "--libvirt",
+            d.line,
+            "-c",
+            &d.uri,
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "libvirt {}: {err}", d.line);
+        let written = written_hyperv(&f);
+        let text = std::fs::read_to_string(&f).unwrap();
+        for name in ["relaxed", "reset"] {
+            match listed.iter().any(|l| l == name) {
+                true => assert!(written.iter().any(|w| w == name), "{name}: {text}"),
+                false => {
+                    assert!(!written.iter().any(|w| w == name), "{name}: {text}");
+                    let removes = err
+                        .lines()
+                        .find(|l| l.starts_with("virt-cpu: note: Windows preset removes "))
+                        .unwrap_or_else(|| panic!("libvirt {}: {err}", d.line));
+                    assert!(removes.contains(name), "{removes}");
+                }
+            }
+        }
+        assert!(
+            text.contains("<tlbflush state='off'/>"),
+            "libvirt {}: {text}",
+            d.line
+        );
+        if listed.iter().any(|l| l == "vendor_id") {
+            assert!(
+                text.contains("<vendor_id state='on' value='KVM Hv'/>"),
+                "libvirt {}: {text}",
+                d.line
+            );
+        }
+        if listed.iter().any(|l| l == "spinlocks") {
+            assert!(
+                text.contains("<spinlocks state='on' retries='4096'/>"),
+                "libvirt {}: {text}",
+                d.line
+            );
+        }
+        if let Err(e) = define_validate(&d.uri, &f) {
+            panic!("libvirt {}: {e}\n{text}", d.line);
+        }
+        same_cpu(&d, &f);
+    }
+}
+
 #[test]
 fn enlightenments_set_by_hand_give_each_daemons_cpu() {
     let dir = tempfile::tempdir().unwrap();

@@ -1909,8 +1909,9 @@ fn a_paste_into_the_picker_filters_it() {
 }
 
 /// The Hyper-V panel on a domain opened with `-c` at the libvirt 11.3 daemon: host support is
-/// that daemon's domcapabilities `<hyperv>` list, the Windows preset takes only what it lists,
-/// and the `-cpu` line is 11.3's.
+/// that daemon's domcapabilities `<hyperv>` list, the Windows preset takes only what it lists
+/// (the domain's own vendor_id, listed, stays; its relaxed, not listed, goes and the status
+/// says so), and the `-cpu` line is 11.3's.
 #[test]
 fn the_hyperv_panel_reads_the_11_3_daemons_list() {
     if !common::require_program("tmux") || !common::require_libvirt11_daemon() {
@@ -1934,7 +1935,7 @@ fn the_hyperv_panel_reads_the_11_3_daemons_list() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("win.xml"),
-        "<domain type='kvm'>\n  <name>win</name>\n  <memory unit='KiB'>65536</memory>\n  <os>\n    <type arch='x86_64' machine='q35'>hvm</type>\n  </os>\n  <features>\n    <acpi/>\n    <apic/>\n  </features>\n  <clock offset='localtime'>\n    <timer name='hypervclock' present='yes'/>\n  </clock>\n</domain>\n",
+        "<domain type='kvm'>\n  <name>win</name>\n  <memory unit='KiB'>65536</memory>\n  <os>\n    <type arch='x86_64' machine='q35'>hvm</type>\n  </os>\n  <features>\n    <acpi/>\n    <apic/>\n    <hyperv mode='custom'>\n      <relaxed state='on'/>\n      <vendor_id state='on' value='KVM Hv'/>\n    </hyperv>\n  </features>\n  <clock offset='localtime'>\n    <timer name='hypervclock' present='yes'/>\n  </clock>\n</domain>\n",
     )
     .unwrap();
     let t = Tmux::start("hv11", dir.path(), &["-c", &uri, "win.xml"], &[]);
@@ -1942,19 +1943,35 @@ fn the_hyperv_panel_reads_the_11_3_daemons_list() {
     t.keys(&["h"]);
     let panel = t.wait_for(&format!("the host lists {} of them", listed.len()));
     for name in &listed {
+        let state = if *name == "vendor_id" { "on " } else { "off" };
         assert!(
-            panel.contains(&format!("{name:<17}off  host ✓")),
+            panel.contains(&format!("{name:<18}{state}  host ✓")),
             "{name}:\n{panel}"
         );
     }
-    assert!(panel.contains("vpindex          off  host ✗"), "{panel}");
+    assert!(panel.contains("vpindex           off  host ✗"), "{panel}");
+    assert!(!listed.contains(&"relaxed"), "{listed:?}");
+    assert!(panel.contains("relaxed           on   host ✗"), "{panel}");
+    // libvirt 11's nested switches are rows too.
+    assert!(panel.contains("tlbflush.extended off"), "{panel}");
     t.keys(&["W"]);
-    // Of the preset, this host lists spinlocks alone (vendor_id is not in the preset).
+    // Of the preset, this host lists spinlocks alone (vendor_id is not in the preset, and
+    // stays as the domain's own).
     assert!(listed.contains(&"spinlocks"), "{listed:?}");
-    t.wait_for("spinlocks        on   host ✓");
+    let s = t.wait_for("spinlocks         on   host ✓");
+    assert!(s.contains("vendor_id         on   host ✓"), "{s}");
+    assert!(s.contains("relaxed           off  host ✗"), "{s}");
     t.keys(&["Escape"]);
     let s = t.wait_for("-cpu qemu64,hv-time=on,hv-spinlocks=0x1fff");
     assert!(!s.contains("hv-vpindex"), "{s}");
+    // The status (wrapped) says what went, came and stayed.
+    let said = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        said.contains(
+            "Windows preset: removes relaxed (not in the host's list); adds spinlocks; keeps the domain's vendor_id KVM Hv (on)"
+        ),
+        "{s}"
+    );
     t.keys(&["Q"]);
     t.wait_for("EXIT=");
 }

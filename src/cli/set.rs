@@ -21,7 +21,8 @@ pub enum MoveTarget {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum HypervPresetArg {
-    /// What virt-install chooses for a Windows guest, of what the host supports.
+    /// What virt-install chooses for a Windows guest, of what the host supports, added to the
+    /// enlightenments the domain has (those the host lacks go; each change is noted).
     Windows,
     /// <hyperv mode='passthrough'/>: every enlightenment the host has.
     Passthrough,
@@ -84,8 +85,9 @@ pub struct SetArgs {
     /// repeatable; applied after --hyperv-preset.
     #[arg(long, value_delimiter = ',', value_name = "NAME=on|off")]
     pub hyperv: Vec<String>,
-    /// Replace <hyperv> by a preset: windows (virt-install's choice for Windows, each only if
-    /// the host given by --host-caps/-c supports it), passthrough or off.
+    /// Set <hyperv> by a preset: windows (virt-install's choice for Windows, each only if the
+    /// host given by --host-caps/-c supports it, added to the domain's own), passthrough or
+    /// off.
     #[arg(long, value_enum, value_name = "PRESET")]
     pub hyperv_preset: Option<HypervPresetArg>,
     /// Nested virtualisation: vmx (Intel) or svm (AMD) as the CPU's vendor needs, in the
@@ -287,6 +289,9 @@ impl SetArgs {
             None => {}
         }
         refuse_conflicts(&edits)?;
+        if let Some(clash) = self.passthrough_clash() {
+            return Err(clash);
+        }
         if let Some(clash) = self.nested_clash() {
             return Err(clash);
         }
@@ -347,6 +352,22 @@ fn refuse_conflicts(edits: &[Edit]) -> Result<(), String> {
 }
 
 impl SetArgs {
+    /// `--hyperv-preset passthrough` with `--hyperv`: in passthrough mode QEMU gives the guest
+    /// what the host has and libvirt ignores the switches listed, so the two ask for different
+    /// things; refused as [`refuse_conflicts`] refuses its pairs.
+    fn passthrough_clash(&self) -> Option<String> {
+        if self.hyperv_preset != Some(HypervPresetArg::Passthrough) {
+            return None;
+        }
+        let spec = self.hyperv.iter().find(|s| !s.is_empty())?;
+        Some(format!(
+            "--hyperv-preset passthrough and --hyperv {spec} both set Hyper-V enlightenment \
+             '{}': in passthrough mode the guest gets every one the host has and libvirt \
+             ignores those listed; give one of them",
+            spec.split([',', '=']).next().unwrap_or(spec)
+        ))
+    }
+
     /// `--nested` with `--feature`/`--drop-feature`/`--qemu-option`/`--qemu-remove` of vmx or
     /// svm: two answers to one question, refused as [`refuse_conflicts`] refuses its pairs.
     fn nested_clash(&self) -> Option<String> {
@@ -435,6 +456,17 @@ fn sets_phys_bits(dom: &Domain) -> bool {
         .is_some_and(|a| a.bits.is_some())
 }
 
+/// The exit code of an edit that could not be made: one refused or naming what the domain
+/// does not have is a request that cannot be carried out on this document (exit 2, as for a
+/// usage error); exit 1 is kept for a domain with errors, and the edits' internal failures
+/// (XML that would not parse) are not the user's doing.
+fn refusal_exit(err: &EditError) -> i32 {
+    match err {
+        EditError::Refused(_) | EditError::NotThere(_) => EXIT_USAGE,
+        _ => common::EXIT_FINDINGS,
+    }
+}
+
 pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
     let selected = args.host.select()?;
     let mut edits = match args.edits(&selected.catalog.libvirt) {
@@ -452,16 +484,22 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
     let mut host = args.host.load(Some(&loaded.domain))?;
     let mut notes = Vec::new();
     if args.hyperv_preset == Some(HypervPresetArg::Windows) {
-        let (list, assumed) = crate::edit::hyperv::windows_preset_on(&loaded.domain, host.as_ref());
-        notes.extend(assumed.into_iter().map(|n| {
+        let preset = crate::edit::hyperv::windows_preset_on(&loaded.domain, host.as_ref());
+        notes.extend(preset.assumed.iter().map(|n| {
             n.replace(
                 "no host Hyper-V support known:",
                 "no host Hyper-V support known (give --host-caps or -c):",
             )
         }));
+        notes.extend(
+            preset
+                .summary()
+                .iter()
+                .map(|c| format!("Windows preset {c}")),
+        );
         for e in &mut edits {
             if let Edit::HypervPreset(HypervPreset::Custom(l)) = e {
-                *l = list.clone();
+                *l = preset.settings.clone();
             }
         }
     }
@@ -472,10 +510,7 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
         notes.extend(state.notes(e));
         if let Err(err) = state.apply(e) {
             errln!("virt-cpu: {err}; nothing was written");
-            return Ok(match err {
-                EditError::NotThere(_) => EXIT_USAGE,
-                _ => common::EXIT_FINDINGS,
-            });
+            return Ok(refusal_exit(&err));
         }
     }
     let catalog = selected.catalog;
@@ -488,7 +523,7 @@ pub fn run(args: &SetArgs) -> anyhow::Result<i32> {
             Ok((edit, note)) => {
                 if let Err(err) = state.apply(&edit) {
                     errln!("virt-cpu: {err}; nothing was written");
-                    return Ok(common::EXIT_FINDINGS);
+                    return Ok(refusal_exit(&err));
                 }
                 // Said now: the host's verdict matters most when the edit is refused below.
                 errln!("virt-cpu: note: {note}");

@@ -2,7 +2,7 @@
 
 use super::EditError;
 use crate::argv::libvirt::all_hyperv_enlightenments;
-use crate::domain::{Domain, HYPERV_NESTED, Hyperv};
+use crate::domain::{Domain, HYPERV_DEPENDENCIES, HYPERV_NESTED, Hyperv};
 use crate::xml::{Document, ElemId, Splice};
 
 /// One enlightenment (`relaxed`, nested `stimer.direct`) on or off, with `spinlocks`'
@@ -31,7 +31,8 @@ impl HvSetting {
     }
 }
 
-/// A whole `<hyperv>`: none, `mode='passthrough'`, or these enlightenments on.
+/// A whole `<hyperv>`: none, `mode='passthrough'`, or `mode='custom'` with exactly these
+/// switches (each on or off, with its value).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HypervPreset {
     Off,
@@ -96,29 +97,192 @@ pub fn windows_preset(
     out
 }
 
-/// [`windows_preset`] for `dom` on `host` (`None`: no host known), with what had to be
-/// assumed, said to the user by each front.
-pub fn windows_preset_on(
-    dom: &Domain,
-    host: Option<&crate::host::DomCaps>,
-) -> (Vec<HvSetting>, Vec<String>) {
+/// The Windows preset as applied to one domain: the whole `<hyperv>` to write, and what that
+/// does to the enlightenments the domain had, for each front to say.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WindowsPreset {
+    /// Every switch of the new `<hyperv mode='custom'>`.
+    pub settings: Vec<HvSetting>,
+    /// Turned on by the preset (new, or off before).
+    pub added: Vec<String>,
+    /// The domain's own that the preset does not set, and values (spinlocks' retries) the
+    /// domain had where the preset only turns the enlightenment on.
+    pub kept: Vec<String>,
+    /// The domain's, on, that the host lacks (or that need one it lacks): (name, why).
+    pub removed: Vec<(String, String)>,
+    /// What had to be assumed about the host.
+    pub assumed: Vec<String>,
+}
+
+impl WindowsPreset {
+    /// What was removed, added and kept, one clause each ("removes …", "adds …", "keeps the
+    /// domain's …"; removed first: it is what the user most needs to hear, and a narrow
+    /// status line keeps the start).
+    pub fn summary(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.removed.is_empty() {
+            // Grouped by reason, in the order met: "a, b (the host lacks them)".
+            let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+            for (name, why) in &self.removed {
+                match groups.iter_mut().find(|(w, _)| w == why) {
+                    Some((_, names)) => names.push(name),
+                    None => groups.push((why, vec![name])),
+                }
+            }
+            let said: Vec<String> = groups
+                .iter()
+                .map(|(why, names)| format!("{} ({why})", names.join(", ")))
+                .collect();
+            out.push(format!("removes {}", said.join(", ")));
+        }
+        if !self.added.is_empty() {
+            out.push(format!("adds {}", self.added.join(", ")));
+        }
+        if !self.kept.is_empty() {
+            out.push(format!("keeps the domain's {}", self.kept.join(", ")));
+        }
+        out
+    }
+}
+
+/// [`windows_preset`] for `dom` on `host` (`None`: no host known), merged with the
+/// enlightenments `dom` already has ([`merge_preset`]), with what had to be assumed.
+pub fn windows_preset_on(dom: &Domain, host: Option<&crate::host::DomCaps>) -> WindowsPreset {
     let supported = host.and_then(|h| h.hyperv.as_deref());
     let intel = host.map(|h| {
         (h.host_cpu.as_ref().or(h.host_model.as_ref()))
             .and_then(|m| m.vendor.as_deref())
             .is_some_and(|v| v == "Intel")
     });
-    let mut notes = Vec::new();
+    let mut assumed = Vec::new();
     if supported.is_none() {
-        notes.push(
+        assumed.push(
             "no host Hyper-V support known: every enlightenment of the Windows preset assumed available"
                 .to_string(),
         );
     }
     if intel.is_none() {
-        notes.push("host CPU vendor unknown: evmcs (Intel only) left out".to_string());
+        assumed.push("host CPU vendor unknown: evmcs (Intel only) left out".to_string());
     }
-    (windows_preset(dom, supported, intel), notes)
+    WindowsPreset {
+        assumed,
+        ..merge_preset(dom, &windows_preset(dom, supported, intel), supported)
+    }
+}
+
+/// `preset` on top of what `dom`'s `<hyperv>` has: the domain's switches the preset does not
+/// set stay as they are (off ones too), values the domain gave (spinlocks' retries,
+/// vendor_id's value) stay where the preset only turns the switch on, and the domain's
+/// switches that are on but the host does not list (`host`; `None`: unknown, all kept) go,
+/// with those needing one that went (QEMU's [`HYPERV_DEPENDENCIES`], a nested switch its
+/// parent). A name libvirt does not know goes too (libvirt would refuse the domain).
+pub fn merge_preset(dom: &Domain, preset: &[HvSetting], host: Option<&[String]>) -> WindowsPreset {
+    let mut out = WindowsPreset::default();
+    let existing: Vec<HvSetting> = dom
+        .features
+        .hyperv
+        .as_ref()
+        .map(existing_settings)
+        .unwrap_or_default();
+    let before = |n: &str| existing.iter().find(|e| e.name == n);
+    let listed = |n: &str| {
+        let top = n.split('.').next().unwrap_or(n);
+        host.is_none_or(|h| h.iter().any(|x| x == top))
+    };
+    let mut gone: Vec<String> = Vec::new();
+    for e in &existing {
+        let why = if !known(&e.name) {
+            Some("unknown to libvirt")
+        } else if e.on && !listed(&e.name) && !preset.iter().any(|p| p.name == e.name) {
+            Some("not in the host's list")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            out.removed.push((e.name.clone(), why.to_string()));
+            gone.push(e.name.clone());
+        }
+    }
+    // Those needing one that went, until none is left.
+    loop {
+        let needing = existing.iter().find_map(|e| {
+            if gone.contains(&e.name) || preset.iter().any(|p| p.name == e.name) {
+                return None;
+            }
+            // A nested switch goes with its parent, on or off: it has nowhere else to be.
+            let parent = e.name.split_once('.').map(|(p, _)| p);
+            let deps = HYPERV_DEPENDENCIES
+                .iter()
+                .find(|(n, _)| *n == e.name && e.on)
+                .map_or(&[][..], |(_, d)| *d);
+            parent
+                .into_iter()
+                .chain(deps.iter().copied())
+                .find(|d| gone.iter().any(|g| g == d))
+                .map(|d| (e.name.clone(), d))
+        });
+        let Some((name, dep)) = needing else { break };
+        out.removed
+            .push((name.clone(), format!("needing {dep}, which goes")));
+        gone.push(name);
+    }
+    for p in preset {
+        let mut s = p.clone();
+        match before(&p.name) {
+            Some(e) => {
+                if e.value.is_some() && e.value != p.value {
+                    out.kept.push(format!(
+                        "{} {}",
+                        p.name,
+                        e.value.as_deref().unwrap_or_default()
+                    ));
+                    s.value = e.value.clone();
+                }
+                if !e.on {
+                    out.added.push(p.name.clone());
+                }
+            }
+            None => out.added.push(p.name.clone()),
+        }
+        out.settings.push(s);
+    }
+    for e in &existing {
+        if gone.contains(&e.name) || preset.iter().any(|p| p.name == e.name) {
+            continue;
+        }
+        let state = if e.on { "on" } else { "off" };
+        out.kept.push(match &e.value {
+            Some(v) => format!("{} {v} ({state})", e.name),
+            None => format!("{} ({state})", e.name),
+        });
+        out.settings.push(e.clone());
+    }
+    out
+}
+
+/// The switches of a `<hyperv>` as settings, each name once (libvirt keeps the last), nested
+/// ones as `parent.child`, with spinlocks' retries and vendor_id's value.
+fn existing_settings(h: &Hyperv) -> Vec<HvSetting> {
+    let mut out: Vec<HvSetting> = Vec::new();
+    let mut push = |name: String, t: &crate::domain::Toggle| {
+        let value = t.extra("retries").or(t.extra("value")).map(str::to_string);
+        let s = HvSetting {
+            on: t.state.as_deref() == Some("on"),
+            value,
+            name,
+        };
+        match out.iter_mut().find(|o| o.name == s.name) {
+            Some(o) => *o = s,
+            None => out.push(s),
+        }
+    };
+    for t in &h.children {
+        push(t.name.clone(), t);
+        for c in &t.children {
+            push(format!("{}.{}", t.name, c.name), c);
+        }
+    }
+    out
 }
 
 /// Position of a top-level name in libvirt's order (unknown ones last).
@@ -130,9 +294,11 @@ fn rank(name: &str) -> usize {
 fn toggle_element(doc: &Document, name: &str, on: bool, value: Option<&str>) -> String {
     let state = if on { "on" } else { "off" };
     let mut attrs = vec![("state", state)];
+    // A value the domain gave stays with the switch off too (the preset keeps it).
     match (name, value) {
         ("spinlocks", v) if on => attrs.push(("retries", v.unwrap_or(DEFAULT_SPINLOCKS))),
-        ("vendor_id", Some(v)) if on => attrs.push(("value", v)),
+        ("spinlocks", Some(v)) => attrs.push(("retries", v)),
+        ("vendor_id", Some(v)) => attrs.push(("value", v)),
         _ => {}
     }
     super::empty_element(doc, name, &attrs)
@@ -358,7 +524,67 @@ fn state(on: bool) -> &'static str {
     if on { "on" } else { "off" }
 }
 
-pub(super) fn preset(doc: &Document, dom: &Domain, p: &HypervPreset) -> Vec<Splice> {
+pub(super) fn preset(
+    doc: &Document,
+    dom: &Domain,
+    p: &HypervPreset,
+) -> Result<Vec<Splice>, EditError> {
+    let existing = dom.features.hyperv.as_ref();
+    if let (HypervPreset::Custom(list), Some(h)) = (p, existing)
+        && !list.is_empty()
+        && !h.is_passthrough()
+        && !h.children.is_empty()
+    {
+        return custom_in_place(doc, dom, list);
+    }
+    Ok(whole(doc, dom, p))
+}
+
+/// A custom `<hyperv>` made to hold exactly `list`, child by child: the switches `list` does
+/// not have go, the others are set (state and value changed in place, new ones in libvirt's
+/// order), so comments and the layout inside `<hyperv>` stay. One splice.
+fn custom_in_place(
+    doc: &Document,
+    dom: &Domain,
+    list: &[HvSetting],
+) -> Result<Vec<Splice>, EditError> {
+    let mut ed = super::Edited::from_read(doc.clone(), dom.clone());
+    let wanted = |name: &str| list.iter().any(|s| s.name == name);
+    // One at a time: the document is read again after each.
+    let unwanted = |dom: &Domain| {
+        dom.features.hyperv.as_ref()?.children.iter().find_map(|t| {
+            if !wanted(&t.name) {
+                return Some(t.el);
+            }
+            t.children
+                .iter()
+                .find(|c| !wanted(&format!("{}.{}", t.name, c.name)))
+                .map(|c| c.el)
+        })
+    };
+    while let Some(el) = unwanted(&ed.dom) {
+        let splice = ed.doc.remove_element(el);
+        ed.apply_splices(&[splice])?;
+    }
+    if let Some(h) = ed.dom.features.hyperv.as_ref()
+        && h.mode.as_deref() != Some("custom")
+    {
+        let splice = ed.doc.set_attr(h.el, "mode", "custom");
+        ed.apply_splices(&[splice])?;
+    }
+    // Nested switches first: turning one on turns its parent on, which the parent's own
+    // setting (it is in `list` too) then puts back as `list` has it.
+    let (nested, tops): (Vec<&HvSetting>, Vec<&HvSetting>) =
+        list.iter().partition(|s| s.name.contains('.'));
+    for s in nested.into_iter().chain(tops) {
+        let splices = set(&ed.doc, &ed.dom, s)?;
+        ed.apply_splices(&splices)?;
+    }
+    Ok(super::one_splice(doc.source(), ed.doc.source()))
+}
+
+/// `<hyperv>` replaced whole by a preset (or made, or removed).
+fn whole(doc: &Document, dom: &Domain, p: &HypervPreset) -> Vec<Splice> {
     let existing = dom.features.hyperv.as_ref();
     match p {
         HypervPreset::Off => existing
@@ -589,6 +815,84 @@ mod tests {
             .collect();
         assert!(!names.contains(&"stimer".to_string()) && !names.contains(&"evmcs".to_string()));
         assert!(names.contains(&"avic".to_string()));
+    }
+
+    /// The Windows preset adds to what the domain has: its own switches stay (off ones too),
+    /// spinlocks keeps its retries when the preset only turns it on, vendor_id keeps its
+    /// value; each change is said.
+    #[test]
+    fn windows_preset_keeps_the_domains_own() {
+        let xml = "<domain type='kvm'>\n  <features>\n    <apic/>\n    <hyperv mode='custom'>\n      <spinlocks state='off' retries='4096'/>\n      <reset state='on'/>\n      <vendor_id state='on' value='KVM Hv'/>\n    </hyperv>\n  </features>\n</domain>\n";
+        let mut ed = edited(xml);
+        let p = merge_preset(&ed.dom, &windows_preset(&ed.dom, None, Some(false)), None);
+        ed.apply(&Edit::HypervPreset(HypervPreset::Custom(
+            p.settings.clone(),
+        )))
+        .unwrap();
+        assert_eq!(
+            ed.doc.source(),
+            "<domain type='kvm'>\n  <features>\n    <apic/>\n    <hyperv mode='custom'>\n      <relaxed state='on'/>\n      <vapic state='on'/>\n      <spinlocks state='on' retries='4096'/>\n      <vpindex state='on'/>\n      <runtime state='on'/>\n      <synic state='on'/>\n      <reset state='on'/>\n      <vendor_id state='on' value='KVM Hv'/>\n      <frequencies state='on'/>\n      <tlbflush state='on'/>\n      <ipi state='on'/>\n      <avic state='on'/>\n    </hyperv>\n  </features>\n</domain>\n"
+        );
+        assert_eq!(
+            p.summary(),
+            [
+                "adds relaxed, vapic, spinlocks, vpindex, runtime, synic, frequencies, tlbflush, ipi, avic",
+                "keeps the domain's spinlocks 4096, reset (on), vendor_id KVM Hv (on)",
+            ]
+        );
+        // Applied again: nothing changes.
+        let again = merge_preset(&ed.dom, &windows_preset(&ed.dom, None, Some(false)), None);
+        assert!(again.added.is_empty() && again.removed.is_empty());
+        assert!(
+            ed.splices(&Edit::HypervPreset(HypervPreset::Custom(again.settings)))
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    /// On a `<hyperv>` with children the preset edits child by child: comments stay (one
+    /// before an element goes with it: relaxed goes in before vapic's), a nested switch kept
+    /// under a parent that is off leaves the parent off.
+    #[test]
+    fn windows_preset_keeps_comments_inside_hyperv() {
+        let xml = "<domain type='kvm'>\n  <features>\n    <hyperv mode='custom'>\n      <!-- tuned for build 2022 -->\n      <vapic state='on'/> <!-- vapic -->\n      <stimer state='off'>\n        <direct state='on'/>\n      </stimer>\n    </hyperv>\n  </features>\n</domain>\n";
+        let mut ed = edited(xml);
+        let host: Vec<String> = ["relaxed", "vapic", "stimer"].map(String::from).into();
+        let preset = windows_preset(&ed.dom, Some(&host), Some(true));
+        let p = merge_preset(&ed.dom, &preset, Some(&host));
+        ed.apply(&Edit::HypervPreset(HypervPreset::Custom(p.settings)))
+            .unwrap();
+        assert_eq!(
+            ed.doc.source(),
+            "<domain type='kvm'>\n  <features>\n    <hyperv mode='custom'>\n      <relaxed state='on'/>\n      <!-- tuned for build 2022 -->\n      <vapic state='on'/> <!-- vapic -->\n      <stimer state='off'>\n        <direct state='on'/>\n      </stimer>\n    </hyperv>\n  </features>\n</domain>\n"
+        );
+    }
+
+    /// With a host, the domain's switches it does not list go, and so do those needing one
+    /// that went (synic without vpindex; a nested switch without its parent); off ones stay.
+    #[test]
+    fn windows_preset_drops_what_the_host_lacks_and_says_so() {
+        let xml = "<domain type='kvm'>\n  <features>\n    <hyperv>\n      <relaxed state='on'/>\n      <vpindex state='on'/>\n      <synic state='on'/>\n      <stimer state='on'>\n        <direct state='off'/>\n      </stimer>\n      <tlbflush state='off'/>\n    </hyperv>\n  </features>\n</domain>\n";
+        let mut ed = edited(xml);
+        let host: Vec<String> = ["spinlocks", "synic", "tlbflush"].map(String::from).into();
+        let preset = windows_preset(&ed.dom, Some(&host), Some(true));
+        let p = merge_preset(&ed.dom, &preset, Some(&host));
+        ed.apply(&Edit::HypervPreset(HypervPreset::Custom(
+            p.settings.clone(),
+        )))
+        .unwrap();
+        assert_eq!(
+            ed.doc.source(),
+            "<domain type='kvm'>\n  <features>\n    <hyperv mode='custom'>\n      <spinlocks state='on' retries='8191'/>\n      <tlbflush state='off'/>\n    </hyperv>\n  </features>\n</domain>\n"
+        );
+        assert_eq!(
+            p.summary(),
+            [
+                "removes relaxed, vpindex, stimer (not in the host's list), synic (needing vpindex, which goes), stimer.direct (needing stimer, which goes)",
+                "adds spinlocks",
+                "keeps the domain's tlbflush (off)",
+            ]
+        );
     }
 
     #[test]

@@ -63,8 +63,9 @@ pub enum Edit {
     /// `<features><hyperv><NAME state=…/>` (nested `stimer.direct`), with spinlocks' retries
     /// or vendor_id's value, creating `<features>` and `<hyperv mode='custom'>` as needed.
     SetHyperv(HvSetting),
-    /// Replaces `<hyperv>` whole by a preset ([`hyperv::windows_preset`], passthrough), or
-    /// removes it.
+    /// Makes `<hyperv>` a preset: a custom list (the Windows preset merged with the domain's
+    /// own, [`hyperv::windows_preset_on`]; an existing custom `<hyperv>` is edited child by
+    /// child), passthrough, or none (removed).
     HypervPreset(HypervPreset),
     /// Nested virtualisation on or off: the steps [`nested::plan`] chose for the vendor, the
     /// mode and the place, applied as one edit (one undo).
@@ -314,7 +315,7 @@ impl Edited {
             Edit::ToCommandline { value } => moves::to_commandline(doc, dom, value),
             Edit::FromCommandline { appended } => moves::from_commandline(doc, dom, appended),
             Edit::SetHyperv(s) => hyperv::set(doc, dom, s),
-            Edit::HypervPreset(p) => Ok(hyperv::preset(doc, dom, p)),
+            Edit::HypervPreset(p) => hyperv::preset(doc, dom, p),
             Edit::SetNested(change) => self.in_steps(&change.steps),
         }
     }
@@ -430,7 +431,7 @@ impl Edited {
 
 /// The one splice turning `before` into `after`: what lies between their common prefix and
 /// suffix.
-fn one_splice(before: &str, after: &str) -> Vec<Splice> {
+pub(super) fn one_splice(before: &str, after: &str) -> Vec<Splice> {
     if before == after {
         return Vec::new();
     }

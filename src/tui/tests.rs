@@ -2616,3 +2616,96 @@ fn a_paste_elsewhere_is_its_keys() {
     .collect();
     assert_eq!(keys, expected);
 }
+
+/// `h` lists the switches nested in an enlightenment that the followed libvirt knows
+/// (stimer.direct under 9.0; tlbflush's direct and extended too under 11.3); Space on a nested
+/// one turns its parent on too and says so; one `u` undoes both.
+#[test]
+fn hyperv_dialog_lists_and_toggles_nested_switches() {
+    let (_dir, path) = example("custom-features.xml");
+    let mut m = open(&path);
+    assert_eq!(m.catalog.libvirt.release().line(), "9.0");
+    let before = m.source().to_string();
+    keys(&mut m, "h");
+    let shown = screen(&m, 120, 30);
+    assert!(shown.contains("stimer.direct     off"), "{shown}");
+    assert!(!shown.contains("tlbflush.direct"), "{shown}");
+    // relaxed, vapic, spinlocks, vpindex, runtime, synic, stimer, stimer.direct
+    keys(&mut m, "jjjjjjj ");
+    assert!(
+        m.source()
+            .contains("<stimer state='on'>\n        <direct state='on'/>\n      </stimer>"),
+        "{}",
+        m.source()
+    );
+    let status = &m.status.as_ref().unwrap().text;
+    assert!(
+        status.starts_with("Hyper-V stimer.direct → on, and stimer → on: stimer.direct needs it"),
+        "{status}"
+    );
+    let shown = screen(&m, 120, 30);
+    assert!(shown.contains("stimer.direct     on"), "{shown}");
+    assert!(shown.contains("stimer            on"), "{shown}");
+    // Parent off: the nested switch is shown set but without effect.
+    keys(&mut m, "k ");
+    assert!(
+        m.source().contains("<stimer state='off'>"),
+        "{}",
+        m.source()
+    );
+    assert!(screen(&m, 120, 30).contains("stimer.direct     (on)"));
+    keys(&mut m, "<esc>uu");
+    assert_eq!(m.source(), before);
+
+    let catalog = Catalog::embedded_pair(&crate::catalog::versions::EMBEDDED[1]);
+    assert_eq!(catalog.libvirt.release().line(), "11.3");
+    let mut m = load(
+        &Options {
+            file: Some(path.clone()),
+            ..Options::default()
+        },
+        catalog,
+    )
+    .unwrap();
+    keys(&mut m, "h");
+    let shown = screen(&m, 120, 30);
+    for row in [
+        "tlbflush          off",
+        "tlbflush.direct   off",
+        "tlbflush.extended off",
+    ] {
+        assert!(shown.contains(row), "{row}:\n{shown}");
+    }
+    // … reset, vendor_id, frequencies, reenlightenment, tlbflush, tlbflush.direct, …extended
+    keys(&mut m, "jjjjjjjjjjjjjj ");
+    assert!(
+        m.source()
+            .contains("<tlbflush state='on'>\n        <extended state='on'/>\n      </tlbflush>"),
+        "{}",
+        m.source()
+    );
+}
+
+/// `W` on a domain with enlightenments of its own keeps them (reset, vendor_id with its value)
+/// and the status says what the preset added and kept.
+#[test]
+fn hyperv_windows_preset_keeps_the_domains_own_and_says_so() {
+    let (_dir, path) = example("windows-hyperv.xml");
+    let mut m = open(&path);
+    keys(&mut m, "hW");
+    assert!(m.source().contains("<reset state='on'/>"), "{}", m.source());
+    assert!(
+        m.source()
+            .contains("<vendor_id state='on' value='KVM Hv'/>"),
+        "{}",
+        m.source()
+    );
+    assert!(m.source().contains("<avic state='on'/>"), "{}", m.source());
+    let status = &m.status.as_ref().unwrap().text;
+    assert!(
+        status.starts_with(
+            "Windows preset: adds avic; keeps the domain's reset (on), vendor_id KVM Hv (on); no host Hyper-V support known"
+        ),
+        "{status}"
+    );
+}

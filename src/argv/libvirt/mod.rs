@@ -118,6 +118,18 @@ pub fn hyperv_enlightenments(map: &LibvirtMap) -> &'static [&'static str] {
     validate::hyperv_names(release::Rules::of(map))
 }
 
+/// The switches nested in an enlightenment (`stimer.direct`, …) the libvirt of `map` knows,
+/// as `parent.child` in its order: `tlbflush`'s `direct` and `extended` since libvirt 11.0.0
+/// ([`release::HYPERV_TLBFLUSH_EXT`]), `stimer`'s `direct` in every release.
+pub fn hyperv_nested(map: &LibvirtMap) -> Vec<String> {
+    let rules = release::Rules::of(map);
+    crate::domain::HYPERV_NESTED
+        .iter()
+        .filter(|(p, _)| *p != "tlbflush" || rules.since(release::HYPERV_TLBFLUSH_EXT))
+        .map(|(p, c)| format!("{p}.{c}"))
+        .collect()
+}
+
 /// Every Hyper-V enlightenment of the newest libvirt virt-cpu knows, in libvirt's order.
 pub fn all_hyperv_enlightenments() -> &'static [&'static str] {
     validate::HYPERV

@@ -75,7 +75,7 @@ pub const KEYS: &[Binding] = &[
         when: When::Always,
         shown: "h",
         help: "Hyper-V enlightenments: Space toggle, W Windows preset, P passthrough, O remove",
-        readme: "Hyper-V enlightenments (`<features><hyperv>`): each one libvirt knows with its state, what it does and whether the host lists it (with `-c`/`--host-caps`); `Space` toggles, `W` applies virt-install's Windows preset (what the host supports), `P` `mode='passthrough'`, `O` removes `<hyperv>`; the `-cpu` line follows, and `hyperv-dependency` says what an enlightenment still needs",
+        readme: "Hyper-V enlightenments (`<features><hyperv>`): each one libvirt knows with its state, what it does and whether the host lists it (with `-c`/`--host-caps`), and the switches nested in one (`stimer.direct`; libvirt 11's `tlbflush.direct`, `tlbflush.extended`), which count only with their parent on (`(on)` when it is off; turning one on turns the parent on too); `Space` toggles, `W` applies virt-install's Windows preset (what the host supports) on top of the domain's own enlightenments (those the host lacks go; the status says what was added, kept and removed), `P` `mode='passthrough'`, `O` removes `<hyperv>`; the `-cpu` line follows, and `hyperv-dependency` says what an enlightenment still needs",
         hints: &[hint("h", "hyper-v", 15)],
     },
     Binding {
