@@ -144,19 +144,39 @@ fn split_list(list: &str) -> Vec<String> {
         .collect()
 }
 
-/// Each symptom explained, with fixes for `dom` (when given) on `host` (when given).
+/// Each symptom of a pasted error explained, with fixes for `dom` (when given) on `host` (when
+/// given); the error is checked against `dom` (it may come from another domain).
 pub fn explain(
     symptoms: &[Symptom],
     dom: Option<&Domain>,
     catalog: &Catalog,
     host: Option<&DomCaps>,
 ) -> Vec<Explanation> {
+    explain_as(symptoms, dom, catalog, host, Origin::Pasted)
+}
+
+/// Where a symptom comes from: a pasted error may not be the domain's; one of the domain's own
+/// diagnostics is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Pasted,
+    Own,
+}
+
+fn explain_as(
+    symptoms: &[Symptom],
+    dom: Option<&Domain>,
+    catalog: &Catalog,
+    host: Option<&DomCaps>,
+    origin: Origin,
+) -> Vec<Explanation> {
+    let fit = |s: &Symptom| dom.map(|d| Fit::of(s, d, catalog, origin));
     symptoms
         .iter()
         .map(|s| Explanation {
             symptom: s.clone(),
-            what: what(s, dom, catalog),
-            fixes: fixes(s, dom, catalog, host),
+            what: what(s, fit(s)),
+            fixes: fixes(s, dom, fit(s), catalog, host),
         })
         .collect()
 }
@@ -175,7 +195,13 @@ pub fn diagnosed(
         .enumerate()
         .filter_map(|(i, d)| Some((i, d.symptom.clone()?)))
         .map(|(i, s)| {
-            let e = explain(std::slice::from_ref(&s), Some(dom), catalog, host);
+            let e = explain_as(
+                std::slice::from_ref(&s),
+                Some(dom),
+                catalog,
+                host,
+                Origin::Own,
+            );
             (
                 i,
                 e.into_iter().next().expect("one symptom, one explanation"),
@@ -184,9 +210,8 @@ pub fn diagnosed(
         .collect()
 }
 
-fn what(s: &Symptom, dom: Option<&Domain>, catalog: &Catalog) -> String {
+fn what(s: &Symptom, fit: Option<Fit>) -> String {
     let mut text = symptom_text(s);
-    let fit = dom.map(|d| Fit::of(s, d, catalog));
     if let Symptom::Lacks { features, tcg, .. } = s {
         // Turning nested off is a way out only for a domain that turns it on.
         let offer_off = fit.as_ref().is_none_or(|f| {
@@ -219,7 +244,19 @@ struct Fit {
 }
 
 impl Fit {
-    fn of(s: &Symptom, dom: &Domain, catalog: &Catalog) -> Fit {
+    /// How `s` fits `dom`. A symptom of the domain's own diagnostics fits by origin: where its
+    /// features cannot be traced to the domain here, it is taken as not judged, never as a
+    /// mismatch.
+    fn of(s: &Symptom, dom: &Domain, catalog: &Catalog, origin: Origin) -> Fit {
+        let mut fit = Fit::traced(s, dom, catalog);
+        if origin == Origin::Own && fit.mismatch.is_some() {
+            fit.judged = false;
+            fit.mismatch = None;
+        }
+        fit
+    }
+
+    fn traced(s: &Symptom, dom: &Domain, catalog: &Catalog) -> Fit {
         let place = place(dom);
         let named_model = match &place {
             Some(Place::QemuCpu(m)) | Some(Place::Cpu(Some(m))) => Some(*m),
@@ -379,14 +416,20 @@ fn place(dom: &Domain) -> Option<Place<'_>> {
     Some(Place::Cpu(cpu.model.as_ref().map(|m| m.name.as_str())))
 }
 
-fn fixes(s: &Symptom, dom: Option<&Domain>, catalog: &Catalog, host: Option<&DomCaps>) -> Vec<Fix> {
+fn fixes(
+    s: &Symptom,
+    dom: Option<&Domain>,
+    fit: Option<Fit>,
+    catalog: &Catalog,
+    host: Option<&DomCaps>,
+) -> Vec<Fix> {
     let place = dom.and_then(place);
     match s {
         Symptom::Lacks { features, tcg, .. } => {
-            lacks_fixes(features, *tcg, dom, place, catalog, host)
+            lacks_fixes(features, *tcg, dom, fit, place, catalog, host)
         }
         Symptom::UnknownModel { name }
-            if dom.is_some_and(|d| Fit::of(s, d, catalog).mismatch.is_some()) =>
+            if fit.as_ref().is_some_and(|f| f.mismatch.is_some()) =>
         {
             vec![Fix {
                 advice: None,
@@ -494,19 +537,13 @@ fn lacks_fixes(
     features: &[String],
     tcg: bool,
     dom: Option<&Domain>,
+    fit: Option<Fit>,
     place: Option<Place>,
     catalog: &Catalog,
     host: Option<&DomCaps>,
 ) -> Vec<Fix> {
     let all = qemu_and_libvirt_names(features, catalog);
-    let symptom = Symptom::Lacks {
-        features: features.to_vec(),
-        by: "",
-        tcg,
-    };
-    let fit = dom
-        .map(|d| Fit::of(&symptom, d, catalog))
-        .filter(|f| f.judged);
+    let fit = fit.filter(|f| f.judged);
     if fit.as_ref().is_some_and(|f| f.has.is_empty()) {
         return vec![Fix {
             advice: None,
@@ -817,11 +854,66 @@ mod tests {
         );
     }
 
+    /// A pasted error that names what the domain does not ask for is said not to match; one of
+    /// the domain's own diagnostics never is (check may trace it where explain cannot), and it
+    /// keeps its fixes.
+    #[test]
+    fn only_a_pasted_error_can_mismatch_the_domain() {
+        let xml = "<domain type='kvm'><name>t</name><vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os>\
+                   <cpu mode='custom' match='exact'><model>Skylake-Client</model></cpu></domain>";
+        let doc = crate::xml::Document::parse(xml.as_bytes()).unwrap();
+        let dom = Domain::read(&doc).unwrap();
+        let catalog = Catalog::embedded();
+        let vmx = Symptom::Lacks {
+            features: vec!["vmx".into()],
+            by: "libvirt",
+            tcg: false,
+        };
+        let pasted = explain_as(
+            std::slice::from_ref(&vmx),
+            Some(&dom),
+            catalog,
+            None,
+            Origin::Pasted,
+        );
+        assert!(
+            pasted[0].what.contains("this domain does not ask for vmx"),
+            "{}",
+            pasted[0].what
+        );
+        assert!(pasted[0].fixes.iter().all(|f| f.edits.is_empty()));
+        let own = explain_as(
+            std::slice::from_ref(&vmx),
+            Some(&dom),
+            catalog,
+            None,
+            Origin::Own,
+        );
+        assert!(!own[0].what.contains("does not"), "{}", own[0].what);
+        assert!(own[0].what.contains("--nested off"), "{}", own[0].what);
+        assert!(
+            own[0].fixes[0].text.contains("name='vmx'"),
+            "{:?}",
+            own[0].fixes
+        );
+        let model = Symptom::UnknownModel {
+            name: "Skylake-Server-IBRS-x".into(),
+        };
+        let own = explain_as(
+            std::slice::from_ref(&model),
+            Some(&dom),
+            catalog,
+            None,
+            Origin::Own,
+        );
+        assert!(!own[0].what.contains("does not name"), "{}", own[0].what);
+    }
+
     /// vmx or svm among what is lacking is named as nested virtualisation, with the host's
     /// setting that gives it and the toggle; other features get no such note.
     #[test]
     fn a_lacking_vmx_is_explained_as_nested_virtualisation() {
-        let said = |line: &str| what(&symptoms(line)[0], None, Catalog::embedded());
+        let said = |line: &str| what(&symptoms(line)[0], None);
         let vmx = said(
             "qemu-system-x86_64: warning: host doesn't support requested feature: CPUID.01H:ECX.vmx [bit 5]\n",
         );
