@@ -3139,3 +3139,122 @@ fn maxphysaddr_errors_agree_with_the_readme() {
             .contains("<maxphysaddr mode='passthrough' limit='40'/>")
     );
 }
+
+/// `models` with two hosts keeps the USABLE column readable: a few features per host that
+/// lacks them, then "+N more"; --wide and --json name them all.
+#[test]
+fn models_of_two_hosts_cut_each_hosts_lacking_features() {
+    let refs = common::shared_dir().join("reference/domcapabilities");
+    let a = refs.join("qemu_8.0.0-q35.x86_64.xml");
+    let b = refs.join("qemu_7.2.0-tcg.x86_64.xml");
+    let args = |extra: &[&'static str]| {
+        let mut v = vec![
+            "models",
+            "--search",
+            "Icelake-Server-v6",
+            "--host-caps",
+            a.to_str().unwrap(),
+            "--host-caps",
+            b.to_str().unwrap(),
+        ];
+        v.extend_from_slice(extra);
+        v.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let out = |extra: &[&'static str]| {
+        let a = args(extra);
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        stdout(&run(&refs))
+    };
+    let text = out(&[]);
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("Icelake-Server-v6"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(row.contains(" more;") && row.ends_with(" more)"), "{row}");
+    assert!(row.len() < 300, "{} characters: {row}", row.len());
+    let usable = row.split("no (").nth(1).unwrap();
+    for host in usable.trim_end_matches(')').split("; ") {
+        let names = host.split(" lacks ").nth(1).unwrap();
+        let (shown, more) = names.split_once(" +").unwrap();
+        assert!(shown.split(' ').count() <= 4, "{host}");
+        assert!(more.ends_with(" more"), "{host}");
+    }
+    // --wide: every name; --json: every name too.
+    let wide = out(&["--wide"]);
+    let wide_row = wide
+        .lines()
+        .find(|l| l.starts_with("Icelake-Server-v6"))
+        .unwrap();
+    assert!(!wide_row.contains(" more"), "{wide_row}");
+    let json: serde_json::Value = serde_json::from_str(&out(&["--json"])).unwrap();
+    let by_host = json["models"][0]["by_host"].as_array().unwrap();
+    let lacking: usize = by_host
+        .iter()
+        .map(|h| h["blockers"].as_array().unwrap().len())
+        .sum();
+    assert!(
+        lacking > 8 && wide_row.matches("avx512").count() >= 4,
+        "{wide_row}"
+    );
+}
+
+/// The best model usable on every host is never one without long mode: with only 32-bit
+/// models usable on both, `models` says no 64-bit model is, and marks them 32-bit only.
+#[test]
+fn models_never_name_a_32bit_only_model_the_best() {
+    let real = common::shared_dir().join("reference/domcapabilities/qemu_8.0.0-q35.x86_64.xml");
+    let caps = std::fs::read_to_string(&real).unwrap();
+    let only32 = caps.replace("usable='yes'", "usable='no'").replace(
+        "usable='no' vendor='unknown'>pentium3<",
+        "usable='yes' vendor='unknown'>pentium3<",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let host = temp_file(&dir, "only32.xml", only32.as_bytes());
+    let o = run(&[
+        "models",
+        "--search",
+        "pentium",
+        "--host-caps",
+        real.to_str().unwrap(),
+        "--host-caps",
+        host.to_str().unwrap(),
+    ]);
+    let text = stdout(&o);
+    assert!(
+        !text.contains("best model usable on every host: pentium"),
+        "{text}"
+    );
+    assert!(
+        text.contains("no listed 64-bit model is usable on every host: those usable (")
+            && text.contains("pentium3, pentium2-v1, pentium-v1) are 32-bit only"),
+        "{text}"
+    );
+    let row = text.lines().find(|l| l.starts_with("pentium3 ")).unwrap();
+    assert!(row.ends_with("yes  (32-bit only)"), "{row}");
+    // `--for` a 64-bit guest: no model to move to, and why; a 32-bit guest may move there.
+    let guest = |arch: &str| {
+        format!(
+            "<domain type='kvm'><name>g</name><vcpu>1</vcpu><os><type arch='{arch}' machine='q35'>hvm</type></os>\
+             <cpu mode='custom' match='exact'><model>qemu64</model></cpu></domain>"
+        )
+    };
+    let for_guest = |arch: &str| {
+        let file = temp_file(&dir, &format!("{arch}.xml"), guest(arch).as_bytes());
+        stdout(&run(&[
+            "models",
+            "--for",
+            file.to_str().unwrap(),
+            "--host-caps",
+            real.to_str().unwrap(),
+            "--host-caps",
+            host.to_str().unwrap(),
+        ]))
+    };
+    let said = for_guest("x86_64");
+    assert!(
+        said.contains("no model to move to: the models every host runs are 32-bit only"),
+        "{said}"
+    );
+    let said = for_guest("i686");
+    assert!(said.contains("the fewest: pentium3"), "{said}");
+}

@@ -204,3 +204,118 @@ fn the_model_fix_turns_off_what_the_domain_itself_requires() {
     let o = virt_cpu(&["check", f, "--host-caps", host], b"");
     assert_eq!(o.status.code(), Some(0), "{}{}", text(&o.stdout), fixed);
 }
+
+/// The explained text and fixes for `message` on the domain `xml`, with `caps` as the host.
+fn explained(xml: &str, caps: Option<&std::path::Path>, message: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("d.xml");
+    std::fs::write(&file, xml).unwrap();
+    let mut args = vec!["explain", file.to_str().unwrap()];
+    if let Some(c) = caps {
+        args.extend(["--host-caps", c.to_str().unwrap()]);
+    }
+    let o = virt_cpu(&args, message.as_bytes());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    text(&o.stdout)
+}
+
+fn kvm_domain(cpu: &str) -> String {
+    format!(
+        "<domain type='kvm'><name>d</name><vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os>{cpu}</domain>"
+    )
+}
+
+/// A host whose libvirt judges only 32-bit models usable (the nested host of the trial, where
+/// even qemu64 is not): a 64-bit guest is never told to use one of them, the fix says plainly
+/// that no 64-bit model fits; and the model the domain already has is never the way out.
+#[test]
+fn a_64bit_guest_is_never_offered_a_32bit_only_model() {
+    let real = common::shared_dir().join("reference/domcapabilities/qemu_8.0.0-q35.x86_64.xml");
+    let caps = std::fs::read_to_string(&real).unwrap();
+    // Every model unusable, then the two 32-bit ones usable again.
+    let only32 = caps.replace("usable='yes'", "usable='no'").replace(
+        "usable='no' vendor='unknown'>pentium3<",
+        "usable='yes' vendor='unknown'>pentium3<",
+    );
+    let only32 = only32.replace(
+        "usable='no' vendor='unknown'>qemu32<",
+        "usable='yes' vendor='unknown'>qemu32<",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let host = dir.path().join("only32.xml");
+    std::fs::write(&host, only32).unwrap();
+    let dom = kvm_domain(
+        "<cpu mode='custom' match='exact'><model fallback='forbid'>Skylake-Client</model></cpu>",
+    );
+    let message = "error: the CPU is incompatible with host CPU: Host CPU does not provide required features: pcid, hle\n";
+    let said = explained(&dom, Some(&host), message);
+    assert!(
+        !said.contains("use pentium3") && !said.contains("use qemu32"),
+        "{said}"
+    );
+    assert!(
+        said.contains("no 64-bit model is usable on this host"),
+        "{said}"
+    );
+    // A 32-bit guest may use them.
+    let i686 = dom.replace("arch='x86_64'", "arch='i686'");
+    let said = explained(&i686, Some(&host), message);
+    assert!(said.contains("the richest model this host runs"), "{said}");
+    // The richest model the real host runs is SandyBridge's neighbour when the domain already
+    // has SandyBridge: never "use SandyBridge" again.
+    let sandy = kvm_domain(
+        "<cpu mode='custom' match='exact'><model fallback='forbid'>SandyBridge</model></cpu>",
+    );
+    let said = explained(
+        &sandy,
+        Some(&real),
+        "error: Host CPU does not provide required features: avx\n",
+    );
+    assert!(said.contains("the richest model this host runs"), "{said}");
+    assert!(!said.contains("use SandyBridge,"), "{said}");
+}
+
+/// A pasted error is checked against the domain: a model it does not name, a feature it does
+/// not ask for, are said not to match, with no edit of the domain offered; when the domain
+/// does turn vmx on, nested off is offered and no model replacement (its model is not the cause).
+#[test]
+fn an_error_that_does_not_match_the_domain_is_said_so() {
+    let dom = kvm_domain(
+        "<cpu mode='custom' match='exact'><model fallback='forbid'>Skylake-Client</model></cpu>",
+    );
+    let said = explained(
+        &dom,
+        None,
+        "qemu-system-x86_64: unable to find CPU model 'Skylake-Server-IBRS-x'\n",
+    );
+    assert!(
+        said.contains("this domain does not name the model 'Skylake-Server-IBRS-x'"),
+        "{said}"
+    );
+    assert!(!said.contains("--fix"), "{said}");
+    let host = common::shared_dir().join("reference/domcapabilities/qemu_8.0.0-q35.x86_64.xml");
+    let vmx = "error: the CPU is incompatible with host CPU: Host CPU does not provide required features: vmx\n";
+    let said = explained(&dom, Some(&host), vmx);
+    assert!(said.contains("this domain does not ask for vmx"), "{said}");
+    assert!(
+        !said.contains("--fix") && !said.contains("--nested off"),
+        "{said}"
+    );
+    let nested = kvm_domain(
+        "<cpu mode='custom' match='exact'><model fallback='forbid'>Skylake-Client</model><feature policy='require' name='vmx'/></cpu>",
+    );
+    let said = explained(&nested, Some(&host), vmx);
+    assert!(said.contains("--nested off"), "{said}");
+    assert!(!said.contains("richest model"), "{said}");
+    assert!(said.contains("name='vmx'"), "{said}");
+    // A model it does name, misspelt, still gets the rename.
+    let ice = kvm_domain(
+        "<cpu mode='custom' match='exact'><model fallback='forbid'>Icelake-Server-V4</model></cpu>",
+    );
+    let said = explained(
+        &ice,
+        None,
+        "qemu-system-x86_64: unable to find CPU model 'Icelake-Server-V4'\n",
+    );
+    assert!(said.contains("name the model Icelake-Server"), "{said}");
+}

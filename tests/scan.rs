@@ -40,8 +40,21 @@ impl Defined {
 
     /// [`Self::define`] with the machine type `machine`.
     fn define_machine(&mut self, uri: &str, name: &str, machine: &str, attrs: &str, body: &str) {
+        self.define_as(uri, name, "qemu", machine, attrs, body);
+    }
+
+    /// [`Self::define_machine`] of virt type `virt` (`qemu`, `kvm`).
+    fn define_as(
+        &mut self,
+        uri: &str,
+        name: &str,
+        virt: &str,
+        machine: &str,
+        attrs: &str,
+        body: &str,
+    ) {
         let xml = format!(
-            "<domain type='qemu'{attrs}>\n  <name>{name}</name>\n  <memory unit='MiB'>64</memory>\n  \
+            "<domain type='{virt}'{attrs}>\n  <name>{name}</name>\n  <memory unit='MiB'>64</memory>\n  \
              <os><type arch='x86_64' machine='{machine}'>hvm</type></os>\n{body}</domain>\n"
         );
         let file = self.dir.path().join(format!("{name}.xml"));
@@ -332,6 +345,31 @@ fn upgrade_check_gives_what_the_newer_daemon_gives() {
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains(heading), "{text}");
+        if to != "11.3" {
+            continue;
+        }
+        // The text names what changed, not both whole values (--json has those): each option
+        // it says was added is in the -cpu 11.3 gives, and absent before.
+        assert_eq!(d["upgrade"]["value_changes"], true, "{d}");
+        let line = text
+            .lines()
+            .find(|l| l.contains(&format!("/{name}: -cpu ")))
+            .unwrap_or_else(|| panic!("{text}"));
+        let said = line
+            .split_once("-cpu changes: ")
+            .unwrap_or_else(|| panic!("{line}"))
+            .1;
+        let before = d["value"].as_str().unwrap();
+        assert!(!line.contains(before), "{line}");
+        let added: Vec<&str> = said
+            .split(", ")
+            .filter_map(|c| c.strip_prefix('+'))
+            .collect();
+        assert!(!added.is_empty(), "{line}");
+        for option in added {
+            let in_value = |v: &str| v.split(',').any(|o| o == option);
+            assert!(in_value(&after) && !in_value(before), "{option}: {line}");
+        }
     }
 }
 
@@ -688,7 +726,33 @@ fn models_of_two_live_hosts_answer_as_their_saved_capabilities() {
         err.contains("the models are those of the oldest, libvirt 9.0"),
         "{err}"
     );
-    assert!(text.contains("best model usable on every host: "), "{text}");
+    // The best named is one a 64-bit guest boots on (it has lm); on a host where libvirt judges
+    // only 32-bit models usable (this nested one: not even qemu64), that is said instead.
+    let (json, _, _) = models(&[&["-c", LIBVIRT_URI, "-c", &v11][..], &pinned].concat());
+    let json: Value = serde_json::from_str(&json).unwrap();
+    let rows = json["models"].as_array().unwrap();
+    let usable32 = |name: &str| {
+        rows.iter()
+            .any(|r| r["name"] == name && r["only_32bit"] == true && r["usable"]["usable"] == true)
+    };
+    match text.split_once("best model usable on every host: ") {
+        Some((_, rest)) => {
+            let best = rest.lines().next().unwrap();
+            assert!(!usable32(best), "{best} is 32-bit only: {text}");
+        }
+        None => {
+            assert!(
+                text.contains("no listed 64-bit model is usable on every host: those usable ("),
+                "{text}"
+            );
+            assert!(
+                rows.iter()
+                    .filter(|r| r["usable"]["usable"] == true)
+                    .all(|r| r["only_32bit"] == true),
+                "a 64-bit model is usable on both: {text}"
+            );
+        }
+    }
     assert!(text.contains(&format!("hosts: {LIBVIRT_URI} (")), "{text}");
 }
 
@@ -932,4 +996,85 @@ fn a_host_that_cannot_give_vmx_is_named_among_what_it_lacks() {
         )),
         "{d}"
     );
+}
+
+/// An x86_64 KVM guest is never told to move to a model without long mode: on this nested host
+/// libvirt judges only 32-bit models usable under KVM (not even qemu64), so the scan says no
+/// model every host runs fits it rather than naming pentium3; where a 64-bit model is in the
+/// pool, the one named has lm.
+#[test]
+fn scan_never_moves_a_64bit_guest_to_a_32bit_only_model() {
+    if !common::require_libvirt_daemon() || !common::require_libvirt11_daemon() {
+        return;
+    }
+    let v11 = common::libvirt11_uri();
+    let p = prefix();
+    let mut defined = Defined::new();
+    let name = format!("{p}kvm-skylake");
+    for uri in [LIBVIRT_URI, v11.as_str()] {
+        defined.define_as(uri, &name, "kvm", "q35", "", CUSTOM_SKYLAKE);
+    }
+    let (json, _, stderr) = scan_json(&["-c", LIBVIRT_URI, "-c", &v11]);
+    let pool = json["pools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["virt_type"] == "kvm" && p["arch"] == "x86_64")
+        .unwrap_or_else(|| panic!("no kvm pool: {json} {stderr}"));
+    let only32: Vec<&str> = pool["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["only_32bit"] == true)
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    let all_32 = pool["models"].as_array().unwrap().len() == only32.len() && !only32.is_empty();
+    let d = ours(&json, LIBVIRT_URI, &name);
+    // Long mode by the model's own features (`virt-cpu model`), not by the scan's word.
+    let has_lm = |model: &str| {
+        let out = Command::new(BIN)
+            .args(["model", model, "--json"])
+            .output()
+            .unwrap();
+        let view: Value = serde_json::from_slice(&out.stdout).unwrap();
+        view["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "lm")
+    };
+    for m in pool["models"].as_array().unwrap() {
+        let name = m["name"].as_str().unwrap();
+        assert_eq!(only32.contains(&name), !has_lm(name), "{m}");
+    }
+    match d["move_to"]["model"].as_str() {
+        Some(m) => assert!(has_lm(m), "moved to the 32-bit only {m}: {d}"),
+        None => assert!(all_32, "no model to move to: {d} {pool}"),
+    }
+    assert_eq!(d["only_32bit_pool"] == true, all_32, "{d} {pool}");
+    let out = Command::new(BIN)
+        .args(["scan", "-c", LIBVIRT_URI, "-c", &v11])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for m in &only32 {
+        assert!(
+            !text.contains(&format!("closest to its CPU: {m} ")),
+            "{text}"
+        );
+        assert!(text.contains(&format!("{m} (32-bit only)")), "{text}");
+    }
+    let short = d["placements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["starts"] == false || !p["lacks"].as_array().unwrap().is_empty());
+    if all_32 && short {
+        assert!(
+            text.contains(&format!(
+                "/{name}: no model every host runs fits it: they are 32-bit only"
+            )),
+            "{text}"
+        );
+    }
 }

@@ -778,7 +778,7 @@ _virt__cpu() {
             return 0
             ;;
         virt__cpu__subcmd__models)
-            opts="-c -h --vendor --search --level --for --for-domain --from --host-caps --connect --virttype --json --has --catalog --timeout --libvirt --qemu --help"
+            opts="-c -h --vendor --search --level --for --for-domain --from --wide --host-caps --connect --virttype --json --has --catalog --timeout --libvirt --qemu --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1285,6 +1285,7 @@ complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -l libvirt -d 
 11.3\t''"
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -l qemu -d 'Follow this QEMU release (X.Y), e.g. 7.2 or 10.0 [default: the one paired with the libvirt followed]' -r -f -a "7.2\t''
 10.0\t''"
+complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -l wide -d 'With several hosts: name every feature a host lacks in the USABLE column (a few per host then "+N more" otherwise; --json has them all)'
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -l json -d 'Print one JSON document'
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand models" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c virt-cpu -n "__fish_virt_cpu_using_subcommand help; and not __fish_seen_subcommand_from argv check convert catalog explain scan model diff set models help" -f -a "argv" -d 'Print the -cpu value QEMU gets for a domain'

@@ -420,6 +420,13 @@ impl QemuCatalog {
         self.feature_index(spelling).map(|i| &self.features[i])
     }
 
+    /// Whether a model runs only 32-bit guests: it lacks `lm` (long mode), so a 64-bit
+    /// (x86_64) guest's kernel does not boot on it (pentium3, qemu32, …).
+    pub fn is_32bit_only(&self, m: &QemuModel) -> bool {
+        self.feature_index("lm")
+            .is_some_and(|lm| !m.features.contains(lm))
+    }
+
     /// Position of a feature in [`Self::features`] (the bit in a [`FeatureSet`]).
     pub fn feature_index(&self, name: &str) -> Option<usize> {
         let f = &self.index.features;
@@ -625,6 +632,24 @@ mod tests {
             back.contains(r#""machines":[{"name":"pc-i440fx-7.2","alias":"pc"}]"#),
             "{back}"
         );
+    }
+
+    /// 32-bit only is read from the model's features (no `lm`), not from its name.
+    #[test]
+    fn models_without_long_mode_are_32bit_only() {
+        let q = &crate::catalog::Catalog::embedded().qemu;
+        let only32: Vec<&str> = q
+            .models
+            .iter()
+            .filter(|m| m.needs.is_empty() && q.is_32bit_only(m))
+            .map(|m| m.name.as_str())
+            .collect();
+        for name in ["pentium3-v1", "qemu32-v1", "486-v1"] {
+            assert!(only32.contains(&name), "{name} in {only32:?}");
+        }
+        for name in ["qemu64-v1", "Skylake-Client-v1", "EPYC-v1"] {
+            assert!(!only32.contains(&name), "{name} in {only32:?}");
+        }
     }
 
     #[test]

@@ -179,6 +179,32 @@ fn parse_metric(s: &str) -> Option<u64> {
     (v <= i64::MAX as f64).then_some(v as u64)
 }
 
+/// What changed from one `-cpu` value to another, in words short enough for one line: the model
+/// (`model A -> B`), then each property by the value QEMU ends up with — `+name=value` set
+/// only after, `name=a->b` set to another value, `-name=value` set only before. Empty when
+/// nothing QEMU reads changed; `None` when either value does not parse.
+pub fn changes(before: &str, after: &str, catalog: &QemuCatalog) -> Option<Vec<String>> {
+    let (b, a) = (parse(before).ok()?, parse(after).ok()?);
+    let (eb, ea) = (b.effective(catalog), a.effective(catalog));
+    let mut out = Vec::new();
+    if b.model != a.model {
+        out.push(format!("model {} -> {}", b.model, a.model));
+    }
+    for e in &ea {
+        match eb.iter().find(|x| x.name == e.name) {
+            None => out.push(format!("+{}={}", e.name, e.value)),
+            Some(x) if x.value != e.value => {
+                out.push(format!("{}={}->{}", e.name, x.value, e.value))
+            }
+            Some(_) => {}
+        }
+    }
+    for x in eb.iter().filter(|x| !ea.iter().any(|e| e.name == x.name)) {
+        out.push(format!("-{}={}", x.name, x.value));
+    }
+    Some(out)
+}
+
 impl CpuString {
     /// Items that make QEMU print "Ambiguous CPU model string": a `name=`/bare item after a
     /// `+name`/`-name` with the same name. Returns (earlier +/- item, later item) pairs.
@@ -250,6 +276,24 @@ impl CpuString {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An upgrade's change of `-cpu` in short: added, changed and removed properties by the
+    /// value QEMU ends up with, aliases and `+`/`-` read as QEMU does.
+    #[test]
+    fn changes_name_what_is_added_changed_and_removed() {
+        let q = &crate::catalog::Catalog::embedded().qemu;
+        let said = changes(
+            "Skylake-Client-IBRS,ss=on,vmx=on,pdpe1gb=on,hle=off",
+            "Skylake-Client-IBRS,ss=on,vmx=off,+pdpe1gb,hle=off,mpx=off",
+            q,
+        )
+        .unwrap();
+        assert_eq!(said, ["vmx=on->off", "+mpx=off"]);
+        let said = changes("qemu64,sse4_1=on,x2apic=on", "Nehalem,sse4.1=on", q).unwrap();
+        assert_eq!(said, ["model qemu64 -> Nehalem", "-x2apic=on"]);
+        assert!(changes("a,b=on", "a,b=on", q).unwrap().is_empty());
+        assert!(changes("", "a", q).is_none());
+    }
 
     fn names(s: &CpuString) -> Vec<(&str, &str)> {
         s.items

@@ -144,19 +144,39 @@ fn split_list(list: &str) -> Vec<String> {
         .collect()
 }
 
-/// Each symptom explained, with fixes for `dom` (when given) on `host` (when given).
+/// Each symptom of a pasted error explained, with fixes for `dom` (when given) on `host` (when
+/// given); the error is checked against `dom` (it may come from another domain).
 pub fn explain(
     symptoms: &[Symptom],
     dom: Option<&Domain>,
     catalog: &Catalog,
     host: Option<&DomCaps>,
 ) -> Vec<Explanation> {
+    explain_as(symptoms, dom, catalog, host, Origin::Pasted)
+}
+
+/// Where a symptom comes from: a pasted error may not be the domain's; one of the domain's own
+/// diagnostics is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Pasted,
+    Own,
+}
+
+fn explain_as(
+    symptoms: &[Symptom],
+    dom: Option<&Domain>,
+    catalog: &Catalog,
+    host: Option<&DomCaps>,
+    origin: Origin,
+) -> Vec<Explanation> {
+    let fit = |s: &Symptom| dom.map(|d| Fit::of(s, d, catalog, origin));
     symptoms
         .iter()
         .map(|s| Explanation {
             symptom: s.clone(),
-            what: what(s),
-            fixes: fixes(s, dom, catalog, host),
+            what: what(s, fit(s)),
+            fixes: fixes(s, dom, fit(s), catalog, host),
         })
         .collect()
 }
@@ -175,7 +195,13 @@ pub fn diagnosed(
         .enumerate()
         .filter_map(|(i, d)| Some((i, d.symptom.clone()?)))
         .map(|(i, s)| {
-            let e = explain(std::slice::from_ref(&s), Some(dom), catalog, host);
+            let e = explain_as(
+                std::slice::from_ref(&s),
+                Some(dom),
+                catalog,
+                host,
+                Origin::Own,
+            );
             (
                 i,
                 e.into_iter().next().expect("one symptom, one explanation"),
@@ -184,17 +210,129 @@ pub fn diagnosed(
         .collect()
 }
 
-fn what(s: &Symptom) -> String {
+fn what(s: &Symptom, fit: Option<Fit>) -> String {
     let mut text = symptom_text(s);
     if let Symptom::Lacks { features, tcg, .. } = s {
-        text.push_str(&nested_note(features, *tcg));
+        // Turning nested off is a way out only for a domain that turns it on.
+        let offer_off = fit.as_ref().is_none_or(|f| {
+            f.has
+                .iter()
+                .any(|q| crate::edit::nested::Ext::of_feature(q).is_some())
+                || !f.judged
+        });
+        text.push_str(&nested_note(features, *tcg, offer_off));
+    }
+    if let Some(note) = fit.and_then(|f| f.mismatch) {
+        text.push_str(" — ");
+        text.push_str(&note);
     }
     text
 }
 
+/// How a symptom fits the domain at hand: a message pasted for one domain may come from
+/// another, or from an older definition of this one.
+struct Fit {
+    /// Whether the domain's CPU could be read well enough to tell: it names a model the catalog
+    /// knows (in `<cpu>` or `<qemu:cpu>`).
+    judged: bool,
+    /// Of the features lacking (QEMU names), those the domain asks for or its model gives.
+    has: Vec<String>,
+    /// Of those, the ones its model gives (a model replacement then helps).
+    from_model: Vec<String>,
+    /// Why the message does not match the domain, when it does not.
+    mismatch: Option<String>,
+}
+
+impl Fit {
+    /// How `s` fits `dom`. A symptom of the domain's own diagnostics fits by origin: where its
+    /// features cannot be traced to the domain here, it is taken as not judged, never as a
+    /// mismatch.
+    fn of(s: &Symptom, dom: &Domain, catalog: &Catalog, origin: Origin) -> Fit {
+        let mut fit = Fit::traced(s, dom, catalog);
+        if origin == Origin::Own && fit.mismatch.is_some() {
+            fit.judged = false;
+            fit.mismatch = None;
+        }
+        fit
+    }
+
+    fn traced(s: &Symptom, dom: &Domain, catalog: &Catalog) -> Fit {
+        let place = place(dom);
+        let named_model = match &place {
+            Some(Place::QemuCpu(m)) | Some(Place::Cpu(Some(m))) => Some(*m),
+            _ => None,
+        };
+        let q = &catalog.qemu;
+        let model = named_model.and_then(|m| q.resolve_model(m));
+        // In <cpu> the model is libvirt's: its features (cpu_map) are what libvirt compares
+        // with the host, and they can differ from QEMU's model of that name (mpx).
+        let libvirt_model = match &place {
+            Some(Place::Cpu(Some(m))) => catalog.libvirt.model(m),
+            _ => None,
+        };
+        let mut fit = Fit {
+            judged: model.is_some() || libvirt_model.is_some(),
+            has: Vec::new(),
+            from_model: Vec::new(),
+            mismatch: None,
+        };
+        match s {
+            Symptom::UnknownModel { name } => {
+                if let Some(m) = named_model.filter(|m| *m != name) {
+                    fit.mismatch = Some(format!(
+                        "this domain does not name the model '{name}' (its model is '{m}'): the message does not match this domain as it stands"
+                    ));
+                }
+            }
+            Symptom::Lacks { features, .. } => {
+                if !fit.judged {
+                    return fit;
+                }
+                for (qn, ln) in qemu_and_libvirt_names(features, catalog) {
+                    // What the model asks for (QEMU's KVM set: TCG's has what TCG cannot
+                    // give taken out), or libvirt's model of <cpu>.
+                    let given = model.is_some_and(|m| {
+                        q.feature_index(&qn).is_some_and(|i| m.features.contains(i))
+                    }) || libvirt_model.is_some_and(|m| m.features.contains(&ln));
+                    if given {
+                        fit.from_model.push(qn.clone());
+                    }
+                    if given || asks_for(dom, &place, &qn, &ln) {
+                        fit.has.push(qn);
+                    }
+                }
+                if fit.has.is_empty() {
+                    fit.mismatch = Some(format!(
+                        "this domain does not ask for {}: neither its model {} nor its features turn {} on, so the message does not match this domain as it stands",
+                        features.join(", "),
+                        named_model.unwrap_or_default(),
+                        if features.len() == 1 { "it" } else { "them" }
+                    ));
+                }
+            }
+            _ => {}
+        }
+        fit
+    }
+}
+
+/// Each feature under QEMU's and libvirt's names.
+fn qemu_and_libvirt_names(features: &[String], catalog: &Catalog) -> Vec<(String, String)> {
+    features
+        .iter()
+        .map(|f| match catalog.qemu.feature_loose(f) {
+            Some(feat) => (
+                feat.name.clone(),
+                feat.libvirt.clone().unwrap_or_else(|| f.clone()),
+            ),
+            None => (f.clone(), f.clone()),
+        })
+        .collect()
+}
+
 /// `vmx`/`svm` among what is lacking is nested virtualisation, whose cause is the host's
 /// setting more often than its CPU: said, with the toggle that turns it off.
-fn nested_note(features: &[String], tcg: bool) -> String {
+fn nested_note(features: &[String], tcg: bool, offer_off: bool) -> String {
     let Some(ext) = features
         .iter()
         .find_map(|f| crate::edit::nested::Ext::of_feature(f))
@@ -202,13 +340,21 @@ fn nested_note(features: &[String], tcg: bool) -> String {
         return String::new();
     };
     let (name, module) = (ext.name(), ext.kvm_module());
+    let off = match offer_off {
+        true => ", or turn nested off (`virt-cpu set FILE --nested off`)",
+        false => "",
+    };
     if tcg {
         return format!(
-            " — {name} is nested virtualisation, which TCG cannot give: run the guest under KVM, or turn nested off (`virt-cpu set FILE --nested off`)"
+            " — {name} is nested virtualisation, which TCG cannot give: run the guest under KVM{off}"
         );
     }
+    let off = match offer_off {
+        true => "; or turn nested off (`virt-cpu set FILE --nested off`)",
+        false => "",
+    };
     format!(
-        " — {name} is nested virtualisation: a host's KVM offers it only with `{module}` nested=1 (/sys/module/{module}/parameters/nested) on a CPU that has it (a host that is itself a guest needs it from its own host); or turn nested off (`virt-cpu set FILE --nested off`)"
+        " — {name} is nested virtualisation: a host's KVM offers it only with `{module}` nested=1 (/sys/module/{module}/parameters/nested) on a CPU that has it (a host that is itself a guest needs it from its own host){off}"
     )
 }
 
@@ -270,11 +416,28 @@ fn place(dom: &Domain) -> Option<Place<'_>> {
     Some(Place::Cpu(cpu.model.as_ref().map(|m| m.name.as_str())))
 }
 
-fn fixes(s: &Symptom, dom: Option<&Domain>, catalog: &Catalog, host: Option<&DomCaps>) -> Vec<Fix> {
+fn fixes(
+    s: &Symptom,
+    dom: Option<&Domain>,
+    fit: Option<Fit>,
+    catalog: &Catalog,
+    host: Option<&DomCaps>,
+) -> Vec<Fix> {
     let place = dom.and_then(place);
     match s {
         Symptom::Lacks { features, tcg, .. } => {
-            lacks_fixes(features, *tcg, dom, place, catalog, host)
+            lacks_fixes(features, *tcg, dom, fit, place, catalog, host)
+        }
+        Symptom::UnknownModel { name }
+            if fit.as_ref().is_some_and(|f| f.mismatch.is_some()) =>
+        {
+            vec![Fix {
+                advice: None,
+                text: format!(
+                    "nothing to rename in this domain: the definition that names '{name}' is another (or an older one of this domain); `virt-cpu check FILE` judges one"
+                ),
+                edits: Vec::new(),
+            }]
         }
         Symptom::UnknownModel { name } => {
             let libvirt = suggest::libvirt_model(&catalog.libvirt, name).map(|s| s.name);
@@ -374,22 +537,35 @@ fn lacks_fixes(
     features: &[String],
     tcg: bool,
     dom: Option<&Domain>,
+    fit: Option<Fit>,
     place: Option<Place>,
     catalog: &Catalog,
     host: Option<&DomCaps>,
 ) -> Vec<Fix> {
-    let q = &catalog.qemu;
-    // Each feature under QEMU's and libvirt's names.
-    let named: Vec<(String, String)> = features
-        .iter()
-        .map(|f| match q.feature_loose(f) {
-            Some(feat) => (
-                feat.name.clone(),
-                feat.libvirt.clone().unwrap_or_else(|| f.clone()),
+    let all = qemu_and_libvirt_names(features, catalog);
+    let fit = fit.filter(|f| f.judged);
+    if fit.as_ref().is_some_and(|f| f.has.is_empty()) {
+        return vec![Fix {
+            advice: None,
+            text: format!(
+                "nothing to turn off in this domain: it does not ask for {}; find the definition the message came from (`virt-cpu check FILE -c URI` judges this one on the host)",
+                all.iter()
+                    .map(|(q, _)| q.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
-            None => (f.clone(), f.clone()),
-        })
+            edits: Vec::new(),
+        }];
+    }
+    // Only what the domain has, when that can be told: turning off what it never asks for
+    // changes nothing.
+    let named: Vec<(String, String)> = all
+        .iter()
+        .filter(|(q, _)| fit.as_ref().is_none_or(|f| f.has.contains(q)))
+        .cloned()
         .collect();
+    // Another model helps only when the domain's model is the cause.
+    let replace_model = fit.as_ref().is_none_or(|f| !f.from_model.is_empty());
     let mut out = vec![turn_off(&named, &place)];
     if tcg {
         out.push(Fix {
@@ -399,8 +575,21 @@ fn lacks_fixes(
         });
         return out;
     }
-    match host.and_then(|h| best_model(catalog, h, &place)) {
-        Some((name, edit)) => {
+    let best = match replace_model {
+        true => host.map(|h| best_model(catalog, h, dom, &place)),
+        false => None,
+    };
+    match best {
+        _ if !replace_model => {}
+        Some(Best::None64 { only32 }) => out.push(Fix {
+            advice: None,
+            text: format!(
+                "no 64-bit model is usable on this host: the ones it runs ({}) are 32-bit only (they lack lm, long mode) and a 64-bit (x86_64) guest does not boot on them; use host-model or host-passthrough, or give the host (or its own host) a CPU QEMU's models fit",
+                only32.join(", ")
+            ),
+            edits: Vec::new(),
+        }),
+        Some(Best::Model(name, edit)) => {
             // What the domain itself asks for, the host lacking it, another model does not
             // take away: those are turned off with the change of model.
             let asked: Vec<(String, String)> = named
@@ -432,7 +621,7 @@ fn lacks_fixes(
                 edits,
             })
         }
-        None => out.push(Fix {
+        Some(Best::Nothing) | None => out.push(Fix {
             advice: Some(Advice::PickUsableModel),
             text: "pick a model the host runs: `virt-cpu models -c URI` (or --host-caps FILE) lists them, usable first".into(),
             edits: Vec::new(),
@@ -518,9 +707,25 @@ fn turn_off(named: &[(String, String)], place: &Option<Place>) -> Fix {
     }
 }
 
-/// The richest model `host` runs, of the vendor of the domain's model when it has one, as the
-/// edit that names it where the domain names its model.
-fn best_model(catalog: &Catalog, host: &DomCaps, place: &Option<Place>) -> Option<(String, Edit)> {
+/// What [`best_model`] finds.
+enum Best {
+    /// The model, and the edit that names it where the domain names its model.
+    Model(String, Edit),
+    /// The guest is 64-bit and every model the host runs is 32-bit only (these).
+    None64 { only32: Vec<String> },
+    /// No other model the host runs.
+    Nothing,
+}
+
+/// The richest model `host` runs, of the vendor of the domain's model when it has one, other
+/// than the one the domain has, and one a 64-bit guest boots on (x86_64; assumed without a
+/// domain) — a model lacking `lm` is never offered to one.
+fn best_model(
+    catalog: &Catalog,
+    host: &DomCaps,
+    dom: Option<&Domain>,
+    place: &Option<Place>,
+) -> Best {
     let q = &catalog.qemu;
     let hosts = std::slice::from_ref(host);
     let pool = PoolUsability::new(catalog, hosts);
@@ -538,14 +743,26 @@ fn best_model(catalog: &Catalog, host: &DomCaps, place: &Option<Place>) -> Optio
             // <cpu> takes libvirt's names only.
             .filter(|m| in_qemu_cpu || catalog.libvirt.model(&m.name).is_some())
             .filter(|m| pool.usability(&m.name).usable == Some(true))
+            // The model the domain already has is no way out.
+            .filter(|m| {
+                current.is_none_or(|c| q.resolve_model(&m.name).is_none_or(|r| r.name != c.name))
+            })
             .collect();
     candidates.sort_by_key(|m| std::cmp::Reverse(m.features.len()));
-    let best = candidates.first()?;
+    let x86_64 = dom.is_none_or(|d| d.guest_arch() == "x86_64");
+    let Some(best) = candidates.iter().find(|m| !(x86_64 && q.is_32bit_only(m))) else {
+        return match candidates.is_empty() {
+            true => Best::Nothing,
+            false => Best::None64 {
+                only32: candidates.iter().map(|m| m.name.clone()).collect(),
+            },
+        };
+    };
     let edit = match in_qemu_cpu {
         true => Edit::SetQemuModel(best.name.clone()),
         false => Edit::SetModel(best.name.clone()),
     };
-    Some((best.name.clone(), edit))
+    Best::Model(best.name.clone(), edit)
 }
 
 #[cfg(test)]
@@ -637,11 +854,66 @@ mod tests {
         );
     }
 
+    /// A pasted error that names what the domain does not ask for is said not to match; one of
+    /// the domain's own diagnostics never is (check may trace it where explain cannot), and it
+    /// keeps its fixes.
+    #[test]
+    fn only_a_pasted_error_can_mismatch_the_domain() {
+        let xml = "<domain type='kvm'><name>t</name><vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os>\
+                   <cpu mode='custom' match='exact'><model>Skylake-Client</model></cpu></domain>";
+        let doc = crate::xml::Document::parse(xml.as_bytes()).unwrap();
+        let dom = Domain::read(&doc).unwrap();
+        let catalog = Catalog::embedded();
+        let vmx = Symptom::Lacks {
+            features: vec!["vmx".into()],
+            by: "libvirt",
+            tcg: false,
+        };
+        let pasted = explain_as(
+            std::slice::from_ref(&vmx),
+            Some(&dom),
+            catalog,
+            None,
+            Origin::Pasted,
+        );
+        assert!(
+            pasted[0].what.contains("this domain does not ask for vmx"),
+            "{}",
+            pasted[0].what
+        );
+        assert!(pasted[0].fixes.iter().all(|f| f.edits.is_empty()));
+        let own = explain_as(
+            std::slice::from_ref(&vmx),
+            Some(&dom),
+            catalog,
+            None,
+            Origin::Own,
+        );
+        assert!(!own[0].what.contains("does not"), "{}", own[0].what);
+        assert!(own[0].what.contains("--nested off"), "{}", own[0].what);
+        assert!(
+            own[0].fixes[0].text.contains("name='vmx'"),
+            "{:?}",
+            own[0].fixes
+        );
+        let model = Symptom::UnknownModel {
+            name: "Skylake-Server-IBRS-x".into(),
+        };
+        let own = explain_as(
+            std::slice::from_ref(&model),
+            Some(&dom),
+            catalog,
+            None,
+            Origin::Own,
+        );
+        assert!(!own[0].what.contains("does not name"), "{}", own[0].what);
+    }
+
     /// vmx or svm among what is lacking is named as nested virtualisation, with the host's
     /// setting that gives it and the toggle; other features get no such note.
     #[test]
     fn a_lacking_vmx_is_explained_as_nested_virtualisation() {
-        let said = |line: &str| what(&symptoms(line)[0]);
+        let said = |line: &str| what(&symptoms(line)[0], None);
         let vmx = said(
             "qemu-system-x86_64: warning: host doesn't support requested feature: CPUID.01H:ECX.vmx [bit 5]\n",
         );

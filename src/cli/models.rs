@@ -55,6 +55,10 @@ pub struct ModelsArgs {
     /// that name, or none (a host to move it from, into the pool of the -c hosts).
     #[arg(long, value_name = "URI", requires = "for_domain")]
     pub from: Option<String>,
+    /// With several hosts: name every feature a host lacks in the USABLE column (a few per
+    /// host then "+N more" otherwise; --json has them all).
+    #[arg(long)]
+    pub wide: bool,
     #[command(flatten)]
     pub source: SourceArgs,
 }
@@ -262,6 +266,9 @@ struct Row<'a> {
     /// With more than one host: each host's own answer, so "lacks" says which host lacks what.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     by_host: Vec<HostUsability>,
+    /// It lacks `lm` (long mode): a 64-bit guest does not boot on it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    only_32bit: bool,
 }
 
 #[derive(Serialize)]
@@ -272,27 +279,37 @@ struct HostUsability {
 }
 
 /// "yes", "?", or "no (a.xml lacks x y; b.xml lacks z)": which host lacks what.
-fn usable_text(pool: &Usability, by_host: &[HostUsability]) -> String {
+fn usable_text(pool: &Usability, by_host: &[HostUsability], wide: bool) -> String {
     match pool.usable {
         Some(true) => "yes".into(),
         None => "?".into(),
-        Some(false) => match lacks_text(pool, by_host) {
+        Some(false) => match lacks_text(pool, by_host, (!wide).then_some(LACKS_SHOWN)) {
             Some(l) => format!("no ({l})"),
             None => "no".into(),
         },
     }
 }
 
-/// "lacks x y" for one host; "a.xml lacks x y; b.xml lacks z" naming each host that cannot.
-fn lacks_text(pool: &Usability, by_host: &[HostUsability]) -> Option<String> {
+/// The features a host lacks named in the table's USABLE column without --wide.
+const LACKS_SHOWN: usize = 4;
+
+/// "lacks x y" for one host; "a.xml lacks x y; b.xml lacks z" naming each host that cannot;
+/// with `limit`, at most that many features a host, then "+N more".
+fn lacks_text(pool: &Usability, by_host: &[HostUsability], limit: Option<usize>) -> Option<String> {
+    let names = |blockers: &[String]| match limit {
+        Some(n) if blockers.len() > n => {
+            format!("{} +{} more", blockers[..n].join(" "), blockers.len() - n)
+        }
+        _ => blockers.join(" "),
+    };
     if by_host.is_empty() {
-        return (!pool.blockers.is_empty()).then(|| format!("lacks {}", pool.blockers.join(" ")));
+        return (!pool.blockers.is_empty()).then(|| format!("lacks {}", names(&pool.blockers)));
     }
     let per: Vec<String> = by_host
         .iter()
         .filter_map(|h| match h.usable.usable {
             Some(false) if h.usable.blockers.is_empty() => Some(format!("{} cannot", h.host)),
-            Some(false) => Some(format!("{} lacks {}", h.host, h.usable.blockers.join(" "))),
+            Some(false) => Some(format!("{} lacks {}", h.host, names(&h.usable.blockers))),
             None => Some(format!("{}: unknown", h.host)),
             Some(true) => None,
         })
@@ -441,14 +458,25 @@ pub fn run_models(args: &ModelsArgs) -> anyhow::Result<i32> {
             "phys_bits": phys_bits,
         }))?;
     } else if found {
-        print_rows(&rows, &pseudo_rows, !pool.is_empty())?;
+        print_rows(&rows, &pseudo_rows, !pool.is_empty(), args.wide)?;
         if !pool.is_empty() {
-            let best = rows
+            let usable: Vec<&Row> = rows
                 .iter()
-                .find(|r| r.usable.as_ref().and_then(|u| u.usable) == Some(true));
-            match best {
-                Some(b) => outln!("\nbest model usable on every host: {}", b.model.name)?,
-                None => outln!("\nno listed model is usable on every host")?,
+                .filter(|r| r.usable.as_ref().and_then(|u| u.usable) == Some(true))
+                .collect();
+            // Without a domain the guest is taken to be x86_64, as guests of these hosts are:
+            // a model without long mode is never the best for it.
+            match (usable.iter().find(|r| !r.only_32bit), usable.is_empty()) {
+                (Some(b), _) => outln!("\nbest model usable on every host: {}", b.model.name)?,
+                (None, false) => outln!(
+                    "\nno listed 64-bit model is usable on every host: those usable ({}) are 32-bit only (they lack lm, long mode), and a 64-bit (x86_64) guest does not boot on them",
+                    usable
+                        .iter()
+                        .map(|r| r.model.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )?,
+                (None, true) => outln!("\nno listed model is usable on every host")?,
             }
             let plural = if ctx.hosts.len() > 1 { "s" } else { "" };
             outln!("host{plural}: {}", ctx.host_legend())?;
@@ -467,6 +495,7 @@ fn print_rows(
     rows: &[Row],
     pseudo: &[Row],
     with_hosts: bool,
+    wide: bool,
 ) -> Result<(), super::print::WriteError> {
     let name_w = rows
         .iter()
@@ -507,7 +536,10 @@ fn print_rows(
         let mut line = cells(&r.model);
         if let Some(u) = &r.usable {
             line.push_str("  ");
-            line.push_str(&usable_text(u, &r.by_host));
+            line.push_str(&usable_text(u, &r.by_host, wide));
+        }
+        if r.only_32bit {
+            line.push_str("  (32-bit only)");
         }
         outln!("{}", line.trim_end())?;
     }
@@ -570,6 +602,7 @@ fn row<'a>(
     let model = explore::Row::new(q, m);
     // Pseudo-models depend on the host and accelerator: no usability.
     let judged = !pool.is_empty() && !model.pseudo;
+    let judged_32 = !model.pseudo && q.is_32bit_only(m);
     Row {
         model,
         usable: judged.then(|| pool.usability(&m.name)),
@@ -581,6 +614,7 @@ fn row<'a>(
                 usable: p.usability(&m.name),
             })
             .collect(),
+        only_32bit: judged_32,
     }
 }
 
@@ -973,7 +1007,7 @@ fn print_host_usability(v: &ModelView) -> Result<(), super::print::WriteError> {
                 } else {
                     " on every host"
                 };
-                match lacks_text(u, &v.by_host) {
+                match lacks_text(u, &v.by_host, None) {
                     Some(l) => format!("NOT usable{scope}: {l}"),
                     None => format!("NOT usable{scope}"),
                 }

@@ -191,6 +191,9 @@ fn move_for(
         (Some(_), None, _) => {
             Some("its CPU is the host's (host-passthrough, maximum, host, max) or unknown")
         }
+        (_, _, None) if the_pool.only_32bit_for_64bit_guests() => Some(
+            "the models every host runs are 32-bit only (they lack lm, long mode): a 64-bit (x86_64) guest does not boot on any of them",
+        ),
         (_, _, None) => Some("no model is named alike and usable on every host"),
         _ => None,
     };

@@ -309,6 +309,10 @@ fn print_problems(scan: &Scan) -> Result<(), WriteError> {
                 "{who}: the model every host runs closest to its CPU: {} ({loses})",
                 one_line(&m.model)
             ));
+        } else if d.only_32bit_pool && short && scan.hosts.len() > 1 {
+            lines.push(format!(
+                "{who}: no model every host runs fits it: they are 32-bit only (no lm, long mode) and it is a 64-bit guest"
+            ));
         }
         if !lines.is_empty() && !said {
             outln!("")?;
@@ -325,7 +329,14 @@ fn print_problems(scan: &Scan) -> Result<(), WriteError> {
 fn print_pools(scan: &Scan) -> Result<(), WriteError> {
     if scan.hosts.len() > 1 {
         for p in &scan.pools {
-            let names: Vec<&str> = p.models.iter().map(|m| m.name.as_str()).collect();
+            let names: Vec<String> = p
+                .models
+                .iter()
+                .map(|m| match m.only_32bit {
+                    true => format!("{} (32-bit only)", m.name),
+                    false => m.name.clone(),
+                })
+                .collect();
             outln!("")?;
             outln!(
                 "models every host runs ({} guests, {}), most features first: {}",
@@ -376,17 +387,34 @@ fn print_upgrade(scan: &Scan) -> Result<(), WriteError> {
         // A domain that no longer starts has no -cpu to show then.
         if u.value_changes && u.value.is_some() {
             any = true;
-            let v = |v: &Option<String>| {
-                v.as_deref()
-                    .map_or("(none)".into(), |v| one_line(v).into_owned())
-            };
-            outln!("{who}: -cpu {} -> {}", v(&d.value), v(&u.value))?;
+            outln!("{who}: -cpu {}", cpu_change(&d.value, &u.value))?;
         }
     }
     if !any {
         outln!("no domain changes")?;
     }
     Ok(())
+}
+
+/// What changed in a domain's `-cpu`, in short (`+mpx=off`, `vmx=on->off`, `model A -> B`): the
+/// whole values are long and alike, and --json has both. Whole values when either does not parse.
+fn cpu_change(before: &Option<String>, after: &Option<String>) -> String {
+    let q = &crate::catalog::Catalog::embedded().qemu;
+    let changes = before
+        .as_deref()
+        .zip(after.as_deref())
+        .and_then(|(b, a)| crate::catalog::qemu_cpu_string::changes(b, a, q));
+    match changes {
+        Some(c) if c.is_empty() => "changes only in how it is written (same properties)".into(),
+        Some(c) => format!("changes: {}", one_line(&c.join(", "))),
+        None => {
+            let v = |v: &Option<String>| {
+                v.as_deref()
+                    .map_or("(none)".into(), |v| one_line(v).into_owned())
+            };
+            format!("{} -> {}", v(before), v(after))
+        }
+    }
 }
 
 /// "after an upgrade to libvirt X + QEMU Y", or, when the release is older than a host runs,

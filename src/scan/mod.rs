@@ -114,6 +114,10 @@ pub struct DomainScan {
     /// The model every host runs that is closest to its CPU (see [`pool::move_to`]); `None`
     /// when its CPU is the host's (`host-passthrough`, `max`) or unknown.
     pub move_to: Option<pool::MoveTo>,
+    /// No model to move to because every model every host runs is 32-bit only and the guest is
+    /// x86_64 ([`pool::Pool::only_32bit_for_64bit_guests`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub only_32bit_pool: bool,
 }
 
 /// Whether a domain can start on one host.
@@ -769,6 +773,7 @@ fn judge_domain(
         placements: Vec::new(),
         upgrade: None,
         move_to: None,
+        only_32bit_pool: false,
     };
     let loaded = match &d.loaded {
         Ok(l) => l,
@@ -837,6 +842,12 @@ fn judge_domain(
     }
     if let (Some(v), Ok(selected)) = (&out.value, &own.selected) {
         out.move_to = move_to_of(dom, v, selected, &facts[i].0, pools);
+        out.only_32bit_pool = out.move_to.is_none()
+            && pools.iter().any(|p| {
+                p.virt_type == dom.virt_type
+                    && p.arch == dom.guest_arch()
+                    && p.only_32bit_for_64bit_guests()
+            });
     }
     out.diagnostics = r.diagnostics;
     out

@@ -17,6 +17,8 @@ pub struct PoolModel {
     #[serde(skip)]
     pub features: BTreeSet<String>,
     pub feature_count: usize,
+    /// It lacks `lm` (long mode): a 64-bit guest does not boot on it.
+    pub only_32bit: bool,
 }
 
 /// The models of a pool for one virt type and arch.
@@ -76,6 +78,7 @@ pub fn pool(virt_type: &str, arch: &str, hosts: &[(&Catalog, &DomCaps)]) -> Pool
                 name: name.to_string(),
                 feature_count: features.len(),
                 features,
+                only_32bit: first.qemu.is_32bit_only(q),
             });
         }
     }
@@ -148,10 +151,26 @@ pub fn features_of(value: &str, catalog: &Catalog, tcg: bool) -> Option<BTreeSet
     Some(out)
 }
 
+impl Pool {
+    /// Whether a model fits the pool's guests: a 32-bit only one (no `lm`) never fits x86_64
+    /// guests, whose 64-bit kernels do not boot on it.
+    pub fn fits(&self, m: &PoolModel) -> bool {
+        !(m.only_32bit && self.arch == "x86_64")
+    }
+
+    /// Every host runs models, but none of them fits the pool's guests (x86_64 guests and only
+    /// 32-bit models): said plainly rather than offering a model they cannot boot on.
+    pub fn only_32bit_for_64bit_guests(&self) -> bool {
+        !self.models.is_empty() && !self.models.iter().any(|m| self.fits(m))
+    }
+}
+
 /// The pool model closest to `uses` that loses none of it; else the one that loses the fewest.
+/// Models that do not fit the pool's guests ([`Pool::fits`]) are never offered.
 pub fn move_to(pool: &Pool, uses: &BTreeSet<String>) -> Option<MoveTo> {
     pool.models
         .iter()
+        .filter(|m| pool.fits(m))
         .map(|m| {
             let loses: Vec<String> = uses.difference(&m.features).cloned().collect();
             let gains = m.features.difference(uses).count();
@@ -183,6 +202,7 @@ mod tests {
             name: name.into(),
             features: set(f),
             feature_count: f.len(),
+            only_32bit: !f.contains(&"lm"),
         }
     }
 
@@ -192,18 +212,43 @@ mod tests {
             virt_type: "qemu".into(),
             arch: "x86_64".into(),
             models: vec![
-                model("Big", &["a", "b", "c", "d", "e"]),
-                model("Fit", &["a", "b", "c"]),
-                model("Small", &["a"]),
+                model("Big", &["lm", "a", "b", "c", "d", "e"]),
+                model("Fit", &["lm", "a", "b", "c"]),
+                model("Small", &["lm", "a"]),
             ],
             phys_bits: None,
         };
-        let m = move_to(&pool, &set(&["a", "b"])).unwrap();
+        let m = move_to(&pool, &set(&["lm", "a", "b"])).unwrap();
         assert_eq!((m.model.as_str(), m.gains), ("Fit", 1));
         assert!(m.loses.is_empty());
-        let m = move_to(&pool, &set(&["a", "b", "z"])).unwrap();
+        let m = move_to(&pool, &set(&["lm", "a", "b", "z"])).unwrap();
         assert_eq!(m.model, "Fit");
         assert_eq!(m.loses, ["z"]);
+    }
+
+    /// An x86_64 guest is never moved to a model without long mode, however close it is; with
+    /// only such models there is nothing to move to, and the pool says why.
+    #[test]
+    fn a_64bit_guest_is_never_moved_to_a_32bit_only_model() {
+        let mut pool = Pool {
+            virt_type: "kvm".into(),
+            arch: "x86_64".into(),
+            models: vec![
+                model("Wide", &["lm", "a", "b", "c", "d"]),
+                model("Old32", &["a"]),
+            ],
+            phys_bits: None,
+        };
+        let m = move_to(&pool, &set(&["a"])).unwrap();
+        assert_eq!(m.model, "Wide");
+        assert!(!pool.only_32bit_for_64bit_guests());
+        pool.models.remove(0);
+        assert!(move_to(&pool, &set(&["a"])).is_none());
+        assert!(pool.only_32bit_for_64bit_guests());
+        // A 32-bit guest runs on it.
+        pool.arch = "i686".into();
+        assert_eq!(move_to(&pool, &set(&["a"])).unwrap().model, "Old32");
+        assert!(!pool.only_32bit_for_64bit_guests());
     }
 
     #[test]

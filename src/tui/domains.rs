@@ -501,6 +501,7 @@ mod tests {
             placements: Vec::new(),
             upgrade: None,
             move_to: None,
+            only_32bit_pool: false,
         }
     }
 

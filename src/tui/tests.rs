@@ -2709,3 +2709,59 @@ fn hyperv_windows_preset_keeps_the_domains_own_and_says_so() {
         "{status}"
     );
 }
+
+/// The c window's fixes never name, for a 64-bit guest, a model without long mode: on a host
+/// that runs only such models (the nested host where libvirt judges even qemu64 unusable) the
+/// model fix says so, with no edit, and the others stay.
+#[test]
+fn c_never_offers_a_32bit_only_model_to_a_64bit_guest() {
+    let shared = std::env::var_os("VIRT_CPU_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    let real = shared.join("reference/domcapabilities/qemu_8.0.0-q35.x86_64.xml");
+    let dir = tempfile::tempdir().unwrap();
+    let only32 = std::fs::read_to_string(&real)
+        .unwrap()
+        .replace("usable='yes'", "usable='no'")
+        .replace(
+            "usable='no' vendor='unknown'>pentium3<",
+            "usable='yes' vendor='unknown'>pentium3<",
+        );
+    let caps = dir.path().join("only32.xml");
+    std::fs::write(&caps, only32).unwrap();
+    let path = dir.path().join("lacks.xml");
+    std::fs::write(&path, LACKS).unwrap();
+    let m = load(
+        &Options {
+            file: Some(path),
+            host: Some(crate::host::DomCaps::read(&caps).unwrap()),
+            ..Options::default()
+        },
+        Catalog::embedded(),
+    )
+    .unwrap();
+    let offered = explains_fixes(&m);
+    assert!(
+        offered.iter().all(|f| !f.contains("pentium")),
+        "{offered:?}"
+    );
+    assert!(
+        offered.iter().any(|f| f.starts_with("use host-model")),
+        "{offered:?}"
+    );
+    let said: Vec<String> = crate::check::explain::diagnosed(
+        &m.report.diagnostics,
+        &m.state.dom,
+        m.catalog,
+        m.caps.domcaps.as_ref(),
+    )
+    .into_iter()
+    .flat_map(|(_, e)| e.fixes)
+    .map(|f| f.text)
+    .collect();
+    assert!(
+        said.iter()
+            .any(|t| t.starts_with("no 64-bit model is usable on this host")),
+        "{said:?}"
+    );
+}
