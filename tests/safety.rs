@@ -689,7 +689,8 @@ fn text_output_escapes_control_and_bidi_characters_from_the_document() {
                 "cpu".into(),
                 "--diff".into(),
             ],
-            1,
+            // A request the document cannot take (README: exit 2).
+            2,
         ),
         (
             vec![
