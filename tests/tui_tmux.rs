@@ -49,6 +49,16 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Pastes `text` as a terminal does (bracketed, when the program asked for it).
+    fn paste(&self, text: &str) {
+        for args in [
+            &["set-buffer", "-b", "paste", "--", text][..],
+            &["paste-buffer", "-p", "-b", "paste"],
+        ] {
+            assert!(self.tmux(args).status().unwrap().success(), "tmux {args:?}");
+        }
+    }
+
     /// Sends keys in tmux's names (`Tab`, `Escape`, `Enter`, `Space`, `C-r`, or a letter).
     fn keys(&self, keys: &[&str]) {
         assert!(
@@ -1828,18 +1838,7 @@ fn a_pasted_qemu_refusal_is_explained_and_its_fix_makes_qemu_start() {
     t.wait_for(&format!("-cpu {cpu}"));
     t.keys(&["c"]);
     t.wait_for("p paste an error");
-    assert!(
-        t.tmux(&["set-buffer", "-b", "refusal", "--", &refusal])
-            .status()
-            .unwrap()
-            .success()
-    );
-    assert!(
-        t.tmux(&["paste-buffer", "-p", "-b", "refusal"])
-            .status()
-            .unwrap()
-            .success()
-    );
+    t.paste(&refusal);
     t.wait_for("error (Enter explains, Esc):");
     t.keys(&["Enter"]);
     let read = t.wait_for("▸ turn them off in <qemu:cpu>:");
@@ -1873,18 +1872,7 @@ fn a_paste_into_the_picker_filters_it() {
     t.wait_for("unknown-model");
     t.keys(&["Tab", "m"]);
     t.wait_for("type to filter");
-    assert!(
-        t.tmux(&["set-buffer", "-b", "model", "--", "Skylake-Client-v4"])
-            .status()
-            .unwrap()
-            .success()
-    );
-    assert!(
-        t.tmux(&["paste-buffer", "-p", "-b", "model"])
-            .status()
-            .unwrap()
-            .success()
-    );
+    t.paste("Skylake-Client-v4");
     t.wait_for("Skylake-Client-v4");
     t.keys(&["Enter"]);
     t.wait_for("-cpu Skylake-Client-v4,enforce=on");
@@ -1892,18 +1880,7 @@ fn a_paste_into_the_picker_filters_it() {
     t.exits_cooked("1");
     // Marked pastes are switched off on the way out: a paste into the shell's terminal now
     // arrives bare (tmux brackets it only for a program that asked).
-    assert!(
-        t.tmux(&["set-buffer", "-b", "after", "--", "PASTED-AFTER"])
-            .status()
-            .unwrap()
-            .success()
-    );
-    assert!(
-        t.tmux(&["paste-buffer", "-p", "-b", "after"])
-            .status()
-            .unwrap()
-            .success()
-    );
+    t.paste("PASTED-AFTER");
     let s = t.wait_for("PASTED-AFTER");
     assert!(!s.contains("[200~"), "bracketed paste left on:\n{s}");
 }
