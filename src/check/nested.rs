@@ -137,7 +137,6 @@ mod tests {
     use crate::catalog::Catalog;
     use crate::domain::Domain;
     use crate::host::DomCaps;
-    use crate::host::domcaps::HostModel;
     use crate::xml::Document;
 
     fn codes(xml: &str, host: Option<&DomCaps>) -> Vec<(&'static str, crate::check::Severity)> {
@@ -156,23 +155,7 @@ mod tests {
             .collect()
     }
 
-    fn host(vmx: bool) -> DomCaps {
-        let mut required = vec!["hypervisor".to_string()];
-        if vmx {
-            required.push("vmx".into());
-        }
-        DomCaps {
-            source: "intel.xml".into(),
-            domain: "kvm".into(),
-            host_model: Some(HostModel {
-                model: "Skylake-Client".into(),
-                vendor: Some("Intel".into()),
-                required,
-                disabled: Vec::new(),
-            }),
-            ..DomCaps::default()
-        }
-    }
+    use crate::edit::nested::intel_host as host;
 
     fn cpu(model: &str, feature: &str) -> String {
         format!(

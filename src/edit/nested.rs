@@ -742,11 +742,30 @@ impl Setting {
     }
 }
 
+/// For tests here and in `check`: an Intel KVM host whose host-model CPU lists `vmx` or not.
+#[cfg(test)]
+pub(crate) fn intel_host(vmx: bool) -> DomCaps {
+    let mut required = vec!["ss".to_string(), "hypervisor".to_string()];
+    if vmx {
+        required.push("vmx".into());
+    }
+    DomCaps {
+        source: "intel.xml".into(),
+        domain: "kvm".into(),
+        host_model: Some(crate::host::domcaps::HostModel {
+            model: "Skylake-Client".into(),
+            vendor: Some("Intel".into()),
+            required,
+            disabled: Vec::new(),
+        }),
+        ..DomCaps::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::edit::{Edited, History};
-    use crate::host::domcaps::HostModel;
     use crate::xml::Document;
 
     fn edited(xml: &str) -> Edited {
@@ -755,25 +774,6 @@ mod tests {
 
     fn catalog() -> &'static Catalog {
         Catalog::embedded()
-    }
-
-    /// An Intel KVM host whose host-model CPU lists `vmx` or not.
-    fn intel_host(vmx: bool) -> DomCaps {
-        let mut required = vec!["ss".to_string(), "hypervisor".to_string()];
-        if vmx {
-            required.push("vmx".into());
-        }
-        DomCaps {
-            source: "intel.xml".into(),
-            domain: "kvm".into(),
-            host_model: Some(HostModel {
-                model: "Skylake-Client".into(),
-                vendor: Some("Intel".into()),
-                required,
-                disabled: Vec::new(),
-            }),
-            ..DomCaps::default()
-        }
     }
 
     /// Applies the toggle through a history; returns the document and the note.
