@@ -671,6 +671,10 @@ pub fn update(m: &mut AppState, action: Action) -> Vec<Effect> {
     });
     if m.overlay.is_none() && !saving {
         m.quit_after_save = false;
+        // The question of going back to the domain list was answered "stay".
+        if m.exit.is_none() {
+            m.back = false;
+        }
     }
     effects
 }

@@ -97,7 +97,7 @@ pub const KEYS: &[Binding] = &[
         when: When::Always,
         shown: "Enter",
         help: "open the domain, as --domain NAME -c URI does on its host (w defines it)",
-        readme: "open the domain as `virt-cpu --domain NAME -c URI` does with its host's URI (`w` defines it there); there `Esc` comes back to the list, that host asked again (with unsaved edits it stays and says so: `w` defines, `u` undoes)",
+        readme: "open the domain as `virt-cpu --domain NAME -c URI` does with its host's URI (`w` defines it there); there `Esc` comes back to the list, that host asked again (with unsaved edits it asks first: `w` defines and goes back, `D` goes back without them)",
         hints: &[],
     },
     Binding {
@@ -600,8 +600,8 @@ mod tests {
         assert_eq!(l.done, Some(Done::Quit));
     }
 
-    /// On a domain opened from the list, Esc goes back, unless there are unsaved edits; opened
-    /// otherwise, Esc on the panes does nothing.
+    /// On a domain opened from the list, Esc goes back; with unsaved edits it asks first (`D`
+    /// goes back without them, Esc stays); opened otherwise, Esc on the panes does nothing.
     #[test]
     fn esc_on_a_domain_from_the_list_goes_back_unless_edited() {
         let catalog = crate::catalog::Catalog::embedded();
@@ -612,9 +612,26 @@ mod tests {
         crate::tui::type_keys(&mut m, "1", &mut Vec::new());
         assert!(m.modified, "the first fix edits the demo");
         crate::tui::type_keys(&mut m, "<esc>", &mut Vec::new());
-        assert_eq!((m.back, m.exit), (false, None));
+        assert!(
+            matches!(m.overlay, Some(crate::tui::dialogs::Overlay::ConfirmQuit)),
+            "asks"
+        );
+        assert!(crate::tui::tests::screen(&m, 100, 30).contains("D go back without saving"));
+        // Esc keeps editing: still here, and a later q quits rather than goes back.
+        crate::tui::type_keys(&mut m, "<esc>", &mut Vec::new());
+        assert_eq!((m.back, m.exit, m.overlay.is_none()), (false, None, true));
         crate::tui::type_keys(&mut m, "u<esc>", &mut Vec::new());
         assert_eq!((m.back, m.exit), (true, Some(0)));
+        // Edited again: D goes back without the edits.
+        let mut m = crate::tui::load(&Default::default(), catalog).unwrap();
+        m.from_list = true;
+        crate::tui::type_keys(&mut m, "1<esc>D", &mut Vec::new());
+        assert_eq!((m.back, m.exit), (true, Some(0)));
+        // q there still quits the program.
+        let mut m = crate::tui::load(&Default::default(), catalog).unwrap();
+        m.from_list = true;
+        crate::tui::type_keys(&mut m, "1<esc><esc>qD", &mut Vec::new());
+        assert_eq!((m.back, m.exit), (false, Some(0)));
     }
 
     /// Back from a domain, its host alone is asked again: that host's rows change, the other

@@ -62,7 +62,7 @@ fn cpu_value(m: &AppState) -> &str {
     m.report.arg.value.as_deref().unwrap_or("(no -cpu value)")
 }
 
-fn screen(m: &AppState, w: u16, h: u16) -> String {
+pub(crate) fn screen(m: &AppState, w: u16, h: u16) -> String {
     render(m, w, h).backend().to_string()
 }
 

@@ -1,4 +1,5 @@
-//! "Quit with unsaved edits?": only `D` (or `Q`, abort) drops them; `w` saves, then quits.
+//! "Quit with unsaved edits?" (or, on a domain opened from the domain list, "go back?"): only
+//! `D` (or `Q`, abort) drops them; `w` saves, then quits or goes back.
 //! `y` is no answer here: in the save question it writes, so a reflexive `q y` must not lose
 //! the edits.
 
@@ -31,7 +32,10 @@ pub fn key(s: &mut AppState, action: Action) -> Outcome {
             s.warn("y does not discard here: D quits without saving, w saves and quits");
             return Outcome::Keep;
         }
-        Action::Abort => s.exit = Some(EXIT_ABORT),
+        Action::Abort => {
+            s.back = false;
+            s.exit = Some(EXIT_ABORT);
+        }
         Action::Save => {
             s.quit_after_save = true;
             s.open(super::Overlay::Diff(Diff::of(s, true)));
@@ -43,19 +47,25 @@ pub fn key(s: &mut AppState, action: Action) -> Outcome {
 }
 
 pub fn draw(f: &mut Frame, s: &AppState, t: &Theme, area: Rect) {
+    // Asked by Esc on a domain opened from the domain list: leaving goes back to it.
+    let (leave, title) = if s.back {
+        ("go back", " back to the list? ")
+    } else {
+        ("quit", " quit? ")
+    };
     let lines = vec![
         Line::raw(format!("{} has unsaved edits.", visible(&s.name))),
         Line::raw(""),
         Line::from(vec![
             Span::styled("w", t.key()),
-            Span::raw(" save and quit  "),
+            Span::raw(format!(" save and {leave}  ")),
             Span::styled("D", t.key()),
-            Span::raw(" quit without saving  "),
+            Span::raw(format!(" {leave} without saving  ")),
             Span::styled("Esc", t.key()),
             Span::raw("/"),
             Span::styled("q", t.key()),
             Span::raw(" keep editing"),
         ]),
     ];
-    window(f, area, (60, 6), " quit? ", lines);
+    window(f, area, (64, 6), title, lines);
 }

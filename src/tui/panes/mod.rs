@@ -215,7 +215,7 @@ pub const KEYS: &[Binding] = &[
         when: When::FromList,
         shown: "Esc",
         help: "back to the domain list (opened from it: virt-cpu -c URI)",
-        readme: "back to the domain list, when the domain was opened from it (`virt-cpu -c URI` without a domain); with unsaved edits it stays and says so",
+        readme: "back to the domain list, when the domain was opened from it (`virt-cpu -c URI` without a domain); with unsaved edits it asks first: `w` defines them and goes back, `D` goes back without them, `Esc` keeps editing",
         hints: &[hint("Esc", "domains", 3)],
     },
     Binding {
@@ -273,9 +273,11 @@ pub fn key(s: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Quit if s.modified => s.open(Overlay::ConfirmQuit),
         Action::Quit => s.exit = Some(0),
         Action::Abort => s.exit = Some(EXIT_ABORT),
-        Action::Cancel if s.from_list && s.modified => s.warn(
-            "Unsaved edits: w defines them, u undoes them; then Esc goes back to the domain list",
-        ),
+        // The quit question, worded for going back (the edits are defined, dropped or kept).
+        Action::Cancel if s.from_list && s.modified => {
+            s.back = true;
+            s.open(Overlay::ConfirmQuit);
+        }
         Action::Cancel if s.from_list => {
             s.back = true;
             s.exit = Some(0);
