@@ -220,21 +220,11 @@ pub fn qemu_feature_diff<'a>(q: &'a QemuCatalog, a: &QemuModel, b: &QemuModel) -
 
 /// libvirt's models `a` and `b`, names in each model's order.
 pub fn libvirt_feature_diff<'a>(a: &'a LibvirtModel, b: &'a LibvirtModel) -> FeatureDiff<'a> {
-    let in_a: HashSet<&str> = a.features.iter().map(String::as_str).collect();
-    let in_b: HashSet<&str> = b.features.iter().map(String::as_str).collect();
+    let in_a: HashSet<&str> = a.features.iter().collect();
+    let in_b: HashSet<&str> = b.features.iter().collect();
     FeatureDiff {
-        only_in_a: a
-            .features
-            .iter()
-            .map(String::as_str)
-            .filter(|f| !in_b.contains(f))
-            .collect(),
-        only_in_b: b
-            .features
-            .iter()
-            .map(String::as_str)
-            .filter(|f| !in_a.contains(f))
-            .collect(),
+        only_in_a: a.features.iter().filter(|f| !in_b.contains(f)).collect(),
+        only_in_b: b.features.iter().filter(|f| !in_a.contains(f)).collect(),
         common: in_a.intersection(&in_b).count(),
     }
 }
@@ -341,7 +331,7 @@ pub fn compare_with_libvirt<'a>(
             .and_then(|x| q.feature_index(&x.name))
         {
             Some(i) => lset.insert(i),
-            None => only_in_libvirt.push(f.clone()),
+            None => only_in_libvirt.push(f.to_string()),
         }
     }
     // Features libvirt cannot name (KVM paravirt bits, nested VMX controls) are not a difference.

@@ -4,6 +4,7 @@
 //! `virt-cpu catalog refresh` reads it with [`LibvirtMap::read_dir`] and writes
 //! `libvirt-x86.json` (`--output assets/catalog/libvirt-X.Y+qemu-X.Y` for an embedded pair).
 
+use super::name_list::NameList;
 use crate::xml::{Document, ElemId};
 use serde::{Deserialize, Serialize};
 use std::ops::Not;
@@ -14,8 +15,8 @@ use std::path::Path;
 /// Serialised as a plain array — `[eax_in, ecx_in, eax, ebx, ecx, edx]` for CPUID,
 /// `[index, eax, edx]` for an MSR — because an internally tagged enum makes serde buffer every
 /// object, and the embedded catalog must load in under a millisecond.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(into = "Vec<u32>", try_from = "Vec<u32>")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(into = "Vec<u32>")]
 pub enum FeatureBits {
     Cpuid {
         eax_in: u32,
@@ -48,11 +49,47 @@ impl From<FeatureBits> for Vec<u32> {
     }
 }
 
+/// Read from the array's numbers as they come: going through a `Vec<u32>` (serde's
+/// `try_from`) cost an allocation for each of the map's 400-odd bit sets.
+impl<'de> Deserialize<'de> for FeatureBits {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<FeatureBits, D::Error> {
+        struct Numbers;
+        impl<'de> serde::de::Visitor<'de> for Numbers {
+            type Value = FeatureBits;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("6 (CPUID) or 3 (MSR) numbers")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<FeatureBits, A::Error> {
+                let mut n = [0u32; 6];
+                let mut len = 0;
+                while let Some(v) = seq.next_element::<u32>()? {
+                    if let Some(slot) = n.get_mut(len) {
+                        *slot = v;
+                    }
+                    len += 1;
+                }
+                FeatureBits::from_numbers(&n[..len.min(6)], len).map_err(serde::de::Error::custom)
+            }
+        }
+        d.deserialize_seq(Numbers)
+    }
+}
+
 impl TryFrom<Vec<u32>> for FeatureBits {
     type Error = String;
     fn try_from(v: Vec<u32>) -> Result<FeatureBits, String> {
-        match v[..] {
-            [eax_in, ecx_in, eax, ebx, ecx, edx] => Ok(FeatureBits::Cpuid {
+        FeatureBits::from_numbers(&v, v.len())
+    }
+}
+
+impl FeatureBits {
+    /// From the array's numbers (`len` of them were given, `v` holds the first six).
+    fn from_numbers(v: &[u32], len: usize) -> Result<FeatureBits, String> {
+        match (v, len) {
+            (&[eax_in, ecx_in, eax, ebx, ecx, edx], 6) => Ok(FeatureBits::Cpuid {
                 eax_in,
                 ecx_in,
                 eax,
@@ -60,10 +97,9 @@ impl TryFrom<Vec<u32>> for FeatureBits {
                 ecx,
                 edx,
             }),
-            [index, eax, edx] => Ok(FeatureBits::Msr { index, eax, edx }),
+            (&[index, eax, edx], 3) => Ok(FeatureBits::Msr { index, eax, edx }),
             _ => Err(format!(
-                "feature bits need 6 (CPUID) or 3 (MSR) numbers, not {}",
-                v.len()
+                "feature bits need 6 (CPUID) or 3 (MSR) numbers, not {len}"
             )),
         }
     }
@@ -102,13 +138,13 @@ pub struct LibvirtModel {
     pub decode_guest: bool,
     /// Features of the model, in file order, libvirt spelling (removed ones excluded); for a
     /// model built on an ancestor, the ancestor's first.
-    pub features: Vec<String>,
+    pub features: NameList,
     /// Features marked `removed='yes'`: libvirt appends `NAME=off` for them. Never inherited.
-    pub removed: Vec<String>,
+    pub removed: NameList,
     /// Features marked `added='yes'` (libvirt 10+): not part of the model's CPUID data; libvirt
     /// uses them only for migration. Never inherited.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub added: Vec<String>,
+    #[serde(default, skip_serializing_if = "NameList::is_empty")]
+    pub added: NameList,
     /// The model this one is built on (`<model name='P'/>` inside it, libvirt 10+).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ancestor: Option<String>,
@@ -310,9 +346,9 @@ fn parse_model(
         signatures: Vec::new(),
         decode_host: true,
         decode_guest: true,
-        features: Vec::new(),
-        removed: Vec::new(),
-        added: Vec::new(),
+        features: NameList::new(),
+        removed: NameList::new(),
+        added: NameList::new(),
         ancestor: None,
         check_compat: false,
         canonical: None,
@@ -349,11 +385,11 @@ fn parse_model(
                     .attr_value(child, "name")
                     .ok_or("feature without name")?;
                 if doc.attr_value(child, "removed").as_deref() == Some("yes") {
-                    model.removed.push(fname);
+                    model.removed.push(&fname);
                 } else if doc.attr_value(child, "added").as_deref() == Some("yes") {
-                    model.added.push(fname);
+                    model.added.push(&fname);
                 } else if !model.features.contains(&fname) {
-                    model.features.push(fname);
+                    model.features.push(&fname);
                 }
             }
             _ => {}
@@ -399,5 +435,50 @@ fn signature(doc: &Document, el: ElemId) -> Signature {
             .and_then(|v| v.parse().ok())
             .unwrap_or(0),
         stepping: doc.attr_value(el, "stepping"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feature_bits_read_six_or_three_numbers_and_nothing_else() {
+        let read = |json: &str| serde_json::from_str::<FeatureBits>(json);
+        let cpuid = read("[7,0,0,32,0,0]").unwrap();
+        assert_eq!(
+            cpuid,
+            FeatureBits::Cpuid {
+                eax_in: 7,
+                ecx_in: 0,
+                eax: 0,
+                ebx: 32,
+                ecx: 0,
+                edx: 0
+            }
+        );
+        assert_eq!(serde_json::to_string(&cpuid).unwrap(), "[7,0,0,32,0,0]");
+        let msr = read("[266,1,0]").unwrap();
+        assert_eq!(
+            msr,
+            FeatureBits::Msr {
+                index: 266,
+                eax: 1,
+                edx: 0
+            }
+        );
+        for bad in [
+            "[]",
+            "[1,2]",
+            "[1,2,3,4]",
+            "[1,2,3,4,5,6,7]",
+            "[1,2,3,4,5,6,7,8,9]",
+        ] {
+            let err = read(bad).unwrap_err().to_string();
+            assert!(
+                err.contains("need 6 (CPUID) or 3 (MSR) numbers"),
+                "{bad}: {err}"
+            );
+        }
     }
 }

@@ -9,6 +9,7 @@ pub mod files;
 pub mod levels;
 pub mod libvirt_map;
 pub mod machines;
+pub mod name_list;
 pub mod names;
 pub mod qemu;
 pub mod qemu_cpu_string;

@@ -311,7 +311,7 @@ impl DomCaps {
     pub fn host_features(&self, catalog: &Catalog) -> Option<FeatureSet> {
         let hm = self.host_model.as_ref()?;
         let base = catalog.libvirt.model(&hm.model)?;
-        let mut names: BTreeSet<&str> = base.features.iter().map(String::as_str).collect();
+        let mut names: BTreeSet<&str> = base.features.iter().collect();
         names.extend(hm.required.iter().map(String::as_str));
         for d in &hm.disabled {
             names.remove(d.as_str());

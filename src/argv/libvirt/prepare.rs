@@ -311,7 +311,7 @@ impl Context<'_> {
         let mut set: BTreeSet<&str> = self
             .map
             .model(&host.model)
-            .map(|m| m.features.iter().map(String::as_str).collect())
+            .map(|m| m.features.iter().collect())
             .unwrap_or_default();
         for (name, on) in &host.features {
             if *on {
@@ -451,7 +451,7 @@ impl Context<'_> {
             let Some(model) = self.map.model(name) else {
                 return Err(self.unknown_model(name, el));
             };
-            required.extend(model.features.iter().map(String::as_str));
+            required.extend(model.features.iter());
         }
         required.extend(with_policy(cpu, Policy::Require));
         for policy in [Policy::Force, Policy::Optional, Policy::Disable] {
@@ -625,7 +625,7 @@ impl Context<'_> {
         };
         for removed in &model.removed {
             if !cpu.features.iter().any(|(n, _)| n == removed) {
-                cpu.features.push((removed.clone(), Policy::Disable));
+                cpu.features.push((removed.to_string(), Policy::Disable));
             }
         }
         Ok(())

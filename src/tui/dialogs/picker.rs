@@ -278,7 +278,7 @@ pub fn preview<'a>(
             let Some(sel) = map.model(selected) else {
                 return Preview::default();
             };
-            let features = sel.features.iter().map(String::as_str).collect();
+            let features = sel.features.iter().collect();
             let diff = current
                 .and_then(|c| map.model(c))
                 .map(|cur| explore::libvirt_feature_diff(cur, sel));
