@@ -34,7 +34,18 @@ pub enum Symptom {
     PhysBitsAboveHost,
     /// `phys-bits` outside QEMU's range (32–52): QEMU refuses to start.
     PhysBitsRange { bits: u32 },
+    /// libvirt's `check='full'` comparison after start (virCPUx86UpdateLive): the CPU QEMU
+    /// created has features the definition does not list (`extra`, e.g. `hypervisor`, which
+    /// QEMU always adds) or lacks ones it requires (`missing`). With `check='partial'` libvirt
+    /// writes both into the live definition instead of refusing.
+    CheckFull {
+        extra: Vec<String>,
+        missing: Vec<String>,
+    },
 }
+
+/// libvirt's words for a `check='full'` refusal; only virCPUx86UpdateLive says them.
+const CHECK_FULL: &str = "guest CPU doesn't match specification";
 
 /// One way out, with the edits that make it when a domain was given.
 #[derive(Debug, Clone, Serialize)]
@@ -68,7 +79,18 @@ pub fn symptoms(text: &str) -> Vec<Symptom> {
     let (mut qemu_host, mut qemu_tcg) = (Vec::new(), Vec::new());
     // A paste from a terminal may break lines with CR alone.
     for line in text.split(['\n', '\r']) {
-        if let Some(f) = after(line, "host doesn't support requested feature: ") {
+        if let Some(rest) = after(line, CHECK_FULL) {
+            // `: extra features: A,B, missing features: C`, either part alone, or nothing (QEMU
+            // disabled features libvirt does not name).
+            let (extra, missing) = match rest.split_once("missing features: ") {
+                Some((head, tail)) => (head, split_list(tail)),
+                None => (rest, Vec::new()),
+            };
+            let extra = after(extra, "extra features: ")
+                .map(|e| split_list(e.trim_end().trim_end_matches(',')))
+                .unwrap_or_default();
+            add(Symptom::CheckFull { extra, missing });
+        } else if let Some(f) = after(line, "host doesn't support requested feature: ") {
             qemu_host.push(cpuid_feature(f));
         } else if let Some(f) = after(line, "TCG doesn't support requested feature: ") {
             qemu_tcg.push(cpuid_feature(f));
@@ -284,7 +306,11 @@ impl Fit {
                     ));
                 }
             }
-            Symptom::Lacks { features, .. } => {
+            Symptom::CheckFull { missing, .. } if missing.is_empty() => {}
+            Symptom::Lacks { features, .. }
+            | Symptom::CheckFull {
+                missing: features, ..
+            } => {
                 if !fit.judged {
                     return fit;
                 }
@@ -394,6 +420,25 @@ fn symptom_text(s: &Symptom) -> String {
         Symptom::PhysBitsRange { bits } => format!(
             "<maxphysaddr bits='{bits}'>: QEMU takes 32 to 52 physical address bits"
         ),
+        Symptom::CheckFull { extra, missing } => {
+            let mut parts = Vec::new();
+            if !extra.is_empty() {
+                parts.push(format!("has {} the definition does not list", extra.join(", ")));
+            }
+            if !missing.is_empty() {
+                parts.push(format!(
+                    "lacks {} the definition requires (the host or TCG does not give them)",
+                    missing.join(", ")
+                ));
+            }
+            if parts.is_empty() {
+                parts.push("has features disabled the definition does not name".into());
+            }
+            format!(
+                "<cpu check='full'>: after starting QEMU, libvirt compares the CPU QEMU created with the definition and refuses any difference; this one {} (QEMU adds some on its own, such as hypervisor, so a custom model rarely passes)",
+                parts.join(" and ")
+            )
+        }
     }
 }
 
@@ -484,6 +529,13 @@ fn fixes(
             text: "make sockets × dies × cores × threads equal the <vcpu> count (`virt-cpu check` names both)".into(),
             edits: Vec::new(),
         }],
+        Symptom::CheckFull { missing, .. } => {
+            let mut out = check_fixes(&place, dom, host, missing);
+            if !missing.is_empty() {
+                out.extend(lacks_fixes(missing, false, dom, fit, place, catalog, host));
+            }
+            out
+        }
         Symptom::PhysBitsAboveHost => phys_bits_fixes(host.and_then(|h| h.phys_bits).map(|p| p.bits)),
         Symptom::PhysBitsRange { bits } => {
             let to = (*bits).clamp(*QEMU_PHYS_BITS.start(), *QEMU_PHYS_BITS.end());
@@ -503,6 +555,68 @@ fn fixes(
         None => Fix { edits: Vec::new(), ..f },
     })
     .collect()
+}
+
+/// Loosening libvirt's comparison: `partial` checks the definition against the host before
+/// start and takes what QEMU created as the live CPU; `none` leaves it all to QEMU. `partial`
+/// comes first unless that check before start would refuse too: features QEMU could not give
+/// (`missing`: the host, or TCG, lacks them, and partial's comparison says so), or a `<vendor>`
+/// other than the host CPU's (libvirt's "host CPU vendor does not match required CPU vendor";
+/// with TCG the host is QEMU's, an AMD one).
+fn check_fixes(
+    place: &Option<Place>,
+    dom: Option<&Domain>,
+    host: Option<&DomCaps>,
+    missing: &[String],
+) -> Vec<Fix> {
+    let edit = |c: &str| match place {
+        Some(Place::Cpu(_)) => vec![Edit::SetCheck(c.into())],
+        _ => Vec::new(),
+    };
+    let wanted = dom
+        .and_then(|d| d.cpu.as_ref())
+        .and_then(|c| c.vendor.as_deref());
+    let host_vendor = host
+        .and_then(|h| h.host_cpu.as_ref().or(h.host_model.as_ref()))
+        .and_then(|m| m.vendor.as_deref());
+    let vendor_clash = match (wanted, host_vendor) {
+        (Some(w), Some(h)) if w != h => Some((w, h)),
+        _ => None,
+    };
+    let partial = Fix {
+        advice: None,
+        text: match vendor_clash {
+            None => "use <cpu check='partial'>: libvirt compares the definition with the host before start (as `virt-cpu check FILE -c URI` does), and records the features QEMU added or left out in the live definition instead of refusing".into(),
+            Some((w, h)) => format!(
+                "use <cpu check='partial'> and remove <vendor>{w}</vendor>: with partial libvirt compares the definition with the host's {h} CPU before start and refuses another vendor"
+            ),
+        },
+        // No edit removes <vendor> yet: then the words alone.
+        edits: match vendor_clash {
+            None => edit("partial"),
+            Some(_) => Vec::new(),
+        },
+    };
+    let none = Fix {
+        advice: None,
+        text: "use <cpu check='none'>: libvirt leaves the CPU to QEMU and compares nothing".into(),
+        edits: edit("none"),
+    };
+    let partial = match missing.is_empty() {
+        true => partial,
+        false => Fix {
+            text: format!(
+                "{}; the host lacks {} though, which that comparison refuses unless they are disabled (the fixes below)",
+                partial.text,
+                missing.join(", ")
+            ),
+            ..partial
+        },
+    };
+    match vendor_clash.is_none() && missing.is_empty() {
+        true => vec![partial, none],
+        false => vec![none, partial],
+    }
 }
 
 /// The host's width (when known), the host's width passed through, or QEMU's default.
@@ -773,7 +887,7 @@ mod tests {
     fn the_messages_admins_paste_are_read() {
         let log = "2026-12-05T01:00:00 qemu-system-x86_64: warning: host doesn't support requested feature: CPUID.07H:EBX.mpx [bit 14]\n\
                    qemu-system-x86_64: warning: host doesn't support requested feature: CPUID.07H:EBX.hle [bit 4]\n\
-                   error: operation failed: guest CPU doesn't match specification: missing features: pcid,invpcid\n\
+                   error: operation failed: guest CPU doesn't match specification: extra features: hypervisor,arat, missing features: pcid,invpcid\n\
                    error: the CPU is incompatible with host CPU: Host CPU does not provide required features: avx512f, avx512vl\n\
                    qemu-system-x86_64: unable to find CPU model 'Icelake-Server-V4'\n\
                    error: unsupported configuration: unknown CPU feature: sse4_2\n\
@@ -782,10 +896,9 @@ mod tests {
         assert_eq!(
             s,
             [
-                Symptom::Lacks {
-                    features: vec!["pcid".into(), "invpcid".into()],
-                    by: "libvirt",
-                    tcg: false
+                Symptom::CheckFull {
+                    extra: vec!["hypervisor".into(), "arat".into()],
+                    missing: vec!["pcid".into(), "invpcid".into()],
                 },
                 Symptom::Lacks {
                     features: vec!["avx512f".into(), "avx512vl".into()],
@@ -963,6 +1076,82 @@ mod tests {
             unknown[0].fixes[0]
                 .text
                 .contains("`virsh capabilities` names it")
+        );
+    }
+
+    /// libvirt's check='full' refusal, whole or in its parts (virCPUx86UpdateLive's three
+    /// wordings), is read as such, and its first ways out loosen <cpu check>, then the
+    /// missing features' own fixes follow.
+    #[test]
+    fn a_check_full_refusal_offers_partial_then_none() {
+        let read = |line: &str| symptoms(line);
+        assert_eq!(
+            read(
+                "error: operation failed: guest CPU doesn't match specification: extra features: pclmuldq,hypervisor,arat\n"
+            ),
+            [Symptom::CheckFull {
+                extra: vec!["pclmuldq".into(), "hypervisor".into(), "arat".into()],
+                missing: vec![]
+            }]
+        );
+        assert_eq!(
+            read("guest CPU doesn't match specification: missing features: vmx"),
+            [Symptom::CheckFull {
+                extra: vec![],
+                missing: vec!["vmx".into()]
+            }]
+        );
+        assert_eq!(
+            read("guest CPU doesn't match specification"),
+            [Symptom::CheckFull {
+                extra: vec![],
+                missing: vec![]
+            }]
+        );
+        let xml = "<domain type='qemu'><name>t</name><vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os>\
+                   <cpu mode='custom' match='exact' check='full'><model fallback='forbid'>Icelake-Server</model></cpu></domain>";
+        let doc = crate::xml::Document::parse(xml.as_bytes()).unwrap();
+        let dom = Domain::read(&doc).unwrap();
+        let catalog = Catalog::embedded();
+        let e = explain(
+            &read(
+                "guest CPU doesn't match specification: extra features: hypervisor, missing features: vmx,pku",
+            ),
+            Some(&dom),
+            catalog,
+            None,
+        );
+        assert!(e[0].what.contains("check='full'"), "{}", e[0].what);
+        // What QEMU could not give, partial's comparison before start refuses too: none first.
+        assert_eq!(e[0].fixes[0].edits, [Edit::SetCheck("none".into())]);
+        assert_eq!(e[0].fixes[1].edits, [Edit::SetCheck("partial".into())]);
+        let extra_only = explain(
+            &read("guest CPU doesn't match specification: extra features: hypervisor"),
+            Some(&dom),
+            catalog,
+            None,
+        );
+        assert_eq!(
+            extra_only[0].fixes[0].edits,
+            [Edit::SetCheck("partial".into())]
+        );
+        assert_eq!(
+            extra_only[0].fixes[1].edits,
+            [Edit::SetCheck("none".into())]
+        );
+        assert_eq!(extra_only[0].fixes.len(), 2);
+        assert!(
+            e[0].fixes[2].text.starts_with("disable them in <cpu>:"),
+            "{:?}",
+            e[0].fixes
+        );
+        // Icelake-Server has pku, not vmx: only what the domain asks for is turned off.
+        assert_eq!(
+            e[0].fixes[2].edits,
+            [Edit::SetFeature {
+                name: "pku".into(),
+                policy: Policy::Disable
+            }]
         );
     }
 }

@@ -83,6 +83,15 @@ pub(super) fn set_mode(doc: &Document, dom: &Domain, mode: &str) -> Vec<Splice> 
     }
 }
 
+/// `<cpu check=…>` set in place or added; a domain without `<cpu>` has nothing to check.
+pub(super) fn set_check(doc: &Document, dom: &Domain, check: &str) -> Vec<Splice> {
+    match &dom.cpu {
+        Some(cpu) if cpu.check.as_deref() == Some(check) => Vec::new(),
+        Some(cpu) => vec![doc.set_attr(cpu.el, "check", check)],
+        None => Vec::new(),
+    }
+}
+
 /// `<topology>` set in place (only the values that differ; a missing `dies` stays missing
 /// when it is 1, libvirt's default), or a new one after `<model>` and `<vendor>` (libvirt's
 /// order: model, vendor, topology, cache, maxphysaddr, features, numa).

@@ -26,6 +26,9 @@ pub enum Edit {
     SetModel(String),
     /// `<cpu mode=…>`.
     SetMode(String),
+    /// `<cpu check=…>` (none, partial, full): how libvirt compares the CPU QEMU created with
+    /// the definition at start.
+    SetCheck(String),
     /// `<cpu><topology sockets=… dies=… [clusters=…] cores=… threads=…/>`: the values set in
     /// place, or a new `<topology>` in libvirt's place (after `<model>` and `<vendor>`),
     /// creating `<cpu>` as needed.
@@ -183,7 +186,9 @@ impl Edit {
     /// first such character. The CLI refuses them first, naming the option.
     pub fn control_character(&self) -> Option<(&str, char)> {
         let values: Vec<&str> = match self {
-            Edit::SetModel(v) | Edit::SetMode(v) | Edit::DropFeature(v) => vec![v],
+            Edit::SetModel(v) | Edit::SetMode(v) | Edit::SetCheck(v) | Edit::DropFeature(v) => {
+                vec![v]
+            }
             Edit::SetQemuModel(v) | Edit::RemoveQemuOption(v) => vec![v],
             Edit::SetFeature { name, .. } => vec![name],
             Edit::RenameFeature { from, to } | Edit::RenameQemuOption { from, to } => {
@@ -298,6 +303,7 @@ impl Edited {
         match edit {
             Edit::SetModel(name) => Ok(cpu::set_model(doc, dom, name)),
             Edit::SetMode(mode) => Ok(cpu::set_mode(doc, dom, mode)),
+            Edit::SetCheck(check) => Ok(cpu::set_check(doc, dom, check)),
             Edit::SetTopology(t) => Ok(cpu::set_topology(doc, dom, t)),
             Edit::SetVcpus(n) => Ok(cpu::set_vcpus(doc, dom, *n)),
             Edit::SetMaxPhysAddr(a) => Ok(maxphysaddr::set(doc, dom, a.as_ref())),

@@ -571,6 +571,7 @@ pub fn describe(edit: &Edit, form: QemuForm) -> String {
     match edit {
         Edit::SetModel(m) => format!("<cpu> model → {m}"),
         Edit::SetMode(m) => format!("<cpu> mode → {m}"),
+        Edit::SetCheck(c) => format!("<cpu> check → {c}"),
         Edit::SetTopology(t) => format!("<cpu> topology → {t}"),
         Edit::SetVcpus(n) => format!("<vcpu> → {n}"),
         Edit::SetMaxPhysAddr(Some(a)) => format!("<cpu> maxphysaddr → {a}"),
