@@ -67,6 +67,10 @@ fn explains_fix_for_a_check_full_refusal_makes_the_domain_start() {
     let file = dir.path().join("d.xml");
     std::fs::write(&file, &xml).unwrap();
     let file = file.to_str().unwrap();
+    // check warns of it before the start.
+    let checked = common::virt_cpu(&["check", file, "-c", URI]);
+    let said = String::from_utf8_lossy(&checked.stdout);
+    assert!(said.contains("warning[check-full]"), "{said}");
     clean();
     let refused = define_and_start(file);
     clean();

@@ -1,6 +1,7 @@
 //! Diagnostics and taints: what is wrong with a domain's CPU configuration, where, and what
 //! to do, before libvirt or QEMU refuse it.
 
+mod check_full;
 mod diagnostic;
 pub mod explain;
 mod host;
@@ -85,6 +86,7 @@ pub fn check(
     commandline(doc, dom, catalog, &mut diagnostics);
     libvirt_default_cpu(doc, dom, &mut diagnostics);
     hyperv_dependencies(doc, dom, &mut diagnostics);
+    check_full::check(doc, dom, &mut diagnostics);
     host::check(doc, dom, caps, catalog, &mut diagnostics);
     nested::check(doc, dom, caps, catalog, &mut diagnostics);
     let refused = arg.libvirt.is_err();
