@@ -215,6 +215,9 @@ pub struct AppState {
     pub state: Edited,
     pub history: History,
     pub report: Report,
+    /// The diagnostics of the document as last opened, reloaded or saved: the errors since
+    /// then are the ones the save dialog names (as `set` refuses them).
+    pub baseline: Vec<check::Diagnostic>,
     pub reading: Reading,
     /// `state` differs from `disk` (kept here: comparing 10 MB per frame would cost the frame).
     pub modified: bool,
@@ -266,6 +269,7 @@ impl AppState {
             disk_stamp: None,
             state,
             history: History::default(),
+            baseline: report.diagnostics.clone(),
             report,
             reading,
             modified: false,
@@ -287,6 +291,12 @@ impl AppState {
     /// Opens a dialog over the panes (over whatever was open).
     pub(crate) fn open(&mut self, dialog: Overlay) {
         self.overlay = Some(dialog);
+    }
+
+    /// Errors the document has now that it did not have when opened, reloaded or saved:
+    /// libvirt would refuse it for these (`set` refuses such an edit).
+    pub fn new_errors(&self) -> Vec<&check::Diagnostic> {
+        check::new_errors(&self.baseline, &self.report.diagnostics)
     }
 
     /// The document as it is now.
@@ -552,6 +562,7 @@ impl AppState {
                 self.set_disk(disk, stamp);
                 self.history = History::default();
                 self.refresh();
+                self.baseline = self.report.diagnostics.clone();
                 self.warn(match self.target {
                     Target::Domain { .. } => {
                         "Reloaded libvirt's definition; your edits were dropped"
@@ -744,6 +755,7 @@ fn saved(m: &mut AppState, path: PathBuf, bytes: Arc<String>, result: Result<Sav
     match result {
         Ok(outcome) => {
             m.set_disk(bytes, Some(outcome.stamp().clone()));
+            m.baseline = m.report.diagnostics.clone();
             let shown = path.display().to_string();
             m.target = Target::File(path);
             m.name = shown.clone();

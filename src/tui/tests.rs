@@ -2765,3 +2765,52 @@ fn c_never_offers_a_32bit_only_model_to_a_64bit_guest() {
         "{said:?}"
     );
 }
+
+#[test]
+fn save_names_the_errors_the_edits_introduced() {
+    let (_dir, path) = example("icelake-240.xml");
+    let mut m = open(&path);
+    // host-passthrough while <qemu:cpu> gives the -cpu: model-twice, which libvirt refuses.
+    keys(&mut m, "M<down><down><ret>w");
+    let Some(Overlay::Diff(Diff {
+        save: true,
+        new_errors,
+        ..
+    })) = &m.overlay
+    else {
+        panic!("save shows the diff first")
+    };
+    assert_eq!(new_errors.len(), 1, "{new_errors:?}");
+    assert!(
+        new_errors[0].starts_with("error[model-twice]: "),
+        "{new_errors:?}"
+    );
+    // Shown above the diff, in the dialog's title too (the path is a temp dir: no snapshot).
+    let screen = format!("{:?}", render(&m, 80, 24).backend());
+    assert!(
+        screen.contains("save with new errors? y writes anyway"),
+        "{screen}"
+    );
+    assert!(screen.contains("✗ 1 new error(s) since opened; libvirt would refuse this:"));
+    assert!(screen.contains("error[model-twice]: the CPU is defined twice"));
+    // Still the user's file: y writes anyway.
+    keys(&mut m, "y");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), m.source());
+    // Saved: no longer new, so the next save does not repeat them.
+    assert!(m.new_errors().is_empty());
+}
+
+#[test]
+fn save_of_a_document_with_only_old_errors_names_none() {
+    let (_dir, path) = example("icelake-240.xml");
+    let mut m = open(&path);
+    keys(&mut m, "M<down><down><ret>wy");
+    // Reopen with the error already there: an unrelated edit adds no new one.
+    let mut m = open(&path);
+    assert!(m.report.has_errors());
+    keys(&mut m, "1w");
+    let Some(Overlay::Diff(Diff { new_errors, .. })) = &m.overlay else {
+        panic!("save shows the diff first")
+    };
+    assert!(new_errors.is_empty(), "{new_errors:?}");
+}

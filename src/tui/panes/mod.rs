@@ -170,8 +170,8 @@ pub const KEYS: &[Binding] = &[
         keys: &[(Key::Char('w'), Action::Save)],
         when: When::Always,
         shown: "w",
-        help: "save: shows the diff, y writes",
-        readme: "save: shows the diff, `y` writes atomically; nothing is written when nothing changed; a file changed on disk meanwhile is not overwritten (`r` reloads, `s` saves elsewhere); a read-only file — its title says `[read-only]` from the start — keeps your edits (`s` saves elsewhere); with `--domain`, `w` defines, and `r` in its refusal reloads the definition from libvirt",
+        help: "save: shows the diff (and any new errors), y writes",
+        readme: "save: shows the diff, `y` writes atomically; errors the edits introduced since the document was opened or saved (the ones `set` refuses) are listed above the diff in red and the title asks `save with new errors?` — `y` still writes, it is your file; nothing is written when nothing changed; a file changed on disk meanwhile is not overwritten (`r` reloads, `s` saves elsewhere); a read-only file — its title says `[read-only]` from the start — keeps your edits (`s` saves elsewhere); with `--domain`, `w` defines, and `r` in its refusal reloads the definition from libvirt",
         hints: &[hint("w", "save", 0)],
     },
     Binding {
