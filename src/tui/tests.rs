@@ -2814,3 +2814,45 @@ fn save_of_a_document_with_only_old_errors_names_none() {
     };
     assert!(new_errors.is_empty(), "{new_errors:?}");
 }
+
+/// `t`: a pre-filled number is replaced by the first digit typed (as a selected field is),
+/// further digits append; Enter on a mismatch says it was refused, with libvirt's reason.
+#[test]
+fn topology_dialog_first_digit_replaces_and_enter_says_refused() {
+    let (_dir, path) = example("custom-features.xml");
+    let mut m = open(&path);
+    let original = m.source().to_string();
+    keys(&mut m, "t2");
+    let Some(Overlay::Topology(d)) = &m.overlay else {
+        panic!("t opens the topology dialog")
+    };
+    assert_eq!(
+        d.fields[0],
+        ("sockets", "2".to_string()),
+        "replaced, not appended"
+    );
+    keys(&mut m, "4");
+    let Some(Overlay::Topology(d)) = &m.overlay else {
+        panic!("still open")
+    };
+    assert_eq!(d.fields[0].1, "24", "further digits append");
+    // Moving to another field makes its number pre-filled again.
+    keys(&mut m, "<down>3");
+    let Some(Overlay::Topology(d)) = &m.overlay else {
+        panic!("still open")
+    };
+    assert_eq!(d.fields[1], ("dies", "3".to_string()));
+    assert!(!screen(&m, 100, 30).contains("Enter refused"));
+    keys(&mut m, "<ret>");
+    assert!(
+        matches!(m.overlay, Some(Overlay::Topology(_))),
+        "refused: stays open"
+    );
+    assert_eq!(m.source(), original, "nothing written");
+    let shown = screen(&m, 100, 30);
+    assert!(shown.contains("Enter refused, nothing written"), "{shown}");
+    assert!(
+        shown.contains("CPU topology doesn't match maximum vcpu count"),
+        "{shown}"
+    );
+}

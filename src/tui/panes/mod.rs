@@ -91,7 +91,7 @@ pub const KEYS: &[Binding] = &[
         when: When::Always,
         shown: "t",
         help: "topology and vCPUs: sockets, dies, cores, threads, <vcpu>",
-        readme: "topology and vCPU count: type the numbers (`↑` `↓`/`Tab` choose the field), the window says live whether libvirt takes them (the product must be `<vcpu>`: \"CPU topology doesn't match maximum vcpu count\"), `v` makes `<vcpu>` the product, `Enter` writes `<topology>` in place (a new one after `<model>`) and `<vcpu>`",
+        readme: "topology and vCPU count: type the numbers (`↑` `↓`/`Tab` choose the field; the first digit replaces the pre-filled number, further digits append, `Backspace` edits it), the window says live whether libvirt takes them (the product must be `<vcpu>`: \"CPU topology doesn't match maximum vcpu count\"), `v` makes `<vcpu>` the product, `Enter` writes `<topology>` in place (a new one after `<model>`) and `<vcpu>`, or on a mismatch says `Enter refused, nothing written` with libvirt's reason",
         hints: &[hint("t", "topo", 14)],
     },
     Binding {
