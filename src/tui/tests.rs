@@ -2856,3 +2856,34 @@ fn topology_dialog_first_digit_replaces_and_enter_says_refused() {
         "{shown}"
     );
 }
+
+/// An edit that introduces an error says so as a warning naming the code: `M` to
+/// host-passthrough while `<qemu:cpu>` gives the `-cpu` is model-twice.
+#[test]
+fn an_edit_introducing_an_error_names_it_in_the_status() {
+    let mut m = demo();
+    keys(&mut m, "M<down><down><ret>");
+    let status = m.status.clone().unwrap();
+    assert_eq!(status.level, Level::Warning, "{status:?}");
+    assert!(
+        status.text.starts_with("<cpu> mode → host-passthrough; "),
+        "{status:?}"
+    );
+    assert!(
+        status
+            .text
+            .contains("new error libvirt refuses: model-twice"),
+        "{status:?}"
+    );
+    // Undone, and done again through a multi-edit (edit_all): the same warning.
+    keys(&mut m, "u");
+    assert!(m.report.diagnostics.iter().all(|d| d.code != "model-twice"));
+    let edits = [crate::edit::Edit::SetMode("host-passthrough".into())];
+    assert!(m.edit_all(&edits));
+    let status = m.status.clone().unwrap();
+    assert_eq!(status.level, Level::Warning, "{status:?}");
+    assert!(status.text.contains("model-twice"), "{status:?}");
+    // An edit that adds no error stays information.
+    keys(&mut m, "u1");
+    assert_eq!(m.status.as_ref().unwrap().level, Level::Info);
+}

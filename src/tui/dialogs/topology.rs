@@ -171,7 +171,7 @@ impl TopologyDialog {
         }
         edits.push(Edit::SetTopology(t));
         if s.edit_all(&edits) {
-            s.info(format!("<cpu> topology → {t}, <vcpu> {n} (u undoes)"));
+            s.say_edited(format!("<cpu> topology → {t}, <vcpu> {n} (u undoes)"));
         }
         Outcome::close()
     }
