@@ -2457,12 +2457,12 @@ fn c_offers_explains_fixes_and_enter_applies_one() {
     keys(&mut m, "c");
     let shown = screen(&m, 120, 40);
     let joined = shown.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(joined.contains("› disable them in <cpu>:"), "{shown}");
+    assert!(joined.contains("○ disable them in <cpu>:"), "{shown}");
     assert!(
         joined.contains("the richest model this host runs"),
         "{shown}"
     );
-    assert!(joined.contains("› use host-model"), "{shown}");
+    assert!(joined.contains("○ use host-model"), "{shown}");
     assert!(!shown.contains('▸'), "nothing chosen before Tab:\n{shown}");
     // Enter with nothing chosen closes, as it always did.
     keys(&mut m, "<ret>");
@@ -2567,10 +2567,10 @@ fn p_explains_a_pasted_error_and_applies_its_fix() {
     assert!(joined.contains("the pasted error:"), "{read}");
     assert!(joined.contains("the host CPU lacks mpx"), "{read}");
     assert!(
-        joined.contains("▸ disable them in <cpu>: <feature policy='disable' name='mpx'/>"),
+        joined.contains("○ disable them in <cpu>: <feature policy='disable' name='mpx'/>"),
         "{read}"
     );
-    keys(&mut m, "<ret>");
+    keys(&mut m, "<tab><ret>");
     assert!(
         m.source()
             .contains("<feature policy='disable' name='mpx'/>"),
@@ -2886,4 +2886,52 @@ fn an_edit_introducing_an_error_names_it_in_the_status() {
     // An edit that adds no error stays information.
     keys(&mut m, "u1");
     assert_eq!(m.status.as_ref().unwrap().level, Level::Info);
+}
+
+/// After `p` and Enter explain an error, nothing is chosen: a second Enter applies no way out
+/// (the window stays and says how to choose), `Tab` marks one `▸ … ◂ Enter applies` (the others
+/// `○`, not only by colour), and only then Enter applies it.
+#[test]
+fn a_second_enter_after_an_explanation_applies_nothing() {
+    let (_dir, mut m) = lacking_on_reference_host();
+    super::app::update(&mut m, super::app::Action::Resized(120, 40));
+    keys(
+        &mut m,
+        "cpqemu-system-x86_64: warning: host doesn't support requested feature: CPUID.07H:EBX.mpx [bit 14]<ret><ret>",
+    );
+    assert_eq!(m.source(), LACKS, "the second Enter applied a fix");
+    assert!(
+        matches!(m.overlay, Some(Overlay::Diagnostics(_))),
+        "still open"
+    );
+    assert!(
+        m.status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("Tab chooses a way out")
+    );
+    let joined = |m: &AppState| {
+        screen(m, 120, 40)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let read = joined(&m);
+    assert!(!read.contains('▸'), "{read}");
+    assert!(read.contains("○ disable them in <cpu>"), "{read}");
+    // The first Tab chooses the pasted error's first way out.
+    keys(&mut m, "<tab>");
+    let read = joined(&m);
+    assert!(
+        read.contains(
+            "▸ disable them in <cpu>: <feature policy='disable' name='mpx'/> ◂ Enter applies"
+        ),
+        "{read}"
+    );
+    keys(&mut m, "<ret>");
+    assert!(
+        m.source()
+            .contains("<feature policy='disable' name='mpx'/>")
+    );
 }

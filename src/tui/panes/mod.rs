@@ -136,7 +136,7 @@ pub const KEYS: &[Binding] = &[
         when: When::Always,
         shown: "c",
         help: "every diagnostic; 1-9 fixes, Tab Enter a way out, p explains a pasted error",
-        readme: "every diagnostic in a scrollable list (the bar shows the first few), each with its fix key and line; `1-9` applies a fix there too. Why it will not start: under each problem `virt-cpu explain` knows, its ways out (turn the features off, a model the host runs, host-model) — `Tab` chooses one, `Enter` applies it as one undo step; `p` (or `/`, or a paste into the window) takes an error libvirt or QEMU gave and shows explain's reading of it for this domain, its fixes chosen the same way",
+        readme: "every diagnostic in a scrollable list (the bar shows the first few), each with its fix key and line; `1-9` applies a fix there too. Why it will not start: under each problem `virt-cpu explain` knows, its ways out (turn the features off, a model the host runs, host-model) — `Tab` chooses one, `Enter` applies it as one undo step; `p` (or `/`, or a paste into the window) takes an error libvirt or QEMU gave and shows explain's reading of it for this domain, its fixes chosen the same way — none is chosen after the reading (each `○`), so a reflexive second `Enter` applies nothing; the first `Tab` chooses the reading's first way out (`▸ … ◂ Enter applies`), `Enter` then applies it",
         hints: &[hint("c", "diags", 13)],
     },
     Binding {
