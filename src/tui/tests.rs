@@ -2793,6 +2793,12 @@ fn save_names_the_errors_the_edits_introduced() {
     );
     assert!(screen.contains("✗ 1 new error(s) since opened; libvirt would refuse this:"));
     assert!(screen.contains("error[model-twice]: the CPU is defined twice"));
+    // Wrapped, not cut: the message's end is above the diff.
+    let plain = super::tests::screen(&m, 80, 24);
+    let above_diff = plain.split("--- ").next().unwrap();
+    let message = &m.new_errors()[0].message;
+    let last_word = message.split_whitespace().last().unwrap();
+    assert!(above_diff.contains(last_word), "{last_word} cut:\n{plain}");
     // Still the user's file: y writes anyway.
     keys(&mut m, "y");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), m.source());

@@ -98,11 +98,12 @@ impl Diff {
                 ),
                 t.error(),
             ));
-            lines.extend(
-                self.new_errors
-                    .iter()
-                    .map(|e| Line::styled(format!("  {}", visible(e)), t.error())),
-            );
+            // Wrapped, not cut: the reason is the point of showing them.
+            let width = r.width.saturating_sub(2) as usize;
+            for e in &self.new_errors {
+                let spans = [Span::styled(format!("  {}", visible(e)), t.error())];
+                lines.extend(crate::tui::text::wrap_words(&spans, width, 4));
+            }
             lines.push(Line::raw(""));
         }
         let room = (r.height as usize).saturating_sub(lines.len());
