@@ -1841,9 +1841,12 @@ fn a_pasted_qemu_refusal_is_explained_and_its_fix_makes_qemu_start() {
     t.paste(&refusal);
     t.wait_for("error (Enter explains, Esc):");
     t.keys(&["Enter"]);
-    let read = t.wait_for("▸ turn them off in <qemu:cpu>:");
+    let read = t.wait_for("○ turn them off in <qemu:cpu>:");
     assert!(read.contains("the pasted error:"), "{read}");
     assert!(read.contains("QEMU's TCG cannot emulate"), "{read}");
+    // Nothing chosen after the reading: Tab chooses its first way out, Enter applies it.
+    t.keys(&["Tab"]);
+    t.wait_for("▸ turn them off in <qemu:cpu>:");
     t.keys(&["Enter"]);
     t.wait_for("Applied: turn them off in <qemu:cpu>:");
     t.keys(&["Escape", "w"]);

@@ -28,6 +28,20 @@ pub struct Report {
     pub nested: crate::edit::nested::Nested,
 }
 
+/// The errors in `after` that `before` did not have (same code and message): what an edit
+/// introduced. `set` refuses these; the TUI names them before saving and after an edit.
+pub fn new_errors<'a>(before: &[Diagnostic], after: &'a [Diagnostic]) -> Vec<&'a Diagnostic> {
+    after
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .filter(|d| {
+            !before
+                .iter()
+                .any(|b| b.code == d.code && b.message == d.message)
+        })
+        .collect()
+}
+
 impl Report {
     pub fn has_errors(&self) -> bool {
         self.diagnostics

@@ -67,15 +67,7 @@ pub fn refuse_new_errors(
     after: &[crate::check::Diagnostic],
     force: bool,
 ) -> Option<i32> {
-    let new: Vec<&crate::check::Diagnostic> = after
-        .iter()
-        .filter(|d| d.severity == crate::check::Severity::Error)
-        .filter(|d| {
-            !before
-                .iter()
-                .any(|b| b.code == d.code && b.message == d.message)
-        })
-        .collect();
+    let new = crate::check::new_errors(before, after);
     if new.is_empty() || force {
         return None;
     }

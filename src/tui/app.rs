@@ -215,6 +215,11 @@ pub struct AppState {
     pub state: Edited,
     pub history: History,
     pub report: Report,
+    /// The diagnostics of the document as last opened, reloaded or saved: the errors since
+    /// then are the ones the save dialog names (as `set` refuses them).
+    pub baseline: Vec<check::Diagnostic>,
+    /// The codes of the errors the last edit introduced (see [`AppState::say_edited`]).
+    introduced: Vec<&'static str>,
     pub reading: Reading,
     /// `state` differs from `disk` (kept here: comparing 10 MB per frame would cost the frame).
     pub modified: bool,
@@ -266,6 +271,8 @@ impl AppState {
             disk_stamp: None,
             state,
             history: History::default(),
+            baseline: report.diagnostics.clone(),
+            introduced: Vec::new(),
             report,
             reading,
             modified: false,
@@ -287,6 +294,12 @@ impl AppState {
     /// Opens a dialog over the panes (over whatever was open).
     pub(crate) fn open(&mut self, dialog: Overlay) {
         self.overlay = Some(dialog);
+    }
+
+    /// Errors the document has now that it did not have when opened, reloaded or saved:
+    /// libvirt would refuse it for these (`set` refuses such an edit).
+    pub fn new_errors(&self) -> Vec<&check::Diagnostic> {
+        check::new_errors(&self.baseline, &self.report.diagnostics)
     }
 
     /// The document as it is now.
@@ -415,27 +428,34 @@ impl AppState {
         let notes = self.state.notes(edit);
         let form = self.state.dom.qemu().map_or(QemuForm::Element, |q| q.form);
         let describe = |edit: &Edit| describe(edit, form);
+        let before = self.report.diagnostics.clone();
         match self.history.apply(&mut self.state, edit) {
             Ok(true) => {
                 self.refresh();
+                self.note_introduced(&before);
                 if !notes.is_empty() {
-                    self.info(format!(
+                    self.say_edited(format!(
                         "{}; {} — u undoes",
                         describe(edit),
                         notes.join("; ")
                     ));
                 } else if dropped.is_empty() {
-                    self.info(describe(edit));
+                    self.say_edited(describe(edit));
                 } else {
                     let names: Vec<&str> = dropped
                         .iter()
                         .map(|d| d.split(':').next().unwrap_or(d))
                         .collect();
-                    self.warn(format!(
+                    let text = format!(
                         "{}; left out (libvirt only): {} — u undoes",
                         describe(edit),
                         names.join(", ")
-                    ));
+                    );
+                    if self.introduced.is_empty() {
+                        self.warn(text);
+                    } else {
+                        self.say_edited(text);
+                    }
                 }
                 true
             }
@@ -461,11 +481,48 @@ impl AppState {
 
     /// Edits as one undo step, redrawn when the document changed.
     fn try_edit_all(&mut self, edits: &[Edit]) -> Result<bool, EditError> {
+        let before = self.report.diagnostics.clone();
         let changed = self.history.apply_all(&mut self.state, edits)?;
+        self.introduced.clear();
         if changed {
             self.refresh();
+            self.note_introduced(&before);
+            // Said now, so a caller that says nothing more still shows it.
+            self.say_edited(String::new());
         }
         Ok(changed)
+    }
+
+    /// Remembers which errors the edit just made introduced (compared with `before`, as
+    /// `set` refuses them).
+    fn note_introduced(&mut self, before: &[check::Diagnostic]) {
+        let mut codes: Vec<&'static str> = check::new_errors(before, &self.report.diagnostics)
+            .iter()
+            .map(|d| d.code)
+            .collect();
+        codes.dedup();
+        self.introduced = codes;
+    }
+
+    /// Says what an edit did: info, or a warning naming the errors it introduced (so an edit
+    /// never makes the document one libvirt refuses without saying so).
+    pub(crate) fn say_edited(&mut self, text: impl Into<String>) {
+        let text = text.into();
+        if self.introduced.is_empty() {
+            if !text.is_empty() {
+                self.info(text);
+            }
+            return;
+        }
+        let what = text
+            .trim_end_matches(" (u undoes)")
+            .trim_end_matches(" — u undoes");
+        let sep = if what.is_empty() { "" } else { "; " };
+        let plural = if self.introduced.len() == 1 { "" } else { "s" };
+        self.warn(format!(
+            "{what}{sep}new error{plural} libvirt refuses: {} (c shows) — u undoes",
+            self.introduced.join(", ")
+        ));
     }
 
     /// Applies one of `explain`'s fixes, all its edits one undo step; true when it changed
@@ -476,7 +533,7 @@ impl AppState {
         }
         let outcome = self.try_edit_all(&fix.edits);
         match &outcome {
-            Ok(true) => self.info(format!("Applied: {} — u undoes", fix.text)),
+            Ok(true) => self.say_edited(format!("Applied: {} — u undoes", fix.text)),
             Ok(false) => self.info(format!("{} — already so; nothing changed", fix.text)),
             Err(e) => self.error(e.to_string()),
         }
@@ -552,6 +609,7 @@ impl AppState {
                 self.set_disk(disk, stamp);
                 self.history = History::default();
                 self.refresh();
+                self.baseline = self.report.diagnostics.clone();
                 self.warn(match self.target {
                     Target::Domain { .. } => {
                         "Reloaded libvirt's definition; your edits were dropped"
@@ -745,6 +803,7 @@ fn saved(m: &mut AppState, path: PathBuf, bytes: Arc<String>, result: Result<Sav
     match result {
         Ok(outcome) => {
             m.set_disk(bytes, Some(outcome.stamp().clone()));
+            m.baseline = m.report.diagnostics.clone();
             let shown = path.display().to_string();
             m.target = Target::File(path);
             m.name = shown.clone();

@@ -2457,12 +2457,12 @@ fn c_offers_explains_fixes_and_enter_applies_one() {
     keys(&mut m, "c");
     let shown = screen(&m, 120, 40);
     let joined = shown.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(joined.contains("› disable them in <cpu>:"), "{shown}");
+    assert!(joined.contains("○ disable them in <cpu>:"), "{shown}");
     assert!(
         joined.contains("the richest model this host runs"),
         "{shown}"
     );
-    assert!(joined.contains("› use host-model"), "{shown}");
+    assert!(joined.contains("○ use host-model"), "{shown}");
     assert!(!shown.contains('▸'), "nothing chosen before Tab:\n{shown}");
     // Enter with nothing chosen closes, as it always did.
     keys(&mut m, "<ret>");
@@ -2567,10 +2567,10 @@ fn p_explains_a_pasted_error_and_applies_its_fix() {
     assert!(joined.contains("the pasted error:"), "{read}");
     assert!(joined.contains("the host CPU lacks mpx"), "{read}");
     assert!(
-        joined.contains("▸ disable them in <cpu>: <feature policy='disable' name='mpx'/>"),
+        joined.contains("○ disable them in <cpu>: <feature policy='disable' name='mpx'/>"),
         "{read}"
     );
-    keys(&mut m, "<ret>");
+    keys(&mut m, "<tab><ret>");
     assert!(
         m.source()
             .contains("<feature policy='disable' name='mpx'/>"),
@@ -2763,5 +2763,181 @@ fn c_never_offers_a_32bit_only_model_to_a_64bit_guest() {
         said.iter()
             .any(|t| t.starts_with("no 64-bit model is usable on this host")),
         "{said:?}"
+    );
+}
+
+#[test]
+fn save_names_the_errors_the_edits_introduced() {
+    let (_dir, path) = example("icelake-240.xml");
+    let mut m = open(&path);
+    // host-passthrough while <qemu:cpu> gives the -cpu: model-twice, which libvirt refuses.
+    keys(&mut m, "M<down><down><ret>w");
+    let Some(Overlay::Diff(Diff {
+        save: true,
+        new_errors,
+        ..
+    })) = &m.overlay
+    else {
+        panic!("save shows the diff first")
+    };
+    assert_eq!(new_errors.len(), 1, "{new_errors:?}");
+    assert!(
+        new_errors[0].starts_with("error[model-twice]: "),
+        "{new_errors:?}"
+    );
+    // Shown above the diff, in the dialog's title too (the path is a temp dir: no snapshot).
+    let screen = format!("{:?}", render(&m, 80, 24).backend());
+    assert!(
+        screen.contains("save with new errors? y writes anyway"),
+        "{screen}"
+    );
+    assert!(screen.contains("✗ 1 new error(s) since opened; libvirt would refuse this:"));
+    assert!(screen.contains("error[model-twice]: the CPU is defined twice"));
+    // Wrapped, not cut: the message's end is above the diff.
+    let plain = super::tests::screen(&m, 80, 24);
+    let above_diff = plain.split("--- ").next().unwrap();
+    let message = &m.new_errors()[0].message;
+    let last_word = message.split_whitespace().last().unwrap();
+    assert!(above_diff.contains(last_word), "{last_word} cut:\n{plain}");
+    // Still the user's file: y writes anyway.
+    keys(&mut m, "y");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), m.source());
+    // Saved: no longer new, so the next save does not repeat them.
+    assert!(m.new_errors().is_empty());
+}
+
+#[test]
+fn save_of_a_document_with_only_old_errors_names_none() {
+    let (_dir, path) = example("icelake-240.xml");
+    let mut m = open(&path);
+    keys(&mut m, "M<down><down><ret>wy");
+    // Reopen with the error already there: an unrelated edit adds no new one.
+    let mut m = open(&path);
+    assert!(m.report.has_errors());
+    keys(&mut m, "1w");
+    let Some(Overlay::Diff(Diff { new_errors, .. })) = &m.overlay else {
+        panic!("save shows the diff first")
+    };
+    assert!(new_errors.is_empty(), "{new_errors:?}");
+}
+
+/// `t`: a pre-filled number is replaced by the first digit typed (as a selected field is),
+/// further digits append; Enter on a mismatch says it was refused, with libvirt's reason.
+#[test]
+fn topology_dialog_first_digit_replaces_and_enter_says_refused() {
+    let (_dir, path) = example("custom-features.xml");
+    let mut m = open(&path);
+    let original = m.source().to_string();
+    keys(&mut m, "t2");
+    let Some(Overlay::Topology(d)) = &m.overlay else {
+        panic!("t opens the topology dialog")
+    };
+    assert_eq!(
+        d.fields[0],
+        ("sockets", "2".to_string()),
+        "replaced, not appended"
+    );
+    keys(&mut m, "4");
+    let Some(Overlay::Topology(d)) = &m.overlay else {
+        panic!("still open")
+    };
+    assert_eq!(d.fields[0].1, "24", "further digits append");
+    // Moving to another field makes its number pre-filled again.
+    keys(&mut m, "<down>3");
+    let Some(Overlay::Topology(d)) = &m.overlay else {
+        panic!("still open")
+    };
+    assert_eq!(d.fields[1], ("dies", "3".to_string()));
+    assert!(!screen(&m, 100, 30).contains("Enter refused"));
+    keys(&mut m, "<ret>");
+    assert!(
+        matches!(m.overlay, Some(Overlay::Topology(_))),
+        "refused: stays open"
+    );
+    assert_eq!(m.source(), original, "nothing written");
+    let shown = screen(&m, 100, 30);
+    assert!(shown.contains("Enter refused, nothing written"), "{shown}");
+    assert!(
+        shown.contains("CPU topology doesn't match maximum vcpu count"),
+        "{shown}"
+    );
+}
+
+/// An edit that introduces an error says so as a warning naming the code: `M` to
+/// host-passthrough while `<qemu:cpu>` gives the `-cpu` is model-twice.
+#[test]
+fn an_edit_introducing_an_error_names_it_in_the_status() {
+    let mut m = demo();
+    keys(&mut m, "M<down><down><ret>");
+    let status = m.status.clone().unwrap();
+    assert_eq!(status.level, Level::Warning, "{status:?}");
+    assert!(
+        status.text.starts_with("<cpu> mode → host-passthrough; "),
+        "{status:?}"
+    );
+    assert!(
+        status
+            .text
+            .contains("new error libvirt refuses: model-twice"),
+        "{status:?}"
+    );
+    // Undone, and done again through a multi-edit (edit_all): the same warning.
+    keys(&mut m, "u");
+    assert!(m.report.diagnostics.iter().all(|d| d.code != "model-twice"));
+    let edits = [crate::edit::Edit::SetMode("host-passthrough".into())];
+    assert!(m.edit_all(&edits));
+    let status = m.status.clone().unwrap();
+    assert_eq!(status.level, Level::Warning, "{status:?}");
+    assert!(status.text.contains("model-twice"), "{status:?}");
+    // An edit that adds no error stays information.
+    keys(&mut m, "u1");
+    assert_eq!(m.status.as_ref().unwrap().level, Level::Info);
+}
+
+/// After `p` and Enter explain an error, nothing is chosen: a second Enter applies no way out
+/// (the window stays and says how to choose), `Tab` marks one `▸ … ◂ Enter applies` (the others
+/// `○`, not only by colour), and only then Enter applies it.
+#[test]
+fn a_second_enter_after_an_explanation_applies_nothing() {
+    let (_dir, mut m) = lacking_on_reference_host();
+    super::app::update(&mut m, super::app::Action::Resized(120, 40));
+    keys(
+        &mut m,
+        "cpqemu-system-x86_64: warning: host doesn't support requested feature: CPUID.07H:EBX.mpx [bit 14]<ret><ret>",
+    );
+    assert_eq!(m.source(), LACKS, "the second Enter applied a fix");
+    assert!(
+        matches!(m.overlay, Some(Overlay::Diagnostics(_))),
+        "still open"
+    );
+    assert!(
+        m.status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("Tab chooses a way out")
+    );
+    let joined = |m: &AppState| {
+        screen(m, 120, 40)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let read = joined(&m);
+    assert!(!read.contains('▸'), "{read}");
+    assert!(read.contains("○ disable them in <cpu>"), "{read}");
+    // The first Tab chooses the pasted error's first way out.
+    keys(&mut m, "<tab>");
+    let read = joined(&m);
+    assert!(
+        read.contains(
+            "▸ disable them in <cpu>: <feature policy='disable' name='mpx'/> ◂ Enter applies"
+        ),
+        "{read}"
+    );
+    keys(&mut m, "<ret>");
+    assert!(
+        m.source()
+            .contains("<feature policy='disable' name='mpx'/>")
     );
 }

@@ -34,7 +34,7 @@ impl ConfirmCustom {
                     Edit::SetModel(self.model.clone()),
                 ];
                 if s.edit_all(&edits) {
-                    s.info(format!(
+                    s.say_edited(format!(
                         "<cpu> mode → custom, model → {} (u undoes)",
                         self.model
                     ));

@@ -7,7 +7,9 @@
 //! domain — turn the features off, a model the host runs (named), host-model. `Tab` selects one
 //! (the `-cpu` it would give shows under it), `Enter` applies it (all its edits one undo step). `p` (or `/`, or pasting into the window)
 //! opens a field for an error message libvirt or QEMU gave; `Enter` there shows explain's
-//! reading of it for this domain, with its fixes, selectable the same way. The reading and the
+//! reading of it for this domain, with its fixes, selectable the same way — none chosen at first
+//! (`○` each), so a reflexive second `Enter` applies nothing; `Tab` chooses one (`▸ … ◂ Enter
+//! applies`; the first `Tab` the pasted error's first), then `Enter` applies it. The reading and the
 //! fixes are `check::explain`'s; this module only lists and applies them.
 
 use super::{Outcome, Scrolled, popup};
@@ -159,12 +161,14 @@ fn fixes(c: &mut Content, s: &AppState, d: &Diagnostics, e: &Explanation, t: &Th
         } else {
             let n = c.choice_lines.len();
             c.choice_lines.push(c.lines.len());
+            // The chosen one shows by its shape and words too, not only by colour.
             match d.selected == Some(n) {
                 true => vec![
                     Span::styled("   ▸ ", t.key()),
                     Span::styled(text, t.selected()),
+                    Span::styled("  ◂ Enter applies", t.key()),
                 ],
-                false => vec![Span::raw(format!("   › {text}"))],
+                false => vec![Span::raw(format!("   ○ {text}"))],
             }
         };
         c.lines.extend(wrap_words(&spans, width, 7));
@@ -229,9 +233,15 @@ impl Diagnostics {
                 Outcome::Keep
             }
             Action::FocusNext => {
+                // The first Tab after an explanation goes to the pasted error's first way out.
+                let own = choices(s, &Diagnostics::default()).len();
+                let first = match &self.pasted {
+                    Some(_) if own < content.choice_lines.len() => own,
+                    _ => 0,
+                };
                 let n = self
                     .selected
-                    .map_or(0, |i| (i + 1) % content.choice_lines.len());
+                    .map_or(first, |i| (i + 1) % content.choice_lines.len());
                 self.selected = Some(n);
                 self.top = shown_from(&scrolled, self.top, content.choice_lines[n]);
                 Outcome::Keep
@@ -243,6 +253,12 @@ impl Diagnostics {
                     }
                     // The list follows the document; nothing stays chosen to apply twice.
                     self.selected = None;
+                    Outcome::Keep
+                }
+                // After an explanation with ways out, Enter alone keeps the window (and says
+                // how to choose) rather than closing what was just read.
+                None if self.pasted.is_some() && !content.choice_lines.is_empty() => {
+                    s.info("Nothing chosen: Tab chooses a way out, then Enter applies it");
                     Outcome::Keep
                 }
                 None => Outcome::close(),
@@ -285,14 +301,12 @@ impl Diagnostics {
             Action::Submit => {
                 p.editing = false;
                 self.pasted = Some(p);
-                // Show the reading, its first fix chosen: Enter applies it.
+                // Show the reading, nothing chosen: a second Enter (a reflex after the
+                // first) must not apply a way out that may change many lines; Tab chooses one.
                 let (r, content) = self.layout(s, super::screen(s), &Theme::MONO);
                 let scrolled = Scrolled::new(r, content.lines.len());
-                let own = choices(s, &Diagnostics::default()).len();
                 self.top = content.pasted_at.unwrap_or(0).min(scrolled.max_top());
-                if own < content.choice_lines.len() {
-                    self.selected = Some(own);
-                }
+                self.selected = None;
                 return Outcome::Keep;
             }
             Action::Cancel => {

@@ -16,6 +16,9 @@ pub struct Diff {
     pub text: String,
     pub scroll: u16,
     pub save: bool,
+    /// On a save: the errors the document has now and did not have when opened (libvirt
+    /// would refuse it), one line each, shown above the diff so `y` is an informed choice.
+    pub new_errors: Vec<String>,
 }
 
 pub const KEYS: &[Binding] = &[Binding::keys(&[
@@ -35,6 +38,20 @@ impl Diff {
             text: s.diff_text(),
             scroll: 0,
             save,
+            new_errors: if save {
+                s.new_errors()
+                    .iter()
+                    .map(|d| {
+                        format!(
+                            "error[{}]: {}",
+                            d.code,
+                            crate::visible::one_line(&d.message)
+                        )
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -64,31 +81,52 @@ impl Diff {
             area.width.saturating_sub(4),
             area.height.saturating_sub(2),
         );
-        let title = if self.save {
+        let title = if !self.new_errors.is_empty() {
+            " save with new errors? y writes anyway · Esc cancels · ↑↓ scroll "
+        } else if self.save {
             " save? y writes · Esc cancels · ↑↓ scroll "
         } else {
             " diff against the file · Esc closes · ↑↓ scroll "
         };
-        let lines: Vec<Line> = self
-            .text
-            .lines()
-            .skip(self.scroll as usize)
-            .take(r.height as usize)
-            .map(|l| {
-                let style = if l.starts_with("+++") || l.starts_with("---") {
-                    t.title()
-                } else if l.starts_with('+') {
-                    t.added()
-                } else if l.starts_with('-') {
-                    t.removed()
-                } else if l.starts_with("@@") {
-                    t.info()
-                } else {
-                    t.value()
-                };
-                Line::styled(visible(l).into_owned(), style)
-            })
-            .collect();
+        // The new errors stay above the diff (not scrolled away): libvirt refuses them.
+        let mut lines: Vec<Line> = Vec::new();
+        if !self.new_errors.is_empty() {
+            lines.push(Line::styled(
+                format!(
+                    "✗ {} new error(s) since opened; libvirt would refuse this:",
+                    self.new_errors.len()
+                ),
+                t.error(),
+            ));
+            // Wrapped, not cut: the reason is the point of showing them.
+            let width = r.width.saturating_sub(2) as usize;
+            for e in &self.new_errors {
+                let spans = [Span::styled(format!("  {}", visible(e)), t.error())];
+                lines.extend(crate::tui::text::wrap_words(&spans, width, 4));
+            }
+            lines.push(Line::raw(""));
+        }
+        let room = (r.height as usize).saturating_sub(lines.len());
+        lines.extend(
+            self.text
+                .lines()
+                .skip(self.scroll as usize)
+                .take(room)
+                .map(|l| {
+                    let style = if l.starts_with("+++") || l.starts_with("---") {
+                        t.title()
+                    } else if l.starts_with('+') {
+                        t.added()
+                    } else if l.starts_with('-') {
+                        t.removed()
+                    } else if l.starts_with("@@") {
+                        t.info()
+                    } else {
+                        t.value()
+                    };
+                    Line::styled(visible(l).into_owned(), style)
+                }),
+        );
         f.render_widget(
             Paragraph::new(lines).block(Block::bordered().title(Span::styled(title, t.title()))),
             r,

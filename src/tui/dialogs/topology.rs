@@ -20,6 +20,9 @@ pub struct TopologyDialog {
     pub selected: usize,
     /// Why Enter wrote nothing.
     pub refused: Option<String>,
+    /// The selected field is not typed into yet: its number is pre-filled, so the first digit
+    /// replaces it (as in a selected text field) and further digits append.
+    pub fresh: bool,
 }
 
 pub const KEYS: &[Binding] = &[Binding::keys(&[
@@ -63,6 +66,7 @@ impl TopologyDialog {
             fields,
             selected: 0,
             refused: None,
+            fresh: true,
         }
     }
 
@@ -108,16 +112,23 @@ impl TopologyDialog {
         let last = self.fields.len() - 1;
         match action {
             Action::Cancel => return Outcome::close(),
-            Action::Up => self.selected = self.selected.checked_sub(1).unwrap_or(last),
+            Action::Up => {
+                self.selected = self.selected.checked_sub(1).unwrap_or(last);
+                self.fresh = true;
+            }
             Action::Down => {
                 self.selected = if self.selected == last {
                     0
                 } else {
                     self.selected + 1
-                }
+                };
+                self.fresh = true;
             }
             Action::Input(c) if c.is_ascii_digit() => {
                 let field = &mut self.fields[self.selected].1;
+                if std::mem::take(&mut self.fresh) {
+                    field.clear();
+                }
                 if field.len() < 10 {
                     field.push(c);
                 }
@@ -132,9 +143,13 @@ impl TopologyDialog {
             }
             Action::Input('q') => return Outcome::close(),
             Action::Backspace => {
+                self.fresh = false;
                 self.fields[self.selected].1.pop();
             }
-            Action::ClearLine => self.fields[self.selected].1.clear(),
+            Action::ClearLine => {
+                self.fresh = false;
+                self.fields[self.selected].1.clear();
+            }
             Action::Submit => return self.apply(s),
             _ => {}
         }
@@ -156,7 +171,7 @@ impl TopologyDialog {
         }
         edits.push(Edit::SetTopology(t));
         if s.edit_all(&edits) {
-            s.info(format!("<cpu> topology → {t}, <vcpu> {n} (u undoes)"));
+            s.say_edited(format!("<cpu> topology → {t}, <vcpu> {n} (u undoes)"));
         }
         Outcome::close()
     }
@@ -181,7 +196,17 @@ impl TopologyDialog {
             self.topology(),
             self.refused.as_ref().or(self.problem().as_ref()),
         ) {
-            (_, Some(p)) => lines.push(Line::styled(p.clone(), t.error())),
+            (_, Some(p)) => {
+                let mut spans = Vec::new();
+                if self.refused.is_some() {
+                    spans.push(Span::styled(
+                        "Enter refused, nothing written — change a number, v, or Esc: ",
+                        t.error().add_modifier(ratatui::style::Modifier::BOLD),
+                    ));
+                }
+                spans.push(Span::styled(p.clone(), t.error()));
+                lines.push(Line::from(spans));
+            }
             (Some(topo), None) => lines.push(Line::styled(
                 format!("{} vCPUs = <vcpu>: libvirt takes it", topo.product()),
                 t.added(),
@@ -201,7 +226,9 @@ impl TopologyDialog {
             Span::styled("Esc", t.key()),
             Span::raw(" cancel"),
         ]));
-        let h = lines.len() as u16 + 2;
-        window(f, area, (76, h + 1), " topology and vCPUs ", lines);
+        // The refusal wraps over up to three rows (its reason is libvirt's whole sentence).
+        let wrapped = if self.refused.is_some() { 3 } else { 1 };
+        let h = lines.len() as u16 + 2 + wrapped;
+        window(f, area, (76, h), " topology and vCPUs ", lines);
     }
 }

@@ -91,7 +91,7 @@ pub const KEYS: &[Binding] = &[
         when: When::Always,
         shown: "t",
         help: "topology and vCPUs: sockets, dies, cores, threads, <vcpu>",
-        readme: "topology and vCPU count: type the numbers (`↑` `↓`/`Tab` choose the field), the window says live whether libvirt takes them (the product must be `<vcpu>`: \"CPU topology doesn't match maximum vcpu count\"), `v` makes `<vcpu>` the product, `Enter` writes `<topology>` in place (a new one after `<model>`) and `<vcpu>`",
+        readme: "topology and vCPU count: type the numbers (`↑` `↓`/`Tab` choose the field; the first digit replaces the pre-filled number, further digits append, `Backspace` edits it), the window says live whether libvirt takes them (the product must be `<vcpu>`: \"CPU topology doesn't match maximum vcpu count\"), `v` makes `<vcpu>` the product, `Enter` writes `<topology>` in place (a new one after `<model>`) and `<vcpu>`, or on a mismatch says `Enter refused, nothing written` with libvirt's reason",
         hints: &[hint("t", "topo", 14)],
     },
     Binding {
@@ -136,7 +136,7 @@ pub const KEYS: &[Binding] = &[
         when: When::Always,
         shown: "c",
         help: "every diagnostic; 1-9 fixes, Tab Enter a way out, p explains a pasted error",
-        readme: "every diagnostic in a scrollable list (the bar shows the first few), each with its fix key and line; `1-9` applies a fix there too. Why it will not start: under each problem `virt-cpu explain` knows, its ways out (turn the features off, a model the host runs, host-model) — `Tab` chooses one, `Enter` applies it as one undo step; `p` (or `/`, or a paste into the window) takes an error libvirt or QEMU gave and shows explain's reading of it for this domain, its fixes chosen the same way",
+        readme: "every diagnostic in a scrollable list (the bar shows the first few), each with its fix key and line; `1-9` applies a fix there too. Why it will not start: under each problem `virt-cpu explain` knows, its ways out (turn the features off, a model the host runs, host-model) — `Tab` chooses one, `Enter` applies it as one undo step; `p` (or `/`, or a paste into the window) takes an error libvirt or QEMU gave and shows explain's reading of it for this domain, its fixes chosen the same way — none is chosen after the reading (each `○`), so a reflexive second `Enter` applies nothing; the first `Tab` chooses the reading's first way out (`▸ … ◂ Enter applies`), `Enter` then applies it",
         hints: &[hint("c", "diags", 13)],
     },
     Binding {
@@ -170,8 +170,8 @@ pub const KEYS: &[Binding] = &[
         keys: &[(Key::Char('w'), Action::Save)],
         when: When::Always,
         shown: "w",
-        help: "save: shows the diff, y writes",
-        readme: "save: shows the diff, `y` writes atomically; nothing is written when nothing changed; a file changed on disk meanwhile is not overwritten (`r` reloads, `s` saves elsewhere); a read-only file — its title says `[read-only]` from the start — keeps your edits (`s` saves elsewhere); with `--domain`, `w` defines, and `r` in its refusal reloads the definition from libvirt",
+        help: "save: shows the diff (and any new errors), y writes",
+        readme: "save: shows the diff, `y` writes atomically; errors the edits introduced since the document was opened or saved (the ones `set` refuses) are listed above the diff in red and the title asks `save with new errors?` — `y` still writes, it is your file; nothing is written when nothing changed; a file changed on disk meanwhile is not overwritten (`r` reloads, `s` saves elsewhere); a read-only file — its title says `[read-only]` from the start — keeps your edits (`s` saves elsewhere); with `--domain`, `w` defines, and `r` in its refusal reloads the definition from libvirt",
         hints: &[hint("w", "save", 0)],
     },
     Binding {
