@@ -1745,6 +1745,32 @@ fn a_read_only_file_is_marked_at_load() {
     assert!(title.contains("[read-only] [modified]"), "{title}");
 }
 
+/// The demo's title keeps its file name at 80 columns, modified or not: the save hint goes
+/// first, as a domain's title drops its hint before its name.
+#[test]
+fn the_demo_title_keeps_the_file_name_at_80_columns() {
+    let mut m = demo();
+    let title = |m: &AppState| screen(m, 80, 24).lines().next().unwrap().to_string();
+    let fresh = title(&m);
+    assert!(
+        fresh.starts_with("\"virt-cpu demo: icelake-240.xml "),
+        "{fresh}"
+    );
+    keys(&mut m, "1");
+    assert!(m.modified);
+    let edited = title(&m);
+    assert!(
+        edited.starts_with("\"virt-cpu demo: icelake-240.xml  [modified]"),
+        "{edited}"
+    );
+    // Where it fits, the hint stays.
+    let wide = screen(&m, 120, 30).lines().next().unwrap().to_string();
+    assert!(
+        wide.contains("demo: icelake-240.xml (w asks where to save)"),
+        "{wide}"
+    );
+}
+
 /// A domain opened on a long URI (as the domain list opens one) keeps its name in the title:
 /// the hint and the URI's middle give way first, at 80 and at 100 columns.
 #[test]
