@@ -753,7 +753,28 @@ fn models_of_two_live_hosts_answer_as_their_saved_capabilities() {
             );
         }
     }
-    assert!(text.contains(&format!("hosts: {LIBVIRT_URI} (")), "{text}");
+    // Rows name the hosts short, as scan does (`#1`, `#2`: these URIs name no host); the legend
+    // names each URI once; --json keeps the URIs.
+    assert!(
+        text.contains(&format!("hosts: #1 = {LIBVIRT_URI} (")),
+        "{text}"
+    );
+    assert!(text.contains(&format!("; #2 = {v11} (")), "{text}");
+    assert_eq!(text.matches(v11.as_str()).count(), 1, "{text}");
+    assert!(
+        text.contains("#1 lacks") || text.contains("#2 lacks"),
+        "{text}"
+    );
+    let by_host: Vec<&str> = rows
+        .iter()
+        .flat_map(|r| r["by_host"].as_array().into_iter().flatten())
+        .map(|h| h["host"].as_str().unwrap())
+        .collect();
+    assert!(!by_host.is_empty());
+    assert!(
+        by_host.iter().all(|h| *h == LIBVIRT_URI || *h == v11),
+        "{by_host:?}"
+    );
 }
 
 /// The `<feature policy='require'>` names of `virsh -c URI hypervisor-cpu-baseline ARGS FILE`
