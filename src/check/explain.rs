@@ -34,6 +34,10 @@ pub enum Symptom {
     PhysBitsAboveHost,
     /// `phys-bits` outside QEMU's range (32–52): QEMU refuses to start.
     PhysBitsRange { bits: u32 },
+    /// QEMU refuses `hv-vpindex`: the KVM kernel does not let it set VP_INDEX, or (QEMU before
+    /// [`super::hyperv_tcg::VPINDEX_UNDER_TCG_SINCE`]) the guest runs under TCG, where QEMU asks
+    /// KVM anyway.
+    HypervVpindex,
 }
 
 /// One way out, with the edits that make it when a domain was given.
@@ -99,6 +103,8 @@ pub fn symptoms(text: &str) -> Vec<Symptom> {
             {
                 add(Symptom::UnknownOption { name });
             }
+        } else if line.contains(super::hyperv_tcg::REFUSED) {
+            add(Symptom::HypervVpindex);
         } else if line.contains("CPU topology doesn't match") {
             add(Symptom::Topology);
         } else if line.contains(super::phys_bits::ABOVE_HOST) {
@@ -394,6 +400,7 @@ fn symptom_text(s: &Symptom) -> String {
         Symptom::PhysBitsRange { bits } => format!(
             "<maxphysaddr bits='{bits}'>: QEMU takes 32 to 52 physical address bits"
         ),
+        Symptom::HypervVpindex => super::hyperv_tcg::what(),
     }
 }
 
@@ -484,6 +491,7 @@ fn fixes(
             text: "make sockets × dies × cores × threads equal the <vcpu> count (`virt-cpu check` names both)".into(),
             edits: Vec::new(),
         }],
+        Symptom::HypervVpindex => super::hyperv_tcg::fixes(dom),
         Symptom::PhysBitsAboveHost => phys_bits_fixes(host.and_then(|h| h.phys_bits).map(|p| p.bits)),
         Symptom::PhysBitsRange { bits } => {
             let to = (*bits).clamp(*QEMU_PHYS_BITS.start(), *QEMU_PHYS_BITS.end());

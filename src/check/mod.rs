@@ -4,6 +4,7 @@
 mod diagnostic;
 pub mod explain;
 mod host;
+mod hyperv_tcg;
 mod nested;
 mod phys_bits;
 mod qemu_cpu;
@@ -85,6 +86,7 @@ pub fn check(
     commandline(doc, dom, catalog, &mut diagnostics);
     libvirt_default_cpu(doc, dom, &mut diagnostics);
     hyperv_dependencies(doc, dom, &mut diagnostics);
+    hyperv_tcg::check(doc, dom, &arg, catalog, &mut diagnostics);
     host::check(doc, dom, caps, catalog, &mut diagnostics);
     nested::check(doc, dom, caps, catalog, &mut diagnostics);
     let refused = arg.libvirt.is_err();
