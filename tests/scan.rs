@@ -1099,3 +1099,31 @@ fn scan_never_moves_a_64bit_guest_to_a_32bit_only_model() {
         );
     }
 }
+
+/// A TCG guest with hv-vpindex on does not start on libvirt 9.0's QEMU 7.2 ("kernel doesn't
+/// allow setting HyperV VP_INDEX"): scan's per-host judgement follows check's error.
+#[test]
+fn scan_judges_hv_vpindex_under_tcg_as_not_starting_on_qemu_7_2() {
+    if !common::require_libvirt_daemon() {
+        return;
+    }
+    let p = prefix();
+    let name = format!("{p}hv-vpindex-tcg");
+    let mut defined = Defined::new();
+    let body = "  <features>\n    <acpi/>\n    <apic/>\n    <hyperv mode='custom'>\n      \
+                <relaxed state='on'/>\n      <vpindex state='on'/>\n    </hyperv>\n  \
+                </features>\n";
+    defined.define(LIBVIRT_URI, &name, "", body);
+    let (json, code, stderr) = scan_json(&["-c", LIBVIRT_URI]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let d = ours(&json, LIBVIRT_URI, &name);
+    assert!(
+        d["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["code"] == "hyperv-vpindex-tcg"),
+        "{d}"
+    );
+    assert_eq!(d["placements"][0]["starts"], false, "{d}");
+}
