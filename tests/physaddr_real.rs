@@ -454,7 +454,7 @@ fn models_names_the_lowest_common_physical_address_bits() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains(&format!(
-            "physical address bits: lowest common {expected} ({nine} {}, {eleven} {})",
+            "physical address bits: lowest common {expected} (#1 {}, #2 {})",
             host_bits(nine),
             host_bits(eleven)
         )),

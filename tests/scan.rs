@@ -753,7 +753,28 @@ fn models_of_two_live_hosts_answer_as_their_saved_capabilities() {
             );
         }
     }
-    assert!(text.contains(&format!("hosts: {LIBVIRT_URI} (")), "{text}");
+    // Rows name the hosts short, as scan does (`#1`, `#2`: these URIs name no host); the legend
+    // names each URI once; --json keeps the URIs.
+    assert!(
+        text.contains(&format!("hosts: #1 = {LIBVIRT_URI} (")),
+        "{text}"
+    );
+    assert!(text.contains(&format!("; #2 = {v11} (")), "{text}");
+    assert_eq!(text.matches(v11.as_str()).count(), 1, "{text}");
+    assert!(
+        text.contains("#1 lacks") || text.contains("#2 lacks"),
+        "{text}"
+    );
+    let by_host: Vec<&str> = rows
+        .iter()
+        .flat_map(|r| r["by_host"].as_array().into_iter().flatten())
+        .map(|h| h["host"].as_str().unwrap())
+        .collect();
+    assert!(!by_host.is_empty());
+    assert!(
+        by_host.iter().all(|h| *h == LIBVIRT_URI || *h == v11),
+        "{by_host:?}"
+    );
 }
 
 /// The `<feature policy='require'>` names of `virsh -c URI hypervisor-cpu-baseline ARGS FILE`
@@ -1077,4 +1098,32 @@ fn scan_never_moves_a_64bit_guest_to_a_32bit_only_model() {
             "{text}"
         );
     }
+}
+
+/// A TCG guest with hv-vpindex on does not start on libvirt 9.0's QEMU 7.2 ("kernel doesn't
+/// allow setting HyperV VP_INDEX"): scan's per-host judgement follows check's error.
+#[test]
+fn scan_judges_hv_vpindex_under_tcg_as_not_starting_on_qemu_7_2() {
+    if !common::require_libvirt_daemon() {
+        return;
+    }
+    let p = prefix();
+    let name = format!("{p}hv-vpindex-tcg");
+    let mut defined = Defined::new();
+    let body = "  <features>\n    <acpi/>\n    <apic/>\n    <hyperv mode='custom'>\n      \
+                <relaxed state='on'/>\n      <vpindex state='on'/>\n    </hyperv>\n  \
+                </features>\n";
+    defined.define(LIBVIRT_URI, &name, "", body);
+    let (json, code, stderr) = scan_json(&["-c", LIBVIRT_URI]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let d = ours(&json, LIBVIRT_URI, &name);
+    assert!(
+        d["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["code"] == "hyperv-vpindex-tcg"),
+        "{d}"
+    );
+    assert_eq!(d["placements"][0]["starts"], false, "{d}");
 }

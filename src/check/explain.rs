@@ -42,6 +42,10 @@ pub enum Symptom {
         extra: Vec<String>,
         missing: Vec<String>,
     },
+    /// QEMU refuses `hv-vpindex`: the KVM kernel does not let it set VP_INDEX, or (QEMU before
+    /// [`super::hyperv_tcg::VPINDEX_UNDER_TCG_SINCE`]) the guest runs under TCG, where QEMU asks
+    /// KVM anyway.
+    HypervVpindex,
 }
 
 /// libvirt's words for a `check='full'` refusal; only virCPUx86UpdateLive says them.
@@ -121,6 +125,8 @@ pub fn symptoms(text: &str) -> Vec<Symptom> {
             {
                 add(Symptom::UnknownOption { name });
             }
+        } else if line.contains(super::hyperv_tcg::REFUSED) {
+            add(Symptom::HypervVpindex);
         } else if line.contains("CPU topology doesn't match") {
             add(Symptom::Topology);
         } else if line.contains(super::phys_bits::ABOVE_HOST) {
@@ -439,6 +445,7 @@ fn symptom_text(s: &Symptom) -> String {
                 parts.join(" and ")
             )
         }
+        Symptom::HypervVpindex => super::hyperv_tcg::what(),
     }
 }
 
@@ -536,6 +543,7 @@ fn fixes(
             }
             out
         }
+        Symptom::HypervVpindex => super::hyperv_tcg::fixes(dom),
         Symptom::PhysBitsAboveHost => phys_bits_fixes(host.and_then(|h| h.phys_bits).map(|p| p.bits)),
         Symptom::PhysBitsRange { bits } => {
             let to = (*bits).clamp(*QEMU_PHYS_BITS.start(), *QEMU_PHYS_BITS.end());

@@ -5,6 +5,7 @@ mod check_full;
 mod diagnostic;
 pub mod explain;
 mod host;
+mod hyperv_tcg;
 mod nested;
 mod phys_bits;
 mod qemu_cpu;
@@ -101,6 +102,7 @@ pub fn check(
     libvirt_default_cpu(doc, dom, &mut diagnostics);
     hyperv_dependencies(doc, dom, &mut diagnostics);
     check_full::check(doc, dom, &mut diagnostics);
+    hyperv_tcg::check(doc, dom, &arg, catalog, &mut diagnostics);
     host::check(doc, dom, caps, catalog, &mut diagnostics);
     nested::check(doc, dom, caps, catalog, &mut diagnostics);
     let refused = arg.libvirt.is_err();

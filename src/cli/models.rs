@@ -87,17 +87,21 @@ pub(super) struct Explore<'a> {
     /// A short name for each host, for per-host answers: the file name (the path when two
     /// files share a name) or the URI.
     pub(super) labels: Vec<String>,
+    /// What a text table calls each host: the file's label, or for a URI its host name (`#N`
+    /// when hosts share one), as scan does; the closing legend names each URI once.
+    pub(super) short: Vec<String>,
 }
 
 impl Explore<'_> {
     /// Each host with its label and its own usability answers.
-    fn per_host(&self) -> Vec<(&str, PoolUsability<'_>)> {
+    fn per_host(&self) -> Vec<(&str, &str, PoolUsability<'_>)> {
         self.hosts
             .iter()
-            .zip(&self.labels)
-            .map(|(h, l)| {
+            .zip(self.labels.iter().zip(&self.short))
+            .map(|(h, (l, s))| {
                 (
                     l.as_str(),
+                    s.as_str(),
                     PoolUsability::new(self.catalog, std::slice::from_ref(h)),
                 )
             })
@@ -105,12 +109,18 @@ impl Explore<'_> {
     }
 
     /// `a.xml (host CPU Skylake-Client-IBRS, x86-64-v3, KVM)`, for the closing lines: the
-    /// host-model CPU and the x86-64 level it gives a guest.
+    /// host-model CPU and the x86-64 level it gives a guest; a URI shown short is named in full
+    /// here (`#1 = qemu:///system (…)`), once.
     fn host_legend(&self) -> String {
         self.hosts
             .iter()
-            .zip(&self.labels)
-            .map(|(h, l)| {
+            .zip(self.labels.iter().zip(&self.short))
+            .map(|(h, (full, short))| {
+                let l = if full == short {
+                    full.clone()
+                } else {
+                    format!("{short} = {full}")
+                };
                 let cpu = h
                     .host_model
                     .as_ref()
@@ -247,11 +257,14 @@ impl SourceArgs {
             hosts.push(caps.map_err(|e| super::common::libvirt_error(uri, &e))?);
             labels.push(uri.clone());
         }
+        let mut short = labels[..self.host_caps.len()].to_vec();
+        short.extend(crate::scan::labels(&self.connect));
         Ok(Explore {
             catalog,
             catalogs,
             hosts,
             labels,
+            short,
         })
     }
 }
@@ -274,6 +287,9 @@ struct Row<'a> {
 #[derive(Serialize)]
 struct HostUsability {
     host: String,
+    /// The host's name in a text table (`#1`, a host name, a file name).
+    #[serde(skip)]
+    short: String,
     #[serde(flatten)]
     usable: Usability,
 }
@@ -308,9 +324,9 @@ fn lacks_text(pool: &Usability, by_host: &[HostUsability], limit: Option<usize>)
     let per: Vec<String> = by_host
         .iter()
         .filter_map(|h| match h.usable.usable {
-            Some(false) if h.usable.blockers.is_empty() => Some(format!("{} cannot", h.host)),
-            Some(false) => Some(format!("{} lacks {}", h.host, names(&h.usable.blockers))),
-            None => Some(format!("{}: unknown", h.host)),
+            Some(false) if h.usable.blockers.is_empty() => Some(format!("{} cannot", h.short)),
+            Some(false) => Some(format!("{} lacks {}", h.short, names(&h.usable.blockers))),
+            None => Some(format!("{}: unknown", h.short)),
             Some(true) => None,
         })
         .collect();
@@ -333,6 +349,8 @@ struct PhysBitsView {
 #[derive(Serialize)]
 struct HostPhysBits {
     host: String,
+    #[serde(skip)]
+    short: String,
     /// `None`: the host did not say.
     bits: Option<u32>,
     /// `capabilities` or `domcapabilities`.
@@ -344,9 +362,10 @@ impl PhysBitsView {
         let hosts: Vec<HostPhysBits> = ctx
             .hosts
             .iter()
-            .zip(&ctx.labels)
-            .map(|(h, l)| HostPhysBits {
+            .zip(ctx.labels.iter().zip(&ctx.short))
+            .map(|(h, (l, s))| HostPhysBits {
                 host: l.clone(),
+                short: s.clone(),
                 bits: h.phys_bits.map(|p| p.bits),
                 from: h.phys_bits.map(|p| match p.from {
                     crate::host::PhysBitsSource::Capabilities => "capabilities",
@@ -369,8 +388,8 @@ impl PhysBitsView {
             .hosts
             .iter()
             .map(|h| match h.bits {
-                Some(b) => format!("{} {b}", h.host),
-                None => format!("{} unknown", h.host),
+                Some(b) => format!("{} {b}", h.short),
+                None => format!("{} unknown", h.short),
             })
             .collect();
         let each = each.join(", ");
@@ -597,7 +616,7 @@ fn row<'a>(
     q: &'a QemuCatalog,
     m: &'a QemuModel,
     pool: &PoolUsability,
-    per_host: &[(&str, PoolUsability)],
+    per_host: &[(&str, &str, PoolUsability)],
 ) -> Row<'a> {
     let model = explore::Row::new(q, m);
     // Pseudo-models depend on the host and accelerator: no usability.
@@ -609,8 +628,9 @@ fn row<'a>(
         by_host: per_host
             .iter()
             .filter(|_| judged)
-            .map(|(host, p)| HostUsability {
+            .map(|(host, short, p)| HostUsability {
                 host: host.to_string(),
+                short: short.to_string(),
                 usable: p.usability(&m.name),
             })
             .collect(),
@@ -812,8 +832,10 @@ pub fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
         by_host: if judged && ctx.hosts.len() > 1 {
             ctx.per_host()
                 .iter()
-                .map(|(host, p)| HostUsability {
+                // One line names each host: in full, with no legend to look up.
+                .map(|(host, _, p)| HostUsability {
                     host: host.to_string(),
+                    short: host.to_string(),
                     usable: p.usability(&entry.name),
                 })
                 .collect()

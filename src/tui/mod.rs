@@ -31,6 +31,8 @@ use std::time::Duration;
 
 /// The demo domain `virt-cpu` opens without a file: the proposal's example with its typo.
 pub const DEMO_NAME: &str = "icelake-240.xml";
+/// What the demo's title adds after its name; the title drops it before it cuts the name.
+pub const SAVE_HINT: &str = " (w asks where to save)";
 pub const DEMO: &str = include_str!("../../assets/examples/icelake-240.xml");
 
 /// What to open.
@@ -120,7 +122,7 @@ pub fn load_with(
             Some(uri) => format!("domain {name} ({uri}; w defines it)"),
             None => format!("domain {name} (w defines it)"),
         },
-        (None, None) => format!("demo: {DEMO_NAME} (w asks where to save)"),
+        (None, None) => format!("demo: {DEMO_NAME}{SAVE_HINT}"),
         (None, Some(_)) => loaded.display_name(),
     };
     let caps = QemuCaps::from_catalog(&loaded.domain, catalog);

@@ -219,6 +219,7 @@ impl PhysAddrDialog {
                 t.value(),
             ),
         ]));
+        let cpu_row = lines.len();
         lines.push(Line::from(vec![
             Span::styled("-cpu ", t.label()),
             Span::styled(
@@ -254,7 +255,16 @@ impl PhysAddrDialog {
         // Wrapped here, between words and `-cpu` options, so the height holds every row; on a
         // screen too short the body is cut (marked) and the key hints stay.
         let width = WIDTH.min(area.width).saturating_sub(2) as usize;
-        let body: Vec<Line<'static>> = lines.iter().flat_map(|l| wrap_line(l, width, 2)).collect();
+        // The -cpu breaks only after a comma: an option's value may hold a space
+        // (`hv-vendor-id=KVM Hv`) and stays whole.
+        let body: Vec<Line<'static>> = lines
+            .iter()
+            .enumerate()
+            .flat_map(|(i, l)| match i == cpu_row {
+                true => crate::tui::text::wrap(&l.spans, width, 2, &|c| c == ','),
+                false => wrap_line(l, width, 2),
+            })
+            .collect();
         let room = area.height.saturating_sub(4) as usize;
         let mut shown = limit(body, room, width, None);
         shown.push(Line::raw(""));

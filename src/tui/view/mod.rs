@@ -110,7 +110,10 @@ fn title(f: &mut Frame, m: &AppState, t: &Theme, area: Rect) {
     let room = width.saturating_sub(fixed + text::width(focus) + text::width(help));
     let name = match &m.target {
         Target::Domain { name, uri } => domain_title(name, uri.as_deref(), room),
-        _ => text::clip_start(&name, room).into_owned(),
+        _ => match name.strip_suffix(crate::tui::SAVE_HINT) {
+            Some(head) => hinted_title(head, crate::tui::SAVE_HINT, room),
+            None => text::clip_start(&name, room).into_owned(),
+        },
     };
     let mut spans = vec![
         Span::styled("virt-cpu ", t.title()),
@@ -129,6 +132,17 @@ fn title(f: &mut Frame, m: &AppState, t: &Theme, area: Rect) {
         Paragraph::new(text::clip_line(Line::from(spans), width)),
         area,
     );
+}
+
+/// `NAME HINT` in `room` cells: the hint goes first, then the name is cut at its start (its
+/// file name matters most), as a domain's title keeps the domain's name.
+fn hinted_title(head: &str, hint: &str, room: usize) -> String {
+    let whole = format!("{head}{hint}");
+    if text::width(&whole) <= room {
+        whole
+    } else {
+        text::clip_start(head, room).into_owned()
+    }
 }
 
 /// `domain NAME (URI; w defines it)` in `room` cells: the hint goes first, then the URI is cut
