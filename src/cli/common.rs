@@ -36,10 +36,10 @@ impl InputArgs {
     }
 }
 
-/// Where the host's facts come from, for host-model, optional features, `check`, and the
-/// new-error refusal of `set` and `convert`.
+/// A host's saved facts: `--host-caps` and, with it, `--host-capabilities` (shared by
+/// [`HostArgs`] and [`ViewHostArgs`], which differ in how many `-c` they take).
 #[derive(Debug, Clone, Default, clap::Args)]
-pub struct HostArgs {
+pub struct HostFiles {
     /// `virsh domcapabilities` XML of the host that will run the domain.
     #[arg(long = "host-caps", value_name = "FILE")]
     pub host_caps: Option<PathBuf>,
@@ -51,6 +51,14 @@ pub struct HostArgs {
         requires = "host_caps"
     )]
     pub host_capabilities: Option<PathBuf>,
+}
+
+/// Where the host's facts come from, for host-model, optional features, `check`, and the
+/// new-error refusal of `set` and `convert`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct HostArgs {
+    #[command(flatten)]
+    pub files: HostFiles,
     /// Ask libvirt at this URI (`virsh -c URI domcapabilities`).
     #[arg(
         short = 'c',
@@ -65,17 +73,8 @@ pub struct HostArgs {
 /// or `--domain` the view lists every given host's domains in one list.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ViewHostArgs {
-    /// `virsh domcapabilities` XML of the host that will run the domain.
-    #[arg(long = "host-caps", value_name = "FILE")]
-    pub host_caps: Option<PathBuf>,
-    /// With --host-caps: that host's `virsh capabilities` XML, whose CPUID host CPU libvirt
-    /// compares KVM guests with (without it, the host-model CPU stands in).
-    #[arg(
-        long = "host-capabilities",
-        value_name = "FILE",
-        requires = "host_caps"
-    )]
-    pub host_capabilities: Option<PathBuf>,
+    #[command(flatten)]
+    pub files: HostFiles,
     /// Ask libvirt at this URI (`virsh -c URI domcapabilities`); without FILE or --domain, list
     /// its domains. Repeat for several hosts: one list of every host's domains.
     #[arg(
@@ -97,8 +96,7 @@ impl ViewHostArgs {
             );
         }
         Ok(HostArgs {
-            host_caps: self.host_caps.clone(),
-            host_capabilities: self.host_capabilities.clone(),
+            files: self.files.clone(),
             connect: self.connect.first().cloned(),
         })
     }
@@ -205,9 +203,9 @@ impl HostArgs {
 
     /// The host's facts, asked for this domain's virt type, arch and machine when live.
     pub fn load(&self, dom: Option<&crate::domain::Domain>) -> anyhow::Result<Option<DomCaps>> {
-        if let Some(f) = &self.host_caps {
+        if let Some(f) = &self.files.host_caps {
             let caps = DomCaps::read(f)?;
-            return Ok(Some(match &self.host_capabilities {
+            return Ok(Some(match &self.files.host_capabilities {
                 Some(c) => caps.with_capabilities_file(c)?,
                 None => caps,
             }));

@@ -189,7 +189,7 @@ fn run_view(cli: &Cli) -> anyhow::Result<i32> {
         false => cli.host.one()?,
     };
     // Saved caps now; live ones (`-c URI`) once the domain is loaded, for its virt type.
-    let host = match &one.host_caps {
+    let host = match &one.files.host_caps {
         Some(_) => one.load(None)?,
         None => None,
     };
