@@ -85,24 +85,7 @@ fn explains_fix_for_a_check_full_refusal_makes_the_domain_start() {
     assert!(said.contains("check='full'"), "{said}");
     let fixed = dir.path().join("fixed.xml");
     let fixed = fixed.to_str().unwrap();
-    let out = common::virt_cpu(&[
-        "explain",
-        file,
-        "--message",
-        &err,
-        "-c",
-        URI,
-        "--fix",
-        "1",
-        "-o",
-        fixed,
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = std::fs::read_to_string(fixed).unwrap();
+    let text = first_fix(file, &err, fixed);
     // The domain names <vendor>Intel</vendor> and TCG's host CPU is AMD: check='partial'
     // would be refused before start (libvirt compares the vendor), so 'none' comes first.
     // Lossless: only the attribute changed.
@@ -125,11 +108,20 @@ fn explains_fix_for_a_check_full_refusal_makes_the_domain_start() {
     let err = refused.expect_err("check='full' refuses Westmere under TCG");
     assert!(err.contains("extra features: "), "{err}");
     assert!(!err.contains("missing features"), "{err}");
+    let text = first_fix(file, &err, fixed);
+    assert_eq!(text, plain.replace("check='full'", "check='partial'"));
+    let started = define_and_start(fixed);
+    clean();
+    started.expect("check='partial' starts");
+}
+
+/// `virt-cpu explain FILE --message ERR -c URI --fix 1 -o FIXED`: the fixed document.
+fn first_fix(file: &str, err: &str, fixed: &str) -> String {
     let out = common::virt_cpu(&[
         "explain",
         file,
         "--message",
-        &err,
+        err,
         "-c",
         URI,
         "--fix",
@@ -142,9 +134,5 @@ fn explains_fix_for_a_check_full_refusal_makes_the_domain_start() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = std::fs::read_to_string(fixed).unwrap();
-    assert_eq!(text, plain.replace("check='full'", "check='partial'"));
-    let started = define_and_start(fixed);
-    clean();
-    started.expect("check='partial' starts");
+    std::fs::read_to_string(fixed).unwrap()
 }
